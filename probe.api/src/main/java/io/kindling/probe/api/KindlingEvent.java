@@ -1,0 +1,61 @@
+package io.kindling.probe.api;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * One event as sinks receive it. The core and the converters fill it on the event loop thread;
+ * once it is handed to the sinks it is no longer changed, and sinks must not change it either.
+ */
+public final class KindlingEvent {
+    private final String name;
+    private final Category category;
+    private final Source source;
+    private final long timestamp;
+    private final long latency;
+    private final ThreadContext thread;
+    private FdContext fd;
+    private final List<Attribute> attributes = new ArrayList<>(8);
+
+    public KindlingEvent(String name, Category category, Source source, long timestamp, long latency, ThreadContext thread) {
+        this.name = name;
+        this.category = category;
+        this.source = source;
+        this.timestamp = timestamp;
+        this.latency = latency;
+        this.thread = thread;
+    }
+
+    /** The subscription name, for example {@code syscall_exit-read}. */
+    public String name() { return name; }
+    public Category category() { return category; }
+    public Source source() { return source; }
+    /** Nanoseconds since the epoch. */
+    public long timestamp() { return timestamp; }
+    /** For syscall exits, nanoseconds spent in the syscall; 0 otherwise. */
+    public long latency() { return latency; }
+    /** The thread; {@code null} for events without thread information (for example the idle task). */
+    public ThreadContext thread() { return thread; }
+    /** The file descriptor context, or {@code null} when the event has none. */
+    public FdContext fd() { return fd; }
+    public List<Attribute> attributes() { return Collections.unmodifiableList(attributes); }
+
+    public Attribute attribute(String key) {
+        for (Attribute a : attributes) {
+            if (a.key().equals(key)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    public void setFd(FdContext fd) { this.fd = fd; }
+
+    public void addAttribute(Attribute attribute) { attributes.add(attribute); }
+
+    @Override
+    public String toString() {
+        return timestamp + " " + name + " " + category.label() + " " + thread + " " + fd + " " + attributes;
+    }
+}

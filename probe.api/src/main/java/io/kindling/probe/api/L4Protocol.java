@@ -1,0 +1,20 @@
+package io.kindling.probe.api;
+
+/** Transport protocol of a socket, with the Kindling probe's codes. */
+public enum L4Protocol {
+    UNKNOWN,
+    TCP,
+    UDP,
+    ICMP,
+    RAW;
+
+    private static final L4Protocol[] VALUES = values();
+
+    public static L4Protocol ofCode(int code) {
+        return code >= 0 && code < VALUES.length ? VALUES[code] : UNKNOWN;
+    }
+
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

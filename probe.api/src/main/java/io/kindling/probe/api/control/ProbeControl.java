@@ -1,0 +1,18 @@
+package io.kindling.probe.api.control;
+
+import java.nio.file.Path;
+
+/** Starts and watches runs. One run at a time. */
+public interface ProbeControl {
+
+    EventCatalog catalog();
+
+    /** Replays a capture file to the subscribed sinks. */
+    Run open(Path capture) throws ProbeException;
+
+    /** Reads live events through the kernel driver. */
+    Run openLive() throws ProbeException;
+
+    /** The figures of the current run, or of the last one. */
+    Statistics statistics();
+}

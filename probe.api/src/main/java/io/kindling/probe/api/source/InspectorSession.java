@@ -1,0 +1,24 @@
+package io.kindling.probe.api.source;
+
+/** One open capture, read batch after batch by a single thread. */
+public interface InspectorSession extends AutoCloseable {
+
+    /** Replaces the filter table; it takes effect at the next batch boundary. */
+    void setFilter(FilterTable filter);
+
+    /** Events of this process are dropped (the probe's own process by default). */
+    void setOwnPid(long pid);
+
+    /**
+     * Returns the next batch of events that passed the drop rules and the filter, or {@code null}
+     * when the capture has ended. A live session may return an empty batch when nothing happened.
+     * The previous batch must have been released.
+     */
+    RawBatch nextBatch() throws InspectorException;
+
+    /** What the inspector read and dropped so far. */
+    InspectorCounters counters();
+
+    @Override
+    void close();
+}

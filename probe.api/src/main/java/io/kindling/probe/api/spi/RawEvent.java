@@ -1,0 +1,99 @@
+package io.kindling.probe.api.spi;
+
+import io.kindling.probe.api.Category;
+import io.kindling.probe.api.FdType;
+import io.kindling.probe.api.L4Protocol;
+import io.kindling.probe.api.Source;
+import io.kindling.probe.api.ValueType;
+
+/**
+ * An event as the inspector delivers it, before conversion. Instances handed to converters are
+ * views over reused memory: valid only during the call, never to be kept.
+ */
+public interface RawEvent {
+
+    /** libsinsp's event type number; -1 for events that do not come from libsinsp's table. */
+    int type();
+
+    /** The subscription name, for example {@code syscall_exit-read}. */
+    String name();
+
+    /** For a generic syscall event, the syscall's code (libsinsp's ID parameter); -1 otherwise. */
+    default int genericSyscall() {
+        return -1;
+    }
+
+    Category category();
+
+    Source source();
+
+    long timestamp();
+
+    long latency();
+
+    int cpu();
+
+    /** Whether the event carries thread information (the idle task's switch events do not). */
+    boolean hasThread();
+
+    long pid();
+
+    long tid();
+
+    long uid();
+
+    long gid();
+
+    String comm();
+
+    String containerId();
+
+    /** The event's fd number as libsinsp reports it (-1 or another negative value when none). */
+    long fdNum();
+
+    /** Whether libsinsp knows the fd the event works on. */
+    boolean hasFd();
+
+    FdType fdType();
+
+    /** libsinsp's name of the fd: a path, or a socket's tuple as text. */
+    String fdName();
+
+    L4Protocol l4Protocol();
+
+    boolean serverRole();
+
+    /** Source address: 4 bytes for IPv4, 16 for IPv6, an empty array when none. */
+    byte[] sourceAddress();
+
+    byte[] destinationAddress();
+
+    int sourcePort();
+
+    int destinationPort();
+
+    long unixSource();
+
+    long unixDestination();
+
+    int paramCount();
+
+    String paramName(int index);
+
+    /** libsinsp's parameter type code ({@code ppm_param_type}). */
+    int paramNativeType(int index);
+
+    /** The Kindling value type of the parameter, as the seed's {@code get_type} maps it. */
+    ValueType paramValueType(int index);
+
+    int paramLength(int index);
+
+    /** The parameter's raw bytes (a copy). */
+    byte[] paramBytes(int index);
+
+    /** The parameter read as a little-endian signed integer of its length (1, 2, 4 or 8 bytes). */
+    long paramAsLong(int index);
+
+    /** Index of the parameter with this name, or -1. */
+    int paramIndex(String name);
+}

@@ -1,0 +1,40 @@
+package io.kindling.probe.converter.file;
+
+import io.kindling.probe.api.FdContext;
+import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.api.spi.Converter;
+import io.kindling.probe.api.spi.EventEmitter;
+import io.kindling.probe.api.spi.RawEvent;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * Fills the file name and directory of events on file descriptors, split from libsinsp's fd name
+ * the way the Kindling probe does: at the last {@code '/'}, and only when that slash is not the
+ * last character. A slash at position 0 gives the directory {@code "/"}. Names without a slash,
+ * and names ending in one, leave both fields empty.
+ * <p>
+ * The {@code file} fd type label covers both {@code SCAP_FD_FILE} and {@code SCAP_FD_FILE_V2}.
+ */
+@Component(service = Converter.class, property = {
+        Converter.FD_TYPES + "=file",
+        Converter.NAME + "=file"
+})
+public final class FileConverter implements Converter {
+
+    @Override
+    public void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter) {
+        FdContext fd = event.fd();
+        if (fd == null || !fd.type().isFile()) {
+            return;
+        }
+        String name = raw.fdName();
+        if (name == null) {
+            return;
+        }
+        int slash = name.lastIndexOf('/');
+        if (slash < 0 || slash == name.length() - 1) {
+            return;
+        }
+        fd.file(name.substring(slash + 1), slash == 0 ? "/" : name.substring(0, slash));
+    }
+}

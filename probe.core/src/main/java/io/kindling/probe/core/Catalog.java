@@ -1,0 +1,120 @@
+package io.kindling.probe.core;
+
+import io.kindling.probe.api.control.EventCatalog;
+import io.kindling.probe.api.control.Subscription;
+import io.kindling.probe.api.source.EventNames;
+import io.kindling.probe.api.source.EventTable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Every subscribable name and what it selects: event types, generic syscalls, or nothing this
+ * inspector produces (Kindling's kernel events, and names that converters emit).
+ */
+final class Catalog implements EventCatalog {
+
+    /** What one name selects. */
+    record Target(int[] types, int[] genericSyscalls, boolean exit, boolean producible, String origin) {}
+
+    /** Kindling's names whose syscall libsinsp records under another event's name. */
+    private static final Map<String, String> KINDLING_ALIASES = Map.of(
+            "pipe2", "pipe", "eventfd2", "eventfd", "dup2", "dup", "dup3", "dup", "signalfd4", "signalfd",
+            "inotify_init1", "inotify_init");
+
+    /** Names of Kindling's table that need Kindling's own kernel driver. */
+    static final List<String> KINDLING_KERNEL_EVENTS = List.of(
+            "kprobe-tcp_close", "kprobe-tcp_rcv_established", "kprobe-tcp_drop", "kprobe-tcp_retransmit_skb",
+            "kretprobe-tcp_connect", "kprobe-tcp_set_state", "tracepoint-tcp_send_reset",
+            "tracepoint-tcp_receive_reset", "tracepoint-cpu_analysis", "tracepoint-ingress", "tracepoint-egress");
+
+    private final Map<String, Target> targets;
+    private final EventTable table;
+
+    Catalog(EventTable table, Map<String, String> emittedByConverters) {
+        this.table = table;
+        Map<String, List<Integer>> byName = new LinkedHashMap<>();
+        int genericEnter = table.genericEnterType();
+        for (int t = 0; t < table.typeCount(); t++) {
+            if (t == genericEnter || t == genericEnter + 1) {
+                continue;
+            }
+            String name = EventNames.of(table, t);
+            if (name != null) {
+                byName.computeIfAbsent(name, k -> new ArrayList<>()).add(t);
+            }
+        }
+        Map<String, Target> map = new TreeMap<>();
+        byName.forEach((name, types) -> map.put(name,
+                new Target(types.stream().mapToInt(Integer::intValue).toArray(), new int[0], false, true, "libsinsp")));
+        KINDLING_ALIASES.forEach((alias, base) -> {
+            for (String prefix : List.of(EventNames.ENTER_PREFIX, EventNames.EXIT_PREFIX)) {
+                Target target = map.get(prefix + base);
+                if (target != null && !map.containsKey(prefix + alias)) {
+                    map.put(prefix + alias, new Target(target.types(), new int[0], false, true, "alias of " + prefix + base));
+                }
+            }
+        });
+        for (int sc = 0; sc < table.syscallCount(); sc++) {
+            String syscall = table.syscallName(sc);
+            if (syscall == null || syscall.isEmpty()) {
+                continue;
+            }
+            for (boolean exit : new boolean[] {false, true}) {
+                String name = EventNames.ofGeneric(exit, syscall);
+                Target existing = map.get(name);
+                if (existing == null) {
+                    map.put(name, new Target(new int[0], new int[] {sc}, exit, true, "generic syscall"));
+                } else {
+                    // older captures may record as generic a syscall that has its own event type now
+                    int[] scs = java.util.Arrays.copyOf(existing.genericSyscalls(), existing.genericSyscalls().length + 1);
+                    scs[scs.length - 1] = sc;
+                    map.put(name, new Target(existing.types(), scs, exit, true, existing.origin()));
+                }
+            }
+        }
+        for (String name : KINDLING_KERNEL_EVENTS) {
+            map.putIfAbsent(name, new Target(new int[0], new int[0], false, false, "Kindling kernel driver"));
+        }
+        emittedByConverters.forEach((name, converter) ->
+                map.put(name, new Target(new int[0], new int[0], false, true, "converter " + converter)));
+        this.targets = Collections.unmodifiableMap(map);
+    }
+
+    Target target(String name) {
+        return targets.get(name);
+    }
+
+    EventTable table() {
+        return table;
+    }
+
+    @Override
+    public List<Entry> entries() {
+        List<Entry> list = new ArrayList<>();
+        targets.forEach((name, t) -> list.add(new Entry(name, t.producible(), t.origin())));
+        list.sort(Comparator.comparing(Entry::name));
+        return list;
+    }
+
+    @Override
+    public String check(Subscription subscription) {
+        if (subscription.isAll()) {
+            return null;
+        }
+        Target t = targets.get(subscription.name());
+        if (t == null) {
+            throw new IllegalArgumentException("unknown event '" + subscription.name() + "'"
+                    + Nearest.suggestion(subscription.name(), targets.keySet()));
+        }
+        if (!t.producible()) {
+            return subscription.name() + " is accepted, but the current inspector does not produce it ("
+                    + t.origin() + " only)";
+        }
+        return null;
+    }
+}

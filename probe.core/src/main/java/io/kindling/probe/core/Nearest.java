@@ -1,0 +1,38 @@
+package io.kindling.probe.core;
+
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.stream.Collectors;
+
+/** Suggests the valid names nearest to a mistyped one. */
+final class Nearest {
+    private Nearest() {}
+
+    static String suggestion(String wrong, Collection<String> valid) {
+        String list = valid.stream()
+                .sorted(Comparator.comparingInt((String v) -> distance(wrong, v)).thenComparing(v -> v))
+                .limit(3)
+                .collect(Collectors.joining(", "));
+        return list.isEmpty() ? "" : "; nearest: " + list;
+    }
+
+    /** Levenshtein distance. */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

@@ -1,0 +1,352 @@
+package io.kindling.probe.core;
+
+import io.kindling.probe.api.FdContext;
+import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.api.ThreadContext;
+import io.kindling.probe.api.control.DropRule;
+import io.kindling.probe.api.control.EventCatalog;
+import io.kindling.probe.api.control.ProbeControl;
+import io.kindling.probe.api.control.ProbeException;
+import io.kindling.probe.api.control.Run;
+import io.kindling.probe.api.control.SinkStatistics;
+import io.kindling.probe.api.control.Statistics;
+import io.kindling.probe.api.control.Subscription;
+import io.kindling.probe.api.source.Inspector;
+import io.kindling.probe.api.source.InspectorCounters;
+import io.kindling.probe.api.source.InspectorException;
+import io.kindling.probe.api.source.InspectorSession;
+import io.kindling.probe.api.source.RawBatch;
+import io.kindling.probe.api.spi.Converter;
+import io.kindling.probe.api.spi.EventEmitter;
+import io.kindling.probe.api.spi.RawEvent;
+import io.kindling.probe.api.spi.Sink;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The event loop: reads batches from the inspector on its own thread, converts each event with the
+ * registered converters, and routes it to the sinks whose subscriptions select it. Converters and
+ * sinks are whiteboard services; a change to them takes effect at the next batch boundary.
+ */
+@Component(service = ProbeControl.class, configurationPid = ProbeEngine.PID, immediate = true)
+@Designate(ocd = ProbeEngine.Config.class)
+public final class ProbeEngine implements ProbeControl {
+    static final String PID = "io.kindling.probe.core";
+    private static final System.Logger LOG = System.getLogger(ProbeEngine.class.getName());
+
+    @ObjectClassDefinition(name = "Kindling probe engine")
+    public @interface Config {
+        @AttributeDefinition(name = "Default sink queue size", min = "16")
+        int sink_queue_size() default 65536;
+
+        @AttributeDefinition(name = "Stall time (ms)",
+                description = "During a replay, how long a full sink queue is waited for before the sink's events are dropped")
+        long sink_stall_millis() default 2000;
+    }
+
+    private final Inspector inspector;
+    private final Catalog catalog;
+    private final int defaultQueueSize;
+    private final long stallMillis;
+
+    private final Map<Converter, ConverterEntry> converters = new ConcurrentHashMap<>();
+    private final Map<Sink, SinkChannel> sinks = new ConcurrentHashMap<>();
+    private volatile ConverterEntry[] chain = new ConverterEntry[0];
+    private volatile SinkChannel[] routes = new SinkChannel[0];
+    private volatile Selection union;
+    private final AtomicLong routingVersion = new AtomicLong();
+
+    private final Object runLock = new Object();
+    private EngineRun current;
+    private final AtomicLong converted = new AtomicLong();
+    private final AtomicLong emitted = new AtomicLong();
+    private volatile InspectorCounters counters = InspectorCounters.ZERO;
+    private volatile long startNanos;
+    private volatile long endNanos;
+
+    @Activate
+    public ProbeEngine(@Reference Inspector inspector, Config config) {
+        this.inspector = inspector;
+        this.catalog = new Catalog(inspector.eventTable(), Map.of());
+        this.defaultQueueSize = config.sink_queue_size();
+        this.stallMillis = config.sink_stall_millis();
+        this.union = Selection.compile(catalog, List.of());
+    }
+
+    @Deactivate
+    void deactivate() {
+        EngineRun run;
+        synchronized (runLock) {
+            run = current;
+        }
+        if (run != null) {
+            run.stop();
+            try {
+                run.await(java.util.concurrent.TimeUnit.SECONDS.toMillis(30), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (SinkChannel c : sinks.values()) {
+            c.close();
+        }
+        sinks.clear();
+    }
+
+    // ---- whiteboard
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addConverter(Converter converter, Map<String, Object> props) {
+        converters.put(converter, new ConverterEntry(converter, props));
+        chain = ConverterEntry.sorted(converters.values());
+    }
+
+    void updatedConverter(Converter converter, Map<String, Object> props) {
+        addConverter(converter, props);
+    }
+
+    void removeConverter(Converter converter) {
+        converters.remove(converter);
+        chain = ConverterEntry.sorted(converters.values());
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addSink(Sink sink, Map<String, Object> props) {
+        Selection selection = selectionOf(props);
+        SinkChannel existing = sinks.get(sink);
+        if (existing != null) {
+            existing.setSelection(selection);
+        } else {
+            String name = sinkName(sink, props);
+            sinks.put(sink, new SinkChannel(sink, name, selection, Properties.integer(props.get(Sink.QUEUE_SIZE), defaultQueueSize)));
+        }
+        reroute();
+    }
+
+    void updatedSink(Sink sink, Map<String, Object> props) {
+        addSink(sink, props);
+    }
+
+    void removeSink(Sink sink) {
+        SinkChannel channel = sinks.remove(sink);
+        reroute();
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
+    private static String sinkName(Sink sink, Map<String, Object> props) {
+        Object n = props.get(Sink.NAME);
+        if (n != null) {
+            return n.toString();
+        }
+        Object c = props.get("component.name");
+        return c != null ? c.toString() : sink.getClass().getSimpleName();
+    }
+
+    private Selection selectionOf(Map<String, Object> props) {
+        List<Subscription> subs = new ArrayList<>();
+        for (String text : Properties.strings(props.get(Sink.SUBSCRIPTIONS))) {
+            try {
+                Subscription s = Subscription.parse(text);
+                String warning = catalog.check(s);
+                if (warning != null) {
+                    LOG.log(Level.INFO, warning);
+                }
+                subs.add(s);
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.WARNING, "sink subscription ignored: " + e.getMessage());
+            }
+        }
+        return Selection.compile(catalog, subs);
+    }
+
+    private synchronized void reroute() {
+        SinkChannel[] active = sinks.values().stream().filter(c -> !c.selection().isEmpty()).toArray(SinkChannel[]::new);
+        List<Selection> selections = new ArrayList<>();
+        for (SinkChannel c : active) {
+            selections.add(c.selection());
+        }
+        union = Selection.union(catalog, selections);
+        routes = active;
+        routingVersion.incrementAndGet();
+    }
+
+    // ---- control
+
+    @Override
+    public EventCatalog catalog() {
+        return catalog;
+    }
+
+    @Override
+    public Run open(Path capture) throws ProbeException {
+        return start(() -> inspector.openFile(capture), stallMillis);
+    }
+
+    @Override
+    public Run openLive() throws ProbeException {
+        return start(inspector::openLive, 0);
+    }
+
+    private interface Opener {
+        InspectorSession open() throws InspectorException;
+    }
+
+    private Run start(Opener opener, long waitMillis) throws ProbeException {
+        synchronized (runLock) {
+            if (current != null && !current.isDone()) {
+                throw new ProbeException("a run is already in progress; stop it first");
+            }
+            InspectorSession s;
+            try {
+                s = opener.open();
+            } catch (InspectorException e) {
+                throw new ProbeException(e.getMessage(), e);
+            }
+            EngineRun run = new EngineRun(this::statistics);
+            current = run;
+            converted.set(0);
+            emitted.set(0);
+            counters = InspectorCounters.ZERO;
+            startNanos = System.nanoTime();
+            endNanos = 0;
+            Thread loop = new Thread(() -> loop(s, run, waitMillis), "kindling-event-loop");
+            loop.setDaemon(true);
+            loop.start();
+            return run;
+        }
+    }
+
+    private void loop(InspectorSession s, EngineRun run, long waitMillis) {
+        long version = -1;
+        ConverterEntry[] convs = chain;
+        SinkChannel[] targets = routes;
+        EventEmitter emitter = event -> emit(event, routes, waitMillis);
+        try {
+            while (!run.stopRequested()) {
+                if (version != routingVersion.get()) {
+                    version = routingVersion.get();
+                    s.setFilter(union.table());
+                }
+                RawBatch batch = s.nextBatch();
+                if (batch == null) {
+                    break;
+                }
+                convs = chain;
+                targets = routes;
+                try {
+                    while (batch.next()) {
+                        process(batch.event(), convs, targets, emitter, waitMillis);
+                    }
+                } finally {
+                    batch.release();
+                }
+                counters = s.counters();
+            }
+            for (ConverterEntry c : chain) {
+                try {
+                    c.converter.end(emitter);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "converter " + c.name + " failed at the end of the run: " + e);
+                }
+            }
+        } catch (InspectorException e) {
+            run.fail(e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "event loop failed", e);
+            run.fail("event loop failed: " + e);
+        } finally {
+            counters = s.counters();
+            s.close();
+            for (SinkChannel c : routes) {
+                try {
+                    if (!c.drain(Math.max(stallMillis, 1000))) {
+                        LOG.log(Level.WARNING, "sink " + c.name() + " did not drain its queue at the end of the run");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            endNanos = System.nanoTime();
+            run.finish();
+        }
+    }
+
+    private void process(RawEvent raw, ConverterEntry[] convs, SinkChannel[] targets, EventEmitter emitter, long waitMillis) {
+        KindlingEvent event = new KindlingEvent(raw.name(), raw.category(), raw.source(), raw.timestamp(), raw.latency(),
+                raw.hasThread() ? new ThreadContext(raw.pid(), raw.tid(), raw.uid(), raw.gid(), raw.comm(), raw.containerId()) : null);
+        if (raw.hasFd()) {
+            event.setFd(new FdContext(raw.fdNum(), raw.fdType()));
+        }
+        boolean attributesDone = false;
+        for (ConverterEntry c : convs) {
+            if (c.matches(raw)) {
+                try {
+                    c.converter.convert(raw, event, emitter);
+                    attributesDone |= c.providesAttributes;
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "converter " + c.name + " failed on " + raw.name() + ": " + e);
+                }
+            }
+        }
+        if (!attributesDone) {
+            DefaultAttributes.copy(raw, event);
+        }
+        converted.incrementAndGet();
+        int type = raw.type();
+        int sc = raw.genericSyscall();
+        int cat = raw.category().code();
+        for (SinkChannel c : targets) {
+            if (c.selection().selects(type, sc, cat)) {
+                c.offer(event, waitMillis);
+            }
+        }
+    }
+
+    private void emit(KindlingEvent event, SinkChannel[] targets, long waitMillis) {
+        emitted.incrementAndGet();
+        for (SinkChannel c : targets) {
+            if (c.selection().selectsEmitted(event.name(), event.category())) {
+                c.offer(event, waitMillis);
+            }
+        }
+    }
+
+    @Override
+    public Statistics statistics() {
+        InspectorCounters c = counters;
+        Map<DropRule, Long> dropped = new EnumMap<>(DropRule.class);
+        dropped.put(DropRule.OWN_PROCESS, c.ownProcess());
+        dropped.put(DropRule.INTERNAL, c.internal());
+        dropped.put(DropRule.NO_THREAD, c.noThread());
+        dropped.put(DropRule.IO_RESULT, c.ioResult());
+        dropped.put(DropRule.UNSUBSCRIBED, c.unsubscribed());
+        List<SinkStatistics> sinkStats = new ArrayList<>();
+        for (SinkChannel ch : sinks.values()) {
+            sinkStats.add(ch.statistics());
+        }
+        sinkStats.sort(java.util.Comparator.comparing(SinkStatistics::name));
+        long end = endNanos != 0 ? endNanos : System.nanoTime();
+        long elapsed = startNanos == 0 ? 0 : end - startNanos;
+        return new Statistics(c.read(), dropped, converted.get(), emitted.get(), sinkStats, elapsed);
+    }
+}

@@ -1,0 +1,85 @@
+package io.kindling.probe.inspector;
+
+import io.kindling.probe.api.source.EventTable;
+import io.kindling.probe.api.source.Inspector;
+import io.kindling.probe.api.source.InspectorException;
+import io.kindling.probe.api.source.InspectorSession;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** The inspector backed by libsinsp through the native shim. */
+@Component(service = Inspector.class, configurationPid = NativeInspector.PID)
+@Designate(ocd = NativeInspector.Config.class)
+public final class NativeInspector implements Inspector {
+    static final String PID = "io.kindling.probe.inspector";
+
+    @ObjectClassDefinition(name = "Kindling native inspector", description = "How events are read from libsinsp")
+    public @interface Config {
+        @AttributeDefinition(name = "Batch buffer size (bytes)", min = "65536")
+        int batch_bytes() default 2 * 1024 * 1024;
+
+        @AttributeDefinition(name = "Events per batch at most", min = "1")
+        int batch_events() default 8192;
+    }
+
+    private final NativeEventTable table;
+    private final EventNameTable names;
+    private final int batchBytes;
+    private final int batchEvents;
+
+    @Activate
+    public NativeInspector(Config config) {
+        this(config.batch_bytes(), config.batch_events());
+    }
+
+    /** For use outside a framework. */
+    public NativeInspector(int batchBytes, int batchEvents) {
+        this.table = NativeEventTable.load();
+        this.names = new EventNameTable(table);
+        this.batchBytes = Math.max(65536, batchBytes);
+        this.batchEvents = Math.max(1, batchEvents);
+    }
+
+    @Override
+    public EventTable eventTable() {
+        return table;
+    }
+
+    @Override
+    public InspectorSession openFile(Path capture) throws InspectorException {
+        if (!Files.exists(capture)) {
+            throw new InspectorException("no such file: " + capture);
+        }
+        if (Files.isDirectory(capture)) {
+            throw new InspectorException("is a directory, not a capture file: " + capture);
+        }
+        if (!Files.isReadable(capture)) {
+            throw new InspectorException("cannot read " + capture + ": permission denied");
+        }
+        byte[] err = new byte[4096];
+        long h = Shim.kp_open_file(capture.toAbsolutePath().toString(), err, err.length);
+        if (h == 0) {
+            throw new InspectorException("cannot open capture " + capture + ": " + Shim.message(err));
+        }
+        return start(h, capture.getFileName().toString());
+    }
+
+    @Override
+    public InspectorSession openLive() throws InspectorException {
+        byte[] err = new byte[4096];
+        long h = Shim.kp_open_live(err, err.length);
+        if (h == 0) {
+            throw new InspectorException("cannot open live capture: " + Shim.message(err));
+        }
+        return start(h, "live");
+    }
+
+    private InspectorSession start(long handle, String label) {
+        return new NativeSession(handle, table, names, batchBytes, batchEvents, label);
+    }
+}

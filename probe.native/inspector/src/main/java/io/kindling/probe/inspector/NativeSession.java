@@ -1,0 +1,147 @@
+package io.kindling.probe.inspector;
+
+import io.kindling.probe.api.source.FilterTable;
+import io.kindling.probe.api.source.InspectorCounters;
+import io.kindling.probe.api.source.InspectorException;
+import io.kindling.probe.api.source.InspectorSession;
+import io.kindling.probe.api.source.RawBatch;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An open capture. A reader thread fills the next batch in the shim while the core works on the
+ * current one, so libsinsp's reading overlaps Java's work. Buffers circulate between a free queue
+ * and a full queue; the end of the capture and errors travel through the full queue too.
+ */
+final class NativeSession implements InspectorSession {
+    static final int BUFFERS = 3;
+
+    private final long handle;
+    private final int maxEvents;
+    private final BlockingQueue<BatchView> free;
+    private final BlockingQueue<Object> full;
+    private final Thread reader;
+    private volatile boolean closing;
+    private boolean ended;
+    private final long[] counterCells = new long[8];
+
+    /** What the reader thread puts in the full queue when the capture ends or fails. */
+    private record End(String error) {}
+
+    NativeSession(long handle, NativeEventTable table, EventNameTable names, int bufferBytes, int maxEvents, String label) {
+        this.handle = handle;
+        this.maxEvents = maxEvents;
+        this.free = new ArrayBlockingQueue<>(BUFFERS);
+        this.full = new ArrayBlockingQueue<>(BUFFERS + 1);
+        for (int i = 0; i < BUFFERS; i++) {
+            free.add(new BatchView(bufferBytes, table, names, this));
+        }
+        Shim.kp_set_own_pid(handle, ProcessHandle.current().pid());
+        this.reader = new Thread(this::readLoop, "kindling-inspector-" + label);
+        this.reader.setDaemon(true);
+    }
+
+    private boolean started;
+
+    private void readLoop() {
+        try {
+            while (!closing) {
+                BatchView view = free.poll(100, TimeUnit.MILLISECONDS);
+                if (view == null) {
+                    continue;
+                }
+                int n = Shim.kp_next_batch(handle, view.memory, view.capacity, maxEvents);
+                if (n < 0) {
+                    full.put(new End(lastError()));
+                    return;
+                }
+                view.reset();
+                full.put(view);
+                if (view.status == BatchView.STATUS_END) {
+                    full.put(new End(null));
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            full.offer(new End("native inspector failed: " + t));
+        }
+    }
+
+    private String lastError() {
+        byte[] b = new byte[4096];
+        Shim.kp_last_error(handle, b, b.length);
+        String m = Shim.message(b);
+        return m.isEmpty() ? "unknown error while reading events" : m;
+    }
+
+    @Override
+    public void setFilter(FilterTable filter) {
+        Shim.kp_set_filter(handle, filter.typeCells(), FilterTable.MAX_TYPES, filter.genericCells(), filter.syscalls());
+    }
+
+    @Override
+    public void setOwnPid(long pid) {
+        Shim.kp_set_own_pid(handle, pid);
+    }
+
+    @Override
+    public RawBatch nextBatch() throws InspectorException {
+        if (ended) {
+            return null;
+        }
+        if (!started) {
+            started = true;
+            reader.start(); // only now: the filter set before the first batch applies to every event
+        }
+        Object item;
+        try {
+            item = full.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InspectorException("interrupted while waiting for events", e);
+        }
+        if (item instanceof End end) {
+            ended = true;
+            if (end.error() != null) {
+                throw new InspectorException(end.error());
+            }
+            return null;
+        }
+        return (BatchView) item;
+    }
+
+    void release(BatchView view) {
+        free.offer(view);
+    }
+
+    @Override
+    public synchronized InspectorCounters counters() {
+        Shim.kp_counters(handle, counterCells);
+        long[] c = counterCells;
+        return new InspectorCounters(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+    }
+
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        if (!started) {
+            Shim.kp_close(handle);
+            return;
+        }
+        reader.interrupt();
+        try {
+            reader.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!reader.isAlive()) {
+            Shim.kp_close(handle);
+        }
+    }
+}

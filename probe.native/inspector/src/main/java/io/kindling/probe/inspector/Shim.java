@@ -1,0 +1,61 @@
+package io.kindling.probe.inspector;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+/**
+ * Direct mapping of the native shim ({@code libkindlingprobe.so}, carried by the platform fragment).
+ * Every function catches its C++ exceptions and reports them through its return value.
+ */
+final class Shim {
+    static final String LIBRARY = "kindlingprobe";
+
+    private static final Throwable LOAD_FAILURE;
+
+    static {
+        Throwable failure = null;
+        try {
+            Native.register(Shim.class, LIBRARY);
+        } catch (Throwable t) {
+            failure = t;
+        }
+        LOAD_FAILURE = failure;
+    }
+
+    private Shim() {}
+
+    /** Throws a clear error when the shim or libsinsp could not be loaded. */
+    static void ensureLoaded() {
+        if (LOAD_FAILURE != null) {
+            throw new IllegalStateException("cannot load the native inspector (lib" + LIBRARY + ".so, which needs Debian's "
+                    + "libfalcosecurity0; run bin/setup): " + LOAD_FAILURE.getMessage(), LOAD_FAILURE);
+        }
+    }
+
+    static native long kp_open_file(String path, byte[] err, int errcap);
+
+    static native long kp_open_live(byte[] err, int errcap);
+
+    static native int kp_set_filter(long handle, byte[] types, int ntypes, byte[] generic, int nsc);
+
+    static native int kp_set_own_pid(long handle, long pid);
+
+    static native int kp_next_batch(long handle, Pointer buffer, int capacity, int maxEvents);
+
+    static native int kp_last_error(long handle, byte[] out, int capacity);
+
+    static native void kp_counters(long handle, long[] out);
+
+    static native void kp_close(long handle);
+
+    static native int kp_event_table(byte[] out, int capacity);
+
+    /** A NUL-terminated message from a buffer the shim filled. */
+    static String message(byte[] buffer) {
+        int n = 0;
+        while (n < buffer.length && buffer[n] != 0) {
+            n++;
+        }
+        return new String(buffer, 0, n, java.nio.charset.StandardCharsets.UTF_8).trim();
+    }
+}

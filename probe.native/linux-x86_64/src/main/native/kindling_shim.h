@@ -1,0 +1,65 @@
+/*
+ * Kindling Probe for OSGi - native shim between libsinsp and Java (JNA).
+ *
+ * Every function is extern "C" and never lets a C++ exception escape: errors are
+ * reported through return values, the caller's error buffer or kp_last_error().
+ * Handles are opaque positive 64-bit ids; 0 (or an id that was closed) is rejected.
+ */
+#ifndef KINDLING_SHIM_H
+#define KINDLING_SHIM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KP_EXPORT __attribute__((visibility("default")))
+
+/* Size of the batch header and of the fixed part of each record (see the layout in
+ * kindling_shim.cpp). */
+#define KP_BATCH_HEADER_SIZE 64
+#define KP_RECORD_FIXED_SIZE 128
+#define KP_MAX_PARAMS 16
+#define KP_MAX_PARAM_LEN 65535u
+#define KP_CATEGORY_CELLS 16
+
+/* Batch status (header offset 8). */
+#define KP_STATUS_MORE 0
+#define KP_STATUS_EOF 1
+#define KP_STATUS_TIMEOUT 2
+
+/* Record flags (record offset 14). */
+#define KP_FLAG_FD_INFO 0x1
+#define KP_FLAG_PARAM_TRUNCATED 0x2
+
+/* Counter slots filled by kp_counters. */
+enum kp_counter
+{
+	KP_CNT_READ = 0,
+	KP_CNT_DROP_OWN_PID = 1,
+	KP_CNT_DROP_INTERNAL = 2,
+	KP_CNT_DROP_NO_THREAD = 3,
+	KP_CNT_DROP_IO_RES = 4,
+	KP_CNT_DROP_UNSUBSCRIBED = 5,
+	KP_CNT_COPIED = 6,
+	KP_CNT_TIMEOUTS = 7,
+	KP_CNT_COUNT = 8
+};
+
+KP_EXPORT int64_t kp_open_file(const char* path, char* err, int32_t errcap);
+KP_EXPORT int64_t kp_open_live(char* err, int32_t errcap);
+KP_EXPORT int32_t kp_set_filter(int64_t h, const uint8_t* types, int32_t ntypes,
+                                const uint8_t* generic, int32_t nsc);
+KP_EXPORT int32_t kp_next_batch(int64_t h, void* buf, int32_t cap, int32_t maxEvents);
+KP_EXPORT int32_t kp_last_error(int64_t h, char* out, int32_t cap);
+KP_EXPORT void kp_counters(int64_t h, int64_t* out);
+KP_EXPORT void kp_close(int64_t h);
+KP_EXPORT int32_t kp_event_table(char* out, int32_t cap);
+KP_EXPORT int32_t kp_set_own_pid(int64_t h, int64_t pid);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KINDLING_SHIM_H */
