@@ -8,7 +8,12 @@
  *   - a fixed-size parameter (integers, fds, pids, flags...) whose length is neither 0
  *     nor the size of its type;
  *   - a string parameter that does not end with its NUL;
- *   - a socket address or tuple shorter than its address family requires.
+ *   - a socket address or tuple shorter than its address family requires;
+ *   - an exit event with some, but fewer than half, of the parameters of its type:
+ *     libsinsp's exit parsers (clone, vfork, execve...) index parameters without checking
+ *     their count. Older drivers did write fewer parameters, but either none at all (e.g.
+ *     getsockopt and setsockopt exits) or all but a trailing few (e.g. open 4 of 5);
+ *     enter events are not checked (0 parameters is common there).
  */
 #include "capture_check.h"
 
@@ -88,6 +93,10 @@ const char* check_event(const scap_evt* ev, const struct ppm_event_info* table)
 		return "too many parameters";
 	}
 	const struct ppm_event_info& info = table[ev->type];
+	if(!PPME_IS_ENTER(ev->type) && ev->nparams > 0 && ev->nparams * 2 < info.nparams)
+	{
+		return "exit event with fewer than half the parameters of its type";
+	}
 	const size_t len_size = (info.flags & EF_LARGE_PAYLOAD) ? sizeof(uint32_t) : sizeof(uint16_t);
 	const size_t header = sizeof(scap_evt) + ev->nparams * len_size;
 	if(header > ev->len)
@@ -145,15 +154,17 @@ capture_check_result check_capture_file(const char* path) noexcept
 			return result;
 		}
 		const struct ppm_event_info* table = scap_get_event_info_table();
+		int timeouts = 0;
 		for(;;)
 		{
 			scap_evt* ev = nullptr;
 			uint16_t cpu = 0;
 			int32_t res = scap_next(handle, &ev, &cpu);
-			if(res == SCAP_TIMEOUT)
+			if(res == SCAP_TIMEOUT && ++timeouts < 1000)
 			{
 				continue;
 			}
+			timeouts = 0;
 			if(res != SCAP_SUCCESS || ev == nullptr)
 			{
 				break;

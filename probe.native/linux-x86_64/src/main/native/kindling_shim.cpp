@@ -20,6 +20,8 @@
  */
 #include "kindling_shim.h"
 
+#include "capture_check.h"
+
 #include <sinsp.h>
 
 #include <unistd.h>
@@ -310,6 +312,10 @@ struct kp_handle
 	std::unique_ptr<sinsp> insp;
 	bool live = false;
 
+	/* Capture files: index of the first event that libsinsp must not parse (-1: none). */
+	int64_t first_bad_event = -1;
+	std::string bad_event_reason;
+
 	std::atomic<int64_t> own_pid{0};
 	std::atomic<int64_t> counters[KP_CNT_COUNT];
 
@@ -443,14 +449,22 @@ int64_t register_handle(std::shared_ptr<kp_handle> handle)
 	return id;
 }
 
-/* Opens a sinsp inspector with `opener` and registers it; 0 and a message on failure. */
-template<typename Opener> int64_t open_handle(bool live, Opener opener, char* err, int32_t errcap) noexcept
+/* Opens a sinsp inspector with `opener` and registers it; 0 and a message on failure.
+ * For a capture file (check_path != nullptr) the file is first checked structurally. */
+template<typename Opener>
+int64_t open_handle(bool live, const char* check_path, Opener opener, char* err, int32_t errcap) noexcept
 {
 	const char* what = nullptr;
 	try
 	{
 		auto handle = std::make_shared<kp_handle>();
 		handle->live = live;
+		if(check_path != nullptr)
+		{
+			kindling_probe::capture_check_result check = kindling_probe::check_capture_file(check_path);
+			handle->first_bad_event = check.first_bad_event;
+			handle->bad_event_reason = check.reason;
+		}
 		handle->own_pid.store(static_cast<int64_t>(getpid()));
 		handle->insp.reset(new sinsp());
 		handle->insp->set_hostname_and_port_resolution_mode(false);
@@ -761,6 +775,21 @@ place_result place(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_
 	return place_result::WRITTEN;
 }
 
+/* Throws before sinsp::next would parse the first structurally unsafe event of a capture
+ * file. sinsp::next parses the event with index get_num_events() (the first call after
+ * open parses the one before it, already read by open), so stopping when the count
+ * reaches the bad index never lets libsinsp parse it. */
+void guard_corrupt_event(kp_handle& h)
+{
+	if(h.first_bad_event >= 0 &&
+	   h.insp->get_num_events() >= static_cast<uint64_t>(h.first_bad_event))
+	{
+		throw std::runtime_error("corrupt capture file: event #" + std::to_string(h.first_bad_event + 1) +
+		                         " is unsafe to parse (" + h.bad_event_reason +
+		                         "); reading stopped before it");
+	}
+}
+
 /* The body of kp_next_batch; exceptions are handled by the caller. Events already written
  * when an error occurs are returned; the error is reported by the following call. */
 int32_t next_batch(kp_handle& h, uint8_t* buf, size_t cap, int32_t max_events)
@@ -813,6 +842,7 @@ int32_t next_batch(kp_handle& h, uint8_t* buf, size_t cap, int32_t max_events)
 				status = KP_STATUS_EOF;
 				break;
 			}
+			guard_corrupt_event(h);
 			sinsp_evt* ev = nullptr;
 			int32_t res = h.insp->next(&ev);
 			if(res == SCAP_TIMEOUT)
@@ -969,13 +999,13 @@ int64_t kp_open_file(const char* path, char* err, int32_t errcap)
 		return 0;
 	}
 	return open_handle(
-		false, [path](sinsp& insp) { insp.open(std::string(path)); }, err, errcap);
+		false, path, [path](sinsp& insp) { insp.open(std::string(path)); }, err, errcap);
 }
 
 int64_t kp_open_live(char* err, int32_t errcap)
 {
 	return open_handle(
-		true, [](sinsp& insp) { insp.open(); }, err, errcap);
+		true, nullptr, [](sinsp& insp) { insp.open(); }, err, errcap);
 }
 
 int32_t kp_set_filter(int64_t h, const uint8_t* types, int32_t ntypes, const uint8_t* generic,

@@ -90,8 +90,17 @@ final class SinkChannel {
         dropped.incrementAndGet();
     }
 
+    private void flushQuietly() {
+        try {
+            sink.flush();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "sink " + name + " failed to flush: " + e);
+        }
+    }
+
     private void deliverLoop() {
         boolean warned = false;
+        boolean unflushed = false;
         while (true) {
             Object item;
             try {
@@ -106,21 +115,23 @@ final class SinkChannel {
                 if (closed) {
                     return;
                 }
+                if (unflushed) {
+                    unflushed = false;
+                    flushQuietly(); // idle: what a live probe delivered shows up within a fraction of a second
+                }
                 continue;
             }
             lastProgress = System.nanoTime();
             if (item instanceof Marker marker) {
-                try {
-                    sink.flush();
-                } catch (Exception e) {
-                    LOG.log(Level.WARNING, "sink " + name + " failed to flush: " + e);
-                }
+                unflushed = false;
+                flushQuietly();
                 marker.done.countDown();
                 continue;
             }
             try {
                 sink.deliver((KindlingEvent) item);
                 delivered.incrementAndGet();
+                unflushed = true;
             } catch (Throwable t) {
                 failed.incrementAndGet();
                 if (!warned) {

@@ -70,7 +70,7 @@ public final class ConsoleLineFormatter {
     static void appendTime(StringBuilder out, long epochNanos) {
         long seconds = Math.floorDiv(epochNanos, NANOS_PER_SECOND);
         int nanos = (int) Math.floorMod(epochNanos, NANOS_PER_SECOND);
-        int secondOfDay = (int) Math.floorMod(seconds, SECONDS_PER_DAY);
+        int secondOfDay = Math.floorMod(seconds, SECONDS_PER_DAY);
         appendPadded(out, secondOfDay / 3600, 2);
         out.append(':');
         appendPadded(out, secondOfDay / 60 % 60, 2);

@@ -1,0 +1,160 @@
+package io.kindling.probe.cli;
+
+import io.kindling.probe.api.control.Subscription;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A parsed command line:
+ * {@code probe [replay FILE | live | events | help] [--subscribe NAME[:CATEGORY]]... [--sink console|jsonl[:PATH]]...}.
+ * No arguments at all means: replay the bundled sample with the defaults.
+ *
+ * @param file the capture to replay; {@code null} for live, events, help, and the bundled sample
+ * @param defaultSubscriptions true when no {@code --subscribe} was given and {@code subscriptions}
+ *     is {@link #DEFAULT_SUBSCRIPTIONS}
+ */
+record CommandLine(Command command, String file, List<Subscription> subscriptions, boolean defaultSubscriptions,
+        List<SinkSpec> sinks) {
+
+    enum Command {
+        /** Replay a capture file, or the bundled sample when there is no file. */
+        REPLAY,
+        LIVE,
+        EVENTS,
+        HELP
+    }
+
+    /** The Kindling collector's default subscriptions. */
+    static final List<String> DEFAULT_SUBSCRIPTIONS = List.of(
+            "syscall_exit-writev:net", "syscall_exit-readv:net", "syscall_exit-write:net", "syscall_exit-read:net",
+            "syscall_exit-sendto:net", "syscall_exit-recvfrom:net", "syscall_exit-sendmsg:net",
+            "syscall_exit-recvmsg:net", "syscall_exit-sendmmsg:net", "kprobe-tcp_close", "kprobe-tcp_rcv_established",
+            "kprobe-tcp_drop", "kprobe-tcp_retransmit_skb", "syscall_exit-connect", "kretprobe-tcp_connect",
+            "kprobe-tcp_set_state", "tracepoint-procexit");
+
+    static List<Subscription> defaultSubscriptions() {
+        return DEFAULT_SUBSCRIPTIONS.stream().map(Subscription::parse).toList();
+    }
+
+    static CommandLine help() {
+        return new CommandLine(Command.HELP, null, List.of(), false, List.of());
+    }
+
+    /** True for the bare {@code probe}: replay the bundled sample. */
+    boolean replaysSample() {
+        return command == Command.REPLAY && file == null;
+    }
+
+    static CommandLine parse(String... args) throws UsageException {
+        if (args.length == 0) {
+            return new CommandLine(Command.REPLAY, null, defaultSubscriptions(), true, List.of(SinkSpec.CONSOLE));
+        }
+        String first = args[0];
+        Command command;
+        switch (first) {
+            case "help", "--help", "-h" -> {
+                return help();
+            }
+            case "replay" -> command = Command.REPLAY;
+            case "live" -> command = Command.LIVE;
+            case "events" -> command = Command.EVENTS;
+            default -> throw new UsageException(first.startsWith("-")
+                    ? "expected a command (replay, live, events or help) before '" + first + "'"
+                    : "unknown command '" + first + "'");
+        }
+
+        Set<Subscription> subscriptions = new LinkedHashSet<>();
+        List<SinkSpec> sinks = new ArrayList<>();
+        List<String> operands = new ArrayList<>();
+        boolean options = true;
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            if (!options || !arg.startsWith("-") || arg.equals("-")) {
+                operands.add(arg);
+                continue;
+            }
+            if (arg.equals("--")) {
+                options = false;
+                continue;
+            }
+            if (arg.equals("--help") || arg.equals("-h")) {
+                return help();
+            }
+            String option = arg;
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                option = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            }
+            switch (option) {
+                case "--subscribe" -> {
+                    if (value == null) {
+                        value = value(args, ++i, option, "NAME[:CATEGORY]");
+                    }
+                    subscriptions.add(subscription(value));
+                }
+                case "--sink" -> {
+                    if (value == null) {
+                        value = value(args, ++i, option, "console or jsonl[:PATH]");
+                    }
+                    sinks.add(SinkSpec.parse(value));
+                }
+                default -> throw new UsageException("unknown option '" + option + "'");
+            }
+            if (command == Command.EVENTS) {
+                throw new UsageException("events takes no options");
+            }
+        }
+
+        switch (command) {
+            case REPLAY -> {
+                if (operands.isEmpty()) {
+                    throw new UsageException("replay needs a capture FILE");
+                }
+                if (operands.size() > 1) {
+                    throw new UsageException("replay takes one FILE, got also '" + operands.get(1) + "'");
+                }
+            }
+            case LIVE, EVENTS -> {
+                if (!operands.isEmpty()) {
+                    throw new UsageException(command.name().toLowerCase(java.util.Locale.ROOT)
+                            + " takes no argument, got '" + operands.get(0) + "'");
+                }
+            }
+            default -> throw new AssertionError(command);
+        }
+
+        if (sinks.isEmpty()) {
+            sinks.add(SinkSpec.CONSOLE);
+        }
+        if (sinks.stream().filter(SinkSpec::toStandardOutput).count() > 1) {
+            throw new UsageException("only one sink can write to standard output; give jsonl a PATH (--sink jsonl:PATH)");
+        }
+        boolean defaults = subscriptions.isEmpty();
+        return new CommandLine(command, command == Command.REPLAY ? operands.get(0) : null,
+                defaults ? defaultSubscriptions() : List.copyOf(subscriptions), defaults, List.copyOf(sinks));
+    }
+
+    private static String value(String[] args, int i, String option, String what) throws UsageException {
+        if (i >= args.length || args[i].startsWith("--")) {
+            throw new UsageException(option + " needs " + what);
+        }
+        return args[i];
+    }
+
+    private static Subscription subscription(String text) throws UsageException {
+        Subscription subscription;
+        try {
+            subscription = Subscription.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        if (subscription.name().isEmpty()) {
+            throw new UsageException("--subscribe needs a NAME before the category: '" + text + "'");
+        }
+        return subscription;
+    }
+}

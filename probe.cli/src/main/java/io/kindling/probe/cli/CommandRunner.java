@@ -1,0 +1,252 @@
+package io.kindling.probe.cli;
+
+import io.kindling.probe.api.control.EventCatalog;
+import io.kindling.probe.api.control.ProbeControl;
+import io.kindling.probe.api.control.ProbeException;
+import io.kindling.probe.api.control.Run;
+import io.kindling.probe.api.control.Statistics;
+import io.kindling.probe.api.control.Subscription;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one command line against the probe's services and returns the exit status. Standard output
+ * gets only what the command produces (the sinks' events, the event list, the help text);
+ * everything else goes to standard error.
+ */
+final class CommandRunner {
+
+    static final String LIVE_HINT = "the kernel driver is needed: install falcosecurity-scap-dkms and load the"
+            + " module: modprobe scap, as root";
+
+    private final ProbeServices services;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile Run current;
+    private volatile boolean stopping;
+
+    CommandRunner(ProbeServices services, PrintStream out, PrintStream err) {
+        this.services = services;
+        this.out = out;
+        this.err = err;
+    }
+
+    int run(String... args) {
+        try {
+            return execute(CommandLine.parse(args));
+        } catch (UsageException e) {
+            err.println("probe: " + e.getMessage() + " (see probe help)");
+            return Exit.BAD_INPUT;
+        } catch (CommandException e) {
+            err.println("probe: " + e.getMessage());
+            return e.exitCode();
+        } catch (RuntimeException e) {
+            err.println("probe: internal error: " + e);
+            return Exit.FAILURE;
+        } finally {
+            out.flush();
+            err.flush();
+            finished.countDown();
+        }
+    }
+
+    /**
+     * Asks the current run to stop (Ctrl-C) and waits until its summary is printed, at most
+     * {@code timeoutMillis}.
+     */
+    void stop(long timeoutMillis) {
+        stopping = true;
+        Run run = current;
+        if (run != null) {
+            run.stop();
+        }
+        try {
+            finished.await(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private int execute(CommandLine line) throws CommandException {
+        switch (line.command()) {
+            case HELP:
+                out.print(Usage.TEXT);
+                return Exit.OK;
+            case EVENTS:
+                listEvents(services.control().catalog());
+                return Exit.OK;
+            case REPLAY:
+                return replay(line);
+            case LIVE:
+                return live(line);
+            default:
+                throw new AssertionError(line.command());
+        }
+    }
+
+    private void listEvents(EventCatalog catalog) {
+        out.println("Events (--subscribe NAME[:CATEGORY], or all):");
+        for (EventCatalog.Entry entry : catalog.entries()) {
+            out.println(entry.producible() ? "  " + entry.name()
+                    : String.format("  %-36s not produced by this inspector (%s)", entry.name(), entry.origin()));
+        }
+        out.println("Categories: " + EventCatalog.categoryLabels());
+    }
+
+    private int replay(CommandLine line) throws CommandException {
+        String file = line.file();
+        if (line.replaysSample()) {
+            file = services.sampleCapture();
+            if (file == null || file.isBlank()) {
+                throw new CommandException(Exit.BAD_INPUT, "no sample capture is bundled with this build:"
+                        + " run probe replay FILE (or set the property kindling.sample to a capture file)");
+            }
+        }
+        Path capture = readableCapture(file);
+        ProbeControl control = services.control();
+        List<Subscription> subscriptions = checked(control.catalog(), line);
+        try (ProbeServices.Sinks sinks = services.startSinks(line.sinks(), subscriptions)) {
+            Run run;
+            try {
+                run = control.open(capture);
+            } catch (ProbeException e) {
+                throw new CommandException(Exit.BAD_INPUT, file + ": " + message(e));
+            }
+            return finish(run, file);
+        }
+    }
+
+    private int live(CommandLine line) throws CommandException {
+        ProbeControl control = services.control();
+        List<Subscription> subscriptions = checked(control.catalog(), line);
+        try (ProbeServices.Sinks sinks = services.startSinks(line.sinks(), subscriptions)) {
+            Run run;
+            try {
+                run = control.openLive();
+            } catch (ProbeException e) {
+                err.println("probe: cannot read live events: " + message(e));
+                throw new CommandException(Exit.BAD_INPUT, LIVE_HINT);
+            }
+            return finish(run, "live");
+        }
+    }
+
+    /** Waits for the run, prints the summary, and then the run's failure if it had one. */
+    private int finish(Run run, String what) {
+        current = run;
+        if (stopping) {
+            run.stop();
+        }
+        boolean interrupted = false;
+        try {
+            run.await();
+        } catch (InterruptedException e) {
+            run.stop();
+            interrupted = true;
+        } finally {
+            current = null;
+        }
+        out.flush();
+        Statistics statistics = run.statistics();
+        err.println("probe: " + (stopping || interrupted ? "stopped" : "done") + ", " + what);
+        for (String summaryLine : Summary.lines(statistics)) {
+            err.println("  " + summaryLine);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+            return Exit.FAILURE;
+        }
+        String failure = run.failure();
+        if (failure != null) {
+            err.println("probe: " + what + ": " + failure);
+            return Exit.BAD_INPUT;
+        }
+        return Exit.OK;
+    }
+
+    /**
+     * Checks every subscription with the catalog: an unknown name or category ends the command; a
+     * name this inspector cannot produce gets one warning. For the default list, one note tells how
+     * many of its names this inspector does not produce, and names the catalog refuses are left out.
+     */
+    private List<Subscription> checked(EventCatalog catalog, CommandLine line) throws CommandException {
+        List<Subscription> accepted = new ArrayList<>();
+        if (line.defaultSubscriptions()) {
+            Set<String> silent = new LinkedHashSet<>();
+            for (Subscription subscription : line.subscriptions()) {
+                try {
+                    if (catalog.check(subscription) != null) {
+                        silent.add(subscription.name());
+                    }
+                    accepted.add(subscription);
+                } catch (IllegalArgumentException e) {
+                    silent.add(subscription.name());
+                }
+            }
+            if (!silent.isEmpty()) {
+                err.println("note: " + silent.size() + " of the " + line.subscriptions().size()
+                        + " default events are not produced by this inspector (see probe events)");
+            }
+            return accepted;
+        }
+        Set<String> warned = new LinkedHashSet<>();
+        for (Subscription subscription : line.subscriptions()) {
+            String warning;
+            try {
+                warning = catalog.check(subscription);
+            } catch (IllegalArgumentException e) {
+                throw new CommandException(Exit.BAD_INPUT, e.getMessage() + " (see probe events)");
+            }
+            if (warning != null && warned.add(subscription.name())) {
+                err.println("warning: " + warning);
+            }
+            accepted.add(subscription);
+        }
+        return accepted;
+    }
+
+    private static Path readableCapture(String file) throws CommandException {
+        Path path;
+        try {
+            path = Path.of(file);
+        } catch (InvalidPathException e) {
+            throw new CommandException(Exit.BAD_INPUT, file + ": not a valid path");
+        }
+        if (!Files.exists(path)) {
+            throw new CommandException(Exit.BAD_INPUT, file + ": no such file");
+        }
+        if (Files.isDirectory(path)) {
+            throw new CommandException(Exit.BAD_INPUT, file + ": is a directory, not a capture file");
+        }
+        if (!Files.isReadable(path)) {
+            throw new CommandException(Exit.BAD_INPUT, file + ": permission denied");
+        }
+        try {
+            if (Files.size(path) == 0) {
+                throw new CommandException(Exit.BAD_INPUT, file + ": empty file, not a capture");
+            }
+        } catch (IOException e) {
+            throw new CommandException(Exit.BAD_INPUT, file + ": " + e.getMessage());
+        }
+        return path.toAbsolutePath();
+    }
+
+    private static String message(Exception e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            Throwable cause = e.getCause();
+            message = cause != null && cause.getMessage() != null ? cause.getMessage() : e.getClass().getSimpleName();
+        }
+        return message;
+    }
+}

@@ -1,0 +1,27 @@
+package io.kindling.probe.cli;
+
+import io.kindling.probe.api.control.ProbeControl;
+import io.kindling.probe.api.control.Subscription;
+import java.util.List;
+
+/** What a command needs from the running framework; the OSGi side is {@link ProbeCommand}. */
+interface ProbeServices {
+
+    /** The engine, once it is there. */
+    ProbeControl control() throws CommandException;
+
+    /**
+     * Starts one sink per spec, each with all the subscriptions, and returns once every one is
+     * registered and can receive events.
+     */
+    Sinks startSinks(List<SinkSpec> specs, List<Subscription> subscriptions) throws CommandException;
+
+    /** The path of the bundled sample capture, or {@code null} when this build has none. */
+    String sampleCapture();
+
+    /** Sinks started for one run; closing removes them. */
+    interface Sinks extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,93 @@
+package io.kindling.probe.cli;
+
+import io.kindling.probe.api.control.Subscription;
+import io.kindling.probe.api.spi.Sink;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One {@code --sink} option: {@code console}, {@code jsonl} (standard output) or {@code jsonl:PATH}.
+ * A sink is a factory configuration of the sink bundle's component.
+ */
+record SinkSpec(Kind kind, String path) {
+
+    /** Configuration property that ties a sink's configuration, and so its service, to one run. */
+    static final String RUN_ID = "kindling.run.id";
+
+    /** Configuration property of the jsonl sink: the file, or "" for standard output. */
+    static final String PATH = "path";
+
+    enum Kind {
+        CONSOLE("console", "io.kindling.probe.sink.console"),
+        JSONL("jsonl", "io.kindling.probe.sink.jsonl");
+
+        private final String label;
+        private final String factoryPid;
+
+        Kind(String label, String factoryPid) {
+            this.label = label;
+            this.factoryPid = factoryPid;
+        }
+
+        String label() {
+            return label;
+        }
+
+        /** The factory PID of the sink's component; also the symbolic name of its bundle. */
+        String factoryPid() {
+            return factoryPid;
+        }
+
+        String bundle() {
+            return factoryPid;
+        }
+    }
+
+    static final SinkSpec CONSOLE = new SinkSpec(Kind.CONSOLE, null);
+
+    /** Parses {@code console}, {@code jsonl}, {@code jsonl:-} or {@code jsonl:PATH}. */
+    static SinkSpec parse(String text) throws UsageException {
+        int colon = text.indexOf(':');
+        String label = (colon < 0 ? text : text.substring(0, colon)).toLowerCase(Locale.ROOT);
+        String path = colon < 0 ? null : text.substring(colon + 1);
+        switch (label) {
+            case "console":
+                if (path != null) {
+                    throw new UsageException("the console sink takes no PATH: '" + text + "'");
+                }
+                return CONSOLE;
+            case "jsonl":
+                if (path == null || path.isEmpty() || path.equals("-")) {
+                    return new SinkSpec(Kind.JSONL, null);
+                }
+                return new SinkSpec(Kind.JSONL, Path.of(path).toAbsolutePath().normalize().toString());
+            default:
+                throw new UsageException("unknown sink '" + text + "': use console or jsonl[:PATH]");
+        }
+    }
+
+    /** True when the sink writes to standard output. */
+    boolean toStandardOutput() {
+        return path == null;
+    }
+
+    /** The properties of this sink's factory configuration. */
+    Map<String, Object> configuration(String name, List<Subscription> subscriptions, String runId) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put(Sink.SUBSCRIPTIONS, subscriptions.stream().map(Subscription::toString).toArray(String[]::new));
+        properties.put(Sink.NAME, name);
+        properties.put(RUN_ID, runId);
+        if (kind == Kind.JSONL) {
+            properties.put(PATH, path == null ? "" : path);
+        }
+        return properties;
+    }
+
+    @Override
+    public String toString() {
+        return path == null ? kind.label() : kind.label() + ":" + path;
+    }
+}

@@ -1,0 +1,41 @@
+package io.kindling.probe.cli;
+
+import io.kindling.probe.api.control.DropRule;
+import io.kindling.probe.api.control.SinkStatistics;
+import io.kindling.probe.api.control.Statistics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** The figures printed to standard error when a run ends. */
+final class Summary {
+
+    private Summary() {}
+
+    static List<String> lines(Statistics statistics) {
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "events read      %d", statistics.read()));
+        lines.add("dropped          " + Stream.of(DropRule.values())
+                .map(rule -> rule.label() + " " + statistics.dropped().getOrDefault(rule, 0L))
+                .collect(Collectors.joining(", ")));
+        if (statistics.emitted() > 0) {
+            lines.add(String.format(Locale.ROOT, "emitted          %d by converters", statistics.emitted()));
+        }
+        for (SinkStatistics sink : statistics.sinks()) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "sink %-11s delivered %d, dropped %d, failed %d",
+                    sink.name(), sink.delivered(), sink.dropped(), sink.failed()));
+            if (sink.queued() > 0) {
+                line.append(", still queued ").append(sink.queued());
+            }
+            lines.add(line.toString());
+        }
+        if (statistics.sinks().isEmpty()) {
+            lines.add("sinks            none");
+        }
+        lines.add(String.format(Locale.ROOT, "rate             %.0f events/s", statistics.eventsPerSecond()));
+        lines.add(String.format(Locale.ROOT, "elapsed          %.3f s", statistics.elapsedNanos() / 1e9));
+        return lines;
+    }
+}

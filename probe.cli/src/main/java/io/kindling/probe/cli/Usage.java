@@ -1,0 +1,33 @@
+package io.kindling.probe.cli;
+
+/** The text of {@code probe help}. */
+final class Usage {
+
+    static final String TEXT = """
+            Usage: probe [COMMAND] [OPTIONS]
+
+            Commands:
+              replay FILE   read a capture file (.scap) and deliver its events to the sinks
+              live          read live events through the kernel driver (as root, with the scap
+                            module loaded); stop with Ctrl-C
+              events        list the event names and categories that --subscribe accepts
+              help          show this text (also --help)
+              (none)        replay the sample capture bundled with the probe, with the default
+                            subscriptions, to the console
+
+            Options of replay and live (each may be repeated):
+              --subscribe NAME[:CATEGORY]
+                            subscribe to an event, in one category or in all of them;
+                            'all' subscribes every event in every category; without
+                            --subscribe, the Kindling collector's default list is used
+              --sink console|jsonl[:PATH]
+                            where the events go (default: console); jsonl writes one JSON
+                            object a line, to PATH or, without PATH, to standard output;
+                            every sink gets all the subscriptions
+
+            Standard output carries only the events; messages and the summary go to standard error.
+            Exit status: 0 done, 1 the probe itself failed, 2 bad command line or bad input.
+            """;
+
+    private Usage() {}
+}
