@@ -529,7 +529,10 @@ uint16_t generic_sc_of(sinsp_evt* ev)
 	return sc;
 }
 
-void plan_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat, record_plan* plan)
+/* Plans the record of a surviving event; parameters longer than max_param_len are cut
+ * (flag bit1). */
+void plan_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat, uint32_t max_param_len,
+                 record_plan* plan)
 {
 	plan->type = ev->get_type();
 	plan->kcat = kcat;
@@ -561,9 +564,9 @@ void plan_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat, record_p
 		if(p != nullptr && p->m_val != nullptr)
 		{
 			len = p->m_len;
-			if(len > KP_MAX_PARAM_LEN)
+			if(len > max_param_len)
 			{
-				len = KP_MAX_PARAM_LEN;
+				len = max_param_len;
 				plan->flags |= KP_FLAG_PARAM_TRUNCATED;
 			}
 		}
@@ -759,12 +762,24 @@ enum class place_result
 	NO_ROOM
 };
 
+/* Writes the event at *off if it fits. An event that does not fit even an empty batch
+ * (alone_in_batch) has its parameters cut further, down to what fits, rather than
+ * stalling the reader; NO_ROOM then means not even its fixed part and strings fit. */
 place_result place(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat,
-                   uint8_t* buf, size_t cap, size_t* off, size_t* needed)
+                   bool alone_in_batch, uint8_t* buf, size_t cap, size_t* off, size_t* needed)
 {
 	record_plan plan;
-	plan_record(ev, tinfo, kcat, &plan);
+	plan_record(ev, tinfo, kcat, KP_MAX_PARAM_LEN, &plan);
 	*needed = plan.size;
+	for(uint32_t max_len = KP_MAX_PARAM_LEN / 2; plan.size > cap - *off && alone_in_batch; max_len /= 2)
+	{
+		plan = record_plan();
+		plan_record(ev, tinfo, kcat, max_len, &plan);
+		if(max_len == 0)
+		{
+			break;
+		}
+	}
 	if(plan.size > cap - *off)
 	{
 		return place_result::NO_ROOM;
@@ -773,6 +788,13 @@ place_result place(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_
 	*off += plan.size;
 	h.counters[KP_CNT_COPIED]++;
 	return place_result::WRITTEN;
+}
+
+std::string too_small_message(size_t cap, size_t needed)
+{
+	return "batch buffer of " + std::to_string(cap) + " bytes cannot hold an event of " +
+	       std::to_string(needed) + " bytes even with its parameters cut (plus the " +
+	       std::to_string(KP_BATCH_HEADER_SIZE) + "-byte header); the event is kept for a bigger buffer";
 }
 
 /* Throws before sinsp::next would parse the first structurally unsafe event of a capture
@@ -822,11 +844,9 @@ int32_t next_batch(kp_handle& h, uint8_t* buf, size_t cap, int32_t max_events)
 			{
 				size_t needed = 0;
 				uint16_t kcat = kindling_category_of(ev);
-				if(place(h, ev, tinfo, kcat, buf, cap, &off, &needed) == place_result::NO_ROOM)
+				if(place(h, ev, tinfo, kcat, true, buf, cap, &off, &needed) == place_result::NO_ROOM)
 				{
-					h.set_error("batch buffer of " + std::to_string(cap) +
-					            " bytes is too small for an event of " + std::to_string(needed) +
-					            " bytes (plus the 64-byte header); the event is kept for a bigger buffer");
+					h.set_error(too_small_message(cap, needed));
 					return -1;
 				}
 				h.pending = nullptr;
@@ -877,15 +897,13 @@ int32_t next_batch(kp_handle& h, uint8_t* buf, size_t cap, int32_t max_events)
 				continue;
 			}
 			size_t needed = 0;
-			if(place(h, ev, tinfo, kcat, buf, cap, &off, &needed) == place_result::NO_ROOM)
+			if(place(h, ev, tinfo, kcat, count == 0, buf, cap, &off, &needed) == place_result::NO_ROOM)
 			{
 				/* sinsp keeps the event valid until the next sinsp::next */
 				h.pending = ev;
 				if(count == 0)
 				{
-					h.set_error("batch buffer of " + std::to_string(cap) +
-					            " bytes is too small for an event of " + std::to_string(needed) +
-					            " bytes (plus the 64-byte header); the event is kept for a bigger buffer");
+					h.set_error(too_small_message(cap, needed));
 					return -1;
 				}
 				break;

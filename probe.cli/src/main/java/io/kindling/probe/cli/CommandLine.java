@@ -34,7 +34,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
             "kprobe-tcp_drop", "kprobe-tcp_retransmit_skb", "syscall_exit-connect", "kretprobe-tcp_connect",
             "kprobe-tcp_set_state", "tracepoint-procexit");
 
-    static List<Subscription> defaultSubscriptions() {
+    static List<Subscription> defaultList() {
         return DEFAULT_SUBSCRIPTIONS.stream().map(Subscription::parse).toList();
     }
 
@@ -49,7 +49,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
 
     static CommandLine parse(String... args) throws UsageException {
         if (args.length == 0) {
-            return new CommandLine(Command.REPLAY, null, defaultSubscriptions(), true, List.of(SinkSpec.CONSOLE));
+            return new CommandLine(Command.REPLAY, null, defaultList(), true, List.of(SinkSpec.CONSOLE));
         }
         String first = args[0];
         Command command;
@@ -135,7 +135,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         }
         boolean defaults = subscriptions.isEmpty();
         return new CommandLine(command, command == Command.REPLAY ? operands.get(0) : null,
-                defaults ? defaultSubscriptions() : List.copyOf(subscriptions), defaults, List.copyOf(sinks));
+                defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks));
     }
 
     private static String value(String[] args, int i, String option, String what) throws UsageException {

@@ -137,7 +137,7 @@ final class CommandRunner {
                 err.println("probe: cannot read live events: " + message(e));
                 throw new CommandException(Exit.BAD_INPUT, LIVE_HINT);
             }
-            return finish(run, "live");
+            return finish(run, "live events");
         }
     }
 
@@ -158,7 +158,7 @@ final class CommandRunner {
         }
         out.flush();
         Statistics statistics = run.statistics();
-        err.println("probe: " + (stopping || interrupted ? "stopped" : "done") + ", " + what);
+        err.println("probe: " + (stopping || interrupted ? "stopped; " : "") + "summary of " + what);
         for (String summaryLine : Summary.lines(statistics)) {
             err.println("  " + summaryLine);
         }
