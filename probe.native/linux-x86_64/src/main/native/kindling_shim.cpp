@@ -725,7 +725,7 @@ bool survives(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_
 		uint16_t sc = generic_sc_of(ev);
 		size_t dir = type == PPME_GENERIC_E ? 0 : 1;
 		pass = sc < f.nsc &&
-		       f.generic[(dir * f.nsc + sc) * KP_CATEGORY_CELLS + kcat] != 0;
+		       f.generic[(dir * static_cast<size_t>(f.nsc) + sc) * KP_CATEGORY_CELLS + kcat] != 0;
 	}
 	if(!pass)
 	{
