@@ -32,6 +32,9 @@ final class Catalog implements EventCatalog {
             "kretprobe-tcp_connect", "kprobe-tcp_set_state", "tracepoint-tcp_send_reset",
             "tracepoint-tcp_receive_reset", "tracepoint-cpu_analysis", "tracepoint-ingress", "tracepoint-egress");
 
+    private static final int EC_INTERNAL = 256;
+    private static final int EF_UNUSED = 1 << 6;
+
     private final Map<String, Target> targets;
     private final EventTable table;
 
@@ -42,6 +45,9 @@ final class Catalog implements EventCatalog {
         for (int t = 0; t < table.typeCount(); t++) {
             if (t == genericEnter || t == genericEnter + 1) {
                 continue;
+            }
+            if ((table.categoryFlags(t) & EC_INTERNAL) != 0 || (table.eventFlags(t) & EF_UNUSED) != 0) {
+                continue; // never reaches a subscriber: the seed drops internal events
             }
             String name = EventNames.of(table, t);
             if (name != null) {
@@ -61,7 +67,7 @@ final class Catalog implements EventCatalog {
         });
         for (int sc = 0; sc < table.syscallCount(); sc++) {
             String syscall = table.syscallName(sc);
-            if (syscall == null || syscall.isEmpty()) {
+            if (syscall == null || syscall.isEmpty() || syscall.startsWith("<")) {
                 continue;
             }
             for (boolean exit : new boolean[] {false, true}) {

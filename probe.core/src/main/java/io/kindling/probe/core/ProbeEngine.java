@@ -169,7 +169,7 @@ public final class ProbeEngine implements ProbeControl {
                 Subscription s = Subscription.parse(text);
                 String warning = catalog.check(s);
                 if (warning != null) {
-                    LOG.log(Level.INFO, warning);
+                    LOG.log(Level.DEBUG, warning);
                 }
                 subs.add(s);
             } catch (IllegalArgumentException e) {
