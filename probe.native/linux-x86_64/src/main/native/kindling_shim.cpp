@@ -317,6 +317,9 @@ struct kp_handle
 	std::string bad_event_reason;
 
 	std::atomic<int64_t> own_pid{0};
+
+	/* Set by kp_count_rest: read to the end applying drop rules and filter, copy nothing. */
+	bool count_only = false;
 	std::atomic<int64_t> counters[KP_CNT_COUNT];
 
 	/* Filter staged by kp_set_filter, installed at the start of the next batch. */
@@ -896,6 +899,13 @@ int32_t next_batch(kp_handle& h, uint8_t* buf, size_t cap, int32_t max_events)
 			{
 				continue;
 			}
+			if(h.count_only)
+			{
+				/* benchmark baseline: what survives is counted, nothing is copied */
+				h.counters[KP_CNT_COPIED]++;
+				count++;
+				continue;
+			}
 			size_t needed = 0;
 			if(place(h, ev, tinfo, kcat, count == 0, buf, cap, &off, &needed) == place_result::NO_ROOM)
 			{
@@ -1241,3 +1251,57 @@ int32_t kp_set_own_pid(int64_t h, int64_t pid)
 }
 
 } // extern "C"
+
+int64_t kp_count_rest(int64_t h)
+{
+	try
+	{
+		auto handle = lookup(h);
+		if(!handle)
+		{
+			return -1;
+		}
+		std::lock_guard<std::mutex> lock(handle->io_mu);
+		handle->count_only = true;
+		uint8_t header[KP_BATCH_HEADER_SIZE];
+		int64_t total = 0;
+		while(true)
+		{
+			int32_t n = next_batch(*handle, header, sizeof(header), 1 << 30);
+			if(n < 0)
+			{
+				handle->count_only = false;
+				return -1;
+			}
+			total += n;
+			int32_t status;
+			std::memcpy(&status, header + 8, sizeof(status));
+			if(status == KP_STATUS_EOF || (status == KP_STATUS_TIMEOUT && handle->live))
+			{
+				break;
+			}
+		}
+		handle->count_only = false;
+		return total;
+	}
+	catch(const std::exception& e)
+	{
+		try
+		{
+			auto handle = lookup(h);
+			if(handle)
+			{
+				handle->count_only = false;
+				handle->set_error("", e.what());
+			}
+		}
+		catch(...)
+		{
+		}
+		return -1;
+	}
+	catch(...)
+	{
+		return -1;
+	}
+}

@@ -16,6 +16,16 @@ public interface InspectorSession extends AutoCloseable {
      */
     RawBatch nextBatch() throws InspectorException;
 
+    /**
+     * Reads the rest of the capture inside the inspector, applying the drop rules and the filter
+     * but copying nothing and handing nothing to Java: the baseline that benchmarks compare the
+     * whole probe with. Returns the number of events that passed. Only on a session from which no
+     * batch was taken.
+     */
+    default long countRest() throws InspectorException {
+        throw new UnsupportedOperationException("this inspector has no counting mode");
+    }
+
     /** What the inspector read and dropped so far. */
     InspectorCounters counters();
 

@@ -113,6 +113,19 @@ final class NativeSession implements InspectorSession {
         return (BatchView) item;
     }
 
+    @Override
+    public long countRest() throws InspectorException {
+        if (started) {
+            throw new IllegalStateException("countRest() on a session that already handed out batches");
+        }
+        long n = Shim.kp_count_rest(handle);
+        if (n < 0) {
+            throw new InspectorException(lastError());
+        }
+        ended = true;
+        return n;
+    }
+
     void release(BatchView view) {
         free.offer(view);
     }

@@ -48,6 +48,8 @@ final class Shim {
 
     static native void kp_close(long handle);
 
+    static native long kp_count_rest(long handle);
+
     static native int kp_event_table(byte[] out, int capacity);
 
     /** A NUL-terminated message from a buffer the shim filled. */
