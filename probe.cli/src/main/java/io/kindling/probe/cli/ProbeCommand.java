@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -53,8 +54,8 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
 
     static final long START_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(30);
 
-    /** How long to let the engine bind a new sink before the run opens, when it is not yet using it. */
-    static final long BIND_GRACE_MILLIS = 1000;
+    /** How long the engine may take to route to a new sink before the run opens. */
+    static final long BIND_GRACE_MILLIS = 10_000;
 
     private final Object lock = new Object();
     private volatile String[] arguments = new String[0];
@@ -236,34 +237,33 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
 
     /**
      * The engine binds a new sink in the same service event that tells this component about it, but
-     * possibly just after: give it a moment, so that the run it opens next delivers to the sink.
+     * possibly just after: wait until the engine routes to every sink of the run (its statistics
+     * list the sinks it routes to), so that the run opened next delivers to them.
      */
-    private void awaitEngineUses(List<ServiceReference<Sink>> sinks) throws InterruptedException {
-        Bundle engine;
+    private void awaitEngineUses(List<ServiceReference<Sink>> sinks) throws InterruptedException, CommandException {
+        ProbeControl engine;
         synchronized (lock) {
-            engine = controlReference == null ? null : controlReference.getBundle();
+            engine = control;
         }
         if (engine == null) {
             return;
         }
+        Set<String> names = new LinkedHashSet<>();
+        sinks.forEach(reference -> names.add(String.valueOf(reference.getProperty(Sink.NAME))));
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BIND_GRACE_MILLIS);
-        for (ServiceReference<Sink> sink : sinks) {
-            while (!usedBy(sink, engine) && System.nanoTime() < deadline) {
-                Thread.sleep(5);
+        while (!routed(engine, names)) {
+            if (System.nanoTime() > deadline) {
+                throw new CommandException(Exit.FAILURE, "the engine did not take the sinks " + names + " within "
+                        + BIND_GRACE_MILLIS / 1000 + " s");
             }
+            Thread.sleep(2);
         }
     }
 
-    private static boolean usedBy(ServiceReference<?> reference, Bundle bundle) {
-        Bundle[] users = reference.getUsingBundles();
-        if (users != null) {
-            for (Bundle user : users) {
-                if (user.equals(bundle)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+    private static boolean routed(ProbeControl engine, Set<String> names) {
+        Set<String> routed = new HashSet<>();
+        engine.statistics().sinks().forEach(s -> routed.add(s.name()));
+        return routed.containsAll(names);
     }
 
     /** Called with {@link #lock} held. */

@@ -129,7 +129,7 @@ public final class ProbeEngine implements ProbeControl {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void addSink(Sink sink, Map<String, Object> props) {
+    synchronized void addSink(Sink sink, Map<String, Object> props) {
         Selection selection = selectionOf(props);
         SinkChannel existing = sinks.get(sink);
         if (existing != null) {
@@ -146,8 +146,11 @@ public final class ProbeEngine implements ProbeControl {
     }
 
     void removeSink(Sink sink) {
-        SinkChannel channel = sinks.remove(sink);
-        reroute();
+        SinkChannel channel;
+        synchronized (this) {
+            channel = sinks.remove(sink);
+            reroute();
+        }
         if (channel != null) {
             channel.close();
         }
@@ -341,8 +344,10 @@ public final class ProbeEngine implements ProbeControl {
         dropped.put(DropRule.IO_RESULT, c.ioResult());
         dropped.put(DropRule.UNSUBSCRIBED, c.unsubscribed());
         List<SinkStatistics> sinkStats = new ArrayList<>();
-        for (SinkChannel ch : sinks.values()) {
-            sinkStats.add(ch.statistics());
+        synchronized (this) { // a sink listed here is routed to
+            for (SinkChannel ch : sinks.values()) {
+                sinkStats.add(ch.statistics());
+            }
         }
         sinkStats.sort(java.util.Comparator.comparing(SinkStatistics::name));
         long end = endNanos != 0 ? endNanos : System.nanoTime();
