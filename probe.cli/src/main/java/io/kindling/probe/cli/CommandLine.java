@@ -16,14 +16,19 @@ import java.util.Set;
  *     is {@link #DEFAULT_SUBSCRIPTIONS}
  */
 record CommandLine(Command command, String file, List<Subscription> subscriptions, boolean defaultSubscriptions,
-        List<SinkSpec> sinks) {
+        List<SinkSpec> sinks, int rounds) {
+
+    /** Rounds of each kind that {@code bench} runs by default. */
+    static final int DEFAULT_ROUNDS = 3;
 
     enum Command {
         /** Replay a capture file, or the bundled sample when there is no file. */
         REPLAY,
         LIVE,
         EVENTS,
-        HELP
+        HELP,
+        /** Time the inspector alone against the whole probe on one capture. */
+        BENCH
     }
 
     /** The Kindling collector's default subscriptions. */
@@ -39,7 +44,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
     }
 
     static CommandLine help() {
-        return new CommandLine(Command.HELP, null, List.of(), false, List.of());
+        return new CommandLine(Command.HELP, null, List.of(), false, List.of(), 0);
     }
 
     /** True for the bare {@code probe}: replay the bundled sample. */
@@ -49,7 +54,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
 
     static CommandLine parse(String... args) throws UsageException {
         if (args.length == 0) {
-            return new CommandLine(Command.REPLAY, null, defaultList(), true, List.of(SinkSpec.CONSOLE));
+            return new CommandLine(Command.REPLAY, null, defaultList(), true, List.of(SinkSpec.CONSOLE), 0);
         }
         String first = args[0];
         Command command;
@@ -60,6 +65,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
             case "replay" -> command = Command.REPLAY;
             case "live" -> command = Command.LIVE;
             case "events" -> command = Command.EVENTS;
+            case "bench" -> command = Command.BENCH;
             default -> throw new UsageException(first.startsWith("-")
                     ? "expected a command (replay, live, events or help) before '" + first + "'"
                     : "unknown command '" + first + "'");
@@ -68,6 +74,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         Set<Subscription> subscriptions = new LinkedHashSet<>();
         List<SinkSpec> sinks = new ArrayList<>();
         List<String> operands = new ArrayList<>();
+        int rounds = DEFAULT_ROUNDS;
         boolean options = true;
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
@@ -102,6 +109,15 @@ record CommandLine(Command command, String file, List<Subscription> subscription
                     }
                     sinks.add(SinkSpec.parse(value));
                 }
+                case "--rounds" -> {
+                    if (command != Command.BENCH) {
+                        throw new UsageException("--rounds is an option of bench");
+                    }
+                    if (value == null) {
+                        value = value(args, ++i, option, "a number of rounds");
+                    }
+                    rounds = rounds(value);
+                }
                 default -> throw new UsageException("unknown option '" + option + "'");
             }
             if (command == Command.EVENTS) {
@@ -110,12 +126,16 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         }
 
         switch (command) {
-            case REPLAY -> {
+            case REPLAY, BENCH -> {
+                String verb = command.name().toLowerCase(java.util.Locale.ROOT);
                 if (operands.isEmpty()) {
-                    throw new UsageException("replay needs a capture FILE");
+                    throw new UsageException(verb + " needs a capture FILE");
                 }
                 if (operands.size() > 1) {
-                    throw new UsageException("replay takes one FILE, got also '" + operands.get(1) + "'");
+                    throw new UsageException(verb + " takes one FILE, got also '" + operands.get(1) + "'");
+                }
+                if (command == Command.BENCH && !sinks.isEmpty()) {
+                    throw new UsageException("bench delivers to a counting sink of its own and takes no --sink");
                 }
             }
             case LIVE, EVENTS -> {
@@ -134,8 +154,9 @@ record CommandLine(Command command, String file, List<Subscription> subscription
             throw new UsageException("only one sink can write to standard output; give jsonl a PATH (--sink jsonl:PATH)");
         }
         boolean defaults = subscriptions.isEmpty();
-        return new CommandLine(command, command == Command.REPLAY ? operands.get(0) : null,
-                defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks));
+        boolean withFile = command == Command.REPLAY || command == Command.BENCH;
+        return new CommandLine(command, withFile ? operands.get(0) : null,
+                defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks), rounds);
     }
 
     private static String value(String[] args, int i, String option, String what) throws UsageException {
@@ -143,6 +164,18 @@ record CommandLine(Command command, String file, List<Subscription> subscription
             throw new UsageException(option + " needs " + what);
         }
         return args[i];
+    }
+
+    private static int rounds(String text) throws UsageException {
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n >= 1 && n <= 100) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("--rounds needs a number from 1 to 100, got '" + text + "'");
     }
 
     private static Subscription subscription(String text) throws UsageException {

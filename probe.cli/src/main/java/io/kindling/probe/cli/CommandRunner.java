@@ -89,6 +89,11 @@ final class CommandRunner {
                 return replay(line);
             case LIVE:
                 return live(line);
+            case BENCH: {
+                Path capture = readableCapture(line.file());
+                List<Subscription> subscriptions = checked(services.control().catalog(), line);
+                return new Bench(services, err).run(capture, subscriptions, line.rounds());
+            }
             default:
                 throw new AssertionError(line.command());
         }

@@ -226,6 +226,40 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
     }
 
     @Override
+    public Sinks startOwnSink(Sink sink, String name, List<Subscription> subscriptions) throws CommandException {
+        BundleContext bundleContext;
+        synchronized (lock) {
+            bundleContext = context;
+        }
+        if (bundleContext == null) {
+            throw new CommandException(Exit.FAILURE, "the framework is stopping");
+        }
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put(Sink.NAME, name);
+        properties.put(Sink.SUBSCRIPTIONS, subscriptions.stream().map(Subscription::toString).toArray(String[]::new));
+        properties.put(Sink.QUEUE_SIZE, 1 << 16);
+        org.osgi.framework.ServiceRegistration<Sink> registration = bundleContext.registerService(Sink.class, sink, properties);
+        Sinks sinks = () -> {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException e) {
+                // already unregistered with the framework stopping
+            }
+        };
+        try {
+            awaitEngineUses(List.of(registration.getReference()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sinks.close();
+            throw new CommandException(Exit.FAILURE, "interrupted while the sink was starting");
+        } catch (CommandException | RuntimeException e) {
+            sinks.close();
+            throw e;
+        }
+        return sinks;
+    }
+
+    @Override
     public String sampleCapture() {
         BundleContext bundleContext;
         synchronized (lock) {

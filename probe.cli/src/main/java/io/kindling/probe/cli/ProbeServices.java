@@ -16,6 +16,10 @@ interface ProbeServices {
      */
     Sinks startSinks(List<SinkSpec> specs, List<Subscription> subscriptions) throws CommandException;
 
+    /** Registers a sink of the command's own with these subscriptions; returns once the engine routes to it. */
+    Sinks startOwnSink(io.kindling.probe.api.spi.Sink sink, String name, List<Subscription> subscriptions)
+            throws CommandException;
+
     /** The path of the bundled sample capture, or {@code null} when this build has none. */
     String sampleCapture();
 

@@ -11,6 +11,9 @@ final class Usage {
               live          read live events through the kernel driver (as root, with the scap
                             module loaded); stop with Ctrl-C
               events        list the event names and categories that --subscribe accepts
+              bench FILE    time the inspector alone (libsinsp, drop rules and filter, in C++)
+                            against the whole probe (to a counting sink) on a capture,
+                            alternately, and print the ratio [--subscribe ...] [--rounds N]
               help          show this text (also --help)
               (none)        replay the sample capture bundled with the probe, with the default
                             subscriptions, to the console

@@ -334,15 +334,20 @@ public final class ProbeEngine implements ProbeControl {
         }
     }
 
-    @Override
-    public Statistics statistics() {
-        InspectorCounters c = counters;
+    private static Map<DropRule, Long> dropRules(InspectorCounters c) {
         Map<DropRule, Long> dropped = new EnumMap<>(DropRule.class);
         dropped.put(DropRule.OWN_PROCESS, c.ownProcess());
         dropped.put(DropRule.INTERNAL, c.internal());
         dropped.put(DropRule.NO_THREAD, c.noThread());
         dropped.put(DropRule.IO_RESULT, c.ioResult());
         dropped.put(DropRule.UNSUBSCRIBED, c.unsubscribed());
+        return dropped;
+    }
+
+    @Override
+    public Statistics statistics() {
+        InspectorCounters c = counters;
+        Map<DropRule, Long> dropped = dropRules(c);
         List<SinkStatistics> sinkStats = new ArrayList<>();
         synchronized (this) { // a sink listed here is routed to
             for (SinkChannel ch : sinks.values()) {
@@ -353,5 +358,20 @@ public final class ProbeEngine implements ProbeControl {
         long end = endNanos != 0 ? endNanos : System.nanoTime();
         long elapsed = startNanos == 0 ? 0 : end - startNanos;
         return new Statistics(c.read(), dropped, converted.get(), emitted.get(), sinkStats, elapsed);
+    }
+
+    @Override
+    public Statistics baseline(Path capture, java.util.Collection<Subscription> subscriptions) throws ProbeException {
+        Selection selection = Selection.compile(catalog, subscriptions);
+        long start = System.nanoTime();
+        try (InspectorSession s = inspector.openFile(capture)) {
+            s.setFilter(selection.table());
+            long passed = s.countRest();
+            long elapsed = System.nanoTime() - start;
+            InspectorCounters c = s.counters();
+            return new Statistics(c.read(), dropRules(c), passed, 0, List.of(), elapsed);
+        } catch (InspectorException e) {
+            throw new ProbeException(e.getMessage(), e);
+        }
     }
 }

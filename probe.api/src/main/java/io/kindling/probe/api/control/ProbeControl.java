@@ -15,4 +15,11 @@ public interface ProbeControl {
 
     /** The figures of the current run, or of the last one. */
     Statistics statistics();
+
+    /**
+     * Reads a capture in the inspector alone, applying the drop rules and the filter that these
+     * subscriptions give, copying and converting nothing: the baseline that benchmarks compare the
+     * whole probe with. In the result, {@code converted} counts the events that passed the filter.
+     */
+    Statistics baseline(Path capture, java.util.Collection<Subscription> subscriptions) throws ProbeException;
 }

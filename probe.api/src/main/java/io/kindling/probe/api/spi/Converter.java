@@ -9,6 +9,14 @@ import io.kindling.probe.api.KindlingEvent;
  * It matches by the service properties {@link #EVENTS} (event names) and {@link #FD_TYPES} (fd type
  * labels, see {@link io.kindling.probe.api.FdType#label()}); a property that is absent matches
  * everything, and an event must match both. Converters run on the event loop thread only.
+ * <p>
+ * A converter that makes events of its own declares their names in {@link #EMITS}; those names
+ * become subscribable, and the converter is <em>active</em> only while some sink subscribes to one of
+ * them. What an active converter reads is declared in {@link #NEEDS} (and {@link #NEEDS_THREADLESS}):
+ * the probe then reads those raw events even when no sink subscribed to them, and hands them to
+ * {@link #observe} of the converters that need them, and to nothing else. A converter that declares
+ * {@code NEEDS} or {@code EMITS} but neither {@code EVENTS} nor {@code FD_TYPES} is not called
+ * through {@link #convert}.
  */
 public interface Converter {
 
@@ -27,9 +35,53 @@ public interface Converter {
      */
     String PROVIDES_ATTRIBUTES = "kindling.converter.attributes";
 
+    /**
+     * Service property: the names of the events this converter emits (String or String[], for example
+     * {@code cpu_event} or {@code tcp_connect,tcp_accept,tcp_close}). They are listed in the event
+     * catalog, and the converter is active while a sink subscribes to one of them.
+     * @since 1.1
+     */
+    String EMITS = "kindling.converter.emits";
+
+    /**
+     * Service property: the raw events this converter needs while it is active, as subscriptions
+     * ({@code NAME}, {@code NAME:CATEGORY} or {@code all}). They reach {@link #observe}, whether or not a
+     * sink subscribed to them. A converter without {@link #EMITS} is always active.
+     * @since 1.1
+     */
+    String NEEDS = "kindling.converter.needs";
+
+    /**
+     * Service property: the raw events this converter needs even when they carry no thread
+     * information (for example {@code tracepoint-sched_switch}, whose events from the idle task have
+     * none). Such events reach {@link #observe} with {@link RawEvent#hasThread()} false, and never a sink.
+     * @since 1.1
+     */
+    String NEEDS_THREADLESS = "kindling.converter.needs.threadless";
+
     /** Fills the converter's part of {@code event} from {@code raw}; may emit further events. */
     void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter);
 
-    /** Called when a capture ends, so that stateful converters can emit what they hold. */
+    /**
+     * Receives a raw event that this converter declared in {@link #NEEDS} or {@link #NEEDS_THREADLESS},
+     * while it is active; the view is valid only during the call. Events emitted here are delivered
+     * to the sinks that subscribed to their names.
+     * @since 1.1
+     */
+    default void observe(RawEvent raw, EventEmitter emitter) {}
+
+    /**
+     * Called when a capture ends, and when the converter stops being active, so that stateful
+     * converters can emit what they hold; afterwards the converter should hold no state of that run.
+     */
     default void end(EventEmitter emitter) {}
+
+    /**
+     * The converter's own figures for statistics, for example how many cached entries it evicted
+     * for lack of room. Called from any thread.
+     * @since 1.1
+     */
+    default java.util.Map<String, Long> statistics() {
+        return java.util.Map.of();
+    }
 }

@@ -33,7 +33,12 @@ public interface RawEvent {
 
     int cpu();
 
-    /** Whether the event carries thread information (the idle task's switch events do not). */
+    /**
+     * Whether the event carries thread information (the idle task's switch events do not). Events
+     * without it reach only converters that asked for them ({@link Converter#NEEDS_THREADLESS}); then
+     * {@link #pid()} and {@link #tid()} are the event's own thread id, and comm, container, uid and
+     * gid are empty or 0.
+     */
     boolean hasThread();
 
     long pid();
