@@ -263,6 +263,9 @@ public final class ProbeEngine implements ProbeControl {
                 } finally {
                     batch.release();
                 }
+                for (SinkChannel c : targets) {
+                    c.handOver(waitMillis);
+                }
                 counters = s.counters();
             }
             for (ConverterEntry c : chain) {

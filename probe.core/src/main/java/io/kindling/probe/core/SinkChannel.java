@@ -4,6 +4,7 @@ import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.control.SinkStatistics;
 import io.kindling.probe.api.spi.Sink;
 import java.lang.System.Logger.Level;
+import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -11,14 +12,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One sink's bounded queue and delivery thread. The event loop only offers; the sink's thread
- * delivers. When the queue is full the event is dropped and counted, except that a replay waits up
- * to {@code stallMillis} for room, so a sink that merely runs slower than the replay loses nothing.
- * A sink that makes no progress in that time is stalled: it loses events until its queue has room
- * again, and the other sinks do not wait for it any longer.
+ * One sink's bounded queue and delivery thread. The event loop gathers the sink's events in a
+ * chunk and hands over whole chunks (at the end of each batch, or when a chunk is full), so that
+ * the two threads meet once per chunk rather than once per event; the sink's thread delivers.
+ * <p>
+ * When the queue is full the chunk is dropped and its events counted, except that a replay waits
+ * up to {@code stallMillis} for room, so a sink that merely runs slower than the replay loses
+ * nothing. A sink that makes no progress in that time is stalled: it loses events until its
+ * queue has room again, and the other sinks do not wait for it any longer.
  */
 final class SinkChannel {
     private static final System.Logger LOG = System.getLogger(SinkChannel.class.getName());
+    static final int CHUNK = 256;
 
     /** Queued to mark the end of a run: the delivery thread flushes the sink and counts down. */
     private static final class Marker {
@@ -33,15 +38,20 @@ final class SinkChannel {
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong queued = new AtomicLong();
     private volatile boolean closed;
     private volatile boolean stalled;
     private volatile long lastProgress = System.nanoTime();
+
+    /** The chunk being filled; touched by the event loop thread only. */
+    private KindlingEvent[] pending = new KindlingEvent[CHUNK];
+    private int pendingCount;
 
     SinkChannel(Sink sink, String name, Selection selection, int capacity) {
         this.sink = sink;
         this.name = name;
         this.selection = selection;
-        this.queue = new ArrayBlockingQueue<>(Math.max(16, capacity));
+        this.queue = new ArrayBlockingQueue<>(Math.max(2, (capacity + CHUNK - 1) / CHUNK));
         this.thread = new Thread(this::deliverLoop, "kindling-sink-" + name);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -63,31 +73,66 @@ final class SinkChannel {
         this.selection = selection;
     }
 
-    /** Hands an event to the sink's queue. Never blocks longer than {@code waitMillis}. */
+    /** Adds an event to the chunk; a full chunk is handed over. Event loop thread only. */
     void offer(KindlingEvent event, long waitMillis) {
-        if (queue.offer(event)) {
+        pending[pendingCount++] = event;
+        if (pendingCount == CHUNK) {
+            handOver(waitMillis);
+        }
+    }
+
+    /**
+     * Hands the events gathered so far to the sink's thread; never blocks longer than
+     * {@code waitMillis} without progress of the sink. Event loop thread only.
+     */
+    void handOver(long waitMillis) {
+        if (pendingCount == 0) {
+            return;
+        }
+        KindlingEvent[] chunk = pendingCount == CHUNK ? pending : Arrays.copyOf(pending, pendingCount);
+        int n = pendingCount;
+        if (chunk == pending) {
+            pending = new KindlingEvent[CHUNK];
+        } else {
+            Arrays.fill(pending, 0, n, null);
+        }
+        pendingCount = 0;
+        queued.addAndGet(n);
+        if (put(chunk, waitMillis)) {
+            return;
+        }
+        queued.addAndGet(-n);
+        dropped.addAndGet(n);
+    }
+
+    private boolean put(Object item, long waitMillis) {
+        if (closed) {
+            return false;
+        }
+        if (queue.offer(item)) {
             if (stalled && queue.remainingCapacity() > queue.size()) {
                 stalled = false;
             }
-            return;
+            return true;
         }
-        if (waitMillis > 0 && !stalled) {
-            try {
-                while (!closed) {
-                    if (queue.offer(event, 50, TimeUnit.MILLISECONDS)) {
-                        return;
-                    }
-                    if (System.nanoTime() - lastProgress > TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
-                        stalled = true;
-                        LOG.log(Level.WARNING, "sink " + name + " makes no progress; its events are dropped until it catches up");
-                        break;
-                    }
+        if (waitMillis <= 0 || stalled) {
+            return false;
+        }
+        try {
+            while (!closed) {
+                if (queue.offer(item, 50, TimeUnit.MILLISECONDS)) {
+                    return true;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                if (System.nanoTime() - lastProgress > TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
+                    stalled = true;
+                    LOG.log(Level.WARNING, "sink " + name + " makes no progress; its events are dropped until it catches up");
+                    return false;
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        dropped.incrementAndGet();
+        return false;
     }
 
     private void flushQuietly() {
@@ -128,26 +173,34 @@ final class SinkChannel {
                 marker.done.countDown();
                 continue;
             }
-            try {
-                sink.deliver((KindlingEvent) item);
-                delivered.incrementAndGet();
-                unflushed = true;
-            } catch (Throwable t) {
-                failed.incrementAndGet();
-                if (!warned) {
-                    warned = true;
-                    LOG.log(Level.WARNING, "sink " + name + " failed to take an event (further failures are only counted): " + t);
+            KindlingEvent[] chunk = (KindlingEvent[]) item;
+            long ok = 0;
+            for (KindlingEvent event : chunk) {
+                try {
+                    sink.deliver(event);
+                    ok++;
+                } catch (Throwable t) {
+                    failed.incrementAndGet();
+                    if (!warned) {
+                        warned = true;
+                        LOG.log(Level.WARNING, "sink " + name + " failed to take an event (further failures are only counted): " + t);
+                    }
                 }
+                queued.decrementAndGet();
             }
+            delivered.addAndGet(ok);
+            unflushed = true;
             lastProgress = System.nanoTime();
         }
     }
 
     /**
-     * Waits until everything queued before this call was delivered and the sink flushed, or until
-     * the sink has made no progress for {@code stallMillis}. Returns whether it drained.
+     * Hands over what is gathered, then waits until everything queued was delivered and the sink
+     * flushed, or until the sink has made no progress for {@code stallMillis}. Returns whether it
+     * drained. Event loop thread only.
      */
     boolean drain(long stallMillis) throws InterruptedException {
+        handOver(stallMillis);
         Marker marker = new Marker();
         while (!queue.offer(marker, 100, TimeUnit.MILLISECONDS)) {
             if (closed || System.nanoTime() - lastProgress > TimeUnit.MILLISECONDS.toNanos(stallMillis)) {
@@ -162,7 +215,7 @@ final class SinkChannel {
         return true;
     }
 
-    /** Stops the delivery thread; what is still queued is counted as dropped. */
+    /** Stops the delivery thread; what is still queued or gathered is counted as dropped. */
     void close() {
         closed = true;
         thread.interrupt();
@@ -171,20 +224,16 @@ final class SinkChannel {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        int left = 0;
         for (Object o : queue) {
-            if (o instanceof KindlingEvent) {
-                left++;
-            } else if (o instanceof Marker m) {
+            if (o instanceof Marker m) {
                 m.done.countDown();
             }
         }
         queue.clear();
-        dropped.addAndGet(left);
+        dropped.addAndGet(queued.getAndSet(0));
     }
 
     SinkStatistics statistics() {
-        long queued = queue.stream().filter(KindlingEvent.class::isInstance).count();
-        return new SinkStatistics(name, delivered.get(), dropped.get(), failed.get(), queued);
+        return new SinkStatistics(name, delivered.get(), dropped.get(), failed.get(), queued.get());
     }
 }
