@@ -13,11 +13,18 @@ public final class FdEntry {
     final int ip4;
     final byte[] ip6;
     final int port;
+    final int remoteIp4;
+    final int remotePort;
     final long unixSource;
     final long unixDest;
 
     private FdEntry(int fd, long ino, int type, String name, int openFlags, int dev, int l4proto, int ip4,
             byte[] ip6, int port, long unixSource, long unixDest) {
+        this(fd, ino, type, name, openFlags, dev, l4proto, ip4, ip6, port, unixSource, unixDest, 0, 0);
+    }
+
+    private FdEntry(int fd, long ino, int type, String name, int openFlags, int dev, int l4proto, int ip4,
+            byte[] ip6, int port, long unixSource, long unixDest, int remoteIp4, int remotePort) {
         this.fd = fd;
         this.ino = ino;
         this.type = type;
@@ -30,6 +37,8 @@ public final class FdEntry {
         this.port = port;
         this.unixSource = unixSource;
         this.unixDest = unixDest;
+        this.remoteIp4 = remoteIp4;
+        this.remotePort = remotePort;
     }
 
     static FdEntry file(int fd, long ino, String path, int openFlags, int dev) {
@@ -48,6 +57,18 @@ public final class FdEntry {
         return new FdEntry(fd, ino, Ppm.FD_IPV4_SERVSOCK, null, 0, 0, l4proto, ip, null, port, 0, 0);
     }
 
+    /**
+     * A connected (or, with remote 0.0.0.0:0, a bound but unconnected datagram) IPv4 socket. An unconnected
+     * UDP socket is described this way rather than as a server socket because libsinsp fills the remote
+     * half of a server socket's tuple from the server fields when the first datagram arrives, which
+     * gives a garbled name; with a zero remote address it takes the peer of the first recvfrom.
+     */
+    static FdEntry ipv4Socket(int fd, long ino, int localIp, int localPort, int remoteIp, int remotePort,
+            int l4proto) {
+        return new FdEntry(fd, ino, Ppm.FD_IPV4_SOCK, null, 0, 0, l4proto, localIp, null, localPort, 0, 0,
+                remoteIp, remotePort);
+    }
+
     static FdEntry ipv6Server(int fd, long ino, byte[] ip, int port, int l4proto) {
         return new FdEntry(fd, ino, Ppm.FD_IPV6_SERVSOCK, null, 0, 0, l4proto, 0, ip, port, 0, 0);
     }
@@ -61,6 +82,9 @@ public final class FdEntry {
         w.beginEntry();
         w.u64(fd).u64(ino).u8(type);
         switch (type) {
+            case Ppm.FD_IPV4_SOCK:
+                w.u32(ip4).u32(remoteIp4).u16(port).u16(remotePort).u8(l4proto);
+                break;
             case Ppm.FD_IPV4_SERVSOCK:
                 w.u32(ip4).u16(port).u8(l4proto);
                 break;

@@ -60,7 +60,7 @@ public final class World {
                 .fd(FdEntry.unix(1, nextIno(), 0xffff9a2b4c3d1000L, 0xffff9a2b4c3d1400L, "/run/systemd/journal/stdout"))
                 .fd(FdEntry.unix(2, nextIno(), 0xffff9a2b4c3d1000L, 0xffff9a2b4c3d1400L, "/run/systemd/journal/stdout"))
                 .fd(FdEntry.anon(3, nextIno(), Ppm.FD_EVENTPOLL))
-                .fd(FdEntry.ipv4Server(12, nextIno(), RESOLVER_IP, 53, Ppm.L4_UDP))
+                .fd(FdEntry.ipv4Socket(12, nextIno(), RESOLVER_IP, 53, 0, 0, Ppm.L4_UDP))
                 .fd(FdEntry.ipv4Server(13, nextIno(), RESOLVER_IP, 53, Ppm.L4_TCP));
 
         rsyslogd = add(new SimProcess(610, 1, "rsyslogd", "/usr/sbin/rsyslogd", "/usr/sbin/rsyslogd",
@@ -136,9 +136,12 @@ public final class World {
         ffmpeg.fd(FdEntry.file(3, nextIno(), "/tmp/capture-input.mp4", Ppm.O_RDONLY, 0xfd01))
                 .fd(FdEntry.file(4, nextIno(), "/tmp/capture-output.mp4", Ppm.O_WRONLY | Ppm.O_CREAT | Ppm.O_TRUNC, 0xfd01));
 
+        // threads of a process alternate between the CPUs, from a seed dependent first CPU
         for (SimProcess p : processes) {
-            for (SimThread t : p.threads) {
-                t.cpu = rng.nextInt(CPUS);
+            int first = rng.nextInt(CPUS);
+            for (int i = 0; i < p.threads.size(); i++) {
+                SimThread t = p.threads.get(i);
+                t.cpu = (first + i) % CPUS;
                 t.pfMinor = 200 + rng.nextInt(40_000);
                 t.pfMajor = rng.nextInt(40);
             }

@@ -1,0 +1,50 @@
+package io.kindling.probe.generator;
+
+import java.util.Locale;
+
+/** What a generated capture contains. */
+public enum Scenario {
+
+    /**
+     * HTTP/1.1 clients and server over loopback TCP, IPv4 and IPv6, with a DNS lookup over UDP before the
+     * health probe's requests; the server waits in epoll_wait, hands connections to worker threads through
+     * a futex and logs each request to its standard output.
+     */
+    HTTP(1, 0, 0, false),
+
+    /** openat, fstat, read, write and close on files under /etc, /var/log and /tmp, including failures. */
+    FILES(0, 1, 0, false),
+
+    /** Threads of a CPU bound process preempting each other on two CPUs and synchronising with futexes. */
+    SCHED(0, 0, 1, true),
+
+    /** All of the above interleaved, with a context switch whenever a CPU changes thread. */
+    MIXED(55, 25, 20, true);
+
+    final int httpWeight;
+    final int fileWeight;
+    final int schedWeight;
+    final boolean contextSwitches;
+
+    Scenario(int httpWeight, int fileWeight, int schedWeight, boolean contextSwitches) {
+        this.httpWeight = httpWeight;
+        this.fileWeight = fileWeight;
+        this.schedWeight = schedWeight;
+        this.contextSwitches = contextSwitches;
+    }
+
+    /** The name used on the command line: {@code http}, {@code files}, {@code sched}, {@code mixed}. */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses a command line name (case insensitive). */
+    public static Scenario fromName(String name) {
+        for (Scenario s : values()) {
+            if (s.name().equalsIgnoreCase(name.trim())) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown scenario '" + name + "' (expected http, files, sched or mixed)");
+    }
+}

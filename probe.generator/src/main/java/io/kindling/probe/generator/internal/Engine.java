@@ -1,0 +1,170 @@
+package io.kindling.probe.generator.internal;
+
+import io.kindling.probe.generator.Progress;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Drives the activities: picks the next activity by weight, inserts context switches when the thread of
+ * the next event is not the one running on its CPU, stamps a monotonic timestamp and writes the event.
+ * Stops after exactly the requested number of events.
+ */
+public final class Engine {
+
+    /** Raw outcome of a run. */
+    public static final class Result {
+        public final long[] counts = new long[Ppm.EVENT_MAX];
+        public long events;
+        public long failed;
+        public long bytes;
+        public long firstTs;
+        public long lastTs;
+    }
+
+    private static final long PROGRESS_INTERVAL_NS = 200_000_000L;
+
+    private final Rng rng;
+    private final World world;
+    private final SimClock clock = new SimClock();
+    private final Activity[] activities;
+    private final int[] cumulativeWeights;
+    private final boolean switches;
+    private final SimThread[] running = new SimThread[World.CPUS];
+    private final Ev switchEv = new Ev();
+
+    private ScapWriter w;
+    private Result result;
+
+    /**
+     * @param httpWeight relative share of the HTTP/DNS activity
+     * @param fileWeight relative share of the file activity
+     * @param schedWeight relative share of the CPU bound, futex synchronised activity
+     * @param switches whether changes of the running thread of a CPU produce sched_switch events
+     */
+    public Engine(long seed, int httpWeight, int fileWeight, int schedWeight, boolean switches) {
+        this.rng = new Rng(seed);
+        this.world = new World(rng);
+        this.switches = switches;
+        Activity[] all = {new HttpActivity(world, rng, clock), new FileActivity(world, rng, clock),
+            new SchedActivity(world, rng, clock)};
+        int[] weights = {httpWeight, fileWeight, schedWeight};
+        int n = 0;
+        for (int wgt : weights) {
+            n += wgt > 0 ? 1 : 0;
+        }
+        activities = new Activity[n];
+        cumulativeWeights = new int[n];
+        int k = 0;
+        int sum = 0;
+        for (int i = 0; i < all.length; i++) {
+            if (weights[i] > 0) {
+                sum += weights[i];
+                activities[k] = all[i];
+                cumulativeWeights[k++] = sum;
+            }
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("no activity selected");
+        }
+        for (int c = 0; c < running.length; c++) {
+            running[c] = world.idle;
+        }
+    }
+
+    private Activity pick() {
+        if (activities.length == 1) {
+            return activities[0];
+        }
+        int r = rng.nextInt(cumulativeWeights[cumulativeWeights.length - 1]);
+        for (int i = 0; i < cumulativeWeights.length; i++) {
+            if (r < cumulativeWeights[i]) {
+                return activities[i];
+            }
+        }
+        return activities[activities.length - 1];
+    }
+
+    public Result run(long events, Path out, Progress progress) throws IOException {
+        result = new Result();
+        long startNanos = System.nanoTime();
+        long lastReport = startNanos;
+        try (ScapWriter writer = new ScapWriter(out)) {
+            w = writer;
+            w.writeSectionHeader();
+            world.writeMetadata(w);
+            result.firstTs = clock.now;
+            Activity sticky = null;
+            Activity current = null;
+            int burst = 0;
+            while (result.events < events) {
+                if (burst <= 0) {
+                    // an activity keeps the machine for a short burst, as threads run for a while
+                    current = pick();
+                    burst = rng.between(4, 24);
+                }
+                Activity a = sticky != null ? sticky : current;
+                Ev e = a.peek();
+                SimThread t = e.th;
+                int cpu = t.cpu;
+                if (switches && running[cpu] != t) {
+                    clock.now += e.delayNs;
+                    e.delayNs = 0;
+                    contextSwitch(cpu, t);
+                    sticky = a;
+                    continue;
+                }
+                sticky = null;
+                a.pop();
+                if (e.runOnly) {
+                    continue;
+                }
+                clock.now += rng.between(200, 3000) + e.delayNs;
+                EventEncoder.write(w, e, cpu, clock.now);
+                count(e);
+                burst--;
+                if (switches && e.blocking && result.events < events && rng.percent(30)) {
+                    contextSwitch(cpu, world.idle);
+                }
+                if ((result.events & 0x3fff) == 0 && progress != null) {
+                    long now = System.nanoTime();
+                    if (now - lastReport >= PROGRESS_INTERVAL_NS) {
+                        lastReport = now;
+                        report(progress, events, now - startNanos);
+                    }
+                }
+            }
+            result.lastTs = clock.now;
+        }
+        result.bytes = w.bytesWritten();
+        if (progress != null) {
+            report(progress, events, System.nanoTime() - startNanos);
+        }
+        return result;
+    }
+
+    private void report(Progress progress, long total, long elapsedNanos) {
+        double seconds = Math.max(elapsedNanos, 1) / 1e9;
+        double percent = total == 0 ? 100.0 : 100.0 * result.events / total;
+        progress.report(result.events, total, percent, result.events / seconds);
+    }
+
+    private void contextSwitch(int cpu, SimThread next) throws IOException {
+        SimThread prev = running[cpu];
+        Ev s = switchEv.reset(prev, Ppm.SCHEDSWITCH_6_E);
+        s.next = next;
+        prev.pfMinor += rng.nextInt(4);
+        clock.now += rng.between(100, 1500);
+        EventEncoder.write(w, s, cpu, clock.now);
+        count(s);
+        running[cpu] = next;
+    }
+
+    private void count(Ev e) {
+        result.events++;
+        result.counts[e.type]++;
+        if (!Ppm.isEnter(e.type) && e.res < 0) {
+            result.failed++;
+        }
+    }
+}
