@@ -1,19 +1,16 @@
 package io.kindling.probe.sink.jsonl;
 
-import com.fasterxml.jackson.core.Base64Variants;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonFactoryBuilder;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.kindling.probe.api.Attribute;
 import io.kindling.probe.api.FdContext;
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.ThreadContext;
 import io.kindling.probe.api.ValueType;
-import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.Flushable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 
 /**
  * Writes events as JSON Lines, one object a line, in the probe's JSON format:
@@ -31,6 +28,12 @@ import java.io.OutputStream;
  * type's width (unsigned types, {@code UINT64} included, without sign), floating point as numbers,
  * text as strings, bytes as base64 (standard alphabet, padded), booleans as booleans.
  * <p>
+ * Text is written as UTF-8 with the short escapes of RFC 8259 for the quote, the backslash,
+ * newline, carriage return, tab, backspace and form feed, and six-character escapes for the other
+ * control characters.
+ * The writer encodes straight into its own buffer: the hot path allocates nothing for ASCII text
+ * and numbers.
+ * <p>
  * The writer owns its target: {@link #close()} closes it. It is not thread-safe.
  */
 public final class JsonEventWriter implements Flushable, Closeable {
@@ -38,84 +41,138 @@ public final class JsonEventWriter implements Flushable, Closeable {
     /** Size of the output buffer in bytes. */
     public static final int BUFFER_SIZE = 64 * 1024;
 
-    private static final JsonFactory FACTORY = new JsonFactoryBuilder().rootValueSeparator((String) null).build();
+    private static final byte[] NAME = ascii("{\"name\":");
+    private static final byte[] CATEGORY = ascii(",\"category\":");
+    private static final byte[] SOURCE = ascii(",\"source\":");
+    private static final byte[] TIMESTAMP = ascii(",\"timestamp\":");
+    private static final byte[] LATENCY = ascii(",\"latency\":");
+    private static final byte[] THREAD_PID = ascii(",\"thread\":{\"pid\":");
+    private static final byte[] TID = ascii(",\"tid\":");
+    private static final byte[] UID = ascii(",\"uid\":");
+    private static final byte[] GID = ascii(",\"gid\":");
+    private static final byte[] COMM = ascii(",\"comm\":");
+    private static final byte[] CONTAINER_ID = ascii(",\"container_id\":");
+    private static final byte[] FD_NUM = ascii(",\"fd\":{\"num\":");
+    private static final byte[] TYPE = ascii(",\"type\":");
+    private static final byte[] FILENAME = ascii(",\"filename\":");
+    private static final byte[] DIRECTORY = ascii(",\"directory\":");
+    private static final byte[] PROTOCOL = ascii(",\"protocol\":");
+    private static final byte[] ROLE = ascii(",\"role\":");
+    private static final byte[] SIP = ascii(",\"sip\":");
+    private static final byte[] SPORT = ascii(",\"sport\":");
+    private static final byte[] DIP = ascii(",\"dip\":");
+    private static final byte[] DPORT = ascii(",\"dport\":");
+    private static final byte[] UNIX_SOURCE = ascii(",\"source\":");
+    private static final byte[] UNIX_DESTINATION = ascii(",\"destination\":");
+    private static final byte[] ATTRIBUTES = ascii(",\"attributes\":{");
+    private static final byte[] NULL = ascii("null");
+    private static final byte[] TRUE = ascii("true");
+    private static final byte[] FALSE = ascii("false");
+    private static final byte[] HEX = ascii("0123456789abcdef");
+    private static final byte[] MIN_LONG = ascii(Long.toString(Long.MIN_VALUE));
 
-    private final JsonGenerator json;
+    private final OutputStream target;
+    private final byte[] buf = new byte[BUFFER_SIZE];
+    private int pos;
 
-    public JsonEventWriter(OutputStream target) throws IOException {
-        this.json = FACTORY.createGenerator(new BufferedOutputStream(target, BUFFER_SIZE));
+    public JsonEventWriter(OutputStream target) {
+        this.target = target;
     }
 
     /** Writes one event and its line separator. */
     public void write(KindlingEvent event) throws IOException {
-        json.writeStartObject();
-        json.writeStringField("name", event.name());
-        json.writeStringField("category", event.category() == null ? null : event.category().label());
-        json.writeStringField("source", event.source() == null ? null : event.source().label());
-        json.writeNumberField("timestamp", event.timestamp());
-        json.writeNumberField("latency", event.latency());
+        raw(NAME);
+        string(event.name());
+        raw(CATEGORY);
+        string(event.category() == null ? null : event.category().label());
+        raw(SOURCE);
+        string(event.source() == null ? null : event.source().label());
+        raw(TIMESTAMP);
+        number(event.timestamp());
+        raw(LATENCY);
+        number(event.latency());
         ThreadContext thread = event.thread();
         if (thread != null) {
-            json.writeObjectFieldStart("thread");
-            json.writeNumberField("pid", thread.pid());
-            json.writeNumberField("tid", thread.tid());
-            json.writeNumberField("uid", thread.uid());
-            json.writeNumberField("gid", thread.gid());
-            json.writeStringField("comm", thread.comm());
-            json.writeStringField("container_id", thread.containerId());
-            json.writeEndObject();
+            raw(THREAD_PID);
+            number(thread.pid());
+            raw(TID);
+            number(thread.tid());
+            raw(UID);
+            number(thread.uid());
+            raw(GID);
+            number(thread.gid());
+            raw(COMM);
+            string(thread.comm());
+            raw(CONTAINER_ID);
+            string(thread.containerId());
+            raw('}');
         }
         FdContext fd = event.fd();
         if (fd != null) {
             writeFd(fd);
         }
-        json.writeObjectFieldStart("attributes");
+        raw(ATTRIBUTES);
+        boolean first = true;
         for (Attribute attribute : event.attributes()) {
-            json.writeFieldName(attribute.key());
+            if (!first) {
+                raw(',');
+            }
+            first = false;
+            string(attribute.key());
+            raw(':');
             writeValue(attribute);
         }
-        json.writeEndObject();
-        json.writeEndObject();
-        json.writeRaw('\n');
+        raw('}');
+        raw('}');
+        raw('\n');
     }
 
     private void writeFd(FdContext fd) throws IOException {
-        json.writeObjectFieldStart("fd");
-        json.writeNumberField("num", fd.num());
-        json.writeStringField("type", fd.type() == null ? null : fd.type().label());
+        raw(FD_NUM);
+        number(fd.num());
+        raw(TYPE);
+        string(fd.type() == null ? null : fd.type().label());
         if (fd.filename() != null) {
-            json.writeStringField("filename", fd.filename());
+            raw(FILENAME);
+            string(fd.filename());
         }
         if (fd.directory() != null) {
-            json.writeStringField("directory", fd.directory());
+            raw(DIRECTORY);
+            string(fd.directory());
         }
         if (fd.protocol() != null) {
-            json.writeStringField("protocol", fd.protocol().label());
+            raw(PROTOCOL);
+            string(fd.protocol().label());
         }
         if (fd.serverRole() != null) {
-            json.writeStringField("role", fd.serverRole() ? "server" : "client");
+            raw(ROLE);
+            string(fd.serverRole() ? "server" : "client");
         }
         if (fd.sip() != null) {
-            json.writeStringField("sip", fd.sip());
+            raw(SIP);
+            string(fd.sip());
         }
         if (fd.sport() != null) {
-            json.writeNumberField("sport", fd.sport().intValue());
+            raw(SPORT);
+            number(fd.sport().intValue());
         }
         if (fd.dip() != null) {
-            json.writeStringField("dip", fd.dip());
+            raw(DIP);
+            string(fd.dip());
         }
         if (fd.dport() != null) {
-            json.writeNumberField("dport", fd.dport().intValue());
+            raw(DPORT);
+            number(fd.dport().intValue());
         }
         if (fd.unixSource() != null) {
-            json.writeFieldName("source");
-            writeUnsigned(fd.unixSource());
+            raw(UNIX_SOURCE);
+            unsigned(fd.unixSource());
         }
         if (fd.unixDestination() != null) {
-            json.writeFieldName("destination");
-            writeUnsigned(fd.unixDestination());
+            raw(UNIX_DESTINATION);
+            unsigned(fd.unixDestination());
         }
-        json.writeEndObject();
+        raw('}');
     }
 
     private void writeValue(Attribute attribute) throws IOException {
@@ -123,49 +180,185 @@ public final class JsonEventWriter implements Flushable, Closeable {
         ValueType type = attribute.type();
         if (value instanceof Number n) {
             switch (type) {
-                case INT8 -> json.writeNumber((byte) n.longValue());
-                case INT16 -> json.writeNumber((short) n.longValue());
-                case INT32 -> json.writeNumber((int) n.longValue());
-                case INT64 -> json.writeNumber(n.longValue());
-                case UINT8 -> json.writeNumber(n.longValue() & 0xffL);
-                case UINT16 -> json.writeNumber(n.longValue() & 0xffffL);
-                case UINT32 -> json.writeNumber(n.longValue() & 0xffff_ffffL);
-                case UINT64 -> writeUnsigned(n.longValue());
-                case FLOAT -> json.writeNumber(n.floatValue());
+                case INT8 -> number((byte) n.longValue());
+                case INT16 -> number((short) n.longValue());
+                case INT32 -> number((int) n.longValue());
+                case INT64 -> number(n.longValue());
+                case UINT8 -> number(n.longValue() & 0xffL);
+                case UINT16 -> number(n.longValue() & 0xffffL);
+                case UINT32 -> number(n.longValue() & 0xffff_ffffL);
+                case UINT64 -> unsigned(n.longValue());
+                case FLOAT -> floating(Float.toString(n.floatValue()), Float.isFinite(n.floatValue()));
                 default -> {
                     if (n instanceof Double || n instanceof Float) {
-                        json.writeNumber(n.doubleValue());
+                        floating(Double.toString(n.doubleValue()), Double.isFinite(n.doubleValue()));
                     } else {
-                        json.writeNumber(n.longValue());
+                        number(n.longValue());
                     }
                 }
             }
         } else if (value instanceof byte[] bytes) {
-            json.writeBinary(Base64Variants.MIME_NO_LINEFEEDS, bytes, 0, bytes.length);
+            raw('"');
+            raw(Base64.getEncoder().encode(bytes));
+            raw('"');
         } else if (value instanceof Boolean b) {
-            json.writeBoolean(b);
+            raw(b ? TRUE : FALSE);
         } else {
-            json.writeString(String.valueOf(value));
+            string(String.valueOf(value));
         }
     }
 
-    private void writeUnsigned(long value) throws IOException {
-        if (value >= 0) {
-            json.writeNumber(value);
+    /** A finite number as written by Java; NaN and the infinities as strings, as JSON has no such numbers. */
+    private void floating(String text, boolean finite) throws IOException {
+        if (finite) {
+            raw(ascii(text));
         } else {
-            json.writeNumber(Long.toUnsignedString(value));
+            string(text);
         }
+    }
+
+    private void unsigned(long value) throws IOException {
+        if (value >= 0) {
+            number(value);
+        } else {
+            raw(ascii(Long.toUnsignedString(value)));
+        }
+    }
+
+    private void number(long value) throws IOException {
+        if (value == Long.MIN_VALUE) {
+            raw(MIN_LONG);
+            return;
+        }
+        ensure(20);
+        if (value < 0) {
+            buf[pos++] = '-';
+            value = -value;
+        }
+        int digits = 1;
+        for (long v = value; v >= 10; v /= 10) {
+            digits++;
+        }
+        int end = pos + digits;
+        for (int i = end - 1; i >= pos; i--) {
+            buf[i] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+        pos = end;
+    }
+
+    private void string(String s) throws IOException {
+        if (s == null) {
+            raw(NULL);
+            return;
+        }
+        raw('"');
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+                if (pos == buf.length) {
+                    drain();
+                }
+                buf[pos++] = (byte) c;
+            } else if (c < 0x80) {
+                escape(c);
+            } else {
+                ensure(4);
+                if (c < 0x800) {
+                    buf[pos++] = (byte) (0xc0 | (c >> 6));
+                    buf[pos++] = (byte) (0x80 | (c & 0x3f));
+                } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    int cp = Character.toCodePoint(c, s.charAt(++i));
+                    buf[pos++] = (byte) (0xf0 | (cp >> 18));
+                    buf[pos++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
+                    buf[pos++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+                    buf[pos++] = (byte) (0x80 | (cp & 0x3f));
+                } else if (Character.isSurrogate(c)) {
+                    buf[pos++] = (byte) 0xef; // a lone surrogate: U+FFFD
+                    buf[pos++] = (byte) 0xbf;
+                    buf[pos++] = (byte) 0xbd;
+                } else {
+                    buf[pos++] = (byte) (0xe0 | (c >> 12));
+                    buf[pos++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+                    buf[pos++] = (byte) (0x80 | (c & 0x3f));
+                }
+            }
+        }
+        raw('"');
+    }
+
+    private void escape(char c) throws IOException {
+        ensure(6);
+        buf[pos++] = '\\';
+        switch (c) {
+            case '"' -> buf[pos++] = '"';
+            case '\\' -> buf[pos++] = '\\';
+            case '\n' -> buf[pos++] = 'n';
+            case '\r' -> buf[pos++] = 'r';
+            case '\t' -> buf[pos++] = 't';
+            case '\b' -> buf[pos++] = 'b';
+            case '\f' -> buf[pos++] = 'f';
+            default -> {
+                buf[pos++] = 'u';
+                buf[pos++] = '0';
+                buf[pos++] = '0';
+                buf[pos++] = HEX[c >> 4];
+                buf[pos++] = HEX[c & 0xf];
+            }
+        }
+    }
+
+    private void raw(char c) throws IOException {
+        if (pos == buf.length) {
+            drain();
+        }
+        buf[pos++] = (byte) c;
+    }
+
+    private void raw(byte[] bytes) throws IOException {
+        if (bytes.length > buf.length - pos) {
+            drain();
+            if (bytes.length > buf.length) {
+                target.write(bytes);
+                return;
+            }
+        }
+        System.arraycopy(bytes, 0, buf, pos, bytes.length);
+        pos += bytes.length;
+    }
+
+    private void ensure(int room) throws IOException {
+        if (buf.length - pos < room) {
+            drain();
+        }
+    }
+
+    private void drain() throws IOException {
+        if (pos > 0) {
+            target.write(buf, 0, pos);
+            pos = 0;
+        }
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Writes what is buffered through to the target and flushes it. */
     @Override
     public void flush() throws IOException {
-        json.flush();
+        drain();
+        target.flush();
     }
 
     /** Flushes and closes the target. */
     @Override
     public void close() throws IOException {
-        json.close();
+        try {
+            drain();
+        } finally {
+            target.close();
+        }
     }
 }
