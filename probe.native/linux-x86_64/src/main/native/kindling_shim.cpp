@@ -17,6 +17,8 @@
  *    80 u8[16] sip | 96 u8[16] dip | 112 u64 unix_source | 120 u64 unix_dest
  *   then comm, container id and fd name bytes, then per parameter u32 len + bytes,
  *   then zero padding to a multiple of 8.
+ *   flags: bit0 fd info, bit1 a parameter was cut, bit2 no thread information (the event
+ *   passed through the threadless filter; pid and tid are the event's tid).
  */
 #include "kindling_shim.h"
 
@@ -326,10 +328,14 @@ struct kp_handle
 	std::mutex staged_mu;
 	bool staged_dirty = false;
 	filter_table staged;
+	/* Threadless filter staged by kp_set_threadless_filter (types only), same rule. */
+	bool staged_threadless_dirty = false;
+	filter_table staged_threadless;
 
 	/* Everything below is used only under io_mu (one batch at a time). */
 	std::mutex io_mu;
 	filter_table active; // all zeros (empty) until kp_set_filter: nothing passes
+	filter_table active_threadless; // empty until kp_set_threadless_filter: none passes
 	sinsp_evt* pending = nullptr; // survived the drop rules, did not fit the last batch
 	bool eof = false;
 	bool failed = false; // sinsp failed or threw: the handle only reports the error now
@@ -550,8 +556,15 @@ void plan_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat, uint32_t
 		plan->flags |= KP_FLAG_FD_INFO;
 		plan->fdname_len = bounded_len(fdinfo->m_name);
 	}
-	plan->comm_len = bounded_len(tinfo->m_comm);
-	plan->container_len = bounded_len(tinfo->m_container_id);
+	if(tinfo != nullptr)
+	{
+		plan->comm_len = bounded_len(tinfo->m_comm);
+		plan->container_len = bounded_len(tinfo->m_container_id);
+	}
+	else
+	{
+		plan->flags |= KP_FLAG_NO_THREAD;
+	}
 
 	uint32_t n = ev->get_num_params();
 	if(n > KP_MAX_PARAMS)
@@ -594,11 +607,20 @@ void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_plan& pla
 	put<uint16_t>(dst, 12, plan.generic_sc);
 	put<uint16_t>(dst, 14, plan.flags);
 	put<uint64_t>(dst, 16, ev->get_ts());
-	put<uint64_t>(dst, 24, plan.source == KSRC_SYSCALL_EXIT ? tinfo->m_latency : 0);
-	put<int64_t>(dst, 32, tinfo->m_pid);
-	put<int64_t>(dst, 40, tinfo->m_tid);
-	put<uint32_t>(dst, 48, tinfo->m_uid);
-	put<uint32_t>(dst, 52, tinfo->m_gid);
+	if(tinfo != nullptr)
+	{
+		put<uint64_t>(dst, 24, plan.source == KSRC_SYSCALL_EXIT ? tinfo->m_latency : 0);
+		put<int64_t>(dst, 32, tinfo->m_pid);
+		put<int64_t>(dst, 40, tinfo->m_tid);
+		put<uint32_t>(dst, 48, tinfo->m_uid);
+		put<uint32_t>(dst, 52, tinfo->m_gid);
+	}
+	else
+	{
+		/* threadless (KP_FLAG_NO_THREAD): only the event's own tid is known */
+		put<int64_t>(dst, 32, ev->get_tid());
+		put<int64_t>(dst, 40, ev->get_tid());
+	}
 	put<int64_t>(dst, 56, ev->get_fd_num());
 	put<uint16_t>(dst, 68, static_cast<uint16_t>(ev->get_cpuid()));
 	put<uint16_t>(dst, 74, static_cast<uint16_t>(plan.comm_len));
@@ -652,10 +674,13 @@ void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_plan& pla
 	}
 
 	size_t off = KP_RECORD_FIXED_SIZE;
-	std::memcpy(dst + off, tinfo->m_comm.data(), plan.comm_len);
-	off += plan.comm_len;
-	std::memcpy(dst + off, tinfo->m_container_id.data(), plan.container_len);
-	off += plan.container_len;
+	if(tinfo != nullptr)
+	{
+		std::memcpy(dst + off, tinfo->m_comm.data(), plan.comm_len);
+		off += plan.comm_len;
+		std::memcpy(dst + off, tinfo->m_container_id.data(), plan.container_len);
+		off += plan.container_len;
+	}
 	if(fdinfo != nullptr)
 	{
 		std::memcpy(dst + off, fdinfo->m_name.data(), plan.fdname_len);
@@ -683,7 +708,10 @@ void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_plan& pla
 /* ------------------------------------------------------------------------------------ */
 
 /* Applies the seed's drop rules in its order, then the filter table. Returns true when
- * the event survives; then *tinfo_out and *kcat_out are set. Counts the drop otherwise. */
+ * the event survives; then *tinfo_out and *kcat_out are set. Counts the drop otherwise.
+ * An event without thread information survives, with *tinfo_out null, only when its cell
+ * of the threadless table is set (it then skips the main filter table): the converters
+ * that need such events see them; sinks never do. */
 bool survives(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_t* kcat_out)
 {
 	ppm_event_category category = ev->get_category();
@@ -702,10 +730,18 @@ bool survives(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_
 		h.counters[KP_CNT_DROP_OWN_PID]++;
 		return false;
 	}
+	bool threadless = false;
 	if(tinfo == nullptr)
 	{
-		h.counters[KP_CNT_DROP_NO_THREAD]++;
-		return false;
+		const filter_table& t = h.active_threadless;
+		uint16_t ttype = ev->get_type();
+		threadless = ttype < t.ntypes &&
+		             t.types[static_cast<size_t>(ttype) * KP_CATEGORY_CELLS + kindling_category_of(ev)] != 0;
+		if(!threadless)
+		{
+			h.counters[KP_CNT_DROP_NO_THREAD]++;
+			return false;
+		}
 	}
 
 	if(category & EC_IO_BASE)
@@ -720,6 +756,12 @@ bool survives(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_
 	}
 
 	uint16_t kcat = kindling_category_of(ev);
+	if(threadless)
+	{
+		*tinfo_out = nullptr;
+		*kcat_out = kcat;
+		return true;
+	}
 	uint16_t type = ev->get_type();
 	const filter_table& f = h.active;
 	bool pass = type < f.ntypes && f.types[static_cast<size_t>(type) * KP_CATEGORY_CELLS + kcat] != 0;
@@ -748,6 +790,12 @@ void install_staged_filter(kp_handle& h)
 		h.active = std::move(h.staged);
 		h.staged = filter_table();
 		h.staged_dirty = false;
+	}
+	if(h.staged_threadless_dirty)
+	{
+		h.active_threadless = std::move(h.staged_threadless);
+		h.staged_threadless = filter_table();
+		h.staged_threadless_dirty = false;
 	}
 }
 
@@ -790,6 +838,10 @@ place_result place(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_
 	write_record(ev, tinfo, plan, buf + *off);
 	*off += plan.size;
 	h.counters[KP_CNT_COPIED]++;
+	if(tinfo == nullptr)
+	{
+		h.counters[KP_CNT_COPIED_NO_THREAD]++;
+	}
 	return place_result::WRITTEN;
 }
 
@@ -836,25 +888,17 @@ int32_t next_batch(kp_handle& h, uint8_t* buf, size_t cap, int32_t max_events)
 		if(h.pending != nullptr && !full())
 		{
 			sinsp_evt* ev = h.pending;
+			/* null when it passed through the threadless filter */
 			sinsp_threadinfo* tinfo = ev->get_thread_info();
-			if(tinfo == nullptr)
+			size_t needed = 0;
+			uint16_t kcat = kindling_category_of(ev);
+			if(place(h, ev, tinfo, kcat, true, buf, cap, &off, &needed) == place_result::NO_ROOM)
 			{
-				/* cannot happen (it had thread info when it was read); drop it safely */
-				h.pending = nullptr;
-				h.counters[KP_CNT_DROP_NO_THREAD]++;
+				h.set_error(too_small_message(cap, needed));
+				return -1;
 			}
-			else
-			{
-				size_t needed = 0;
-				uint16_t kcat = kindling_category_of(ev);
-				if(place(h, ev, tinfo, kcat, true, buf, cap, &off, &needed) == place_result::NO_ROOM)
-				{
-					h.set_error(too_small_message(cap, needed));
-					return -1;
-				}
-				h.pending = nullptr;
-				count++;
-			}
+			h.pending = nullptr;
+			count++;
 		}
 
 		int consecutive_timeouts = 0;
@@ -903,6 +947,10 @@ int32_t next_batch(kp_handle& h, uint8_t* buf, size_t cap, int32_t max_events)
 			{
 				/* benchmark baseline: what survives is counted, nothing is copied */
 				h.counters[KP_CNT_COPIED]++;
+				if(tinfo == nullptr)
+				{
+					h.counters[KP_CNT_COPIED_NO_THREAD]++;
+				}
 				count++;
 				continue;
 			}
@@ -1070,6 +1118,40 @@ int32_t kp_set_filter(int64_t h, const uint8_t* types, int32_t ntypes, const uin
 	catch(...)
 	{
 		set_global_error("kp_set_filter: unknown exception", "");
+		return -1;
+	}
+}
+
+int32_t kp_set_threadless_filter(int64_t h, const uint8_t* types, int32_t ntypes)
+{
+	try
+	{
+		auto handle = lookup(h);
+		if(!handle)
+		{
+			return -1;
+		}
+		if(ntypes < 0 || (ntypes > 0 && types == nullptr))
+		{
+			handle->set_error("kp_set_threadless_filter: invalid table size or null table");
+			return -1;
+		}
+		filter_table t;
+		t.ntypes = ntypes;
+		t.types.assign(types, types + static_cast<size_t>(ntypes) * KP_CATEGORY_CELLS);
+		std::lock_guard<std::mutex> lock(handle->staged_mu);
+		handle->staged_threadless = std::move(t);
+		handle->staged_threadless_dirty = true;
+		return 0;
+	}
+	catch(const std::exception& e)
+	{
+		set_global_error("kp_set_threadless_filter: ", e.what());
+		return -1;
+	}
+	catch(...)
+	{
+		set_global_error("kp_set_threadless_filter: unknown exception", "");
 		return -1;
 	}
 }

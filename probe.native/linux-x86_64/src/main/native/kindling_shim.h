@@ -32,6 +32,10 @@ extern "C" {
 /* Record flags (record offset 14). */
 #define KP_FLAG_FD_INFO 0x1
 #define KP_FLAG_PARAM_TRUNCATED 0x2
+/* The event has no thread information and passed only through the threadless filter
+ * (kp_set_threadless_filter): pid and tid are the event's tid, uid, gid, comm and
+ * container are empty. Such events are meant for converters, never for sinks. */
+#define KP_FLAG_NO_THREAD 0x4
 
 /* Counter slots filled by kp_counters. */
 enum kp_counter
@@ -44,13 +48,19 @@ enum kp_counter
 	KP_CNT_DROP_UNSUBSCRIBED = 5,
 	KP_CNT_COPIED = 6,
 	KP_CNT_TIMEOUTS = 7,
-	KP_CNT_COUNT = 8
+	/* Of KP_CNT_COPIED, the events without thread information that the threadless filter
+	 * let through (so read == drops + copied still holds). */
+	KP_CNT_COPIED_NO_THREAD = 8,
+	KP_CNT_COUNT = 9
 };
 
 KP_EXPORT int64_t kp_open_file(const char* path, char* err, int32_t errcap);
 KP_EXPORT int64_t kp_open_live(char* err, int32_t errcap);
 KP_EXPORT int32_t kp_set_filter(int64_t h, const uint8_t* types, int32_t ntypes,
                                 const uint8_t* generic, int32_t nsc);
+/* Events without thread information whose cell [type * 16 + kcat] is set here pass (with
+ * KP_FLAG_NO_THREAD) instead of being dropped; staged like kp_set_filter. ntypes 0 clears. */
+KP_EXPORT int32_t kp_set_threadless_filter(int64_t h, const uint8_t* types, int32_t ntypes);
 KP_EXPORT int32_t kp_next_batch(int64_t h, void* buf, int32_t cap, int32_t maxEvents);
 KP_EXPORT int32_t kp_last_error(int64_t h, char* out, int32_t cap);
 KP_EXPORT void kp_counters(int64_t h, int64_t* out);

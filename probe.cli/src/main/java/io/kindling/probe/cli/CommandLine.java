@@ -8,15 +8,17 @@ import java.util.Set;
 
 /**
  * A parsed command line:
- * {@code probe [replay FILE | live | events | help] [--subscribe NAME[:CATEGORY]]... [--sink console|jsonl[:PATH]]...}.
+ * {@code probe [replay FILE | live | events | help] [--subscribe NAME[:CATEGORY]]... [--sink console|jsonl[:PATH]]...},
+ * or {@code probe generate --scenario S --events N --out FILE [--seed S]}.
  * No arguments at all means: replay the bundled sample with the defaults.
  *
  * @param file the capture to replay; {@code null} for live, events, help, and the bundled sample
  * @param defaultSubscriptions true when no {@code --subscribe} was given and {@code subscriptions}
  *     is {@link #DEFAULT_SUBSCRIPTIONS}
+ * @param generate the options of {@code generate}; {@code null} for the other commands
  */
 record CommandLine(Command command, String file, List<Subscription> subscriptions, boolean defaultSubscriptions,
-        List<SinkSpec> sinks, int rounds) {
+        List<SinkSpec> sinks, int rounds, GenerateSpec generate) {
 
     /** Rounds of each kind that {@code bench} runs by default. */
     static final int DEFAULT_ROUNDS = 3;
@@ -28,7 +30,9 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         EVENTS,
         HELP,
         /** Time the inspector alone against the whole probe on one capture. */
-        BENCH
+        BENCH,
+        /** Write a synthetic capture with the capture generator. */
+        GENERATE
     }
 
     /** The Kindling collector's default subscriptions. */
@@ -44,7 +48,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
     }
 
     static CommandLine help() {
-        return new CommandLine(Command.HELP, null, List.of(), false, List.of(), 0);
+        return new CommandLine(Command.HELP, null, List.of(), false, List.of(), 0, null);
     }
 
     /** True for the bare {@code probe}: replay the bundled sample. */
@@ -54,7 +58,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
 
     static CommandLine parse(String... args) throws UsageException {
         if (args.length == 0) {
-            return new CommandLine(Command.REPLAY, null, defaultList(), true, List.of(SinkSpec.CONSOLE), 0);
+            return new CommandLine(Command.REPLAY, null, defaultList(), true, List.of(SinkSpec.CONSOLE), 0, null);
         }
         String first = args[0];
         Command command;
@@ -66,8 +70,16 @@ record CommandLine(Command command, String file, List<Subscription> subscription
             case "live" -> command = Command.LIVE;
             case "events" -> command = Command.EVENTS;
             case "bench" -> command = Command.BENCH;
+            case "generate" -> {
+                for (String arg : args) {
+                    if (arg.equals("--help") || arg.equals("-h")) {
+                        return help();
+                    }
+                }
+                return new CommandLine(Command.GENERATE, null, List.of(), false, List.of(), 0, GenerateSpec.parse(args, 1));
+            }
             default -> throw new UsageException(first.startsWith("-")
-                    ? "expected a command (replay, live, events or help) before '" + first + "'"
+                    ? "expected a command (replay, live, events, bench, generate or help) before '" + first + "'"
                     : "unknown command '" + first + "'");
         }
 
@@ -156,7 +168,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         boolean defaults = subscriptions.isEmpty();
         boolean withFile = command == Command.REPLAY || command == Command.BENCH;
         return new CommandLine(command, withFile ? operands.get(0) : null,
-                defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks), rounds);
+                defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks), rounds, null);
     }
 
     private static String value(String[] args, int i, String option, String what) throws UsageException {

@@ -94,6 +94,8 @@ final class CommandRunner {
                 List<Subscription> subscriptions = checked(services.control().catalog(), line);
                 return new Bench(services, err).run(capture, subscriptions, line.rounds());
             }
+            case GENERATE:
+                return new Generate(err, System.console() != null, () -> stopping).run(line.generate());
             default:
                 throw new AssertionError(line.command());
         }
@@ -110,12 +112,16 @@ final class CommandRunner {
 
     private int replay(CommandLine line) throws CommandException {
         String file = line.file();
+        String what = file;
         if (line.replaysSample()) {
             file = services.sampleCapture();
             if (file == null || file.isBlank()) {
                 throw new CommandException(Exit.BAD_INPUT, "no sample capture is bundled with this build:"
                         + " run probe replay FILE (or set the property kindling.sample to a capture file)");
             }
+            what = "the sample capture";
+            err.println("probe: replaying the sample capture (generated HTTP traffic on loopback) with the default"
+                    + " subscriptions; probe help lists the commands");
         }
         Path capture = readableCapture(file);
         ProbeControl control = services.control();
@@ -125,9 +131,9 @@ final class CommandRunner {
             try {
                 run = control.open(capture);
             } catch (ProbeException e) {
-                throw new CommandException(Exit.BAD_INPUT, file + ": " + message(e));
+                throw new CommandException(Exit.BAD_INPUT, what + ": " + message(e));
             }
-            return finish(run, file);
+            return finish(run, what);
         }
     }
 

@@ -4,6 +4,10 @@ import io.kindling.probe.api.control.ProbeControl;
 import io.kindling.probe.api.control.Subscription;
 import io.kindling.probe.api.spi.Sink;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -49,8 +53,17 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
     /** Service property of bnd's launcher: the program's arguments ({@code String[]}). */
     static final String LAUNCHER_ARGUMENTS = "launcher.arguments";
 
-    /** Framework or system property: the bundled sample capture replayed by a bare {@code probe}. */
+    /**
+     * Framework or system property: a capture that a bare {@code probe} replays instead of the sample
+     * bundled in this bundle.
+     */
     static final String SAMPLE_PROPERTY = "kindling.sample";
+
+    /**
+     * The sample capture in this bundle, written by the capture generator when the bundle is built (see
+     * the pom); it is copied to a temporary file because libsinsp reads files.
+     */
+    static final String SAMPLE_RESOURCE = "sample.scap";
 
     static final long START_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(30);
 
@@ -260,13 +273,31 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
     }
 
     @Override
-    public String sampleCapture() {
+    public String sampleCapture() throws CommandException {
         BundleContext bundleContext;
         synchronized (lock) {
             bundleContext = context;
         }
         String sample = bundleContext == null ? null : bundleContext.getProperty(SAMPLE_PROPERTY);
-        return sample != null ? sample : System.getProperty(SAMPLE_PROPERTY);
+        if (sample == null) {
+            sample = System.getProperty(SAMPLE_PROPERTY);
+        }
+        return sample != null ? sample : extractSample();
+    }
+
+    /** Copies the bundled sample to a temporary file deleted when the JVM exits; null when there is none. */
+    static String extractSample() throws CommandException {
+        try (InputStream in = ProbeCommand.class.getResourceAsStream(SAMPLE_RESOURCE)) {
+            if (in == null) {
+                return null;
+            }
+            Path file = Files.createTempFile("kindling-sample-", ".scap");
+            file.toFile().deleteOnExit();
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            return file.toString();
+        } catch (IOException e) {
+            throw new CommandException(Exit.FAILURE, "cannot copy the sample capture to a temporary file: " + e.getMessage());
+        }
     }
 
     /**

@@ -20,8 +20,8 @@ interface ProbeServices {
     Sinks startOwnSink(io.kindling.probe.api.spi.Sink sink, String name, List<Subscription> subscriptions)
             throws CommandException;
 
-    /** The path of the bundled sample capture, or {@code null} when this build has none. */
-    String sampleCapture();
+    /** The path of the sample capture (a temporary copy of the bundled one), or {@code null} when this build has none. */
+    String sampleCapture() throws CommandException;
 
     /** Sinks started for one run; closing removes them. */
     interface Sinks extends AutoCloseable {

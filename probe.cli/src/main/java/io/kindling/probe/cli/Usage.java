@@ -14,6 +14,10 @@ final class Usage {
               bench FILE    time the inspector alone (libsinsp, drop rules and filter, in C++)
                             against the whole probe (to a counting sink) on a capture,
                             alternately, and print the ratio [--subscribe ...] [--rounds N]
+              generate --scenario http|files|sched|mixed --events N --out FILE [--seed S]
+                            write a synthetic capture of N events (HTTP and DNS on
+                            loopback, file work, context switches, or all mixed); the
+                            same options give the same file; the seed is 1 by default
               help          show this text (also --help)
               (none)        replay the sample capture bundled with the probe, with the default
                             subscriptions, to the console

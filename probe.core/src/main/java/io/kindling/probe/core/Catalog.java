@@ -37,9 +37,12 @@ final class Catalog implements EventCatalog {
 
     private final Map<String, Target> targets;
     private final EventTable table;
+    private final Map<String, String> emittedByConverters;
 
+    /** {@code emittedByConverters}: each name that converters emit, with the converters' names. */
     Catalog(EventTable table, Map<String, String> emittedByConverters) {
         this.table = table;
+        this.emittedByConverters = Map.copyOf(emittedByConverters);
         Map<String, List<Integer>> byName = new LinkedHashMap<>();
         int genericEnter = table.genericEnterType();
         for (int t = 0; t < table.typeCount(); t++) {
@@ -89,6 +92,10 @@ final class Catalog implements EventCatalog {
         emittedByConverters.forEach((name, converter) ->
                 map.put(name, new Target(new int[0], new int[0], false, true, "converter " + converter)));
         this.targets = Collections.unmodifiableMap(map);
+    }
+
+    Map<String, String> emittedByConverters() {
+        return emittedByConverters;
     }
 
     Target target(String name) {

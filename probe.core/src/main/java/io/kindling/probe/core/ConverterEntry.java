@@ -1,21 +1,39 @@
 package io.kindling.probe.core;
 
 import io.kindling.probe.api.FdType;
+import io.kindling.probe.api.control.Subscription;
 import io.kindling.probe.api.spi.Converter;
 import io.kindling.probe.api.spi.RawEvent;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** A registered converter with what it matches, read from its service properties. */
+/** A registered converter with what it matches, needs and emits, read from its service properties. */
 final class ConverterEntry implements Comparable<ConverterEntry> {
+    private static final System.Logger LOG = System.getLogger(ConverterEntry.class.getName());
+
     final Converter converter;
     final String name;
     private final Set<String> events;
     private final EnumSet<FdType> fdTypes;
     final boolean providesAttributes;
+    /** Names of the events it emits (empty: none, and then it is always active). */
+    final Set<String> emits;
+    /** Raw events it observes while active, and those it observes even without thread information. */
+    final List<Subscription> needs;
+    final List<Subscription> needsThreadless;
+    /** Whether {@link Converter#convert} is called for the events it matches on their way to sinks. */
+    final boolean convertible;
+    /** Set by the engine's routing: some sink subscribes to a name it emits (or it emits nothing). */
+    volatile boolean active;
+    final AtomicLong observed = new AtomicLong();
+    final AtomicLong emitted = new AtomicLong();
     private final int ranking;
     private final long serviceId;
 
@@ -38,10 +56,31 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
             }
         }
         this.providesAttributes = Boolean.parseBoolean(String.valueOf(props.get(Converter.PROVIDES_ATTRIBUTES)));
+        this.emits = Set.copyOf(Properties.strings(props.get(Converter.EMITS)));
+        this.needs = subscriptions(props.get(Converter.NEEDS), Converter.NEEDS);
+        this.needsThreadless = subscriptions(props.get(Converter.NEEDS_THREADLESS), Converter.NEEDS_THREADLESS);
+        this.convertible = events != null || fdTypes != null || (emits.isEmpty() && needs.isEmpty() && needsThreadless.isEmpty());
         Object r = props.get("service.ranking");
         this.ranking = r instanceof Integer i ? i : 0;
         Object id = props.get("service.id");
         this.serviceId = id instanceof Long l ? l : 0L;
+    }
+
+    private List<Subscription> subscriptions(Object value, String property) {
+        List<Subscription> list = new ArrayList<>();
+        for (String text : Properties.strings(value)) {
+            try {
+                list.add(Subscription.parse(text));
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.WARNING, "converter " + name + ": " + property + " entry ignored: " + e.getMessage());
+            }
+        }
+        return List.copyOf(list);
+    }
+
+    /** Whether the converter observes raw events (it declared needs). */
+    boolean observes() {
+        return !needs.isEmpty() || !needsThreadless.isEmpty();
     }
 
     boolean matches(RawEvent raw) {

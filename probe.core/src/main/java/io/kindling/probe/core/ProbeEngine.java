@@ -61,7 +61,8 @@ public final class ProbeEngine implements ProbeControl {
     }
 
     private final Inspector inspector;
-    private final Catalog catalog;
+    /** Rebuilt when the names that converters emit change. */
+    private volatile Catalog catalog;
     private final int defaultQueueSize;
     private final long stallMillis;
 
@@ -70,6 +71,11 @@ public final class ProbeEngine implements ProbeControl {
     private volatile ConverterEntry[] chain = new ConverterEntry[0];
     private volatile SinkChannel[] routes = new SinkChannel[0];
     private volatile Selection union;
+    /** Converters' part of routing: who is active, who observes what; the threadless filter. */
+    private volatile ConverterRouting.Observer[] observers = new ConverterRouting.Observer[0];
+    private volatile io.kindling.probe.api.source.FilterTable threadless;
+    private final Map<Sink, Map<String, Object>> sinkProperties = new ConcurrentHashMap<>();
+    private volatile long copiedWithoutThread;
     private final AtomicLong routingVersion = new AtomicLong();
 
     private final Object runLock = new Object();
@@ -87,6 +93,7 @@ public final class ProbeEngine implements ProbeControl {
         this.defaultQueueSize = config.sink_queue_size();
         this.stallMillis = config.sink_stall_millis();
         this.union = Selection.compile(catalog, List.of());
+        this.threadless = union.table();
     }
 
     @Deactivate
@@ -113,23 +120,34 @@ public final class ProbeEngine implements ProbeControl {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void addConverter(Converter converter, Map<String, Object> props) {
+    synchronized void addConverter(Converter converter, Map<String, Object> props) {
         converters.put(converter, new ConverterEntry(converter, props));
-        chain = ConverterEntry.sorted(converters.values());
+        convertersChanged();
     }
 
     void updatedConverter(Converter converter, Map<String, Object> props) {
         addConverter(converter, props);
     }
 
-    void removeConverter(Converter converter) {
+    synchronized void removeConverter(Converter converter) {
         converters.remove(converter);
-        chain = ConverterEntry.sorted(converters.values());
+        convertersChanged();
+    }
+
+    /** Lists the names converters emit in the catalog (recompiling the sinks' selections when they changed), and reroutes. */
+    private void convertersChanged() {
+        Map<String, String> emitted = ConverterRouting.emittedNames(converters.values());
+        if (!emitted.equals(catalog.emittedByConverters())) {
+            catalog = new Catalog(inspector.eventTable(), emitted);
+            sinks.forEach((sink, channel) -> channel.setSelection(selectionOf(sinkProperties.getOrDefault(sink, Map.of()))));
+        }
+        reroute();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     synchronized void addSink(Sink sink, Map<String, Object> props) {
+        sinkProperties.put(sink, props);
         Selection selection = selectionOf(props);
         SinkChannel existing = sinks.get(sink);
         if (existing != null) {
@@ -149,6 +167,7 @@ public final class ProbeEngine implements ProbeControl {
         SinkChannel channel;
         synchronized (this) {
             channel = sinks.remove(sink);
+            sinkProperties.remove(sink);
             reroute();
         }
         if (channel != null) {
@@ -188,7 +207,11 @@ public final class ProbeEngine implements ProbeControl {
         for (SinkChannel c : active) {
             selections.add(c.selection());
         }
-        union = Selection.union(catalog, selections);
+        ConverterRouting converterRouting = ConverterRouting.compute(catalog, converters.values(), selections);
+        union = converterRouting.filter;
+        threadless = converterRouting.threadless;
+        chain = converterRouting.chain;
+        observers = converterRouting.observers;
         routes = active;
         routingVersion.incrementAndGet();
     }
@@ -230,6 +253,11 @@ public final class ProbeEngine implements ProbeControl {
             converted.set(0);
             emitted.set(0);
             counters = InspectorCounters.ZERO;
+            copiedWithoutThread = 0;
+            for (ConverterEntry c : converters.values()) {
+                c.observed.set(0);
+                c.emitted.set(0);
+            }
             startNanos = System.nanoTime();
             endNanos = 0;
             Thread loop = new Thread(() -> loop(s, run, waitMillis), "kindling-event-loop");
@@ -244,11 +272,14 @@ public final class ProbeEngine implements ProbeControl {
         ConverterEntry[] convs = chain;
         SinkChannel[] targets = routes;
         EventEmitter emitter = event -> emit(event, routes, waitMillis);
+        ConverterRouting.Observer[] watching = new ConverterRouting.Observer[0];
+        EventEmitter[] watchingEmitters = new EventEmitter[0];
         try {
             while (!run.stopRequested()) {
                 if (version != routingVersion.get()) {
                     version = routingVersion.get();
                     s.setFilter(union.table());
+                    s.setThreadlessFilter(threadless);
                 }
                 RawBatch batch = s.nextBatch();
                 if (batch == null) {
@@ -256,9 +287,18 @@ public final class ProbeEngine implements ProbeControl {
                 }
                 convs = chain;
                 targets = routes;
+                ConverterRouting.Observer[] now = observers;
+                if (now != watching) {
+                    endDeactivated(watching, now, emitter);
+                    watching = now;
+                    watchingEmitters = new EventEmitter[now.length];
+                    for (int i = 0; i < now.length; i++) {
+                        watchingEmitters[i] = now[i].counting(emitter);
+                    }
+                }
                 try {
                     while (batch.next()) {
-                        process(batch.event(), convs, targets, emitter, waitMillis);
+                        process(batch.event(), convs, targets, emitter, waitMillis, watching, watchingEmitters);
                     }
                 } finally {
                     batch.release();
@@ -267,8 +307,9 @@ public final class ProbeEngine implements ProbeControl {
                     c.handOver(waitMillis);
                 }
                 counters = s.counters();
+                copiedWithoutThread = s.copiedWithoutThread();
             }
-            for (ConverterEntry c : chain) {
+            for (ConverterEntry c : ConverterEntry.sorted(converters.values())) {
                 try {
                     c.converter.end(emitter);
                 } catch (RuntimeException e) {
@@ -282,6 +323,7 @@ public final class ProbeEngine implements ProbeControl {
             run.fail("event loop failed: " + e);
         } finally {
             counters = s.counters();
+            copiedWithoutThread = s.copiedWithoutThread();
             s.close();
             for (SinkChannel c : routes) {
                 try {
@@ -297,7 +339,59 @@ public final class ProbeEngine implements ProbeControl {
         }
     }
 
-    private void process(RawEvent raw, ConverterEntry[] convs, SinkChannel[] targets, EventEmitter emitter, long waitMillis) {
+    /**
+     * Converts an event for the sinks that select it (if any), then hands it to the active converters
+     * that need it. Events without thread information only ever reach those converters.
+     */
+    private void process(RawEvent raw, ConverterEntry[] convs, SinkChannel[] targets, EventEmitter emitter, long waitMillis,
+            ConverterRouting.Observer[] watching, EventEmitter[] watchingEmitters) {
+        converted.incrementAndGet();
+        int type = raw.type();
+        int sc = raw.genericSyscall();
+        int cat = raw.category().code();
+        if (raw.hasThread()) {
+            KindlingEvent event = null;
+            for (SinkChannel c : targets) {
+                if (c.selection().selects(type, sc, cat)) {
+                    if (event == null) {
+                        event = convert(raw, convs, emitter);
+                    }
+                    c.offer(event, waitMillis);
+                }
+            }
+        }
+        for (int i = 0; i < watching.length; i++) {
+            ConverterRouting.Observer o = watching[i];
+            if (o.wants(raw, type, sc, cat)) {
+                o.entry.observed.incrementAndGet();
+                try {
+                    o.entry.converter.observe(raw, watchingEmitters[i]);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "converter " + o.entry.name + " failed on " + raw.name() + ": " + e);
+                }
+            }
+        }
+    }
+
+    /** Calls {@code end} of the converters that stopped being active (and are still registered). */
+    private void endDeactivated(ConverterRouting.Observer[] before, ConverterRouting.Observer[] now, EventEmitter emitter) {
+        for (ConverterRouting.Observer b : before) {
+            boolean still = false;
+            for (ConverterRouting.Observer n : now) {
+                still |= n.entry.converter == b.entry.converter;
+            }
+            if (!still && converters.containsKey(b.entry.converter)) {
+                try {
+                    b.entry.converter.end(emitter);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "converter " + b.entry.name + " failed when it became inactive: " + e);
+                }
+            }
+        }
+    }
+
+    /** The event as sinks receive it: thread and fd context, converters' parts, default attributes. */
+    private KindlingEvent convert(RawEvent raw, ConverterEntry[] convs, EventEmitter emitter) {
         KindlingEvent event = new KindlingEvent(raw.name(), raw.category(), raw.source(), raw.timestamp(), raw.latency(),
                 raw.hasThread() ? new ThreadContext(raw.pid(), raw.tid(), raw.uid(), raw.gid(), raw.comm(), raw.containerId()) : null);
         if (raw.hasFd()) {
@@ -317,15 +411,7 @@ public final class ProbeEngine implements ProbeControl {
         if (!attributesDone) {
             DefaultAttributes.copy(raw, event);
         }
-        converted.incrementAndGet();
-        int type = raw.type();
-        int sc = raw.genericSyscall();
-        int cat = raw.category().code();
-        for (SinkChannel c : targets) {
-            if (c.selection().selects(type, sc, cat)) {
-                c.offer(event, waitMillis);
-            }
-        }
+        return event;
     }
 
     private void emit(KindlingEvent event, SinkChannel[] targets, long waitMillis) {
@@ -361,6 +447,27 @@ public final class ProbeEngine implements ProbeControl {
         long end = endNanos != 0 ? endNanos : System.nanoTime();
         long elapsed = startNanos == 0 ? 0 : end - startNanos;
         return new Statistics(c.read(), dropped, converted.get(), emitted.get(), sinkStats, elapsed);
+    }
+
+    @Override
+    public List<io.kindling.probe.api.control.ConverterStatistics> converterStatistics() {
+        List<io.kindling.probe.api.control.ConverterStatistics> list = new ArrayList<>();
+        for (ConverterEntry c : ConverterEntry.sorted(converters.values())) {
+            Map<String, Long> figures;
+            try {
+                figures = c.converter.statistics();
+            } catch (RuntimeException e) {
+                figures = Map.of();
+            }
+            list.add(new io.kindling.probe.api.control.ConverterStatistics(c.name, c.active, c.observed.get(), c.emitted.get(),
+                    figures == null ? Map.of() : figures));
+        }
+        return list;
+    }
+
+    @Override
+    public long copiedWithoutThread() {
+        return copiedWithoutThread;
     }
 
     @Override

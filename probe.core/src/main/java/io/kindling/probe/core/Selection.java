@@ -100,6 +100,16 @@ final class Selection {
         return true;
     }
 
+    /** Whether some subscription selects one of these names (an emitted event's), whatever its category. */
+    boolean selectsAnyName(Collection<String> names) {
+        for (Subscription s : subscriptions) {
+            if (s.isAll() || names.contains(s.name())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether an event a converter emitted is selected, by its name. */
     boolean selectsEmitted(String name, Category category) {
         for (Subscription s : subscriptions) {

@@ -17,6 +17,24 @@ public interface ProbeControl {
     Statistics statistics();
 
     /**
+     * The figures of every registered converter in the current or last run, in the order the
+     * converters run.
+     * @since 1.1
+     */
+    default java.util.List<ConverterStatistics> converterStatistics() {
+        return java.util.List.of();
+    }
+
+    /**
+     * Events without thread information that the inspector passed, in the current or last run, for
+     * converters that need them (they are counted in {@link Statistics#converted()}, never delivered to a sink).
+     * @since 1.1
+     */
+    default long copiedWithoutThread() {
+        return 0;
+    }
+
+    /**
      * Reads a capture in the inspector alone, applying the drop rules and the filter that these
      * subscriptions give, copying and converting nothing: the baseline that benchmarks compare the
      * whole probe with. In the result, {@code converted} counts the events that passed the filter.

@@ -6,6 +6,24 @@ public interface InspectorSession extends AutoCloseable {
     /** Replaces the filter table; it takes effect at the next batch boundary. */
     void setFilter(FilterTable filter);
 
+    /**
+     * Replaces the table of events that pass although they carry no thread information (which the
+     * drop rules otherwise remove): only cells {@link FilterTable#typeCells()} count. Such events are
+     * flagged ({@link io.kindling.probe.api.spi.RawEvent#hasThread()} false) and meant for converters
+     * only. Takes effect at the next batch boundary; empty until set.
+     * @since 1.1
+     */
+    default void setThreadlessFilter(FilterTable filter) {}
+
+    /**
+     * How many events without thread information passed through {@link #setThreadlessFilter} so far.
+     * They are included in {@link InspectorCounters#copied()}, not in {@link InspectorCounters#noThread()}.
+     * @since 1.1
+     */
+    default long copiedWithoutThread() {
+        return 0;
+    }
+
     /** Events of this process are dropped (the probe's own process by default). */
     void setOwnPid(long pid);
 

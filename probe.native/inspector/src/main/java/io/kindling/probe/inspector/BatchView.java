@@ -12,7 +12,6 @@ import io.kindling.probe.api.source.RawBatch;
 import io.kindling.probe.api.spi.RawEvent;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * One batch buffer that the shim fills, and the reused view over its records. The layout is
@@ -24,6 +23,7 @@ final class BatchView implements RawBatch, RawEvent {
     static final int STATUS_END = 1;
     static final int STATUS_TIMEOUT = 2;
     static final int MAX_PARAMS = 16;
+    static final int FLAG_NO_THREAD = 0x4;
 
     private static final int O_LEN = 0;
     private static final int O_TYPE = 4;
@@ -60,6 +60,7 @@ final class BatchView implements RawBatch, RawEvent {
     private final EventTable table;
     private final EventNameTable names;
     private final NativeSession owner;
+    private final StringCache strings;
 
     private int count;
     private int index;
@@ -70,13 +71,14 @@ final class BatchView implements RawBatch, RawEvent {
     private final int[] paramLengths = new int[MAX_PARAMS];
     private int paramCount;
 
-    BatchView(int capacity, EventTable table, EventNameTable names, NativeSession owner) {
+    BatchView(int capacity, EventTable table, EventNameTable names, NativeSession owner, StringCache strings) {
         this.capacity = capacity;
         this.memory = new Memory(capacity);
         this.buf = memory.getByteBuffer(0, capacity).order(ByteOrder.LITTLE_ENDIAN);
         this.table = table;
         this.names = names;
         this.owner = owner;
+        this.strings = strings;
     }
 
     /** Prepares the view after the shim filled the buffer. */
@@ -174,7 +176,8 @@ final class BatchView implements RawBatch, RawEvent {
 
     @Override
     public boolean hasThread() {
-        return true; // the shim drops events without thread information
+        // the shim drops events without thread information, except those of the threadless filter
+        return (u16(O_FLAGS) & FLAG_NO_THREAD) == 0;
     }
 
     @Override
@@ -198,12 +201,7 @@ final class BatchView implements RawBatch, RawEvent {
     }
 
     private String string(int offset, int length) {
-        if (length == 0) {
-            return "";
-        }
-        byte[] b = new byte[length];
-        buf.get(offset, b);
-        return new String(b, StandardCharsets.UTF_8);
+        return strings.get(buf, offset, length);
     }
 
     @Override

@@ -24,7 +24,8 @@ final class NativeSession implements InspectorSession {
     private final Thread reader;
     private volatile boolean closing;
     private boolean ended;
-    private final long[] counterCells = new long[8];
+    /** kp_counters fills KP_CNT_COUNT (9) cells; room for more. */
+    private final long[] counterCells = new long[16];
 
     /** What the reader thread puts in the full queue when the capture ends or fails. */
     private record End(String error) {}
@@ -34,8 +35,9 @@ final class NativeSession implements InspectorSession {
         this.maxEvents = maxEvents;
         this.free = new ArrayBlockingQueue<>(BUFFERS);
         this.full = new ArrayBlockingQueue<>(BUFFERS + 1);
+        StringCache strings = new StringCache(); // the batches are read by one thread, the event loop
         for (int i = 0; i < BUFFERS; i++) {
-            free.add(new BatchView(bufferBytes, table, names, this));
+            free.add(new BatchView(bufferBytes, table, names, this, strings));
         }
         Shim.kp_set_own_pid(handle, ProcessHandle.current().pid());
         this.reader = new Thread(this::readLoop, "kindling-inspector-" + label);
@@ -80,6 +82,16 @@ final class NativeSession implements InspectorSession {
     @Override
     public void setFilter(FilterTable filter) {
         Shim.kp_set_filter(handle, filter.typeCells(), FilterTable.MAX_TYPES, filter.genericCells(), filter.syscalls());
+    }
+
+    @Override
+    public void setThreadlessFilter(FilterTable filter) {
+        Shim.kp_set_threadless_filter(handle, filter.typeCells(), FilterTable.MAX_TYPES);
+    }
+
+    @Override
+    public synchronized long copiedWithoutThread() {
+        return counters0()[8];
     }
 
     @Override
@@ -132,9 +144,13 @@ final class NativeSession implements InspectorSession {
 
     @Override
     public synchronized InspectorCounters counters() {
-        Shim.kp_counters(handle, counterCells);
-        long[] c = counterCells;
+        long[] c = counters0();
         return new InspectorCounters(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+    }
+
+    private synchronized long[] counters0() {
+        Shim.kp_counters(handle, counterCells);
+        return counterCells;
     }
 
     @Override

@@ -40,6 +40,8 @@ final class Shim {
 
     static native int kp_set_own_pid(long handle, long pid);
 
+    static native int kp_set_threadless_filter(long handle, byte[] types, int ntypes);
+
     static native int kp_next_batch(long handle, Pointer buffer, int capacity, int maxEvents);
 
     static native int kp_last_error(long handle, byte[] out, int capacity);

@@ -1,0 +1,102 @@
+package io.kindling.probe.cli;
+
+import io.kindling.probe.generator.Scenario;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+
+/**
+ * The options of {@code probe generate --scenario http|files|sched|mixed --events N --out FILE [--seed S]}.
+ *
+ * @param out the capture to write, as given (relative to the working folder)
+ */
+record GenerateSpec(Scenario scenario, long events, Path out, long seed) {
+
+    static final long DEFAULT_SEED = 1;
+
+    /** Parses the arguments that follow {@code generate}, from {@code args[from]} on. */
+    static GenerateSpec parse(String[] args, int from) throws UsageException {
+        Scenario scenario = null;
+        Long events = null;
+        Path out = null;
+        long seed = DEFAULT_SEED;
+        for (int i = from; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                throw new UsageException("generate takes no argument, got '" + arg + "'");
+            }
+            String option = arg;
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (eq > 0) {
+                option = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            }
+            if (!option.equals("--scenario") && !option.equals("--events") && !option.equals("--out")
+                    && !option.equals("--seed")) {
+                throw new UsageException("unknown option '" + option + "' of generate");
+            }
+            if (value == null) {
+                if (++i >= args.length || args[i].startsWith("--")) {
+                    throw new UsageException(option + " needs a value");
+                }
+                value = args[i];
+            }
+            switch (option) {
+                case "--scenario" -> scenario = scenario(value);
+                case "--events" -> events = events(value);
+                case "--out" -> out = path(value);
+                default -> seed = seed(value);
+            }
+        }
+        if (scenario == null) {
+            throw new UsageException("generate needs --scenario http, files, sched or mixed");
+        }
+        if (events == null) {
+            throw new UsageException("generate needs --events N");
+        }
+        if (out == null) {
+            throw new UsageException("generate needs --out FILE");
+        }
+        return new GenerateSpec(scenario, events, out, seed);
+    }
+
+    private static Scenario scenario(String text) throws UsageException {
+        try {
+            return Scenario.fromName(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private static long events(String text) throws UsageException {
+        long n;
+        try {
+            n = Long.parseLong(text.trim().replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new UsageException("--events needs a number of events, got '" + text + "'");
+        }
+        if (n < 1) {
+            throw new UsageException("--events needs at least 1 event, got " + n);
+        }
+        return n;
+    }
+
+    private static long seed(String text) throws UsageException {
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--seed needs a whole number, got '" + text + "'");
+        }
+    }
+
+    private static Path path(String text) throws UsageException {
+        if (text.isBlank()) {
+            throw new UsageException("--out needs a FILE");
+        }
+        try {
+            return Path.of(text);
+        } catch (InvalidPathException e) {
+            throw new UsageException("--out: not a valid path: '" + text + "'");
+        }
+    }
+}

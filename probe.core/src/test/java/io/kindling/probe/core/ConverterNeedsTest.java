@@ -1,0 +1,177 @@
+package io.kindling.probe.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kindling.probe.api.Category;
+import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.api.Source;
+import io.kindling.probe.api.control.ConverterStatistics;
+import io.kindling.probe.api.control.EventCatalog;
+import io.kindling.probe.api.control.Run;
+import io.kindling.probe.api.spi.Converter;
+import io.kindling.probe.api.spi.EventEmitter;
+import io.kindling.probe.api.spi.RawEvent;
+import io.kindling.probe.api.spi.Sink;
+import io.kindling.probe.core.FakeInspector.Ev;
+import java.lang.annotation.Annotation;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The converters' needs and emitted names: catalog, filter push-down, routing, removal. */
+class ConverterNeedsTest {
+
+    private static final ProbeEngine.Config CONFIG = new ProbeEngine.Config() {
+        @Override public int sink_queue_size() { return 1024; }
+        @Override public long sink_stall_millis() { return 2000; }
+        @Override public Class<? extends Annotation> annotationType() { return ProbeEngine.Config.class; }
+    };
+
+    /** Emits one x_event per observed event, and records what it saw. */
+    static final class Emitting implements Converter {
+        final List<String> observed = Collections.synchronizedList(new ArrayList<>());
+        int ends;
+
+        @Override
+        public void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter) {
+            throw new AssertionError("a converter without events or fd types is not called through convert");
+        }
+
+        @Override
+        public void observe(RawEvent raw, EventEmitter emitter) {
+            observed.add(raw.name() + (raw.hasThread() ? "" : "/nothread"));
+            emitter.emit(new KindlingEvent("x_event", Category.SCHEDULER, Source.UNKNOWN, raw.timestamp(), 0, null));
+        }
+
+        @Override
+        public void end(EventEmitter emitter) {
+            ends++;
+        }
+    }
+
+    static final class Collecting implements Sink {
+        final List<String> names = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void deliver(KindlingEvent event) {
+            names.add(event.name());
+        }
+    }
+
+    private static final Map<String, Object> EMITTING_PROPS = Map.of(
+            Converter.NAME, "x",
+            Converter.EMITS, "x_event",
+            Converter.NEEDS, "tracepoint-sched_switch",
+            Converter.NEEDS_THREADLESS, "tracepoint-sched_switch");
+
+    private static List<Ev> batch() {
+        return List.of(new Ev(FakeInspector.READ_X, Category.FILE, true, 1), new Ev(FakeInspector.SWITCH, Category.OTHER, true, 2),
+                new Ev(FakeInspector.SWITCH, Category.OTHER, false, 0));
+    }
+
+    private static void await(Run run) throws InterruptedException {
+        assertTrue(run.await(10, TimeUnit.SECONDS), "run ended");
+        assertEquals(null, run.failure());
+    }
+
+    @Test
+    void inactiveConverterAddsNothing() throws Exception {
+        FakeInspector inspector = new FakeInspector(List.of(batch()));
+        ProbeEngine engine = new ProbeEngine(inspector, CONFIG);
+        Emitting x = new Emitting();
+        engine.addConverter(x, EMITTING_PROPS);
+        Collecting reads = new Collecting();
+        engine.addSink(reads, Map.of(Sink.SUBSCRIPTIONS, "syscall_exit-read"));
+        assertTrue(engine.catalog().entries().contains(new EventCatalog.Entry("x_event", true, "converter x")));
+
+        await(engine.open(Path.of("fake")));
+        FakeInspector.Filters f = inspector.seen.get(0);
+        assertTrue(f.filter().allows(FakeInspector.READ_X, Category.FILE.code()));
+        assertFalse(f.filter().allows(FakeInspector.SWITCH, Category.OTHER.code()), "inactive: its needs are not read");
+        assertTrue(f.threadless().isEmpty());
+        assertEquals(List.of(), x.observed);
+        assertEquals(List.of("syscall_exit-read"), reads.names);
+        ConverterStatistics s = engine.converterStatistics().get(0);
+        assertFalse(s.active());
+        engine.deactivate();
+    }
+
+    @Test
+    void activeConverterGetsItsNeedsAndNothingReachesOtherSinks() throws Exception {
+        FakeInspector inspector = new FakeInspector(List.of(batch(), batch()));
+        ProbeEngine engine = new ProbeEngine(inspector, CONFIG);
+        Collecting reads = new Collecting();
+        Collecting xs = new Collecting();
+        // the sink subscribes before the converter that emits its name is there
+        engine.addSink(xs, Map.of(Sink.SUBSCRIPTIONS, "x_event"));
+        engine.addSink(reads, Map.of(Sink.SUBSCRIPTIONS, "syscall_exit-read"));
+        Emitting x = new Emitting();
+        engine.addConverter(x, EMITTING_PROPS);
+
+        await(engine.open(Path.of("fake")));
+        FakeInspector.Filters f = inspector.seen.get(0);
+        assertTrue(f.filter().allows(FakeInspector.SWITCH, Category.OTHER.code()));
+        assertTrue(f.threadless().allows(FakeInspector.SWITCH, Category.OTHER.code()));
+        assertFalse(f.threadless().allows(FakeInspector.READ_X, Category.FILE.code()));
+        assertEquals(List.of("tracepoint-sched_switch", "tracepoint-sched_switch/nothread",
+                "tracepoint-sched_switch", "tracepoint-sched_switch/nothread"), x.observed);
+        assertEquals(List.of("syscall_exit-read", "syscall_exit-read"), reads.names, "needs reach no sink");
+        assertEquals(List.of("x_event", "x_event", "x_event", "x_event"), xs.names);
+        assertEquals(2, engine.copiedWithoutThread());
+        ConverterStatistics s = engine.converterStatistics().get(0);
+        assertTrue(s.active());
+        assertEquals(4, s.observed());
+        assertEquals(4, s.emitted());
+        engine.deactivate();
+    }
+
+    @Test
+    void removedConverterLeavesTheFilterAtTheNextBatch() throws Exception {
+        FakeInspector inspector = new FakeInspector(List.of(batch(), batch(), batch()));
+        ProbeEngine engine = new ProbeEngine(inspector, CONFIG);
+        Emitting x = new Emitting();
+        engine.addConverter(x, EMITTING_PROPS);
+        Collecting xs = new Collecting();
+        engine.addSink(xs, Map.of(Sink.SUBSCRIPTIONS, "x_event"));
+        inspector.beforeBatch = i -> {
+            if (i == 1) {
+                engine.removeConverter(x); // while the run reads batch 1, from another thread in real life
+            }
+        };
+
+        await(engine.open(Path.of("fake")));
+        assertTrue(inspector.seen.get(0).filter().allows(FakeInspector.SWITCH, Category.OTHER.code()));
+        assertTrue(inspector.seen.get(1).filter().allows(FakeInspector.SWITCH, Category.OTHER.code()),
+                "batch 1 was asked for with the filter in force before the removal");
+        assertFalse(inspector.seen.get(2).filter().allows(FakeInspector.SWITCH, Category.OTHER.code()));
+        assertTrue(inspector.seen.get(2).threadless().isEmpty());
+        assertEquals(2, x.observed.size(), "batch 0 only: batch 1 was routed without it");
+        assertFalse(engine.catalog().entries().stream().anyMatch(e -> e.name().equals("x_event")));
+        engine.deactivate();
+    }
+
+    @Test
+    void converterEndsWhenItsLastSubscriberGoes() throws Exception {
+        FakeInspector inspector = new FakeInspector(List.of(batch(), batch()));
+        ProbeEngine engine = new ProbeEngine(inspector, CONFIG);
+        Emitting x = new Emitting();
+        engine.addConverter(x, EMITTING_PROPS);
+        Collecting xs = new Collecting();
+        engine.addSink(xs, Map.of(Sink.SUBSCRIPTIONS, "x_event"));
+        inspector.beforeBatch = i -> {
+            if (i == 1) {
+                engine.removeSink(xs);
+            }
+        };
+        await(engine.open(Path.of("fake")));
+        assertEquals(2, x.ends, "once when it became inactive, once at the end of the run");
+        assertEquals(2, x.observed.size());
+        engine.deactivate();
+    }
+}
