@@ -1,0 +1,94 @@
+package io.kindling.probe.itests.support;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Runs the real command, {@code java -jar probe.jar ARGS}, as a separate process in its own working
+ * folder (where a crashing JVM would leave its {@code hs_err_pid*.log}), standard output to a file.
+ */
+public final class ProbeProcess {
+
+    /** A run that takes longer than this is killed and reported as hanging (a safety net, not an assertion on time). */
+    public static final long HANG_LIMIT_SECONDS = 120;
+
+    /** What one run left behind. {@code exitCode} is -1 when the process hung and was killed. */
+    public record Result(List<String> command, int exitCode, Path stdout, List<String> stderr, List<Path> crashLogs) {
+
+        public boolean hung() {
+            return exitCode == -1;
+        }
+
+        public List<String> stdoutLines() throws IOException {
+            return Files.readAllLines(stdout, StandardCharsets.UTF_8);
+        }
+
+        /** The lines of standard error that are not part of the run summary (see probe.cli Summary). */
+        public List<String> messageLines() {
+            List<String> messages = new ArrayList<>();
+            for (String line : stderr) {
+                if (line.startsWith("probe: summary of") || line.startsWith("probe: stopped; summary of")
+                        || line.startsWith("  ")) {
+                    continue;
+                }
+                messages.add(line);
+            }
+            return messages;
+        }
+
+        /** Signs of a Java failure that escaped to the user. */
+        public List<String> stackTraceLines() {
+            return stderr.stream().filter(l -> l.contains("Exception in thread") || l.startsWith("\tat ")
+                    || l.contains("at io.kindling") || l.startsWith("Caused by:") || l.contains("A fatal error has been detected"))
+                    .collect(Collectors.toList());
+        }
+
+        public String describe() {
+            return String.join(" ", command) + "\n  exit " + exitCode + (crashLogs.isEmpty() ? "" : ", crash logs " + crashLogs)
+                    + "\n  stderr:\n    " + String.join("\n    ", stderr);
+        }
+    }
+
+    private ProbeProcess() {}
+
+    /** Runs {@code java -jar probe.jar args} in {@code workDir}; standard output goes to {@code workDir/stdout}. */
+    public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+        Files.createDirectories(workDir);
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> command = new ArrayList<>();
+        command.add(java.toString());
+        command.add("-jar");
+        command.add(TestEnvironment.probeJar().toString());
+        command.addAll(List.of(args));
+        Path stdout = workDir.resolve("stdout");
+        Path stderr = workDir.resolve("stderr");
+        Process process = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
+        int exit;
+        if (process.waitFor(HANG_LIMIT_SECONDS, TimeUnit.SECONDS)) {
+            exit = process.exitValue();
+        } else {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor();
+            exit = -1;
+        }
+        List<String> errLines = Files.readAllLines(stderr, StandardCharsets.UTF_8);
+        List<Path> crashLogs;
+        try (Stream<Path> s = Files.list(workDir)) {
+            crashLogs = s.filter(p -> p.getFileName().toString().startsWith("hs_err")).sorted().collect(Collectors.toList());
+        }
+        return new Result(List.copyOf(command), exit, stdout, errLines, crashLogs);
+    }
+}

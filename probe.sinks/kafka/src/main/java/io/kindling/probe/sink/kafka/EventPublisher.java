@@ -1,0 +1,151 @@
+package io.kindling.probe.sink.kafka;
+
+import io.kindling.probe.api.KindlingEvent;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Hands events to a Kafka producer, one delivering thread at a time.
+ * <p>
+ * {@link #publish} returns once the producer has taken the record into its buffer. When it cannot
+ * (the broker is unreachable, so the topic's metadata is unknown or the buffer is full), the
+ * producer refuses after its short {@code max.block.ms}, and {@code publish} waits and tries again
+ * with a doubling backoff up to {@code maxBackoffMillis}, keeping the event: meanwhile the sink's
+ * queue in the core fills, and once it is full the core drops the sink's events and counts them
+ * (the {@code dropped} figure of the sink's statistics). Records in the producer's buffer are retried
+ * by the producer itself until the broker takes them, for as long as {@code delivery.timeout.ms}.
+ * <p>
+ * A record the producer refuses for good (too large, not authorised, ...) makes {@code publish} throw,
+ * which the core counts as {@code failed}. A record that fails after it was taken (its delivery
+ * timeout expired, or the sink stopped before the broker came back) is counted here and reported in
+ * the log; {@link #counters()} tells all.
+ */
+final class EventPublisher implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(EventPublisher.class.getName());
+    private static final long FIRST_BACKOFF_MILLIS = 50;
+
+    /** What a publisher has done so far. */
+    record Counters(long accepted, long acknowledged, long failed, long refused, long retries) {
+        long pending() {
+            return accepted - acknowledged - failed;
+        }
+    }
+
+    private final String label;
+    private final Producer<byte[], byte[]> producer;
+    private final EventRecords records;
+    private final long maxBackoffMillis;
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong acknowledged = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
+    private volatile boolean closed;
+    private long unreachableSince;
+    private volatile boolean failureReported;
+
+    EventPublisher(String label, Map<String, Object> producerSettings, EventRecords records, long maxBackoffMillis) {
+        this.label = label;
+        this.records = records;
+        this.maxBackoffMillis = Math.max(FIRST_BACKOFF_MILLIS, maxBackoffMillis);
+        // kafka-clients loads classes named in its settings through the context class loader
+        Thread current = Thread.currentThread();
+        ClassLoader previous = current.getContextClassLoader();
+        current.setContextClassLoader(EventPublisher.class.getClassLoader());
+        try {
+            this.producer = new KafkaProducer<>(producerSettings, new ByteArraySerializer(), new ByteArraySerializer());
+        } finally {
+            current.setContextClassLoader(previous);
+        }
+    }
+
+    /** Takes the event into the producer's buffer, waiting while the broker cannot be reached. */
+    void publish(KindlingEvent event) throws Exception {
+        ProducerRecord<byte[], byte[]> record = records.of(event);
+        long backoff = FIRST_BACKOFF_MILLIS;
+        while (true) {
+            Delivery delivery = new Delivery();
+            producer.send(record, delivery);
+            Exception refusal = delivery.refusal;
+            if (refusal == null) {
+                accepted.incrementAndGet();
+                if (unreachableSince != 0) {
+                    LOG.log(Level.INFO, label + ": the broker takes events again after "
+                            + (System.nanoTime() - unreachableSince) / 1_000_000 + " ms");
+                    unreachableSince = 0;
+                }
+                return;
+            }
+            if (!(refusal instanceof RetriableException) || closed) {
+                refused.incrementAndGet();
+                throw refusal;
+            }
+            if (unreachableSince == 0) {
+                unreachableSince = System.nanoTime();
+                LOG.log(Level.WARNING, label + ": the broker does not take events (" + refusal.getMessage()
+                        + "); holding them and trying again every " + maxBackoffMillis + " ms at most");
+            }
+            retries.incrementAndGet();
+            Thread.sleep(backoff);
+            backoff = Math.min(backoff * 2, maxBackoffMillis);
+        }
+    }
+
+    /** Sends what the producer buffers and waits until the broker acknowledged or refused all of it. */
+    void flush() {
+        producer.flush();
+    }
+
+    Counters counters() {
+        return new Counters(accepted.get(), acknowledged.get(), failed.get(), refused.get(), retries.get());
+    }
+
+    /** Waits up to {@code timeout} for what is buffered to be sent; the rest fails and is counted. */
+    void close(Duration timeout) {
+        closed = true;
+        producer.close(timeout);
+        long lost = failed.get();
+        if (lost > 0) {
+            LOG.log(Level.WARNING, label + ": " + lost + " events taken by the producer never reached the broker");
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+
+    /**
+     * The outcome of one send. When the producer refuses the record at once, it calls back on the
+     * sending thread, before {@code send} returns; later outcomes come on its network thread.
+     */
+    private final class Delivery implements Callback {
+        private final Thread sender = Thread.currentThread();
+        Exception refusal;
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception exception) {
+            if (exception == null) {
+                acknowledged.incrementAndGet();
+            } else if (Thread.currentThread() == sender) {
+                refusal = exception;
+            } else {
+                failed.incrementAndGet();
+                if (!failureReported) {
+                    failureReported = true;
+                    LOG.log(Level.WARNING, label + ": an event taken by the producer was lost (" + exception
+                            + "); further losses are counted only");
+                }
+            }
+        }
+    }
+}

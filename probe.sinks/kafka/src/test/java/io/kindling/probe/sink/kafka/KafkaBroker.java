@@ -1,0 +1,143 @@
+package io.kindling.probe.sink.kafka;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * A real Kafka broker for the tests: KRaft mode, broker and controller in one child JVM, from the
+ * kafka_2.13 artifacts on the test class path, listening on loopback ports. It can be stopped and
+ * started again on the same ports and log directory, as a broker restarts.
+ */
+final class KafkaBroker implements AutoCloseable {
+
+    private final Path dir;
+    private final int port;
+    private final Path properties;
+    private Process process;
+
+    private KafkaBroker(Path dir, int port, Path properties) {
+        this.dir = dir;
+        this.port = port;
+        this.properties = properties;
+    }
+
+    /** Formats a log directory under {@code dir} and starts the broker; skips the test without kafka_2.13. */
+    static KafkaBroker start(Path dir) throws Exception {
+        try {
+            Class.forName("kafka.Kafka");
+        } catch (ClassNotFoundException e) {
+            assumeTrue(false, "kafka_2.13 (the broker) is not on the test class path");
+        }
+        int port = freePort();
+        int controllerPort = freePort();
+        Path properties = dir.resolve("server.properties");
+        Files.writeString(properties, String.join("\n",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "log.dirs=" + dir.resolve("data"),
+                "num.partitions=4",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=true",
+                "") );
+        KafkaBroker broker = new KafkaBroker(dir, port, properties);
+        int formatted = broker.java("kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", properties.toString())
+                .waitFor();
+        if (formatted != 0) {
+            throw new IOException("formatting the broker's log directory failed: see " + dir.resolve("broker.log"));
+        }
+        broker.start();
+        return broker;
+    }
+
+    String bootstrap() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** Starts the broker and waits until it answers. */
+    synchronized void start() throws Exception {
+        process = java("kafka.Kafka", properties.toString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000))) {
+            while (true) {
+                if (!process.isAlive()) {
+                    throw new IOException("the broker exited with " + process.exitValue() + ": see " + dir.resolve("broker.log"));
+                }
+                try {
+                    admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
+                    return;
+                } catch (Exception notYet) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IOException("the broker did not answer in 60 s: see " + dir.resolve("broker.log"), notYet);
+                    }
+                    Thread.sleep(100);
+                }
+            }
+        }
+    }
+
+    /** Stops the broker as an operator would (SIGTERM, controlled shutdown) and waits until it is gone. */
+    synchronized void stop() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+        process = null;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+
+    private Process java(String main, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), main));
+        command.addAll(List.of(args));
+        File log = dir.resolve("broker.log").toFile();
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String clusterId() {
+        UUID u = UUID.randomUUID();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+        b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    }
+}

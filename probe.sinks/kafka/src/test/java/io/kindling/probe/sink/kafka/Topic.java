@@ -1,0 +1,59 @@
+package io.kindling.probe.sink.kafka;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Reads a whole topic back: every record's value by key, in partition order. */
+final class Topic {
+
+    private Topic() {}
+
+    /** Reads until {@code expected} records arrived, or nothing more came for {@code quietMillis}. */
+    static Map<String, List<String>> read(String bootstrap, String topic, long expected, long quietMillis) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        Map<String, List<String>> byKey = new LinkedHashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(topic, info.partition()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long count = 0;
+            long lastRecord = System.nanoTime();
+            while (count < expected && System.nanoTime() - lastRecord < TimeUnit.MILLISECONDS.toNanos(quietMillis)) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    byKey.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
+                            .add(new String(r.value(), StandardCharsets.UTF_8));
+                    count++;
+                    lastRecord = System.nanoTime();
+                }
+            }
+            // a last look for records beyond the expected count (duplicates)
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                byKey.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
+                        .add(new String(r.value(), StandardCharsets.UTF_8));
+            }
+        }
+        return byKey;
+    }
+
+    static long count(Map<String, List<String>> byKey) {
+        return byKey.values().stream().mapToLong(List::size).sum();
+    }
+}

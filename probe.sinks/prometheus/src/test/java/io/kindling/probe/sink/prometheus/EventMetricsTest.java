@@ -1,0 +1,94 @@
+package io.kindling.probe.sink.prometheus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kindling.probe.api.Attribute;
+import io.kindling.probe.api.Category;
+import io.kindling.probe.api.FdContext;
+import io.kindling.probe.api.FdType;
+import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.api.L4Protocol;
+import io.kindling.probe.api.Source;
+import io.kindling.probe.api.ThreadContext;
+import io.kindling.probe.api.ValueType;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EventMetricsTest {
+
+    private static KindlingEvent event(String name, Category category, Source source, long latency) {
+        return new KindlingEvent(name, category, source, 1, latency, new ThreadContext(1, 1, 0, 0, "x", ""));
+    }
+
+    private static KindlingEvent socketIo(String name, boolean server, String sip, int sport, String dip, int dport, long res) {
+        KindlingEvent e = event(name, Category.NET, Source.SYSCALL_EXIT, 1500);
+        e.setFd(new FdContext(3, FdType.IPV4_SOCK).socket(L4Protocol.TCP, server, sip, sport, dip, dport));
+        e.addAttribute(Attribute.ofLong("res", ValueType.INT64, res));
+        return e;
+    }
+
+    private static Scrape scrape(EventMetrics metrics) throws IOException {
+        return Scrape.parse(new MetricsServlet(metrics, () -> null).render());
+    }
+
+    @Test
+    void foldsLabelValuesBeyondTheBoundAndCountsThem() throws IOException {
+        EventMetrics metrics = new EventMetrics(2);
+        metrics.record(event("a", Category.FILE, Source.SYSCALL_ENTER, 0));
+        metrics.record(event("b", Category.FILE, Source.SYSCALL_ENTER, 0));
+        metrics.record(event("c", Category.FILE, Source.SYSCALL_ENTER, 0));
+        metrics.record(event("d", Category.NET, Source.SYSCALL_ENTER, 0));
+        metrics.record(event("a", Category.FILE, Source.SYSCALL_ENTER, 0));
+        Scrape s = scrape(metrics);
+        assertEquals(Map.of("a|file", 2.0, "b|file", 1.0, "other|file", 1.0, "other|net", 1.0),
+                s.values(EventMetrics.EVENTS, "name", "category"));
+        assertEquals(2.0, s.values(EventMetrics.FOLDED, "metric").get(EventMetrics.EVENTS));
+    }
+
+    @Test
+    void latencyHistogramsAreCumulativeInSeconds() throws IOException {
+        EventMetrics metrics = new EventMetrics(10);
+        metrics.record(event("syscall_exit-read", Category.FILE, Source.SYSCALL_EXIT, 800));
+        metrics.record(event("syscall_exit-read", Category.FILE, Source.SYSCALL_EXIT, 1_000));
+        metrics.record(event("syscall_exit-read", Category.FILE, Source.SYSCALL_EXIT, 2_000_000));
+        metrics.record(event("syscall_exit-read", Category.FILE, Source.SYSCALL_EXIT, 20_000_000_000L));
+        metrics.record(event("syscall_enter-read", Category.FILE, Source.SYSCALL_ENTER, 0));
+        Scrape s = scrape(metrics);
+        var h = s.histograms(EventMetrics.LATENCY, "name").get("syscall_exit-read");
+        assertEquals(4, h.getSampleCount());
+        assertEquals(20.002001800, h.getSampleSum(), 1e-12);
+        assertEquals(1e-6, h.getBuckets().get(0).getUpperBound());
+        assertEquals(2, h.getBuckets().get(0).getCumulativeCount(), "le is inclusive");
+        assertEquals(3, h.getBuckets().get(7).getCumulativeCount(), "le=0.005");
+        assertEquals(3, h.getBuckets().get(13).getCumulativeCount(), "le=10");
+        assertEquals(4, h.getBuckets().get(14).getCumulativeCount(), "le=+Inf");
+        assertEquals(1, s.histograms(EventMetrics.LATENCY, "name").size(), "only syscall exits");
+    }
+
+    @Test
+    void socketBytesByDirectionProtocolAndPeer() throws IOException {
+        EventMetrics metrics = new EventMetrics(10);
+        metrics.record(socketIo("syscall_exit-sendto", false, "10.0.0.1", 40000, "10.0.0.2", 80, 100));
+        metrics.record(socketIo("syscall_exit-recvfrom", false, "10.0.0.1", 40000, "10.0.0.2", 80, 5000));
+        metrics.record(socketIo("syscall_exit-read", true, "10.0.0.9", 51000, "10.0.0.1", 8080, 300));
+        metrics.record(socketIo("syscall_exit-read", true, "10.0.0.9", 51001, "10.0.0.1", 8080, 1));
+        metrics.record(socketIo("syscall_exit-write", false, "::1", 40000, "::1", 8080, 7));
+        metrics.record(socketIo("syscall_exit-connect", false, "10.0.0.1", 40000, "10.0.0.2", 80, 0));
+        assertEquals(Map.of("write|tcp|10.0.0.2:80", 100.0, "read|tcp|10.0.0.2:80", 5000.0,
+                "read|tcp|10.0.0.9", 301.0, "write|tcp|[::1]:8080", 7.0),
+                scrape(metrics).values(EventMetrics.SOCKET_BYTES, "direction", "protocol", "remote"));
+    }
+
+    @Test
+    void labelValuesAndHelpAreEscaped() throws IOException {
+        StringBuilder out = new StringBuilder();
+        TextFormat.header(out, "m", "counter", "a \\ b\nc");
+        TextFormat.sample(out, "m", List.of("l"), List.of("q\"\\\nz"), 3);
+        assertEquals("# HELP m a \\\\ b\\nc\n# TYPE m counter\nm{l=\"q\\\"\\\\\\nz\"} 3\n", out.toString());
+        Scrape s = Scrape.parse(out.toString());
+        assertTrue(s.values("m", "l").containsKey("q\"\\\nz"), s.values("m", "l").toString());
+    }
+}
