@@ -119,12 +119,13 @@ public class EngineBenchmark {
             if (s.read() != Captures.EVENTS) {
                 throw new IllegalStateException("read " + s.read() + " events, not " + Captures.EVENTS);
             }
-            StringBuilder figures = new StringBuilder("last replay: read " + s.read() + ", converted " + s.converted());
+            StringBuilder figures = new StringBuilder("last replay: read " + s.read() + ", converted " + s.converted()
+                    + "; delivered in all replays:");
             for (SinkStatistics sink : s.sinks()) {
                 if (sink.delivered() == 0) {
                     throw new IllegalStateException("sink " + sink.name() + " received nothing");
                 }
-                figures.append(", ").append(sink.name()).append(' ').append(sink.delivered());
+                figures.append(' ').append(sink.name()).append(' ').append(sink.delivered());
             }
             System.out.println(figures);
             sinks.forEach(sink -> EngineAccess.removeSink(engine, sink));

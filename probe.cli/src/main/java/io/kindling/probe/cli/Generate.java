@@ -5,7 +5,10 @@ import io.kindling.probe.generator.GenerationSummary;
 import io.kindling.probe.generator.Progress;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
@@ -60,7 +63,7 @@ final class Generate {
             throw new CommandException(Exit.FAILURE, "stopped; " + spec.out() + " removed");
         } catch (IOException e) {
             clearLine();
-            throw new CommandException(Exit.BAD_INPUT, "cannot write " + spec.out() + ": " + e.getMessage());
+            throw new CommandException(Exit.BAD_INPUT, "cannot write " + spec.out() + ": " + reason(e));
         }
         clearLine();
         err.println(summaryLine(summary, spec.out()));
@@ -102,6 +105,20 @@ final class Generate {
             throw new CommandException(Exit.BAD_INPUT, out + ": permission denied");
         }
         return absolute;
+    }
+
+    /** What went wrong, without the path that the message already names. */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof FileSystemException fse) {
+            return fse.getReason() != null ? fse.getReason() : e.getClass().getSimpleName();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private void clearLine() {
