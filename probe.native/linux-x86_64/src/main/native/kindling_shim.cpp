@@ -1387,3 +1387,49 @@ int64_t kp_count_rest(int64_t h)
 		return -1;
 	}
 }
+
+int32_t kp_suppress_comm(int64_t h, const char* comm)
+{
+	try
+	{
+		auto handle = lookup(h);
+		if(!handle)
+		{
+			return -1;
+		}
+		if(comm == nullptr || comm[0] == '\0')
+		{
+			handle->set_error("kp_suppress_comm: empty process name");
+			return -1;
+		}
+		/* between two batches: sinsp is not reading while its suppression list changes */
+		std::lock_guard<std::mutex> lock(handle->io_mu);
+		if(!handle->insp->suppress_events_comm(std::string(comm)))
+		{
+			handle->set_error(std::string("cannot suppress '") + comm +
+			                  "': libsinsp suppresses at most " +
+			                  std::to_string(SCAP_MAX_SUPPRESSED_COMMS) + " process names");
+			return -1;
+		}
+		return 0;
+	}
+	catch(const std::exception& e)
+	{
+		try
+		{
+			auto handle = lookup(h);
+			if(handle)
+			{
+				handle->set_error("kp_suppress_comm: ", e.what());
+			}
+		}
+		catch(...)
+		{
+		}
+		return -1;
+	}
+	catch(...)
+	{
+		return -1;
+	}
+}

@@ -70,6 +70,10 @@ KP_EXPORT int32_t kp_set_own_pid(int64_t h, int64_t pid);
 /* Reads the rest of the capture applying the drop rules and the filter, copying nothing
  * (the baseline of the benchmark). Returns the number of surviving events, -1 on error. */
 KP_EXPORT int64_t kp_count_rest(int64_t h);
+/* Adds a process name (comm) whose events libsinsp no longer returns, from now on
+ * (sinsp::suppress_events_comm; at most 32 names). Returns 0, or -1 with the reason in
+ * kp_last_error(h). */
+KP_EXPORT int32_t kp_suppress_comm(int64_t h, const char* comm);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@ package io.kindling.probe.api;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * One event as sinks receive it. The core and the converters fill it on the event loop thread;
@@ -17,6 +18,8 @@ public final class KindlingEvent {
     private final ThreadContext thread;
     private FdContext fd;
     private final List<Attribute> attributes = new ArrayList<>(8);
+    /** Adds attributes that are decoded only when a sink first asks for them; then null. */
+    private volatile Consumer<List<Attribute>> deferred;
 
     public KindlingEvent(String name, Category category, Source source, long timestamp, long latency, ThreadContext thread) {
         this.name = name;
@@ -39,9 +42,13 @@ public final class KindlingEvent {
     public ThreadContext thread() { return thread; }
     /** The file descriptor context, or {@code null} when the event has none. */
     public FdContext fd() { return fd; }
-    public List<Attribute> attributes() { return Collections.unmodifiableList(attributes); }
+    public List<Attribute> attributes() {
+        resolve();
+        return Collections.unmodifiableList(attributes);
+    }
 
     public Attribute attribute(String key) {
+        resolve();
         for (Attribute a : attributes) {
             if (a.key().equals(key)) {
                 return a;
@@ -52,10 +59,36 @@ public final class KindlingEvent {
 
     public void setFd(FdContext fd) { this.fd = fd; }
 
-    public void addAttribute(Attribute attribute) { attributes.add(attribute); }
+    public void addAttribute(Attribute attribute) {
+        resolve();
+        attributes.add(attribute);
+    }
+
+    /**
+     * Defers attributes: {@code decoder} adds them to the list the first time anyone reads the
+     * attributes, on whichever thread that is, exactly once. A sink that never reads attributes
+     * never pays for decoding them.
+     */
+    public void deferAttributes(Consumer<List<Attribute>> decoder) {
+        resolve();
+        this.deferred = decoder;
+    }
+
+    private void resolve() {
+        if (deferred != null) {
+            synchronized (attributes) {
+                Consumer<List<Attribute>> d = deferred;
+                if (d != null) {
+                    d.accept(attributes);
+                    deferred = null;
+                }
+            }
+        }
+    }
 
     @Override
     public String toString() {
+        resolve();
         return timestamp + " " + name + " " + category.label() + " " + thread + " " + fd + " " + attributes;
     }
 }

@@ -68,6 +68,11 @@ public class EngineBenchmark {
         }
 
         @Override
+        public String[] suppressed_comms() {
+            return new String[0];
+        }
+
+        @Override
         public Class<? extends Annotation> annotationType() {
             return ProbeEngine.Config.class;
         }

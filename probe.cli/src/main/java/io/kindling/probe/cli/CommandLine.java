@@ -18,7 +18,7 @@ import java.util.Set;
  * @param generate the options of {@code generate}; {@code null} for the other commands
  */
 record CommandLine(Command command, String file, List<Subscription> subscriptions, boolean defaultSubscriptions,
-        List<SinkSpec> sinks, int rounds, GenerateSpec generate) {
+        List<SinkSpec> sinks, int rounds, GenerateSpec generate, ShellSpec shell) {
 
     /** Rounds of each kind that {@code bench} runs by default. */
     static final int DEFAULT_ROUNDS = 3;
@@ -32,7 +32,9 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         /** Time the inspector alone against the whole probe on one capture. */
         BENCH,
         /** Write a synthetic capture with the capture generator. */
-        GENERATE
+        GENERATE,
+        /** The Gogo shell on the terminal (or on standard input), with a persistent data folder. */
+        SHELL
     }
 
     /** The Kindling collector's default subscriptions. */
@@ -48,7 +50,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
     }
 
     static CommandLine help() {
-        return new CommandLine(Command.HELP, null, List.of(), false, List.of(), 0, null);
+        return new CommandLine(Command.HELP, null, List.of(), false, List.of(), 0, null, null);
     }
 
     /** True for the bare {@code probe}: replay the bundled sample. */
@@ -58,7 +60,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
 
     static CommandLine parse(String... args) throws UsageException {
         if (args.length == 0) {
-            return new CommandLine(Command.REPLAY, null, defaultList(), true, List.of(SinkSpec.CONSOLE), 0, null);
+            return new CommandLine(Command.REPLAY, null, defaultList(), true, List.of(SinkSpec.CONSOLE), 0, null, null);
         }
         String first = args[0];
         Command command;
@@ -76,10 +78,18 @@ record CommandLine(Command command, String file, List<Subscription> subscription
                         return help();
                     }
                 }
-                return new CommandLine(Command.GENERATE, null, List.of(), false, List.of(), 0, GenerateSpec.parse(args, 1));
+                return new CommandLine(Command.GENERATE, null, List.of(), false, List.of(), 0, GenerateSpec.parse(args, 1), null);
+            }
+            case "shell" -> {
+                for (String arg : args) {
+                    if (arg.equals("--help") || arg.equals("-h")) {
+                        return help();
+                    }
+                }
+                return new CommandLine(Command.SHELL, null, List.of(), false, List.of(), 0, null, ShellSpec.parse(args, 1));
             }
             default -> throw new UsageException(first.startsWith("-")
-                    ? "expected a command (replay, live, events, bench, generate or help) before '" + first + "'"
+                    ? "expected a command (replay, live, events, bench, generate, shell or help) before '" + first + "'"
                     : "unknown command '" + first + "'");
         }
 
@@ -168,7 +178,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         boolean defaults = subscriptions.isEmpty();
         boolean withFile = command == Command.REPLAY || command == Command.BENCH;
         return new CommandLine(command, withFile ? operands.get(0) : null,
-                defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks), rounds, null);
+                defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks), rounds, null, null);
     }
 
     private static String value(String[] args, int i, String option, String what) throws UsageException {

@@ -94,6 +94,8 @@ final class CommandRunner {
                 List<Subscription> subscriptions = checked(services.control().catalog(), line);
                 return new Bench(services, err).run(capture, subscriptions, line.rounds());
             }
+            case SHELL:
+                return services.shell(line.shell());
             case GENERATE:
                 return new Generate(err, System.console() != null, () -> stopping).run(line.generate());
             default:

@@ -273,6 +273,25 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
     }
 
     @Override
+    public int shell(ShellSpec spec) throws CommandException {
+        control(); // the engine first: the probe's commands need it
+        ConfigurationAdmin admin;
+        BundleContext bundleContext;
+        synchronized (lock) {
+            await(() -> configurationAdmin != null, START_TIMEOUT_MILLIS,
+                    "Configuration Admin (bundle org.apache.felix.configadmin)");
+            admin = configurationAdmin;
+            bundleContext = context;
+        }
+        try {
+            return new ShellRunner(bundleContext, admin, System.in, System.out, System.err, System.console() != null).run(spec);
+        } catch (NoClassDefFoundError e) {
+            throw new CommandException(Exit.FAILURE, "the shell needs the Gogo runtime (bundle org.apache.felix.gogo.runtime): "
+                    + e.getMessage());
+        }
+    }
+
+    @Override
     public String sampleCapture() throws CommandException {
         BundleContext bundleContext;
         synchronized (lock) {

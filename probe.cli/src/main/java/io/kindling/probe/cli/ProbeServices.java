@@ -20,6 +20,11 @@ interface ProbeServices {
     Sinks startOwnSink(io.kindling.probe.api.spi.Sink sink, String name, List<Subscription> subscriptions)
             throws CommandException;
 
+    /** Runs {@code probe shell}: the Gogo shell on the terminal or on standard input; returns the exit status. */
+    default int shell(ShellSpec spec) throws CommandException {
+        throw new CommandException(Exit.FAILURE, "this probe has no shell");
+    }
+
     /** The path of the sample capture (a temporary copy of the bundled one), or {@code null} when this build has none. */
     String sampleCapture() throws CommandException;
 

@@ -18,6 +18,12 @@ final class Usage {
                             write a synthetic capture of N events (HTTP and DNS on
                             loopback, file work, context switches, or all mixed); the
                             same options give the same file; the seed is 1 by default
+              shell [FILE] [--data DIR] [--sink console|jsonl[:PATH]]...
+                            the Gogo shell: subscribe, subscriptions, open FILE, start, stats,
+                            ... (each with --help); reads commands from standard input when it
+                            is not a terminal; FILE is the capture that start replays; the data
+                            folder (default ~/.kindling-probe) keeps the configurations and
+                            holds deploy/ (bundles) and config/ (.cfg files), both watched
               help          show this text (also --help)
               (none)        replay the sample capture bundled with the probe, with the default
                             subscriptions, to the console

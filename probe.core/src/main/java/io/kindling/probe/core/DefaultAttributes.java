@@ -5,31 +5,76 @@ import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.ValueType;
 import io.kindling.probe.api.spi.RawEvent;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
 
-/** The seed's default branch: up to 8 raw parameters become typed user attributes. */
-final class DefaultAttributes {
+/**
+ * The seed's default branch: up to 8 raw parameters become typed user attributes. The parameters'
+ * bytes are copied out of the batch at once (the batch's memory is reused), and decoded into
+ * attributes only when a sink reads them.
+ */
+final class DefaultAttributes implements Consumer<List<Attribute>> {
     static final int MAX = 8;
 
-    private DefaultAttributes() {}
+    private final String[] names;
+    private final ValueType[] types;
+    /** Each parameter as a 2-byte little-endian length and its bytes. */
+    private final byte[] packed;
 
-    static void copy(RawEvent raw, KindlingEvent event) {
+    private DefaultAttributes(String[] names, ValueType[] types, byte[] packed) {
+        this.names = names;
+        this.types = types;
+        this.packed = packed;
+    }
+
+    /** Defers the default attributes of {@code raw} on {@code event}. */
+    static void copy(RawEvent raw, KindlingEvent event, ParamLayouts layouts) {
         int n = Math.min(raw.paramCount(), MAX);
+        if (n == 0) {
+            return;
+        }
+        ParamLayouts.Layout layout = layouts.of(raw, n);
+        int size = 0;
         for (int i = 0; i < n; i++) {
-            event.addAttribute(attribute(raw, i));
+            size += 2 + Math.min(raw.paramLength(i), 0xffff);
+        }
+        byte[] packed = new byte[size];
+        int at = 0;
+        for (int i = 0; i < n; i++) {
+            int len = raw.paramLength(i);
+            if (len > 0xffff) { // cannot happen: the shim caps parameters at 65535 bytes
+                byte[] b = raw.paramBytes(i);
+                System.arraycopy(b, 0, packed, at + 2, 0xffff);
+                len = 0xffff;
+            } else {
+                raw.copyParam(i, packed, at + 2);
+            }
+            packed[at] = (byte) len;
+            packed[at + 1] = (byte) (len >>> 8);
+            at += 2 + len;
+        }
+        event.deferAttributes(new DefaultAttributes(layout.names(), layout.types(), packed));
+    }
+
+    @Override
+    public void accept(List<Attribute> out) {
+        int at = 0;
+        for (int i = 0; i < names.length && at < packed.length; i++) {
+            int len = (packed[at] & 0xff) | (packed[at + 1] & 0xff) << 8;
+            out.add(attribute(names[i], types[i], packed, at + 2, len));
+            at += 2 + len;
         }
     }
 
-    static Attribute attribute(RawEvent raw, int i) {
-        String key = raw.paramName(i);
-        ValueType type = raw.paramValueType(i);
-        int len = raw.paramLength(i);
+    static Attribute attribute(String key, ValueType type, byte[] b, int off, int len) {
         switch (type) {
             case INT8:
             case INT16:
             case INT32:
             case INT64:
                 if (len == size(type)) {
-                    return new Attribute(key, type, raw.paramAsLong(i));
+                    return new Attribute(key, type, signed(b, off, len));
                 }
                 break;
             case UINT8:
@@ -37,28 +82,37 @@ final class DefaultAttributes {
             case UINT32:
             case UINT64:
                 if (len == size(type)) {
-                    long v = raw.paramAsLong(i);
+                    long v = signed(b, off, len);
                     long mask = len == 8 ? -1L : (1L << (8 * len)) - 1;
                     return new Attribute(key, type, v & mask);
                 }
                 break;
             case DOUBLE:
                 if (len == 8) {
-                    return new Attribute(key, type, Double.longBitsToDouble(raw.paramAsLong(i)));
+                    return new Attribute(key, type, Double.longBitsToDouble(signed(b, off, 8)));
                 }
                 break;
             case CHARBUF: {
-                byte[] b = raw.paramBytes(i);
-                int end = 0;
-                while (end < b.length && b[end] != 0) {
+                int end = off;
+                while (end < off + len && b[end] != 0) {
                     end++;
                 }
-                return new Attribute(key, type, new String(b, 0, end, StandardCharsets.UTF_8));
+                return new Attribute(key, type, new String(b, off, end - off, StandardCharsets.UTF_8));
             }
             default:
                 break;
         }
-        return new Attribute(key, ValueType.BYTEBUF, raw.paramBytes(i));
+        return new Attribute(key, ValueType.BYTEBUF, Arrays.copyOfRange(b, off, off + len));
+    }
+
+    /** A little-endian signed integer of 1, 2, 4 or 8 bytes. */
+    private static long signed(byte[] b, int off, int len) {
+        long v = 0;
+        for (int i = len - 1; i >= 0; i--) {
+            v = (v << 8) | (b[off + i] & 0xff);
+        }
+        int shift = 64 - 8 * len;
+        return (v << shift) >> shift;
     }
 
     private static int size(ValueType type) {

@@ -2,7 +2,6 @@ package io.kindling.probe.core;
 
 import io.kindling.probe.api.FdContext;
 import io.kindling.probe.api.KindlingEvent;
-import io.kindling.probe.api.ThreadContext;
 import io.kindling.probe.api.control.DropRule;
 import io.kindling.probe.api.control.EventCatalog;
 import io.kindling.probe.api.control.ProbeControl;
@@ -31,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -58,13 +58,27 @@ public final class ProbeEngine implements ProbeControl {
         @AttributeDefinition(name = "Stall time (ms)",
                 description = "During a replay, how long a full sink queue is waited for before the sink's events are dropped")
         long sink_stall_millis() default 2000;
+
+        @AttributeDefinition(name = "Suppressed processes",
+                description = "Process names (comm) whose events are not read at all, as the seed's suppress_events_comm:"
+                        + " at most 32, each up to 15 characters. A name added during a run applies at once; a name removed"
+                        + " applies from the next run.")
+        String[] suppressed_comms() default {};
     }
 
     private final Inspector inspector;
     /** Rebuilt when the names that converters emit change. */
     private volatile Catalog catalog;
-    private final int defaultQueueSize;
-    private final long stallMillis;
+    private volatile int defaultQueueSize;
+    private volatile long stallMillis;
+    /** Process names whose events the inspector suppresses (engine configuration). */
+    private volatile List<String> suppressedComms = List.of();
+    /** The routing version that the event loop has finished a batch with (-1 between runs). */
+    private volatile long loopVersion = -1;
+    /** Figures of the sinks removed during the current run, by name. */
+    private final Map<String, SinkStatistics> retired = new ConcurrentHashMap<>();
+    /** Sinks' latest properties whose subscriptions were refused; tried again when the catalog changes. */
+    private final Map<Sink, Map<String, Object>> refused = new ConcurrentHashMap<>();
 
     private final Map<Converter, ConverterEntry> converters = new ConcurrentHashMap<>();
     private final Map<Sink, SinkChannel> sinks = new ConcurrentHashMap<>();
@@ -79,6 +93,9 @@ public final class ProbeEngine implements ProbeControl {
     private final AtomicLong routingVersion = new AtomicLong();
 
     private final Object runLock = new Object();
+    /** Caches of the event loop thread. */
+    private final ThreadContexts threads = new ThreadContexts();
+    private final ParamLayouts layouts = new ParamLayouts();
     private EngineRun current;
     private final AtomicLong converted = new AtomicLong();
     private final AtomicLong emitted = new AtomicLong();
@@ -90,10 +107,37 @@ public final class ProbeEngine implements ProbeControl {
     public ProbeEngine(@Reference Inspector inspector, Config config) {
         this.inspector = inspector;
         this.catalog = new Catalog(inspector.eventTable(), Map.of());
-        this.defaultQueueSize = config.sink_queue_size();
-        this.stallMillis = config.sink_stall_millis();
+        String problem = EngineSettings.check(config);
+        if (problem != null) {
+            LOG.log(Level.WARNING, "configuration " + PID + " refused: " + problem + "; the defaults apply");
+        } else {
+            apply(config);
+        }
         this.union = Selection.compile(catalog, List.of());
         this.threadless = union.table();
+    }
+
+    private void apply(Config config) {
+        defaultQueueSize = config.sink_queue_size();
+        stallMillis = config.sink_stall_millis();
+        suppressedComms = EngineSettings.comms(config.suppressed_comms());
+    }
+
+    /** A new engine configuration: refused, with a log line that says why, when a value is wrong. */
+    @Modified
+    void modified(Config config) {
+        String problem = EngineSettings.check(config);
+        if (problem != null) {
+            LOG.log(Level.WARNING, "configuration " + PID + " refused: " + problem + "; the previous one stays");
+            return;
+        }
+        apply(config);
+        routingVersion.incrementAndGet(); // the event loop suppresses new names at its next batch
+    }
+
+    /** The process names whose events are suppressed. */
+    public List<String> suppressedComms() {
+        return suppressedComms;
     }
 
     @Deactivate
@@ -139,7 +183,15 @@ public final class ProbeEngine implements ProbeControl {
         Map<String, String> emitted = ConverterRouting.emittedNames(converters.values());
         if (!emitted.equals(catalog.emittedByConverters())) {
             catalog = new Catalog(inspector.eventTable(), emitted);
-            sinks.forEach((sink, channel) -> channel.setSelection(selectionOf(sinkProperties.getOrDefault(sink, Map.of()))));
+            sinks.forEach((sink, channel) -> {
+                Map<String, Object> wanted = refused.get(sink);
+                if (wanted != null && SinkSubscriptions.problem(catalog, wanted) == null) {
+                    refused.remove(sink);
+                    sinkProperties.put(sink, wanted);
+                    LOG.log(Level.INFO, "sink " + channel.name() + ": its subscriptions are accepted now");
+                }
+                channel.setSelection(selectionOf(sinkProperties.getOrDefault(sink, Map.of())));
+            });
         }
         reroute();
     }
@@ -147,9 +199,21 @@ public final class ProbeEngine implements ProbeControl {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     synchronized void addSink(Sink sink, Map<String, Object> props) {
+        SinkChannel existing = sinks.get(sink);
+        String problem = SinkSubscriptions.problem(catalog, props);
+        if (problem != null) {
+            // a wrong configuration is refused whole: the sink keeps what it had (nothing, when it is new)
+            refused.put(sink, props);
+            Map<String, Object> previous = sinkProperties.get(sink);
+            LOG.log(Level.WARNING, "sink " + sinkName(sink, props) + ": subscriptions refused: " + problem
+                    + (previous == null ? "; it receives nothing until they are fixed"
+                            : "; it keeps " + Properties.strings(previous.get(Sink.SUBSCRIPTIONS))));
+            props = previous != null ? previous : withoutSubscriptions(props);
+        } else {
+            refused.remove(sink);
+        }
         sinkProperties.put(sink, props);
         Selection selection = selectionOf(props);
-        SinkChannel existing = sinks.get(sink);
         if (existing != null) {
             existing.setSelection(selection);
         } else {
@@ -165,13 +229,55 @@ public final class ProbeEngine implements ProbeControl {
 
     void removeSink(Sink sink) {
         SinkChannel channel;
+        long version;
         synchronized (this) {
             channel = sinks.remove(sink);
             sinkProperties.remove(sink);
+            refused.remove(sink);
             reroute();
+            version = routingVersion.get();
         }
         if (channel != null) {
-            channel.close();
+            retire(channel, version);
+        }
+    }
+
+    private static Map<String, Object> withoutSubscriptions(Map<String, Object> props) {
+        Map<String, Object> copy = new java.util.HashMap<>(props);
+        copy.remove(Sink.SUBSCRIPTIONS);
+        return copy;
+    }
+
+    /**
+     * Closes a removed sink's channel. During a run, once the event loop has finished the batch it
+     * was working on (it routes no further event to the channel), what the channel holds is delivered
+     * while the sink makes progress; the rest is counted as dropped, and its figures stay in the run's
+     * statistics. Called while the sink service is being unregistered, so the sink still takes events.
+     */
+    private void retire(SinkChannel channel, long version) {
+        EngineRun run;
+        synchronized (runLock) {
+            run = current;
+        }
+        boolean running = run != null && !run.isDone();
+        if (running) {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(stallMillis, 1000));
+            while (loopVersion < version && !run.isDone() && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
+            if (loopVersion >= version || run.isDone()) {
+                try {
+                    channel.drain(Math.max(stallMillis, 1000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        channel.close();
+        if (running) {
+            SinkStatistics s = channel.statistics();
+            retired.merge(s.name(), s, (a, b) -> new SinkStatistics(a.name(), a.delivered() + b.delivered(),
+                    a.dropped() + b.dropped(), a.failed() + b.failed(), a.queued() + b.queued()));
         }
     }
 
@@ -254,6 +360,8 @@ public final class ProbeEngine implements ProbeControl {
             emitted.set(0);
             counters = InspectorCounters.ZERO;
             copiedWithoutThread = 0;
+            retired.clear();
+            loopVersion = -1;
             for (ConverterEntry c : converters.values()) {
                 c.observed.set(0);
                 c.emitted.set(0);
@@ -274,19 +382,25 @@ public final class ProbeEngine implements ProbeControl {
         EventEmitter emitter = event -> emit(event, routes, waitMillis);
         ConverterRouting.Observer[] watching = new ConverterRouting.Observer[0];
         EventEmitter[] watchingEmitters = new EventEmitter[0];
+        java.util.Set<String> suppressed = new java.util.HashSet<>();
         try {
             while (!run.stopRequested()) {
                 if (version != routingVersion.get()) {
                     version = routingVersion.get();
                     s.setFilter(union.table());
                     s.setThreadlessFilter(threadless);
+                    suppress(s, suppressed);
                 }
                 RawBatch batch = s.nextBatch();
                 if (batch == null) {
                     break;
                 }
+                long batchVersion = routingVersion.get();
                 convs = chain;
                 targets = routes;
+                for (SinkChannel c : targets) {
+                    c.beginBatch();
+                }
                 ConverterRouting.Observer[] now = observers;
                 if (now != watching) {
                     endDeactivated(watching, now, emitter);
@@ -306,6 +420,7 @@ public final class ProbeEngine implements ProbeControl {
                 for (SinkChannel c : targets) {
                     c.handOver(waitMillis);
                 }
+                loopVersion = batchVersion;
                 counters = s.counters();
                 copiedWithoutThread = s.copiedWithoutThread();
             }
@@ -335,6 +450,7 @@ public final class ProbeEngine implements ProbeControl {
                 }
             }
             endNanos = System.nanoTime();
+            loopVersion = Long.MAX_VALUE;
             run.finish();
         }
     }
@@ -352,7 +468,7 @@ public final class ProbeEngine implements ProbeControl {
         if (raw.hasThread()) {
             KindlingEvent event = null;
             for (SinkChannel c : targets) {
-                if (c.selection().selects(type, sc, cat)) {
+                if (c.batchSelection().selects(type, sc, cat)) {
                     if (event == null) {
                         event = convert(raw, convs, emitter);
                     }
@@ -393,7 +509,7 @@ public final class ProbeEngine implements ProbeControl {
     /** The event as sinks receive it: thread and fd context, converters' parts, default attributes. */
     private KindlingEvent convert(RawEvent raw, ConverterEntry[] convs, EventEmitter emitter) {
         KindlingEvent event = new KindlingEvent(raw.name(), raw.category(), raw.source(), raw.timestamp(), raw.latency(),
-                raw.hasThread() ? new ThreadContext(raw.pid(), raw.tid(), raw.uid(), raw.gid(), raw.comm(), raw.containerId()) : null);
+                raw.hasThread() ? threads.of(raw) : null);
         if (raw.hasFd()) {
             event.setFd(new FdContext(raw.fdNum(), raw.fdType()));
         }
@@ -409,7 +525,7 @@ public final class ProbeEngine implements ProbeControl {
             }
         }
         if (!attributesDone) {
-            DefaultAttributes.copy(raw, event);
+            DefaultAttributes.copy(raw, event, layouts);
         }
         return event;
     }
@@ -417,10 +533,45 @@ public final class ProbeEngine implements ProbeControl {
     private void emit(KindlingEvent event, SinkChannel[] targets, long waitMillis) {
         emitted.incrementAndGet();
         for (SinkChannel c : targets) {
-            if (c.selection().selectsEmitted(event.name(), event.category())) {
+            if (c.batchSelection().selectsEmitted(event.name(), event.category())) {
                 c.offer(event, waitMillis);
             }
         }
+    }
+
+    /** Hands the inspector the suppressed process names it does not have yet. Event loop thread only. */
+    private void suppress(InspectorSession s, java.util.Set<String> done) {
+        for (String comm : suppressedComms) {
+            if (done.add(comm)) {
+                try {
+                    if (!s.suppressComm(comm)) {
+                        LOG.log(Level.WARNING, "this inspector cannot suppress processes; '" + comm + "' is read");
+                    }
+                } catch (InspectorException e) {
+                    LOG.log(Level.WARNING, "process '" + comm + "' not suppressed: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * What the shell shows of routing: each routed sink's subscriptions (by sink name), the
+     * subscriptions the inspector's filter is built from (the sinks' and the active converters'
+     * needs), and how many (event type, category) cells of the filter are set.
+     */
+    public record RoutingView(Map<String, List<Subscription>> sinks, List<Subscription> filter, int filterCells) {}
+
+    public synchronized RoutingView routingView() {
+        Map<String, List<Subscription>> bySink = new java.util.TreeMap<>();
+        for (SinkChannel c : sinks.values()) {
+            bySink.put(c.name(), c.selection().subscriptions());
+        }
+        Selection u = union;
+        int cells = 0;
+        for (byte b : u.table().typeCells()) {
+            cells += b != 0 ? 1 : 0;
+        }
+        return new RoutingView(bySink, u.subscriptions(), cells);
     }
 
     private static Map<DropRule, Long> dropRules(InspectorCounters c) {
@@ -442,6 +593,9 @@ public final class ProbeEngine implements ProbeControl {
             for (SinkChannel ch : sinks.values()) {
                 sinkStats.add(ch.statistics());
             }
+        }
+        for (SinkStatistics r : retired.values()) {
+            sinkStats.add(new SinkStatistics(r.name() + " (removed)", r.delivered(), r.dropped(), r.failed(), r.queued()));
         }
         sinkStats.sort(java.util.Comparator.comparing(SinkStatistics::name));
         long end = endNanos != 0 ? endNanos : System.nanoTime();

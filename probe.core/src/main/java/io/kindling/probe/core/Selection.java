@@ -100,20 +100,24 @@ final class Selection {
         return true;
     }
 
-    /** Whether some subscription selects one of these names (an emitted event's), whatever its category. */
+    /**
+     * Whether some subscription selects one of these names (an emitted event's), whatever its
+     * category. {@code all} stands for every event the inspector reads: events that converters
+     * derive are subscribed by name.
+     */
     boolean selectsAnyName(Collection<String> names) {
         for (Subscription s : subscriptions) {
-            if (s.isAll() || names.contains(s.name())) {
+            if (!s.isAll() && names.contains(s.name())) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Whether an event a converter emitted is selected, by its name. */
+    /** Whether an event a converter emitted is selected, by its name ({@code all} does not select them). */
     boolean selectsEmitted(String name, Category category) {
         for (Subscription s : subscriptions) {
-            if (s.matches(name, category)) {
+            if (!s.isAll() && s.matches(name, category)) {
                 return true;
             }
         }

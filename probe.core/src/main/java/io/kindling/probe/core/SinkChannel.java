@@ -33,6 +33,8 @@ final class SinkChannel {
     private final Sink sink;
     private final String name;
     private volatile Selection selection;
+    /** The selection the event loop routes with during the current batch; event loop thread only. */
+    private Selection batchSelection;
     private final BlockingQueue<Object> queue;
     private final Thread thread;
     private final AtomicLong delivered = new AtomicLong();
@@ -51,6 +53,7 @@ final class SinkChannel {
         this.sink = sink;
         this.name = name;
         this.selection = selection;
+        this.batchSelection = selection;
         this.queue = new ArrayBlockingQueue<>(Math.max(2, (capacity + CHUNK - 1) / CHUNK));
         this.thread = new Thread(this::deliverLoop, "kindling-sink-" + name);
         this.thread.setDaemon(true);
@@ -71,6 +74,15 @@ final class SinkChannel {
 
     void setSelection(Selection selection) {
         this.selection = selection;
+    }
+
+    /** Takes the latest selection for the batch that starts: a change applies at a batch boundary. Event loop thread only. */
+    void beginBatch() {
+        batchSelection = selection;
+    }
+
+    Selection batchSelection() {
+        return batchSelection;
     }
 
     /** Adds an event to the chunk; a full chunk is handed over. Event loop thread only. */

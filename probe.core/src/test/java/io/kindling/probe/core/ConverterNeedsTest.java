@@ -30,6 +30,7 @@ class ConverterNeedsTest {
     private static final ProbeEngine.Config CONFIG = new ProbeEngine.Config() {
         @Override public int sink_queue_size() { return 1024; }
         @Override public long sink_stall_millis() { return 2000; }
+        @Override public String[] suppressed_comms() { return new String[0]; }
         @Override public Class<? extends Annotation> annotationType() { return ProbeEngine.Config.class; }
     };
 

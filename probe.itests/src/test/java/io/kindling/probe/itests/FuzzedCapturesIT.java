@@ -44,7 +44,7 @@ public class FuzzedCapturesIT {
     @Test
     public void damagedCapturesEndCleanlyOrAsBadInput() throws Exception {
         List<Path> captures = TestEnvironment.captures();
-        TestEnvironment.probeJar();
+        ProbeProcess.probeJar();
         Path work = TestEnvironment.workDir("fuzz");
         Path cases = Files.createDirectories(work.resolve("cases"));
 

@@ -57,7 +57,7 @@ import org.osgi.util.tracker.ServiceTracker;
  * resolves and starts, the platform fragment attaches to the inspector, the engine's ProbeControl
  * service is there, and a Sink registered by this test receives exactly what the real command's
  * jsonl sink receives for the same capture and subscriptions, with the fd context filled by the
- * file and socket converter bundles.
+ * file and socket converter bundles and the events the TCP and CPU converters make.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -71,6 +71,8 @@ public class OsgiFrameworkIT {
             "io.kindling.probe.core", "bundle.probe.core",
             "io.kindling.probe.converter.file", "bundle.probe.converter.file",
             "io.kindling.probe.converter.socket", "bundle.probe.converter.socket",
+            "io.kindling.probe.converter.tcp", "bundle.probe.converter.tcp",
+            "io.kindling.probe.converter.cpu", "bundle.probe.converter.cpu",
             "io.kindling.probe.sink.console", "bundle.probe.sink.console",
             "io.kindling.probe.sink.jsonl", "bundle.probe.sink.jsonl");
 
@@ -99,6 +101,10 @@ public class OsgiFrameworkIT {
                 jar("bundle.probe.core"),
                 jar("bundle.probe.converter.file"),
                 jar("bundle.probe.converter.socket"),
+                // The command's jar has the TCP and CPU converters too: with them the sink here gets
+                // exactly what the command's sink gets, converter-made events included.
+                jar("bundle.probe.converter.tcp"),
+                jar("bundle.probe.converter.cpu"),
                 jar("bundle.probe.sink.console"),
                 jar("bundle.probe.sink.jsonl"),
                 junitBundles());
@@ -193,6 +199,7 @@ public class OsgiFrameworkIT {
         assertSameEvents(expected, received);
         assertTrue("libs_sample has scheduler events",
                 received.stream().anyMatch(e -> e.name().equals("tracepoint-sched_switch")));
+        assertTrue("the CPU converter made cpu_event events", received.stream().anyMatch(e -> e.name().equals("cpu_event")));
         assertTrue("the socket converter filled the unix endpoints of ifplugd's fd 8",
                 received.stream().anyMatch(e -> e.fd() != null && e.fd().type() == FdType.UNIX_SOCK && e.fd().num() == 8
                         && Long.valueOf(0xffff99379b819540L).equals(e.fd().unixSource())));
@@ -249,6 +256,20 @@ public class OsgiFrameworkIT {
         assertEquals(Integer.valueOf(47192), fd.sport());
         assertEquals("127.0.0.1", fd.dip());
         assertEquals(Integer.valueOf(80), fd.dport());
+        assertEquals("the TCP converter made no event here: not subscribed", 0,
+                received.stream().filter(e -> e.name().startsWith("tcp_")).count());
+    }
+
+    /** A converter-made event by subscription: the TCP converter's tcp_connect for the connect exit. */
+    @Test
+    public void tcpConverterMakesTcpConnectWhenSubscribed() throws Exception {
+        Path capture = TestEnvironment.capture("falco_connect_localhost.scap");
+        List<String> subscriptions = List.of("tcp_connect");
+        List<KindlingEvent> received = replayToTestSink(capture, "itest-tcp", subscriptions);
+        assertSameEvents(command(capture, "tcp-connect_localhost", subscriptions), received);
+        assertEquals("one tcp_connect", 1, received.size());
+        assertEquals("tcp_connect", received.get(0).name());
+        assertEquals(31699L, received.get(0).thread().pid());
     }
 
     // ---- helpers
@@ -294,9 +315,7 @@ public class OsgiFrameworkIT {
 
     /**
      * The real command's events for the same capture and subscriptions: {@code java -jar probe.jar
-     * replay FILE --subscribe ... --sink jsonl}. The command has a known race (its sink may be bound
-     * after the run started; ReplayMatchesSysdigIT fails on it): a run that shows it is repeated, at
-     * most three times, so that this test checks the OSGi path and not that race.
+     * replay FILE --subscribe ... --sink jsonl}.
      */
     private static List<Map<String, Object>> command(Path capture, String caseName, List<String> subscriptions) throws Exception {
         List<String> args = new ArrayList<>(List.of("replay", capture.toString()));
@@ -306,30 +325,20 @@ public class OsgiFrameworkIT {
         }
         args.add("--sink");
         args.add("jsonl");
-        String symptom = null;
-        for (int attempt = 1; attempt <= 3; attempt++) {
-            ProbeProcess.Result run = ProbeProcess.run(TestEnvironment.workDir("osgi/" + caseName + "-" + attempt),
-                    args.toArray(new String[0]));
-            assertEquals("exit status of\n" + run.describe(), 0, run.exitCode());
-            RunSummary summary = RunSummary.parse(run.stderr());
-            assertNotNull("a summary:\n" + run.describe(), summary);
-            boolean all = subscriptions.contains("all");
-            symptom = summary.noSinks() ? summary.unboundSinkSymptom("jsonl")
-                    : all ? summary.unboundSinkSymptom("jsonl")
-                    : summary.delivered().getOrDefault("jsonl", 0L) == 0 && summary.dropped("unsubscribed") > 0
-                            ? "the jsonl sink got nothing" : null;
-            if (symptom != null) {
-                System.out.println("OSGI command attempt " + attempt + " shows the sink race: " + symptom);
-                continue;
-            }
-            List<Map<String, Object>> events = new ArrayList<>();
-            for (String line : run.stdoutLines()) {
-                events.add(Json.object(line));
-            }
-            return events;
+        ProbeProcess.Result run = ProbeProcess.run(TestEnvironment.workDir("osgi/" + caseName), args.toArray(new String[0]));
+        assertEquals("exit status of\n" + run.describe(), 0, run.exitCode());
+        RunSummary summary = RunSummary.parse(run.stderr());
+        assertNotNull("a summary:\n" + run.describe(), summary);
+        assertFalse("the command's jsonl sink was bound to the engine:\n" + run.describe(), summary.noSinks());
+        if (subscriptions.contains("all")) {
+            assertNull(summary.unboundSinkSymptom("jsonl"), summary.unboundSinkSymptom("jsonl"));
         }
-        fail("the command's sink was not bound in three attempts: " + symptom);
-        return null;
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (String line : run.stdoutLines()) {
+            events.add(Json.object(line));
+        }
+        assertEquals("the command's jsonl sink delivered every line", (long) summary.delivered().get("jsonl"), events.size());
+        return events;
     }
 
     private static void assertSameEvents(List<Map<String, Object>> expected, List<KindlingEvent> received) {

@@ -96,6 +96,13 @@ public interface RawEvent {
     /** The parameter's raw bytes (a copy). */
     byte[] paramBytes(int index);
 
+    /** Copies the parameter's raw bytes into {@code target} at {@code offset}; returns the length copied. */
+    default int copyParam(int index, byte[] target, int offset) {
+        byte[] b = paramBytes(index);
+        System.arraycopy(b, 0, target, offset, b.length);
+        return b.length;
+    }
+
     /** The parameter read as a little-endian signed integer of its length (1, 2, 4 or 8 bytes). */
     long paramAsLong(int index);
 

@@ -3,7 +3,6 @@ package io.kindling.probe.core;
 import io.kindling.probe.api.control.Run;
 import io.kindling.probe.api.spi.Converter;
 import io.kindling.probe.api.spi.Sink;
-import java.lang.annotation.Annotation;
 import java.util.Map;
 
 /**
@@ -14,11 +13,19 @@ public final class TestEngine implements AutoCloseable {
     public final ProbeEngine engine;
 
     public TestEngine(io.kindling.probe.api.source.Inspector inspector) {
-        this.engine = new ProbeEngine(inspector, new ProbeEngine.Config() {
-            @Override public int sink_queue_size() { return 1 << 20; }
-            @Override public long sink_stall_millis() { return 30_000; }
-            @Override public Class<? extends Annotation> annotationType() { return ProbeEngine.Config.class; }
-        });
+        this.engine = new ProbeEngine(inspector, config(Map.of("sink_queue_size", 1 << 20, "sink_stall_millis", 30_000L)));
+    }
+
+    /** The engine's configuration: these values, the defaults for the rest (whatever the Config holds today). */
+    private static ProbeEngine.Config config(Map<String, Object> values) {
+        return (ProbeEngine.Config) java.lang.reflect.Proxy.newProxyInstance(ProbeEngine.Config.class.getClassLoader(),
+                new Class<?>[] {ProbeEngine.Config.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("annotationType")) {
+                        return ProbeEngine.Config.class;
+                    }
+                    Object v = values.get(method.getName());
+                    return v != null ? v : method.getDefaultValue();
+                });
     }
 
     public TestEngine add(Converter converter, Map<String, Object> properties) {

@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 /**
  * Runs the real command, {@code java -jar probe.jar ARGS}, as a separate process in its own working
  * folder (where a crashing JVM would leave its {@code hs_err_pid*.log}), standard output to a file.
+ * The jar is a checked copy of probe.dist/target/probe.jar (see {@link #probeJar()}).
  */
 public final class ProbeProcess {
 
@@ -56,7 +57,47 @@ public final class ProbeProcess {
         }
     }
 
+    private static Path snapshot;
+
     private ProbeProcess() {}
+
+    /**
+     * A copy of probe.dist/target/probe.jar taken once per test JVM, checked to be a complete jar,
+     * so that a rebuild of the project while the tests run (others work in the same tree) cannot
+     * hand half a jar to some of the runs.
+     */
+    public static synchronized Path probeJar() throws IOException, InterruptedException {
+        if (snapshot != null) {
+            return snapshot;
+        }
+        Path jar = TestEnvironment.probeJar();
+        Path base = Path.of(System.getProperty(TestEnvironment.WORK, "target/itests")).toAbsolutePath().normalize();
+        Files.createDirectories(base);
+        Path copy = base.resolve("probe-" + ProcessHandle.current().pid() + ".jar");
+        IOException last = null;
+        for (int attempt = 0; attempt < 60; attempt++) {
+            try {
+                Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                try (java.util.jar.JarFile j = new java.util.jar.JarFile(copy.toFile(), true)) {
+                    if (j.getManifest() == null || j.getManifest().getMainAttributes().getValue("Main-Class") == null) {
+                        throw new IOException(jar + " has no Main-Class");
+                    }
+                    for (var e = j.entries(); e.hasMoreElements();) {
+                        try (var in = j.getInputStream(e.nextElement())) {
+                            in.transferTo(java.io.OutputStream.nullOutputStream());
+                        }
+                    }
+                }
+                copy.toFile().deleteOnExit();
+                snapshot = copy;
+                return snapshot;
+            } catch (IOException | SecurityException e) {
+                last = e instanceof IOException io ? io : new IOException(e);
+                Thread.sleep(2000); // being rebuilt: wait for the build to finish
+            }
+        }
+        throw new IOException(jar + " is not a complete jar (rebuilt while the tests run?)", last);
+    }
 
     /** Runs {@code java -jar probe.jar args} in {@code workDir}; standard output goes to {@code workDir/stdout}. */
     public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
@@ -65,7 +106,7 @@ public final class ProbeProcess {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
         command.add("-jar");
-        command.add(TestEnvironment.probeJar().toString());
+        command.add(probeJar().toString());
         command.addAll(List.of(args));
         Path stdout = workDir.resolve("stdout");
         Path stderr = workDir.resolve("stderr");

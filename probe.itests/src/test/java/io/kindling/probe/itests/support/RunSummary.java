@@ -11,15 +11,17 @@ import java.util.regex.Pattern;
  * <pre>
  *   events read      345
  *   dropped          own_process 0, internal 260, no_thread 0, io_result 7, unsubscribed 0
+ *   emitted          1 by converters
  *   sink jsonl       delivered 78, dropped 0, failed 0
  * </pre>
  * ({@code sinks none} when no sink was bound to the engine).
  */
-public record RunSummary(long read, Map<String, Long> dropped, Map<String, Long> delivered, boolean noSinks) {
+public record RunSummary(long read, Map<String, Long> dropped, long emitted, Map<String, Long> delivered, boolean noSinks) {
 
     private static final Pattern READ = Pattern.compile("^\\s+events read\\s+(\\d+)");
     private static final Pattern DROPPED = Pattern.compile("^\\s+dropped\\s+(.*)$");
     private static final Pattern COUNT = Pattern.compile("(\\w+) (\\d+)");
+    private static final Pattern EMITTED = Pattern.compile("^\\s+emitted\\s+(\\d+)");
     private static final Pattern SINK = Pattern.compile("^\\s+sink (\\S+)\\s+delivered (\\d+)");
     private static final Pattern NO_SINKS = Pattern.compile("^\\s+sinks\\s+none");
 
@@ -29,6 +31,7 @@ public record RunSummary(long read, Map<String, Long> dropped, Map<String, Long>
         Map<String, Long> dropped = new HashMap<>();
         Map<String, Long> delivered = new HashMap<>();
         boolean noSinks = false;
+        long emitted = 0;
         for (String line : stderr) {
             Matcher m;
             if ((m = READ.matcher(line)).find()) {
@@ -38,13 +41,15 @@ public record RunSummary(long read, Map<String, Long> dropped, Map<String, Long>
                 while (c.find()) {
                     dropped.put(c.group(1), Long.parseLong(c.group(2)));
                 }
+            } else if ((m = EMITTED.matcher(line)).find()) {
+                emitted = Long.parseLong(m.group(1));
             } else if ((m = SINK.matcher(line)).find()) {
                 delivered.put(m.group(1), Long.parseLong(m.group(2)));
             } else if (NO_SINKS.matcher(line).find()) {
                 noSinks = true;
             }
         }
-        return read == null ? null : new RunSummary(read, dropped, delivered, noSinks);
+        return read == null ? null : new RunSummary(read, dropped, emitted, delivered, noSinks);
     }
 
     public long dropped(String rule) {
@@ -58,14 +63,14 @@ public record RunSummary(long read, Map<String, Long> dropped, Map<String, Long>
      */
     public String unboundSinkSymptom(String sinkName) {
         if (noSinks) {
-            return "the summary says 'sinks none': the engine had not bound the jsonl sink when the run started and"
-                    + " ended (race in probe.cli ProbeCommand.startSinks/awaitEngineUses: it waits for"
-                    + " Bundle.getUsingBundles(), which SCR fills before ProbeEngine.addSink has rerouted)";
+            return "the summary says 'sinks none': the engine had not bound the command's sink when the run started"
+                    + " and ended (the command must wait until the engine routes to its sinks: probe.cli"
+                    + " ProbeCommand.awaitEngineUses, probe.core ProbeEngine.addSink)";
         }
         if (dropped("unsubscribed") > 0) {
             return "--subscribe all, yet " + dropped("unsubscribed") + " events were dropped as unsubscribed and the sink "
                     + sinkName + " got " + delivered.get(sinkName) + ": the engine bound the sink after the run had set"
-                    + " its filter (race in probe.cli ProbeCommand.awaitEngineUses vs ProbeEngine.addSink/reroute)";
+                    + " its filter (probe.cli ProbeCommand.awaitEngineUses vs probe.core ProbeEngine.addSink/reroute)";
         }
         return null;
     }

@@ -317,6 +317,12 @@ final class BatchView implements RawBatch, RawEvent {
     }
 
     @Override
+    public int copyParam(int i, byte[] target, int offset) {
+        buf.get(paramOffsets[i], target, offset, paramLengths[i]);
+        return paramLengths[i];
+    }
+
+    @Override
     public long paramAsLong(int i) {
         int o = paramOffsets[i];
         switch (paramLengths[i]) {

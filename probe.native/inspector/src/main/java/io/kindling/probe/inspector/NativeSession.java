@@ -100,6 +100,14 @@ final class NativeSession implements InspectorSession {
     }
 
     @Override
+    public boolean suppressComm(String comm) throws InspectorException {
+        if (Shim.kp_suppress_comm(handle, comm) != 0) {
+            throw new InspectorException(lastError());
+        }
+        return true;
+    }
+
+    @Override
     public RawBatch nextBatch() throws InspectorException {
         if (ended) {
             return null;

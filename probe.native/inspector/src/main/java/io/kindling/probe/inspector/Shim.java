@@ -54,6 +54,8 @@ final class Shim {
 
     static native int kp_event_table(byte[] out, int capacity);
 
+    static native int kp_suppress_comm(long handle, String comm);
+
     /** A NUL-terminated message from a buffer the shim filled. */
     static String message(byte[] buffer) {
         int n = 0;

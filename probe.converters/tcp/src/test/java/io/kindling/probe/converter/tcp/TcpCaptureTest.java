@@ -46,6 +46,10 @@ class TcpCaptureTest {
             engine.replay(capture);
             List<ConverterStatistics> stats = engine.engine.converterStatistics();
             assertTrue(stats.get(0).active());
+            for (String need : TcpConnectionConverter.NEEDS.split(",")) {
+                // every need is a name the catalog knows (an unknown one would silently select nothing)
+                assertEquals(null, engine.engine.catalog().check(io.kindling.probe.api.control.Subscription.parse(need)), need);
+            }
         }
         return sink;
     }

@@ -94,6 +94,13 @@ public final class KafkaSink implements Sink {
                 description = "Longest wait between two tries while the broker is unreachable.")
         int retry_backoff_max_ms() default 5000;
 
+        @AttributeDefinition(name = "Requests in flight", min = "1", max = "5",
+                description = "Produce requests per broker connection awaiting an answer. 1 keeps the order in every "
+                        + "case, also when the first write creates the topic (brokers before the fix of KAFKA-15591 can "
+                        + "stall or lose an idempotent producer's first batch otherwise); up to 5 (with acks=all) pays "
+                        + "off when the brokers are far away.")
+        int max_in_flight() default 1;
+
         @AttributeDefinition(name = "Host", required = false,
                 description = "This probe's host name in record keys; empty for the machine's name.")
         String host() default "";
@@ -116,8 +123,9 @@ public final class KafkaSink implements Sink {
             p.put(ProducerConfig.CLIENT_ID_CONFIG, "kindling-probe-" + host + "-" + config.kindling_sink_name());
             p.put(ProducerConfig.ACKS_CONFIG, acks);
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, idempotent);
-            // without idempotence, one request at a time keeps the order when a retry happens
-            p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, idempotent ? 5 : 1);
+            // without idempotence, only one request at a time keeps the order when a retry happens
+            p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                    idempotent ? Math.max(1, Math.min(5, config.max_in_flight())) : 1);
             p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, config.compression().trim().toLowerCase(Locale.ROOT));
             p.put(ProducerConfig.BATCH_SIZE_CONFIG, config.batch_size());
             p.put(ProducerConfig.LINGER_MS_CONFIG, config.linger_ms());

@@ -77,6 +77,29 @@ final class KafkaBroker implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /**
+     * Creates a topic and waits until every partition has its leader, as an operator prepares the
+     * topic a fleet writes to. (Writing to a topic that the first write creates can lose or stall an
+     * idempotent producer's first batch on brokers before the fix of KAFKA-15591.)
+     */
+    void createTopic(String topic, int partitions) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, partitions, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                var description = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+                if (description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("topic " + topic + " has partitions without a leader: " + description);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
     /** Starts the broker and waits until it answers. */
     synchronized void start() throws Exception {
         process = java("kafka.Kafka", properties.toString());

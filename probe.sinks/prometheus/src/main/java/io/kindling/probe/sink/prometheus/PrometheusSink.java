@@ -5,7 +5,10 @@ import io.kindling.probe.api.control.ProbeControl;
 import io.kindling.probe.api.control.Statistics;
 import io.kindling.probe.api.spi.Sink;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -69,6 +72,9 @@ public final class PrometheusSink implements Sink {
         int max_series() default 1000;
     }
 
+    /** Jetty's and Felix HTTP's INFO messages show from WARNING on unless logging is configured. */
+    private static final List<Logger> HTTP_LOGS = List.of(Logger.getLogger("org.eclipse.jetty"), Logger.getLogger("org.apache.felix.http"));
+
     private final BundleContext context;
     private final ConfigurationAdmin configurationAdmin;
     private final String instance;
@@ -91,6 +97,11 @@ public final class PrometheusSink implements Sink {
     @Activate
     public PrometheusSink(BundleContext context, @Reference ConfigurationAdmin configurationAdmin, Config config,
             Map<String, Object> properties) throws IOException {
+        for (Logger log : HTTP_LOGS) {
+            if (log.getLevel() == null) {
+                log.setLevel(Level.WARNING);
+            }
+        }
         this.context = context;
         this.configurationAdmin = configurationAdmin;
         this.instance = instanceName(String.valueOf(properties.getOrDefault("service.pid", config.kindling_sink_name())));

@@ -1,0 +1,23 @@
+package io.kindling.probe.converter.cpu;
+
+import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.api.spi.Sink;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** A sink that keeps what it receives. */
+final class Collector implements Sink {
+    final List<KindlingEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void deliver(KindlingEvent event) {
+        events.add(event);
+    }
+
+    List<KindlingEvent> named(String name) {
+        synchronized (events) {
+            return events.stream().filter(e -> e.name().equals(name)).toList();
+        }
+    }
+}

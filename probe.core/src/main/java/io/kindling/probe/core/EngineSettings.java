@@ -1,0 +1,52 @@
+package io.kindling.probe.core;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Checks the engine's configuration before it is used. */
+final class EngineSettings {
+    /** libscap's SCAP_MAX_SUPPRESSED_COMMS. */
+    static final int MAX_SUPPRESSED = 32;
+    /** A comm is at most 15 characters (16 bytes with the NUL). */
+    static final int MAX_COMM = 15;
+
+    private EngineSettings() {}
+
+    /** What is wrong with the configuration, or {@code null}. */
+    static String check(ProbeEngine.Config config) {
+        List<String> problems = new ArrayList<>();
+        if (config.sink_queue_size() < 16) {
+            problems.add("sink_queue_size is " + config.sink_queue_size() + ", at least 16 is needed");
+        }
+        if (config.sink_stall_millis() < 0) {
+            problems.add("sink_stall_millis is " + config.sink_stall_millis() + ", it cannot be negative");
+        }
+        Set<String> comms = new LinkedHashSet<>();
+        for (String comm : config.suppressed_comms()) {
+            String c = comm == null ? "" : comm.trim();
+            if (c.isEmpty()) {
+                problems.add("suppressed_comms has an empty name");
+            } else if (c.length() > MAX_COMM) {
+                problems.add("suppressed_comms: '" + c + "' is longer than " + MAX_COMM + " characters, the length of a process name");
+            } else {
+                comms.add(c);
+            }
+        }
+        if (comms.size() > MAX_SUPPRESSED) {
+            problems.add("suppressed_comms has " + comms.size() + " names, libsinsp suppresses at most " + MAX_SUPPRESSED);
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    static List<String> comms(String[] names) {
+        Set<String> comms = new LinkedHashSet<>();
+        for (String n : names) {
+            if (n != null && !n.trim().isEmpty()) {
+                comms.add(n.trim());
+            }
+        }
+        return List.copyOf(comms);
+    }
+}

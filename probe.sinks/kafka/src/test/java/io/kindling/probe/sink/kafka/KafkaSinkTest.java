@@ -1,0 +1,369 @@
+package io.kindling.probe.sink.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.api.control.SinkStatistics;
+import io.kindling.probe.api.control.Statistics;
+import io.kindling.probe.api.spi.Sink;
+import io.kindling.probe.generator.CaptureGenerator;
+import io.kindling.probe.generator.Scenario;
+import io.kindling.probe.sink.jsonl.JsonlSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The Kafka sink against a real broker (KRaft, in a child JVM on loopback), fed by the real probe
+ * replaying real and generated captures, with the JSON Lines sink beside it as the reference.
+ */
+class KafkaSinkTest {
+    private static final String HOST = "probe-test";
+
+    @TempDir
+    static Path dir;
+    static KafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        Path brokerDir = Files.createDirectories(dir.resolve("broker"));
+        broker = KafkaBroker.start(brokerDir);
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    static Stream<String> captures() {
+        return Stream.of("libs_curl_google.scap", "libs_sample.scap", "falco_connect_localhost.scap",
+                "falco_cat_write.scap", "generated-mixed");
+    }
+
+    @ParameterizedTest
+    @MethodSource("captures")
+    void everyEventArrivesOnceAndInOrderPerKey(String name) throws Exception {
+        Path capture = name.startsWith("generated") ? generate(Scenario.MIXED, 60_000) : Replay.capture(name);
+        String topic = "exactly-once-" + name.replaceAll("[^a-z0-9]", "-");
+        Path file = dir.resolve(topic + ".jsonl");
+        // the generated capture goes to a topic that its first event creates (the broker's defaults: 4 partitions)
+        KafkaSink kafka = sink(topic, Map.of(), !name.startsWith("generated"));
+        try (Replay replay = Replay.start()) {
+            JsonlSink jsonl = Jsonl.open(file);
+            replay.add(kafka, "kafka", 65536);
+            replay.add(jsonl, "jsonl", 65536);
+            Statistics stats = replay.run(capture);
+            Jsonl.close(jsonl);
+            Map<String, List<String>> expected = Jsonl.byKey(file, HOST);
+            long n = Jsonl.count(expected);
+            assertTrue(n > 0);
+            assertEquals(new SinkStatistics("kafka", n, 0, 0, 0), sinkStats(stats, "kafka"));
+            awaitSent(kafka, n);
+            Map<String, List<String>> arrived = Topic.read(broker.bootstrap(), topic, n, 10_000);
+            assertEquals(expected.keySet(), arrived.keySet(), "one key per host and pid");
+            for (Map.Entry<String, List<String>> e : expected.entrySet()) {
+                assertEquals(e.getValue(), arrived.get(e.getKey()), "the events of " + e.getKey() + ", once each and in order");
+            }
+        } finally {
+            kafka.deactivate();
+        }
+    }
+
+    @Test
+    void nothingIsLostWhileTheBrokerRestartsWhenTheQueueIsLargeEnough() throws Exception {
+        Path capture = generate(Scenario.MIXED, 100_000);
+        String topic = "restart-large-queue";
+        Path file = dir.resolve(topic + ".jsonl");
+        KafkaSink kafka = sink(topic, Map.of());
+        try (Replay replay = Replay.start()) {
+            JsonlSink jsonl = Jsonl.open(file);
+            BrokerStop stop = new BrokerStop(kafka, 20_000, 3000);
+            replay.add(stop, "kafka", 1 << 20);
+            replay.add(jsonl, "jsonl", 1 << 20);
+            replay.run(capture);
+            Jsonl.close(jsonl);
+            stop.awaitRestart();
+            Map<String, List<String>> expected = Jsonl.byKey(file, HOST);
+            long n = Jsonl.count(expected);
+            awaitDelivered(replay, "kafka", n);
+            awaitSent(kafka, n);
+            assertEquals(new SinkStatistics("kafka", n, 0, 0, 0), sinkStats(replay.control().statistics(), "kafka"));
+            EventPublisher.Counters c = kafka.counters();
+            assertTrue(c.retries() > 0, "the sink waited for the broker: " + c);
+            Map<String, List<String>> arrived = Topic.read(broker.bootstrap(), topic, n, 10_000);
+            assertEquals(n, Topic.count(arrived), "every event arrived once");
+            assertEquals(expected, arrived, "in order per key");
+            System.out.printf("broker restart, queue 1048576: %d events, all arrived; the broker was down for %d ms; %d retries%n",
+                    n, stop.downMillis(), c.retries());
+        } finally {
+            kafka.deactivate();
+        }
+    }
+
+    @Test
+    void dropsAreCountedExactlyWhenTheQueueIsTooSmall() throws Exception {
+        Path capture = generate(Scenario.MIXED, 100_000);
+        String topic = "restart-small-queue";
+        Path file = dir.resolve(topic + ".jsonl");
+        KafkaSink kafka = sink(topic, Map.of("buffer_memory", 65536L, "batch_size", 16384));
+        try (Replay replay = Replay.start()) {
+            JsonlSink jsonl = Jsonl.open(file);
+            BrokerStop stop = new BrokerStop(kafka, 20_000, 5000);
+            replay.add(stop, "kafka", 1024);
+            replay.add(jsonl, "jsonl", 1 << 20);
+            replay.run(capture);
+            Jsonl.close(jsonl);
+            stop.awaitRestart();
+            Map<String, List<String>> expected = Jsonl.byKey(file, HOST);
+            long n = Jsonl.count(expected);
+            SinkStatistics s = awaitQueueEmpty(replay, "kafka");
+            EventPublisher.Counters c = awaitSent(kafka, s.delivered());
+            assertTrue(s.dropped() > 0, "the queue was too small for the outage: " + s);
+            assertEquals(n, s.delivered() + s.dropped(), "each event was either delivered to the sink or counted as dropped");
+            assertEquals(0, s.failed());
+            assertEquals(s.delivered(), c.accepted(), "the producer took every delivered event");
+            assertEquals(0, c.failed(), "and lost none of them");
+            Map<String, List<String>> arrived = Topic.read(broker.bootstrap(), topic, s.delivered(), 10_000);
+            assertEquals(n - s.dropped(), Topic.count(arrived), "what did not arrive is exactly what was counted as dropped");
+            for (Map.Entry<String, List<String>> e : arrived.entrySet()) {
+                assertSubsequence(expected.get(e.getKey()), e.getValue(), e.getKey());
+            }
+            System.out.printf("broker restart, queue 1024: %d events, %d arrived, %d dropped and counted; down for %d ms%n",
+                    n, Topic.count(arrived), s.dropped(), stop.downMillis());
+        } finally {
+            kafka.deactivate();
+        }
+    }
+
+    @Test
+    void eventsPerSecondIntoTheBrokerAgainstJsonLinesToDevNull() throws Exception {
+        Path capture = generate(Scenario.MIXED, 300_000);
+        String topic = "throughput";
+        KafkaSink kafka = sink(topic, Map.of());
+        List<KindlingEvent> events = new java.util.ArrayList<>();
+        try (Replay replay = Replay.start()) {
+            JsonlSink jsonl = Jsonl.open(Path.of("/dev/null"));
+            Timed timedKafka = new Timed(kafka);
+            Timed timedJsonl = new Timed(jsonl);
+            replay.add(timedKafka, "kafka", 65536);
+            replay.add(timedJsonl, "jsonl", 65536);
+            replay.add(events::add, "memory", 1 << 20);
+            long start = System.nanoTime();
+            Statistics stats = replay.run(capture);
+            Jsonl.close(jsonl);
+            long n = sinkStats(stats, "jsonl").delivered();
+            assertEquals(new SinkStatistics("kafka", n, 0, 0, 0), sinkStats(stats, "kafka"));
+            awaitSent(kafka, n);
+            double kafkaSeconds = (timedKafka.lastFlushEnd - start) / 1e9;
+            double jsonlSeconds = (timedJsonl.lastFlushEnd - start) / 1e9;
+            System.out.printf("throughput, generated mixed capture, one run: %d events delivered to each sink (%d read, "
+                    + "replay %.2f s); kafka, acks=all, all acknowledged: %.2f s = %.0f events/s; jsonl to /dev/null: "
+                    + "%.2f s = %.0f events/s%n", n, stats.read(), stats.elapsedNanos() / 1e9, kafkaSeconds,
+                    n / kafkaSeconds, jsonlSeconds, n / jsonlSeconds);
+            assertEquals(n, Topic.count(Topic.read(broker.bootstrap(), topic, n, 10_000)));
+        } finally {
+            kafka.deactivate();
+        }
+        // the sinks alone, without the replay in front: the same events, delivered as fast as each sink takes them
+        KafkaSink alone = sink("throughput-alone", Map.of());
+        try {
+            long t0 = System.nanoTime();
+            for (KindlingEvent e : events) {
+                alone.deliver(e);
+            }
+            alone.flush();
+            double kafkaSeconds = (System.nanoTime() - t0) / 1e9;
+            JsonlSink jsonl = Jsonl.open(Path.of("/dev/null"));
+            long t1 = System.nanoTime();
+            for (KindlingEvent e : events) {
+                jsonl.deliver(e);
+            }
+            jsonl.flush();
+            double jsonlSeconds = (System.nanoTime() - t1) / 1e9;
+            Jsonl.close(jsonl);
+            assertEquals(events.size(), alone.counters().acknowledged());
+            System.out.printf("throughput, the sinks alone on the same %d events: kafka, acks=all, all acknowledged: "
+                    + "%.0f events/s; jsonl to /dev/null: %.0f events/s%n", events.size(), events.size() / kafkaSeconds,
+                    events.size() / jsonlSeconds);
+        } finally {
+            alone.deactivate();
+        }
+    }
+
+    // ---- helpers
+
+    static KafkaSink sink(String topic, Map<String, Object> settings) throws Exception {
+        return sink(topic, settings, true);
+    }
+
+    static KafkaSink sink(String topic, Map<String, Object> settings, boolean createTopic) throws Exception {
+        if (createTopic) {
+            broker.createTopic(topic, 4);
+        }
+        Map<String, Object> values = new HashMap<>(settings);
+        values.put("bootstrap_servers", broker.bootstrap());
+        values.put("topic", topic);
+        values.put("host", HOST);
+        values.put("retry_backoff_max_ms", 500);
+        return new KafkaSink(Replay.config(KafkaSink.Config.class, values));
+    }
+
+    static Path generate(Scenario scenario, long events) throws Exception {
+        Path p = dir.resolve(scenario.cliName() + "-" + events + ".scap");
+        if (!Files.exists(p)) {
+            CaptureGenerator.generate(scenario, events, 42, p);
+        }
+        return p;
+    }
+
+    static SinkStatistics sinkStats(Statistics stats, String name) {
+        return stats.sinks().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** Waits until the producer has acknowledgements for {@code n} events and nothing pending. */
+    static EventPublisher.Counters awaitSent(KafkaSink kafka, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            EventPublisher.Counters c = kafka.counters();
+            if (c.acknowledged() + c.failed() >= n && c.pending() == 0) {
+                return c;
+            }
+            if (System.nanoTime() > deadline) {
+                fail("the producer did not finish: " + c + ", expected " + n);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static void awaitDelivered(Replay replay, String sink, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (sinkStats(replay.control().statistics(), sink).delivered() < n) {
+            if (System.nanoTime() > deadline) {
+                fail("the sink's queue did not drain: " + sinkStats(replay.control().statistics(), sink));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static SinkStatistics awaitQueueEmpty(Replay replay, String sink) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            SinkStatistics s = sinkStats(replay.control().statistics(), sink);
+            if (s.queued() == 0) {
+                return s;
+            }
+            if (System.nanoTime() > deadline) {
+                fail("the sink's queue did not drain: " + s);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static void assertSubsequence(List<String> whole, List<String> part, String key) {
+        assertTrue(whole != null, "unexpected key " + key);
+        Iterator<String> it = whole.iterator();
+        int matched = 0;
+        for (String p : part) {
+            boolean found = false;
+            while (it.hasNext()) {
+                if (it.next().equals(p)) {
+                    found = true;
+                    break;
+                }
+            }
+            assertTrue(found, key + ": event " + matched + " arrived out of order or twice: " + p);
+            matched++;
+        }
+    }
+
+    /** Stops the broker when the sink gets event number {@code at}, and starts it again {@code downMillis} later. */
+    static final class BrokerStop implements Sink {
+        private final Sink target;
+        private final long at;
+        private final long downMillis;
+        private long count;
+        private Thread restarter;
+        private volatile long stoppedAt;
+        private volatile long startedAt;
+        private volatile Throwable failure;
+
+        BrokerStop(Sink target, long at, long downMillis) {
+            this.target = target;
+            this.at = at;
+            this.downMillis = downMillis;
+        }
+
+        @Override
+        public void deliver(KindlingEvent event) throws Exception {
+            if (++count == at) {
+                broker.stop();
+                stoppedAt = System.nanoTime();
+                restarter = new Thread(() -> {
+                    try {
+                        Thread.sleep(downMillis);
+                        broker.start();
+                        startedAt = System.nanoTime();
+                    } catch (Throwable t) {
+                        failure = t;
+                    }
+                }, "broker-restart");
+                restarter.start();
+            }
+            target.deliver(event);
+        }
+
+        @Override
+        public void flush() throws Exception {
+            target.flush();
+        }
+
+        void awaitRestart() throws Exception {
+            assertTrue(restarter != null, "the broker was stopped");
+            restarter.join(TimeUnit.SECONDS.toMillis(90));
+            if (failure != null) {
+                throw new AssertionError("the broker did not start again", failure);
+            }
+            assertTrue(startedAt != 0, "the broker was started again");
+        }
+
+        long downMillis() {
+            return (startedAt - stoppedAt) / 1_000_000;
+        }
+    }
+
+    /** Notes when a sink finished its last flush (the end of a run comes with one). */
+    static final class Timed implements Sink {
+        private final Sink target;
+        volatile long lastFlushEnd;
+
+        Timed(Sink target) {
+            this.target = target;
+        }
+
+        @Override
+        public void deliver(KindlingEvent event) throws Exception {
+            target.deliver(event);
+        }
+
+        @Override
+        public void flush() throws Exception {
+            target.flush();
+            lastFlushEnd = System.nanoTime();
+        }
+    }
+}
