@@ -67,6 +67,9 @@ final class ShellRunner {
         createSinks(spec.sinks());
         CommandProcessor processor = processor();
         CommandSession session = processor.createSession(in, out, err);
+        // The probe's commands first: start, stop and events are also commands of other scopes
+        // (felix:start starts a bundle); those stay reachable with their scope.
+        session.put("SCOPE", "probe:*");
         try {
             awaitCommands(session);
             if (terminal) {

@@ -54,14 +54,15 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * <p>No type of Gogo appears in a method signature: the core bundle imports Gogo's package
  * optionally and works without it (this component is then a service that nobody calls).
  */
-@Component(service = ProbeCommands.class)
+@Component(service = ProbeCommands.class, immediate = true) // immediate: Gogo ungets the service after each command, and the source and run are kept here
 @GogoCommand(scope = "probe", function = {"subscribe", "unsubscribe", "subscriptions", "events", "categories", "sinks",
         "converters", "stats", "open", "live", "start", "stop", "suppress"})
 @Descriptor("the Kindling probe: subscriptions, sinks, converters and runs")
 public final class ProbeCommands {
 
     static final String CORE_PID = "io.kindling.probe.core";
-    static final String SUPPRESSED = "suppressed_comms";
+    /** The engine configuration's property of {@code ProbeEngine.Config#suppressed_comms()}. */
+    static final String SUPPRESSED = "suppressed.comms";
     static final long APPLY_TIMEOUT_MILLIS = 10_000;
     static final long STOP_TIMEOUT_MILLIS = 30_000;
 

@@ -13,6 +13,7 @@ import io.kindling.probe.api.spi.RawEvent;
 import io.kindling.probe.converter.cpu.spi.CpuContributor;
 import io.kindling.probe.converter.cpu.spi.CpuDetails;
 import io.kindling.probe.converter.cpu.spi.CpuInterval;
+import io.kindling.probe.testing.TestRawEvent;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

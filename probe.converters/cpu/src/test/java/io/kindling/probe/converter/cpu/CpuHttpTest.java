@@ -7,6 +7,7 @@ import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.control.ConverterStatistics;
 import io.kindling.probe.generator.CaptureGenerator;
 import io.kindling.probe.generator.Scenario;
+import io.kindling.probe.testing.Captures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

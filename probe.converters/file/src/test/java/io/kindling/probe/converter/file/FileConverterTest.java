@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.kindling.probe.api.FdContext;
 import io.kindling.probe.api.FdType;
 import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.testing.TestRawEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

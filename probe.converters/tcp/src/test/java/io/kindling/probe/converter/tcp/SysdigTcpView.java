@@ -1,5 +1,6 @@
 package io.kindling.probe.converter.tcp;
 
+import io.kindling.probe.testing.Captures;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -13,6 +13,8 @@ import io.kindling.probe.core.TestEngine;
 import io.kindling.probe.generator.CaptureGenerator;
 import io.kindling.probe.generator.Scenario;
 import io.kindling.probe.inspector.NativeInspector;
+import io.kindling.probe.testing.Captures;
+import io.kindling.probe.testing.Collector;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

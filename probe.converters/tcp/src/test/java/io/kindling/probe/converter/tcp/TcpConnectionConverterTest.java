@@ -9,6 +9,7 @@ import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.L4Protocol;
 import io.kindling.probe.api.Source;
 import io.kindling.probe.api.ValueType;
+import io.kindling.probe.testing.TestRawEvent;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -67,7 +66,7 @@ final class KafkaBroker implements AutoCloseable {
         int formatted = broker.java("kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", properties.toString())
                 .waitFor();
         if (formatted != 0) {
-            throw new IOException("formatting the broker's log directory failed: see " + dir.resolve("broker.log"));
+            throw new IOException("formatting the broker's log directory failed:\n" + broker.logTail());
         }
         broker.start();
         return broker;
@@ -108,7 +107,7 @@ final class KafkaBroker implements AutoCloseable {
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000))) {
             while (true) {
                 if (!process.isAlive()) {
-                    throw new IOException("the broker exited with " + process.exitValue() + ": see " + dir.resolve("broker.log"));
+                    throw new IOException("the broker exited with " + process.exitValue() + ":\n" + logTail());
                 }
                 try {
                     admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
@@ -144,11 +143,33 @@ final class KafkaBroker implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), main));
+                "-cp", brokerClassPath(), main));
         command.addAll(List.of(args));
         File log = dir.resolve("broker.log").toFile();
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
+    }
+
+    /** The end of the broker's output, for a failure message (the test's directory goes away with it). */
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve("broker.log"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no broker.log: " + e + ")";
+        }
+    }
+
+    /** The test class path without the probe's own jars and classes, which the broker does not need. */
+    private static String brokerClassPath() {
+        StringBuilder b = new StringBuilder();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            String file = Path.of(entry).getFileName().toString();
+            if (entry.endsWith(".jar") && !file.startsWith("probe.")) {
+                b.append(b.length() == 0 ? "" : File.pathSeparator).append(entry);
+            }
+        }
+        return b.toString();
     }
 
     private static int freePort() throws IOException {
@@ -157,10 +178,8 @@ final class KafkaBroker implements AutoCloseable {
         }
     }
 
+    /** A cluster id as Kafka makes them (never starting with '-', which the storage tool would take for an option). */
     private static String clusterId() {
-        UUID u = UUID.randomUUID();
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
-        b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+        return org.apache.kafka.common.Uuid.randomUuid().toString();
     }
 }

@@ -1,4 +1,4 @@
-package io.kindling.probe.converter.tcp;
+package io.kindling.probe.testing;
 
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.spi.Sink;
@@ -7,15 +7,15 @@ import java.util.Collections;
 import java.util.List;
 
 /** A sink that keeps what it receives. */
-final class Collector implements Sink {
-    final List<KindlingEvent> events = Collections.synchronizedList(new ArrayList<>());
+public final class Collector implements Sink {
+    public final List<KindlingEvent> events = Collections.synchronizedList(new ArrayList<>());
 
     @Override
     public void deliver(KindlingEvent event) {
         events.add(event);
     }
 
-    List<KindlingEvent> named(String name) {
+    public List<KindlingEvent> named(String name) {
         synchronized (events) {
             return events.stream().filter(e -> e.name().equals(name)).toList();
         }

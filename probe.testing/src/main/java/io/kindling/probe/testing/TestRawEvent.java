@@ -1,4 +1,4 @@
-package io.kindling.probe.converter.cpu;
+package io.kindling.probe.testing;
 
 import io.kindling.probe.api.Category;
 import io.kindling.probe.api.FdContext;

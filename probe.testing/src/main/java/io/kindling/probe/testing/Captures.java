@@ -1,4 +1,4 @@
-package io.kindling.probe.converter.tcp;
+package io.kindling.probe.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,11 +11,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The shared captures, the native inspector and sysdig, the tests' oracle; tests skip when one is missing. */
-final class Captures {
+public final class Captures {
     private Captures() {}
 
-    /** {@code ../shared/captures/NAME} from the repository root; skips the test when it is absent. */
-    static Path shared(String name) {
+    /**
+     * {@code ../shared/captures/NAME} from the repository root; skips the test when it is absent. The fallback path is
+     * relative to the working directory of the module whose tests run (two levels below the root, as the converters).
+     */
+    public static Path shared(String name) {
         Path root = Path.of(System.getProperty("maven.multiModuleProjectDirectory", "../.."));
         Path p = root.resolve("../shared/captures").resolve(name).normalize();
         if (!Files.isReadable(p)) {
@@ -25,7 +28,7 @@ final class Captures {
         return p;
     }
 
-    static void assumeNative() {
+    public static void assumeNative() {
         try {
             new io.kindling.probe.inspector.NativeInspector(1 << 21, 8192);
         } catch (Throwable t) {
@@ -34,7 +37,7 @@ final class Captures {
     }
 
     /** What {@code sysdig -r capture -p format filter} prints, one line per event. */
-    static List<String> sysdig(Path capture, String format, String filter) throws IOException, InterruptedException {
+    public static List<String> sysdig(Path capture, String format, String filter) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("sysdig", "-r", capture.toString(), "-p", format));
         if (filter != null) {
             cmd.add(filter);
