@@ -127,7 +127,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
                 }
                 case "--sink" -> {
                     if (value == null) {
-                        value = value(args, ++i, option, "console or jsonl[:PATH]");
+                        value = value(args, ++i, option, "a sink: console, jsonl[:PATH], prometheus[:[HOST:]PORT] or kafka:BOOTSTRAP[/TOPIC]");
                     }
                     sinks.add(SinkSpec.parse(value));
                 }

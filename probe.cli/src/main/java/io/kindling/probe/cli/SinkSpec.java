@@ -9,8 +9,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One {@code --sink} option: {@code console}, {@code jsonl} (standard output) or {@code jsonl:PATH}.
- * A sink is a factory configuration of the sink bundle's component.
+ * One {@code --sink} option: {@code console}, {@code jsonl} (standard output), {@code jsonl:PATH},
+ * {@code prometheus[:[HOST:]PORT]} or {@code kafka:BOOTSTRAP[/TOPIC]}. A sink is a factory
+ * configuration of the sink bundle's component. {@code path} holds the option's argument.
  */
 record SinkSpec(Kind kind, String path) {
 
@@ -22,7 +23,9 @@ record SinkSpec(Kind kind, String path) {
 
     enum Kind {
         CONSOLE("console", "io.kindling.probe.sink.console"),
-        JSONL("jsonl", "io.kindling.probe.sink.jsonl");
+        JSONL("jsonl", "io.kindling.probe.sink.jsonl"),
+        PROMETHEUS("prometheus", "io.kindling.probe.sink.prometheus"),
+        KAFKA("kafka", "io.kindling.probe.sink.kafka");
 
         private final String label;
         private final String factoryPid;
@@ -48,7 +51,7 @@ record SinkSpec(Kind kind, String path) {
 
     static final SinkSpec CONSOLE = new SinkSpec(Kind.CONSOLE, null);
 
-    /** Parses {@code console}, {@code jsonl}, {@code jsonl:-} or {@code jsonl:PATH}. */
+    /** Parses {@code console}, {@code jsonl}, {@code jsonl:-}, {@code jsonl:PATH}, {@code prometheus[:[HOST:]PORT]}, {@code kafka:BOOTSTRAP[/TOPIC]}. */
     static SinkSpec parse(String text) throws UsageException {
         int colon = text.indexOf(':');
         String label = (colon < 0 ? text : text.substring(0, colon)).toLowerCase(Locale.ROOT);
@@ -64,14 +67,37 @@ record SinkSpec(Kind kind, String path) {
                     return new SinkSpec(Kind.JSONL, null);
                 }
                 return new SinkSpec(Kind.JSONL, Path.of(path).toAbsolutePath().normalize().toString());
+            case "prometheus":
+                if (path != null && !path.isEmpty()) {
+                    port(path.substring(path.lastIndexOf(':') + 1), text);
+                }
+                return new SinkSpec(Kind.PROMETHEUS, path == null || path.isEmpty() ? null : path);
+            case "kafka":
+                if (path == null || path.isEmpty() || path.startsWith("/")) {
+                    throw new UsageException("the kafka sink needs its brokers: kafka:HOST:PORT[,HOST:PORT...][/TOPIC]");
+                }
+                return new SinkSpec(Kind.KAFKA, path);
             default:
-                throw new UsageException("unknown sink '" + text + "': use console or jsonl[:PATH]");
+                throw new UsageException("unknown sink '" + text
+                        + "': use console, jsonl[:PATH], prometheus[:[HOST:]PORT] or kafka:BOOTSTRAP[/TOPIC]");
         }
+    }
+
+    private static int port(String text, String option) throws UsageException {
+        try {
+            int port = Integer.parseInt(text);
+            if (port >= 1 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("not a port number in '" + option + "'");
     }
 
     /** True when the sink writes to standard output. */
     boolean toStandardOutput() {
-        return path == null;
+        return kind == Kind.CONSOLE || (kind == Kind.JSONL && path == null);
     }
 
     /** The properties of this sink's factory configuration. */
@@ -80,8 +106,25 @@ record SinkSpec(Kind kind, String path) {
         properties.put(Sink.SUBSCRIPTIONS, subscriptions.stream().map(Subscription::toString).toArray(String[]::new));
         properties.put(Sink.NAME, name);
         properties.put(RUN_ID, runId);
-        if (kind == Kind.JSONL) {
-            properties.put(PATH, path == null ? "" : path);
+        switch (kind) {
+            case JSONL -> properties.put(PATH, path == null ? "" : path);
+            case PROMETHEUS -> {
+                if (path != null) {
+                    int colon = path.lastIndexOf(':');
+                    if (colon > 0) {
+                        properties.put("host", path.substring(0, colon));
+                    }
+                    properties.put("port", Integer.parseInt(path.substring(colon + 1)));
+                }
+            }
+            case KAFKA -> {
+                int slash = path.lastIndexOf('/');
+                properties.put("bootstrap.servers", slash < 0 ? path : path.substring(0, slash));
+                if (slash >= 0 && slash < path.length() - 1) {
+                    properties.put("topic", path.substring(slash + 1));
+                }
+            }
+            default -> { }
         }
         return properties;
     }

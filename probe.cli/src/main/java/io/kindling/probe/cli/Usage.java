@@ -31,12 +31,16 @@ final class Usage {
             Options of replay and live (each may be repeated):
               --subscribe NAME[:CATEGORY]
                             subscribe to an event, in one category or in all of them;
-                            'all' subscribes every event in every category; without
-                            --subscribe, the Kindling collector's default list is used
-              --sink console|jsonl[:PATH]
+                            'all' subscribes every event the inspector reads, in every
+                            category (derived events such as tcp_close or cpu_event are
+                            subscribed by name); without --subscribe, the Kindling
+                            collector's default list is used
+              --sink console|jsonl[:PATH]|prometheus[:[HOST:]PORT]|kafka:BOOTSTRAP[/TOPIC]
                             where the events go (default: console); jsonl writes one JSON
                             object a line, to PATH or, without PATH, to standard output;
-                            every sink gets all the subscriptions
+                            prometheus serves /metrics (127.0.0.1:9500 by default); kafka
+                            publishes to TOPIC (kindling-events by default); every sink
+                            gets all the subscriptions
 
             Standard output carries only the events; messages and the summary go to standard error.
             Exit status: 0 done, 1 the probe itself failed, 2 bad command line or bad input.

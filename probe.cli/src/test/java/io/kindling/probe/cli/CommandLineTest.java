@@ -115,7 +115,12 @@ class CommandLineTest {
 
     @Test
     void sinkErrors() {
-        assertEquals("unknown sink 'kafka': use console or jsonl[:PATH]", error("replay", "x.scap", "--sink", "kafka"));
+        assertEquals("unknown sink 'syslog': use console, jsonl[:PATH], prometheus[:[HOST:]PORT] or kafka:BOOTSTRAP[/TOPIC]",
+                error("replay", "x.scap", "--sink", "syslog"));
+        assertEquals("the kafka sink needs its brokers: kafka:HOST:PORT[,HOST:PORT...][/TOPIC]",
+                error("replay", "x.scap", "--sink", "kafka"));
+        assertEquals("not a port number in 'prometheus:localhost:http'",
+                error("replay", "x.scap", "--sink", "prometheus:localhost:http"));
         assertEquals("the console sink takes no PATH: 'console:out.txt'",
                 error("replay", "x.scap", "--sink", "console:out.txt"));
         assertEquals("only one sink can write to standard output; give jsonl a PATH (--sink jsonl:PATH)",

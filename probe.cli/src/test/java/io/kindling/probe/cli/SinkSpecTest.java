@@ -55,6 +55,22 @@ class SinkSpecTest {
     }
 
     @Test
+    void prometheusAndKafka() throws UsageException {
+        SinkSpec metrics = SinkSpec.parse("prometheus:0.0.0.0:9600");
+        assertEquals("0.0.0.0", metrics.configuration("prometheus", SUBSCRIPTIONS, "r").get("host"));
+        assertEquals(9600, metrics.configuration("prometheus", SUBSCRIPTIONS, "r").get("port"));
+        assertEquals(9700, SinkSpec.parse("prometheus:9700").configuration("p", SUBSCRIPTIONS, "r").get("port"));
+        assertEquals(null, SinkSpec.parse("prometheus").configuration("p", SUBSCRIPTIONS, "r").get("port"));
+        assertEquals(false, SinkSpec.parse("prometheus").toStandardOutput());
+
+        SinkSpec kafka = SinkSpec.parse("kafka:b1:9092,b2:9092/probe-events");
+        assertEquals("b1:9092,b2:9092", kafka.configuration("kafka", SUBSCRIPTIONS, "r").get("bootstrap.servers"));
+        assertEquals("probe-events", kafka.configuration("kafka", SUBSCRIPTIONS, "r").get("topic"));
+        assertEquals(null, SinkSpec.parse("kafka:b1:9092").configuration("kafka", SUBSCRIPTIONS, "r").get("topic"));
+        assertEquals(false, kafka.toStandardOutput());
+    }
+
+    @Test
     void uniqueNames() {
         assertEquals("console", ProbeCommand.uniqueName("console", Set.of("jsonl")));
         assertEquals("jsonl-3", ProbeCommand.uniqueName("jsonl", Set.of("jsonl", "jsonl-2")));
