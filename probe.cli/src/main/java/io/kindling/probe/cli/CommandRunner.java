@@ -172,7 +172,13 @@ final class CommandRunner {
         out.flush();
         Statistics statistics = run.statistics();
         err.println("probe: " + (stopping || interrupted ? "stopped; " : "") + "summary of " + what);
-        for (String summaryLine : Summary.lines(statistics)) {
+        long threadless = 0;
+        try {
+            threadless = services.control().copiedWithoutThread();
+        } catch (CommandException e) {
+            // the engine went away with the run: its figures are in the statistics already
+        }
+        for (String summaryLine : Summary.lines(statistics, threadless)) {
             err.println("  " + summaryLine);
         }
         if (interrupted) {

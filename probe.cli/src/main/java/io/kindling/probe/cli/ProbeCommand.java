@@ -3,7 +3,11 @@ package io.kindling.probe.cli;
 import io.kindling.probe.api.control.ProbeControl;
 import io.kindling.probe.api.control.Subscription;
 import io.kindling.probe.api.spi.Sink;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +70,9 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
     static final String SAMPLE_RESOURCE = "sample.scap";
 
     static final long START_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(30);
+
+    /** How long a finished command waits for its sinks to go away. */
+    static final long SINK_GONE_MILLIS = 3000;
 
     /** How long the engine may take to route to a new sink before the run opens. */
     static final long BIND_GRACE_MILLIS = 10_000;
@@ -137,6 +144,7 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
     void removeSink(ServiceReference<Sink> reference) {
         synchronized (lock) {
             runSinks.remove(reference);
+            lock.notifyAll();
         }
     }
 
@@ -188,7 +196,10 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
         String runId = UUID.randomUUID().toString();
         List<Configuration> configurations = new ArrayList<>();
         Map<String, SinkSpec> byName = new LinkedHashMap<>();
-        Sinks sinks = () -> delete(configurations);
+        Sinks sinks = () -> {
+            delete(configurations);
+            awaitGone(runId);
+        };
         try {
             ConfigurationAdmin admin;
             synchronized (lock) {
@@ -284,7 +295,11 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
             bundleContext = context;
         }
         try {
-            return new ShellRunner(bundleContext, admin, System.in, System.out, System.err, System.console() != null).run(spec);
+            // The process's own streams: the Gogo runtime replaces System.in, out and err with streams that
+            // follow the session of the thread, which would loop back into a session created on them.
+            return new ShellRunner(bundleContext, admin, new FileInputStream(FileDescriptor.in),
+                    new PrintStream(new FileOutputStream(FileDescriptor.out), true), new PrintStream(new FileOutputStream(FileDescriptor.err), true),
+                    System.console() != null).run(spec);
         } catch (NoClassDefFoundError e) {
             throw new CommandException(Exit.FAILURE, "the shell needs the Gogo runtime (bundle org.apache.felix.gogo.runtime): "
                     + e.getMessage());
@@ -377,6 +392,23 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
         }
         if (!condition.getAsBoolean()) {
             throw new CommandException(Exit.FAILURE, what + " did not start within " + timeoutMillis / 1000 + " s");
+        }
+    }
+
+    /**
+     * Waits (briefly) until the run's sink services are gone, so that Configuration Admin has
+     * delivered the deletions before the command returns and the framework stops.
+     */
+    private void awaitGone(String runId) {
+        synchronized (lock) {
+            long deadline = System.currentTimeMillis() + SINK_GONE_MILLIS;
+            try {
+                while (active && !sinksOf(runId).isEmpty() && System.currentTimeMillis() < deadline) {
+                    lock.wait(Math.max(1, deadline - System.currentTimeMillis()));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -14,12 +14,20 @@ final class Summary {
 
     private Summary() {}
 
-    static List<String> lines(Statistics statistics) {
+    /**
+     * @param threadless events without thread information that were read for converters only (the
+     *     seed's rule keeps them from sinks); they are counted among the converted events
+     */
+    static List<String> lines(Statistics statistics, long threadless) {
         List<String> lines = new ArrayList<>();
         lines.add(String.format(Locale.ROOT, "events read      %d", statistics.read()));
         lines.add("dropped          " + Stream.of(DropRule.values())
                 .map(rule -> rule.label() + " " + statistics.dropped().getOrDefault(rule, 0L))
                 .collect(Collectors.joining(", ")));
+        if (threadless > 0) {
+            lines.add(String.format(Locale.ROOT,
+                    "converters only  %d events without thread info (kept from sinks, as no_thread)", threadless));
+        }
         if (statistics.emitted() > 0) {
             lines.add(String.format(Locale.ROOT, "emitted          %d by converters", statistics.emitted()));
         }

@@ -57,6 +57,13 @@ public final class ProbeProcess {
         }
     }
 
+    /**
+     * System property: JVM options for the command's processes, empty by default (the plain
+     * {@code java -jar}); for example {@code -XX:TieredStopAtLevel=1}, which saves about a third of
+     * each run's CPU time on a busy machine.
+     */
+    public static final String JVM_OPTIONS = "kindling.probe.jvm.options";
+
     private static Path snapshot;
 
     private ProbeProcess() {}
@@ -105,6 +112,11 @@ public final class ProbeProcess {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new ArrayList<>();
         command.add(java.toString());
+        for (String option : System.getProperty(JVM_OPTIONS, "").trim().split("\\s+")) {
+            if (!option.isEmpty()) {
+                command.add(option);
+            }
+        }
         command.add("-jar");
         command.add(probeJar().toString());
         command.addAll(List.of(args));

@@ -66,7 +66,7 @@ public final class NativeInspector implements Inspector {
         if (h == 0) {
             throw new InspectorException("cannot open capture " + capture + ": " + Shim.message(err));
         }
-        return start(h, capture.getFileName().toString());
+        return start(h, capture.getFileName().toString(), false);
     }
 
     @Override
@@ -76,10 +76,10 @@ public final class NativeInspector implements Inspector {
         if (h == 0) {
             throw new InspectorException("cannot open live capture: " + Shim.message(err));
         }
-        return start(h, "live");
+        return start(h, "live", true);
     }
 
-    private InspectorSession start(long handle, String label) {
-        return new NativeSession(handle, table, names, batchBytes, batchEvents, label);
+    private InspectorSession start(long handle, String label, boolean live) {
+        return new NativeSession(handle, table, names, batchBytes, batchEvents, label, live);
     }
 }

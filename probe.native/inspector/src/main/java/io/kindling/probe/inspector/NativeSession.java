@@ -30,7 +30,15 @@ final class NativeSession implements InspectorSession {
     /** What the reader thread puts in the full queue when the capture ends or fails. */
     private record End(String error) {}
 
-    NativeSession(long handle, NativeEventTable table, EventNameTable names, int bufferBytes, int maxEvents, String label) {
+    /** No process has this id: the own-process rule then drops nothing. */
+    static final long NO_PID = Long.MIN_VALUE;
+
+    /**
+     * @param live whether events come from this machine now; only then can they be the probe's own
+     *     (a capture was recorded elsewhere or earlier, and a pid there that equals ours is another process)
+     */
+    NativeSession(long handle, NativeEventTable table, EventNameTable names, int bufferBytes, int maxEvents, String label,
+            boolean live) {
         this.handle = handle;
         this.maxEvents = maxEvents;
         this.free = new ArrayBlockingQueue<>(BUFFERS);
@@ -39,7 +47,7 @@ final class NativeSession implements InspectorSession {
         for (int i = 0; i < BUFFERS; i++) {
             free.add(new BatchView(bufferBytes, table, names, this, strings));
         }
-        Shim.kp_set_own_pid(handle, ProcessHandle.current().pid());
+        Shim.kp_set_own_pid(handle, live ? ProcessHandle.current().pid() : NO_PID);
         this.reader = new Thread(this::readLoop, "kindling-inspector-" + label);
         this.reader.setDaemon(true);
     }
