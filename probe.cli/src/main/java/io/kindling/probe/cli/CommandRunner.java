@@ -34,6 +34,8 @@ final class CommandRunner {
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile Run current;
     private volatile boolean stopping;
+    /** probe shell has no summary to wait for when the process is told to stop. */
+    private volatile boolean shell;
 
     CommandRunner(ProbeServices services, PrintStream out, PrintStream err) {
         this.services = services;
@@ -66,6 +68,9 @@ final class CommandRunner {
      */
     void stop(long timeoutMillis) {
         stopping = true;
+        if (shell) {
+            return;
+        }
         Run run = current;
         if (run != null) {
             run.stop();
@@ -95,6 +100,7 @@ final class CommandRunner {
                 return new Bench(services, err).run(capture, subscriptions, line.rounds());
             }
             case SHELL:
+                shell = true;
                 return services.shell(line.shell());
             case GENERATE:
                 return new Generate(err, System.console() != null, () -> stopping).run(line.generate());

@@ -64,7 +64,7 @@ final class ShellRunner {
 
     int run(ShellSpec spec) throws CommandException {
         Path data = dataFolder(spec);
-        createSinks(spec.sinks());
+        awaitSinks(createSinks(spec.sinks()));
         CommandProcessor processor = processor();
         CommandSession session = processor.createSession(in, out, err);
         // The probe's commands first: start, stop and events are also commands of other scopes
@@ -193,8 +193,35 @@ final class ShellRunner {
         return data;
     }
 
-    /** Creates a configuration for each sink given, unless one of that name exists; one console sink on a first start. */
-    private void createSinks(List<SinkSpec> specs) throws CommandException {
+    /** Waits until the sinks just configured are registered, so that the first command finds them. */
+    private void awaitSinks(Set<String> names) throws CommandException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SERVICE_TIMEOUT_MILLIS);
+        while (true) {
+            Set<String> missing = new HashSet<>(names);
+            try {
+                for (ServiceReference<Sink> r : context.getServiceReferences(Sink.class, null)) {
+                    missing.remove(String.valueOf(r.getProperty(Sink.NAME)));
+                }
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+            if (missing.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new CommandException(Exit.FAILURE, "the sink " + String.join(", ", missing) + " did not start within "
+                        + SERVICE_TIMEOUT_MILLIS / 1000 + " s");
+            }
+            sleep();
+        }
+    }
+
+    /**
+     * Creates a configuration for each sink given, unless one of that name exists; one console sink on
+     * a first start. Returns the names of the sinks created.
+     */
+    private Set<String> createSinks(List<SinkSpec> specs) throws CommandException {
+        Set<String> created = new HashSet<>();
         try {
             Configuration[] existing = admin.listConfigurations("(" + Sink.NAME + "=*)");
             Set<String> names = new HashSet<>();
@@ -219,7 +246,9 @@ final class ShellRunner {
                 Configuration c = admin.createFactoryConfiguration(spec.kind().factoryPid(), "?");
                 c.update(new Hashtable<>(properties));
                 err.println("probe: sink " + name + " created (" + spec + "); subscribe adds events to it");
+                created.add(name);
             }
+            return created;
         } catch (IOException | InvalidSyntaxException e) {
             throw new CommandException(Exit.FAILURE, "cannot configure the sinks: " + e.getMessage());
         }

@@ -99,7 +99,7 @@ class CommandLineTest {
     @Test
     void errorsSayWhatIsWrong() {
         assertEquals("unknown command 'replya'", error("replya", "x.scap"));
-        assertEquals("expected a command (replay, live, events, bench, generate or help) before '--sink'", error("--sink", "jsonl"));
+        assertEquals("expected a command (replay, live, events, bench, generate, shell or help) before '--sink'", error("--sink", "jsonl"));
         assertEquals("unknown option '--subscribed'", error("replay", "x.scap", "--subscribed", "all"));
         assertEquals("unknown option '-s'", error("replay", "x.scap", "-s", "all"));
         assertEquals("replay needs a capture FILE", error("replay"));
@@ -107,7 +107,7 @@ class CommandLineTest {
         assertEquals("replay takes one FILE, got also 'b.scap'", error("replay", "a.scap", "b.scap"));
         assertEquals("--subscribe needs NAME[:CATEGORY]", error("replay", "x.scap", "--subscribe"));
         assertEquals("--subscribe needs NAME[:CATEGORY]", error("replay", "x.scap", "--subscribe", "--sink", "console"));
-        assertEquals("--sink needs console or jsonl[:PATH]", error("replay", "x.scap", "--sink"));
+        assertEquals("--sink needs a sink: console, jsonl[:PATH], prometheus[:[HOST:]PORT] or kafka:BOOTSTRAP[/TOPIC]", error("replay", "x.scap", "--sink"));
         assertEquals("--subscribe needs a NAME before the category: ':net'", error("replay", "x.scap", "--subscribe", ":net"));
         assertTrue(error("replay", "x.scap", "--subscribe", "syscall_exit-read:nett")
                 .startsWith("unknown category 'nett' in 'syscall_exit-read:nett'; categories are other, file, net"));

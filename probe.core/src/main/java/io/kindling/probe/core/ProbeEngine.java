@@ -362,6 +362,9 @@ public final class ProbeEngine implements ProbeControl {
             copiedWithoutThread = 0;
             retired.clear();
             loopVersion = -1;
+            for (SinkChannel c : sinks.values()) {
+                c.resetCounts(); // the figures of a run are the run's, for the sinks as for the engine
+            }
             for (ConverterEntry c : converters.values()) {
                 c.observed.set(0);
                 c.emitted.set(0);

@@ -245,6 +245,13 @@ final class SinkChannel {
         dropped.addAndGet(queued.getAndSet(0));
     }
 
+    /** A run starts: the sink's figures count from zero (the previous run drained the queue). */
+    void resetCounts() {
+        delivered.set(0);
+        dropped.set(0);
+        failed.set(0);
+    }
+
     SinkStatistics statistics() {
         return new SinkStatistics(name, delivered.get(), dropped.get(), failed.get(), queued.get());
     }

@@ -33,6 +33,8 @@ import java.util.stream.Collectors;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
@@ -99,13 +101,8 @@ public final class ProbeCommands {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ConfigurationAdmin configurationAdmin;
 
-    @Reference(service = Sink.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile List<ServiceReference<Sink>> sinkReferences = List.of();
-
-    @Reference(service = Converter.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile List<ServiceReference<Converter>> converterReferences = List.of();
+    /** Sinks and converters are looked up when a command runs: a sink configured a moment ago is there. */
+    private final BundleContext context;
 
     private final Object lock = new Object();
     /** The capture that start replays; {@code null} with {@link #live} for live events. */
@@ -114,8 +111,17 @@ public final class ProbeCommands {
     private Run run;
 
     @Activate
-    public ProbeCommands(@Reference ProbeControl control) {
+    public ProbeCommands(@Reference ProbeControl control, BundleContext context) {
         this.control = control;
+        this.context = context;
+    }
+
+    private <S> List<ServiceReference<S>> services(Class<S> type) {
+        try {
+            return new ArrayList<>(context.getServiceReferences(type, null));
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     // ---- subscriptions
@@ -290,7 +296,7 @@ public final class ProbeCommands {
         if (a.help) {
             return CONVERTERS;
         }
-        List<ServiceReference<Converter>> refs = new ArrayList<>(converterReferences);
+        List<ServiceReference<Converter>> refs = services(Converter.class);
         if (refs.isEmpty()) {
             return "no converters: events carry the thread and fd number, and up to 8 raw parameters as attributes";
         }
@@ -569,7 +575,7 @@ public final class ProbeCommands {
     }
 
     private List<ServiceReference<Sink>> sortedSinks() {
-        List<ServiceReference<Sink>> list = new ArrayList<>(sinkReferences);
+        List<ServiceReference<Sink>> list = services(Sink.class);
         list.sort(Comparator.comparing(ProbeCommands::sinkName).thenComparingLong(ProbeCommands::serviceId));
         return list;
     }

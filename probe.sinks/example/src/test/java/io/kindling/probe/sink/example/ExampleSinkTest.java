@@ -1,0 +1,41 @@
+package io.kindling.probe.sink.example;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.kindling.probe.api.Category;
+import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.api.Source;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.annotation.Annotation;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ExampleSinkTest {
+
+    private static ExampleSink.Config config(int top) {
+        return new ExampleSink.Config() {
+            @Override public String[] kindling_subscriptions() { return new String[] {"all"}; }
+            @Override public String kindling_sink_name() { return "example"; }
+            @Override public int top() { return top; }
+            @Override public Class<? extends Annotation> annotationType() { return ExampleSink.Config.class; }
+        };
+    }
+
+    private static KindlingEvent event(String name) {
+        return new KindlingEvent(name, Category.NET, Source.SYSCALL_EXIT, 1, 0, null);
+    }
+
+    @Test
+    void countsPerNameAndPrintsOneLinePerFlush() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ExampleSink sink = new ExampleSink(config(2), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        for (String name : new String[] {"syscall_exit-connect", "syscall_exit-read", "syscall_exit-read", "syscall_exit-write"}) {
+            sink.deliver(event(name));
+        }
+        sink.flush();
+        sink.flush(); // nothing new: no second line
+        assertEquals("example: 4 events (syscall_exit-read 2, syscall_exit-connect 1, ...)\n",
+                bytes.toString(StandardCharsets.UTF_8));
+    }
+}
