@@ -83,11 +83,31 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
         return !needs.isEmpty() || !needsThreadless.isEmpty();
     }
 
+    /**
+     * The last name looked up per event type and whether it matched: event names are the same
+     * String objects batch after batch, so most events skip the set lookup. Event loop thread only.
+     */
+    private final String[] lastName = new String[1024];
+    private final boolean[] lastMatch = new boolean[1024];
+
     boolean matches(RawEvent raw) {
-        if (events != null && !events.contains(raw.name())) {
+        if (events != null && !matchesName(raw)) {
             return false;
         }
         return fdTypes == null || (raw.hasFd() && fdTypes.contains(raw.fdType()));
+    }
+
+    private boolean matchesName(RawEvent raw) {
+        String name = raw.name();
+        int type = raw.type();
+        if (type < 0 || type >= lastName.length) {
+            return events.contains(name);
+        }
+        if (lastName[type] != name) {
+            lastMatch[type] = events.contains(name);
+            lastName[type] = name;
+        }
+        return lastMatch[type];
     }
 
     Collection<String> events() {

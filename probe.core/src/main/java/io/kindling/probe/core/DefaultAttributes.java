@@ -19,7 +19,7 @@ final class DefaultAttributes implements Consumer<List<Attribute>> {
 
     private final String[] names;
     private final ValueType[] types;
-    /** Each parameter as a 2-byte little-endian length and its bytes. */
+    /** Each parameter as a 4-byte little-endian length and its bytes (see {@link RawEvent#packedParams}). */
     private final byte[] packed;
 
     private DefaultAttributes(String[] names, ValueType[] types, byte[] packed) {
@@ -35,35 +35,17 @@ final class DefaultAttributes implements Consumer<List<Attribute>> {
             return;
         }
         ParamLayouts.Layout layout = layouts.of(raw, n);
-        int size = 0;
-        for (int i = 0; i < n; i++) {
-            size += 2 + Math.min(raw.paramLength(i), 0xffff);
-        }
-        byte[] packed = new byte[size];
-        int at = 0;
-        for (int i = 0; i < n; i++) {
-            int len = raw.paramLength(i);
-            if (len > 0xffff) { // cannot happen: the shim caps parameters at 65535 bytes
-                byte[] b = raw.paramBytes(i);
-                System.arraycopy(b, 0, packed, at + 2, 0xffff);
-                len = 0xffff;
-            } else {
-                raw.copyParam(i, packed, at + 2);
-            }
-            packed[at] = (byte) len;
-            packed[at + 1] = (byte) (len >>> 8);
-            at += 2 + len;
-        }
-        event.deferAttributes(new DefaultAttributes(layout.names(), layout.types(), packed));
+        event.deferAttributes(new DefaultAttributes(layout.names(), layout.types(), raw.packedParams(n)));
     }
 
     @Override
     public void accept(List<Attribute> out) {
         int at = 0;
-        for (int i = 0; i < names.length && at < packed.length; i++) {
-            int len = (packed[at] & 0xff) | (packed[at + 1] & 0xff) << 8;
-            out.add(attribute(names[i], types[i], packed, at + 2, len));
-            at += 2 + len;
+        for (int i = 0; i < names.length && at + 4 <= packed.length; i++) {
+            int len = (packed[at] & 0xff) | (packed[at + 1] & 0xff) << 8 | (packed[at + 2] & 0xff) << 16
+                    | (packed[at + 3] & 0xff) << 24;
+            out.add(attribute(names[i], types[i], packed, at + 4, len));
+            at += 4 + len;
         }
     }
 

@@ -630,8 +630,8 @@ public final class ProbeEngine implements ProbeControl {
     @Override
     public Statistics baseline(Path capture, java.util.Collection<Subscription> subscriptions) throws ProbeException {
         Selection selection = Selection.compile(catalog, subscriptions);
-        long start = System.nanoTime();
         try (InspectorSession s = inspector.openFile(capture)) {
+            long start = System.nanoTime(); // after the open, as for a run (see start)
             s.setFilter(selection.table());
             long passed = s.countRest();
             long elapsed = System.nanoTime() - start;

@@ -96,11 +96,27 @@ public interface RawEvent {
     /** The parameter's raw bytes (a copy). */
     byte[] paramBytes(int index);
 
-    /** Copies the parameter's raw bytes into {@code target} at {@code offset}; returns the length copied. */
-    default int copyParam(int index, byte[] target, int offset) {
-        byte[] b = paramBytes(index);
-        System.arraycopy(b, 0, target, offset, b.length);
-        return b.length;
+    /**
+     * The first {@code count} parameters in one array: each as its length (4 bytes, little-endian)
+     * followed by its bytes.
+     */
+    default byte[] packedParams(int count) {
+        int size = 0;
+        for (int i = 0; i < count; i++) {
+            size += 4 + paramLength(i);
+        }
+        byte[] out = new byte[size];
+        int at = 0;
+        for (int i = 0; i < count; i++) {
+            byte[] b = paramBytes(i);
+            out[at] = (byte) b.length;
+            out[at + 1] = (byte) (b.length >>> 8);
+            out[at + 2] = (byte) (b.length >>> 16);
+            out[at + 3] = (byte) (b.length >>> 24);
+            System.arraycopy(b, 0, out, at + 4, b.length);
+            at += 4 + b.length;
+        }
+        return out;
     }
 
     /** The parameter read as a little-endian signed integer of its length (1, 2, 4 or 8 bytes). */

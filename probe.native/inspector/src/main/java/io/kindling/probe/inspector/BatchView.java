@@ -317,9 +317,16 @@ final class BatchView implements RawBatch, RawEvent {
     }
 
     @Override
-    public int copyParam(int i, byte[] target, int offset) {
-        buf.get(paramOffsets[i], target, offset, paramLengths[i]);
-        return paramLengths[i];
+    public byte[] packedParams(int count) {
+        int n = Math.min(count, paramCount);
+        if (n == 0) {
+            return new byte[0];
+        }
+        // the shim writes the parameters this way already: one copy of the region
+        int from = paramOffsets[0] - 4;
+        byte[] out = new byte[paramOffsets[n - 1] + paramLengths[n - 1] - from];
+        buf.get(from, out);
+        return out;
     }
 
     @Override

@@ -1,15 +1,20 @@
 package io.kindling.probe.inspector;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Remembers the strings last decoded from batch memory (command names, container ids, fd names),
  * so that the same bytes give the same String without a new allocation. A direct-mapped table:
- * a collision simply replaces the older entry. Used by the event loop thread only.
+ * a collision simply replaces the older entry. Bytes are hashed and compared eight at a time.
+ * Used by the event loop thread only.
  */
 final class StringCache {
     private static final int SIZE = 4096;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final byte[][] keys = new byte[SIZE][];
     private final String[] values = new String[SIZE];
@@ -18,11 +23,15 @@ final class StringCache {
         if (length == 0) {
             return "";
         }
-        int h = length;
-        for (int i = 0; i < length; i++) {
-            h = 31 * h + buf.get(offset + i);
+        long h = length;
+        int i = 0;
+        for (; i + 8 <= length; i += 8) {
+            h = h * 0x9E3779B97F4A7C15L + buf.getLong(offset + i);
         }
-        int slot = (h ^ (h >>> 16)) & (SIZE - 1);
+        for (; i < length; i++) {
+            h = h * 31 + buf.get(offset + i);
+        }
+        int slot = (int) (h ^ (h >>> 29) ^ (h >>> 47)) & (SIZE - 1);
         byte[] key = keys[slot];
         if (key != null && key.length == length && matches(buf, offset, key)) {
             return values[slot];
@@ -36,11 +45,22 @@ final class StringCache {
     }
 
     private static boolean matches(ByteBuffer buf, int offset, byte[] key) {
-        for (int i = 0; i < key.length; i++) {
+        int n = key.length;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            if (buf.getLong(offset + i) != littleEndianLong(key, i)) {
+                return false;
+            }
+        }
+        for (; i < n; i++) {
             if (buf.get(offset + i) != key[i]) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static long littleEndianLong(byte[] b, int at) {
+        return (long) LONGS.get(b, at);
     }
 }

@@ -27,6 +27,9 @@ import org.osgi.service.component.annotations.Component;
 })
 public final class SocketConverter implements Converter {
 
+    /** Address texts formatted lately; the converter runs on the event loop thread only. */
+    private final AddressCache addresses = new AddressCache();
+
     @Override
     public void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter) {
         FdContext fd = event.fd();
@@ -37,8 +40,8 @@ public final class SocketConverter implements Converter {
             case IPV4_SOCK, IPV6_SOCK, IPV4_SERVSOCK, IPV6_SERVSOCK -> {
                 L4Protocol protocol = raw.l4Protocol();
                 fd.socket(protocol == null ? L4Protocol.UNKNOWN : protocol, raw.serverRole(),
-                        AddressText.format(raw.sourceAddress()), raw.sourcePort() & 0xffff,
-                        AddressText.format(raw.destinationAddress()), raw.destinationPort() & 0xffff);
+                        addresses.text(raw.sourceAddress()), raw.sourcePort() & 0xffff,
+                        addresses.text(raw.destinationAddress()), raw.destinationPort() & 0xffff);
             }
             case UNIX_SOCK -> fd.unix(raw.unixSource(), raw.unixDestination());
             default -> {
