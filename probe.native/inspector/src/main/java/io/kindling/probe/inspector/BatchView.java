@@ -60,7 +60,9 @@ final class BatchView implements RawBatch, RawEvent {
     private final EventTable table;
     private final EventNameTable names;
     private final NativeSession owner;
-    private final StringCache strings;
+    private final StringCache comms;
+    private final StringCache containers;
+    private final StringCache fdNames;
 
     private int count;
     private int index;
@@ -71,14 +73,18 @@ final class BatchView implements RawBatch, RawEvent {
     private final int[] paramLengths = new int[MAX_PARAMS];
     private int paramCount;
 
-    BatchView(int capacity, EventTable table, EventNameTable names, NativeSession owner, StringCache strings) {
+    /** The caches are the session's, one per kind of string, shared by its batches (one reader thread). */
+    BatchView(int capacity, EventTable table, EventNameTable names, NativeSession owner, StringCache comms,
+            StringCache containers, StringCache fdNames) {
         this.capacity = capacity;
         this.memory = new Memory(capacity);
         this.buf = memory.getByteBuffer(0, capacity).order(ByteOrder.LITTLE_ENDIAN);
         this.table = table;
         this.names = names;
         this.owner = owner;
-        this.strings = strings;
+        this.comms = comms;
+        this.containers = containers;
+        this.fdNames = fdNames;
     }
 
     /** Prepares the view after the shim filled the buffer. */
@@ -200,18 +206,15 @@ final class BatchView implements RawBatch, RawEvent {
         return buf.getInt(pos + O_GID) & 0xffffffffL;
     }
 
-    private String string(int offset, int length) {
-        return strings.get(buf, offset, length);
-    }
 
     @Override
     public String comm() {
-        return string(pos + O_STRINGS, u16(O_COMMLEN));
+        return comms.get(buf, pos + O_STRINGS, u16(O_COMMLEN));
     }
 
     @Override
     public String containerId() {
-        return string(pos + O_STRINGS + u16(O_COMMLEN), u16(O_CONTLEN));
+        return containers.get(buf, pos + O_STRINGS + u16(O_COMMLEN), u16(O_CONTLEN));
     }
 
     @Override
@@ -231,7 +234,7 @@ final class BatchView implements RawBatch, RawEvent {
 
     @Override
     public String fdName() {
-        return string(pos + O_STRINGS + u16(O_COMMLEN) + u16(O_CONTLEN), u16(O_FDNAMELEN));
+        return fdNames.get(buf, pos + O_STRINGS + u16(O_COMMLEN) + u16(O_CONTLEN), u16(O_FDNAMELEN));
     }
 
     @Override

@@ -43,9 +43,12 @@ final class NativeSession implements InspectorSession {
         this.maxEvents = maxEvents;
         this.free = new ArrayBlockingQueue<>(BUFFERS);
         this.full = new ArrayBlockingQueue<>(BUFFERS + 1);
-        StringCache strings = new StringCache(); // the batches are read by one thread, the event loop
+        // the batches are read by one thread, the event loop
+        StringCache comms = new StringCache();
+        StringCache containers = new StringCache();
+        StringCache fdNames = new StringCache();
         for (int i = 0; i < BUFFERS; i++) {
-            free.add(new BatchView(bufferBytes, table, names, this, strings));
+            free.add(new BatchView(bufferBytes, table, names, this, comms, containers, fdNames));
         }
         Shim.kp_set_own_pid(handle, live ? ProcessHandle.current().pid() : NO_PID);
         this.reader = new Thread(this::readLoop, "kindling-inspector-" + label);

@@ -18,11 +18,23 @@ final class StringCache {
 
     private final byte[][] keys = new byte[SIZE][];
     private final String[] values = new String[SIZE];
+    /** The last string returned: an exit event usually repeats its enter event's strings. */
+    private byte[] lastKey;
+    private String lastValue;
 
     String get(ByteBuffer buf, int offset, int length) {
         if (length == 0) {
             return "";
         }
+        if (lastKey != null && lastKey.length == length && matches(buf, offset, lastKey)) {
+            return lastValue;
+        }
+        String value = lookup(buf, offset, length);
+        lastValue = value;
+        return value;
+    }
+
+    private String lookup(ByteBuffer buf, int offset, int length) {
         long h = length;
         int i = 0;
         for (; i + 8 <= length; i += 8) {
@@ -34,6 +46,7 @@ final class StringCache {
         int slot = (int) (h ^ (h >>> 29) ^ (h >>> 47)) & (SIZE - 1);
         byte[] key = keys[slot];
         if (key != null && key.length == length && matches(buf, offset, key)) {
+            lastKey = key;
             return values[slot];
         }
         byte[] bytes = new byte[length];
@@ -41,6 +54,7 @@ final class StringCache {
         String value = new String(bytes, StandardCharsets.UTF_8);
         keys[slot] = bytes;
         values[slot] = value;
+        lastKey = bytes;
         return value;
     }
 
