@@ -14,7 +14,10 @@ public enum L4Protocol {
         return code >= 0 && code < VALUES.length ? VALUES[code] : UNKNOWN;
     }
 
+    private final String label = name().toLowerCase(java.util.Locale.ROOT);
+
+    /** The name used in JSON output, for example {@code syscall_exit} or {@code tcp}. */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return label;
     }
 }

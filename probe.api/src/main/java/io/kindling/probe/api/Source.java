@@ -17,8 +17,11 @@ public enum Source {
         return ordinal();
     }
 
+    private final String label = name().toLowerCase(java.util.Locale.ROOT);
+
+    /** The name used in JSON output, for example {@code syscall_exit} or {@code tcp}. */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return label;
     }
 
     public static Source ofCode(int code) {

@@ -1,8 +1,10 @@
 package io.kindling.probe.sink.jsonl;
 
 import io.kindling.probe.api.Attribute;
+import io.kindling.probe.api.Category;
 import io.kindling.probe.api.FdContext;
 import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.api.Source;
 import io.kindling.probe.api.ThreadContext;
 import io.kindling.probe.api.ValueType;
 import java.io.Closeable;
@@ -10,6 +12,7 @@ import java.io.Flushable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -73,6 +76,14 @@ public final class JsonEventWriter implements Flushable, Closeable {
 
     private final OutputStream target;
     private final byte[] buf = new byte[BUFFER_SIZE];
+    private final byte[] digits = new byte[20];
+    private static final int CACHE = 256;
+    private final String[] headNames = new String[CACHE];
+    private final Category[] headCategories = new Category[CACHE];
+    private final Source[] headSources = new Source[CACHE];
+    private final byte[][] headBytes = new byte[CACHE][];
+    private final ThreadContext[] threads = new ThreadContext[CACHE];
+    private final byte[][] threadBytes = new byte[CACHE][];
     private int pos;
 
     public JsonEventWriter(OutputStream target) {
@@ -81,31 +92,14 @@ public final class JsonEventWriter implements Flushable, Closeable {
 
     /** Writes one event and its line separator. */
     public void write(KindlingEvent event) throws IOException {
-        raw(NAME);
-        string(event.name());
-        raw(CATEGORY);
-        string(event.category() == null ? null : event.category().label());
-        raw(SOURCE);
-        string(event.source() == null ? null : event.source().label());
+        writeHead(event);
         raw(TIMESTAMP);
         number(event.timestamp());
         raw(LATENCY);
         number(event.latency());
         ThreadContext thread = event.thread();
         if (thread != null) {
-            raw(THREAD_PID);
-            number(thread.pid());
-            raw(TID);
-            number(thread.tid());
-            raw(UID);
-            number(thread.uid());
-            raw(GID);
-            number(thread.gid());
-            raw(COMM);
-            string(thread.comm());
-            raw(CONTAINER_ID);
-            string(thread.containerId());
-            raw('}');
+            writeThread(thread);
         }
         FdContext fd = event.fd();
         if (fd != null) {
@@ -125,6 +119,72 @@ public final class JsonEventWriter implements Flushable, Closeable {
         raw('}');
         raw('}');
         raw('\n');
+    }
+
+    /**
+     * The name, category and source, as bytes remembered per event name: the core hands out one
+     * name String per event type, and a thread's context is one object while it does not change,
+     * so most events reuse what an earlier one rendered.
+     */
+    private void writeHead(KindlingEvent event) throws IOException {
+        String name = event.name();
+        int slot = System.identityHashCode(name) & (CACHE - 1);
+        if (headNames[slot] == name && headCategories[slot] == event.category() && headSources[slot] == event.source()) {
+            raw(headBytes[slot]);
+            return;
+        }
+        int start = renderStart(name.length());
+        raw(NAME);
+        string(name);
+        raw(CATEGORY);
+        string(event.category() == null ? null : event.category().label());
+        raw(SOURCE);
+        string(event.source() == null ? null : event.source().label());
+        if (start >= 0) {
+            headNames[slot] = name;
+            headCategories[slot] = event.category();
+            headSources[slot] = event.source();
+            headBytes[slot] = Arrays.copyOfRange(buf, start, pos);
+        }
+    }
+
+    private void writeThread(ThreadContext thread) throws IOException {
+        int slot = System.identityHashCode(thread) & (CACHE - 1);
+        if (threads[slot] == thread) {
+            raw(threadBytes[slot]);
+            return;
+        }
+        int start = renderStart(thread.comm().length() + thread.containerId().length());
+        raw(THREAD_PID);
+        number(thread.pid());
+        raw(TID);
+        number(thread.tid());
+        raw(UID);
+        number(thread.uid());
+        raw(GID);
+        number(thread.gid());
+        raw(COMM);
+        string(thread.comm());
+        raw(CONTAINER_ID);
+        string(thread.containerId());
+        raw('}');
+        if (start >= 0) {
+            threads[slot] = thread;
+            threadBytes[slot] = Arrays.copyOfRange(buf, start, pos);
+        }
+    }
+
+    /**
+     * Makes room for rendering a part of about {@code chars} characters of text in one piece, and
+     * returns where it starts; -1 when it might not fit the buffer (it is then not remembered).
+     */
+    private int renderStart(int chars) throws IOException {
+        int room = 200 + 6 * chars;
+        if (room > buf.length) {
+            return -1;
+        }
+        ensure(room);
+        return pos;
     }
 
     private void writeFd(FdContext fd) throws IOException {
@@ -235,16 +295,15 @@ public final class JsonEventWriter implements Flushable, Closeable {
             buf[pos++] = '-';
             value = -value;
         }
-        int digits = 1;
-        for (long v = value; v >= 10; v /= 10) {
-            digits++;
-        }
-        int end = pos + digits;
-        for (int i = end - 1; i >= pos; i--) {
-            buf[i] = (byte) ('0' + value % 10);
-            value /= 10;
-        }
-        pos = end;
+        int start = digits.length;
+        do {
+            long q = value / 10;
+            digits[--start] = (byte) ('0' + (value - q * 10));
+            value = q;
+        } while (value != 0);
+        int n = digits.length - start;
+        System.arraycopy(digits, start, buf, pos, n);
+        pos += n;
     }
 
     private void string(String s) throws IOException {
@@ -254,7 +313,18 @@ public final class JsonEventWriter implements Flushable, Closeable {
         }
         raw('"');
         int n = s.length();
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        if (n + 1 <= buf.length - pos || (drainIfShort(n + 1))) {
+            // room for the plain ASCII run: no bounds checks per character
+            for (; i < n; i++) {
+                char c = s.charAt(i);
+                if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                    break;
+                }
+                buf[pos++] = (byte) c;
+            }
+        }
+        for (; i < n; i++) {
             char c = s.charAt(i);
             if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
                 if (pos == buf.length) {
@@ -326,6 +396,12 @@ public final class JsonEventWriter implements Flushable, Closeable {
         }
         System.arraycopy(bytes, 0, buf, pos, bytes.length);
         pos += bytes.length;
+    }
+
+    /** Drains when fewer than {@code room} bytes are free; whether there is room then. */
+    private boolean drainIfShort(int room) throws IOException {
+        drain();
+        return room <= buf.length;
     }
 
     private void ensure(int room) throws IOException {
