@@ -5,9 +5,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.options;
 
 import io.kindling.probe.api.Attribute;
 import io.kindling.probe.api.KindlingEvent;
@@ -15,8 +12,8 @@ import io.kindling.probe.api.control.EventCatalog;
 import io.kindling.probe.api.control.ProbeControl;
 import io.kindling.probe.api.control.Run;
 import io.kindling.probe.api.spi.Sink;
+import io.kindling.probe.itests.support.ExamBundles;
 import io.kindling.probe.itests.support.TestEnvironment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -52,54 +49,8 @@ public class ConverterChurnIT {
 
     @Configuration
     public Option[] configuration() {
-        return options(
-                jar("bundle.slf4j-api"),
-                jar("bundle.slf4j-simple"),
-                jar("bundle.org.osgi.service.log"),
-                jar("bundle.org.osgi.util.function"),
-                jar("bundle.org.osgi.util.promise"),
-                jar("bundle.org.osgi.service.component"),
-                jar("bundle.org.apache.felix.scr"),
-                jar("bundle.org.apache.felix.configadmin"),
-                jar("bundle.org.apache.felix.metatype"),
-                jar("bundle.org.apache.felix.gogo.runtime"),
-                jar("bundle.jna"),
-                jar("bundle.jackson-core"),
-                jar("bundle.probe.api"),
-                jar("bundle.probe.inspector"),
-                bundle(path("bundle.probe.inspector.linux.x86_64")).noStart(),
-                jar("bundle.probe.core"),
-                jar("bundle.probe.converter.file"),
-                jar("bundle.probe.converter.socket"),
-                jar("bundle.probe.converter.tcp"),
-                jar("bundle.probe.converter.cpu"),
-                junitBundles());
-    }
-
-    private static Option jar(String property) {
-        return bundle(path(property)).start();
-    }
-
-    /**
-     * The jar a system property names. The converters' jars, when the module's pom does not name
-     * them, are found next to the core's in the local repository.
-     */
-    private static String path(String property) {
-        String value = System.getProperty(property);
-        if ((value == null || value.isBlank()) && property.startsWith("bundle.probe.converter.")) {
-            String core = System.getProperty("bundle.probe.core");
-            if (core != null) {
-                String artifact = property.substring("bundle.".length());
-                Path p = Path.of(core.replace("probe.core", artifact));
-                if (Files.isRegularFile(p)) {
-                    value = p.toString();
-                }
-            }
-        }
-        if (value == null || value.isBlank()) {
-            throw new IllegalStateException("system property " + property + " is not set: run the tests through Maven (failsafe)");
-        }
-        return "file:" + value;
+        return ExamBundles.options(List.of("bundle.jackson-core"), List.of("bundle.probe.converter.file",
+                "bundle.probe.converter.socket", "bundle.probe.converter.tcp", "bundle.probe.converter.cpu"));
     }
 
     private BundleContext context() {

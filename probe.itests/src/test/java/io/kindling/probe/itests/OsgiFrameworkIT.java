@@ -6,9 +6,6 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.options;
 
 import io.kindling.probe.api.FdContext;
 import io.kindling.probe.api.FdType;
@@ -20,11 +17,11 @@ import io.kindling.probe.api.control.ProbeControl;
 import io.kindling.probe.api.control.Run;
 import io.kindling.probe.api.control.SinkStatistics;
 import io.kindling.probe.api.spi.Sink;
+import io.kindling.probe.itests.support.ExamBundles;
 import io.kindling.probe.itests.support.Json;
 import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.RunSummary;
 import io.kindling.probe.itests.support.TestEnvironment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -81,45 +78,11 @@ public class OsgiFrameworkIT {
 
     @Configuration
     public Option[] configuration() {
-        return options(
-                // pax.exam.logging=none (see the pom): Pax Exam's bundles log through slf4j.
-                jar("bundle.slf4j-api"),
-                jar("bundle.slf4j-simple"),
-                jar("bundle.org.osgi.service.log"),
-                jar("bundle.org.osgi.util.function"),
-                jar("bundle.org.osgi.util.promise"),
-                jar("bundle.org.osgi.service.component"),
-                jar("bundle.org.apache.felix.scr"),
-                jar("bundle.org.apache.felix.configadmin"),
-                jar("bundle.org.apache.felix.metatype"),
-                jar("bundle.org.apache.felix.gogo.runtime"),
-                jar("bundle.jna"),
-                jar("bundle.jackson-core"),
-                jar("bundle.probe.api"),
-                jar("bundle.probe.inspector"),
-                bundle(path("bundle.probe.inspector.linux.x86_64")).noStart(),
-                jar("bundle.probe.core"),
-                jar("bundle.probe.converter.file"),
-                jar("bundle.probe.converter.socket"),
-                // The command's jar has the TCP and CPU converters too: with them the sink here gets
-                // exactly what the command's sink gets, converter-made events included.
-                jar("bundle.probe.converter.tcp"),
-                jar("bundle.probe.converter.cpu"),
-                jar("bundle.probe.sink.console"),
-                jar("bundle.probe.sink.jsonl"),
-                junitBundles());
-    }
-
-    private static Option jar(String property) {
-        return bundle(path(property)).start();
-    }
-
-    private static String path(String property) {
-        String value = System.getProperty(property);
-        if (value == null || value.isBlank()) {
-            throw new IllegalStateException("system property " + property + " is not set: run the tests through Maven (failsafe)");
-        }
-        return "file:" + value;
+        // The command's jar has the TCP and CPU converters too: with them the sink here gets exactly
+        // what the command's sink gets, converter-made events included.
+        return ExamBundles.options(List.of("bundle.jackson-core"), List.of("bundle.probe.converter.file",
+                "bundle.probe.converter.socket", "bundle.probe.converter.tcp", "bundle.probe.converter.cpu",
+                "bundle.probe.sink.console", "bundle.probe.sink.jsonl"));
     }
 
     private BundleContext context() {

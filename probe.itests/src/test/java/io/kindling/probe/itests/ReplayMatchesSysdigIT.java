@@ -6,6 +6,10 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import io.kindling.probe.generator.CaptureGenerator;
+import io.kindling.probe.generator.GenerationSummary;
+import io.kindling.probe.generator.Progress;
+import io.kindling.probe.generator.Scenario;
 import io.kindling.probe.itests.support.EventComparison;
 import io.kindling.probe.itests.support.Json;
 import io.kindling.probe.itests.support.ProbeProcess;
@@ -19,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -34,6 +37,10 @@ import org.junit.runners.Parameterized.Parameters;
  * that converters make ({@code cpu_event}, {@code tcp_connect}, ...): they are told apart by name
  * (a capture event is {@code syscall_enter-*}, {@code syscall_exit-*} or one of the three
  * tracepoints) and counted against the summary's "emitted" figure.
+ *
+ * <p>The same comparison runs on captures that probe.generator writes under target/: every
+ * {@link Scenario} with each of {@link #SEEDS}, {@value #GENERATED_EVENTS} events each. These cases
+ * need sysdig but not the shared captures folder.
  */
 @RunWith(Parameterized.class)
 public class ReplayMatchesSysdigIT {
@@ -41,23 +48,42 @@ public class ReplayMatchesSysdigIT {
     /** Mismatches listed in a failure message at most. */
     private static final int SHOWN = 25;
 
+    /** Seeds of the generated captures (those of probe.generator's SysdigReadBackTest). */
+    static final long[] SEEDS = {1, 42, 20220316};
+
+    /** Events in each generated capture. */
+    static final int GENERATED_EVENTS = 4000;
+
+    /** The cases: {name, scenario, seed}; the scenario is null for a real capture of the shared folder. */
     @Parameters(name = "{0}")
     public static Collection<Object[]> captures() throws IOException {
+        List<Object[]> cases = new ArrayList<>();
         Path dir = Path.of(System.getProperty(TestEnvironment.CAPTURES, "../shared/captures"));
         if (!Files.isDirectory(dir)) {
             // One case that skips, with the reason, instead of an empty and silent suite.
-            return List.<Object[]>of(new Object[] {"(no captures folder)"});
+            cases.add(new Object[] {"(no captures folder)", null, 0L});
+        } else {
+            try (Stream<Path> s = Files.list(dir)) {
+                s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".scap")).sorted()
+                        .forEach(n -> cases.add(new Object[] {n, null, 0L}));
+            }
         }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".scap")).sorted()
-                    .map(n -> new Object[] {n}).collect(Collectors.toList());
+        for (Scenario scenario : Scenario.values()) {
+            for (long seed : SEEDS) {
+                cases.add(new Object[] {"generated-" + scenario.cliName() + "-" + seed + ".scap", scenario, seed});
+            }
         }
+        return cases;
     }
 
     private final String captureName;
+    private final Scenario scenario;
+    private final long seed;
 
-    public ReplayMatchesSysdigIT(String captureName) {
+    public ReplayMatchesSysdigIT(String captureName, Scenario scenario, long seed) {
         this.captureName = captureName;
+        this.scenario = scenario;
+        this.seed = seed;
     }
 
     /** Names of events read from the capture; any other name is an event a converter made. */
@@ -68,9 +94,14 @@ public class ReplayMatchesSysdigIT {
 
     @Test
     public void replayGivesWhatSysdigPrintsAfterTheSeedsDropRules() throws Exception {
-        Path capture = TestEnvironment.capture(captureName);
+        Path capture = scenario == null ? TestEnvironment.capture(captureName) : null;
         TestEnvironment.sysdig();
         Path work = TestEnvironment.workDir("replay/" + captureName);
+        if (scenario != null) {
+            capture = work.resolve(captureName);
+            GenerationSummary generated = CaptureGenerator.generate(scenario, GENERATED_EVENTS, seed, capture, Progress.NONE);
+            assertEquals(captureName + ": events the generator wrote", GENERATED_EVENTS, generated.events());
+        }
 
         SysdigOracle.Result oracle = SysdigOracle.read(capture, work);
         ProbeProcess.Result run = ProbeProcess.run(work, "replay", capture.toString(), "--subscribe", "all", "--sink", "jsonl");

@@ -16,9 +16,11 @@ import java.util.Objects;
  * directory {@code "/"} for a slash at position 0);</li>
  * <li>inet sockets: the seed copies libsinsp's tuple as it is, so the probe's {@code sip:sport} is
  * sysdig's client end {@code fd.cip:fd.cport} and {@code dip:dport} its server end
- * {@code fd.sip:fd.sport}; where sysdig prints {@code <NA>} (no tuple yet) the probe has the zero
- * address and port 0; the L4 protocol is sysdig's {@code fd.l4proto} ({@code <NA>} is
- * {@code unknown}).</li>
+ * {@code fd.sip:fd.sport}; where sysdig prints {@code <NA>} (a socket without a role: no tuple
+ * yet, or a connect that failed) the probe has the zero address and port 0, but for the destination
+ * that libsinsp took from a connect enter's {@code addr} argument, which the probe copies as it is
+ * as {@code dip:dport} ({@link SysdigOracle.Event#connectDestination()}); the L4 protocol is
+ * sysdig's {@code fd.l4proto} ({@code <NA>} is {@code unknown}).</li>
  * </ul>
  * Unix socket endpoints are not compared: sysdig prints them only inside {@code fd.name}, which
  * libsinsp sets from the connect tuple without filling the endpoints that the seed copies.
@@ -69,8 +71,17 @@ public final class EventComparison {
                 String zero = type.startsWith("ipv4") ? "0.0.0.0" : "::";
                 check(d, "fd.sip (sysdig fd.cip)", fd.get("sip"), orElse(sysdig.get("fd.cip"), zero));
                 check(d, "fd.sport (sysdig fd.cport)", fd.get("sport"), Long.parseLong(orElse(sysdig.get("fd.cport"), "0")));
-                check(d, "fd.dip (sysdig fd.sip)", fd.get("dip"), orElse(sysdig.get("fd.sip"), zero));
-                check(d, "fd.dport (sysdig fd.sport)", fd.get("dport"), Long.parseLong(orElse(sysdig.get("fd.sport"), "0")));
+                String destination = sysdig.connectDestination();
+                if (destination == null) {
+                    check(d, "fd.dip (sysdig fd.sip)", fd.get("dip"), orElse(sysdig.get("fd.sip"), zero));
+                    check(d, "fd.dport (sysdig fd.sport)", fd.get("dport"), Long.parseLong(orElse(sysdig.get("fd.sport"), "0")));
+                } else {
+                    int colon = destination.lastIndexOf(':');
+                    check(d, "fd.dip (libsinsp's connect destination, sysdig evt.arg.addr)", fd.get("dip"),
+                            destination.substring(0, colon));
+                    check(d, "fd.dport (libsinsp's connect destination, sysdig evt.arg.addr)", fd.get("dport"),
+                            Long.parseLong(destination.substring(colon + 1)));
+                }
                 check(d, "fd.protocol (sysdig fd.l4proto)", fd.get("protocol"), orElse(sysdig.get("fd.l4proto"), "unknown"));
                 break;
             default:

@@ -27,17 +27,32 @@ public final class ExamBundles {
 
     /** The platform (DS, Configuration Admin, Metatype, Gogo runtime, JNA) and the probe's own bundles, started. */
     public static Option[] options(String... moreProperties) {
+        List<String> afterCore = new ArrayList<>();
+        afterCore.add("bundle.probe.converter.socket");
+        afterCore.addAll(List.of(moreProperties));
+        return options(List.of(), afterCore);
+    }
+
+    /**
+     * The platform (slf4j for Pax Exam's own bundles, DS, Configuration Admin, Metatype, Gogo runtime,
+     * JNA), then {@code libraries} (such as {@code bundle.jackson-core}), the probe's API, inspector
+     * (with its platform fragment, not started) and core, then {@code afterCore}, in this order: every
+     * bundle but the fragment started, and the JUnit bundles.
+     */
+    public static Option[] options(List<String> libraries, List<String> afterCore) {
         List<Option> list = new ArrayList<>();
-        for (String p : new String[] {"bundle.slf4j-api", "bundle.slf4j-simple", "bundle.org.osgi.service.log",
+        List<String> started = new ArrayList<>(List.of("bundle.slf4j-api", "bundle.slf4j-simple", "bundle.org.osgi.service.log",
                 "bundle.org.osgi.util.function", "bundle.org.osgi.util.promise", "bundle.org.osgi.service.component",
                 "bundle.org.apache.felix.scr", "bundle.org.apache.felix.configadmin", "bundle.org.apache.felix.metatype",
-                "bundle.org.apache.felix.gogo.runtime", "bundle.jna", "bundle.probe.api", "bundle.probe.inspector"}) {
+                "bundle.org.apache.felix.gogo.runtime", "bundle.jna"));
+        started.addAll(libraries);
+        started.addAll(List.of("bundle.probe.api", "bundle.probe.inspector"));
+        for (String p : started) {
             list.add(bundle(url(p)).start());
         }
         list.add(bundle(url("bundle.probe.inspector.linux.x86_64")).noStart()); // a fragment
         list.add(bundle(url("bundle.probe.core")).start());
-        list.add(bundle(url("bundle.probe.converter.socket")).start());
-        for (String p : moreProperties) {
+        for (String p : afterCore) {
             list.add(bundle(url(p)).start());
         }
         list.add(junitBundles());

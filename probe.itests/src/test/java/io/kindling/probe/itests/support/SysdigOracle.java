@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,14 +31,23 @@ public final class SysdigOracle {
     /** The fields printed for each event, in this order. */
     public static final List<String> FIELDS = List.of("evt.num", "evt.rawtime", "proc.pid", "thread.tid", "proc.name",
             "evt.dir", "evt.type", "evt.category", "evt.rawarg.res", "evt.arg.ID", "fd.num", "fd.type", "fd.typechar",
-            "fd.name", "fd.l4proto", "fd.cip", "fd.cport", "fd.sip", "fd.sport");
+            "fd.name", "fd.l4proto", "fd.cip", "fd.cport", "fd.sip", "fd.sport", "evt.arg.addr");
 
     /** Field separator and record terminator: control characters that no printed value contains (checked). */
     private static final char FS = '\u001f';
     private static final char RS = '\u001e';
 
-    /** One event as sysdig printed it. */
-    public record Event(String[] values) {
+    /**
+     * One event as sysdig printed it. {@code connectDestination} ({@code ip:port}, else null) is the
+     * part of libsinsp's socket state that sysdig does not print: libsinsp's parse_connect_enter copies
+     * the {@code addr} argument of a connect enter event (the event version with two parameters, as
+     * probe.generator writes) into the socket's server address and port without giving the socket a
+     * role, and the fd.sip, fd.sport, fd.cip and fd.cport fields print {@code <NA>} for a socket
+     * without a role. The destination stays until connect's exit fills the whole tuple (and a role);
+     * after a failed connect it stays until the fd is closed. It is set here for every inet socket
+     * event whose tuple sysdig hides while libsinsp holds such a destination.
+     */
+    public record Event(String[] values, String connectDestination) {
 
         public String get(String field) {
             int i = FIELDS.indexOf(field);
@@ -81,6 +92,9 @@ public final class SysdigOracle {
                     b.append(' ').append(FIELDS.get(i)).append('=').append(values[i]);
                 }
             }
+            if (connectDestination != null) {
+                b.append(" (libsinsp's connect destination ").append(connectDestination).append(')');
+            }
             return b.toString();
         }
     }
@@ -89,6 +103,38 @@ public final class SysdigOracle {
     public record Result(List<Event> printed, List<Event> kept, int droppedNoThread, int droppedIoResult) {}
 
     private SysdigOracle() {}
+
+    /** Follows, per process and fd number, the destination libsinsp took from a connect enter (see {@link Event}). */
+    private static final class ConnectDestinations {
+        private final Map<String, String> byFd = new HashMap<>();
+
+        /** The hidden destination of this event's socket after libsinsp parsed the event, else null. */
+        String of(String[] values) {
+            String pid = value(values, "proc.pid");
+            String fd = value(values, "fd.num");
+            if (NA.equals(pid) || NA.equals(fd)) {
+                return null;
+            }
+            String key = pid + "/" + fd;
+            String type = value(values, "fd.type");
+            boolean inet = type.equals("ipv4") || type.equals("ipv6");
+            String event = value(values, "evt.type");
+            boolean enter = ">".equals(value(values, "evt.dir"));
+            if (!inet || !NA.equals(value(values, "fd.sip")) || (event.equals("socket") && !enter)) {
+                byFd.remove(key); // another kind of fd, a tuple with a role, or a new socket (zeroed)
+                return null;
+            }
+            String addr = value(values, "evt.arg.addr");
+            if (event.equals("connect") && enter && !NA.equals(addr)) {
+                byFd.put(key, addr);
+            }
+            return byFd.get(key);
+        }
+
+        private static String value(String[] values, String field) {
+            return values[FIELDS.indexOf(field)];
+        }
+    }
 
     public static Result read(Path capture, Path workDir) throws IOException, InterruptedException {
         return read(capture, workDir, false);
@@ -120,6 +166,7 @@ public final class SysdigOracle {
         }
         String text = new String(Files.readAllBytes(out), StandardCharsets.UTF_8);
         List<Event> printed = new ArrayList<>();
+        ConnectDestinations destinations = new ConnectDestinations();
         String[] records = text.split(String.valueOf(RS), -1);
         for (int i = 0; i < records.length; i++) {
             String r = records[i].startsWith("\n") ? records[i].substring(1) : records[i];
@@ -134,7 +181,7 @@ public final class SysdigOracle {
                 throw new IOException("sysdig printed a record with " + values.length + " fields instead of "
                         + FIELDS.size() + ": " + r.replace(FS, '|'));
             }
-            printed.add(new Event(values));
+            printed.add(new Event(values, destinations.of(values)));
         }
         List<Event> kept = new ArrayList<>();
         int noThread = 0;

@@ -1,6 +1,7 @@
 package io.kindling.probe.sink.kafka;
 
 import io.kindling.probe.sink.jsonl.JsonlSink;
+import io.kindling.probe.testing.Replay;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;

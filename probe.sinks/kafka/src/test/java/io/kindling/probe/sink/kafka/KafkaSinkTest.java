@@ -8,9 +8,12 @@ import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.control.SinkStatistics;
 import io.kindling.probe.api.control.Statistics;
 import io.kindling.probe.api.spi.Sink;
+import io.kindling.probe.converter.file.FileConverter;
+import io.kindling.probe.converter.socket.SocketConverter;
 import io.kindling.probe.generator.CaptureGenerator;
 import io.kindling.probe.generator.Scenario;
 import io.kindling.probe.sink.jsonl.JsonlSink;
+import io.kindling.probe.testing.Replay;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -63,7 +66,7 @@ class KafkaSinkTest {
         Path file = dir.resolve(topic + ".jsonl");
         // the generated capture goes to a topic that its first event creates (the broker's defaults: 4 partitions)
         KafkaSink kafka = sink(topic, Map.of(), !name.startsWith("generated"));
-        try (Replay replay = Replay.start()) {
+        try (Replay replay = Replay.start(new FileConverter(), new SocketConverter())) {
             JsonlSink jsonl = Jsonl.open(file);
             replay.add(kafka, "kafka", 65536);
             replay.add(jsonl, "jsonl", 65536);
@@ -90,7 +93,7 @@ class KafkaSinkTest {
         String topic = "restart-large-queue";
         Path file = dir.resolve(topic + ".jsonl");
         KafkaSink kafka = sink(topic, Map.of());
-        try (Replay replay = Replay.start()) {
+        try (Replay replay = Replay.start(new FileConverter(), new SocketConverter())) {
             JsonlSink jsonl = Jsonl.open(file);
             BrokerStop stop = new BrokerStop(kafka, 20_000, 3000);
             replay.add(stop, "kafka", 1 << 20);
@@ -121,7 +124,7 @@ class KafkaSinkTest {
         String topic = "restart-small-queue";
         Path file = dir.resolve(topic + ".jsonl");
         KafkaSink kafka = sink(topic, Map.of("buffer_memory", 65536L, "batch_size", 16384));
-        try (Replay replay = Replay.start()) {
+        try (Replay replay = Replay.start(new FileConverter(), new SocketConverter())) {
             JsonlSink jsonl = Jsonl.open(file);
             BrokerStop stop = new BrokerStop(kafka, 20_000, 5000);
             replay.add(stop, "kafka", 1024);
@@ -156,7 +159,7 @@ class KafkaSinkTest {
         String topic = "throughput";
         KafkaSink kafka = sink(topic, Map.of());
         List<KindlingEvent> events = new java.util.ArrayList<>();
-        try (Replay replay = Replay.start()) {
+        try (Replay replay = Replay.start(new FileConverter(), new SocketConverter())) {
             JsonlSink jsonl = Jsonl.open(Path.of("/dev/null"));
             Timed timedKafka = new Timed(kafka);
             Timed timedJsonl = new Timed(jsonl);

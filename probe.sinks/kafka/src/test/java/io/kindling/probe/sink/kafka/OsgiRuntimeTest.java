@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.kindling.probe.testing.Replay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.kindling.probe.api.control.SinkStatistics;
 import io.kindling.probe.api.control.Statistics;
 import io.kindling.probe.api.spi.Sink;
+import io.kindling.probe.converter.file.FileConverter;
+import io.kindling.probe.converter.socket.SocketConverter;
 import io.kindling.probe.generator.CaptureGenerator;
 import io.kindling.probe.generator.Scenario;
 import io.kindling.probe.sink.jsonl.JsonlSink;
+import io.kindling.probe.testing.Replay;
 import java.lang.reflect.Method;
 import java.net.URI;
 import java.nio.file.Path;
@@ -51,7 +54,7 @@ class PrometheusReplayTest {
             default -> Replay.capture(name);
         };
         Path jsonl = dir.resolve(name + ".jsonl");
-        try (Replay replay = Replay.start()) {
+        try (Replay replay = Replay.start(new FileConverter(), new SocketConverter())) {
             EventMetrics metrics = new EventMetrics(1000);
             Sink prometheus = metrics::record;
             JsonlSink jsonlSink = jsonlSink(jsonl);

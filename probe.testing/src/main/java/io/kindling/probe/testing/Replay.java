@@ -1,4 +1,4 @@
-package io.kindling.probe.sink.prometheus;
+package io.kindling.probe.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -8,8 +8,6 @@ import io.kindling.probe.api.control.Statistics;
 import io.kindling.probe.api.source.Inspector;
 import io.kindling.probe.api.spi.Converter;
 import io.kindling.probe.api.spi.Sink;
-import io.kindling.probe.converter.file.FileConverter;
-import io.kindling.probe.converter.socket.SocketConverter;
 import io.kindling.probe.core.ProbeEngine;
 import io.kindling.probe.inspector.NativeInspector;
 import java.lang.annotation.Annotation;
@@ -26,8 +24,12 @@ import java.util.concurrent.TimeUnit;
  * The real probe outside a framework: the native inspector, the core's engine, the file and socket
  * converters, and the sinks a test adds. The engine's whiteboard methods are package-private (DS calls
  * them), so they are called here by reflection, with the service properties DS would pass.
+ *
+ * <p>The sink modules' tests use it with their test-scope dependencies on probe.core, probe.inspector
+ * and the two converters. The converters are passed in: their modules test with probe.testing, which
+ * therefore cannot depend on them.
  */
-final class Replay implements AutoCloseable {
+public final class Replay implements AutoCloseable {
 
     private final ProbeEngine engine;
 
@@ -35,34 +37,39 @@ final class Replay implements AutoCloseable {
         this.engine = engine;
     }
 
-    /** Skips the test unless the native shim was built. */
-    static Replay start() throws Exception {
+    /**
+     * The engine with the file converter and the socket converter (instances of
+     * {@code io.kindling.probe.converter.file.FileConverter} and
+     * {@code io.kindling.probe.converter.socket.SocketConverter}), registered with their component
+     * properties. Skips the test unless the native shim was built.
+     */
+    public static Replay start(Converter fileConverter, Converter socketConverter) throws Exception {
         String dir = System.getProperty("jna.library.path", "");
         assumeTrue(!dir.isEmpty() && Files.exists(Path.of(dir, "libkindlingprobe.so")),
                 "the native shim is not built (libkindlingprobe.so under jna.library.path=" + dir + "): run mvn install first");
         Inspector inspector = new NativeInspector(2 << 20, 8192);
         ProbeEngine engine = new ProbeEngine(inspector, config(ProbeEngine.Config.class, Map.of()));
         Replay replay = new Replay(engine);
-        replay.call("addConverter", new Class<?>[] {Converter.class, Map.class}, new FileConverter(),
+        replay.call("addConverter", new Class<?>[] {Converter.class, Map.class}, fileConverter,
                 Map.of(Converter.FD_TYPES, "file", Converter.NAME, "file"));
-        replay.call("addConverter", new Class<?>[] {Converter.class, Map.class}, new SocketConverter(),
+        replay.call("addConverter", new Class<?>[] {Converter.class, Map.class}, socketConverter,
                 Map.of(Converter.FD_TYPES, new String[] {"ipv4", "ipv6", "ipv4_server", "ipv6_server", "unix"},
                         Converter.NAME, "socket"));
         return replay;
     }
 
     /** A real capture under ../shared/captures; skips the test when it is absent. */
-    static Path capture(String name) {
+    public static Path capture(String name) {
         Path p = Path.of(System.getProperty("kindling.captures", "../../../shared/captures"), name);
         assumeTrue(Files.isReadable(p), "capture " + p + " is absent");
         return p;
     }
 
-    ProbeControl control() {
+    public ProbeControl control() {
         return engine;
     }
 
-    void add(Sink sink, String name, int queueSize) throws Exception {
+    public void add(Sink sink, String name, int queueSize) throws Exception {
         Map<String, Object> props = new HashMap<>();
         props.put(Sink.SUBSCRIPTIONS, new String[] {"all"});
         props.put(Sink.NAME, name);
@@ -71,12 +78,12 @@ final class Replay implements AutoCloseable {
         call("addSink", new Class<?>[] {Sink.class, Map.class}, sink, props);
     }
 
-    void remove(Sink sink) throws Exception {
+    public void remove(Sink sink) throws Exception {
         call("removeSink", new Class<?>[] {Sink.class}, sink);
     }
 
     /** Replays the capture to the end, every sink's queue delivered. */
-    Statistics run(Path capture) throws Exception {
+    public Statistics run(Path capture) throws Exception {
         Run run = engine.open(capture);
         if (!run.await(120, TimeUnit.SECONDS)) {
             run.stop();
@@ -106,7 +113,7 @@ final class Replay implements AutoCloseable {
     }
 
     /** A component property type instance: the given values, else the annotation's defaults. */
-    static <A extends Annotation> A config(Class<A> type, Map<String, Object> values) {
+    public static <A extends Annotation> A config(Class<A> type, Map<String, Object> values) {
         Object proxy = Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (p, m, a) -> {
             if (m.getName().equals("annotationType")) {
                 return type;
