@@ -1,12 +1,8 @@
 package io.kindling.probe.sink.prometheus;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,21 +18,14 @@ final class CounterFamily {
     private final String name;
     private final String help;
     private final List<String> labelNames;
-    private final boolean[] foldable;
-    private final int maxSeries;
-    private final Map<List<String>, AtomicLong> series = new ConcurrentHashMap<>();
-    private final AtomicLong folded = new AtomicLong();
+    private final SeriesTable<AtomicLong> series;
 
     /** {@code foldableLabels}: names of the labels replaced by {@value #OTHER} when the family is full. */
     CounterFamily(String name, String help, List<String> labelNames, List<String> foldableLabels, int maxSeries) {
         this.name = name;
         this.help = help;
         this.labelNames = List.copyOf(labelNames);
-        this.foldable = new boolean[labelNames.size()];
-        for (int i = 0; i < foldable.length; i++) {
-            foldable[i] = foldableLabels.contains(labelNames.get(i));
-        }
-        this.maxSeries = Math.max(1, maxSeries);
+        this.series = new SeriesTable<>(labelNames, foldableLabels, maxSeries);
     }
 
     String name() {
@@ -44,21 +33,12 @@ final class CounterFamily {
     }
 
     void add(long amount, String... labelValues) {
-        List<String> key = Arrays.asList(labelValues);
-        AtomicLong counter = series.get(key);
-        if (counter == null) {
-            if (series.size() >= maxSeries) {
-                key = Folding.fold(labelValues, foldable);
-                folded.addAndGet(1);
-            }
-            counter = series.computeIfAbsent(List.copyOf(key), k -> new AtomicLong());
-        }
-        counter.addAndGet(amount);
+        series.get(labelValues, AtomicLong::new).addAndGet(amount);
     }
 
     /** Observations recorded under {@value #OTHER} because the family was full. */
     long folded() {
-        return folded.get();
+        return series.folded();
     }
 
     int size() {
@@ -67,35 +47,8 @@ final class CounterFamily {
 
     void write(Appendable out) throws IOException {
         TextFormat.header(out, name, "counter", help);
-        List<Map.Entry<List<String>, AtomicLong>> entries = new ArrayList<>(series.entrySet());
-        entries.sort(Map.Entry.comparingByKey(Folding.ORDER));
-        for (Map.Entry<List<String>, AtomicLong> e : entries) {
+        for (Map.Entry<List<String>, AtomicLong> e : series.sorted()) {
             TextFormat.sample(out, name, labelNames, e.getKey(), e.getValue().get());
-        }
-    }
-
-    /** Shared by the families: how label values fold and sort. */
-    static final class Folding {
-        static final Comparator<List<String>> ORDER = (a, b) -> {
-            for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-                int c = a.get(i).compareTo(b.get(i));
-                if (c != 0) {
-                    return c;
-                }
-            }
-            return Integer.compare(a.size(), b.size());
-        };
-
-        private Folding() {}
-
-        static List<String> fold(String[] values, boolean[] foldable) {
-            String[] f = values.clone();
-            for (int i = 0; i < f.length; i++) {
-                if (foldable[i]) {
-                    f[i] = OTHER;
-                }
-            }
-            return Arrays.asList(f);
         }
     }
 }

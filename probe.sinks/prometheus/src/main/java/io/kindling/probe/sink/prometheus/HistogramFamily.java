@@ -1,11 +1,9 @@
 package io.kindling.probe.sink.prometheus;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -19,12 +17,9 @@ final class HistogramFamily {
     private final String name;
     private final String help;
     private final List<String> labelNames;
-    private final boolean[] foldable;
-    private final int maxSeries;
     private final long[] boundsNanos;
     private final String[] boundLabels;
-    private final Map<List<String>, Series> series = new ConcurrentHashMap<>();
-    private final AtomicLong folded = new AtomicLong();
+    private final SeriesTable<Series> series;
 
     /** {@code boundsNanos}: the upper bounds of the buckets, increasing; +Inf is added. */
     HistogramFamily(String name, String help, List<String> labelNames, List<String> foldableLabels, int maxSeries,
@@ -32,11 +27,7 @@ final class HistogramFamily {
         this.name = name;
         this.help = help;
         this.labelNames = List.copyOf(labelNames);
-        this.foldable = new boolean[labelNames.size()];
-        for (int i = 0; i < foldable.length; i++) {
-            foldable[i] = foldableLabels.contains(labelNames.get(i));
-        }
-        this.maxSeries = Math.max(1, maxSeries);
+        this.series = new SeriesTable<>(labelNames, foldableLabels, maxSeries);
         this.boundsNanos = boundsNanos.clone();
         this.boundLabels = new String[boundsNanos.length];
         for (int i = 0; i < boundsNanos.length; i++) {
@@ -49,15 +40,7 @@ final class HistogramFamily {
     }
 
     void observe(long nanos, String... labelValues) {
-        List<String> key = Arrays.asList(labelValues);
-        Series s = series.get(key);
-        if (s == null) {
-            if (series.size() >= maxSeries) {
-                key = CounterFamily.Folding.fold(labelValues, foldable);
-                folded.addAndGet(1);
-            }
-            s = series.computeIfAbsent(List.copyOf(key), k -> new Series(boundsNanos.length + 1));
-        }
+        Series s = series.get(labelValues, () -> new Series(boundsNanos.length + 1));
         int bucket = Arrays.binarySearch(boundsNanos, nanos);
         if (bucket < 0) {
             bucket = -bucket - 1; // first bound above the value; boundsNanos.length is +Inf
@@ -67,14 +50,12 @@ final class HistogramFamily {
     }
 
     long folded() {
-        return folded.get();
+        return series.folded();
     }
 
     void write(Appendable out) throws IOException {
         TextFormat.header(out, name, "histogram", help);
-        List<Map.Entry<List<String>, Series>> entries = new ArrayList<>(series.entrySet());
-        entries.sort(Map.Entry.comparingByKey(CounterFamily.Folding.ORDER));
-        for (Map.Entry<List<String>, Series> e : entries) {
+        for (Map.Entry<List<String>, Series> e : series.sorted()) {
             List<String> values = e.getKey();
             Series s = e.getValue();
             long cumulative = 0;
