@@ -8,17 +8,19 @@
  * Batch buffer (little-endian):
  *   header, 64 bytes: u32 event_count, u32 bytes_used (header included), i32 status
  *   (0 more may follow, 1 end of capture, 2 timeout), 52 reserved zero bytes.
- *   records from offset 64, each 8-byte aligned, fixed part of 128 bytes:
- *     0 u32 rec_len | 4 u16 type | 6 u16 kcat | 8 u16 source | 10 u16 nparams
- *    12 u16 generic_sc | 14 u16 flags | 16 u64 ts | 24 u64 latency | 32 i64 pid
- *    40 i64 tid | 48 u32 uid | 52 u32 gid | 56 i64 fd_num | 64 u8 fd_type
- *    65 u8 l4proto | 66 u8 role_server | 67 u8 0 | 68 u16 cpu | 70 u16 sport
- *    72 u16 dport | 74 u16 comm_len | 76 u16 container_len | 78 u16 fdname_len
- *    80 u8[16] sip | 96 u8[16] dip | 112 u64 unix_source | 120 u64 unix_dest
- *   then comm, container id and fd name bytes, then per parameter u32 len + bytes,
- *   then zero padding to a multiple of 8.
- *   flags: bit0 fd info, bit1 a parameter was cut, bit2 no thread information (the event
- *   passed through the threadless filter; pid and tid are the event's tid).
+ *   records from offset 64, each 8-byte aligned, fixed part of 64 bytes:
+ *     0 u32 rec_len | 4 u16 flags | 6 u8 kcat | 7 u8 source | 8 i64 pid | 16 i64 tid
+ *    24 u64 latency | 32 u32 uid | 36 u32 gid | 40 i64 fd_num | 48 u16 cpu
+ *    50 u16 generic_sc | 52 u16 comm_len | 54 u16 container_len | 56 u16 fdname_len
+ *    58 u8 fd_type | 59 u8 l4proto | 60 u8 role_server | 61..63 zero
+ *   then, when flags bit4 says the fd is a socket, 40 bytes: u16 sport | u16 dport | u32 0
+ *   | u8[16] sip | u8[16] dip (a unix socket: u64 source at sip, u64 destination at dip);
+ *   then comm, container id and fd name bytes; then the event's scap record as libscap
+ *   read it (u64 ts | u64 tid | u32 len | u16 type | u32 nparams | nparams lengths, u16
+ *   each, u32 with flags bit3 | the values); then zero padding to a multiple of 8.
+ *   flags: bit0 fd info, bit1 a parameter was cut (the scap record was rewritten with the
+ *   cut lengths), bit2 no thread information (the event passed through the threadless
+ *   filter; pid and tid are the event's tid), bit3 u32 parameter lengths, bit4 socket block.
  */
 #include "kindling_shim.h"
 
@@ -36,6 +38,20 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+/* libsinsp keeps an event's scap record private; its header names this class a friend
+ * (for libsinsp's own unit tests) and the library itself does not define it. Defining it
+ * here lets the shim read the parameters where sinsp_evt::load_params reads them, without
+ * a library call per parameter. Nothing about the class layout changes. */
+namespace test_helpers
+{
+class event_builder
+{
+public:
+	static const scap_evt* record(const sinsp_evt* ev) { return ev->m_pevt; }
+	static const ppm_event_info* info(const sinsp_evt* ev) { return ev->m_info; }
+};
+} // namespace test_helpers
 
 namespace
 {
@@ -507,199 +523,376 @@ int64_t open_handle(bool live, const char* check_path, Opener opener, char* err,
 /* Record encoding                                                                       */
 /* ------------------------------------------------------------------------------------ */
 
-/* Everything needed to write one event, gathered before the size check so that an event
- * that does not fit leaves the buffer untouched. */
-struct record_plan
+/* The parameters of an event as libsinsp's sinsp_evt::load_params sees them: the count is
+ * the smaller of the event table's and the record's, the lengths are u16 (u32 for large
+ * payload events) after the header, the values follow the record's own count of lengths.
+ * A value that would end past the record is cut to what the record holds (the capture
+ * check refuses such files; this keeps a live event from the driver just as safe). */
+struct param_cursor
 {
-	uint16_t type = 0;
-	uint16_t kcat = 0;
-	uint16_t source = 0;
-	uint16_t generic_sc = NO_GENERIC_SC;
-	uint16_t flags = 0;
-	uint32_t nparams = 0;
-	const sinsp_evt_param* params[KP_MAX_PARAMS] = {};
-	uint32_t param_len[KP_MAX_PARAMS] = {};
-	size_t comm_len = 0;
-	size_t container_len = 0;
-	size_t fdname_len = 0;
-	size_t size = 0;
+	const uint8_t* lens;
+	const uint8_t* val;
+	const uint8_t* end;
+	uint32_t count;
+	bool large;
+
+	explicit param_cursor(sinsp_evt* ev)
+	{
+		const scap_evt* rec = test_helpers::event_builder::record(ev);
+		const ppm_event_info* info = test_helpers::event_builder::info(ev);
+		large = (info->flags & EF_LARGE_PAYLOAD) != 0;
+		count = info->nparams < rec->nparams ? info->nparams : rec->nparams;
+		lens = reinterpret_cast<const uint8_t*>(rec) + sizeof(struct ppm_evt_hdr);
+		val = lens + static_cast<size_t>(rec->nparams) * (large ? sizeof(uint32_t) : sizeof(uint16_t));
+		end = reinterpret_cast<const uint8_t*>(rec) + rec->len;
+		if(val > end)
+		{
+			count = 0;
+		}
+	}
+
+	/* Length of parameter i (i < count), read in order. */
+	inline uint32_t length(uint32_t i) const
+	{
+		if(large)
+		{
+			uint32_t len;
+			std::memcpy(&len, lens + i * sizeof(uint32_t), sizeof(len));
+			return len;
+		}
+		uint16_t len;
+		std::memcpy(&len, lens + i * sizeof(uint16_t), sizeof(len));
+		return len;
+	}
+
+	/* The next parameter's value and length; advances. */
+	inline const char* next(uint32_t i, uint32_t* len_out)
+	{
+		uint32_t len = length(i);
+		size_t room = static_cast<size_t>(end - val);
+		const uint8_t* v = val;
+		if(len > room)
+		{
+			len = static_cast<uint32_t>(room);
+		}
+		val += len;
+		*len_out = len;
+		return reinterpret_cast<const char*>(v);
+	}
 };
 
-/* Value of the "ID" parameter (PT_SYSCALLID, 2 bytes) of PPME_GENERIC_E/X. */
+/* Value of the "ID" parameter (PT_SYSCALLID, 2 bytes, the first) of PPME_GENERIC_E/X. */
 uint16_t generic_sc_of(sinsp_evt* ev)
 {
-	const sinsp_evt_param* p = ev->get_param_value_raw("ID");
-	if(p == nullptr || p->m_val == nullptr || p->m_len < sizeof(uint16_t))
+	param_cursor c(ev);
+	if(c.count == 0)
+	{
+		return NO_GENERIC_SC;
+	}
+	uint32_t len;
+	const char* v = c.next(0, &len);
+	if(len < sizeof(uint16_t))
 	{
 		return NO_GENERIC_SC;
 	}
 	uint16_t sc;
-	std::memcpy(&sc, p->m_val, sizeof(sc));
+	std::memcpy(&sc, v, sizeof(sc));
 	return sc;
 }
 
-/* Plans the record of a surviving event; parameters longer than max_param_len are cut
- * (flag bit1). */
-void plan_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat, uint32_t max_param_len,
-                 record_plan* plan)
+/* Copies n bytes; short copies (most parameters and strings) stay inline, with loads and
+ * stores that never reach outside [src, src + n) and [dst, dst + n). */
+inline void copy_bytes(uint8_t* dst, const void* src_v, size_t n)
 {
-	plan->type = ev->get_type();
-	plan->kcat = kcat;
-	plan->source = kindling_source_of(plan->type);
-	if(plan->type == PPME_GENERIC_E || plan->type == PPME_GENERIC_X)
+	const uint8_t* src = static_cast<const uint8_t*>(src_v);
+	if(n >= 8 && n <= 16)
 	{
-		plan->generic_sc = generic_sc_of(ev);
+		uint64_t a;
+		uint64_t b;
+		std::memcpy(&a, src, 8);
+		std::memcpy(&b, src + n - 8, 8);
+		std::memcpy(dst, &a, 8);
+		std::memcpy(dst + n - 8, &b, 8);
 	}
-	sinsp_fdinfo_t* fdinfo = ev->get_fd_info();
-	if(fdinfo != nullptr)
+	else if(n >= 4 && n < 8)
 	{
-		plan->flags |= KP_FLAG_FD_INFO;
-		plan->fdname_len = bounded_len(fdinfo->m_name);
+		uint32_t a;
+		uint32_t b;
+		std::memcpy(&a, src, 4);
+		std::memcpy(&b, src + n - 4, 4);
+		std::memcpy(dst, &a, 4);
+		std::memcpy(dst + n - 4, &b, 4);
+	}
+	else if(n > 0 && n < 4)
+	{
+		dst[0] = src[0];
+		dst[n / 2] = src[n / 2];
+		dst[n - 1] = src[n - 1];
+	}
+	else if(n > 16)
+	{
+		std::memcpy(dst, src, n);
+	}
+}
+
+inline uint64_t word_of(const void* p, size_t n)
+{
+	uint64_t w = 0;
+	std::memcpy(&w, p, n);
+	return w;
+}
+
+inline size_t padded(size_t n)
+{
+	return (n + 7) & ~static_cast<size_t>(7);
+}
+
+inline bool is_socket(const sinsp_fdinfo_t* fdinfo)
+{
+	switch(fdinfo->m_type)
+	{
+	case SCAP_FD_IPV4_SOCK:
+	case SCAP_FD_IPV4_SERVSOCK:
+	case SCAP_FD_IPV6_SOCK:
+	case SCAP_FD_IPV6_SERVSOCK:
+	case SCAP_FD_UNIX_SOCK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The parts of a record in front of the event's scap record, gathered before the size check so
+ * that an event that does not fit leaves the buffer untouched. */
+struct record_head
+{
+	const scap_evt* rec = nullptr;
+	sinsp_fdinfo_t* fdinfo = nullptr;
+	uint16_t flags = 0;
+	uint16_t generic_sc = NO_GENERIC_SC;
+	size_t comm_len = 0;
+	size_t container_len = 0;
+	size_t fdname_len = 0;
+	/* fixed part, socket block and strings */
+	size_t size = 0;
+};
+
+void plan_head(sinsp_evt* ev, sinsp_threadinfo* tinfo, record_head* head)
+{
+	head->rec = test_helpers::event_builder::record(ev);
+	uint16_t type = head->rec->type;
+	if(type == PPME_GENERIC_E || type == PPME_GENERIC_X)
+	{
+		head->generic_sc = generic_sc_of(ev);
+	}
+	if(test_helpers::event_builder::info(ev)->flags & EF_LARGE_PAYLOAD)
+	{
+		head->flags |= KP_FLAG_LARGE_PAYLOAD;
+	}
+	size_t size = KP_RECORD_FIXED_SIZE;
+	head->fdinfo = ev->get_fd_info();
+	if(head->fdinfo != nullptr)
+	{
+		head->flags |= KP_FLAG_FD_INFO;
+		head->fdname_len = bounded_len(head->fdinfo->m_name);
+		if(is_socket(head->fdinfo))
+		{
+			head->flags |= KP_FLAG_SOCKET;
+			size += KP_SOCKET_BLOCK_SIZE;
+		}
 	}
 	if(tinfo != nullptr)
 	{
-		plan->comm_len = bounded_len(tinfo->m_comm);
-		plan->container_len = bounded_len(tinfo->m_container_id);
+		head->comm_len = bounded_len(tinfo->m_comm);
+		head->container_len = bounded_len(tinfo->m_container_id);
 	}
 	else
 	{
-		plan->flags |= KP_FLAG_NO_THREAD;
+		head->flags |= KP_FLAG_NO_THREAD;
 	}
-
-	uint32_t n = ev->get_num_params();
-	if(n > KP_MAX_PARAMS)
-	{
-		n = KP_MAX_PARAMS;
-	}
-	size_t size = KP_RECORD_FIXED_SIZE + plan->comm_len + plan->container_len + plan->fdname_len;
-	uint32_t copied = 0;
-	for(uint32_t i = 0; i < n; i++)
-	{
-		const sinsp_evt_param* p = ev->get_param(i);
-		uint32_t len = 0;
-		if(p != nullptr && p->m_val != nullptr)
-		{
-			len = p->m_len;
-			if(len > max_param_len)
-			{
-				len = max_param_len;
-				plan->flags |= KP_FLAG_PARAM_TRUNCATED;
-			}
-		}
-		plan->params[copied] = p;
-		plan->param_len[copied] = len;
-		copied++;
-		size += sizeof(uint32_t) + len;
-	}
-	plan->nparams = copied;
-	plan->size = (size + 7) & ~static_cast<size_t>(7);
+	head->size = size + head->comm_len + head->container_len + head->fdname_len;
 }
 
-/* Writes a planned record at dst (plan->size bytes available). */
-void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_plan& plan, uint8_t* dst)
+/* Whether the scap record can be copied as it is: its header and lengths lie inside it. */
+inline bool record_is_whole(const scap_evt* rec)
 {
-	std::memset(dst, 0, KP_RECORD_FIXED_SIZE);
-	put<uint32_t>(dst, 0, static_cast<uint32_t>(plan.size));
-	put<uint16_t>(dst, 4, plan.type);
-	put<uint16_t>(dst, 6, plan.kcat);
-	put<uint16_t>(dst, 8, plan.source);
-	put<uint16_t>(dst, 10, static_cast<uint16_t>(plan.nparams));
-	put<uint16_t>(dst, 12, plan.generic_sc);
-	put<uint16_t>(dst, 14, plan.flags);
-	put<uint64_t>(dst, 16, ev->get_ts());
+	return rec->len >= sizeof(struct ppm_evt_hdr);
+}
+
+/* Size of the event's scap record rewritten with every parameter longer than max_len cut to
+ * max_len, and only the parameters libsinsp reads (param_cursor). Sets *cut when it cuts. */
+size_t cut_record_size(sinsp_evt* ev, uint32_t max_len, bool* cut)
+{
+	param_cursor c(ev);
+	size_t width = c.large ? sizeof(uint32_t) : sizeof(uint16_t);
+	size_t size = sizeof(struct ppm_evt_hdr) + c.count * width;
+	for(uint32_t i = 0; i < c.count; i++)
+	{
+		uint32_t len;
+		c.next(i, &len);
+		if(len > max_len)
+		{
+			len = max_len;
+			*cut = true;
+		}
+		size += len;
+	}
+	return size;
+}
+
+/* Writes the cut scap record of cut_record_size at dst; returns its size. */
+size_t write_cut_record(sinsp_evt* ev, uint32_t max_len, uint8_t* dst)
+{
+	const scap_evt* rec = test_helpers::event_builder::record(ev);
+	param_cursor c(ev);
+	size_t width = c.large ? sizeof(uint32_t) : sizeof(uint16_t);
+	uint8_t* lens = dst + sizeof(struct ppm_evt_hdr);
+	size_t off = sizeof(struct ppm_evt_hdr) + c.count * width;
+	for(uint32_t i = 0; i < c.count; i++)
+	{
+		uint32_t len;
+		const char* v = c.next(i, &len);
+		if(len > max_len)
+		{
+			len = max_len;
+		}
+		if(c.large)
+		{
+			put<uint32_t>(lens, i * width, len);
+		}
+		else
+		{
+			put<uint16_t>(lens, i * width, static_cast<uint16_t>(len));
+		}
+		std::memcpy(dst + off, v, len);
+		off += len;
+	}
+	struct ppm_evt_hdr hdr;
+	hdr.ts = rec->ts;
+	hdr.tid = rec->tid;
+	hdr.type = rec->type;
+	hdr.len = static_cast<uint32_t>(off);
+	hdr.nparams = c.count;
+	std::memcpy(dst, &hdr, sizeof(hdr));
+	return off;
+}
+
+/* Writes the record of a surviving event at dst: the fixed part as eight 8-byte words
+ * assembled in registers, the socket block, the strings, then the scap record, as it is
+ * (cut_to < 0) or with its parameters cut to cut_to bytes. */
+void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_head& head, uint16_t kcat, size_t size,
+                  int64_t cut_to, uint8_t* dst)
+{
+	uint16_t type = head.rec->type;
+	uint16_t source = kindling_source_of(type);
+	uint64_t latency = 0;
+	uint64_t pid;
+	uint64_t tid;
+	uint64_t ids = 0;
 	if(tinfo != nullptr)
 	{
-		put<uint64_t>(dst, 24, plan.source == KSRC_SYSCALL_EXIT ? tinfo->m_latency : 0);
-		put<int64_t>(dst, 32, tinfo->m_pid);
-		put<int64_t>(dst, 40, tinfo->m_tid);
-		put<uint32_t>(dst, 48, tinfo->m_uid);
-		put<uint32_t>(dst, 52, tinfo->m_gid);
+		latency = source == KSRC_SYSCALL_EXIT ? tinfo->m_latency : 0;
+		pid = static_cast<uint64_t>(tinfo->m_pid);
+		tid = static_cast<uint64_t>(tinfo->m_tid);
+		ids = static_cast<uint64_t>(tinfo->m_uid) | static_cast<uint64_t>(tinfo->m_gid) << 32;
 	}
 	else
 	{
 		/* threadless (KP_FLAG_NO_THREAD): only the event's own tid is known */
-		put<int64_t>(dst, 32, ev->get_tid());
-		put<int64_t>(dst, 40, ev->get_tid());
+		pid = tid = static_cast<uint64_t>(ev->get_tid());
 	}
-	put<int64_t>(dst, 56, ev->get_fd_num());
-	put<uint16_t>(dst, 68, static_cast<uint16_t>(ev->get_cpuid()));
-	put<uint16_t>(dst, 74, static_cast<uint16_t>(plan.comm_len));
-	put<uint16_t>(dst, 76, static_cast<uint16_t>(plan.container_len));
-	put<uint16_t>(dst, 78, static_cast<uint16_t>(plan.fdname_len));
-
-	sinsp_fdinfo_t* fdinfo = ev->get_fd_info();
+	sinsp_fdinfo_t* fdinfo = head.fdinfo;
+	/* offsets 56..63: fdname_len, fd type, l4 protocol, server role */
+	uint64_t fd_word = head.fdname_len;
 	if(fdinfo != nullptr)
 	{
-		put<uint8_t>(dst, 64, static_cast<uint8_t>(fdinfo->m_type));
+		fd_word |= static_cast<uint64_t>(static_cast<uint8_t>(fdinfo->m_type)) << 16;
+	}
+
+	put<uint64_t>(dst, 0, static_cast<uint64_t>(static_cast<uint32_t>(size)) |
+	                          static_cast<uint64_t>(head.flags) << 32 | static_cast<uint64_t>(kcat & 0xFF) << 48 |
+	                          static_cast<uint64_t>(source & 0xFF) << 56);
+	put<uint64_t>(dst, 8, pid);
+	put<uint64_t>(dst, 16, tid);
+	put<uint64_t>(dst, 24, latency);
+	put<uint64_t>(dst, 32, ids);
+	put<uint64_t>(dst, 40, static_cast<uint64_t>(ev->get_fd_num()));
+	put<uint64_t>(dst, 48, static_cast<uint64_t>(static_cast<uint16_t>(ev->get_cpuid())) |
+	                           static_cast<uint64_t>(head.generic_sc) << 16 |
+	                           static_cast<uint64_t>(head.comm_len) << 32 |
+	                           static_cast<uint64_t>(head.container_len) << 48);
+	size_t off = KP_RECORD_FIXED_SIZE;
+	if(head.flags & KP_FLAG_SOCKET)
+	{
 		const sinsp_sockinfo& si = fdinfo->m_sockinfo;
-		bool inet = false;
+		uint64_t sport = 0;
+		uint64_t dport = 0;
+		uint64_t sip[2] = {0, 0};
+		uint64_t dip[2] = {0, 0};
+		bool inet = true;
 		switch(fdinfo->m_type)
 		{
 		case SCAP_FD_IPV4_SOCK:
-			inet = true;
-			std::memcpy(dst + 80, &si.m_ipv4info.m_fields.m_sip, 4);
-			std::memcpy(dst + 96, &si.m_ipv4info.m_fields.m_dip, 4);
-			put<uint16_t>(dst, 70, si.m_ipv4info.m_fields.m_sport);
-			put<uint16_t>(dst, 72, si.m_ipv4info.m_fields.m_dport);
+			sip[0] = word_of(&si.m_ipv4info.m_fields.m_sip, 4);
+			dip[0] = word_of(&si.m_ipv4info.m_fields.m_dip, 4);
+			sport = si.m_ipv4info.m_fields.m_sport;
+			dport = si.m_ipv4info.m_fields.m_dport;
 			break;
 		case SCAP_FD_IPV4_SERVSOCK:
-			inet = true;
-			std::memcpy(dst + 96, &si.m_ipv4serverinfo.m_ip, 4);
-			put<uint16_t>(dst, 72, si.m_ipv4serverinfo.m_port);
+			dip[0] = word_of(&si.m_ipv4serverinfo.m_ip, 4);
+			dport = si.m_ipv4serverinfo.m_port;
 			break;
 		case SCAP_FD_IPV6_SOCK:
-			inet = true;
-			std::memcpy(dst + 80, si.m_ipv6info.m_fields.m_sip.m_b, 16);
-			std::memcpy(dst + 96, si.m_ipv6info.m_fields.m_dip.m_b, 16);
-			put<uint16_t>(dst, 70, si.m_ipv6info.m_fields.m_sport);
-			put<uint16_t>(dst, 72, si.m_ipv6info.m_fields.m_dport);
+			std::memcpy(sip, si.m_ipv6info.m_fields.m_sip.m_b, 16);
+			std::memcpy(dip, si.m_ipv6info.m_fields.m_dip.m_b, 16);
+			sport = si.m_ipv6info.m_fields.m_sport;
+			dport = si.m_ipv6info.m_fields.m_dport;
 			break;
 		case SCAP_FD_IPV6_SERVSOCK:
-			inet = true;
-			std::memcpy(dst + 96, si.m_ipv6serverinfo.m_ip.m_b, 16);
-			put<uint16_t>(dst, 72, si.m_ipv6serverinfo.m_port);
+			std::memcpy(dip, si.m_ipv6serverinfo.m_ip.m_b, 16);
+			dport = si.m_ipv6serverinfo.m_port;
 			break;
-		case SCAP_FD_UNIX_SOCK:
-			put<uint64_t>(dst, 112, si.m_unixinfo.m_fields.m_source);
-			put<uint64_t>(dst, 120, si.m_unixinfo.m_fields.m_dest);
-			break;
-		default:
+		default: /* SCAP_FD_UNIX_SOCK */
+			inet = false;
+			sip[0] = si.m_unixinfo.m_fields.m_source;
+			dip[0] = si.m_unixinfo.m_fields.m_dest;
 			break;
 		}
 		if(inet)
 		{
-			put<uint8_t>(dst, 65, kindling_l4proto_of(fdinfo->get_l4proto()));
-			put<uint8_t>(dst, 66, fdinfo->is_role_server() ? 1 : 0);
+			fd_word |= static_cast<uint64_t>(kindling_l4proto_of(fdinfo->get_l4proto())) << 24;
+			fd_word |= static_cast<uint64_t>(fdinfo->is_role_server() ? 1 : 0) << 32;
 		}
+		put<uint64_t>(dst, off, (sport & 0xFFFF) | (dport & 0xFFFF) << 16);
+		put<uint64_t>(dst, off + 8, sip[0]);
+		put<uint64_t>(dst, off + 16, sip[1]);
+		put<uint64_t>(dst, off + 24, dip[0]);
+		put<uint64_t>(dst, off + 32, dip[1]);
+		off += KP_SOCKET_BLOCK_SIZE;
 	}
+	put<uint64_t>(dst, 56, fd_word);
+	/* the padding (under 8 bytes) ends the record: zero its last word before the data */
+	put<uint64_t>(dst, size - 8, 0);
 
-	size_t off = KP_RECORD_FIXED_SIZE;
 	if(tinfo != nullptr)
 	{
-		std::memcpy(dst + off, tinfo->m_comm.data(), plan.comm_len);
-		off += plan.comm_len;
-		std::memcpy(dst + off, tinfo->m_container_id.data(), plan.container_len);
-		off += plan.container_len;
+		copy_bytes(dst + off, tinfo->m_comm.data(), head.comm_len);
+		off += head.comm_len;
+		copy_bytes(dst + off, tinfo->m_container_id.data(), head.container_len);
+		off += head.container_len;
 	}
 	if(fdinfo != nullptr)
 	{
-		std::memcpy(dst + off, fdinfo->m_name.data(), plan.fdname_len);
-		off += plan.fdname_len;
+		copy_bytes(dst + off, fdinfo->m_name.data(), head.fdname_len);
+		off += head.fdname_len;
 	}
-	for(uint32_t i = 0; i < plan.nparams; i++)
+	if(cut_to < 0)
 	{
-		uint32_t len = plan.param_len[i];
-		put<uint32_t>(dst, off, len);
-		off += sizeof(uint32_t);
-		if(len > 0)
-		{
-			std::memcpy(dst + off, plan.params[i]->m_val, len);
-			off += len;
-		}
+		std::memcpy(dst + off, head.rec, head.rec->len);
 	}
-	if(off < plan.size)
+	else
 	{
-		std::memset(dst + off, 0, plan.size - off);
+		write_cut_record(ev, static_cast<uint32_t>(cut_to), dst + off);
 	}
 }
 
@@ -813,30 +1006,52 @@ enum class place_result
 	NO_ROOM
 };
 
-/* Writes the event at *off if it fits. An event that does not fit even an empty batch
- * (alone_in_batch) has its parameters cut further, down to what fits, rather than
- * stalling the reader; NO_ROOM then means not even its fixed part and strings fit. */
+/* Writes the event at *off if it fits. A scap record is copied as it is; one that does not fit
+ * even an empty batch (alone_in_batch) has its parameters cut, halving the longest allowed
+ * until the record fits, rather than stalling the reader (flag bit1). NO_ROOM then means not
+ * even its fixed part, strings and parameter lengths fit. */
 place_result place(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat,
                    bool alone_in_batch, uint8_t* buf, size_t cap, size_t* off, size_t* needed)
 {
-	record_plan plan;
-	plan_record(ev, tinfo, kcat, KP_MAX_PARAM_LEN, &plan);
-	*needed = plan.size;
-	for(uint32_t max_len = KP_MAX_PARAM_LEN / 2; plan.size > cap - *off && alone_in_batch; max_len /= 2)
+	record_head head;
+	plan_head(ev, tinfo, &head);
+	int64_t cut_to = -1;
+	size_t size;
+	if(record_is_whole(head.rec))
 	{
-		plan = record_plan();
-		plan_record(ev, tinfo, kcat, max_len, &plan);
-		if(max_len == 0)
+		size = padded(head.size + head.rec->len);
+	}
+	else
+	{
+		/* too short to hold its own header: rewritten, without parameters */
+		bool cut = false;
+		cut_to = KP_MAX_PARAM_LEN;
+		size = padded(head.size + cut_record_size(ev, KP_MAX_PARAM_LEN, &cut));
+	}
+	*needed = size;
+	if(size > cap - *off && alone_in_batch)
+	{
+		for(uint32_t max_len = KP_MAX_PARAM_LEN;; max_len /= 2)
 		{
-			break;
+			bool cut = false;
+			cut_to = max_len;
+			size = padded(head.size + cut_record_size(ev, max_len, &cut));
+			if(cut)
+			{
+				head.flags |= KP_FLAG_PARAM_TRUNCATED;
+			}
+			if(size <= cap - *off || max_len == 0)
+			{
+				break;
+			}
 		}
 	}
-	if(plan.size > cap - *off)
+	if(size > cap - *off)
 	{
 		return place_result::NO_ROOM;
 	}
-	write_record(ev, tinfo, plan, buf + *off);
-	*off += plan.size;
+	write_record(ev, tinfo, head, kcat, size, cut_to, buf + *off);
+	*off += size;
 	h.counters[KP_CNT_COPIED]++;
 	if(tinfo == nullptr)
 	{

@@ -19,7 +19,8 @@ extern "C" {
 /* Size of the batch header and of the fixed part of each record (see the layout in
  * kindling_shim.cpp). */
 #define KP_BATCH_HEADER_SIZE 64
-#define KP_RECORD_FIXED_SIZE 128
+#define KP_RECORD_FIXED_SIZE 64
+#define KP_SOCKET_BLOCK_SIZE 40
 #define KP_MAX_PARAMS 16
 #define KP_MAX_PARAM_LEN 65535u
 #define KP_CATEGORY_CELLS 16
@@ -36,6 +37,10 @@ extern "C" {
  * (kp_set_threadless_filter): pid and tid are the event's tid, uid, gid, comm and
  * container are empty. Such events are meant for converters, never for sinks. */
 #define KP_FLAG_NO_THREAD 0x4
+/* The scap record's parameter lengths are u32 (libsinsp's EF_LARGE_PAYLOAD events). */
+#define KP_FLAG_LARGE_PAYLOAD 0x8
+/* A socket block (ports, addresses or unix endpoints) follows the fixed part. */
+#define KP_FLAG_SOCKET 0x10
 
 /* Counter slots filled by kp_counters. */
 enum kp_counter

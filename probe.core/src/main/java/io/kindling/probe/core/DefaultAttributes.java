@@ -19,7 +19,7 @@ final class DefaultAttributes implements Consumer<List<Attribute>> {
 
     private final String[] names;
     private final ValueType[] types;
-    /** Each parameter as a 4-byte little-endian length and its bytes (see {@link RawEvent#packedParams}). */
+    /** The parameters' lengths (4 bytes each, little-endian), then their bytes (see {@link RawEvent#packedParams}). */
     private final byte[] packed;
 
     private DefaultAttributes(String[] names, ValueType[] types, byte[] packed) {
@@ -40,12 +40,16 @@ final class DefaultAttributes implements Consumer<List<Attribute>> {
 
     @Override
     public void accept(List<Attribute> out) {
-        int at = 0;
-        for (int i = 0; i < names.length && at + 4 <= packed.length; i++) {
-            int len = (packed[at] & 0xff) | (packed[at + 1] & 0xff) << 8 | (packed[at + 2] & 0xff) << 16
-                    | (packed[at + 3] & 0xff) << 24;
-            out.add(attribute(names[i], types[i], packed, at + 4, len));
-            at += 4 + len;
+        int n = Math.min(names.length, packed.length / 4);
+        int at = 4 * n;
+        for (int i = 0; i < n; i++) {
+            int len = (packed[4 * i] & 0xff) | (packed[4 * i + 1] & 0xff) << 8 | (packed[4 * i + 2] & 0xff) << 16
+                    | (packed[4 * i + 3] & 0xff) << 24;
+            if (len < 0 || len > packed.length - at) {
+                break;
+            }
+            out.add(attribute(names[i], types[i], packed, at, len));
+            at += len;
         }
     }
 

@@ -97,24 +97,24 @@ public interface RawEvent {
     byte[] paramBytes(int index);
 
     /**
-     * The first {@code count} parameters in one array: each as its length (4 bytes, little-endian)
-     * followed by its bytes.
+     * The first {@code count} parameters in one array: their lengths first (4 bytes each,
+     * little-endian), then their bytes one after the other.
      */
     default byte[] packedParams(int count) {
-        int size = 0;
+        int size = 4 * count;
         for (int i = 0; i < count; i++) {
-            size += 4 + paramLength(i);
+            size += paramLength(i);
         }
         byte[] out = new byte[size];
-        int at = 0;
+        int at = 4 * count;
         for (int i = 0; i < count; i++) {
             byte[] b = paramBytes(i);
-            out[at] = (byte) b.length;
-            out[at + 1] = (byte) (b.length >>> 8);
-            out[at + 2] = (byte) (b.length >>> 16);
-            out[at + 3] = (byte) (b.length >>> 24);
-            System.arraycopy(b, 0, out, at + 4, b.length);
-            at += 4 + b.length;
+            out[4 * i] = (byte) b.length;
+            out[4 * i + 1] = (byte) (b.length >>> 8);
+            out[4 * i + 2] = (byte) (b.length >>> 16);
+            out[4 * i + 3] = (byte) (b.length >>> 24);
+            System.arraycopy(b, 0, out, at, b.length);
+            at += b.length;
         }
         return out;
     }

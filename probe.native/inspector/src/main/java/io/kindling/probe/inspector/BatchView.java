@@ -23,36 +23,43 @@ final class BatchView implements RawBatch, RawEvent {
     static final int STATUS_END = 1;
     static final int STATUS_TIMEOUT = 2;
     static final int MAX_PARAMS = 16;
+    static final int FLAG_FD_INFO = 0x1;
     static final int FLAG_NO_THREAD = 0x4;
+    static final int FLAG_LARGE_PAYLOAD = 0x8;
+    static final int FLAG_SOCKET = 0x10;
 
+    // the fixed part of a record
     private static final int O_LEN = 0;
-    private static final int O_TYPE = 4;
+    private static final int O_FLAGS = 4;
     private static final int O_KCAT = 6;
-    private static final int O_SOURCE = 8;
-    private static final int O_NPARAMS = 10;
-    private static final int O_GENERIC = 12;
-    private static final int O_FLAGS = 14;
-    private static final int O_TS = 16;
+    private static final int O_SOURCE = 7;
+    private static final int O_PID = 8;
+    private static final int O_TID = 16;
     private static final int O_LATENCY = 24;
-    private static final int O_PID = 32;
-    private static final int O_TID = 40;
-    private static final int O_UID = 48;
-    private static final int O_GID = 52;
-    private static final int O_FDNUM = 56;
-    private static final int O_FDTYPE = 64;
-    private static final int O_L4 = 65;
-    private static final int O_ROLE = 66;
-    private static final int O_CPU = 68;
-    private static final int O_SPORT = 70;
-    private static final int O_DPORT = 72;
-    private static final int O_COMMLEN = 74;
-    private static final int O_CONTLEN = 76;
-    private static final int O_FDNAMELEN = 78;
-    private static final int O_SIP = 80;
-    private static final int O_DIP = 96;
-    private static final int O_USRC = 112;
-    private static final int O_UDST = 120;
-    private static final int O_STRINGS = 128;
+    private static final int O_UID = 32;
+    private static final int O_GID = 36;
+    private static final int O_FDNUM = 40;
+    private static final int O_CPU = 48;
+    private static final int O_GENERIC = 50;
+    private static final int O_COMMLEN = 52;
+    private static final int O_CONTLEN = 54;
+    private static final int O_FDNAMELEN = 56;
+    private static final int O_FDTYPE = 58;
+    private static final int O_L4 = 59;
+    private static final int O_ROLE = 60;
+    private static final int FIXED = 64;
+    // the socket block, from the end of the fixed part
+    private static final int SOCKET_BLOCK = 40;
+    private static final int S_SPORT = 0;
+    private static final int S_DPORT = 2;
+    private static final int S_SIP = 8;
+    private static final int S_DIP = 24;
+    // the scap record (libscap's ppm_evt_hdr, then the parameter lengths and values)
+    private static final int R_TS = 0;
+    private static final int R_LEN = 16;
+    private static final int R_TYPE = 20;
+    private static final int R_NPARAMS = 22;
+    private static final int R_HEADER = 26;
 
     final Memory memory;
     final ByteBuffer buf;
@@ -69,6 +76,12 @@ final class BatchView implements RawBatch, RawEvent {
     private int pos;
     private int next;
     int status;
+    // of the current record
+    private int flags;
+    private int socket;
+    private int strings;
+    private int record;
+    private int type;
     private final int[] paramOffsets = new int[MAX_PARAMS];
     private final int[] paramLengths = new int[MAX_PARAMS];
     private int paramCount;
@@ -111,16 +124,43 @@ final class BatchView implements RawBatch, RawEvent {
         index++;
         pos = next;
         next = pos + buf.getInt(pos + O_LEN);
-        int strings = pos + O_STRINGS + u16(O_COMMLEN) + u16(O_CONTLEN) + u16(O_FDNAMELEN);
-        paramCount = Math.min(u16(O_NPARAMS), MAX_PARAMS);
-        int p = strings;
-        for (int i = 0; i < paramCount; i++) {
-            int len = buf.getInt(p);
-            paramLengths[i] = len;
-            paramOffsets[i] = p + 4;
-            p += 4 + len;
-        }
+        flags = u16(O_FLAGS);
+        socket = pos + FIXED;
+        strings = (flags & FLAG_SOCKET) != 0 ? socket + SOCKET_BLOCK : socket;
+        record = strings + u16(O_COMMLEN) + u16(O_CONTLEN) + u16(O_FDNAMELEN);
+        type = buf.getShort(record + R_TYPE) & 0xffff;
+        readParams();
         return true;
+    }
+
+    /**
+     * The parameters as libsinsp reads them: as many as both the event table and the record say
+     * (at most {@link #MAX_PARAMS}), lengths after the record's header, values after its own count
+     * of lengths. A length reaching past the record is cut at its end.
+     */
+    private void readParams() {
+        long end = Math.min((long) record + (buf.getInt(record + R_LEN) & 0xffffffffL), next);
+        long inRecord = buf.getInt(record + R_NPARAMS) & 0xffffffffL;
+        boolean large = (flags & FLAG_LARGE_PAYLOAD) != 0;
+        int width = large ? 4 : 2;
+        long values = record + R_HEADER + inRecord * width;
+        int n = type < table.typeCount() ? table.paramCount(type) : 0;
+        n = (int) Math.min(Math.min(n, inRecord), MAX_PARAMS);
+        if (values > end) {
+            n = 0;
+        }
+        int lens = record + R_HEADER;
+        int p = (int) values;
+        for (int i = 0; i < n; i++) {
+            int len = large ? buf.getInt(lens + 4 * i) : buf.getShort(lens + 2 * i) & 0xffff;
+            if (len < 0 || len > end - p) {
+                len = (int) (end - p);
+            }
+            paramOffsets[i] = p;
+            paramLengths[i] = len;
+            p += len;
+        }
+        paramCount = n;
     }
 
     @Override
@@ -141,7 +181,7 @@ final class BatchView implements RawBatch, RawEvent {
 
     @Override
     public int type() {
-        return u16(O_TYPE);
+        return type;
     }
 
     @Override
@@ -157,17 +197,17 @@ final class BatchView implements RawBatch, RawEvent {
 
     @Override
     public Category category() {
-        return Category.ofCode(u16(O_KCAT));
+        return Category.ofCode(buf.get(pos + O_KCAT) & 0xff);
     }
 
     @Override
     public Source source() {
-        return Source.ofCode(u16(O_SOURCE));
+        return Source.ofCode(buf.get(pos + O_SOURCE) & 0xff);
     }
 
     @Override
     public long timestamp() {
-        return buf.getLong(pos + O_TS);
+        return buf.getLong(record + R_TS);
     }
 
     @Override
@@ -183,7 +223,7 @@ final class BatchView implements RawBatch, RawEvent {
     @Override
     public boolean hasThread() {
         // the shim drops events without thread information, except those of the threadless filter
-        return (u16(O_FLAGS) & FLAG_NO_THREAD) == 0;
+        return (flags & FLAG_NO_THREAD) == 0;
     }
 
     @Override
@@ -209,12 +249,12 @@ final class BatchView implements RawBatch, RawEvent {
 
     @Override
     public String comm() {
-        return comms.get(buf, pos + O_STRINGS, u16(O_COMMLEN));
+        return comms.get(buf, strings, u16(O_COMMLEN));
     }
 
     @Override
     public String containerId() {
-        return containers.get(buf, pos + O_STRINGS + u16(O_COMMLEN), u16(O_CONTLEN));
+        return containers.get(buf, strings + u16(O_COMMLEN), u16(O_CONTLEN));
     }
 
     @Override
@@ -224,7 +264,7 @@ final class BatchView implements RawBatch, RawEvent {
 
     @Override
     public boolean hasFd() {
-        return (u16(O_FLAGS) & 1) != 0;
+        return (flags & FLAG_FD_INFO) != 0;
     }
 
     @Override
@@ -234,7 +274,7 @@ final class BatchView implements RawBatch, RawEvent {
 
     @Override
     public String fdName() {
-        return fdNames.get(buf, pos + O_STRINGS + u16(O_COMMLEN) + u16(O_CONTLEN), u16(O_FDNAMELEN));
+        return fdNames.get(buf, strings + u16(O_COMMLEN) + u16(O_CONTLEN), u16(O_FDNAMELEN));
     }
 
     @Override
@@ -251,38 +291,44 @@ final class BatchView implements RawBatch, RawEvent {
         FdType t = fdType();
         int n = t == FdType.IPV4_SOCK || t == FdType.IPV4_SERVSOCK ? 4 : t == FdType.IPV6_SOCK || t == FdType.IPV6_SERVSOCK ? 16 : 0;
         byte[] b = new byte[n];
-        buf.get(pos + offset, b);
+        if (n > 0 && (flags & FLAG_SOCKET) != 0) {
+            buf.get(socket + offset, b);
+        }
         return b;
     }
 
     @Override
     public byte[] sourceAddress() {
-        return address(O_SIP);
+        return address(S_SIP);
     }
 
     @Override
     public byte[] destinationAddress() {
-        return address(O_DIP);
+        return address(S_DIP);
     }
 
     @Override
     public int sourcePort() {
-        return u16(O_SPORT);
+        return (flags & FLAG_SOCKET) != 0 ? buf.getShort(socket + S_SPORT) & 0xffff : 0;
     }
 
     @Override
     public int destinationPort() {
-        return u16(O_DPORT);
+        return (flags & FLAG_SOCKET) != 0 ? buf.getShort(socket + S_DPORT) & 0xffff : 0;
+    }
+
+    private boolean unixSocket() {
+        return (flags & FLAG_SOCKET) != 0 && fdType() == FdType.UNIX_SOCK;
     }
 
     @Override
     public long unixSource() {
-        return buf.getLong(pos + O_USRC);
+        return unixSocket() ? buf.getLong(socket + S_SIP) : 0;
     }
 
     @Override
     public long unixDestination() {
-        return buf.getLong(pos + O_UDST);
+        return unixSocket() ? buf.getLong(socket + S_DIP) : 0;
     }
 
     @Override
@@ -325,10 +371,18 @@ final class BatchView implements RawBatch, RawEvent {
         if (n == 0) {
             return new byte[0];
         }
-        // the shim writes the parameters this way already: one copy of the region
-        int from = paramOffsets[0] - 4;
-        byte[] out = new byte[paramOffsets[n - 1] + paramLengths[n - 1] - from];
-        buf.get(from, out);
+        // the values follow each other in the record: one copy of the region after the lengths
+        int from = paramOffsets[0];
+        int values = paramOffsets[n - 1] + paramLengths[n - 1] - from;
+        byte[] out = new byte[4 * n + values];
+        for (int i = 0; i < n; i++) {
+            int len = paramLengths[i];
+            out[4 * i] = (byte) len;
+            out[4 * i + 1] = (byte) (len >>> 8);
+            out[4 * i + 2] = (byte) (len >>> 16);
+            out[4 * i + 3] = (byte) (len >>> 24);
+        }
+        buf.get(from, out, 4 * n, values);
         return out;
     }
 
