@@ -142,9 +142,43 @@ template<typename T> inline void put(uint8_t* base, size_t off, T value)
 }
 
 /* Length of a string up to its first NUL, capped so that it fits a u16 length field. */
+inline bool has_zero_byte(uint64_t v)
+{
+	return ((v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull) != 0;
+}
+
 inline size_t bounded_len(const std::string& s)
 {
-	size_t n = strnlen(s.data(), s.size());
+	const char* p = s.data();
+	size_t n = s.size();
+	/* most names are short and hold no NUL: two word loads tell, without a library call */
+	if(n >= 8 && n <= 16)
+	{
+		uint64_t a;
+		uint64_t b;
+		std::memcpy(&a, p, 8);
+		std::memcpy(&b, p + n - 8, 8);
+		if(!has_zero_byte(a) && !has_zero_byte(b))
+		{
+			return n;
+		}
+	}
+	else if(n >= 4 && n < 8)
+	{
+		uint32_t a;
+		uint32_t b;
+		std::memcpy(&a, p, 4);
+		std::memcpy(&b, p + n - 4, 4);
+		if(!has_zero_byte(0x0101010100000000ull | a) && !has_zero_byte(0x0101010100000000ull | b))
+		{
+			return n;
+		}
+	}
+	else if(n == 0)
+	{
+		return 0;
+	}
+	n = strnlen(p, n);
 	return n > MAX_STRING_LEN ? MAX_STRING_LEN : n;
 }
 
@@ -339,6 +373,14 @@ struct kp_handle
 	/* Set by kp_count_rest: read to the end applying drop rules and filter, copy nothing. */
 	bool count_only = false;
 	std::atomic<int64_t> counters[KP_CNT_COUNT];
+
+	/* Counts one event. Only the thread reading events (under io_mu) writes the counters, so a
+	 * relaxed load and store suffice; a locked increment here would also wait, per event, for
+	 * the record just written to the batch to leave the store buffer. */
+	inline void bump(kp_counter c)
+	{
+		counters[c].store(counters[c].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+	}
 
 	/* Filter staged by kp_set_filter, installed at the start of the next batch. */
 	std::mutex staged_mu;
@@ -910,7 +952,7 @@ bool survives(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_
 	ppm_event_category category = ev->get_category();
 	if(!h.insp->is_debug_enabled() && (category & EC_INTERNAL))
 	{
-		h.counters[KP_CNT_DROP_INTERNAL]++;
+		h.bump(KP_CNT_DROP_INTERNAL);
 		return false;
 	}
 
@@ -920,7 +962,7 @@ bool survives(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_
 	int64_t pid = tinfo != nullptr ? tinfo->m_pid : ev->get_tid();
 	if(pid == h.own_pid.load(std::memory_order_relaxed))
 	{
-		h.counters[KP_CNT_DROP_OWN_PID]++;
+		h.bump(KP_CNT_DROP_OWN_PID);
 		return false;
 	}
 	bool threadless = false;
@@ -932,7 +974,7 @@ bool survives(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_
 		             t.types[static_cast<size_t>(ttype) * KP_CATEGORY_CELLS + kindling_category_of(ev)] != 0;
 		if(!threadless)
 		{
-			h.counters[KP_CNT_DROP_NO_THREAD]++;
+			h.bump(KP_CNT_DROP_NO_THREAD);
 			return false;
 		}
 	}
@@ -943,7 +985,7 @@ bool survives(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_
 		int64_t value;
 		if(res != nullptr && res->m_val != nullptr && read_signed(res, &value) && value <= 0)
 		{
-			h.counters[KP_CNT_DROP_IO_RES]++;
+			h.bump(KP_CNT_DROP_IO_RES);
 			return false;
 		}
 	}
@@ -967,7 +1009,7 @@ bool survives(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_
 	}
 	if(!pass)
 	{
-		h.counters[KP_CNT_DROP_UNSUBSCRIBED]++;
+		h.bump(KP_CNT_DROP_UNSUBSCRIBED);
 		return false;
 	}
 	*tinfo_out = tinfo;
@@ -1052,10 +1094,10 @@ place_result place(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_
 	}
 	write_record(ev, tinfo, head, kcat, size, cut_to, buf + *off);
 	*off += size;
-	h.counters[KP_CNT_COPIED]++;
+	h.bump(KP_CNT_COPIED);
 	if(tinfo == nullptr)
 	{
-		h.counters[KP_CNT_COPIED_NO_THREAD]++;
+		h.bump(KP_CNT_COPIED_NO_THREAD);
 	}
 	return place_result::WRITTEN;
 }
@@ -1129,7 +1171,7 @@ int32_t next_batch(kp_handle& h, uint8_t* buf, size_t cap, int32_t max_events)
 			int32_t res = h.insp->next(&ev);
 			if(res == SCAP_TIMEOUT)
 			{
-				h.counters[KP_CNT_TIMEOUTS]++;
+				h.bump(KP_CNT_TIMEOUTS);
 				if(h.live || ++consecutive_timeouts >= MAX_CONSECUTIVE_FILE_TIMEOUTS)
 				{
 					status = count == 0 ? KP_STATUS_TIMEOUT : KP_STATUS_MORE;
@@ -1150,7 +1192,7 @@ int32_t next_batch(kp_handle& h, uint8_t* buf, size_t cap, int32_t max_events)
 				                         (detail.empty() ? std::string() : ": " + detail));
 			}
 			consecutive_timeouts = 0;
-			h.counters[KP_CNT_READ]++;
+			h.bump(KP_CNT_READ);
 
 			sinsp_threadinfo* tinfo = nullptr;
 			uint16_t kcat = 0;
@@ -1161,10 +1203,10 @@ int32_t next_batch(kp_handle& h, uint8_t* buf, size_t cap, int32_t max_events)
 			if(h.count_only)
 			{
 				/* benchmark baseline: what survives is counted, nothing is copied */
-				h.counters[KP_CNT_COPIED]++;
+				h.bump(KP_CNT_COPIED);
 				if(tinfo == nullptr)
 				{
-					h.counters[KP_CNT_COPIED_NO_THREAD]++;
+					h.bump(KP_CNT_COPIED_NO_THREAD);
 				}
 				count++;
 				continue;
@@ -1462,7 +1504,7 @@ void kp_counters(int64_t h, int64_t* out)
 		}
 		for(int i = 0; i < KP_CNT_COUNT; i++)
 		{
-			out[i] = handle->counters[i].load();
+			out[i] = handle->counters[i].load(std::memory_order_relaxed);
 		}
 	}
 	catch(...)

@@ -13,11 +13,13 @@ public final class FdContext {
     private L4Protocol protocol;
     private Boolean serverRole;
     private String sip;
-    private Integer sport;
+    /** -1 until a converter sets it (kept unboxed: most events on sockets never have it read). */
+    private int sport = -1;
     private String dip;
-    private Integer dport;
-    private Long unixSource;
-    private Long unixDestination;
+    private int dport = -1;
+    private boolean unixSet;
+    private long unixSource;
+    private long unixDestination;
 
     public FdContext(long num, FdType type) {
         this.num = num;
@@ -32,11 +34,11 @@ public final class FdContext {
     /** {@code true} when the probe saw the server side, {@code false} for the client side. */
     public Boolean serverRole() { return serverRole; }
     public String sip() { return sip; }
-    public Integer sport() { return sport; }
+    public Integer sport() { return sport < 0 ? null : sport; }
     public String dip() { return dip; }
-    public Integer dport() { return dport; }
-    public Long unixSource() { return unixSource; }
-    public Long unixDestination() { return unixDestination; }
+    public Integer dport() { return dport < 0 ? null : dport; }
+    public Long unixSource() { return unixSet ? unixSource : null; }
+    public Long unixDestination() { return unixSet ? unixDestination : null; }
 
     public FdContext file(String filename, String directory) {
         this.filename = filename;
@@ -55,6 +57,7 @@ public final class FdContext {
     }
 
     public FdContext unix(long source, long destination) {
+        this.unixSet = true;
         this.unixSource = source;
         this.unixDestination = destination;
         return this;
@@ -66,7 +69,7 @@ public final class FdContext {
         if (filename != null) b.append(' ').append("/".equals(directory) ? "" : directory).append('/').append(filename);
         if (protocol != null) b.append(' ').append(protocol.label()).append(' ').append(sip).append(':').append(sport)
                 .append("->").append(dip).append(':').append(dport).append(Boolean.TRUE.equals(serverRole) ? " server" : " client");
-        if (unixSource != null) b.append(" unix ").append(Long.toHexString(unixSource)).append("->").append(Long.toHexString(unixDestination));
+        if (unixSet) b.append(" unix ").append(Long.toHexString(unixSource)).append("->").append(Long.toHexString(unixDestination));
         return b.toString();
     }
 }

@@ -19,7 +19,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code probe bench}: in one process, alternately, the inspector alone (libsinsp with the drop
+ * {@code probe bench}: in one process, alternately, after one warm-up round of each that is shown
+ * but not counted (the JIT compiles the hot path then), the inspector alone (libsinsp with the drop
  * rules and the filter, in C++, nothing crossing into Java) and the whole probe (native batches,
  * conversion, routing, to a sink that only counts). The last line is the machine-readable result.
  */
@@ -52,16 +53,20 @@ final class Bench {
         List<Double> raw = new ArrayList<>();
         List<Double> pipeline = new ArrayList<>();
         long events = -1;
-        for (int round = 1; round <= rounds; round++) {
+        // round 0 warms the JIT up (and the page cache): printed, not counted
+        for (int round = 0; round <= rounds; round++) {
+            String label = round == 0 ? "warm-up" : "round " + round;
             Statistics base;
             try {
                 base = control.baseline(capture, subscriptions);
             } catch (ProbeException e) {
                 throw new CommandException(Exit.BAD_INPUT, capture + ": " + e.getMessage());
             }
-            raw.add(rate(base));
+            if (round > 0) {
+                raw.add(rate(base));
+            }
             events = base.read();
-            err.printf(Locale.ROOT, "round %d raw      %,d events read, %,d passed, %.3f s, %,.0f events/s%n", round,
+            err.printf(Locale.ROOT, "%-7s raw      %,d events read, %,d passed, %.3f s, %,.0f events/s%n", label,
                     base.read(), base.converted(), base.elapsedNanos() / 1e9, rate(base));
 
             CountingSink sink = new CountingSink();
@@ -82,13 +87,15 @@ final class Bench {
                 }
                 whole = run.statistics();
             }
-            pipeline.add(rate(whole));
+            if (round > 0) {
+                pipeline.add(rate(whole));
+            }
             if (whole.read() != base.read() || sink.count() != base.converted()) {
                 throw new CommandException(Exit.FAILURE, String.format(Locale.ROOT,
                         "the two modes disagree: raw read %d and passed %d, pipeline read %d and delivered %d",
                         base.read(), base.converted(), whole.read(), sink.count()));
             }
-            err.printf(Locale.ROOT, "round %d pipeline %,d events read, %,d delivered, %.3f s, %,.0f events/s%n", round,
+            err.printf(Locale.ROOT, "%-7s pipeline %,d events read, %,d delivered, %.3f s, %,.0f events/s%n", label,
                     whole.read(), sink.count(), whole.elapsedNanos() / 1e9, rate(whole));
         }
         double r = median(raw);

@@ -413,11 +413,14 @@ public final class ProbeEngine implements ProbeControl {
                         watchingEmitters[i] = now[i].counting(emitter);
                     }
                 }
+                long processed = 0;
                 try {
                     while (batch.next()) {
+                        processed++;
                         process(batch.event(), convs, targets, emitter, waitMillis, watching, watchingEmitters);
                     }
                 } finally {
+                    converted.addAndGet(processed); // once per batch, like the inspector's counters
                     batch.release();
                 }
                 for (SinkChannel c : targets) {
@@ -464,7 +467,6 @@ public final class ProbeEngine implements ProbeControl {
      */
     private void process(RawEvent raw, ConverterEntry[] convs, SinkChannel[] targets, EventEmitter emitter, long waitMillis,
             ConverterRouting.Observer[] watching, EventEmitter[] watchingEmitters) {
-        converted.incrementAndGet();
         int type = raw.type();
         int sc = raw.genericSyscall();
         int cat = raw.category().code();

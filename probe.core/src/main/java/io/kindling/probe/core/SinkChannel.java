@@ -23,7 +23,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SinkChannel {
     private static final System.Logger LOG = System.getLogger(SinkChannel.class.getName());
-    static final int CHUNK = 256;
+    /**
+     * Events per chunk. A sink that keeps up waits for each chunk, and each hand-over then wakes
+     * its thread: big enough chunks keep these wake-ups rare (a few per batch).
+     */
+    static final int CHUNK = 4096;
 
     /** Queued to mark the end of a run: the delivery thread flushes the sink and counts down. */
     private static final class Marker {
@@ -198,8 +202,8 @@ final class SinkChannel {
                         LOG.log(Level.WARNING, "sink " + name + " failed to take an event (further failures are only counted): " + t);
                     }
                 }
-                queued.decrementAndGet();
             }
+            queued.addAndGet(-chunk.length);
             delivered.addAndGet(ok);
             unflushed = true;
             lastProgress = System.nanoTime();

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * and a full queue; the end of the capture and errors travel through the full queue too.
  */
 final class NativeSession implements InspectorSession {
-    static final int BUFFERS = 3;
+    static final int BUFFERS = 4;
 
     private final long handle;
     private final int maxEvents;
