@@ -1,5 +1,7 @@
 package io.kindling.probe.api;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -17,9 +19,20 @@ public final class KindlingEvent {
     private final long latency;
     private final ThreadContext thread;
     private FdContext fd;
-    private final List<Attribute> attributes = new ArrayList<>(8);
+    /** Created with the first attribute: most events reach sinks with deferred attributes only. */
+    private List<Attribute> attributes;
     /** Adds attributes that are decoded only when a sink first asks for them; then null. */
     private volatile Consumer<List<Attribute>> deferred;
+
+    private static final VarHandle DEFERRED;
+
+    static {
+        try {
+            DEFERRED = MethodHandles.lookup().findVarHandle(KindlingEvent.class, "deferred", Consumer.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     public KindlingEvent(String name, Category category, Source source, long timestamp, long latency, ThreadContext thread) {
         this.name = name;
@@ -44,11 +57,15 @@ public final class KindlingEvent {
     public FdContext fd() { return fd; }
     public List<Attribute> attributes() {
         resolve();
-        return Collections.unmodifiableList(attributes);
+        List<Attribute> list = attributes;
+        return list == null ? List.of() : Collections.unmodifiableList(list);
     }
 
     public Attribute attribute(String key) {
         resolve();
+        if (attributes == null) {
+            return null;
+        }
         for (Attribute a : attributes) {
             if (a.key().equals(key)) {
                 return a;
@@ -61,6 +78,9 @@ public final class KindlingEvent {
 
     public void addAttribute(Attribute attribute) {
         resolve();
+        if (attributes == null) {
+            attributes = new ArrayList<>(8);
+        }
         attributes.add(attribute);
     }
 
@@ -71,14 +91,19 @@ public final class KindlingEvent {
      */
     public void deferAttributes(Consumer<List<Attribute>> decoder) {
         resolve();
-        this.deferred = decoder;
+        // the event reaches other threads through the sinks' queues, which order this store
+        // before their reads: a release store is enough, and spares the event loop a fence
+        DEFERRED.setRelease(this, decoder);
     }
 
     private void resolve() {
         if (deferred != null) {
-            synchronized (attributes) {
+            synchronized (this) {
                 Consumer<List<Attribute>> d = deferred;
                 if (d != null) {
+                    if (attributes == null) {
+                        attributes = new ArrayList<>(8);
+                    }
                     d.accept(attributes);
                     deferred = null;
                 }
@@ -89,6 +114,6 @@ public final class KindlingEvent {
     @Override
     public String toString() {
         resolve();
-        return timestamp + " " + name + " " + category.label() + " " + thread + " " + fd + " " + attributes;
+        return timestamp + " " + name + " " + category.label() + " " + thread + " " + fd + " " + attributes();
     }
 }

@@ -21,7 +21,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         List<SinkSpec> sinks, int rounds, GenerateSpec generate, ShellSpec shell) {
 
     /** Rounds of each kind that {@code bench} runs by default. */
-    static final int DEFAULT_ROUNDS = 3;
+    static final int DEFAULT_ROUNDS = 5;
 
     enum Command {
         /** Replay a capture file, or the bundled sample when there is no file. */

@@ -14,7 +14,7 @@ final class Usage {
               bench FILE    time the inspector alone (libsinsp, drop rules and filter, in C++)
                             against the whole probe (to a counting sink) on a capture,
                             alternately, after a warm-up round of each, and print the
-                            medians' ratio [--subscribe ...] [--rounds N, 3 by default]
+                            medians' ratio [--subscribe ...] [--rounds N, 5 by default]
               generate --scenario http|files|sched|mixed --events N --out FILE [--seed S]
                             write a synthetic capture of N events (HTTP and DNS on
                             loopback, file work, context switches, or all mixed); the

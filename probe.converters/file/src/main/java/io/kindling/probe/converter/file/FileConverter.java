@@ -21,6 +21,15 @@ import org.osgi.service.component.annotations.Component;
 })
 public final class FileConverter implements Converter {
 
+    /**
+     * The last split per slot: the inspector hands out the same String for the same fd name, so a
+     * file's events share one split (compared by identity). Event loop thread only.
+     */
+    private static final int SLOTS = 256;
+    private final String[] names = new String[SLOTS];
+    private final String[] files = new String[SLOTS];
+    private final String[] directories = new String[SLOTS];
+
     @Override
     public void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter) {
         FdContext fd = event.fd();
@@ -31,10 +40,16 @@ public final class FileConverter implements Converter {
         if (name == null) {
             return;
         }
-        int slash = name.lastIndexOf('/');
-        if (slash < 0 || slash == name.length() - 1) {
-            return;
+        int slot = name.hashCode() & (SLOTS - 1);
+        if (names[slot] != name) {
+            int slash = name.lastIndexOf('/');
+            boolean split = slash >= 0 && slash != name.length() - 1;
+            files[slot] = split ? name.substring(slash + 1) : null;
+            directories[slot] = split ? (slash == 0 ? "/" : name.substring(0, slash)) : null;
+            names[slot] = name;
         }
-        fd.file(name.substring(slash + 1), slash == 0 ? "/" : name.substring(0, slash));
+        if (files[slot] != null) {
+            fd.file(files[slot], directories[slot]);
+        }
     }
 }
