@@ -642,6 +642,17 @@ uint16_t generic_sc_of(sinsp_evt* ev)
 	return sc;
 }
 
+/* Copies n bytes, sizeof(W) <= n <= 2 * sizeof(W), as two words that may overlap. */
+template<typename W> inline void copy_two_words(uint8_t* dst, const uint8_t* src, size_t n)
+{
+	W a;
+	W b;
+	std::memcpy(&a, src, sizeof(W));
+	std::memcpy(&b, src + n - sizeof(W), sizeof(W));
+	std::memcpy(dst, &a, sizeof(W));
+	std::memcpy(dst + n - sizeof(W), &b, sizeof(W));
+}
+
 /* Copies n bytes; short copies (most parameters and strings) stay inline, with loads and
  * stores that never reach outside [src, src + n) and [dst, dst + n). */
 inline void copy_bytes(uint8_t* dst, const void* src_v, size_t n)
@@ -649,21 +660,11 @@ inline void copy_bytes(uint8_t* dst, const void* src_v, size_t n)
 	const uint8_t* src = static_cast<const uint8_t*>(src_v);
 	if(n >= 8 && n <= 16)
 	{
-		uint64_t a;
-		uint64_t b;
-		std::memcpy(&a, src, 8);
-		std::memcpy(&b, src + n - 8, 8);
-		std::memcpy(dst, &a, 8);
-		std::memcpy(dst + n - 8, &b, 8);
+		copy_two_words<uint64_t>(dst, src, n);
 	}
 	else if(n >= 4 && n < 8)
 	{
-		uint32_t a;
-		uint32_t b;
-		std::memcpy(&a, src, 4);
-		std::memcpy(&b, src + n - 4, 4);
-		std::memcpy(dst, &a, 4);
-		std::memcpy(dst + n - 4, &b, 4);
+		copy_two_words<uint32_t>(dst, src, n);
 	}
 	else if(n > 0 && n < 4)
 	{
