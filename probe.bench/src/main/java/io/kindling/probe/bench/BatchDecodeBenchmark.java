@@ -2,7 +2,6 @@ package io.kindling.probe.bench;
 
 import io.kindling.probe.api.FdType;
 import io.kindling.probe.api.ValueType;
-import io.kindling.probe.api.source.EventTable;
 import io.kindling.probe.api.source.FilterTable;
 import io.kindling.probe.api.source.InspectorSession;
 import io.kindling.probe.api.source.RawBatch;
@@ -54,7 +53,7 @@ public class BatchDecodeBenchmark {
         Path capture = Captures.capture();
         NativeInspector inspector = new NativeInspector(Captures.BATCH_BYTES, Captures.BATCH_EVENTS);
         session = inspector.openFile(capture);
-        session.setFilter(everything(inspector.eventTable()));
+        session.setFilter(FilterTable.everything(inspector.eventTable()));
         int held = 0;
         // The session has a few buffers; take batches until they hold enough events or the session
         // has no free buffer left (nextBatch would then wait for ever): it has at least 3.
@@ -72,19 +71,6 @@ public class BatchDecodeBenchmark {
         // BatchView.reset() puts the view back before the first event; it is not part of the API.
         rewind = batches.get(0).getClass().getDeclaredMethod("reset");
         rewind.setAccessible(true);
-    }
-
-    /** A filter that lets every event of every category through, generic syscalls included. */
-    static FilterTable everything(EventTable table) {
-        FilterTable filter = new FilterTable(table.syscallCount());
-        for (int type = 0; type < Math.min(table.typeCount(), FilterTable.MAX_TYPES); type++) {
-            filter.allowAllCategories(type);
-        }
-        for (int sc = 0; sc < table.syscallCount(); sc++) {
-            filter.allowGenericAllCategories(false, sc);
-            filter.allowGenericAllCategories(true, sc);
-        }
-        return filter;
     }
 
     @TearDown(Level.Trial)

@@ -21,6 +21,19 @@ public final class FilterTable {
         this.generic = new byte[2 * syscalls * W];
     }
 
+    /** A table that lets every event of {@code table} through, in every category, generic syscalls included. */
+    public static FilterTable everything(EventTable table) {
+        FilterTable filter = new FilterTable(table.syscallCount());
+        for (int type = 0; type < Math.min(table.typeCount(), MAX_TYPES); type++) {
+            filter.allowAllCategories(type);
+        }
+        for (int sc = 0; sc < table.syscallCount(); sc++) {
+            filter.allowGenericAllCategories(false, sc);
+            filter.allowGenericAllCategories(true, sc);
+        }
+        return filter;
+    }
+
     public void allow(int type, Category category) {
         types[type * W + category.code()] = 1;
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.kindling.probe.api.source.EventTable;
 import io.kindling.probe.api.source.FilterTable;
 import io.kindling.probe.api.source.InspectorCounters;
 import io.kindling.probe.api.source.InspectorSession;
@@ -45,15 +44,7 @@ class BatchLayoutTest {
     /** Every field of every event the inspector hands out, as text, in order. */
     private static List<String> read(Path capture, int batchBytes, int batchEvents, long[] read) throws Exception {
         NativeInspector inspector = new NativeInspector(batchBytes, batchEvents);
-        EventTable table = inspector.eventTable();
-        FilterTable all = new FilterTable(table.syscallCount());
-        for (int type = 0; type < Math.min(table.typeCount(), FilterTable.MAX_TYPES); type++) {
-            all.allowAllCategories(type);
-        }
-        for (int sc = 0; sc < table.syscallCount(); sc++) {
-            all.allowGenericAllCategories(false, sc);
-            all.allowGenericAllCategories(true, sc);
-        }
+        FilterTable all = FilterTable.everything(inspector.eventTable());
         List<String> out = new ArrayList<>();
         try (InspectorSession s = inspector.openFile(capture)) {
             s.setFilter(all);
