@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Enumeration;
@@ -230,11 +231,11 @@ class OsgiRuntimeTest {
     // ---- HTTP
 
     private static String awaitScrape(URI uri) throws Exception {
-        HttpClient client = HttpClient.newHttpClient();
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             try {
-                HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = client.send(request(uri), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return r.body();
                 }
@@ -248,14 +249,21 @@ class OsgiRuntimeTest {
         }
     }
 
+    /** A request that gives up after 2 s: a server that is stopping may accept and never answer. */
+    private static HttpRequest request(URI uri) {
+        return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build();
+    }
+
     private static void awaitClosed(URI uri) throws Exception {
-        HttpClient client = HttpClient.newHttpClient();
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             try {
-                client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding());
+                client.send(request(uri), HttpResponse.BodyHandlers.discarding());
             } catch (ConnectException closed) {
                 return;
+            } catch (IOException stopping) {
+                // accepted but not answered, or reset: the server is stopping; ask again
             }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(uri + " still answers 30 s after its sink was removed");
