@@ -66,6 +66,9 @@ KP_EXPORT int32_t kp_set_filter(int64_t h, const uint8_t* types, int32_t ntypes,
 /* Events without thread information whose cell [type * 16 + kcat] is set here pass (with
  * KP_FLAG_NO_THREAD) instead of being dropped; staged like kp_set_filter. ntypes 0 clears. */
 KP_EXPORT int32_t kp_set_threadless_filter(int64_t h, const uint8_t* types, int32_t ntypes);
+/* Fills buf with the next events (at most maxEvents, as many as fit in cap bytes); a batch that
+ * holds events also ends once 32,768 events were read for it. Returns the number of events
+ * written, -1 on error (kp_last_error). */
 KP_EXPORT int32_t kp_next_batch(int64_t h, void* buf, int32_t cap, int32_t maxEvents);
 KP_EXPORT int32_t kp_last_error(int64_t h, char* out, int32_t cap);
 KP_EXPORT void kp_counters(int64_t h, int64_t* out);
