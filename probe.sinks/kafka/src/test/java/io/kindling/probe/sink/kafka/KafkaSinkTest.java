@@ -87,22 +87,38 @@ class KafkaSinkTest {
         }
     }
 
+    /** What a replay through a broker outage left: the jsonl sink's events per key (the reference), their count, the stop. */
+    private record Outage(Map<String, List<String>> expected, long n, BrokerStop stop) {}
+
+    /**
+     * Replays a generated mixed capture of 100,000 events to {@code kafka}, whose broker stops at the
+     * sink's 20,000th event for {@code downMillis}, with a queue of {@code kafkaQueue} events, and to a
+     * jsonl file as the reference; returns once the broker is back.
+     */
+    private Outage replayThroughOutage(Replay replay, KafkaSink kafka, String topic, int kafkaQueue, long downMillis)
+            throws Exception {
+        Path capture = generate(Scenario.MIXED, 100_000);
+        Path file = dir.resolve(topic + ".jsonl");
+        JsonlSink jsonl = Jsonl.open(file);
+        BrokerStop stop = new BrokerStop(kafka, 20_000, downMillis);
+        replay.add(stop, "kafka", kafkaQueue);
+        replay.add(jsonl, "jsonl", 1 << 20);
+        replay.run(capture);
+        Jsonl.close(jsonl);
+        stop.awaitRestart();
+        Map<String, List<String>> expected = Jsonl.byKey(file, HOST);
+        return new Outage(expected, Jsonl.count(expected), stop);
+    }
+
     @Test
     void nothingIsLostWhileTheBrokerRestartsWhenTheQueueIsLargeEnough() throws Exception {
-        Path capture = generate(Scenario.MIXED, 100_000);
         String topic = "restart-large-queue";
-        Path file = dir.resolve(topic + ".jsonl");
         KafkaSink kafka = sink(topic, Map.of());
         try (Replay replay = Replay.start(new FileConverter(), new SocketConverter())) {
-            JsonlSink jsonl = Jsonl.open(file);
-            BrokerStop stop = new BrokerStop(kafka, 20_000, 3000);
-            replay.add(stop, "kafka", 1 << 20);
-            replay.add(jsonl, "jsonl", 1 << 20);
-            replay.run(capture);
-            Jsonl.close(jsonl);
-            stop.awaitRestart();
-            Map<String, List<String>> expected = Jsonl.byKey(file, HOST);
-            long n = Jsonl.count(expected);
+            Outage outage = replayThroughOutage(replay, kafka, topic, 1 << 20, 3000);
+            Map<String, List<String>> expected = outage.expected();
+            long n = outage.n();
+            BrokerStop stop = outage.stop();
             awaitDelivered(replay, "kafka", n);
             awaitSent(kafka, n);
             assertEquals(new SinkStatistics("kafka", n, 0, 0, 0), sinkStats(replay.control().statistics(), "kafka"));
@@ -124,20 +140,13 @@ class KafkaSinkTest {
 
     @Test
     void dropsAreCountedExactlyWhenTheQueueIsTooSmall() throws Exception {
-        Path capture = generate(Scenario.MIXED, 100_000);
         String topic = "restart-small-queue";
-        Path file = dir.resolve(topic + ".jsonl");
         KafkaSink kafka = sink(topic, Map.of("buffer_memory", 65536L, "batch_size", 16384));
         try (Replay replay = Replay.start(new FileConverter(), new SocketConverter())) {
-            JsonlSink jsonl = Jsonl.open(file);
-            BrokerStop stop = new BrokerStop(kafka, 20_000, 5000);
-            replay.add(stop, "kafka", 1024);
-            replay.add(jsonl, "jsonl", 1 << 20);
-            replay.run(capture);
-            Jsonl.close(jsonl);
-            stop.awaitRestart();
-            Map<String, List<String>> expected = Jsonl.byKey(file, HOST);
-            long n = Jsonl.count(expected);
+            Outage outage = replayThroughOutage(replay, kafka, topic, 1024, 5000);
+            Map<String, List<String>> expected = outage.expected();
+            long n = outage.n();
+            BrokerStop stop = outage.stop();
             SinkStatistics s = awaitQueueEmpty(replay, "kafka");
             EventPublisher.Counters c = awaitSent(kafka, s.delivered());
             assertTrue(s.dropped() > 0, "the queue was too small for the outage: " + s);
