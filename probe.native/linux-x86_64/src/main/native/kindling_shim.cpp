@@ -767,34 +767,13 @@ inline bool record_is_whole(const scap_evt* rec)
 	return rec->len >= sizeof(struct ppm_evt_hdr);
 }
 
-/* Size of the event's scap record rewritten with every parameter longer than max_len cut to
- * max_len, and only the parameters libsinsp reads (param_cursor). Sets *cut when it cuts. */
-size_t cut_record_size(sinsp_evt* ev, uint32_t max_len, bool* cut)
+/* The event's scap record rewritten with every parameter longer than max_len cut to max_len,
+ * and only the parameters libsinsp reads (param_cursor): written at dst unless dst is null.
+ * Returns its size; sets *cut when a parameter is cut. */
+size_t cut_record(sinsp_evt* ev, uint32_t max_len, uint8_t* dst, bool* cut)
 {
 	param_cursor c(ev);
 	size_t width = c.large ? sizeof(uint32_t) : sizeof(uint16_t);
-	size_t size = sizeof(struct ppm_evt_hdr) + c.count * width;
-	for(uint32_t i = 0; i < c.count; i++)
-	{
-		uint32_t len;
-		c.next(i, &len);
-		if(len > max_len)
-		{
-			len = max_len;
-			*cut = true;
-		}
-		size += len;
-	}
-	return size;
-}
-
-/* Writes the cut scap record of cut_record_size at dst; returns its size. */
-size_t write_cut_record(sinsp_evt* ev, uint32_t max_len, uint8_t* dst)
-{
-	const scap_evt* rec = test_helpers::event_builder::record(ev);
-	param_cursor c(ev);
-	size_t width = c.large ? sizeof(uint32_t) : sizeof(uint16_t);
-	uint8_t* lens = dst + sizeof(struct ppm_evt_hdr);
 	size_t off = sizeof(struct ppm_evt_hdr) + c.count * width;
 	for(uint32_t i = 0; i < c.count; i++)
 	{
@@ -803,25 +782,34 @@ size_t write_cut_record(sinsp_evt* ev, uint32_t max_len, uint8_t* dst)
 		if(len > max_len)
 		{
 			len = max_len;
+			*cut = true;
 		}
-		if(c.large)
+		if(dst != nullptr)
 		{
-			put<uint32_t>(lens, i * width, len);
+			uint8_t* lens = dst + sizeof(struct ppm_evt_hdr);
+			if(c.large)
+			{
+				put<uint32_t>(lens, i * width, len);
+			}
+			else
+			{
+				put<uint16_t>(lens, i * width, static_cast<uint16_t>(len));
+			}
+			std::memcpy(dst + off, v, len);
 		}
-		else
-		{
-			put<uint16_t>(lens, i * width, static_cast<uint16_t>(len));
-		}
-		std::memcpy(dst + off, v, len);
 		off += len;
 	}
-	struct ppm_evt_hdr hdr;
-	hdr.ts = rec->ts;
-	hdr.tid = rec->tid;
-	hdr.type = rec->type;
-	hdr.len = static_cast<uint32_t>(off);
-	hdr.nparams = c.count;
-	std::memcpy(dst, &hdr, sizeof(hdr));
+	if(dst != nullptr)
+	{
+		const scap_evt* rec = test_helpers::event_builder::record(ev);
+		struct ppm_evt_hdr hdr;
+		hdr.ts = rec->ts;
+		hdr.tid = rec->tid;
+		hdr.type = rec->type;
+		hdr.len = static_cast<uint32_t>(off);
+		hdr.nparams = c.count;
+		std::memcpy(dst, &hdr, sizeof(hdr));
+	}
 	return off;
 }
 
@@ -940,7 +928,8 @@ void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_head& hea
 	}
 	else
 	{
-		write_cut_record(ev, static_cast<uint32_t>(cut_to), dst + off);
+		bool cut = false;
+		cut_record(ev, static_cast<uint32_t>(cut_to), dst + off, &cut);
 	}
 }
 
@@ -1074,7 +1063,7 @@ place_result place(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_
 		/* too short to hold its own header: rewritten, without parameters */
 		bool cut = false;
 		cut_to = KP_MAX_PARAM_LEN;
-		size = padded(head.size + cut_record_size(ev, KP_MAX_PARAM_LEN, &cut));
+		size = padded(head.size + cut_record(ev, KP_MAX_PARAM_LEN, nullptr, &cut));
 	}
 	*needed = size;
 	if(size > cap - *off && alone_in_batch)
@@ -1083,7 +1072,7 @@ place_result place(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_
 		{
 			bool cut = false;
 			cut_to = max_len;
-			size = padded(head.size + cut_record_size(ev, max_len, &cut));
+			size = padded(head.size + cut_record(ev, max_len, nullptr, &cut));
 			if(cut)
 			{
 				head.flags |= KP_FLAG_PARAM_TRUNCATED;
