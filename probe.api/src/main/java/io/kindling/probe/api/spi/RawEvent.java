@@ -124,4 +124,12 @@ public interface RawEvent {
 
     /** Index of the parameter with this name, or -1. */
     int paramIndex(String name);
+
+    /**
+     * Whether some parameter was cut short because the whole event did not fit an empty batch
+     * buffer (see the inspector's batch size): its bytes are then the first bytes of the value.
+     */
+    default boolean paramsTruncated() {
+        return false;
+    }
 }

@@ -24,6 +24,7 @@ final class BatchView implements RawBatch, RawEvent {
     static final int STATUS_TIMEOUT = 2;
     static final int MAX_PARAMS = 16;
     static final int FLAG_FD_INFO = 0x1;
+    static final int FLAG_PARAM_TRUNCATED = 0x2;
     static final int FLAG_NO_THREAD = 0x4;
     static final int FLAG_LARGE_PAYLOAD = 0x8;
     static final int FLAG_SOCKET = 0x10;
@@ -218,6 +219,11 @@ final class BatchView implements RawBatch, RawEvent {
     @Override
     public int cpu() {
         return u16(O_CPU);
+    }
+
+    @Override
+    public boolean paramsTruncated() {
+        return (flags & FLAG_PARAM_TRUNCATED) != 0;
     }
 
     @Override

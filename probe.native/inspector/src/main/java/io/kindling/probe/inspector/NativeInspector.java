@@ -39,9 +39,17 @@ public final class NativeInspector implements Inspector {
 
     /** For use outside a framework. */
     public NativeInspector(int batchBytes, int batchEvents) {
+        this(Math.max(65536, batchBytes), batchEvents, true);
+    }
+
+    /**
+     * Batches of exactly {@code batchBytes} (header included), however small: tests use it to make
+     * events that do not fit an empty batch.
+     */
+    NativeInspector(int batchBytes, int batchEvents, boolean exact) {
         this.table = NativeEventTable.load();
         this.names = new EventNameTable(table);
-        this.batchBytes = Math.max(65536, batchBytes);
+        this.batchBytes = batchBytes;
         this.batchEvents = Math.max(1, batchEvents);
     }
 

@@ -80,6 +80,7 @@ class BatchLayoutTest {
                     .append(Arrays.toString(e.destinationAddress())).append(':').append(e.destinationPort()).append(' ')
                     .append(e.unixSource()).append(' ').append(e.unixDestination());
         }
+        b.append(" [params]");
         int n = e.paramCount();
         byte[] packed = e.packedParams(n);
         int at = 4 * n;
@@ -123,6 +124,78 @@ class BatchLayoutTest {
         sameWhateverTheBatches(curl, 1000);
         sameWhateverTheBatches(shared("libs_sample.scap"), 200);
         sameWhateverTheBatches(shared("falco_connect_localhost.scap"), 5);
+    }
+
+    /** An event's fields (head), its parameters and whether the shim cut them. */
+    private record Seen(String head, List<byte[]> params, boolean truncated) {}
+
+    private static List<Seen> seen(NativeInspector inspector, Path capture) throws Exception {
+        List<Seen> out = new ArrayList<>();
+        try (InspectorSession s = inspector.openFile(capture)) {
+            s.setFilter(FilterTable.everything(inspector.eventTable()));
+            RawBatch batch;
+            while ((batch = s.nextBatch()) != null) {
+                try {
+                    while (batch.next()) {
+                        RawEvent e = batch.event();
+                        List<byte[]> params = new ArrayList<>();
+                        for (int i = 0; i < e.paramCount(); i++) {
+                            params.add(e.paramBytes(i));
+                        }
+                        String all = describe(e);
+                        out.add(new Seen(all.substring(0, all.indexOf(" [params]")), params, e.paramsTruncated()));
+                    }
+                } finally {
+                    batch.release();
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Batches of 512 bytes, too small for the HTTP payloads: such an event is not lost nor stalls the
+     * reader; it arrives alone in its batch with every parameter longer than some bound cut to that
+     * bound (halved from 65,535 until the record fits), marked as cut, and all else equal.
+     */
+    @Test
+    void anEventTooBigForAnEmptyBatchArrivesWithItsLongParametersCut() throws Exception {
+        assumeShim();
+        Path capture = dir.resolve("http.scap");
+        CaptureGenerator.generate(Scenario.HTTP, 5_000, 3, capture);
+        List<Seen> whole = seen(new NativeInspector(2 << 20, 8192), capture);
+        List<Seen> small = seen(new NativeInspector(512, 8192, true), capture);
+        assertEquals(whole.size(), small.size(), "every event arrives");
+        int cutEvents = 0;
+        for (int k = 0; k < whole.size(); k++) {
+            Seen w = whole.get(k);
+            Seen c = small.get(k);
+            assertEquals(w.head(), c.head(), "fields of event " + k);
+            assertEquals(w.params().size(), c.params().size(), "parameters of event " + k);
+            assertTrue(!w.truncated(), "nothing is cut in 2 MiB batches");
+            int bound = -1;
+            for (int i = 0; i < w.params().size(); i++) {
+                byte[] a = w.params().get(i);
+                byte[] b = c.params().get(i);
+                assertTrue(b.length <= a.length && Arrays.equals(b, Arrays.copyOf(a, b.length)),
+                        "parameter " + i + " of event " + k + " is the start of the value");
+                if (b.length < a.length) {
+                    assertTrue(bound < 0 || bound == b.length, "one bound per event: " + w.head());
+                    bound = b.length;
+                }
+            }
+            assertEquals(bound >= 0, c.truncated(), "marked as cut exactly when a parameter is: " + w.head());
+            if (bound >= 0) {
+                cutEvents++;
+                assertEquals(0, (bound + 1) & bound, "the bound is 65,535 halved: " + bound);
+                for (int i = 0; i < w.params().size(); i++) {
+                    int len = w.params().get(i).length;
+                    assertEquals(Math.min(len, bound), c.params().get(i).length, "parameter " + i + " under the bound is whole");
+                }
+            }
+        }
+        assertTrue(cutEvents >= 20 && cutEvents < whole.size() / 2,
+                cutEvents + " of " + whole.size() + " events had parameters cut");
     }
 
     @Test
