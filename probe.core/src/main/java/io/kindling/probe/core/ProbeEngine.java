@@ -53,7 +53,7 @@ public final class ProbeEngine implements ProbeControl {
     @ObjectClassDefinition(name = "Kindling probe engine")
     public @interface Config {
         @AttributeDefinition(name = "Default sink queue size", min = "16")
-        int sink_queue_size() default 65536;
+        int sink_queue_size() default 8192;
 
         @AttributeDefinition(name = "Stall time (ms)",
                 description = "During a replay, how long a full sink queue is waited for before the sink's events are dropped")

@@ -16,7 +16,7 @@ public interface Sink {
     /** Service property: the sink's name in statistics. Defaults to the component name. */
     String NAME = "kindling.sink.name";
 
-    /** Service property (Integer): capacity of the sink's queue, 65536 by default. */
+    /** Service property (Integer): capacity of the sink's queue in events; the engine's {@code sink.queue.size} (8192) by default. */
     String QUEUE_SIZE = "kindling.sink.queue.size";
 
     /** Receives one event, on the sink's own delivery thread. */

@@ -46,7 +46,7 @@ public final class ConsoleSink implements Sink {
 
         @AttributeDefinition(name = "Queue size", min = "1",
                 description = "Events the sink's queue holds; when it is full, further events for this sink are dropped and counted.")
-        int kindling_sink_queue_size() default 65536;
+        int kindling_sink_queue_size() default 8192;
     }
 
     private final Object lock = new Object();

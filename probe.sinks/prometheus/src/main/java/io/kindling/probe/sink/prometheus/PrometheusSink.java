@@ -55,7 +55,7 @@ public final class PrometheusSink implements Sink {
 
         @AttributeDefinition(name = "Queue size", min = "1",
                 description = "Events the sink's queue holds; when it is full, further events for this sink are dropped and counted.")
-        int kindling_sink_queue_size() default 65536;
+        int kindling_sink_queue_size() default 8192;
 
         @AttributeDefinition(name = "Host", description = "Address to listen on; 0.0.0.0 for every interface.")
         String host() default "127.0.0.1";
