@@ -47,6 +47,8 @@ public class BatchDecodeBenchmark {
     private InspectorSession session;
     private final List<RawBatch> batches = new ArrayList<>();
     private Method rewind;
+    /** Where addresses are copied, as a converter keeps one. */
+    private final byte[] address = new byte[16];
 
     @Setup(Level.Trial)
     public void open() throws Exception {
@@ -89,7 +91,7 @@ public class BatchDecodeBenchmark {
             rewind.invoke(batch);
             while (left > 0 && batch.next()) {
                 left--;
-                readFields(batch.event(), bh);
+                readFields(batch.event(), bh, address);
             }
         }
     }
@@ -104,7 +106,7 @@ public class BatchDecodeBenchmark {
             while (left > 0 && batch.next()) {
                 left--;
                 RawEvent e = batch.event();
-                readFields(e, bh);
+                readFields(e, bh, address);
                 int n = Math.min(e.paramCount(), 8);
                 for (int i = 0; i < n; i++) {
                     ValueType type = e.paramValueType(i);
@@ -117,7 +119,7 @@ public class BatchDecodeBenchmark {
         }
     }
 
-    private static void readFields(RawEvent e, Blackhole bh) {
+    private static void readFields(RawEvent e, Blackhole bh, byte[] address) {
         bh.consume(e.type());
         bh.consume(e.genericSyscall());
         bh.consume(e.category());
@@ -141,9 +143,11 @@ public class BatchDecodeBenchmark {
                 case IPV4_SOCK, IPV6_SOCK, IPV4_SERVSOCK, IPV6_SERVSOCK -> {
                     bh.consume(e.l4Protocol());
                     bh.consume(e.serverRole());
-                    bh.consume(e.sourceAddress());
+                    bh.consume(e.sourceAddress(address));
+                    bh.consume(address[0]);
                     bh.consume(e.sourcePort());
-                    bh.consume(e.destinationAddress());
+                    bh.consume(e.destinationAddress(address));
+                    bh.consume(address[0]);
                     bh.consume(e.destinationPort());
                 }
                 default -> {

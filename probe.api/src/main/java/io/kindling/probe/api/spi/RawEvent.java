@@ -73,6 +73,23 @@ public interface RawEvent {
 
     byte[] destinationAddress();
 
+    /**
+     * Copies the source address into {@code into} (16 bytes are always enough) and returns its
+     * length, 4, 16 or 0, without allocating: for converters that read it for every event.
+     */
+    default int sourceAddress(byte[] into) {
+        byte[] a = sourceAddress();
+        System.arraycopy(a, 0, into, 0, a.length);
+        return a.length;
+    }
+
+    /** As {@link #sourceAddress(byte[])}, for the destination address. */
+    default int destinationAddress(byte[] into) {
+        byte[] a = destinationAddress();
+        System.arraycopy(a, 0, into, 0, a.length);
+        return a.length;
+    }
+
     int sourcePort();
 
     int destinationPort();

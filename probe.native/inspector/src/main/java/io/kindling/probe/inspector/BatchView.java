@@ -293,14 +293,29 @@ final class BatchView implements RawBatch, RawEvent {
         return buf.get(pos + O_ROLE) != 0;
     }
 
-    private byte[] address(int offset) {
+    /** 4 or 16 for an inet socket's addresses, else 0. */
+    private int addressLength() {
         FdType t = fdType();
-        int n = t == FdType.IPV4_SOCK || t == FdType.IPV4_SERVSOCK ? 4 : t == FdType.IPV6_SOCK || t == FdType.IPV6_SERVSOCK ? 16 : 0;
-        byte[] b = new byte[n];
-        if (n > 0 && (flags & FLAG_SOCKET) != 0) {
-            buf.get(socket + offset, b);
-        }
+        return t == FdType.IPV4_SOCK || t == FdType.IPV4_SERVSOCK ? 4 : t == FdType.IPV6_SOCK || t == FdType.IPV6_SERVSOCK ? 16 : 0;
+    }
+
+    private byte[] address(int offset) {
+        byte[] b = new byte[addressLength()];
+        address(offset, b);
         return b;
+    }
+
+    /** Copies the address at the socket block's offset (zeros without a socket block); returns its length. */
+    private int address(int offset, byte[] into) {
+        int n = addressLength();
+        if (n > 0) {
+            if ((flags & FLAG_SOCKET) != 0) {
+                buf.get(socket + offset, into, 0, n);
+            } else {
+                java.util.Arrays.fill(into, 0, n, (byte) 0);
+            }
+        }
+        return n;
     }
 
     @Override
@@ -311,6 +326,16 @@ final class BatchView implements RawBatch, RawEvent {
     @Override
     public byte[] destinationAddress() {
         return address(S_DIP);
+    }
+
+    @Override
+    public int sourceAddress(byte[] into) {
+        return address(S_SIP, into);
+    }
+
+    @Override
+    public int destinationAddress(byte[] into) {
+        return address(S_DIP, into);
     }
 
     @Override

@@ -80,6 +80,13 @@ class BatchLayoutTest {
                     .append(Arrays.toString(e.destinationAddress())).append(':').append(e.destinationPort()).append(' ')
                     .append(e.unixSource()).append(' ').append(e.unixDestination());
         }
+        byte[] into = new byte[16];
+        byte[] src = e.sourceAddress();
+        assertEquals(src.length, e.sourceAddress(into), "source address length, copied");
+        assertTrue(Arrays.equals(src, Arrays.copyOf(into, src.length)), "source address, copied");
+        byte[] dst = e.destinationAddress();
+        assertEquals(dst.length, e.destinationAddress(into), "destination address length, copied");
+        assertTrue(Arrays.equals(dst, Arrays.copyOf(into, dst.length)), "destination address, copied");
         b.append(" [params]");
         int n = e.paramCount();
         byte[] packed = e.packedParams(n);

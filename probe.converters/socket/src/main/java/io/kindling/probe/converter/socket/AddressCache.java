@@ -1,5 +1,6 @@
 package io.kindling.probe.converter.socket;
 
+import io.kindling.probe.api.spi.RawEvent;
 import java.util.Arrays;
 
 /**
@@ -12,6 +13,30 @@ final class AddressCache {
 
     private final byte[][] keys = new byte[SIZE][];
     private final String[] texts = new String[SIZE];
+    /** The address being looked up, reused: a hit allocates nothing. */
+    private final byte[] scratch = new byte[16];
+
+    /** The text of the event's source or destination address. */
+    String text(RawEvent raw, boolean source) {
+        int n = source ? raw.sourceAddress(scratch) : raw.destinationAddress(scratch);
+        if (n != 4 && n != 16) {
+            return text(source ? raw.sourceAddress() : raw.destinationAddress());
+        }
+        int h = 1;
+        for (int i = 0; i < n; i++) {
+            h = 31 * h + scratch[i];
+        }
+        int slot = h & (SIZE - 1);
+        byte[] key = keys[slot];
+        if (key != null && Arrays.equals(key, 0, key.length, scratch, 0, n)) {
+            return texts[slot];
+        }
+        byte[] address = Arrays.copyOf(scratch, n);
+        String text = AddressText.format(address);
+        keys[slot] = address;
+        texts[slot] = text;
+        return text;
+    }
 
     String text(byte[] address) {
         if (address == null || address.length == 0) {

@@ -40,8 +40,8 @@ public final class SocketConverter implements Converter {
             case IPV4_SOCK, IPV6_SOCK, IPV4_SERVSOCK, IPV6_SERVSOCK -> {
                 L4Protocol protocol = raw.l4Protocol();
                 fd.socket(protocol == null ? L4Protocol.UNKNOWN : protocol, raw.serverRole(),
-                        addresses.text(raw.sourceAddress()), raw.sourcePort() & 0xffff,
-                        addresses.text(raw.destinationAddress()), raw.destinationPort() & 0xffff);
+                        addresses.text(raw, true), raw.sourcePort() & 0xffff,
+                        addresses.text(raw, false), raw.destinationPort() & 0xffff);
             }
             case UNIX_SOCK -> fd.unix(raw.unixSource(), raw.unixDestination());
             default -> {
