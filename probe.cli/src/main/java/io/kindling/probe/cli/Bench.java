@@ -19,8 +19,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code probe bench}: in one process, alternately, after one warm-up round of each that is shown
- * but not counted (the JIT compiles the hot path then), the inspector alone (libsinsp with the drop
+ * {@code probe bench}: in one process, alternately, after two warm-up rounds of each that are shown
+ * but not counted (the JIT compiles the hot path during the first, and recompiles what the second
+ * run's fresh state reaches), the inspector alone (libsinsp with the drop
  * rules and the filter, in C++, nothing crossing into Java) and the whole probe (native batches,
  * conversion, routing, to a sink that only counts). The last line is the machine-readable result.
  */
@@ -40,6 +41,9 @@ final class Bench {
         }
     }
 
+    /** Rounds of each mode run before the counted ones. */
+    static final int WARM_UP_ROUNDS = 2;
+
     private final ProbeServices services;
     private final PrintStream err;
 
@@ -53,9 +57,9 @@ final class Bench {
         List<Double> raw = new ArrayList<>();
         List<Double> pipeline = new ArrayList<>();
         long events = -1;
-        // round 0 warms the JIT up (and the page cache): printed, not counted
-        for (int round = 0; round <= rounds; round++) {
-            String label = round == 0 ? "warm-up" : "round " + round;
+        // the warm-up rounds let the JIT settle (and fill the page cache): printed, not counted
+        for (int round = 1 - WARM_UP_ROUNDS; round <= rounds; round++) {
+            String label = round <= 0 ? "warm-up" : "round " + round;
             Statistics base;
             try {
                 base = control.baseline(capture, subscriptions);

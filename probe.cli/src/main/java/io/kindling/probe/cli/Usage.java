@@ -13,7 +13,7 @@ final class Usage {
               events        list the event names and categories that --subscribe accepts
               bench FILE    time the inspector alone (libsinsp, drop rules and filter, in C++)
                             against the whole probe (to a counting sink) on a capture,
-                            alternately, after a warm-up round of each, and print the
+                            alternately, after two warm-up rounds of each, and print the
                             medians' ratio [--subscribe ...] [--rounds N, 5 by default]
               generate --scenario http|files|sched|mixed --events N --out FILE [--seed S]
                             write a synthetic capture of N events (HTTP and DNS on

@@ -1,0 +1,121 @@
+package io.kindling.probe.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+
+import io.kindling.probe.generator.CaptureGenerator;
+import io.kindling.probe.generator.Scenario;
+import io.kindling.probe.itests.support.ProbeProcess;
+import io.kindling.probe.itests.support.RunSummary;
+import io.kindling.probe.itests.support.TestEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.Test;
+
+/**
+ * {@code probe bench} through the real command, on a generated capture, with every event subscribed
+ * and with the read events only: it runs two warm-up rounds and the asked rounds of each mode
+ * alternately, both modes read the whole capture and pass exactly the events that {@code probe
+ * replay} delivers with the same subscriptions, and the last line, alone on standard output, gives
+ * the medians of the counted rounds and their ratio. Nothing here depends on how fast the machine is.
+ */
+public class BenchCommandIT {
+
+    private static final int EVENTS = 200_000;
+    private static final int ROUNDS = 3;
+
+    private static final Pattern RESULT = Pattern.compile(
+            "^events=(\\d+) raw=(\\d+)/s pipeline=(\\d+)/s ratio=(\\d+\\.\\d{3}) heap_peak=(\\d+)MB rss_peak=(\\d+)MB$");
+    private static final Pattern ROUND = Pattern.compile(
+            "^(warm-up|round \\d+)\\s+(raw|pipeline)\\s+([\\d,]+) events read, ([\\d,]+) (passed|delivered), [\\d.]+ s, ([\\d,]+) events/s$");
+
+    private record Round(String label, String mode, long read, long passed, long rate) {}
+
+    private static long number(String digits) {
+        return Long.parseLong(digits.replace(",", ""));
+    }
+
+    private static double median(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+    }
+
+    @Test
+    public void benchPassesWhatReplayDeliversAndReportsTheMedians() throws Exception {
+        Path work = TestEnvironment.workDir("bench");
+        Path capture = work.resolve("mixed.scap");
+        Files.createDirectories(work);
+        CaptureGenerator.generate(Scenario.MIXED, EVENTS, 11, capture);
+        check(work.resolve("all"), capture, List.of("--subscribe", "all"));
+        check(work.resolve("read"), capture,
+                List.of("--subscribe", "syscall_enter-read", "--subscribe", "syscall_exit-read"));
+    }
+
+    private static void check(Path work, Path capture, List<String> subscriptions) throws Exception {
+        List<String> replayArgs = new ArrayList<>(List.of("replay", capture.toString()));
+        replayArgs.addAll(subscriptions);
+        replayArgs.addAll(List.of("--sink", "jsonl"));
+        ProbeProcess.Result replay = ProbeProcess.run(work.resolve("replay"), replayArgs.toArray(new String[0]));
+        assertEquals("replay:\n" + replay.describe(), 0, replay.exitCode());
+        RunSummary summary = RunSummary.parse(replay.stderr());
+        assertNotNull("replay summary:\n" + replay.describe(), summary);
+        long delivered = summary.delivered().get("jsonl");
+        assertEquals("jsonl lines", delivered, replay.stdoutLines().size());
+        assertEquals(EVENTS, summary.read());
+
+        List<String> benchArgs = new ArrayList<>(List.of("bench", capture.toString()));
+        benchArgs.addAll(subscriptions);
+        benchArgs.addAll(List.of("--rounds", String.valueOf(ROUNDS)));
+        ProbeProcess.Result bench = ProbeProcess.run(work.resolve("bench"), benchArgs.toArray(new String[0]));
+        System.out.println("BENCH " + subscriptions + ": " + String.join(" | ", bench.stderr()) + " || "
+                + String.join(" ", bench.stdoutLines()));
+        assertEquals("bench:\n" + bench.describe(), 0, bench.exitCode());
+        assertEquals("no stack trace:\n" + bench.describe(), List.of(), bench.stackTraceLines());
+
+        List<Round> rounds = new ArrayList<>();
+        for (String line : bench.stderr()) {
+            Matcher m = ROUND.matcher(line);
+            assertTrue("every line on standard error is a round: " + line, m.matches());
+            assertEquals("raw rounds pass, pipeline rounds deliver: " + line,
+                    m.group(2).equals("raw") ? "passed" : "delivered", m.group(5));
+            rounds.add(new Round(m.group(1), m.group(2), number(m.group(3)), number(m.group(4)), number(m.group(6))));
+        }
+        int warmUps = 2;
+        assertEquals("two warm-up rounds and " + ROUNDS + " counted rounds of each mode", 2 * (warmUps + ROUNDS), rounds.size());
+        List<Long> raw = new ArrayList<>();
+        List<Long> pipeline = new ArrayList<>();
+        for (int i = 0; i < rounds.size(); i++) {
+            Round r = rounds.get(i);
+            int n = i / 2 - warmUps + 1;
+            assertEquals("round " + i, n <= 0 ? "warm-up" : "round " + n, r.label());
+            assertEquals("the modes alternate, raw first", i % 2 == 0 ? "raw" : "pipeline", r.mode());
+            assertEquals("each round reads the whole capture", EVENTS, r.read());
+            assertEquals("each round passes what replay delivers", delivered, r.passed());
+            assertTrue("a rate is measured", r.rate() > 0);
+            if (n > 0) {
+                (r.mode().equals("raw") ? raw : pipeline).add(r.rate());
+            }
+        }
+
+        List<String> out = bench.stdoutLines();
+        assertEquals("one line on standard output: " + out, 1, out.size());
+        Matcher m = RESULT.matcher(out.get(0));
+        assertTrue("the result line: " + out.get(0), m.matches());
+        assertEquals(EVENTS, Long.parseLong(m.group(1)));
+        long r = Long.parseLong(m.group(2));
+        long p = Long.parseLong(m.group(3));
+        // the rounds print rounded rates: the medians agree within that rounding
+        assertEquals("raw is the median of the counted raw rounds", median(raw), r, 1.0);
+        assertEquals("pipeline is the median of the counted pipeline rounds", median(pipeline), p, 1.0);
+        assertEquals("ratio is pipeline / raw", (double) p / r, Double.parseDouble(m.group(4)), 0.0011);
+        assertTrue("a heap peak is given", Long.parseLong(m.group(5)) > 0);
+        assertTrue("the resident peak holds the heap's", Long.parseLong(m.group(6)) >= Long.parseLong(m.group(5)));
+    }
+}
