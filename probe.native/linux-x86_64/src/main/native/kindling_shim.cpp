@@ -15,7 +15,8 @@
  *    58 u8 fd_type | 59 u8 l4proto | 60 u8 role_server | 61..63 zero
  *   then, when flags bit4 says the fd is a socket, 40 bytes: u16 sport | u16 dport | u32 0
  *   | u8[16] sip | u8[16] dip (a unix socket: u64 source at sip, u64 destination at dip);
- *   then comm, container id and fd name bytes; then the event's scap record as libscap
+ *   then comm, container id and fd name bytes (each std::string's bytes, up to 65,535; a
+ *   reader stops at a NUL, as C would); then the event's scap record as libscap
  *   read it (u64 ts | u64 tid | u32 len | u16 type | u32 nparams | nparams lengths, u16
  *   each, u32 with flags bit3 | the values); then zero padding to a multiple of 8.
  *   flags: bit0 fd info, bit1 a parameter was cut (the scap record was rewritten with the
@@ -146,45 +147,30 @@ template<typename T> inline void put(uint8_t* base, size_t off, T value)
 	std::memcpy(base + off, &value, sizeof(T));
 }
 
-/* Length of a string up to its first NUL, capped so that it fits a u16 length field. */
-inline bool has_zero_byte(uint64_t v)
+/* Length of a string's bytes, capped so that it fits a u16 length field. No NUL is looked for
+ * (that cost as much as the rest of the record): readers of the batch stop at the first one. */
+inline size_t string_len(const std::string& s)
 {
-	return ((v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull) != 0;
+	size_t n = s.size();
+	return n > MAX_STRING_LEN ? MAX_STRING_LEN : n;
 }
 
-inline size_t bounded_len(const std::string& s)
+/* Copies the first n bytes of s (n <= s.size()) to dst. One that fits 16 bytes is copied as 16
+ * bytes, without a branch on its length: libstdc++ keeps capacity() + 1 >= 16 readable bytes at
+ * data() (a local buffer of 16, or a heap block of more). So up to 16 bytes are written at dst
+ * whatever n: the caller writes what follows afterwards, and a record always ends with the
+ * scap record (26 bytes at least) after its strings. */
+inline void copy_string(uint8_t* dst, const std::string& s, size_t n)
 {
-	const char* p = s.data();
-	size_t n = s.size();
-	/* most names are short and hold no NUL: two word loads tell, without a library call */
-	if(n >= 8 && n <= 16)
+	static_assert(sizeof(std::string) == 32, "libstdc++'s std::string (a 16-byte local buffer)");
+	if(n <= 16 && s.capacity() >= 15)
 	{
-		uint64_t a;
-		uint64_t b;
-		std::memcpy(&a, p, 8);
-		std::memcpy(&b, p + n - 8, 8);
-		if(!has_zero_byte(a) && !has_zero_byte(b))
-		{
-			return n;
-		}
+		std::memcpy(dst, s.data(), 16);
 	}
-	else if(n >= 4 && n < 8)
+	else
 	{
-		uint32_t a;
-		uint32_t b;
-		std::memcpy(&a, p, 4);
-		std::memcpy(&b, p + n - 4, 4);
-		if(!has_zero_byte(0x0101010100000000ull | a) && !has_zero_byte(0x0101010100000000ull | b))
-		{
-			return n;
-		}
+		std::memcpy(dst, s.data(), n);
 	}
-	else if(n == 0)
-	{
-		return 0;
-	}
-	n = strnlen(p, n);
-	return n > MAX_STRING_LEN ? MAX_STRING_LEN : n;
 }
 
 /* Reads a signed integer parameter of 1, 2, 4 or 8 bytes (8 is what the driver writes
@@ -647,42 +633,6 @@ uint16_t generic_sc_of(sinsp_evt* ev)
 	return sc;
 }
 
-/* Copies n bytes, sizeof(W) <= n <= 2 * sizeof(W), as two words that may overlap. */
-template<typename W> inline void copy_two_words(uint8_t* dst, const uint8_t* src, size_t n)
-{
-	W a;
-	W b;
-	std::memcpy(&a, src, sizeof(W));
-	std::memcpy(&b, src + n - sizeof(W), sizeof(W));
-	std::memcpy(dst, &a, sizeof(W));
-	std::memcpy(dst + n - sizeof(W), &b, sizeof(W));
-}
-
-/* Copies n bytes; short copies (most parameters and strings) stay inline, with loads and
- * stores that never reach outside [src, src + n) and [dst, dst + n). */
-inline void copy_bytes(uint8_t* dst, const void* src_v, size_t n)
-{
-	const uint8_t* src = static_cast<const uint8_t*>(src_v);
-	if(n >= 8 && n <= 16)
-	{
-		copy_two_words<uint64_t>(dst, src, n);
-	}
-	else if(n >= 4 && n < 8)
-	{
-		copy_two_words<uint32_t>(dst, src, n);
-	}
-	else if(n > 0 && n < 4)
-	{
-		dst[0] = src[0];
-		dst[n / 2] = src[n / 2];
-		dst[n - 1] = src[n - 1];
-	}
-	else if(n > 16)
-	{
-		std::memcpy(dst, src, n);
-	}
-}
-
 inline uint64_t word_of(const void* p, size_t n)
 {
 	uint64_t w = 0;
@@ -742,7 +692,7 @@ void plan_head(sinsp_evt* ev, sinsp_threadinfo* tinfo, record_head* head)
 	if(head->fdinfo != nullptr)
 	{
 		head->flags |= KP_FLAG_FD_INFO;
-		head->fdname_len = bounded_len(head->fdinfo->m_name);
+		head->fdname_len = string_len(head->fdinfo->m_name);
 		if(is_socket(head->fdinfo))
 		{
 			head->flags |= KP_FLAG_SOCKET;
@@ -751,8 +701,8 @@ void plan_head(sinsp_evt* ev, sinsp_threadinfo* tinfo, record_head* head)
 	}
 	if(tinfo != nullptr)
 	{
-		head->comm_len = bounded_len(tinfo->m_comm);
-		head->container_len = bounded_len(tinfo->m_container_id);
+		head->comm_len = string_len(tinfo->m_comm);
+		head->container_len = string_len(tinfo->m_container_id);
 	}
 	else
 	{
@@ -912,14 +862,14 @@ void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_head& hea
 
 	if(tinfo != nullptr)
 	{
-		copy_bytes(dst + off, tinfo->m_comm.data(), head.comm_len);
+		copy_string(dst + off, tinfo->m_comm, head.comm_len);
 		off += head.comm_len;
-		copy_bytes(dst + off, tinfo->m_container_id.data(), head.container_len);
+		copy_string(dst + off, tinfo->m_container_id, head.container_len);
 		off += head.container_len;
 	}
 	if(fdinfo != nullptr)
 	{
-		copy_bytes(dst + off, fdinfo->m_name.data(), head.fdname_len);
+		copy_string(dst + off, fdinfo->m_name, head.fdname_len);
 		off += head.fdname_len;
 	}
 	if(cut_to < 0)

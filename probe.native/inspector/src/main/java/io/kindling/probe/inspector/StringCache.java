@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Remembers the strings last decoded from batch memory (command names, container ids, fd names),
  * so that the same bytes give the same String without a new allocation. A direct-mapped table:
- * a collision simply replaces the older entry. Bytes are hashed and compared eight at a time.
+ * a collision simply replaces the older entry. Bytes are hashed and compared eight at a time (the
+ * buffer must be in little-endian order, as batch memory is).
  * Used by the event loop thread only.
  */
 final class StringCache {
@@ -51,7 +52,12 @@ final class StringCache {
         }
         byte[] bytes = new byte[length];
         buf.get(offset, bytes);
-        String value = new String(bytes, StandardCharsets.UTF_8);
+        // the shim copies a string's bytes as they are: the text ends at a NUL, as it would in C
+        int end = 0;
+        while (end < length && bytes[end] != 0) {
+            end++;
+        }
+        String value = new String(bytes, 0, end, StandardCharsets.UTF_8);
         keys[slot] = bytes;
         values[slot] = value;
         lastKey = bytes;
