@@ -59,7 +59,7 @@ public class EngineBenchmark {
     private static final ProbeEngine.Config CONFIG = new ProbeEngine.Config() {
         @Override
         public int sink_queue_size() {
-            return 65536;
+            return 8192; // the engine's default
         }
 
         @Override

@@ -261,7 +261,6 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(Sink.NAME, name);
         properties.put(Sink.SUBSCRIPTIONS, subscriptions.stream().map(Subscription::toString).toArray(String[]::new));
-        properties.put(Sink.QUEUE_SIZE, 1 << 16);
         org.osgi.framework.ServiceRegistration<Sink> registration = bundleContext.registerService(Sink.class, sink, properties);
         Sinks sinks = () -> {
             try {

@@ -74,20 +74,25 @@ public interface RawEvent {
     byte[] destinationAddress();
 
     /**
-     * Copies the source address into {@code into} (16 bytes are always enough) and returns its
-     * length, 4, 16 or 0, without allocating: for converters that read it for every event.
+     * Copies the source address into {@code into} (16 bytes are enough) and returns its length,
+     * without allocating: for converters that read it for every event. Only a 4- or 16-byte
+     * address is copied; another length (0 when there is none) is returned with nothing copied.
      */
     default int sourceAddress(byte[] into) {
-        byte[] a = sourceAddress();
-        System.arraycopy(a, 0, into, 0, a.length);
-        return a.length;
+        return copyAddress(sourceAddress(), into);
     }
 
     /** As {@link #sourceAddress(byte[])}, for the destination address. */
     default int destinationAddress(byte[] into) {
-        byte[] a = destinationAddress();
-        System.arraycopy(a, 0, into, 0, a.length);
-        return a.length;
+        return copyAddress(destinationAddress(), into);
+    }
+
+    private static int copyAddress(byte[] address, byte[] into) {
+        int n = address == null ? 0 : address.length;
+        if (n == 4 || n == 16) {
+            System.arraycopy(address, 0, into, 0, n);
+        }
+        return n;
     }
 
     int sourcePort();
