@@ -29,6 +29,7 @@
 
 #include <sinsp.h>
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -1479,8 +1480,14 @@ void kp_close(int64_t h)
 			g_registry.erase(it);
 		}
 		/* waits for a running batch; the inspector is closed when the last user is done */
-		std::lock_guard<std::mutex> lock(handle->io_mu);
-		handle->pending = nullptr;
+		{
+			std::lock_guard<std::mutex> lock(handle->io_mu);
+			handle->pending = nullptr;
+		}
+		handle.reset();
+		/* libsinsp's tables were freed: give the freed memory back to the system, so that a
+		 * process that opens capture after capture (the shell, bench) does not grow with each */
+		malloc_trim(0);
 	}
 	catch(...)
 	{
