@@ -1045,6 +1045,10 @@ place_result place(kp_handle& h, sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_
 	{
 		h.bump(KP_CNT_COPIED_NO_THREAD);
 	}
+	if(head.flags & KP_FLAG_PARAM_TRUNCATED)
+	{
+		h.bump(KP_CNT_PARAMS_CUT);
+	}
 	return place_result::WRITTEN;
 }
 

@@ -56,7 +56,10 @@ enum kp_counter
 	/* Of KP_CNT_COPIED, the events without thread information that the threadless filter
 	 * let through (so read == drops + copied still holds). */
 	KP_CNT_COPIED_NO_THREAD = 8,
-	KP_CNT_COUNT = 9
+	/* Of KP_CNT_COPIED, the events that did not fit an empty batch and were copied with
+	 * their longest parameters cut (KP_FLAG_PARAM_TRUNCATED). */
+	KP_CNT_PARAMS_CUT = 9,
+	KP_CNT_COUNT = 10
 };
 
 KP_EXPORT int64_t kp_open_file(const char* path, char* err, int32_t errcap);

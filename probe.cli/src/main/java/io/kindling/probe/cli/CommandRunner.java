@@ -179,12 +179,14 @@ final class CommandRunner {
         Statistics statistics = run.statistics();
         err.println("probe: " + (stopping || interrupted ? "stopped; " : "") + "summary of " + what);
         long threadless = 0;
+        long cut = 0;
         try {
             threadless = services.control().copiedWithoutThread();
+            cut = services.control().paramsCut();
         } catch (CommandException e) {
             // the engine went away with the run: its figures are in the statistics already
         }
-        for (String summaryLine : Summary.lines(statistics, threadless)) {
+        for (String summaryLine : Summary.lines(statistics, threadless, cut)) {
             err.println("  " + summaryLine);
         }
         if (interrupted) {

@@ -17,8 +17,10 @@ final class Summary {
     /**
      * @param threadless events without thread information that were read for converters only (the
      *     seed's rule keeps them from sinks); they are counted among the converted events
+     * @param cut events that did not fit an empty batch buffer and went on with their longest
+     *     parameters cut
      */
-    static List<String> lines(Statistics statistics, long threadless) {
+    static List<String> lines(Statistics statistics, long threadless, long cut) {
         List<String> lines = new ArrayList<>();
         lines.add(String.format(Locale.ROOT, "events read      %d", statistics.read()));
         lines.add("dropped          " + Stream.of(DropRule.values())
@@ -27,6 +29,10 @@ final class Summary {
         if (threadless > 0) {
             lines.add(String.format(Locale.ROOT,
                     "converters only  %d events without thread info (kept from sinks, as no_thread)", threadless));
+        }
+        if (cut > 0) {
+            lines.add(String.format(Locale.ROOT,
+                    "cut to fit       %d events had their longest parameters cut to fit a batch (raise batch.bytes)", cut));
         }
         if (statistics.emitted() > 0) {
             lines.add(String.format(Locale.ROOT, "emitted          %d by converters", statistics.emitted()));

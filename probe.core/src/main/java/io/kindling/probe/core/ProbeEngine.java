@@ -90,6 +90,7 @@ public final class ProbeEngine implements ProbeControl {
     private volatile io.kindling.probe.api.source.FilterTable threadless;
     private final Map<Sink, Map<String, Object>> sinkProperties = new ConcurrentHashMap<>();
     private volatile long copiedWithoutThread;
+    private volatile long paramsCut;
     private final AtomicLong routingVersion = new AtomicLong();
 
     private final Object runLock = new Object();
@@ -360,6 +361,7 @@ public final class ProbeEngine implements ProbeControl {
             emitted.set(0);
             counters = InspectorCounters.ZERO;
             copiedWithoutThread = 0;
+            paramsCut = 0;
             retired.clear();
             loopVersion = -1;
             for (SinkChannel c : sinks.values()) {
@@ -429,6 +431,7 @@ public final class ProbeEngine implements ProbeControl {
                 loopVersion = batchVersion;
                 counters = s.counters();
                 copiedWithoutThread = s.copiedWithoutThread();
+                paramsCut = s.paramsCut();
             }
             for (ConverterEntry c : ConverterEntry.sorted(converters.values())) {
                 try {
@@ -445,6 +448,7 @@ public final class ProbeEngine implements ProbeControl {
         } finally {
             counters = s.counters();
             copiedWithoutThread = s.copiedWithoutThread();
+            paramsCut = s.paramsCut();
             s.close();
             for (SinkChannel c : routes) {
                 try {
@@ -627,6 +631,11 @@ public final class ProbeEngine implements ProbeControl {
     @Override
     public long copiedWithoutThread() {
         return copiedWithoutThread;
+    }
+
+    @Override
+    public long paramsCut() {
+        return paramsCut;
     }
 
     @Override

@@ -35,6 +35,15 @@ public interface ProbeControl {
     }
 
     /**
+     * Events that did not fit an empty batch buffer in the current or last run and were handed on
+     * with their longest parameters cut (the inspector's {@code batch.bytes} is too small for them).
+     * @since 1.2
+     */
+    default long paramsCut() {
+        return 0;
+    }
+
+    /**
      * Reads a capture in the inspector alone, applying the drop rules and the filter that these
      * subscriptions give, copying and converting nothing: the baseline that benchmarks compare the
      * whole probe with. In the result, {@code converted} counts the events that passed the filter.

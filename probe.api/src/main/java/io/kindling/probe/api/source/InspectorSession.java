@@ -25,6 +25,16 @@ public interface InspectorSession extends AutoCloseable {
     }
 
     /**
+     * How many events so far did not fit an empty batch and were handed out with their longest
+     * parameters cut ({@code RawEvent.paramsTruncated()}); they are included in
+     * {@link InspectorCounters#copied()}.
+     * @since 1.3
+     */
+    default long paramsCut() {
+        return 0;
+    }
+
+    /**
      * From now on, events of processes with this name ({@code comm}) are not read at all, as the
      * seed's {@code suppress_events_comm} does; threads that such a process creates are suppressed
      * too. Returns false when this inspector cannot suppress processes.

@@ -24,7 +24,7 @@ final class NativeSession implements InspectorSession {
     private final Thread reader;
     private volatile boolean closing;
     private boolean ended;
-    /** kp_counters fills KP_CNT_COUNT (9) cells; room for more. */
+    /** kp_counters fills KP_CNT_COUNT (10) cells; room for more. */
     private final long[] counterCells = new long[16];
 
     /** What the reader thread puts in the full queue when the capture ends or fails. */
@@ -103,6 +103,11 @@ final class NativeSession implements InspectorSession {
     @Override
     public synchronized long copiedWithoutThread() {
         return counters0()[8];
+    }
+
+    @Override
+    public synchronized long paramsCut() {
+        return counters0()[9];
     }
 
     @Override

@@ -136,7 +136,7 @@ class BatchLayoutTest {
     /** An event's fields (head), its parameters and whether the shim cut them. */
     private record Seen(String head, List<byte[]> params, boolean truncated) {}
 
-    private static List<Seen> seen(NativeInspector inspector, Path capture) throws Exception {
+    private static List<Seen> seen(NativeInspector inspector, Path capture, long[] cutCount) throws Exception {
         List<Seen> out = new ArrayList<>();
         try (InspectorSession s = inspector.openFile(capture)) {
             s.setFilter(FilterTable.everything(inspector.eventTable()));
@@ -156,6 +156,7 @@ class BatchLayoutTest {
                     batch.release();
                 }
             }
+            cutCount[0] = s.paramsCut();
         }
         return out;
     }
@@ -170,8 +171,10 @@ class BatchLayoutTest {
         assumeShim();
         Path capture = dir.resolve("http.scap");
         CaptureGenerator.generate(Scenario.HTTP, 5_000, 3, capture);
-        List<Seen> whole = seen(new NativeInspector(2 << 20, 8192), capture);
-        List<Seen> small = seen(new NativeInspector(512, 8192, true), capture);
+        long[] cutCount = new long[1];
+        List<Seen> whole = seen(new NativeInspector(2 << 20, 8192), capture, cutCount);
+        assertEquals(0, cutCount[0], "nothing is cut in 2 MiB batches");
+        List<Seen> small = seen(new NativeInspector(512, 8192, true), capture, cutCount);
         assertEquals(whole.size(), small.size(), "every event arrives");
         int cutEvents = 0;
         for (int k = 0; k < whole.size(); k++) {
@@ -203,6 +206,7 @@ class BatchLayoutTest {
         }
         assertTrue(cutEvents >= 20 && cutEvents < whole.size() / 2,
                 cutEvents + " of " + whole.size() + " events had parameters cut");
+        assertEquals(cutEvents, cutCount[0], "the inspector counts the events it cut");
     }
 
     @Test
