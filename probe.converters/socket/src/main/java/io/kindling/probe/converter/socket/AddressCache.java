@@ -22,33 +22,30 @@ final class AddressCache {
         if (n != 4 && n != 16) {
             return text(source ? raw.sourceAddress() : raw.destinationAddress());
         }
-        int h = 1;
-        for (int i = 0; i < n; i++) {
-            h = 31 * h + scratch[i];
-        }
-        int slot = h & (SIZE - 1);
-        byte[] key = keys[slot];
-        if (key != null && Arrays.equals(key, 0, key.length, scratch, 0, n)) {
-            return texts[slot];
-        }
-        byte[] address = Arrays.copyOf(scratch, n);
-        String text = AddressText.format(address);
-        keys[slot] = address;
-        texts[slot] = text;
-        return text;
+        return lookup(scratch, n);
     }
 
     String text(byte[] address) {
         if (address == null || address.length == 0) {
             return AddressText.format(address);
         }
-        int slot = Arrays.hashCode(address) & (SIZE - 1);
+        return lookup(address, address.length);
+    }
+
+    /** The text of the first n bytes of address; the table keeps a copy of them. */
+    private String lookup(byte[] address, int n) {
+        int h = 1; // as Arrays.hashCode, over the first n bytes
+        for (int i = 0; i < n; i++) {
+            h = 31 * h + address[i];
+        }
+        int slot = h & (SIZE - 1);
         byte[] key = keys[slot];
-        if (key != null && Arrays.equals(key, address)) {
+        if (key != null && Arrays.equals(key, 0, key.length, address, 0, n)) {
             return texts[slot];
         }
-        String text = AddressText.format(address);
-        keys[slot] = address;
+        byte[] copy = Arrays.copyOf(address, n);
+        String text = AddressText.format(copy);
+        keys[slot] = copy;
         texts[slot] = text;
         return text;
     }
