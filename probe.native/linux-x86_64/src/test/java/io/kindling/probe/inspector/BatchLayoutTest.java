@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,29 +42,38 @@ class BatchLayoutTest {
                 "the native shim is not built under jna.library.path=" + lib);
     }
 
-    /** Every field of every event the inspector hands out, as text, in order. */
-    private static List<String> read(Path capture, int batchBytes, int batchEvents, long[] read) throws Exception {
-        NativeInspector inspector = new NativeInspector(batchBytes, batchEvents);
-        FilterTable all = FilterTable.everything(inspector.eventTable());
-        List<String> out = new ArrayList<>();
+    /**
+     * What {@code f} makes of every event the inspector hands out with every event subscribed, in
+     * order; checks that no batch holds more than {@code batchEvents} and that every copied event is
+     * handed out once. {@code figures} receives the events read and the events cut to fit a batch.
+     */
+    private static <T> List<T> readAll(NativeInspector inspector, int batchEvents, Path capture, Function<RawEvent, T> f,
+            long[] figures) throws Exception {
+        List<T> out = new ArrayList<>();
         try (InspectorSession s = inspector.openFile(capture)) {
-            s.setFilter(all);
+            s.setFilter(FilterTable.everything(inspector.eventTable()));
             RawBatch batch;
             while ((batch = s.nextBatch()) != null) {
                 try {
                     assertTrue(batch.size() <= batchEvents, "a batch holds at most batch_events events");
                     while (batch.next()) {
-                        out.add(describe(batch.event()));
+                        out.add(f.apply(batch.event()));
                     }
                 } finally {
                     batch.release();
                 }
             }
             InspectorCounters c = s.counters();
-            read[0] = c.read();
             assertEquals(out.size(), c.copied(), "every copied event is handed out once");
+            figures[0] = c.read();
+            figures[1] = s.paramsCut();
         }
         return out;
+    }
+
+    /** Every field of every event the inspector hands out, as text, in order. */
+    private static List<String> read(Path capture, int batchBytes, int batchEvents, long[] figures) throws Exception {
+        return readAll(new NativeInspector(batchBytes, batchEvents), batchEvents, capture, BatchLayoutTest::describe, figures);
     }
 
     private static String describe(RawEvent e) {
@@ -114,10 +124,10 @@ class BatchLayoutTest {
     }
 
     private void sameWhateverTheBatches(Path capture, long minEvents) throws Exception {
-        long[] read = new long[1];
+        long[] read = new long[2];
         List<String> big = read(capture, 2 << 20, 8192, read);
         assertTrue(big.size() >= minEvents, capture + ": " + big.size() + " events");
-        long[] read1 = new long[1];
+        long[] read1 = new long[2];
         assertEquals(big, read(capture, 65536, 8192, read1), "64 KiB batches");
         assertEquals(big, read(capture, 2 << 20, 1, read1), "one event per batch");
         assertEquals(read[0], read1[0]);
@@ -136,29 +146,13 @@ class BatchLayoutTest {
     /** An event's fields (head), its parameters and whether the shim cut them. */
     private record Seen(String head, List<byte[]> params, boolean truncated) {}
 
-    private static List<Seen> seen(NativeInspector inspector, Path capture, long[] cutCount) throws Exception {
-        List<Seen> out = new ArrayList<>();
-        try (InspectorSession s = inspector.openFile(capture)) {
-            s.setFilter(FilterTable.everything(inspector.eventTable()));
-            RawBatch batch;
-            while ((batch = s.nextBatch()) != null) {
-                try {
-                    while (batch.next()) {
-                        RawEvent e = batch.event();
-                        List<byte[]> params = new ArrayList<>();
-                        for (int i = 0; i < e.paramCount(); i++) {
-                            params.add(e.paramBytes(i));
-                        }
-                        String all = describe(e);
-                        out.add(new Seen(all.substring(0, all.indexOf(" [params]")), params, e.paramsTruncated()));
-                    }
-                } finally {
-                    batch.release();
-                }
-            }
-            cutCount[0] = s.paramsCut();
+    private static Seen seen(RawEvent e) {
+        List<byte[]> params = new ArrayList<>();
+        for (int i = 0; i < e.paramCount(); i++) {
+            params.add(e.paramBytes(i));
         }
-        return out;
+        String all = describe(e);
+        return new Seen(all.substring(0, all.indexOf(" [params]")), params, e.paramsTruncated());
     }
 
     /**
@@ -171,10 +165,10 @@ class BatchLayoutTest {
         assumeShim();
         Path capture = dir.resolve("http.scap");
         CaptureGenerator.generate(Scenario.HTTP, 5_000, 3, capture);
-        long[] cutCount = new long[1];
-        List<Seen> whole = seen(new NativeInspector(2 << 20, 8192), capture, cutCount);
-        assertEquals(0, cutCount[0], "nothing is cut in 2 MiB batches");
-        List<Seen> small = seen(new NativeInspector(512, 8192, true), capture, cutCount);
+        long[] figures = new long[2];
+        List<Seen> whole = readAll(new NativeInspector(2 << 20, 8192), 8192, capture, BatchLayoutTest::seen, figures);
+        assertEquals(0, figures[1], "nothing is cut in 2 MiB batches");
+        List<Seen> small = readAll(new NativeInspector(512, 8192, true), 8192, capture, BatchLayoutTest::seen, figures);
         assertEquals(whole.size(), small.size(), "every event arrives");
         int cutEvents = 0;
         for (int k = 0; k < whole.size(); k++) {
@@ -206,7 +200,7 @@ class BatchLayoutTest {
         }
         assertTrue(cutEvents >= 20 && cutEvents < whole.size() / 2,
                 cutEvents + " of " + whole.size() + " events had parameters cut");
-        assertEquals(cutEvents, cutCount[0], "the inspector counts the events it cut");
+        assertEquals(cutEvents, figures[1], "the inspector counts the events it cut");
     }
 
     @Test
