@@ -17,7 +17,7 @@ extern "C" {
 #define KP_EXPORT __attribute__((visibility("default")))
 
 /* Size of the batch header and of the fixed part of each record (see the layout in
- * kindling_shim.cpp). */
+ * batch_writer.h). */
 #define KP_BATCH_HEADER_SIZE 64
 #define KP_RECORD_FIXED_SIZE 64
 #define KP_SOCKET_BLOCK_SIZE 40
