@@ -101,6 +101,8 @@ public final class ProbeEngine implements ProbeControl {
     private final AtomicLong converted = new AtomicLong();
     private final AtomicLong emitted = new AtomicLong();
     private volatile InspectorCounters counters = InspectorCounters.ZERO;
+    /** What the capture source counted (live: libsinsp's capture statistics and the eBPF source's drops). */
+    private volatile io.kindling.probe.api.control.CaptureStatistics capture = io.kindling.probe.api.control.CaptureStatistics.NONE;
     private volatile long startNanos;
     private volatile long endNanos;
 
@@ -340,6 +342,11 @@ public final class ProbeEngine implements ProbeControl {
         return start(inspector::openLive, 0);
     }
 
+    @Override
+    public Run openLive(Path capture) throws ProbeException {
+        return start(() -> inspector.openLive(capture), 0);
+    }
+
     private interface Opener {
         InspectorSession open() throws InspectorException;
     }
@@ -360,6 +367,7 @@ public final class ProbeEngine implements ProbeControl {
             converted.set(0);
             emitted.set(0);
             counters = InspectorCounters.ZERO;
+            capture = io.kindling.probe.api.control.CaptureStatistics.NONE;
             copiedWithoutThread = 0;
             paramsCut = 0;
             retired.clear();
@@ -432,6 +440,7 @@ public final class ProbeEngine implements ProbeControl {
                 counters = s.counters();
                 copiedWithoutThread = s.copiedWithoutThread();
                 paramsCut = s.paramsCut();
+                capture = s.captureStatistics();
             }
             for (ConverterEntry c : ConverterEntry.sorted(converters.values())) {
                 try {
@@ -449,6 +458,7 @@ public final class ProbeEngine implements ProbeControl {
             counters = s.counters();
             copiedWithoutThread = s.copiedWithoutThread();
             paramsCut = s.paramsCut();
+            capture = s.captureStatistics();
             s.close();
             for (SinkChannel c : routes) {
                 try {
@@ -609,7 +619,7 @@ public final class ProbeEngine implements ProbeControl {
         sinkStats.sort(java.util.Comparator.comparing(SinkStatistics::name));
         long end = endNanos != 0 ? endNanos : System.nanoTime();
         long elapsed = startNanos == 0 ? 0 : end - startNanos;
-        return new Statistics(c.read(), dropped, converted.get(), emitted.get(), sinkStats, elapsed);
+        return new Statistics(c.read(), dropped, converted.get(), emitted.get(), sinkStats, elapsed, capture);
     }
 
     @Override

@@ -31,6 +31,10 @@ public interface RawEvent {
 
     long latency();
 
+    /**
+     * The CPU the event happened on, or -1 where the source does not tell (live events read through
+     * libsinsp's udig ring, which gives every event CPU 0).
+     */
     int cpu();
 
     /**

@@ -86,7 +86,9 @@ public final class ProbeCommands {
             + "  The figures of the current or last run: events read, dropped by each rule, converted, and per sink\n"
             + "  delivered, queued, dropped and failed.";
     static final String OPEN = "usage: open FILE\n  Makes the capture FILE the source that start replays.";
-    static final String LIVE = "usage: live\n  Makes live events (the kernel driver; needs root) the source that start reads.";
+    static final String LIVE = "usage: live [--write FILE]\n"
+            + "  Makes live events (the probe's eBPF programs; needs root) the source that start reads; --write also\n"
+            + "  records every event read to FILE, a capture that open FILE and sysdig -r read.";
     static final String START = "usage: start [--wait]\n"
             + "  Starts reading the source (open FILE or live); --wait returns when a replay has ended, with its figures.";
     static final String STOP = "usage: stop\n  Stops the run at its next batch boundary and shows its figures.";
@@ -108,6 +110,8 @@ public final class ProbeCommands {
     /** The capture that start replays; {@code null} with {@link #live} for live events. */
     private Path source;
     private boolean live;
+    /** Where a live run also records what it reads ({@code live --write FILE}); {@code null}: nowhere. */
+    private Path liveWrite;
     private Run run;
 
     @Activate
@@ -360,14 +364,16 @@ public final class ProbeCommands {
 
     @Descriptor("makes live events the source that start reads")
     public String live(@Descriptor("(none)") String... args) {
-        Args a = Args.parse("live", LIVE, args, Set.of(), Set.of()).operands("live", LIVE, 0, 0);
+        Args a = Args.parse("live", LIVE, args, Set.of("--write"), Set.of()).operands("live", LIVE, 0, 0);
         if (a.help) {
             return LIVE;
         }
+        String write = a.values.get("--write");
         synchronized (lock) {
             source = null;
             live = true;
-            return "source: live events" + (running() ? " (the current run goes on; stop ends it)" : " (start reads them)");
+            liveWrite = write == null ? null : Path.of(write).toAbsolutePath();
+            return "source: live events" + (liveWrite == null ? "" : ", recorded to " + liveWrite) + (running() ? " (the current run goes on; stop ends it)" : " (start reads them)");
         }
     }
 
@@ -387,7 +393,7 @@ public final class ProbeCommands {
                 throw new IllegalArgumentException("start: a run is in progress; stop ends it");
             }
             try {
-                started = live ? control.openLive() : control.open(capture(source.toString()));
+                started = live ? control.openLive(liveWrite) : control.open(capture(source.toString()));
             } catch (ProbeException e) {
                 throw new IllegalArgumentException("start: " + (live ? "cannot read live events: " : source + ": ")
                         + e.getMessage());
@@ -501,6 +507,9 @@ public final class ProbeCommands {
         }
         out.append('\n');
         out.append("converted ").append(s.converted()).append(", emitted by converters ").append(s.emitted()).append('\n');
+        for (String line : s.capture().lines()) {
+            out.append(line).append('\n');
+        }
         for (SinkStatistics k : s.sinks()) {
             out.append("sink ").append(k.name()).append(": delivered ").append(k.delivered()).append(", queued ").append(k.queued())
                     .append(", dropped ").append(k.dropped()).append(", failed ").append(k.failed()).append('\n');

@@ -218,7 +218,8 @@ final class BatchView implements RawBatch, RawEvent {
 
     @Override
     public int cpu() {
-        return u16(O_CPU);
+        int cpu = u16(O_CPU);
+        return cpu == 0xFFFF ? -1 : cpu; // the shim's "not known" (live through udig)
     }
 
     @Override

@@ -267,20 +267,25 @@ public final class CpuConverter implements Converter {
             return;
         }
         long next = raw.paramAsLong(ni);
-        if (cpu >= onCpu.length) {
-            int old = onCpu.length;
-            onCpu = Arrays.copyOf(onCpu, Math.max(cpu + 1, old * 2));
-            Arrays.fill(onCpu, old, onCpu.length, -1);
-        }
-        long before = onCpu[cpu];
-        if (before > 0 && before != prev) {
-            // the switch that took `before` off this CPU was not seen
-            ThreadTimeline x = threads.get(before);
-            if (x != null && x.state == ThreadTimeline.ON && x.cpu == cpu) {
-                breakTimeline(x);
+        // Live events read through udig carry no CPU (cpu -1): a switch then speaks only of its two
+        // threads, and missed switches are found per thread (switched in while on, out while off),
+        // not by what the CPU ran before. Every interval of such a run has CPU -1.
+        if (cpu >= 0) {
+            if (cpu >= onCpu.length) {
+                int old = onCpu.length;
+                onCpu = Arrays.copyOf(onCpu, Math.max(cpu + 1, old * 2));
+                Arrays.fill(onCpu, old, onCpu.length, -1);
             }
+            long before = onCpu[cpu];
+            if (before > 0 && before != prev) {
+                // the switch that took `before` off this CPU was not seen
+                ThreadTimeline x = threads.get(before);
+                if (x != null && x.state == ThreadTimeline.ON && x.cpu == cpu) {
+                    breakTimeline(x);
+                }
+            }
+            onCpu[cpu] = next;
         }
-        onCpu[cpu] = next;
         if (prev > 0) {
             ThreadTimeline p = thread(prev);
             if (raw.hasThread()) {
