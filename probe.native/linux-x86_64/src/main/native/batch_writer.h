@@ -6,7 +6,7 @@
  *   (0 more may follow, 1 end of capture, 2 timeout), 52 reserved zero bytes.
  *   records from offset 64, each 8-byte aligned, fixed part of 64 bytes:
  *     0 u32 rec_len | 4 u16 flags | 6 u8 kcat | 7 u8 source | 8 i64 pid | 16 i64 tid
- *    24 u64 latency | 32 u32 uid | 36 u32 gid | 40 i64 fd_num | 48 u16 cpu
+ *    24 u64 latency | 32 u32 uid | 36 u32 gid | 40 i64 fd_num | 48 u16 cpu (0xFFFF unknown)
  *    50 u16 generic_sc | 52 u16 comm_len | 54 u16 container_len | 56 u16 fdname_len
  *    58 u8 fd_type | 59 u8 l4proto | 60 u8 role_server | 61..63 zero
  *   then, when flags bit4 says the fd is a socket, 40 bytes: u16 sport | u16 dport | u32 0
@@ -45,11 +45,12 @@ enum class place_result
 	NO_ROOM
 };
 
-/* Writes the event's record at buf + *off if it fits, and advances *off. An event that does not
+/* Writes the event's record at buf + *off if it fits, and advances *off. cpu_unknown: the source
+ * reports no CPU (udig gives every event CPU 0): the record's cpu is 0xFFFF. An event that does not
  * fit an empty batch (alone_in_batch) is written with its longest parameters cut
  * (*params_cut). NO_ROOM: nothing written; *needed is the size it would take. */
 place_result place(sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat, bool alone_in_batch, uint8_t* buf,
-                   size_t cap, size_t* off, size_t* needed, bool* params_cut);
+                   size_t cap, size_t* off, size_t* needed, bool* params_cut, bool cpu_unknown = false);
 
 /* The error of a batch buffer too small for one event. */
 std::string too_small_message(size_t cap, size_t needed);

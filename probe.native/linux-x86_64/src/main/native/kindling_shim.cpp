@@ -1,7 +1,7 @@
 /*
  * Kindling Probe for OSGi - the shim's entry points (kindling_shim.h), called from Java through
  * JNA: handles, errors and the event table here; the reading in session.cpp, the batch layout in
- * batch_writer.cpp, the capture file check in capture_check.cpp.
+ * batch_writer.cpp, live captures in live_open.cpp, the capture file check in capture_check.cpp.
  *
  * The shim is deliberately small: libsinsp tracks the state (threads, fds), the shim drops what
  * the Kindling probe drops, applies the filter table pushed down by Java and copies the surviving
@@ -10,6 +10,7 @@
 #include "kindling_shim.h"
 
 #include "capture_check.h"
+#include "live_open.h"
 #include "session.h"
 #include "shim_util.h"
 
@@ -91,9 +92,14 @@ int64_t register_handle(std::shared_ptr<session> handle)
 /* Opens a sinsp inspector with `opener` and registers it; 0 and a message on failure.
  * For a capture file (check_path != nullptr) the file is first checked structurally. */
 template<typename Opener>
-int64_t open_handle(bool live, const char* check_path, Opener opener, char* err, int32_t errcap) noexcept
+int64_t open_handle(bool live, const char* check_path, Opener opener, char* err, int32_t errcap,
+                    int32_t* refusal = nullptr) noexcept
 {
 	const char* what = nullptr;
+	if(refusal != nullptr)
+	{
+		*refusal = KP_LIVE_FAILED;
+	}
 	try
 	{
 		auto handle = std::make_shared<session>();
@@ -110,7 +116,21 @@ int64_t open_handle(bool live, const char* check_path, Opener opener, char* err,
 		opener(*handle);
 		int64_t id = register_handle(std::move(handle));
 		copy_message("", err, errcap);
+		if(refusal != nullptr)
+		{
+			*refusal = KP_LIVE_OK;
+		}
 		return id;
+	}
+	catch(const live_refused& e)
+	{
+		if(refusal != nullptr)
+		{
+			*refusal = e.reason();
+		}
+		set_global_error("", e.what());
+		copy_message(e.what(), err, errcap);
+		return 0;
 	}
 	catch(const std::exception& e)
 	{
@@ -206,10 +226,24 @@ int64_t kp_open_file(const char* path, char* err, int32_t errcap)
 		false, path, [path](session& s) { s.insp->open(std::string(path)); }, err, errcap);
 }
 
-int64_t kp_open_live(char* err, int32_t errcap)
+int64_t kp_open_live(const char* write_path, int32_t snaplen, int32_t bpf_ring_bytes, int32_t* refusal, char* err,
+                     int32_t errcap)
 {
+	live_options options;
+	if(write_path != nullptr)
+	{
+		options.write_path = write_path;
+	}
+	if(snaplen > 0)
+	{
+		options.snaplen = static_cast<uint32_t>(snaplen);
+	}
+	if(bpf_ring_bytes > 0)
+	{
+		options.bpf_ring_bytes = static_cast<uint32_t>(bpf_ring_bytes);
+	}
 	return open_handle(
-		true, nullptr, [](session& s) { s.insp->open(); }, err, errcap);
+		true, nullptr, [&options](session& s) { open_live(s, options); }, err, errcap, refusal);
 }
 
 int32_t kp_set_filter(int64_t h, const uint8_t* types, int32_t ntypes, const uint8_t* generic,
@@ -459,6 +493,28 @@ int32_t kp_set_own_pid(int64_t h, int64_t pid)
 		}
 		handle->own_pid.store(pid);
 		return 0;
+	}
+	catch(...)
+	{
+		return -1;
+	}
+}
+
+int32_t kp_capture_stats(int64_t h, int64_t* out, int32_t n)
+{
+	if(out == nullptr || n < KP_STAT_COUNT)
+	{
+		return -1;
+	}
+	try
+	{
+		auto handle = lookup(h);
+		if(!handle)
+		{
+			return -1;
+		}
+		capture_statistics(*handle, out);
+		return KP_STAT_COUNT;
 	}
 	catch(...)
 	{

@@ -62,8 +62,43 @@ enum kp_counter
 	KP_CNT_COUNT = 10
 };
 
+/* Why kp_open_live refused (its *refusal). */
+#define KP_LIVE_OK 0
+#define KP_LIVE_FAILED 1      /* libsinsp or the eBPF programs failed to start */
+#define KP_LIVE_REQUIREMENT 2 /* the host cannot run the eBPF source: err says what is missing */
+#define KP_LIVE_BUSY 3        /* another live capture runs on this machine */
+
+/* Slots filled by kp_capture_stats: the capture source, libsinsp's capture statistics (scap_stats),
+ * then the eBPF source's counters (live/live_source.h). All zero for a capture file. */
+enum kp_capture_stat
+{
+	KP_STAT_SOURCE = 0, /* 0 capture file, KP_SOURCE_EBPF, KP_SOURCE_KERNEL_MODULE */
+	KP_STAT_EVENTS = 1,
+	KP_STAT_DROPS = 2,
+	KP_STAT_DROPS_BUFFER = 3,
+	KP_STAT_DROPS_PAGE_FAULT = 4,
+	KP_STAT_DROPS_BUG = 5,
+	KP_STAT_PREEMPTIONS = 6,
+	KP_STAT_SUPPRESSED = 7,
+	KP_STAT_SOURCE_EVENTS = 8,
+	KP_STAT_DROPS_BPF_RING = 9,
+	KP_STAT_DROPS_UDIG_RING = 10,
+	KP_STAT_DROPS_INVALID = 11,
+	KP_STAT_FILTERED_OWN = 12,
+	KP_STAT_FILTERED_SYSCALL = 13,
+	KP_STAT_COUNT = 14
+};
+#define KP_SOURCE_EBPF 1
+#define KP_SOURCE_KERNEL_MODULE 2
+
 KP_EXPORT int64_t kp_open_file(const char* path, char* err, int32_t errcap);
-KP_EXPORT int64_t kp_open_live(char* err, int32_t errcap);
+/* Opens a live capture: the probe's eBPF source through libsinsp's udig ring (the kernel module where
+ * only that can run). write_path (null: none) receives every event read, as a capture file; snaplen
+ * and bpf_ring_bytes (0: defaults) set the source. 0 on failure, with *refusal (KP_LIVE_*) and err. */
+KP_EXPORT int64_t kp_open_live(const char* write_path, int32_t snaplen, int32_t bpf_ring_bytes, int32_t* refusal,
+                               char* err, int32_t errcap);
+/* Fills out[0..KP_STAT_COUNT) (n must be at least KP_STAT_COUNT); returns KP_STAT_COUNT, -1 on error. */
+KP_EXPORT int32_t kp_capture_stats(int64_t h, int64_t* out, int32_t n);
 KP_EXPORT int32_t kp_set_filter(int64_t h, const uint8_t* types, int32_t ntypes,
                                 const uint8_t* generic, int32_t nsc);
 /* Events without thread information whose cell [type * 16 + kcat] is set here pass (with

@@ -6,6 +6,7 @@
 
 #include "batch_writer.h"
 #include "classify.h"
+#include "live_open.h"
 #include "shim_util.h"
 
 #include <cstring>
@@ -36,11 +37,21 @@ session::~session()
 {
 	try
 	{
+		if(dumper)
+		{
+			dumper->close();
+			dumper.reset();
+		}
+		if(live_source)
+		{
+			live_source->stop();
+		}
 		if(insp)
 		{
 			insp->close();
 		}
 		insp.reset();
+		live_source.reset();
 	}
 	catch(...)
 	{
@@ -142,6 +153,7 @@ bool survives(session& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_t*
 void install_staged_filter(session& h)
 {
 	std::lock_guard<std::mutex> lock(h.staged_mu);
+	bool changed = h.staged_dirty || h.staged_threadless_dirty;
 	if(h.staged_dirty)
 	{
 		h.active = std::move(h.staged);
@@ -153,6 +165,11 @@ void install_staged_filter(session& h)
 		h.active_threadless = std::move(h.staged_threadless);
 		h.staged_threadless = filter_table();
 		h.staged_threadless_dirty = false;
+	}
+	if(changed && h.live_source)
+	{
+		/* the kernel side follows at the same batch boundary */
+		h.live_source->follow_filter(h.active, h.active_threadless);
 	}
 }
 
@@ -197,7 +214,7 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 			size_t needed = 0;
 			uint16_t kcat = kindling_category_of(ev);
 			bool cut = false;
-			if(place(ev, tinfo, kcat, true, buf, cap, &off, &needed, &cut) == place_result::NO_ROOM)
+			if(place(ev, tinfo, kcat, true, buf, cap, &off, &needed, &cut, h.cpu_unknown) == place_result::NO_ROOM)
 			{
 				h.set_error(too_small_message(cap, needed));
 				return -1;
@@ -248,6 +265,11 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 			consecutive_timeouts = 0;
 			read_here++;
 			h.bump(KP_CNT_READ);
+			if(h.dumper)
+			{
+				/* --write: what libsinsp read, before the drop rules */
+				h.dumper->dump(ev);
+			}
 
 			sinsp_threadinfo* tinfo = nullptr;
 			uint16_t kcat = 0;
@@ -268,7 +290,7 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 			}
 			size_t needed = 0;
 			bool cut = false;
-			if(place(ev, tinfo, kcat, count == 0, buf, cap, &off, &needed, &cut) == place_result::NO_ROOM)
+			if(place(ev, tinfo, kcat, count == 0, buf, cap, &off, &needed, &cut, h.cpu_unknown) == place_result::NO_ROOM)
 			{
 				/* sinsp keeps the event valid until the next sinsp::next */
 				h.pending = ev;

@@ -8,6 +8,7 @@
 #include "kindling_shim.h"
 
 #include <sinsp.h>
+#include <dumper.h>
 
 #include <atomic>
 #include <memory>
@@ -17,6 +18,8 @@
 
 namespace kindling_probe
 {
+
+class live_capture;
 
 /* The [event type][Kindling category] table of events that pass (the seed's event_filters),
  * and the same per generic syscall (PPM_SC_* code), enter and exit. */
@@ -32,6 +35,12 @@ struct session
 {
 	std::unique_ptr<sinsp> insp;
 	bool live = false;
+	/* The source gives no CPU (udig: every event on CPU 0); records say 0xFFFF. */
+	bool cpu_unknown = false;
+	/* Live captures: the machine lock and the eBPF source (live_open.h). */
+	std::unique_ptr<live_capture> live_source;
+	/* Set by --write: every event libsinsp returns is written to a capture file. */
+	std::unique_ptr<sinsp_dumper> dumper;
 
 	/* Capture files: index of the first event that libsinsp must not parse (-1: none). */
 	int64_t first_bad_event = -1;
@@ -72,6 +81,8 @@ struct session
 
 	session();
 
+	/* The dumper is closed first, then the live source stops writing into libscap's ring, then
+	 * libsinsp closes, then the machine is free for the next live capture. */
 	~session();
 
 	void set_error(const std::string& msg) noexcept

@@ -1,0 +1,196 @@
+/*
+ * Kindling Probe for OSGi - opening a live capture (see live_open.h).
+ */
+#include "live_open.h"
+
+#include "kindling_shim.h"
+
+#include <unistd.h>
+
+#include <vector>
+
+namespace kindling_probe
+{
+namespace
+{
+
+/* The kernel module's first device: where it exists, libsinsp can read the module. */
+const char* const KERNEL_MODULE_DEVICE = "/dev/scap0";
+
+/* Marks in types[] every event type that some category cell of t lets through, and the enter event
+ * of each such exit event. Generic syscalls: both directions into one cell per syscall. */
+void mark_types(const filter_table& t, std::vector<uint8_t>* types, std::vector<uint8_t>* generic)
+{
+	for(int32_t type = 0; type < t.ntypes && static_cast<size_t>(type) < types->size(); type++)
+	{
+		const uint8_t* cells = t.types.data() + static_cast<size_t>(type) * KP_CATEGORY_CELLS;
+		for(int c = 0; c < KP_CATEGORY_CELLS; c++)
+		{
+			if(cells[c] != 0)
+			{
+				(*types)[type] = 1;
+				if(PPME_IS_EXIT(type))
+				{
+					(*types)[type - 1] = 1;
+				}
+				break;
+			}
+		}
+	}
+	for(int32_t dir = 0; dir < 2 && !t.generic.empty(); dir++)
+	{
+		for(int32_t sc = 0; sc < t.nsc && static_cast<size_t>(sc) < generic->size(); sc++)
+		{
+			const uint8_t* cells =
+				t.generic.data() + (static_cast<size_t>(dir) * t.nsc + sc) * KP_CATEGORY_CELLS;
+			for(int c = 0; c < KP_CATEGORY_CELLS; c++)
+			{
+				if(cells[c] != 0)
+				{
+					(*generic)[sc] = 1;
+					break;
+				}
+			}
+		}
+	}
+}
+
+} // namespace
+
+live_capture::live_capture(std::unique_ptr<kindling_live::machine_lock> lock,
+                           std::unique_ptr<kindling_live::source> source)
+	: m_lock(std::move(lock)), m_source(std::move(source))
+{
+}
+
+live_capture::~live_capture()
+{
+	stop();
+}
+
+void live_capture::follow_filter(const filter_table& main, const filter_table& threadless)
+{
+	if(!m_source || m_stopped)
+	{
+		return;
+	}
+	std::vector<uint8_t> types(PPM_EVENT_MAX, 0);
+	std::vector<uint8_t> generic(PPM_SC_MAX, 0);
+	mark_types(main, &types, &generic);
+	mark_types(threadless, &types, &generic);
+	m_source->set_filter(types.data(), types.size(), generic.data(), generic.size());
+}
+
+void live_capture::stop()
+{
+	std::lock_guard<std::mutex> lock(m_mu);
+	if(m_source && !m_stopped)
+	{
+		m_source->stop();
+		m_final = m_source->read_counters();
+		m_stopped = true;
+	}
+}
+
+kindling_live::counters live_capture::read_counters() const
+{
+	std::lock_guard<std::mutex> lock(m_mu);
+	if(!m_source)
+	{
+		return kindling_live::counters();
+	}
+	return m_stopped ? m_final : m_source->read_counters();
+}
+
+void open_live(session& s, const live_options& options)
+{
+	std::string missing = kindling_live::missing_requirement();
+	if(!missing.empty())
+	{
+		if(access(KERNEL_MODULE_DEVICE, F_OK) == 0)
+		{
+			/* a host with the kernel module loaded: libsinsp reads it as it always did */
+			s.insp->open();
+			s.live_source.reset(new live_capture(nullptr, nullptr));
+		}
+		else
+		{
+			throw live_refused(KP_LIVE_REQUIREMENT, missing);
+		}
+	}
+	else
+	{
+		std::string err;
+		std::unique_ptr<kindling_live::machine_lock> lock = kindling_live::lock_machine(&err);
+		if(!lock)
+		{
+			throw live_refused(KP_LIVE_BUSY, err.empty() ? "another live capture runs on this machine" : err);
+		}
+		/* udig's ring is created here, the /proc scan fills libsinsp's thread and fd tables */
+		s.insp->open_udig();
+		kindling_live::settings settings;
+		settings.own_tgid = static_cast<uint32_t>(getpid());
+		settings.snaplen = options.snaplen;
+		settings.bpf_ring_bytes = options.bpf_ring_bytes;
+		std::unique_ptr<kindling_live::source> source = kindling_live::start(settings, &err);
+		if(!source)
+		{
+			s.insp->close();
+			throw live_refused(KP_LIVE_FAILED, "cannot start the eBPF source: " + err);
+		}
+		s.live_source.reset(new live_capture(std::move(lock), std::move(source)));
+		/* udig has one ring: libsinsp gives every event CPU 0, which is not where it ran */
+		s.cpu_unknown = true;
+	}
+	try
+	{
+		s.insp->set_snaplen(options.snaplen);
+	}
+	catch(...)
+	{
+		/* the eBPF source cuts buffers to the snaplen it was given */
+	}
+	if(!options.write_path.empty())
+	{
+		s.dumper.reset(new sinsp_dumper(s.insp.get()));
+		s.dumper->open(options.write_path, false);
+	}
+}
+
+void capture_statistics(session& s, int64_t* out)
+{
+	for(int i = 0; i < KP_STAT_COUNT; i++)
+	{
+		out[i] = 0;
+	}
+	if(!s.live || !s.insp)
+	{
+		return;
+	}
+	scap_stats st = {};
+	s.insp->get_capture_stats(&st);
+	out[KP_STAT_EVENTS] = static_cast<int64_t>(st.n_evts);
+	out[KP_STAT_DROPS] = static_cast<int64_t>(st.n_drops);
+	out[KP_STAT_DROPS_BUFFER] = static_cast<int64_t>(st.n_drops_buffer);
+	out[KP_STAT_DROPS_PAGE_FAULT] = static_cast<int64_t>(st.n_drops_pf);
+	out[KP_STAT_DROPS_BUG] = static_cast<int64_t>(st.n_drops_bug);
+	out[KP_STAT_PREEMPTIONS] = static_cast<int64_t>(st.n_preemptions);
+	out[KP_STAT_SUPPRESSED] = static_cast<int64_t>(st.n_suppressed);
+	if(s.live_source && s.live_source->has_source())
+	{
+		kindling_live::counters c = s.live_source->read_counters();
+		out[KP_STAT_SOURCE] = KP_SOURCE_EBPF;
+		out[KP_STAT_SOURCE_EVENTS] = static_cast<int64_t>(c.events);
+		out[KP_STAT_DROPS_BPF_RING] = static_cast<int64_t>(c.drops_bpf_ring);
+		out[KP_STAT_DROPS_UDIG_RING] = static_cast<int64_t>(c.drops_udig_ring);
+		out[KP_STAT_DROPS_INVALID] = static_cast<int64_t>(c.drops_invalid);
+		out[KP_STAT_FILTERED_OWN] = static_cast<int64_t>(c.filtered_own);
+		out[KP_STAT_FILTERED_SYSCALL] = static_cast<int64_t>(c.filtered_syscall);
+	}
+	else
+	{
+		out[KP_STAT_SOURCE] = KP_SOURCE_KERNEL_MODULE;
+	}
+}
+
+} // namespace kindling_probe
