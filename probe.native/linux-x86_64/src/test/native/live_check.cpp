@@ -286,15 +286,16 @@ int run_rate(int seconds) {
 int main(int argc, char** argv) {
     std::string missing = kindling_live::missing_requirement();
     if (!missing.empty()) return skip_or_fail(missing);
+    signal(SIGINT, [](int) { g_stop = 1; });
+    std::string mode = argc > 1 ? argv[1] : "";
+    // the consumer owns the ring here: taking the machine lock would remove it
+    if (mode == "--produce") return run_produce(argc > 2 ? atoi(argv[2]) : 10);
     std::string err;
     auto lock = kindling_live::lock_machine(&err);
     if (!lock) {
         fprintf(stderr, "%s\n", err.c_str());
         return 1;
     }
-    signal(SIGINT, [](int) { g_stop = 1; });
-    std::string mode = argc > 1 ? argv[1] : "";
-    if (mode == "--produce") return run_produce(argc > 2 ? atoi(argv[2]) : 10);
     if (mode == "--rate") return run_rate(argc > 2 ? atoi(argv[2]) : 10);
     return run_check(mode == "--verbose");
 }
