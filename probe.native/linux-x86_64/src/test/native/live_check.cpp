@@ -7,8 +7,10 @@
 //                         for an independent consumer such as `sysdig -u`
 //   live_check --cycles N
 //                         N start/stop cycles; counts programs, maps, links and threads around them
-//   live_check --rate S   libsinsp reads everything on the machine for S seconds; prints events/s,
-//                         drops and the counters
+//   live_check --rate S [W]
+//                         libsinsp reads everything on the machine for S seconds, with a child
+//                         writing W times a second to /dev/null; prints events/s, drops, counters
+//                         and the CPU time of the reader and of the producer
 // Exit status: 0 passed, 1 failed, 77 skipped (this host cannot load eBPF and
 // KINDLING_REQUIRE_LIVE is not 1).
 #include "../../main/native/live/live_source.h"
@@ -22,6 +24,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
 #include <map>
 #include <set>
 #include <string>
@@ -91,6 +95,7 @@ int run_check(bool verbose) {
 
     std::vector<seen_event> evs;
     std::set<int64_t> child_tids;
+    int64_t min_lag = INT64_MAX, max_lag = INT64_MIN;  // wall clock at reading minus event time
     bool exited = false;
     auto after_exit = std::chrono::steady_clock::time_point::max();
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -107,6 +112,14 @@ int run_check(bool verbose) {
         sinsp_threadinfo* ti = ev->get_thread_info();
         int64_t pid = ti ? ti->m_pid : -1;
         if (pid != child) continue;
+        {
+            timespec now{};
+            clock_gettime(CLOCK_REALTIME, &now);
+            int64_t wall = int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
+            int64_t lag = wall - static_cast<int64_t>(ev->get_ts());
+            if (lag < min_lag) min_lag = lag;
+            if (lag > max_lag) max_lag = lag;
+        }
         seen_event e;
         e.name = ev->get_name();
         e.enter = PPME_IS_ENTER(ev->get_type());
@@ -147,6 +160,9 @@ int run_check(bool verbose) {
     if (!have_log) return 1;
     check(c.drops_bpf_ring == 0 && c.drops_udig_ring == 0 && c.drops_invalid == 0, "no event dropped");
     check(c.filtered_own > 0, "the checker's own events were filtered in the kernel");
+    printf("event time to reading: %.3f ms to %.3f ms\n", min_lag / 1e6, max_lag / 1e6);
+    check(min_lag >= -5000000 && max_lag < 5000000000LL,
+          "event timestamps are epoch nanoseconds (read after they happened, within 5 s)");
 
     auto res_is = [](long v) { return [v](const seen_event& e) {
         auto it = e.params.find("res");
@@ -358,7 +374,50 @@ int run_produce(int seconds) {
     return 0;
 }
 
-int run_rate(int seconds) {
+// CPU seconds (user + system) of each thread of this process, by tid.
+std::map<int, double> thread_cpu() {
+    std::map<int, double> r;
+    long tick = sysconf(_SC_CLK_TCK);
+    DIR* d = opendir("/proc/self/task");
+    while (dirent* de = d ? readdir(d) : nullptr) {
+        int tid = atoi(de->d_name);
+        if (tid <= 0) continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+        FILE* f = fopen(path, "r");
+        if (!f) continue;
+        char buf[1024];
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        const char* p = strrchr(buf, ')');
+        unsigned long ut = 0, st = 0;
+        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
+            r[tid] = double(ut + st) / tick;
+    }
+    if (d) closedir(d);
+    return r;
+}
+
+// A child that writes 64 bytes to /dev/null `rate` times a second (in 1 ms steps) for `seconds`.
+int start_load(long rate, int seconds) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    int fd = open("/dev/null", O_WRONLY);
+    char buf[64] = {};
+    long per_ms = rate / 1000;
+    auto next = std::chrono::steady_clock::now();
+    auto end = next + std::chrono::seconds(seconds);
+    while (next < end) {
+        for (long i = 0; i < per_ms; i++)
+            if (write(fd, buf, sizeof buf) < 0) _exit(1);
+        next += std::chrono::milliseconds(1);
+        std::this_thread::sleep_until(next);
+    }
+    _exit(0);
+}
+
+int run_rate(int seconds, long load_rate) {
     sinsp inspector;
     inspector.open_udig();
     std::string err;
@@ -366,6 +425,7 @@ int run_rate(int seconds) {
     s.own_tgid = static_cast<uint32_t>(getpid());
     auto src = kindling_live::start(s, &err);
     if (!src) return skip_or_fail(err);
+    int load = load_rate > 0 ? start_load(load_rate, seconds) : 0;
     uint64_t n = 0;
     auto t0 = std::chrono::steady_clock::now();
     auto end = t0 + std::chrono::seconds(seconds);
@@ -374,8 +434,14 @@ int run_rate(int seconds) {
         if (inspector.next(&ev) == SCAP_SUCCESS) n++;
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::map<int, double> cpu = thread_cpu();
+    int self = static_cast<int>(getpid());
+    for (auto& kv : cpu)
+        printf("thread %d (%s): %.2f CPU s, %.2f cores\n", kv.first, kv.first == self ? "libsinsp reader" : "producer",
+               kv.second, kv.second / secs);
     src->stop();
     kindling_live::counters c = src->read_counters();
+    if (load > 0) waitpid(load, nullptr, 0);
     printf("libsinsp read %llu events in %.1f s: %.0f events/s\n", (unsigned long long)n, secs, n / secs);
     print_counters(c);
     inspector.close();
@@ -397,7 +463,7 @@ int main(int argc, char** argv) {
         fprintf(stderr, "%s\n", err.c_str());
         return 1;
     }
-    if (mode == "--rate") return run_rate(argc > 2 ? atoi(argv[2]) : 10);
+    if (mode == "--rate") return run_rate(argc > 2 ? atoi(argv[2]) : 10, argc > 3 ? atol(argv[3]) : 0);
     if (mode == "--cycles") {
         run_cycles(argc > 2 ? atoi(argv[2]) : 50);
         return g_failures ? 1 : 0;
