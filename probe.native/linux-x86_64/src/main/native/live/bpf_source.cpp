@@ -299,9 +299,12 @@ void bpf_source::set_filter(const uint8_t* types, size_t ntypes, const uint8_t* 
         bool on = (types && i < ntypes && types[i]) || m_always[i];
         __atomic_store_n(&bss->evt_on[i], on ? 1 : 0, __ATOMIC_RELAXED);
     }
-    for (size_t i = 0; i < PROBE_SYSCALL_TABLE; i++) {
-        bool on = generic_syscalls && i < nsyscalls && generic_syscalls[i];
-        __atomic_store_n(&bss->gen_on[i], on ? 1 : 0, __ATOMIC_RELAXED);
+    // generic_syscalls is indexed by the PPM_SC code libsinsp shows as the generic event's ID;
+    // the programs look syscalls up by their number.
+    for (size_t nr = 0; nr < PROBE_SYSCALL_TABLE; nr++) {
+        size_t code = bss->sc_table[nr].code;
+        bool on = generic_syscalls && code < nsyscalls && generic_syscalls[code];
+        __atomic_store_n(&bss->gen_on[nr], on ? 1 : 0, __ATOMIC_RELAXED);
     }
 }
 

@@ -48,6 +48,8 @@ public:
     // Which events are read, by ppm event type (index = PPME_* value, enter and exit separately;
     // nonzero = read) and, for syscalls libsinsp records as generic events, by syscall number.
     // Events that libsinsp needs to keep its thread and fd state right stay on whatever is given.
+    // generic_syscalls is indexed by the PPM_SC code (the ID parameter of PPME_GENERIC_E/X, as in
+    // libsinsp's syscall info table), not by the kernel's syscall number.
     // Takes effect for events that start after the call.
     virtual void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls,
                             size_t nsyscalls) = 0;
