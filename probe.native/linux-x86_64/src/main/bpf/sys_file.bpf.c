@@ -219,3 +219,91 @@ FILLER(fill_fcntl_x)
 	submit(s);
 	return 0;
 }
+
+/* The working and root directories: libsinsp resolves relative paths against the cwd it keeps. */
+FILLER(fill_chdir_e) { SCRATCH_OR_RETURN(s); begin(s, PPME_SYSCALL_CHDIR_E, 0); submit(s); return 0; }
+
+FILLER(fill_chdir_x)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, PPME_SYSCALL_CHDIR_X, 2);
+	push_u64(s, sc_ret(ctx));
+	push_str_user(s, (const void *)sc_arg(ctx, 0));
+	submit(s);
+	return 0;
+}
+
+FILLER(fill_fchdir_e)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, PPME_SYSCALL_FCHDIR_E, 1);
+	push_u64(s, FD(0));
+	submit(s);
+	return 0;
+}
+
+FILLER(fill_fchdir_x)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, PPME_SYSCALL_FCHDIR_X, 1);
+	push_u64(s, sc_ret(ctx));
+	submit(s);
+	return 0;
+}
+
+FILLER(fill_chroot_e) { SCRATCH_OR_RETURN(s); begin(s, PPME_SYSCALL_CHROOT_E, 0); submit(s); return 0; }
+
+FILLER(fill_chroot_x)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, PPME_SYSCALL_CHROOT_X, 2);
+	push_u64(s, sc_ret(ctx));
+	push_str_user(s, (const void *)sc_arg(ctx, 0));
+	submit(s);
+	return 0;
+}
+
+/* Other calls that create fds: signalfd/signalfd4, timerfd_create, inotify_init/inotify_init1. */
+FILLER(fill_signalfd_e)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, PPME_SYSCALL_SIGNALFD_E, 3);
+	push_u64(s, FD(0));
+	push_u32(s, 0); /* the mask is not read, as in the 2022 drivers */
+	push_u8(s, s->id == 289 ? (u8)sc_arg(ctx, 3) : 0);
+	submit(s);
+	return 0;
+}
+
+FILLER(fill_timerfd_create_e)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, PPME_SYSCALL_TIMERFD_CREATE_E, 2);
+	push_u8(s, (u8)sc_arg(ctx, 0));
+	push_u8(s, (u8)sc_arg(ctx, 1));
+	submit(s);
+	return 0;
+}
+
+FILLER(fill_inotify_init_e)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, PPME_SYSCALL_INOTIFY_INIT_E, 1);
+	push_u8(s, s->id == 294 ? (u8)sc_arg(ctx, 0) : 0);
+	submit(s);
+	return 0;
+}
+
+/* The exit of each: the new fd. */
+static __always_inline int fd_result_exit(struct bpf_raw_tracepoint_args *ctx, u16 type)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, type, 1);
+	push_u64(s, sc_ret(ctx));
+	submit(s);
+	return 0;
+}
+
+FILLER(fill_signalfd_x) { return fd_result_exit(ctx, PPME_SYSCALL_SIGNALFD_X); }
+FILLER(fill_timerfd_create_x) { return fd_result_exit(ctx, PPME_SYSCALL_TIMERFD_CREATE_X); }
+FILLER(fill_inotify_init_x) { return fd_result_exit(ctx, PPME_SYSCALL_INOTIFY_INIT_X); }

@@ -303,3 +303,35 @@ int on_signal_deliver(struct bpf_raw_tracepoint_args *ctx)
 	submit(s);
 	return 0;
 }
+
+/* User and group changes: libsinsp keeps each thread's uid and gid. */
+static __always_inline int ids_enter(struct bpf_raw_tracepoint_args *ctx, u16 type, int n)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, type, n);
+	push_u32(s, (u32)sc_arg(ctx, 0));
+	if (n == 3) {
+		push_u32(s, (u32)sc_arg(ctx, 1));
+		push_u32(s, (u32)sc_arg(ctx, 2));
+	}
+	submit(s);
+	return 0;
+}
+
+static __always_inline int res_exit(struct bpf_raw_tracepoint_args *ctx, u16 type)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, type, 1);
+	push_u64(s, sc_ret(ctx));
+	submit(s);
+	return 0;
+}
+
+FILLER(fill_setuid_e) { return ids_enter(ctx, PPME_SYSCALL_SETUID_E, 1); }
+FILLER(fill_setuid_x) { return res_exit(ctx, PPME_SYSCALL_SETUID_X); }
+FILLER(fill_setgid_e) { return ids_enter(ctx, PPME_SYSCALL_SETGID_E, 1); }
+FILLER(fill_setgid_x) { return res_exit(ctx, PPME_SYSCALL_SETGID_X); }
+FILLER(fill_setresuid_e) { return ids_enter(ctx, PPME_SYSCALL_SETRESUID_E, 3); }
+FILLER(fill_setresuid_x) { return res_exit(ctx, PPME_SYSCALL_SETRESUID_X); }
+FILLER(fill_setresgid_e) { return ids_enter(ctx, PPME_SYSCALL_SETRESGID_E, 3); }
+FILLER(fill_setresgid_x) { return res_exit(ctx, PPME_SYSCALL_SETRESGID_X); }

@@ -69,6 +69,14 @@ void run(workload_log* log) {
     close(d);
     close(fd);
 
+    // a relative path after chdir: libsinsp must know the new cwd
+    if (chdir(dir) == 0) {
+        int rel = open("relative.txt", O_CREAT | O_WRONLY, 0600);
+        close(rel);
+        unlink("relative.txt");
+        if (chdir("/") != 0) _exit(6);
+    }
+
     // pipe, eventfd, poll, epoll
     int p[2];
     pipe2(p, O_CLOEXEC);

@@ -119,6 +119,17 @@ std::vector<filler_ref> fillers_of(probe_bpf* k) {
         {PPME_SYSCALL_CLONE3_E, p.fill_clone3_e}, {PPME_SYSCALL_CLONE3_X, p.fill_clone3_x},
         {PPME_SYSCALL_EXECVE_19_E, p.fill_execve_e}, {PPME_SYSCALL_EXECVE_19_X, p.fill_execve_x},
         {PPME_SYSCALL_EXECVEAT_E, p.fill_execveat_e}, {PPME_SYSCALL_EXECVEAT_X, p.fill_execveat_x},
+        {PPME_SYSCALL_CHDIR_E, p.fill_chdir_e}, {PPME_SYSCALL_CHDIR_X, p.fill_chdir_x},
+        {PPME_SYSCALL_FCHDIR_E, p.fill_fchdir_e}, {PPME_SYSCALL_FCHDIR_X, p.fill_fchdir_x},
+        {PPME_SYSCALL_CHROOT_E, p.fill_chroot_e}, {PPME_SYSCALL_CHROOT_X, p.fill_chroot_x},
+        {PPME_SYSCALL_SIGNALFD_E, p.fill_signalfd_e}, {PPME_SYSCALL_SIGNALFD_X, p.fill_signalfd_x},
+        {PPME_SYSCALL_TIMERFD_CREATE_E, p.fill_timerfd_create_e},
+        {PPME_SYSCALL_TIMERFD_CREATE_X, p.fill_timerfd_create_x},
+        {PPME_SYSCALL_INOTIFY_INIT_E, p.fill_inotify_init_e}, {PPME_SYSCALL_INOTIFY_INIT_X, p.fill_inotify_init_x},
+        {PPME_SYSCALL_SETUID_E, p.fill_setuid_e}, {PPME_SYSCALL_SETUID_X, p.fill_setuid_x},
+        {PPME_SYSCALL_SETGID_E, p.fill_setgid_e}, {PPME_SYSCALL_SETGID_X, p.fill_setgid_x},
+        {PPME_SYSCALL_SETRESUID_E, p.fill_setresuid_e}, {PPME_SYSCALL_SETRESUID_X, p.fill_setresuid_x},
+        {PPME_SYSCALL_SETRESGID_E, p.fill_setresgid_e}, {PPME_SYSCALL_SETRESGID_X, p.fill_setresgid_x},
     };
 }
 
