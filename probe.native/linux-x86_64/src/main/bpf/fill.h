@@ -47,8 +47,11 @@ struct scratch {
 	u32 off;         /* where the next parameter's data goes */
 	u32 idx;         /* the next parameter's index */
 	u32 nparams;
-	u32 pad;
+	u32 cur;         /* a cursor kept in map memory: the verifier sees any value, so loops that
+			    advance it do not multiply its states */
 	u64 id;          /* syscall number of the event being built */
+	u64 depth;
+	const char *names[8];
 };
 
 /* Settings, written by user space through the mmapped .bss; read on every event. */

@@ -104,6 +104,32 @@ struct files_struct {
 	struct fdtable *fdt;
 };
 
+struct kernfs_node {
+	struct kernfs_node *parent;   /* renamed __parent in 6.15 */
+	const char *name;
+};
+
+struct kernfs_node___615 {
+	struct kernfs_node *__parent;
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+};
+
+struct cgroup_subsys {
+	const char *name;
+};
+
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+	struct cgroup_subsys *ss;
+};
+
+struct css_set {
+	struct cgroup_subsys_state *subsys[12];
+};
+
 struct task_struct {
 	int pid;
 	int tgid;
@@ -119,6 +145,7 @@ struct task_struct {
 	struct pid *thread_pid;
 	kuid_t loginuid;
 	char comm[16];
+	struct css_set *cgroups;
 };
 
 struct socket {

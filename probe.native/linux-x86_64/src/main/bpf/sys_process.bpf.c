@@ -2,6 +2,7 @@
  * libsinsp keeps in its thread table, process exit, context switches and signal delivery. */
 #include "fill.h"
 #include "flags.h"
+#include "cgroups.h"
 
 static __always_inline u64 pages_kb(u64 pages)
 {
@@ -38,7 +39,7 @@ static __always_inline s64 pid_vnr(struct task_struct *t)
 
 /* The parameters execve and clone exits share: res, exe, args, tid, pid, ptid, cwd, fdlimit,
  * pgft_maj, pgft_min, vm_size, vm_rss, vm_swap, comm, cgroups. cwd is sent empty: libsinsp
- * keeps the cwd it inherited or read from /proc. cgroups are sent empty. */
+ * keeps the cwd it inherited or read from /proc. */
 static __always_inline void push_proc_common(struct scratch *s, struct task_struct *t, s64 res)
 {
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
@@ -81,7 +82,7 @@ static __always_inline void push_proc_common(struct scratch *s, struct task_stru
 	push_u32(s, vm_rss);
 	push_u32(s, vm_swap);
 	push_str_kernel(s, &t->comm[0], 16);
-	push_empty(s); /* cgroups */
+	push_cgroups(s, t);
 }
 
 /* In the child of clone3 the clone_args pointer may point into the parent's reused stack: the

@@ -248,6 +248,26 @@ int run_check(bool verbose) {
     check(find(evs, "execve", false, [](const seen_event& e) {
               return e.params["res"] == "0" && e.comm == "true" && e.params["args"].find("--live-check") != std::string::npos;
           }) != nullptr, "execve of /bin/true: comm and args");
+    {
+        // the workload inherited this process's cgroups: each "N:subsystem:path" line of
+        // /proc/self/cgroup for a named v1 subsystem appears as "subsystem=path"
+        FILE* f = fopen("/proc/self/cgroup", "r");
+        char line[512];
+        std::vector<std::string> want;
+        while (f && fgets(line, sizeof line, f)) {
+            std::string l(line);
+            if (!l.empty() && l.back() == '\n') l.pop_back();
+            size_t a = l.find(':'), b = l.find(':', a + 1);
+            std::string subs = l.substr(a + 1, b - a - 1), path = l.substr(b + 1);
+            if (subs == "memory" || subs == "cpu" || subs == "pids") want.push_back(subs + "=" + path);
+        }
+        if (f) fclose(f);
+        const seen_event* ex = find(evs, "execve", false, [](const seen_event& e) { return e.params["res"] == "0"; });
+        bool all = ex != nullptr;
+        for (const auto& w : want)
+            if (ex && ex->params["cgroups"].find(w) == std::string::npos) all = false;
+        check(all, "execve exit carries the process's cgroups (" + std::to_string(want.size()) + " compared with /proc/self/cgroup)");
+    }
     check(find(evs, "procexit", true, [&](const seen_event& e) { return e.tid == child; }) != nullptr,
           "procexit of the workload");
     return 0;
