@@ -19,8 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code probe bench-live}: a loopback HTTP/1.1 workload (a C program carried in this bundle, compiled
- * with the machine's {@code cc}) at a fixed request rate, first without the probe, then while the probe
+ * {@code probe bench-live}: a loopback HTTP/1.1 workload ({@link HttpLoad}, in a JVM of its own started
+ * with this one's {@code java}) at a fixed request rate, first without the probe, then while the probe
  * reads live events with the given subscriptions and sinks (jsonl to /dev/null by default). Reports the
  * probe process's CPU time (user + system) per second of the run, the run time of the probe's BPF
  * programs (with {@code kernel.bpf_stats_enabled} on for the run), the events captured and dropped per
@@ -29,7 +29,6 @@ import java.util.regex.Pattern;
  */
 final class BenchLive {
 
-    static final String WORKLOAD_RESOURCE = "/workload/kindling_workload.c";
     private static final Pattern RATE = Pattern.compile("requests=(\\d+) seconds=([0-9.]+) rate=([0-9.]+)");
     private static final Path BPF_STATS = Path.of("/proc/sys/kernel/bpf_stats_enabled");
     private static final long CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -46,7 +45,7 @@ final class BenchLive {
     record Round(double rate, double cpuPerSecond, double bpfPerSecond, long events, long drops, CaptureStatistics capture) {}
 
     int run(List<Subscription> subscriptions, List<SinkSpec> sinks, LiveSpec spec) throws CommandException {
-        Path workload = compileWorkload();
+        List<String> workload = workloadCommand();
         double seconds = spec.durationMillis() / 1000.0;
         err.printf(Locale.ROOT, "bench-live: %d requests/s for %.0f s over loopback; workload alone first%n", spec.rate(), seconds);
         double alone = workload(workload, spec.rate(), seconds);
@@ -100,7 +99,7 @@ final class BenchLive {
     }
 
     /** Raises the rate while nothing is dropped, then halves the step between the last good and first bad rate. */
-    private void search(ProbeControl control, Path workload, int start, boolean startClean) throws CommandException {
+    private void search(ProbeControl control, List<String> workload, int start, boolean startClean) throws CommandException {
         double seconds = 10;
         int good = startClean ? start : 0;
         int bad = startClean ? 0 : start;
@@ -127,7 +126,7 @@ final class BenchLive {
                 bad == 0 ? " (no drops at any rate tried)" : ""));
     }
 
-    private Round measure(ProbeControl control, Path workload, int rate, double seconds) throws CommandException {
+    private Round measure(ProbeControl control, List<String> workload, int rate, double seconds) throws CommandException {
         Statistics before = control.statistics();
         long cpu0 = processCpuNanos();
         long bpf0 = bpfRunNanos();
@@ -160,9 +159,12 @@ final class BenchLive {
     }
 
     /** Runs the workload; returns the requests it did per second. */
-    private double workload(Path program, int rate, double seconds) throws CommandException {
+    private double workload(List<String> command, int rate, double seconds) throws CommandException {
         try {
-            Process p = new ProcessBuilder(program.toString(), "http", Integer.toString(rate), Double.toString(seconds))
+            List<String> args = new java.util.ArrayList<>(command);
+            args.add(Integer.toString(rate));
+            args.add(Double.toString(seconds));
+            Process p = new ProcessBuilder(args)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor((long) seconds + 60, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -182,31 +184,27 @@ final class BenchLive {
         }
     }
 
-    /** The workload's C source from this bundle, compiled with cc into a temporary folder. */
-    private static Path compileWorkload() throws CommandException {
-        try (InputStream in = BenchLive.class.getResourceAsStream(WORKLOAD_RESOURCE)) {
+    /**
+     * The workload's class file from this bundle, copied into a temporary folder, run by this JVM's
+     * {@code java}: nothing beyond the JDK the probe runs on is needed.
+     */
+    private static List<String> workloadCommand() throws CommandException {
+        String name = HttpLoad.class.getName();
+        try (InputStream in = BenchLive.class.getResourceAsStream("/" + name.replace('.', '/') + ".class")) {
             if (in == null) {
-                throw new CommandException(Exit.FAILURE, "bench-live: the workload source is missing from this build");
+                throw new CommandException(Exit.FAILURE, "bench-live: the workload class is missing from this build");
             }
             Path dir = Files.createTempDirectory("kindling-bench-live");
-            dir.toFile().deleteOnExit();
-            Path source = dir.resolve("kindling_workload.c");
-            Files.copy(in, source);
-            Path program = dir.resolve("kindling_workload");
-            Process cc = new ProcessBuilder("cc", "-O2", "-pthread", "-o", program.toString(), source.toString())
-                    .redirectErrorStream(true).start();
-            String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (cc.waitFor() != 0) {
-                throw new CommandException(Exit.FAILURE, "bench-live: cc failed on the workload: " + out.strip());
+            Path file = dir.resolve(name.replace('.', '/') + ".class");
+            Files.createDirectories(file.getParent());
+            Files.copy(in, file);
+            for (Path p = file; p != null && p.startsWith(dir); p = p.getParent()) {
+                p.toFile().deleteOnExit();
             }
-            source.toFile().deleteOnExit();
-            program.toFile().deleteOnExit();
-            return program;
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            return List.of(java, "-XX:+UseSerialGC", "-Xmx64m", "-cp", dir.toString(), name);
         } catch (IOException e) {
-            throw new CommandException(Exit.FAILURE, "bench-live: needs a C compiler (cc) for its workload: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CommandException(Exit.FAILURE, "bench-live: interrupted");
+            throw new CommandException(Exit.FAILURE, "bench-live: cannot set up the workload: " + e.getMessage());
         }
     }
 

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * What the live tests need from the machine: root and a kernel whose BTF lets the probe's eBPF
  * programs load. Where they cannot load the tests skip with the reason, unless the environment
  * variable {@code KINDLING_REQUIRE_LIVE=1} is set (CI sets it): then they fail. Also builds the
- * loopback workload (probe.cli's {@code kindling_workload.c}) with {@code cc}.
+ * loopback workload ({@code src/test/c/kindling_workload.c}) with {@code cc}.
  */
 public final class LiveEnvironment {
 
@@ -53,7 +53,7 @@ public final class LiveEnvironment {
     /** The workload program, compiled once into the work folder. */
     public static synchronized Path workload() throws IOException, InterruptedException {
         Path source = Path.of(System.getProperty("kindling.workload.source",
-                "../probe.cli/src/main/resources/workload/kindling_workload.c")).toAbsolutePath().normalize();
+                "src/test/c/kindling_workload.c")).toAbsolutePath().normalize();
         Path dir = Path.of(System.getProperty(TestEnvironment.WORK, "target/itests")).toAbsolutePath().resolve("workload");
         Files.createDirectories(dir);
         Path program = dir.resolve("kindling_workload");

@@ -1,11 +1,9 @@
 /*
- * Kindling Probe for OSGi - a workload on loopback that logs what it did, for live capture tests
- * and for bench-live. Build: cc -O2 -pthread -o kindling_workload kindling_workload.c
+ * Kindling Probe for OSGi - a workload on loopback that logs what it did, for the live capture tests.
+ * Build: cc -O2 -pthread -o kindling_workload kindling_workload.c
  *
  *   kindling_workload mixed DIR      HTTP/1.1 over TCP, files, a DNS-like UDP exchange, a futex wait
  *                                    and epoll waits; one line per thing done on standard output
- *   kindling_workload http RATE SEC  HTTP/1.1 requests at RATE per second for SEC seconds over 4
- *                                    keep-alive connections; prints the requests done per second
  *
  * Lines of mixed (key=value): "pid", "tcp" (per connection: both threads, fds, ports and bytes,
  * connect and accept time), "file" (thread, fd, path, bytes, operation time), "udp", "futex",
@@ -302,134 +300,11 @@ static int mixed(const char* dir)
 	return 0;
 }
 
-/* ---------------------------------------------------------------------------------------------- */
-/* http RATE SECONDS                                                                              */
-/* ---------------------------------------------------------------------------------------------- */
-
-#define LOAD_CONNECTIONS 4
-
-static volatile int g_load_done;
-
-static void* load_server(void* arg)
-{
-	int ep = epoll_create1(0);
-	struct epoll_event ev = {.events = EPOLLIN, .data.fd = g_listen_fd};
-	epoll_ctl(ep, EPOLL_CTL_ADD, g_listen_fd, &ev);
-	char buf[4096];
-	while(!g_load_done)
-	{
-		struct epoll_event out[16];
-		int n = epoll_wait(ep, out, 16, 100);
-		for(int i = 0; i < n; i++)
-		{
-			int fd = out[i].data.fd;
-			if(fd == g_listen_fd)
-			{
-				int c = accept4(g_listen_fd, NULL, NULL, SOCK_CLOEXEC);
-				struct epoll_event ce = {.events = EPOLLIN, .data.fd = c};
-				epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce);
-				continue;
-			}
-			ssize_t r = read(fd, buf, sizeof(buf));
-			if(r <= 0)
-			{
-				close(fd);
-				continue;
-			}
-			respond(fd);
-		}
-	}
-	close(ep);
-	return arg;
-}
-
-struct load_client
-{
-	int port;
-	double rate;
-	double seconds;
-	long done;
-	double elapsed;
-};
-
-/* One keep-alive connection sending requests at its share of the rate (no burst to catch up when far
- * behind), each answered before the next. */
-static void* load_client(void* arg)
-{
-	struct load_client* lc = arg;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(lc->port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	if(connect(fd, (struct sockaddr*)&a, sizeof(a)) != 0)
-		die("connect");
-	char req[128];
-	int rl = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", lc->port);
-	uint64_t start = now_ns();
-	uint64_t end = start + (uint64_t)(lc->seconds * 1e9);
-	uint64_t interval = (uint64_t)(1e9 / lc->rate);
-	uint64_t next = start;
-	char buf[4096];
-	for(;;)
-	{
-		uint64_t t = now_ns();
-		if(t >= end)
-			break;
-		if(t < next)
-		{
-			uint64_t wait = next - t;
-			struct timespec d = {0, (long)(wait > 100000 ? wait - 60000 : 0)};
-			if(d.tv_nsec > 0)
-				nanosleep(&d, NULL);
-			continue;
-		}
-		if(write(fd, req, rl) != rl || read_message(fd, buf, sizeof(buf)) <= 0)
-			die("request");
-		lc->done++;
-		next += interval;
-		if(next + 100 * interval < now_ns())
-			next = now_ns();
-	}
-	lc->elapsed = (now_ns() - start) / 1e9;
-	close(fd);
-	return arg;
-}
-
-static int http_load(long rate, double seconds)
-{
-	int port;
-	g_listen_fd = listener(&port);
-	pthread_t server;
-	pthread_create(&server, NULL, load_server, NULL);
-	pthread_t clients[LOAD_CONNECTIONS];
-	struct load_client lc[LOAD_CONNECTIONS];
-	for(int i = 0; i < LOAD_CONNECTIONS; i++)
-	{
-		lc[i] = (struct load_client){.port = port, .rate = (double)rate / LOAD_CONNECTIONS, .seconds = seconds};
-		pthread_create(&clients[i], NULL, load_client, &lc[i]);
-	}
-	long done = 0;
-	double elapsed = 0;
-	for(int i = 0; i < LOAD_CONNECTIONS; i++)
-	{
-		pthread_join(clients[i], NULL);
-		done += lc[i].done;
-		elapsed = lc[i].elapsed > elapsed ? lc[i].elapsed : elapsed;
-	}
-	g_load_done = 1;
-	pthread_join(server, NULL);
-	close(g_listen_fd);
-	printf("requests=%ld seconds=%.3f rate=%.1f\n", done, elapsed, done / elapsed);
-	return 0;
-}
-
 int main(int argc, char** argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if(argc == 3 && strcmp(argv[1], "mixed") == 0)
 		return mixed(argv[2]);
-	if(argc == 4 && strcmp(argv[1], "http") == 0)
-		return http_load(atol(argv[2]), atof(argv[3]));
-	fprintf(stderr, "usage: kindling_workload mixed DIR | http RATE SECONDS\n");
+	fprintf(stderr, "usage: kindling_workload mixed DIR\n");
 	return 2;
 }
