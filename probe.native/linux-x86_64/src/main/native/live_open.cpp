@@ -153,7 +153,10 @@ void open_live(session& s, const live_options& options)
 	if(!options.write_path.empty())
 	{
 		s.dumper.reset(new sinsp_dumper(s.insp.get()));
-		s.dumper->open(options.write_path, false);
+		/* the file's thread and fd tables are libsinsp's own, what this run knows, not a second /proc
+		 * scan: an fd opened after the first scan and before the eBPF programs were attached is unknown to
+		 * the run, and a replay of the file must not know it either */
+		s.dumper->open(options.write_path, false, true);
 	}
 }
 
