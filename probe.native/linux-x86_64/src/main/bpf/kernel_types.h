@@ -175,6 +175,17 @@ struct sock {
 	u16 sk_type;
 };
 
+struct tcp_sock {
+	u32 srtt_us;
+	u32 total_retrans;
+};
+
+struct sk_buff {
+	unsigned char *head;
+	u16 transport_header;
+	u16 network_header;
+};
+
 struct ipv6_pinfo {
 	struct in6_addr saddr;
 };

@@ -12,6 +12,7 @@
 #include "sys_file.bpf.c"
 #include "sys_wait.bpf.c"
 #include "sys_process.bpf.c"
+#include "tcp_events.bpf.c"
 
 char LICENSE[] SEC("license") = "GPL";
 

@@ -6,6 +6,7 @@
 //   live_check --produce S
 //                         only the producer, for S seconds, with the workload after one second:
 //                         for an independent consumer such as `sysdig -u`
+//   live_check --tcp      the kernel TCP events against a loopback TCP workload (tcp_check.cpp)
 //   live_check --cycles N
 //                         N start/stop cycles; counts programs, maps, links and threads around them
 //   live_check --rate S [W]
@@ -16,6 +17,7 @@
 // KINDLING_REQUIRE_LIVE is not 1).
 #include "../../main/native/live/live_source.h"
 #include "workload.h"
+#include "tcp_check.h"
 
 #include <sinsp.h>
 
@@ -496,6 +498,11 @@ int main(int argc, char** argv) {
         return 1;
     }
     if (mode == "--rate") return run_rate(argc > 2 ? atoi(argv[2]) : 10, argc > 3 ? atol(argv[3]) : 0);
+    if (mode == "--tcp") {
+        if (live_check::run_tcp_check(check) < 0) return skip_or_fail("the eBPF source could not start");
+        printf("%s: %d failed\n", g_failures ? "FAILED" : "PASSED", g_failures);
+        return g_failures ? 1 : 0;
+    }
     if (mode == "--cycles") {
         run_cycles(argc > 2 ? atoi(argv[2]) : 50);
         return g_failures ? 1 : 0;

@@ -10,6 +10,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstddef>
 #include <cstring>
 #include <ctime>
 #include <mutex>
@@ -19,7 +20,9 @@
 #include <vector>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <deque>
 #include <linux/types.h>
 
 #include <scap.h>
@@ -44,6 +47,51 @@ namespace kindling_live {
 namespace {
 
 static_assert(PROBE_SYSCALL_TABLE == SYSCALL_TABLE_SIZE, "syscall table size");
+static_assert(sizeof(kernel_event) == sizeof(kernel_event_rec), "kernel event record");
+static_assert(offsetof(kernel_event, comm) == offsetof(kernel_event_rec, comm), "kernel event record");
+static_assert(kernel_kind::tcp_close == KE_TCP_CLOSE && kernel_kind::inet_sock_set_state == KE_INET_SOCK_SET_STATE &&
+                  kernel_kind::max == KE_MAX, "kernel event kinds");
+
+constexpr size_t kKernelQueueMax = 1 << 16;
+
+// The kernel TCP programs by kind, in order of preference: the fentry/fexit one (it names the
+// kernel function it needs), then the tracepoint one.
+struct kernel_prog {
+    uint16_t kind;
+    bpf_program* prog;
+    const char* function;  // nullptr for tracepoints
+};
+
+std::vector<kernel_prog> kernel_progs_of(probe_bpf* k) {
+    auto& p = k->progs;
+    return {
+        {KE_TCP_CLOSE, p.ke_tcp_close, "tcp_close"},
+        {KE_TCP_CLOSE, p.ke_tcp_close_tp, nullptr},
+        {KE_TCP_RCV_ESTABLISHED, p.ke_tcp_rcv_established, "tcp_rcv_established"},
+        {KE_TCP_RCV_ESTABLISHED, p.ke_tcp_rcv_established_tp, nullptr},
+        {KE_TCP_DROP, p.ke_tcp_drop, "tcp_drop_reason"},
+        {KE_TCP_DROP, p.ke_tcp_drop_tp, nullptr},
+        {KE_TCP_RETRANSMIT_SKB, p.ke_tcp_retransmit_skb, nullptr},
+        {KE_TCP_CONNECT, p.ke_tcp_connect, "tcp_connect"},
+        {KE_TCP_CONNECT, p.ke_tcp_connect_tp, nullptr},
+        {KE_TCP_SEND_RESET, p.ke_tcp_send_reset, nullptr},
+        {KE_TCP_RECEIVE_RESET, p.ke_tcp_receive_reset, nullptr},
+        {KE_INET_SOCK_SET_STATE, p.ke_inet_sock_set_state, nullptr},
+    };
+}
+
+// Opens the object and sets what loads: kernel TCP programs never attach with the others;
+// fentry/fexit ones load only where allowed and where the kernel has their function.
+void prepare_kernel_progs(probe_bpf* k, bool tracing_allowed) {
+    btf* vmlinux = tracing_allowed ? btf__load_vmlinux_btf() : nullptr;
+    for (const auto& kp : kernel_progs_of(k)) {
+        bpf_program__set_autoattach(kp.prog, false);
+        bool ok = !kp.function ||
+                  (vmlinux && btf__find_by_name_kind(vmlinux, kp.function, BTF_KIND_FUNC) > 0);
+        bpf_program__set_autoload(kp.prog, ok);
+    }
+    btf__free(vmlinux);
+}
 static_assert(PROBE_EVT_TABLE >= PPM_EVENT_MAX, "event table size");
 
 // libbpf's warnings, kept for the one-line error of a failed start.
@@ -150,11 +198,15 @@ public:
     bool init(const settings& s, std::string* err);
     void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls,
                     size_t nsyscalls) override;
+    uint32_t set_kernel_events(uint32_t mask) override;
+    size_t read_kernel_events(kernel_event* out, size_t max) override;
     counters read_counters() const override;
     void stop() override;
 
 private:
     static int on_event(void* ctx, void* data, size_t len);
+    static int on_kernel_event(void* ctx, void* data, size_t len);
+    void detach_kernel_events();
     void run();
     void sync_settings();
 
@@ -176,6 +228,13 @@ private:
     std::atomic<uint64_t> m_udig_drops{0};
     int m_stats_fd = -1;
     unsigned m_ncpus = 1;
+    // kernel TCP events
+    std::mutex m_ke_lock;                       // the links
+    bpf_link* m_ke_links[KE_MAX] = {};
+    mutable std::mutex m_queue_lock;            // the queue and its counters
+    std::deque<kernel_event> m_queue;
+    uint64_t m_ke_read = 0;
+    uint64_t m_ke_queue_drops = 0;
 };
 
 bool bpf_source::init(const settings& s, std::string* err) {
@@ -199,16 +258,24 @@ bool bpf_source::init(const settings& s, std::string* err) {
     }
     m_consumer_snaplen = m_udig.consumer_snaplen();
 
-    m_skel = probe_bpf__open();
-    if (!m_skel) return fail("cannot open the eBPF object");
     uint32_t ring = s.bpf_ring_bytes;
     if (ring < 4096 || (ring & (ring - 1)) != 0)
         return fail("the BPF ring size must be a power of two of at least 4096 bytes");
-    bpf_map__set_max_entries(m_skel->maps.events, ring);
     int cpus = libbpf_num_possible_cpus();
     if (cpus <= 0) return fail("cannot count the possible CPUs");
-    bpf_map__set_max_entries(m_skel->maps.scratch_map, 2u * static_cast<uint32_t>(cpus));
-    if (probe_bpf__load(m_skel)) return fail("cannot load the eBPF programs");
+    // A kernel under lockdown refuses fentry/fexit programs: then the object loads again
+    // without them, and the kernel TCP events come from tracepoints only.
+    for (int attempt = 0; attempt < 2; attempt++) {
+        m_skel = probe_bpf__open();
+        if (!m_skel) return fail("cannot open the eBPF object");
+        bpf_map__set_max_entries(m_skel->maps.events, ring);
+        bpf_map__set_max_entries(m_skel->maps.scratch_map, 2u * static_cast<uint32_t>(cpus));
+        prepare_kernel_progs(m_skel, attempt == 0);
+        if (probe_bpf__load(m_skel) == 0) break;
+        probe_bpf__destroy(m_skel);
+        m_skel = nullptr;
+        if (attempt == 1) return fail("cannot load the eBPF programs");
+    }
 
     auto* bss = m_skel->bss;
     bss->own_tgid = s.own_tgid ? s.own_tgid : static_cast<uint32_t>(getpid());
@@ -255,6 +322,8 @@ bool bpf_source::init(const settings& s, std::string* err) {
 
     m_rb = ring_buffer__new(bpf_map__fd(m_skel->maps.events), &bpf_source::on_event, this, nullptr);
     if (!m_rb) return fail("cannot open the BPF ring buffer");
+    if (ring_buffer__add(m_rb, bpf_map__fd(m_skel->maps.kernel_events), &bpf_source::on_kernel_event, this) != 0)
+        return fail("cannot open the kernel events' ring buffer");
     t_libbpf_log = nullptr;
     m_thread = std::thread([this] { run(); });
     return true;
@@ -268,6 +337,59 @@ int bpf_source::on_event(void* ctx, void* data, size_t len) {
     else
         self->m_udig_drops.fetch_add(1, std::memory_order_relaxed);
     return 0;
+}
+
+int bpf_source::on_kernel_event(void* ctx, void* data, size_t len) {
+    auto* self = static_cast<bpf_source*>(ctx);
+    if (len < sizeof(kernel_event)) return 0;
+    std::lock_guard<std::mutex> g(self->m_queue_lock);
+    if (self->m_queue.size() >= kKernelQueueMax) {
+        self->m_ke_queue_drops++;
+        return 0;
+    }
+    kernel_event e;
+    memcpy(&e, data, sizeof e);
+    self->m_queue.push_back(e);
+    return 0;
+}
+
+uint32_t bpf_source::set_kernel_events(uint32_t mask) {
+    std::lock_guard<std::mutex> g(m_ke_lock);
+    if (!m_skel) return 0;
+    uint32_t attached = 0;
+    for (const auto& k : kernel_progs_of(m_skel)) {
+        bool want = (mask >> k.kind) & 1;
+        bpf_link*& link = m_ke_links[k.kind];
+        // the first program of a kind that loaded and attaches serves it
+        if (want && !link && bpf_program__fd(k.prog) >= 0) {
+            bpf_link* l = bpf_program__attach(k.prog);
+            if (l && !libbpf_get_error(l)) link = l;
+        } else if (!want && link) {
+            bpf_link__destroy(link);
+            link = nullptr;
+        }
+        if (link) attached |= 1u << k.kind;
+    }
+    return attached;
+}
+
+void bpf_source::detach_kernel_events() {
+    std::lock_guard<std::mutex> g(m_ke_lock);
+    for (auto& link : m_ke_links) {
+        if (link) bpf_link__destroy(link);
+        link = nullptr;
+    }
+}
+
+size_t bpf_source::read_kernel_events(kernel_event* out, size_t max) {
+    std::lock_guard<std::mutex> g(m_queue_lock);
+    size_t n = 0;
+    while (n < max && !m_queue.empty()) {
+        out[n++] = m_queue.front();
+        m_queue.pop_front();
+    }
+    m_ke_read += n;
+    return n;
 }
 
 void bpf_source::sync_settings() {
@@ -340,6 +462,10 @@ counters bpf_source::read_live() const {
     c.drops_invalid = sum[STAT_DROP_INVALID];
     c.filtered_own = sum[STAT_FILTERED_OWN];
     c.filtered_syscall = sum[STAT_FILTERED_SC];
+    c.kernel_drops_bpf_ring = sum[STAT_KE_DROP_RING];
+    std::lock_guard<std::mutex> g(m_queue_lock);
+    c.kernel_events = m_ke_read;
+    c.kernel_drops_queue = m_ke_queue_drops;
     return c;
 }
 
@@ -347,6 +473,7 @@ void bpf_source::stop() {
     std::lock_guard<std::mutex> g(m_stop_lock);
     if (m_stopped) return;
     m_stopped = true;
+    detach_kernel_events();
     if (m_skel) probe_bpf__detach(m_skel);
     m_stop.store(true);
     if (m_thread.joinable()) m_thread.join();
@@ -363,6 +490,20 @@ void bpf_source::stop() {
 }
 
 }  // namespace
+
+const char* kernel_event_name(uint16_t kind) {
+    switch (kind) {
+    case KE_TCP_CLOSE: return "kprobe-tcp_close";
+    case KE_TCP_RCV_ESTABLISHED: return "kprobe-tcp_rcv_established";
+    case KE_TCP_DROP: return "kprobe-tcp_drop";
+    case KE_TCP_RETRANSMIT_SKB: return "kprobe-tcp_retransmit_skb";
+    case KE_TCP_CONNECT: return "kretprobe-tcp_connect";
+    case KE_TCP_SEND_RESET: return "tracepoint-tcp_send_reset";
+    case KE_TCP_RECEIVE_RESET: return "tracepoint-tcp_receive_reset";
+    case KE_INET_SOCK_SET_STATE: return "tracepoint-inet_sock_set_state";
+    default: return nullptr;
+    }
+}
 
 std::unique_ptr<source> start(const settings& s, std::string* err) {
     auto src = std::make_unique<bpf_source>();
