@@ -264,8 +264,10 @@ bool bpf_source::init(const settings& s, std::string* err) {
     int cpus = libbpf_num_possible_cpus();
     if (cpus <= 0) return fail("cannot count the possible CPUs");
     // A kernel under lockdown refuses fentry/fexit programs: then the object loads again
-    // without them, and the kernel TCP events come from tracepoints only.
-    for (int attempt = 0; attempt < 2; attempt++) {
+    // without them, and the kernel TCP events come from tracepoints only. The answer is kept
+    // for the next starts of this process.
+    static std::atomic<bool> tracing_refused{false};
+    for (int attempt = tracing_refused.load() ? 1 : 0; attempt < 2; attempt++) {
         m_skel = probe_bpf__open();
         if (!m_skel) return fail("cannot open the eBPF object");
         bpf_map__set_max_entries(m_skel->maps.events, ring);
@@ -275,6 +277,7 @@ bool bpf_source::init(const settings& s, std::string* err) {
         probe_bpf__destroy(m_skel);
         m_skel = nullptr;
         if (attempt == 1) return fail("cannot load the eBPF programs");
+        tracing_refused.store(true);
     }
 
     auto* bss = m_skel->bss;
