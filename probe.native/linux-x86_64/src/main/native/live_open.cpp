@@ -138,6 +138,11 @@ void open_live(session& s, const live_options& options)
 			s.insp->close();
 			throw live_refused(KP_LIVE_FAILED, "cannot start the eBPF source: " + err);
 		}
+		/* Processes started and fds opened between the scan of open_udig() and the programs' attach
+		 * produced no event: scan /proc once more, now that every change is caught, so that libsinsp's
+		 * tables (and those a --write capture starts with) hold them. The events written meanwhile wait
+		 * in the rings and are applied on top, as the kernel module's are on its scan. */
+		s.insp->refresh_proc_list();
 		s.live_source.reset(new live_capture(std::move(lock), std::move(source)));
 		/* udig has one ring: libsinsp gives every event CPU 0, which is not where it ran */
 		s.cpu_unknown = true;
@@ -153,9 +158,8 @@ void open_live(session& s, const live_options& options)
 	if(!options.write_path.empty())
 	{
 		s.dumper.reset(new sinsp_dumper(s.insp.get()));
-		/* the file's thread and fd tables are libsinsp's own, what this run knows, not a second /proc
-		 * scan: an fd opened after the first scan and before the eBPF programs were attached is unknown to
-		 * the run, and a replay of the file must not know it either */
+		/* the file's thread and fd tables are libsinsp's own, what this run knows, not one more /proc
+		 * scan that would know fds and processes whose opening and start the run then reads as events */
 		s.dumper->open(options.write_path, false, true);
 	}
 }

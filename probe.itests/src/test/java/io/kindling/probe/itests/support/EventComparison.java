@@ -10,7 +10,7 @@ import java.util.Objects;
  * position: timestamp, name, pid, tid, comm, and the fd context:
  * <ul>
  * <li>the fd number, and the fd type ({@code ipv4_server} is sysdig's {@code ipv4}, {@code fifo} its
- * {@code pipe});</li>
+ * {@code pipe}, {@code unsupported} its {@code <NA>});</li>
  * <li>files: {@code filename} and {@code directory} split from sysdig's {@code fd.name} by the
  * seed's rule (at the last {@code '/'}, none when there is no slash or it is the last character,
  * directory {@code "/"} for a slash at position 0);</li>
@@ -110,6 +110,9 @@ public final class EventComparison {
                 return "ipv6";
             case "fifo":
                 return "pipe";
+            case "unsupported":
+                // an fd of a kind libsinsp does not follow (typechar X: a BPF object, ...)
+                return SysdigOracle.NA;
             default:
                 return probeType;
         }
