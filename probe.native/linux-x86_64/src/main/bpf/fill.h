@@ -164,16 +164,18 @@ static __always_inline void push_empty(struct scratch *s)
 	done(s, 0);
 }
 
-/* A NUL-terminated string from user memory; an unreadable or null pointer gives "". */
+/* A NUL-terminated string from user memory. A null pointer gives "". A string the programs
+ * cannot read gives an empty parameter (length 0): a page not yet faulted in cannot be read from
+ * here, and libsinsp then takes the name from the exit event, where the kernel has read it. */
 static __always_inline void push_str_user(struct scratch *s, const void *p)
 {
-	long n = -1;
+	long n = 1;
 	if (p)
 		n = bpf_probe_read_user_str(&s->buf[s->off & OFF_MASK], STR_MAX, p);
-	if (n <= 0) {
+	else
 		s->buf[s->off & OFF_MASK] = 0;
-		n = 1;
-	}
+	if (n <= 0)
+		n = 0;
 	done(s, n);
 }
 

@@ -130,7 +130,12 @@ struct css_set {
 	struct cgroup_subsys_state *subsys[12];
 };
 
+struct thread_info {
+	u32 status;
+};
+
 struct task_struct {
+	struct thread_info thread_info;
 	int pid;
 	int tgid;
 	int exit_code;
@@ -256,3 +261,4 @@ struct timespec_u {
 #define MM_SWAPENTS_K 2
 #define MM_SHMEMPAGES_K 3
 #define EINPROGRESS_K 115
+#define TS_COMPAT_K 0x0002   /* x86: a 32-bit syscall is running */

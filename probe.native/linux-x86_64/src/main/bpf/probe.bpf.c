@@ -23,7 +23,8 @@ static __always_inline int dispatch(struct bpf_raw_tracepoint_args *ctx, u64 id,
 		count(STAT_FILTERED_OWN);
 		return 0;
 	}
-	if (id >= SYSCALL_TABLE_SIZE) {
+	/* 32-bit (ia32) syscalls number differently; the table is the x86-64 one */
+	if (id >= SYSCALL_TABLE_SIZE || (BPF_CORE_READ(current_task(), thread_info.status) & TS_COMPAT_K)) {
 		count(STAT_FILTERED_SC);
 		return 0;
 	}

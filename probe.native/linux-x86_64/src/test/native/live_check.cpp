@@ -185,6 +185,8 @@ int run_check(bool verbose) {
           "read of " + std::to_string(log.file_bytes) + " bytes from the file");
     check(find(evs, "openat", false, [&](const seen_event& e) { return e.fd_name == log.dir + "/relative.txt"; }) != nullptr,
           "a relative open after chdir resolves against the new cwd");
+    check(find(evs, "openat", false, [&](const seen_event& e) { return e.fd_name == log.dir + "/mapped.txt"; }) != nullptr,
+          "an open whose path the programs could not read on enter gets its name from the exit");
     check(find(evs, "dup", false, [](const seen_event&) { return true; }) != nullptr, "dup");
     check(find(evs, "fcntl", true, [&](const seen_event& e) { return e.params["cmd"].find("F_DUPFD_CLOEXEC") != std::string::npos; }) != nullptr,
           "fcntl F_DUPFD_CLOEXEC");

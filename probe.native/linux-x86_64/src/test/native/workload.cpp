@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -75,6 +76,22 @@ void run(workload_log* log) {
         close(rel);
         unlink("relative.txt");
         if (chdir("/") != 0) _exit(6);
+    }
+
+    // a path in a page of a mapped file that nothing touched yet: the programs cannot read it on
+    // enter (no page faults there), the kernel faults it in for the syscall
+    {
+        std::string holder = log->dir + "/path-holder";
+        std::string target = log->dir + "/mapped.txt";
+        int h = open(holder.c_str(), O_CREAT | O_RDWR | O_TRUNC, 0600);
+        if (write(h, target.c_str(), target.size() + 1) < 0) _exit(7);
+        void* m = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE, h, 0);
+        close(h);
+        int mf = open(static_cast<const char*>(m), O_CREAT | O_WRONLY, 0600);
+        close(mf);
+        munmap(m, 4096);
+        unlink(target.c_str());
+        unlink(holder.c_str());
     }
 
     // pipe, eventfd, poll, epoll
