@@ -461,6 +461,11 @@ int run_rate(int seconds, long load_rate) {
     s.own_tgid = static_cast<uint32_t>(getpid());
     auto src = kindling_live::start(s, &err);
     if (!src) return skip_or_fail(err);
+    if (getenv("LIVE_CHECK_NOTHING_ASKED")) {
+        // only what libsinsp's state needs: the cost of the kernel's filter
+        std::vector<uint8_t> none(PPM_EVENT_MAX, 0);
+        src->set_filter(none.data(), none.size(), nullptr, 0);
+    }
     int load = load_rate > 0 ? start_load(load_rate, seconds) : 0;
     uint64_t n = 0;
     auto t0 = std::chrono::steady_clock::now();
