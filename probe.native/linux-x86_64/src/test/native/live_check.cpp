@@ -373,6 +373,7 @@ int run_cycles(int n) {
         s.own_tgid = static_cast<uint32_t>(getpid());
         auto src = kindling_live::start(s, &err);
         if (!src) return skip_or_fail(err);
+        src->set_kernel_events(i % 2 ? ~0u : 0u);  // every other cycle stops with the TCP programs attached
         usleep(20000);
         src->stop();
         src.reset();

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -27,6 +29,10 @@ namespace live_check {
 namespace {
 
 struct tcp_log {
+    int netns_server_port = 0;    // the connection in a network namespace of its own
+    int netns_client_port = 0;
+    long netns_retrans_segs = -1; // that namespace's TcpRetransSegs (what nstat shows), after
+    unsigned netns_total_retrans = 0;  // TCP_INFO tcpi_total_retrans of the sending socket
     int server_port = 0;
     int client_port = 0;
     unsigned client_rtt_us = 0;   // TCP_INFO tcpi_rtt of the client socket just before close
@@ -65,6 +71,50 @@ int connect_to(int port, int* local_port) {
     return c;
 }
 
+long retrans_segs() {
+    FILE* f = fopen("/proc/net/snmp", "r");
+    char names[2048], values[2048];
+    long r = -1;
+    while (f && fgets(names, sizeof names, f) && fgets(values, sizeof values, f)) {
+        if (strncmp(names, "Tcp:", 4) != 0) continue;
+        char *ns = nullptr, *vs = nullptr;
+        char* n = strtok_r(names, " \n", &ns);
+        char* v = strtok_r(values, " \n", &vs);
+        while (n && v) {
+            if (strcmp(n, "RetransSegs") == 0) r = atol(v);
+            n = strtok_r(nullptr, " \n", &ns);
+            v = strtok_r(nullptr, " \n", &vs);
+        }
+    }
+    if (f) fclose(f);
+    return r;
+}
+
+// Retransmits, forced: in a network namespace of its own (only this connection on its
+// loopback), the loopback goes down for 700 ms while data is in flight.
+void netns_retransmits(tcp_log* log) {
+    if (unshare(CLONE_NEWNET) != 0 || system("ip link set lo up") != 0) return;
+    int ls = loopback_socket(&log->netns_server_port, true);
+    int c = connect_to(log->netns_server_port, &log->netns_client_port);
+    int sc = accept(ls, nullptr, nullptr);
+    char buf[4096] = {};
+    send(c, buf, sizeof buf, 0);
+    recv(sc, buf, sizeof buf, MSG_WAITALL);
+    if (system("ip link set lo down") != 0) return;
+    send(c, buf, sizeof buf, 0);
+    usleep(700000);
+    if (system("ip link set lo up") != 0) return;
+    recv(sc, buf, sizeof buf, MSG_WAITALL);
+    tcp_info ti{};
+    socklen_t tl = sizeof ti;
+    getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti, &tl);
+    log->netns_total_retrans = ti.tcpi_total_retrans;
+    log->netns_retrans_segs = retrans_segs();
+    close(c);
+    close(sc);
+    close(ls);
+}
+
 int start_tcp_workload(int log_fd) {
     pid_t pid = fork();
     if (pid != 0) return pid;
@@ -93,6 +143,7 @@ int start_tcp_workload(int log_fd) {
     int gone = loopback_socket(&log.refused_port, false);
     close(gone);
     if (connect_to(log.refused_port, &log.refused_client_port) >= 0) _exit(3);
+    netns_retransmits(&log);
     if (write(log_fd, &log, sizeof log) != static_cast<ssize_t>(sizeof log)) _exit(4);
     _exit(0);
 }
@@ -171,7 +222,7 @@ int run_tcp_check(void (*check)(bool, const std::string&)) {
         return e.sport == sport && e.dport == dport && e.family == AF_INET;
     };
     int connects = 0, rcv = 0, closes_client = 0, closes_server = 0, send_reset = 0, recv_reset = 0;
-    int refused_connect = 0;
+    int refused_connect = 0, retransmits = 0;
     unsigned close_rtt = 0, rcv_rtt = 0;
     std::vector<std::pair<uint32_t, uint32_t>> states;
     uint64_t last_ts = 0;
@@ -208,6 +259,9 @@ int run_tcp_check(void (*check)(bool, const std::string&)) {
             if (client || (e.sport == 0 && e.dport == log.server_port && e.old_state == 7 && e.new_state == 2))
                 states.push_back({e.old_state, e.new_state});
             break;
+        case kindling_live::kernel_kind::tcp_retransmit_skb:
+            if (on(e, log.netns_client_port, log.netns_server_port)) retransmits++;
+            break;
         case kindling_live::kernel_kind::tcp_send_reset:
             if (on(e, log.refused_port, log.refused_client_port)) send_reset++;
             break;
@@ -234,6 +288,10 @@ int run_tcp_check(void (*check)(bool, const std::string&)) {
     check(refused_connect == 1, "tcp_connect to the closed port: the SYN went out (retval 0)");
     check(send_reset == 1, "tracepoint-tcp_send_reset for the closed port (tuple from the segment)");
     check(recv_reset == 1, "tracepoint-tcp_receive_reset on the refused client");
+    printf("netns connection %d->%d: %d tcp_retransmit_skb events, TcpRetransSegs %ld, tcpi_total_retrans %u\n",
+           log.netns_client_port, log.netns_server_port, retransmits, log.netns_retrans_segs, log.netns_total_retrans);
+    check(log.netns_retrans_segs > 0 && retransmits == log.netns_retrans_segs,
+          "tcp_retransmit_skb events match the namespace's TcpRetransSegs (nstat)");
     check(c.kernel_drops_bpf_ring == 0 && c.kernel_drops_queue == 0, "no kernel event lost");
     return 0;
 }
