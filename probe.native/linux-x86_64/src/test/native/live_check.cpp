@@ -359,11 +359,41 @@ int count_threads() {
     return n;
 }
 
+// This process's open BPF objects: programs, maps, links (anon inodes in /proc/self/fd), and
+// /dev/shm entries other than the udig ring and the lock (which the lock's holder keeps until it
+// ends: it removes them then).
+std::vector<int> own_objects() {
+    std::vector<int> n(4, 0);
+    DIR* d = opendir("/proc/self/fd");
+    while (dirent* de = d ? readdir(d) : nullptr) {
+        char path[300], target[256];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", de->d_name);
+        ssize_t l = readlink(path, target, sizeof target - 1);
+        if (l <= 0) continue;
+        target[l] = 0;
+        std::string t(target);
+        if (t == "anon_inode:bpf-prog") n[0]++;
+        else if (t == "anon_inode:bpf-map") n[1]++;
+        else if (t == "anon_inode:bpf-link" || t == "anon_inode:[perf_event]") n[2]++;
+    }
+    if (d) closedir(d);
+    DIR* shm = opendir("/dev/shm");
+    while (dirent* de = shm ? readdir(shm) : nullptr) {
+        std::string name(de->d_name);
+        if (name[0] != '.' && name != "udig_buf" && name != "udig_descs" && name != "kindling-live.lock") n[3]++;
+    }
+    if (shm) closedir(shm);
+    return n;
+}
+
 int run_cycles(int n) {
+    // the machine-wide counts also see other captures that may run meanwhile: the check is on
+    // this process's own objects, the machine-wide counts are printed
     auto snapshot = [] {
         return std::vector<int>{count_lines("bpftool prog list 2>/dev/null"), count_lines("bpftool map list 2>/dev/null"),
                                 count_lines("bpftool link list 2>/dev/null"), count_threads()};
     };
+    std::vector<int> own_before = own_objects();
     std::vector<int> before = snapshot();
     for (int i = 0; i < n; i++) {
         sinsp inspector;
@@ -381,9 +411,13 @@ int run_cycles(int n) {
     }
     usleep(500000);  // programs and maps are freed after an RCU grace period
     std::vector<int> after = snapshot();
-    printf("%d start/stop cycles: progs %d -> %d, maps %d -> %d, links %d -> %d, threads %d -> %d\n", n, before[0],
-           after[0], before[1], after[1], before[2], after[2], before[3], after[3]);
-    check(before == after, "nothing left behind after the cycles");
+    std::vector<int> own_after = own_objects();
+    printf("%d start/stop cycles, machine-wide: progs %d -> %d, maps %d -> %d, links %d -> %d; threads %d -> %d\n", n,
+           before[0], after[0], before[1], after[1], before[2], after[2], before[3], after[3]);
+    printf("this process: prog fds %d -> %d, map fds %d -> %d, link fds %d -> %d, /dev/shm entries %d -> %d\n",
+           own_before[0], own_after[0], own_before[1], own_after[1], own_before[2], own_after[2], own_before[3],
+           own_after[3]);
+    check(own_before == own_after && before[3] == after[3], "nothing left behind after the cycles");
     return 0;
 }
 
