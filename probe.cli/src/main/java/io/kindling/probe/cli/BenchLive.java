@@ -42,7 +42,8 @@ final class BenchLive {
     }
 
     /** One workload run's figures: requests done per second, and what the probe did meanwhile. */
-    record Round(double rate, double cpuPerSecond, double bpfPerSecond, long events, long drops, CaptureStatistics capture) {}
+    record Round(double rate, double cpuPerSecond, double bpfPerSecond, long events, long drops, CaptureStatistics capture,
+            long delivered, long sinkDropped) {}
 
     int run(List<Subscription> subscriptions, List<SinkSpec> sinks, LiveSpec spec) throws CommandException {
         List<String> workload = workloadCommand();
@@ -67,9 +68,9 @@ final class BenchLive {
                 report(round);
                 err.println(String.format(Locale.ROOT,
                         "rate=%d seconds=%.0f throughput_alone=%.1f throughput_probe=%.1f loss_pct=%.2f probe_cpu_cores=%.3f"
-                                + " bpf_cpu_cores=%.3f events=%d drops=%d",
+                                + " bpf_cpu_cores=%.3f events=%d drops=%d delivered=%d sink_drops=%d",
                         spec.rate(), seconds, alone, round.rate(), 100.0 * (1 - round.rate() / alone), round.cpuPerSecond(),
-                        round.bpfPerSecond(), round.events(), round.drops()));
+                        round.bpfPerSecond(), round.events(), round.drops(), round.delivered(), round.sinkDropped()));
                 if (spec.search()) {
                     search(control, workload, spec.rate(), round.drops() == 0);
                 }
@@ -96,21 +97,38 @@ final class BenchLive {
                 r.bpfPerSecond());
         err.printf(Locale.ROOT, "  events read %d, dropped %d: bpf ring full %d, udig ring full %d, invalid %d,"
                 + " libsinsp drops %d%n", r.events(), r.drops(), c.dropsBpfRing(), c.dropsUdigRing(), c.dropsInvalid(), c.drops());
+        err.printf(Locale.ROOT, "  in-kernel filter:  %d events of the probe itself and %d of syscalls no one needs not copied%n",
+                c.filteredOwnProcess(), c.filteredSyscall());
+        err.printf(Locale.ROOT, "  sinks:             %d events delivered, %d dropped by full sink queues%n", r.delivered(),
+                r.sinkDropped());
     }
 
-    /** Raises the rate while nothing is dropped, then halves the step between the last good and first bad rate. */
+    /**
+     * Raises the rate while nothing is dropped, then halves the step between the last good and first bad
+     * rate. A rate the workload itself cannot reach on this machine (less than 90 % of it done) ends the
+     * search: the probe kept up with everything the workload could do.
+     */
     private void search(ProbeControl control, List<String> workload, int start, boolean startClean) throws CommandException {
         double seconds = 10;
         int good = startClean ? start : 0;
+        double goodDone = 0;
         int bad = startClean ? 0 : start;
         int rate = startClean ? start * 2 : start / 2;
+        boolean workloadBound = false;
         for (int step = 0; step < 8 && rate >= 100; step++) {
             Round r = measure(control, workload, rate, seconds);
             boolean clean = r.drops() == 0;
-            err.printf(Locale.ROOT, "  search: %d requests/s asked, %.1f done, %d events, %d dropped, probe %.3f cores%n", rate,
-                    r.rate(), r.events(), r.drops(), r.cpuPerSecond());
+            err.printf(Locale.ROOT, "  search: %d requests/s asked, %.1f done, %d events, %d dropped, probe %.3f cores,"
+                    + " BPF %.3f cores%n", rate, r.rate(), r.events(), r.drops(), r.cpuPerSecond(), r.bpfPerSecond());
             if (clean) {
-                good = Math.max(good, rate);
+                if (rate > good) {
+                    good = rate;
+                    goodDone = r.rate();
+                }
+                if (r.rate() < 0.9 * rate) {
+                    workloadBound = true;
+                    break;
+                }
             } else {
                 bad = bad == 0 ? rate : Math.min(bad, rate);
             }
@@ -122,8 +140,10 @@ final class BenchLive {
                 rate = (good + bad) / 2;
             }
         }
-        err.println(String.format(Locale.ROOT, "highest_rate_without_drops=%d%s", good,
-                bad == 0 ? " (no drops at any rate tried)" : ""));
+        String why = workloadBound ? String.format(Locale.ROOT,
+                " (the workload's own limit here: %.0f requests/s done; the probe dropped nothing up to it)", goodDone)
+                : bad == 0 ? " (no drops at any rate tried)" : "";
+        err.println(String.format(Locale.ROOT, "highest_rate_without_drops=%d%s", good, why));
     }
 
     private Round measure(ProbeControl control, List<String> workload, int rate, double seconds) throws CommandException {
@@ -147,7 +167,18 @@ final class BenchLive {
                 c1.dropsInvalid() - c0.dropsInvalid(), c1.filteredOwnProcess() - c0.filteredOwnProcess(),
                 c1.filteredSyscall() - c0.filteredSyscall());
         long drops = delta.sourceDrops() + delta.drops();
-        return new Round(done, cpu / (double) elapsed, bpf / (double) elapsed, after.read() - before.read(), drops, delta);
+        long delivered = 0;
+        long sinkDropped = 0;
+        for (var sink : after.sinks()) {
+            delivered += sink.delivered();
+            sinkDropped += sink.dropped();
+        }
+        for (var sink : before.sinks()) {
+            delivered -= sink.delivered();
+            sinkDropped -= sink.dropped();
+        }
+        return new Round(done, cpu / (double) elapsed, bpf / (double) elapsed, after.read() - before.read(), drops, delta,
+                delivered, sinkDropped);
     }
 
     private static void sleep(long millis) {
