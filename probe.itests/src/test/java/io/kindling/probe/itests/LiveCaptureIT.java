@@ -148,6 +148,16 @@ public class LiveCaptureIT {
         assertTrue("sysdig read the capture that live --write made: " + oracle.printed().size() + " events, probe delivered "
                 + captured.size() + " (its sink dropped " + sinkDropped + ")",
                 kept.size() >= captured.size() && !captured.isEmpty());
+        // the evt.num of each thread's first enter event: before it, sysdig's fd fields fall back on the
+        // thread's initial last-event fd (0) where libsinsp gives an exit no fd (its enter came before the
+        // capture started); the probe reports the fd libsinsp gives the event, that is none
+        Map<String, Long> firstEnter = new java.util.HashMap<>();
+        for (SysdigOracle.Event e : oracle.printed()) {
+            if (e.isEnter()) {
+                firstEnter.putIfAbsent(e.get("thread.tid"), Long.parseLong(e.get("evt.num")));
+            }
+        }
+        long fallbacks = 0;
         List<String> mismatches = new ArrayList<>();
         long passedOver = 0;
         int j = 0;
@@ -160,13 +170,20 @@ public class LiveCaptureIT {
                     d = List.of();
                 }
             }
+            SysdigOracle.Event k = kept.get(j);
+            if (d.size() == 1 && d.get(0).startsWith("fd: the probe has none") && !k.isEnter()
+                    && firstEnter.getOrDefault(k.get("thread.tid"), Long.MAX_VALUE) > Long.parseLong(k.get("evt.num"))) {
+                fallbacks++;
+                d = List.of();
+            }
             if (!d.isEmpty()) {
-                mismatches.add("event " + (i + 1) + " (" + kept.get(j) + "): " + d);
+                mismatches.add("event " + (i + 1) + " (" + k + "): " + d);
             }
         }
         System.out.println("LIVE --write: sysdig printed " + oracle.printed().size() + ", kept " + kept.size()
                 + ", probe delivered " + captured.size() + " capture events, passed over " + passedOver
-                + " that the sink dropped (" + sinkDropped + "), mismatches " + mismatches.size());
+                + " that the sink dropped (" + sinkDropped + "), " + fallbacks + " exits before their thread's first enter"
+                + " where only sysdig names an fd, mismatches " + mismatches.size());
         assertEquals("sysdig -r on the live --write capture against the events the probe delivered", List.of(), mismatches);
         assertTrue("every event sysdig read up to the last one delivered: the probe's " + captured.size() + " and "
                 + passedOver + " passed over", j >= captured.size());

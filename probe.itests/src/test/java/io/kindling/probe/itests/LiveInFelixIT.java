@@ -201,6 +201,7 @@ public class LiveInFelixIT {
         long waited = e.number("waited_ns");
         long futexOff = 0;
         int n = 0;
+        StringBuilder seen = new StringBuilder();
         for (KindlingEvent ev : mine) {
             if (!ev.name().equals("cpu_event") || ev.thread().tid() != tid) {
                 continue;
@@ -209,6 +210,7 @@ public class LiveInFelixIT {
             long[] specs = longs(ev.attribute("time_specs"));
             byte[] types = (byte[]) ev.attribute("time_type").value();
             for (int i = 0; i < types.length; i++) {
+                seen.append(' ').append(types[i]).append(':').append(specs[i]);
                 if (types[i] == 3) {
                     futexOff = Math.max(futexOff, specs[i]);
                 }
@@ -218,7 +220,8 @@ public class LiveInFelixIT {
             problems.add("no cpu_event of the futex-waiting thread " + tid);
         } else if (futexOff < waited / 2 || futexOff > waited) {
             problems.add("the futex wait of thread " + tid + ": the workload measured " + waited
-                    + " ns, the longest futex off-CPU interval of its cpu_events is " + futexOff + " ns");
+                    + " ns, the longest futex off-CPU interval of its cpu_events is " + futexOff + " ns (type:ns of each"
+                    + " interval:" + seen + ")");
         }
         return n;
     }

@@ -106,19 +106,26 @@ public final class LiveEnvironment {
         return entries;
     }
 
-    /** Counts what a live capture could leave behind: BPF programs, maps and links (bpftool), and udig's /dev/shm entries. */
+    /**
+     * Counts what a live capture could leave in this process: the BPF programs, maps and links it holds
+     * (bpftool lists the pids that hold each object; other processes' BPF objects, such as another
+     * tool's, are not counted), its mappings of udig's shared memory, and udig's entries in /dev/shm.
+     */
     public static Map<String, Integer> kernelObjects() throws IOException, InterruptedException {
         Map<String, Integer> counts = new LinkedHashMap<>();
+        String me = "\"pid\":" + ProcessHandle.current().pid() + ",";
         for (String kind : List.of("prog", "map", "link")) {
             Process p = new ProcessBuilder("bpftool", "-j", kind, "show").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor();
             int n = 0;
-            for (int i = out.indexOf("\"id\":"); i >= 0; i = out.indexOf("\"id\":", i + 1)) {
+            for (int i = out.indexOf(me); i >= 0; i = out.indexOf(me, i + 1)) {
                 n++;
             }
-            counts.put("bpf " + kind + "s", n);
+            counts.put("bpf " + kind + "s of this process", n);
         }
+        counts.put("udig mappings of this process",
+                (int) Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.contains("/udig")).count());
         try (var s = Files.list(Path.of("/dev/shm"))) {
             counts.put("/dev/shm udig entries", (int) s.filter(f -> f.getFileName().toString().startsWith("udig")).count());
         }
