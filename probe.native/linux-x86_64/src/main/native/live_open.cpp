@@ -3,6 +3,8 @@
  */
 #include "live_open.h"
 
+#include <dirent.h>
+
 #include "kindling_shim.h"
 
 #include <unistd.h>
@@ -102,6 +104,43 @@ kindling_live::counters live_capture::read_counters() const
 	return m_stopped ? m_final : m_source->read_counters();
 }
 
+/* Adds to libsinsp's thread table, from /proc, every thread it does not know. */
+static void learn_new_threads(sinsp& insp)
+{
+	DIR* proc = opendir("/proc");
+	if(proc == nullptr)
+	{
+		return;
+	}
+	while(struct dirent* p = readdir(proc))
+	{
+		if(p->d_name[0] < '1' || p->d_name[0] > '9')
+		{
+			continue;
+		}
+		std::string tasks = std::string("/proc/") + p->d_name + "/task";
+		DIR* task = opendir(tasks.c_str());
+		if(task == nullptr)
+		{
+			continue;
+		}
+		while(struct dirent* t = readdir(task))
+		{
+			if(t->d_name[0] < '1' || t->d_name[0] > '9')
+			{
+				continue;
+			}
+			int64_t tid = strtoll(t->d_name, nullptr, 10);
+			if(!insp.get_thread_ref(tid, false, true))
+			{
+				insp.get_thread_ref(tid, true, false);
+			}
+		}
+		closedir(task);
+	}
+	closedir(proc);
+}
+
 void open_live(session& s, const live_options& options)
 {
 	std::string missing = kindling_live::missing_requirement();
@@ -138,11 +177,11 @@ void open_live(session& s, const live_options& options)
 			s.insp->close();
 			throw live_refused(KP_LIVE_FAILED, "cannot start the eBPF source: " + err);
 		}
-		/* Processes started and fds opened between the scan of open_udig() and the programs' attach
-		 * produced no event: scan /proc once more, now that every change is caught, so that libsinsp's
-		 * tables (and those a --write capture starts with) hold them. The events written meanwhile wait
-		 * in the rings and are applied on top, as the kernel module's are on its scan. */
-		s.insp->refresh_proc_list();
+		/* Threads started between the scan of open_udig() and the programs' attach produced no clone
+		 * event: libsinsp would look each up in /proc at its first event, which a replay of a --write
+		 * capture cannot do. Look them up now, before the capture's tables are written. (A second full
+		 * scan is no answer: libscap's refresh loses the sockets' protocol and roles.) */
+		learn_new_threads(*s.insp);
 		s.live_source.reset(new live_capture(std::move(lock), std::move(source)));
 		/* udig has one ring: libsinsp gives every event CPU 0, which is not where it ran */
 		s.cpu_unknown = true;
