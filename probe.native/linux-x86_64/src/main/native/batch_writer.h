@@ -17,7 +17,8 @@
  *   each, u32 with flags bit3 | the values); then zero padding to a multiple of 8.
  *   flags: bit0 fd info, bit1 a parameter was cut (the scap record was rewritten with the
  *   cut lengths), bit2 no thread information (the event passed through the threadless
- *   filter; pid and tid are the event's tid), bit3 u32 parameter lengths, bit4 socket block.
+ *   filter; pid and tid are the event's tid), bit3 u32 parameter lengths, bit4 socket block,
+ *   bit5 (with bit2) a kernel TCP event of a kernel context, meant for sinks too (kernel_events.h).
  */
 #ifndef KINDLING_BATCH_WRITER_H
 #define KINDLING_BATCH_WRITER_H

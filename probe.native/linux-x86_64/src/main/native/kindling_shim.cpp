@@ -198,6 +198,8 @@ std::string build_event_table()
 		}
 		text += '\n';
 	}
+	/* Kindling's kernel TCP events: types of their own after libsinsp's (kernel_events.h) */
+	append_kernel_event_rows(&text);
 	const struct ppm_syscall_desc* syscalls = scap_get_syscall_info_table();
 	for(uint32_t sc = 0; syscalls != nullptr && sc < PPM_SC_MAX; sc++)
 	{

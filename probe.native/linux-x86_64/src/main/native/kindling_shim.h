@@ -41,6 +41,9 @@ extern "C" {
 #define KP_FLAG_LARGE_PAYLOAD 0x8
 /* A socket block (ports, addresses or unix endpoints) follows the fixed part. */
 #define KP_FLAG_SOCKET 0x10
+/* With KP_FLAG_NO_THREAD: a kernel TCP event (kernel_events.h) that ran in a kernel context that is no
+ * task libsinsp knows (softirq: tid 0). It passed the main filter table and is meant for sinks too. */
+#define KP_FLAG_KERNEL_CONTEXT 0x20
 
 /* Counter slots filled by kp_counters. */
 enum kp_counter
@@ -59,7 +62,11 @@ enum kp_counter
 	/* Of KP_CNT_COPIED, the events that did not fit an empty batch and were copied with
 	 * their longest parameters cut (KP_FLAG_PARAM_TRUNCATED). */
 	KP_CNT_PARAMS_CUT = 9,
-	KP_CNT_COUNT = 10
+	/* Of KP_CNT_READ, the kernel TCP events taken from the live source (kernel_events.h). */
+	KP_CNT_KERNEL_READ = 10,
+	/* Of KP_CNT_COPIED, the kernel TCP events without thread information (KP_FLAG_KERNEL_CONTEXT). */
+	KP_CNT_KERNEL_NO_THREAD = 11,
+	KP_CNT_COUNT = 12
 };
 
 /* Why kp_open_live refused (its *refusal). */
@@ -86,7 +93,12 @@ enum kp_capture_stat
 	KP_STAT_DROPS_INVALID = 11,
 	KP_STAT_FILTERED_OWN = 12,
 	KP_STAT_FILTERED_SYSCALL = 13,
-	KP_STAT_COUNT = 14
+	/* the kernel TCP events: handed to the session, lost in the kernel (their BPF ring full), lost in
+	 * the producer (its queue full: the session did not take them in time) */
+	KP_STAT_KERNEL_EVENTS = 14,
+	KP_STAT_KERNEL_DROPS_BPF_RING = 15,
+	KP_STAT_KERNEL_DROPS_QUEUE = 16,
+	KP_STAT_COUNT = 17
 };
 #define KP_SOURCE_EBPF 1
 #define KP_SOURCE_KERNEL_MODULE 2

@@ -83,6 +83,24 @@ void live_capture::follow_filter(const filter_table& main, const filter_table& t
 	m_source->set_filter(types.data(), types.size(), generic.data(), generic.size());
 }
 
+uint32_t live_capture::set_kernel_events(uint32_t mask)
+{
+	if(!m_source || m_stopped)
+	{
+		return 0;
+	}
+	return m_source->set_kernel_events(mask);
+}
+
+size_t live_capture::read_kernel_events(kindling_live::kernel_event* out, size_t max)
+{
+	if(!m_source || m_stopped)
+	{
+		return 0;
+	}
+	return m_source->read_kernel_events(out, max);
+}
+
 void live_capture::stop()
 {
 	std::lock_guard<std::mutex> lock(m_mu);
@@ -232,6 +250,9 @@ void capture_statistics(session& s, int64_t* out)
 		out[KP_STAT_DROPS_INVALID] = static_cast<int64_t>(c.drops_invalid);
 		out[KP_STAT_FILTERED_OWN] = static_cast<int64_t>(c.filtered_own);
 		out[KP_STAT_FILTERED_SYSCALL] = static_cast<int64_t>(c.filtered_syscall);
+		out[KP_STAT_KERNEL_EVENTS] = static_cast<int64_t>(c.kernel_events);
+		out[KP_STAT_KERNEL_DROPS_BPF_RING] = static_cast<int64_t>(c.kernel_drops_bpf_ring);
+		out[KP_STAT_KERNEL_DROPS_QUEUE] = static_cast<int64_t>(c.kernel_drops_queue);
 	}
 	else
 	{

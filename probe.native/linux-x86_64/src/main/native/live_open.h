@@ -51,6 +51,13 @@ public:
 	 * (libsinsp takes the fd and the latency of an exit from its enter event). */
 	void follow_filter(const filter_table& main, const filter_table& threadless);
 
+	/* Attaches the programs of the kernel TCP events whose bit (1u << kind) is set, detaches the others
+	 * (kernel_events.h); returns the kinds attached now. 0 without an eBPF source. */
+	uint32_t set_kernel_events(uint32_t mask);
+
+	/* Moves up to max kernel TCP events the source queued into out; returns how many. */
+	size_t read_kernel_events(kindling_live::kernel_event* out, size_t max);
+
 	/* Stops the source (before libsinsp frees the ring it writes into). Idempotent. */
 	void stop();
 

@@ -168,8 +168,9 @@ void install_staged_filter(session& h)
 	}
 	if(changed && h.live_source)
 	{
-		/* the kernel side follows at the same batch boundary */
+		/* the kernel side follows at the same batch boundary, kernel TCP programs included */
 		h.live_source->follow_filter(h.active, h.active_threadless);
+		h.kernel.mask = h.live_source->set_kernel_events(kernel_event_mask(h.active, h.active_threadless));
 	}
 }
 
@@ -204,8 +205,29 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 	int32_t status = KP_STATUS_MORE;
 	auto full = [&]() { return max_events > 0 && count >= static_cast<uint32_t>(max_events); };
 
+	/* Live: the kernel TCP events queued up to a time go first (kernel_events.h); false when the
+	 * batch is full, or (count 0) when one of them cannot fit even an empty batch. */
+	bool too_big = false;
+	auto kernel_before = [&](uint64_t ts) {
+		return !h.live_source || h.count_only ||
+		       merge_kernel_events(h, ts, buf, cap, &off, &count, max_events, &too_big);
+	};
+
 	try
 	{
+		if(h.live_source)
+		{
+			pull_kernel_events(h);
+		}
+		if(h.pending != nullptr && !full() && !kernel_before(h.pending->get_ts()))
+		{
+			if(too_big)
+			{
+				return -1;
+			}
+			write_header(buf, count, static_cast<uint32_t>(off), KP_STATUS_MORE);
+			return static_cast<int32_t>(count);
+		}
 		if(h.pending != nullptr && !full())
 		{
 			sinsp_evt* ev = h.pending;
@@ -243,6 +265,15 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 			if(res == SCAP_TIMEOUT)
 			{
 				h.bump(KP_CNT_TIMEOUTS);
+				/* nothing from libsinsp: the kernel events queued so far are due */
+				if(!kernel_before(UINT64_MAX))
+				{
+					if(too_big)
+					{
+						return -1;
+					}
+					break;
+				}
 				if(h.live || ++consecutive_timeouts >= MAX_CONSECUTIVE_FILE_TIMEOUTS)
 				{
 					status = count == 0 ? KP_STATUS_TIMEOUT : KP_STATUS_MORE;
@@ -271,11 +302,26 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 				h.dumper->dump(ev);
 			}
 
+			if(h.live_source && ++h.kernel.reads_since_pull >= 64)
+			{
+				pull_kernel_events(h);
+			}
+
 			sinsp_threadinfo* tinfo = nullptr;
 			uint16_t kcat = 0;
 			if(!survives(h, ev, &tinfo, &kcat))
 			{
 				continue;
+			}
+			if(!kernel_before(ev->get_ts()))
+			{
+				if(too_big)
+				{
+					return -1;
+				}
+				/* the batch is full: ev goes first into the next one, after the kernel events before it */
+				h.pending = ev;
+				break;
 			}
 			if(h.count_only)
 			{

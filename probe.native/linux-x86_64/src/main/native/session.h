@@ -5,6 +5,7 @@
 #ifndef KINDLING_SESSION_H
 #define KINDLING_SESSION_H
 
+#include "kernel_events.h"
 #include "kindling_shim.h"
 
 #include <sinsp.h>
@@ -73,6 +74,7 @@ struct session
 	filter_table active; // all zeros (empty) until kp_set_filter: nothing passes
 	filter_table active_threadless; // empty until kp_set_threadless_filter: none passes
 	sinsp_evt* pending = nullptr; // survived the drop rules, did not fit the last batch
+	kernel_feed kernel;           // live: kernel TCP events waiting to be merged by timestamp
 	bool eof = false;
 	bool failed = false; // sinsp failed or threw: the handle only reports the error now
 

@@ -11,11 +11,18 @@ public final class EventNames {
 
     private EventNames() {}
 
-    /** The subscription name of a non-generic event type, or {@code null} for libsinsp's own events. */
+    /**
+     * The subscription name of a non-generic event type, or {@code null} for libsinsp's own events. A
+     * table name that already is a Kindling name ({@code kprobe-tcp_close}: the kernel TCP events that an
+     * inspector adds after libsinsp's types; libsinsp's names have no {@code -}) is that name.
+     */
     public static String of(EventTable table, int type) {
         String base = table.typeName(type);
         if (base == null || base.isEmpty() || "NA".equals(base)) {
             return null;
+        }
+        if (base.indexOf('-') > 0) {
+            return base;
         }
         switch (base) {
             case "switch":
