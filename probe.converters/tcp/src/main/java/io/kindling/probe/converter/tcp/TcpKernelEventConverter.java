@@ -13,14 +13,17 @@ import org.osgi.service.component.annotations.Component;
  * as {@code sip} and {@code dip} (UINT32, the address bytes as the kernel stores them, read
  * little-endian) and {@code sport} and {@code dport} (UINT16), then per event
  * <ul>
- * <li>{@code kprobe-tcp_close}, {@code kprobe-tcp_rcv_established}: {@code rtt} (UINT32) from {@code srtt};</li>
+ * <li>{@code kprobe-tcp_close}, {@code kprobe-tcp_rcv_established}: {@code rtt} (UINT32) from {@code srtt},
+ * and {@code total_retrans} (UINT32, the segments retransmitted over the connection's life) where present;</li>
  * <li>{@code kretprobe-tcp_connect}: {@code retval} (UINT64);</li>
- * <li>{@code kprobe-tcp_drop}, {@code kprobe-tcp_set_state}: {@code old_state} and {@code new_state} (INT32);</li>
- * <li>{@code kprobe-tcp_retransmit_skb}: {@code segs} (INT32);</li>
+ * <li>{@code kprobe-tcp_drop}, {@code kprobe-tcp_set_state}, {@code tracepoint-inet_sock_set_state}:
+ * {@code old_state} and {@code new_state} (INT32); the drop also {@code reason}, {@code rtt} and
+ * {@code total_retrans} (UINT32) where present;</li>
+ * <li>{@code kprobe-tcp_retransmit_skb}: {@code segs} (INT32), {@code rtt} and {@code total_retrans} where present;</li>
  * <li>{@code tracepoint-tcp_send_reset}, {@code tracepoint-tcp_receive_reset}: the tuple alone.</li>
  * </ul>
  * Parameters that are absent give no attribute, and a tuple that is not IPv4 gives none, as in the
- * Kindling probe. These events come from Kindling's kernel driver only.
+ * Kindling probe. These events come from the probe's own eBPF programs, live.
  */
 @Component(service = Converter.class, property = {
         Converter.EVENTS + "=" + TcpKernelEventConverter.EVENTS,
@@ -31,20 +34,30 @@ public final class TcpKernelEventConverter implements Converter {
 
     /** The event names, comma-separated. */
     public static final String EVENTS = "kprobe-tcp_close,kprobe-tcp_rcv_established,kprobe-tcp_drop,"
-            + "kprobe-tcp_retransmit_skb,kretprobe-tcp_connect,kprobe-tcp_set_state,"
+            + "kprobe-tcp_retransmit_skb,kretprobe-tcp_connect,kprobe-tcp_set_state,tracepoint-inet_sock_set_state,"
             + "tracepoint-tcp_send_reset,tracepoint-tcp_receive_reset";
 
     @Override
     public void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter) {
         tuple(raw, event);
         switch (raw.name()) {
-            case "kprobe-tcp_close", "kprobe-tcp_rcv_established" -> copy(raw, event, "srtt", "rtt", ValueType.UINT32);
+            case "kprobe-tcp_close", "kprobe-tcp_rcv_established" -> {
+                copy(raw, event, "srtt", "rtt", ValueType.UINT32);
+                copy(raw, event, "total_retrans", "total_retrans", ValueType.UINT32);
+            }
             case "kretprobe-tcp_connect" -> copy(raw, event, "retval", "retval", ValueType.UINT64);
-            case "kprobe-tcp_drop", "kprobe-tcp_set_state" -> {
+            case "kprobe-tcp_drop", "kprobe-tcp_set_state", "tracepoint-inet_sock_set_state" -> {
                 copy(raw, event, "old_state", "old_state", ValueType.INT32);
                 copy(raw, event, "new_state", "new_state", ValueType.INT32);
+                copy(raw, event, "reason", "reason", ValueType.UINT32);
+                copy(raw, event, "srtt", "rtt", ValueType.UINT32);
+                copy(raw, event, "total_retrans", "total_retrans", ValueType.UINT32);
             }
-            case "kprobe-tcp_retransmit_skb" -> copy(raw, event, "segs", "segs", ValueType.INT32);
+            case "kprobe-tcp_retransmit_skb" -> {
+                copy(raw, event, "segs", "segs", ValueType.INT32);
+                copy(raw, event, "srtt", "rtt", ValueType.UINT32);
+                copy(raw, event, "total_retrans", "total_retrans", ValueType.UINT32);
+            }
             default -> {
                 // the resets carry the tuple alone
             }

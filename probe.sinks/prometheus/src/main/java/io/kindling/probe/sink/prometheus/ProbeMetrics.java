@@ -25,6 +25,8 @@ final class ProbeMetrics {
     static final String CAPTURE_PREEMPTIONS = "kindling_probe_capture_preemptions_total";
     static final String CAPTURE_SUPPRESSED = "kindling_probe_capture_suppressed_total";
     static final String CAPTURE_FILTERED = "kindling_probe_capture_filtered_total";
+    static final String KERNEL_EVENTS = "kindling_probe_kernel_tcp_events_total";
+    static final String KERNEL_DROPS = "kindling_probe_kernel_tcp_drops_total";
 
     private ProbeMetrics() {}
 
@@ -83,5 +85,11 @@ final class ProbeMetrics {
                 "Events the eBPF source left out in the kernel: the probe's own process, syscalls no one needs.");
         TextFormat.sample(out, CAPTURE_FILTERED, reason, List.of("own_process"), c.filteredOwnProcess());
         TextFormat.sample(out, CAPTURE_FILTERED, reason, List.of("syscall"), c.filteredSyscall());
+        TextFormat.header(out, KERNEL_EVENTS, "counter", "Kernel TCP events the eBPF source handed to the reader.");
+        TextFormat.sample(out, KERNEL_EVENTS, none, none, c.kernelEvents());
+        TextFormat.header(out, KERNEL_DROPS, "counter",
+                "Kernel TCP events the eBPF source lost, by reason (bpf_ring_full, queue_full).");
+        TextFormat.sample(out, KERNEL_DROPS, reason, List.of("bpf_ring_full"), c.kernelDropsBpfRing());
+        TextFormat.sample(out, KERNEL_DROPS, reason, List.of("queue_full"), c.kernelDropsQueue());
     }
 }
