@@ -7,8 +7,11 @@
 
 #include "kindling_shim.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstring>
 #include <vector>
 
 namespace kindling_probe
@@ -59,6 +62,53 @@ void mark_types(const filter_table& t, std::vector<uint8_t>* types, std::vector<
 
 } // namespace
 
+/* libscap maps udig's ring twice, one copy after the other (write-only, shared), and its close
+ * unmaps only the first copy: the second one, and with it the deleted shared memory object's pages,
+ * would stay in the process for good, 8 MiB per live capture. These are the mappings it made. */
+std::vector<udig_mapping> udig_consumer_mappings()
+{
+	std::vector<udig_mapping> out;
+	FILE* f = fopen("/proc/self/maps", "r");
+	if(f == nullptr)
+	{
+		return out;
+	}
+	char line[512];
+	while(fgets(line, sizeof(line), f) != nullptr)
+	{
+		unsigned long start = 0;
+		unsigned long end = 0;
+		char perms[8] = {0};
+		if(strstr(line, "/udig_buf") == nullptr || sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 ||
+		   strcmp(perms, "-w-s") != 0)
+		{
+			continue;
+		}
+		out.push_back({static_cast<uintptr_t>(start), static_cast<size_t>(end - start)});
+	}
+	fclose(f);
+	return out;
+}
+
+/* After libsinsp closed: unmaps what is left of the mappings libscap made for its ring. */
+void unmap_udig_leftovers(const std::vector<udig_mapping>& made)
+{
+	if(made.empty())
+	{
+		return;
+	}
+	for(const udig_mapping& now : udig_consumer_mappings())
+	{
+		for(const udig_mapping& m : made)
+		{
+			if(now.start == m.start && now.length == m.length)
+			{
+				munmap(reinterpret_cast<void*>(m.start), m.length);
+			}
+		}
+	}
+}
+
 live_capture::live_capture(std::unique_ptr<kindling_live::machine_lock> lock,
                            std::unique_ptr<kindling_live::source> source)
 	: m_lock(std::move(lock)), m_source(std::move(source))
@@ -68,6 +118,8 @@ live_capture::live_capture(std::unique_ptr<kindling_live::machine_lock> lock,
 live_capture::~live_capture()
 {
 	stop();
+	/* the session closes libsinsp before it lets the live capture go */
+	unmap_udig_leftovers(m_udig_mappings);
 }
 
 void live_capture::follow_filter(const filter_table& main, const filter_table& threadless)
@@ -185,6 +237,7 @@ void open_live(session& s, const live_options& options)
 		}
 		/* udig's ring is created here, the /proc scan fills libsinsp's thread and fd tables */
 		s.insp->open_udig();
+		std::vector<udig_mapping> udig_mappings = udig_consumer_mappings();
 		kindling_live::settings settings;
 		settings.own_tgid = static_cast<uint32_t>(getpid());
 		settings.snaplen = options.snaplen;
@@ -193,6 +246,7 @@ void open_live(session& s, const live_options& options)
 		if(!source)
 		{
 			s.insp->close();
+			unmap_udig_leftovers(udig_mappings);
 			throw live_refused(KP_LIVE_FAILED, "cannot start the eBPF source: " + err);
 		}
 		/* Threads started between the scan of open_udig() and the programs' attach produced no clone
@@ -201,6 +255,7 @@ void open_live(session& s, const live_options& options)
 		 * scan is no answer: libscap's refresh loses the sockets' protocol and roles.) */
 		learn_new_threads(*s.insp);
 		s.live_source.reset(new live_capture(std::move(lock), std::move(source)));
+		s.live_source->keep_udig_mappings(std::move(udig_mappings));
 		/* udig has one ring: libsinsp gives every event CPU 0, which is not where it ran */
 		s.cpu_unknown = true;
 	}

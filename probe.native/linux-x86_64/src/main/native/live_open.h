@@ -16,6 +16,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace kindling_probe
 {
@@ -37,6 +38,19 @@ public:
 private:
 	int32_t m_reason;
 };
+
+/* A mapping of this process: its start address and length. */
+struct udig_mapping
+{
+	uintptr_t start;
+	size_t length;
+};
+
+/* libscap's mappings of udig's ring in this process (it unmaps only half of them when it closes). */
+std::vector<udig_mapping> udig_consumer_mappings();
+
+/* Unmaps those of made that are still there; call once libsinsp has closed. */
+void unmap_udig_leftovers(const std::vector<udig_mapping>& made);
 
 /* What a live session holds beyond libsinsp: the machine lock and the eBPF source (both empty when
  * libsinsp reads the kernel module). */
@@ -66,12 +80,16 @@ public:
 
 	bool has_source() const { return m_source != nullptr; }
 
+	/* libscap's ring mappings made at open: what its close leaves of them is unmapped at the end. */
+	void keep_udig_mappings(std::vector<udig_mapping> made) { m_udig_mappings = std::move(made); }
+
 private:
 	std::unique_ptr<kindling_live::machine_lock> m_lock;
 	std::unique_ptr<kindling_live::source> m_source;
 	kindling_live::counters m_final; // kept when the source stops
 	mutable std::mutex m_mu;         // read_counters (statistics) against stop (closing)
 	bool m_stopped = false;
+	std::vector<udig_mapping> m_udig_mappings;
 };
 
 /* Opens s.insp live and fills s.live_source (and s.dumper with a write path). Throws live_refused
