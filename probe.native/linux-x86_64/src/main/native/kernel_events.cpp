@@ -11,6 +11,7 @@
 #include "shim_util.h"
 
 #include <cstring>
+#include <ctime>
 
 namespace kindling_probe
 {
@@ -21,8 +22,8 @@ namespace kk = kindling_live::kernel_kind;
 
 /* How many kernel events the session takes from the source at a time. */
 const size_t PULL_AT_MOST = 4096;
-/* Between two pulls, at most this many libsinsp events are read. */
-const uint32_t PULL_EVERY = 64;
+/* While libsinsp has nothing, a kernel event waits this long for the syscall events written before it. */
+const uint64_t HOLD_WHEN_IDLE_NS = 5000000;
 
 struct param_def
 {
@@ -247,6 +248,14 @@ uint32_t kernel_event_mask(const filter_table& main, const filter_table& threadl
 		}
 	}
 	return mask;
+}
+
+uint64_t kernel_events_due()
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+	return ns - HOLD_WHEN_IDLE_NS;
 }
 
 void pull_kernel_events(session& h)

@@ -43,6 +43,9 @@ void append_kernel_event_rows(std::string* text);
 /* The kinds (bit 1u << kind) whose type has a cell set in either table: what set_kernel_events attaches. */
 uint32_t kernel_event_mask(const filter_table& main, const filter_table& threadless);
 
+/* Between two pulls from the source, at most this many libsinsp events are read. */
+constexpr uint32_t KERNEL_PULL_EVERY = 64;
+
 /* The session's kernel events taken from the live source and not yet placed, oldest first. */
 struct kernel_feed
 {
@@ -55,6 +58,10 @@ struct kernel_feed
 
 /* Takes what the live source queued when the feed is used up. Call under io_mu. */
 void pull_kernel_events(session& h);
+
+/* When libsinsp has nothing to read: the time up to which queued kernel events are due (now, epoch
+ * nanoseconds, less the few milliseconds a syscall event can take through udig's ring). */
+uint64_t kernel_events_due();
 
 /* Applies the drop rules to the queued kernel events with ts <= upto, in order, and writes the
  * survivors into the batch. Returns false when the batch is full (max_events or no room): the rest

@@ -265,8 +265,9 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 			if(res == SCAP_TIMEOUT)
 			{
 				h.bump(KP_CNT_TIMEOUTS);
-				/* nothing from libsinsp: the kernel events queued so far are due */
-				if(!kernel_before(UINT64_MAX))
+				/* nothing from libsinsp: the kernel events queued until a few ms ago are due (a syscall event
+				 * written before them may still be on its way through udig's ring) */
+				if(!kernel_before(kernel_events_due()))
 				{
 					if(too_big)
 					{
@@ -302,7 +303,7 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 				h.dumper->dump(ev);
 			}
 
-			if(h.live_source && ++h.kernel.reads_since_pull >= 64)
+			if(h.live_source && ++h.kernel.reads_since_pull >= KERNEL_PULL_EVERY)
 			{
 				pull_kernel_events(h);
 			}

@@ -18,7 +18,10 @@ import java.util.Map;
  * endpoints, then emitted with {@code rtt} (UINT32, microseconds), {@code retransmits} (UINT32) and
  * {@code reset} (BOOL); one that waits longer than {@link #MAX_WAIT_NANOS} of event time, or is still
  * held at the end of the capture, is emitted without them. Without kernel events (a capture file)
- * nothing is held. Event loop thread only.
+ * nothing is held. A close by a process that did not open the connection (one that inherited the socket
+ * and closes its copy, as a child of a Java program does) gives way to the owner's: it is emitted without
+ * the figures while the owner's close waits, and where the kernel's close comes first the owner's close
+ * still takes them. Event loop thread only.
  */
 final class KernelJoin {
 
@@ -28,7 +31,7 @@ final class KernelJoin {
 
     private record Figures(long rtt, long retransmits, long at) {}
 
-    private record Held(KindlingEvent event, long deadline) {}
+    private record Held(KindlingEvent event, long deadline, boolean owner) {}
 
     private final int maxHeld;
     /** Closes waiting for the kernel's, by local and remote endpoint, oldest first. */
@@ -92,8 +95,14 @@ final class KernelJoin {
             emitter.emit(event);
             return;
         }
-        Held previous = held.remove(key);
-        held.put(key, new Held(event, event.timestamp() + MAX_WAIT_NANOS));
+        boolean owner = c.opened != Connection.Opened.UNKNOWN;
+        Held previous = held.get(key);
+        if (previous != null && previous.owner && !owner) {
+            release(new Held(event, 0, false), emitter); // a copy of the socket closed: the owner's close waits on
+            return;
+        }
+        held.remove(key);
+        held.put(key, new Held(event, event.timestamp() + MAX_WAIT_NANOS, owner));
         if (previous != null) {
             release(previous, emitter); // the same endpoints closed again: the older one waits no longer
         }
@@ -137,7 +146,15 @@ final class KernelJoin {
         Figures f = new Figures(unsigned(raw, "srtt"), unsigned(raw, "total_retrans"), raw.timestamp());
         Held h = held.remove(key);
         if (h != null) {
+            Long reset = resets.get(key);
             complete(h.event, key, f, emitter);
+            if (!h.owner) {
+                // the owner's close may still come (the two sources' order can differ by a few ms)
+                early.put(key, f);
+                if (reset != null) {
+                    resets.put(key, reset);
+                }
+            }
         } else {
             early.put(key, f);
         }

@@ -22,8 +22,9 @@ import org.osgi.service.component.annotations.Component;
  * <li>{@code kprobe-tcp_retransmit_skb}: {@code segs} (INT32), {@code rtt} and {@code total_retrans} where present;</li>
  * <li>{@code tracepoint-tcp_send_reset}, {@code tracepoint-tcp_receive_reset}: the tuple alone.</li>
  * </ul>
- * Parameters that are absent give no attribute, and a tuple that is not IPv4 gives none, as in the
- * Kindling probe. These events come from the probe's own eBPF programs, live.
+ * Parameters that are absent give no attribute. An IPv6 tuple gives {@code sport} and {@code dport}, and
+ * {@code sip} and {@code dip} only when both addresses are IPv4-mapped ({@code ::ffff:a.b.c.d}, the sockets
+ * of dual-stack programs such as Java's): the Kindling probe gave an IPv6 tuple no attribute at all. These events come from the probe's own eBPF programs, live.
  */
 @Component(service = Converter.class, property = {
         Converter.EVENTS + "=" + TcpKernelEventConverter.EVENTS,
@@ -70,13 +71,32 @@ public final class TcpKernelEventConverter implements Converter {
             return;
         }
         byte[] t = raw.paramBytes(i);
-        if (t.length != 1 + 4 + 2 + 4 + 2 || t[0] != Tuples.AF_INET) {
-            return;
+        if (t.length == 1 + 4 + 2 + 4 + 2 && t[0] == Tuples.AF_INET) {
+            event.addAttribute(Attribute.ofLong("sip", ValueType.UINT32, le(t, 1, 4)));
+            event.addAttribute(Attribute.ofLong("sport", ValueType.UINT16, le(t, 5, 2)));
+            event.addAttribute(Attribute.ofLong("dip", ValueType.UINT32, le(t, 7, 4)));
+            event.addAttribute(Attribute.ofLong("dport", ValueType.UINT16, le(t, 11, 2)));
+        } else if (t.length == 1 + 16 + 2 + 16 + 2 && t[0] == Tuples.AF_INET6) {
+            boolean mapped = v4Mapped(t, 1) && v4Mapped(t, 19);
+            if (mapped) {
+                event.addAttribute(Attribute.ofLong("sip", ValueType.UINT32, le(t, 13, 4)));
+            }
+            event.addAttribute(Attribute.ofLong("sport", ValueType.UINT16, le(t, 17, 2)));
+            if (mapped) {
+                event.addAttribute(Attribute.ofLong("dip", ValueType.UINT32, le(t, 31, 4)));
+            }
+            event.addAttribute(Attribute.ofLong("dport", ValueType.UINT16, le(t, 35, 2)));
         }
-        event.addAttribute(Attribute.ofLong("sip", ValueType.UINT32, le(t, 1, 4)));
-        event.addAttribute(Attribute.ofLong("sport", ValueType.UINT16, le(t, 5, 2)));
-        event.addAttribute(Attribute.ofLong("dip", ValueType.UINT32, le(t, 7, 4)));
-        event.addAttribute(Attribute.ofLong("dport", ValueType.UINT16, le(t, 11, 2)));
+    }
+
+    /** {@code ::ffff:a.b.c.d} at {@code from}. */
+    private static boolean v4Mapped(byte[] b, int from) {
+        for (int k = 0; k < 10; k++) {
+            if (b[from + k] != 0) {
+                return false;
+            }
+        }
+        return b[from + 10] == (byte) 0xff && b[from + 11] == (byte) 0xff;
     }
 
     /**
