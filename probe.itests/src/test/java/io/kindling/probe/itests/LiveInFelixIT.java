@@ -141,10 +141,16 @@ public class LiveInFelixIT {
             assertTrue("live events arrive", awaitEvent(sink, e -> true));
             log = LiveEnvironment.runMixed(TestEnvironment.workDir("live/felix-workload"));
             long pid = log.get(0).number("pid");
-            // cpu_event windows of the workload's threads are emitted at their thread's exit
+            long futexTid = log.stream().filter(e -> e.kind().equals("futex")).findFirst()
+                    .orElseThrow(() -> new AssertionError("the workload logged no futex wait")).number("tid");
+            // cpu_event windows of the workload's threads are emitted at their thread's exit; the futex
+            // wait is the workload's last step, so its window comes last
             assertTrue("the workload's tcp_close and cpu_event arrive", awaitEvent(sink,
                     e -> e.name().equals("cpu_event") && e.thread().pid() == pid)
                     && awaitEvent(sink, e -> e.name().equals("tcp_close") && e.thread().pid() == pid));
+            awaitEvent(sink, e -> e.name().equals("cpu_event") && e.thread().tid() == futexTid
+                    && new String((byte[]) e.attribute("time_type").value(), java.nio.charset.StandardCharsets.ISO_8859_1)
+                            .indexOf(3) >= 0);
         } finally {
             stop(run);
         }
@@ -346,6 +352,10 @@ public class LiveInFelixIT {
         Run run = control.openLive();
         try {
             assertTrue("a live event arrives", awaitEvent(sink, e -> sink.events.size() > had));
+            Map<String, Integer> running = LiveEnvironment.kernelObjects();
+            assertTrue("while a live capture runs, this process holds its BPF programs and maps and udig's ring: " + running,
+                    running.get("bpf-prog fds of this process") > 0 && running.get("bpf-map fds of this process") > 0
+                            && running.get("udig mappings of this process") > 0);
         } finally {
             stop(run);
         }

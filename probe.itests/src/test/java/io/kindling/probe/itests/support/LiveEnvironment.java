@@ -107,22 +107,28 @@ public final class LiveEnvironment {
     }
 
     /**
-     * Counts what a live capture could leave in this process: the BPF programs, maps and links it holds
-     * (bpftool lists the pids that hold each object; other processes' BPF objects, such as another
-     * tool's, are not counted), its mappings of udig's shared memory, and udig's entries in /dev/shm.
+     * Counts what a live capture could leave in this process: the BPF objects it holds (its file
+     * descriptors of BPF programs, maps, links and BTF, by kind; other processes' BPF objects, such as
+     * another tool's running meanwhile, are not counted, and Debian's bpftool cannot tell which process
+     * holds an object), its mappings of udig's shared memory, and udig's entries in /dev/shm.
      */
-    public static Map<String, Integer> kernelObjects() throws IOException, InterruptedException {
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        String me = "\"pid\":" + ProcessHandle.current().pid() + ",";
-        for (String kind : List.of("prog", "map", "link")) {
-            Process p = new ProcessBuilder("bpftool", "-j", kind, "show").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor();
-            int n = 0;
-            for (int i = out.indexOf(me); i >= 0; i = out.indexOf(me, i + 1)) {
-                n++;
+    public static Map<String, Integer> kernelObjects() throws IOException {
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (String kind : List.of("bpf-prog", "bpf-map", "bpf-link", "btf")) {
+            counts.put(kind + " fds of this process", 0);
+        }
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException closedMeanwhile) {
+                    continue;
+                }
+                if (target.startsWith("anon_inode:bpf") || target.equals("anon_inode:btf")) {
+                    counts.merge(target.substring("anon_inode:".length()) + " fds of this process", 1, Integer::sum);
+                }
             }
-            counts.put("bpf " + kind + "s of this process", n);
         }
         counts.put("udig mappings of this process",
                 (int) Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.contains("/udig")).count());
