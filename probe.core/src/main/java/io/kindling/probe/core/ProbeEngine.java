@@ -481,6 +481,9 @@ public final class ProbeEngine implements ProbeControl {
                     if (event == null) {
                         event = convert(raw, convs, emitter);
                     }
+                    if (event.isWithheld()) {
+                        break;
+                    }
                     c.offer(event, waitMillis);
                 }
             }
