@@ -33,7 +33,7 @@ final class Usage {
               --subscribe NAME[:CATEGORY]
                             subscribe to an event, in one category or in all of them;
                             'all' subscribes every event the inspector reads, in every
-                            category (derived events such as tcp_close or cpu_event are
+                            category (derived events such as conn_close or cpu_event are
                             subscribed by name); without --subscribe, the Kindling
                             collector's default list is used
               --sink console|jsonl[:PATH]|prometheus[:[HOST:]PORT]|kafka:BOOTSTRAP[/TOPIC]

@@ -234,15 +234,15 @@ public class OsgiFrameworkIT {
         assertTrue("only cpu_event", received.stream().allMatch(e -> e.name().equals("cpu_event")));
     }
 
-    /** A converter-made event by subscription: the TCP converter's tcp_connect for the connect exit. */
+    /** A converter-made event by subscription: the TCP converter's conn_connect for the connect exit. */
     @Test
     public void tcpConverterMakesTcpConnectWhenSubscribed() throws Exception {
         Path capture = TestEnvironment.capture("falco_connect_localhost.scap");
-        List<String> subscriptions = List.of("tcp_connect");
+        List<String> subscriptions = List.of("conn_connect");
         List<KindlingEvent> received = replayToTestSink(capture, "itest-tcp", subscriptions);
         assertSameEvents(command(capture, "tcp-connect_localhost", subscriptions), received);
-        assertEquals("one tcp_connect", 1, received.size());
-        assertEquals("tcp_connect", received.get(0).name());
+        assertEquals("one conn_connect", 1, received.size());
+        assertEquals("conn_connect", received.get(0).name());
         assertEquals(31699L, received.get(0).thread().pid());
     }
 

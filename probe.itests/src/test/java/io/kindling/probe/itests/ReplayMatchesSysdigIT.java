@@ -34,7 +34,7 @@ import org.junit.runners.Parameterized.Parameters;
  * exactly the events that the seed's drop rules keep of what sysdig prints for the same file, in the
  * same order, with the same timestamp, name, pid, tid, comm and fd context (see
  * {@link EventComparison} and {@link SysdigOracle}). Besides those, {@code all} brings the events
- * that converters make ({@code cpu_event}, {@code tcp_connect}, ...): they are told apart by name
+ * that converters make ({@code cpu_event}, {@code conn_connect}, ...): they are told apart by name
  * (a capture event is {@code syscall_enter-*}, {@code syscall_exit-*} or one of the three
  * tracepoints) and counted against the summary's "emitted" figure.
  *

@@ -37,7 +37,7 @@ public interface Converter {
 
     /**
      * Service property: the names of the events this converter emits (String or String[], for example
-     * {@code cpu_event} or {@code tcp_connect,tcp_accept,tcp_close}). They are listed in the event
+     * {@code cpu_event} or {@code conn_connect,conn_accept,conn_close}). They are listed in the event
      * catalog, and the converter is active while a sink subscribes to one of them.
      * @since 1.1
      */
