@@ -44,7 +44,12 @@ public final class KindlingEvent {
         this.thread = thread;
     }
 
-    /** The subscription name, for example {@code syscall_exit-read}. */
+    /**
+     * The name as the Kindling probe delivers it: libsinsp's name of the event, for example {@code read}
+     * for both {@code syscall_enter-read} and {@code syscall_exit-read} (the {@link #source()} tells
+     * which), {@code switch}, {@code procexit}; or the name of an event that a converter made, for
+     * example {@code cpu_event}. See {@link io.kindling.probe.api.source.EventNames#delivered}.
+     */
     public String name() { return name; }
     public Category category() { return category; }
     public Source source() { return source; }

@@ -96,6 +96,7 @@ public final class ProbeEngine implements ProbeControl {
     private final Object runLock = new Object();
     /** Caches of the event loop thread. */
     private final ThreadContexts threads = new ThreadContexts();
+    private final DeliveredNames deliveredNames = new DeliveredNames();
     private final ParamLayouts layouts = new ParamLayouts();
     private EngineRun current;
     private final AtomicLong converted = new AtomicLong();
@@ -520,7 +521,7 @@ public final class ProbeEngine implements ProbeControl {
 
     /** The event as sinks receive it: thread and fd context, converters' parts, default attributes. */
     private KindlingEvent convert(RawEvent raw, ConverterEntry[] convs, EventEmitter emitter) {
-        KindlingEvent event = new KindlingEvent(raw.name(), raw.category(), raw.source(), raw.timestamp(), raw.latency(),
+        KindlingEvent event = new KindlingEvent(deliveredNames.of(raw), raw.category(), raw.source(), raw.timestamp(), raw.latency(),
                 raw.hasThread() ? threads.of(raw) : null);
         if (raw.hasFd()) {
             event.setFd(new FdContext(raw.fdNum(), raw.fdType()));

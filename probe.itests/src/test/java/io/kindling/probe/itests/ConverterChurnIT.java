@@ -151,7 +151,7 @@ public class ConverterChurnIT {
     }
 
     private static boolean isTcp(String line) {
-        return line.split(" ")[1].startsWith("tcp_");
+        return line.split(" ")[1].startsWith("conn_");
     }
 
     private static boolean isCpu(String line) {

@@ -71,6 +71,14 @@ public interface Converter {
     default void observe(RawEvent raw, EventEmitter emitter) {}
 
     /**
+     * Tells the converter that it became active (some sink subscribes to a name it emits) or inactive.
+     * Called from the thread that changed the routing, before the event loop routes with the change;
+     * a converter that needs to know keeps it in a volatile field.
+     * @since 1.3
+     */
+    default void activeChanged(boolean active) {}
+
+    /**
      * Called when a capture ends, and when the converter stops being active, so that stateful
      * converters can emit what they hold; afterwards the converter should hold no state of that run.
      */

@@ -34,9 +34,10 @@ import org.osgi.service.component.annotations.Reference;
  * carry the writing thread, with its Java name when it has one, and no fd; their category is
  * {@code other} and their source {@code syscall_exit} (the write's).
  * <p>
- * The markers are writes to a file. While a sink subscribes to one of the three events, every file write
- * is read and its markers become events; malformed ones are counted ({@code malformed}) and dropped. A
- * write that carries a marker is never delivered as a write, whether or not it is well formed.
+ * The markers are writes to a file. While a sink subscribes to one of the three events (as Kindling's
+ * probe reads them only while it profiles), every file write is read and its markers become events;
+ * malformed ones are counted ({@code malformed}) and dropped; and a write that carries a marker, well
+ * formed or not, is not delivered as a write. Otherwise marker writes are writes like any other.
  */
 @Component(service = Converter.class, property = {
         Converter.EVENTS + "=syscall_exit-write",
@@ -63,6 +64,8 @@ public final class ApmMarkerConverter implements Converter {
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong withheld = new AtomicLong();
     private long malformedLogged;
+    /** Whether a sink subscribes to one of the events: only then are markers read, and their writes withheld. */
+    private volatile boolean active;
 
     @Activate
     public ApmMarkerConverter(@Reference JavaThreadNames names) {
@@ -70,7 +73,15 @@ public final class ApmMarkerConverter implements Converter {
     }
 
     @Override
+    public void activeChanged(boolean active) {
+        this.active = active;
+    }
+
+    @Override
     public void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter) {
+        if (!active) {
+            return;
+        }
         int i = raw.paramIndex("data");
         if (i >= 0 && raw.paramLength(i) > 6 && raw.fdType().isFile()) {
             byte[] data = raw.paramBytes(i);
