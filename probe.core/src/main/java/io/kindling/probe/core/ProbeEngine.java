@@ -62,8 +62,8 @@ public final class ProbeEngine implements ProbeControl {
         @AttributeDefinition(name = "Suppressed processes",
                 description = "Process names (comm) whose events are not read at all, as the seed's suppress_events_comm:"
                         + " at most 32, each up to 15 characters. A name added during a run applies at once; a name removed"
-                        + " applies from the next run.")
-        String[] suppressed_comms() default {};
+                        + " applies from the next run. By default Kindling's: its collector and the container runtime daemons.")
+        String[] suppressed_comms() default {"kindling-collec", "containerd", "dockerd", "containerd-shim"};
     }
 
     private final Inspector inspector;
