@@ -22,6 +22,7 @@ import io.kindling.probe.itests.support.Json;
 import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.RunSummary;
 import io.kindling.probe.itests.support.TestEnvironment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,17 +62,18 @@ import org.osgi.util.tracker.ServiceTracker;
 public class OsgiFrameworkIT {
 
     /** The project's bundles (symbolic names) and the system property that holds each built jar's path. */
-    private static final Map<String, String> PROJECT_BUNDLES = Map.of(
-            "io.kindling.probe.api", "bundle.probe.api",
-            "io.kindling.probe.inspector", "bundle.probe.inspector",
-            "io.kindling.probe.inspector.linux.x86_64", "bundle.probe.inspector.linux.x86_64",
-            "io.kindling.probe.core", "bundle.probe.core",
-            "io.kindling.probe.converter.file", "bundle.probe.converter.file",
-            "io.kindling.probe.converter.socket", "bundle.probe.converter.socket",
-            "io.kindling.probe.converter.tcp", "bundle.probe.converter.tcp",
-            "io.kindling.probe.converter.cpu", "bundle.probe.converter.cpu",
-            "io.kindling.probe.sink.console", "bundle.probe.sink.console",
-            "io.kindling.probe.sink.jsonl", "bundle.probe.sink.jsonl");
+    private static final Map<String, String> PROJECT_BUNDLES = Map.ofEntries(
+            Map.entry("io.kindling.probe.api", "bundle.probe.api"),
+            Map.entry("io.kindling.probe.inspector", "bundle.probe.inspector"),
+            Map.entry("io.kindling.probe.inspector.linux.x86_64", "bundle.probe.inspector.linux.x86_64"),
+            Map.entry("io.kindling.probe.core", "bundle.probe.core"),
+            Map.entry("io.kindling.probe.converter.file", "bundle.probe.converter.file"),
+            Map.entry("io.kindling.probe.converter.socket", "bundle.probe.converter.socket"),
+            Map.entry("io.kindling.probe.converter.tcp", "bundle.probe.converter.tcp"),
+            Map.entry("io.kindling.probe.converter.cpu", "bundle.probe.converter.cpu"),
+            Map.entry("io.kindling.probe.converter.apm", "bundle.probe.converter.apm"),
+            Map.entry("io.kindling.probe.sink.console", "bundle.probe.sink.console"),
+            Map.entry("io.kindling.probe.sink.jsonl", "bundle.probe.sink.jsonl"));
 
     private static final String FRAGMENT = "io.kindling.probe.inspector.linux.x86_64";
     private static final String HOST = "io.kindling.probe.inspector";
@@ -82,7 +84,8 @@ public class OsgiFrameworkIT {
         // what the command's sink gets, converter-made events included.
         return ExamBundles.options(List.of("bundle.jackson-core"), List.of("bundle.probe.converter.file",
                 "bundle.probe.converter.socket", "bundle.probe.converter.tcp", "bundle.probe.converter.cpu",
-                "bundle.probe.sink.console", "bundle.probe.sink.jsonl"));
+                "bundle.probe.converter.apm", "bundle.probe.sink.console", "bundle.probe.sink.jsonl",
+                "bundle.probe.generator"));
     }
 
     private BundleContext context() {
@@ -246,6 +249,24 @@ public class OsgiFrameworkIT {
         assertEquals("one conn_connect", 1, received.size());
         assertEquals("conn_connect", received.get(0).name());
         assertEquals(31699L, received.get(0).thread().pid());
+    }
+
+    /**
+     * The apm bundle on a capture of the generator's Java scenario: the sink here gets what the command's
+     * sink gets, one event per well-formed marker of the generator's log, with the threads' Java names.
+     */
+    @Test
+    public void apmConverterMakesTheJavaAgentsEventsWhenSubscribed() throws Exception {
+        Path capture = TestEnvironment.workDir("osgi/apm").resolve("java.scap");
+        io.kindling.probe.generator.CaptureGenerator.generate(io.kindling.probe.generator.Scenario.JAVA, 8000, 5, capture);
+        List<String> subscriptions = List.of("apm_trace_id_event", "apm_span_event", "java_futex_info");
+        List<KindlingEvent> received = replayToTestSink(capture, "itest-apm", subscriptions);
+        assertSameEvents(command(capture, "apm-java", subscriptions), received);
+        long expected = Files.readAllLines(io.kindling.probe.generator.CaptureGenerator.markerLog(capture)).stream()
+                .map(l -> l.split("\t")[3]).filter(subscriptions::contains).count();
+        assertTrue("events: " + received.size(), expected > 100);
+        assertEquals("one event per well-formed marker", expected, received.size());
+        assertTrue("the Java names replace comm", received.stream().allMatch(e -> e.thread().comm().startsWith("http-nio-8090-")));
     }
 
     // ---- helpers
