@@ -32,6 +32,8 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
     final boolean convertible;
     /** Set by the engine's routing: some sink subscribes to a name it emits (or it emits nothing). */
     volatile boolean active;
+    /** Whether the converter was told its state once (see {@link Converter#activeChanged}). */
+    volatile boolean told;
     final AtomicLong observed = new AtomicLong();
     final AtomicLong emitted = new AtomicLong();
     private final int ranking;

@@ -62,8 +62,8 @@ public final class ProbeEngine implements ProbeControl {
         @AttributeDefinition(name = "Suppressed processes",
                 description = "Process names (comm) whose events are not read at all, as the seed's suppress_events_comm:"
                         + " at most 32, each up to 15 characters. A name added during a run applies at once; a name removed"
-                        + " applies from the next run.")
-        String[] suppressed_comms() default {};
+                        + " applies from the next run. By default Kindling's: its collector and the container runtime daemons.")
+        String[] suppressed_comms() default {"kindling-collec", "containerd", "dockerd", "containerd-shim"};
     }
 
     private final Inspector inspector;
@@ -96,6 +96,7 @@ public final class ProbeEngine implements ProbeControl {
     private final Object runLock = new Object();
     /** Caches of the event loop thread. */
     private final ThreadContexts threads = new ThreadContexts();
+    private final DeliveredNames deliveredNames = new DeliveredNames();
     private final ParamLayouts layouts = new ParamLayouts();
     private EngineRun current;
     private final AtomicLong converted = new AtomicLong();
@@ -481,6 +482,9 @@ public final class ProbeEngine implements ProbeControl {
                     if (event == null) {
                         event = convert(raw, convs, emitter);
                     }
+                    if (event.isWithheld()) {
+                        break;
+                    }
                     c.offer(event, waitMillis);
                 }
             }
@@ -517,7 +521,7 @@ public final class ProbeEngine implements ProbeControl {
 
     /** The event as sinks receive it: thread and fd context, converters' parts, default attributes. */
     private KindlingEvent convert(RawEvent raw, ConverterEntry[] convs, EventEmitter emitter) {
-        KindlingEvent event = new KindlingEvent(raw.name(), raw.category(), raw.source(), raw.timestamp(), raw.latency(),
+        KindlingEvent event = new KindlingEvent(deliveredNames.of(raw), raw.category(), raw.source(), raw.timestamp(), raw.latency(),
                 raw.hasThread() ? threads.of(raw) : null);
         if (raw.hasFd()) {
             event.setFd(new FdContext(raw.fdNum(), raw.fdType()));

@@ -37,7 +37,7 @@ public interface Converter {
 
     /**
      * Service property: the names of the events this converter emits (String or String[], for example
-     * {@code cpu_event} or {@code tcp_connect,tcp_accept,tcp_close}). They are listed in the event
+     * {@code cpu_event} or {@code conn_connect,conn_accept,conn_close}). They are listed in the event
      * catalog, and the converter is active while a sink subscribes to one of them.
      * @since 1.1
      */
@@ -69,6 +69,14 @@ public interface Converter {
      * @since 1.1
      */
     default void observe(RawEvent raw, EventEmitter emitter) {}
+
+    /**
+     * Tells the converter that it became active (some sink subscribes to a name it emits) or inactive.
+     * Called from the thread that changed the routing, before the event loop routes with the change;
+     * a converter that needs to know keeps it in a volatile field.
+     * @since 1.3
+     */
+    default void activeChanged(boolean active) {}
 
     /**
      * Called when a capture ends, and when the converter stops being active, so that stateful

@@ -446,7 +446,8 @@ public final class ProbeCommands {
         if (properties == null) {
             properties = new Hashtable<>();
         }
-        Set<String> names = new LinkedHashSet<>(strings(properties.get(SUPPRESSED)));
+        // without the property the engine's defaults are in force: they are the list to change
+        Set<String> names = new LinkedHashSet<>(properties.get(SUPPRESSED) != null ? strings(properties.get(SUPPRESSED)) : suppressedNow());
         if (removed != null ? !names.remove(comm) : !names.add(comm)) {
             return removed != null ? comm + " is not suppressed" : comm + " is already suppressed";
         }

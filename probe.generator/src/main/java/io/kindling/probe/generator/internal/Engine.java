@@ -33,22 +33,30 @@ public final class Engine {
     private final SimThread[] running = new SimThread[World.CPUS];
     private final Ev switchEv = new Ev();
 
+    private final JavaActivity javaServer;
     private ScapWriter w;
     private Result result;
+
+    /** The Java activity's log of the markers it wrote, or null when the scenario has none. */
+    public JavaActivity.MarkerLog markers() {
+        return javaServer == null ? null : javaServer.log;
+    }
 
     /**
      * @param httpWeight relative share of the HTTP/DNS activity
      * @param fileWeight relative share of the file activity
      * @param schedWeight relative share of the CPU bound, futex synchronised activity
+     * @param javaWeight relative share of the Java server that writes the Java agent's markers
      * @param switches whether changes of the running thread of a CPU produce sched_switch events
      */
-    public Engine(long seed, int httpWeight, int fileWeight, int schedWeight, boolean switches) {
+    public Engine(long seed, int httpWeight, int fileWeight, int schedWeight, int javaWeight, boolean switches) {
         this.rng = new Rng(seed);
-        this.world = new World(rng);
+        this.world = new World(rng, javaWeight > 0);
         this.switches = switches;
+        javaServer = javaWeight > 0 ? new JavaActivity(world, rng, clock) : null;
         Activity[] all = {new HttpActivity(world, rng, clock), new FileActivity(world, rng, clock),
-            new SchedActivity(world, rng, clock)};
-        int[] weights = {httpWeight, fileWeight, schedWeight};
+            new SchedActivity(world, rng, clock), javaServer};
+        int[] weights = {httpWeight, fileWeight, schedWeight, javaWeight};
         int n = 0;
         for (int wgt : weights) {
             n += wgt > 0 ? 1 : 0;
@@ -89,8 +97,13 @@ public final class Engine {
         result = new Result();
         long startNanos = System.nanoTime();
         long lastReport = startNanos;
-        try (ScapWriter writer = new ScapWriter(out)) {
+        try (ScapWriter writer = new ScapWriter(out);
+                java.io.Writer markerLog = javaServer == null ? null
+                        : java.nio.file.Files.newBufferedWriter(JavaActivity.logFile(out), java.nio.charset.StandardCharsets.UTF_8)) {
             w = writer;
+            if (javaServer != null) {
+                javaServer.log.open(markerLog);
+            }
             w.writeSectionHeader();
             world.writeMetadata(w);
             result.firstTs = clock.now;
@@ -120,6 +133,7 @@ public final class Engine {
                     continue;
                 }
                 clock.now += rng.between(200, 3000) + e.delayNs;
+                a.stamped(e, clock.now);
                 EventEncoder.write(w, e, cpu, clock.now);
                 count(e);
                 burst--;

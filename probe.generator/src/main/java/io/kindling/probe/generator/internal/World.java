@@ -19,6 +19,9 @@ public final class World {
     static final byte[] LOOPBACK6 = new byte[16];
     static final byte[] ANY6 = new byte[16];
     static final int HTTP_PORT = 8080;
+    static final int JAVA_PORT = 8090;
+    /** The file the Java agent writes its markers to. */
+    static final int JAVA_MARKER_FD = 9;
 
     static {
         LOOPBACK6[15] = 1;
@@ -43,10 +46,12 @@ public final class World {
     final SimProcess hey4;
     final SimProcess hey6;
     final SimProcess ffmpeg;
+    /** A Java HTTP server with Kindling's Java agent; only in captures with the Java activity. */
+    final SimProcess javaServer;
 
     private long ino = 40_000;
 
-    public World(Rng rng) {
+    public World(Rng rng, boolean withJava) {
         systemd = add(new SimProcess(1, 0, "systemd", "/sbin/init", "/usr/lib/systemd/systemd",
                 new String[] {"splash"}, "/", 0, 0, new String[] {"HOME=/", "TERM=linux"}, "/init.scope", 167_000, 12_800));
         systemd.fd(FdEntry.file(0, nextIno(), "/dev/null", Ppm.O_RDWR, 0x5))
@@ -135,6 +140,23 @@ public final class World {
         tty(ffmpeg, "/dev/pts/1");
         ffmpeg.fd(FdEntry.file(3, nextIno(), "/tmp/capture-input.mp4", Ppm.O_RDONLY, 0xfd01))
                 .fd(FdEntry.file(4, nextIno(), "/tmp/capture-output.mp4", Ppm.O_WRONLY | Ppm.O_CREAT | Ppm.O_TRUNC, 0xfd01));
+
+        if (withJava) {
+            javaServer = add(new SimProcess(3300, 1, "java", "java", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
+                    new String[] {"-javaagent:/opt/kindling/agent/kindling-java.jar", "-jar", "/srv/shop/shop.jar"}, "/srv/shop",
+                    33, 33, ENV_SERVICE, "/system.slice/shop.service", 4_812_000, 412_000));
+            // the kernel knows every thread of this JVM as "java"; the agent tells their Java names
+            javaServer.addThread(3320, "java");
+            javaServer.addThread(3331, "java");
+            javaServer.addThread(3332, "java");
+            javaServer.fd(FdEntry.file(0, nextIno(), "/dev/null", Ppm.O_RDONLY, 0x5))
+                    .fd(FdEntry.file(1, nextIno(), "/var/log/shop/stdout.log", Ppm.O_WRONLY | Ppm.O_APPEND | Ppm.O_CREAT, 0xfd01))
+                    .fd(FdEntry.file(2, nextIno(), "/var/log/shop/stdout.log", Ppm.O_WRONLY | Ppm.O_APPEND | Ppm.O_CREAT, 0xfd01))
+                    .fd(FdEntry.ipv4Server(5, nextIno(), 0, JAVA_PORT, Ppm.L4_TCP))
+                    .fd(FdEntry.file(JAVA_MARKER_FD, nextIno(), "/dev/null", Ppm.O_WRONLY, 0x5));
+        } else {
+            javaServer = null;
+        }
 
         // threads of a process alternate between the CPUs, from a seed dependent first CPU
         for (SimProcess p : processes) {

@@ -35,6 +35,7 @@ public final class EventComparison {
         List<String> d = new ArrayList<>();
         check(d, "timestamp", probe.get("timestamp"), Long.parseLong(sysdig.get("evt.rawtime")));
         check(d, "name", probe.get("name"), sysdig.probeName());
+        check(d, "source", probe.get("source"), sysdig.probeSource());
         Map<String, Object> thread = (Map<String, Object>) probe.get("thread");
         if (thread == null) {
             d.add("thread: missing in the probe's event, sysdig has pid " + sysdig.get("proc.pid"));

@@ -69,18 +69,20 @@ public final class SysdigOracle {
             return !isNa("evt.arg.ID");
         }
 
-        /** The seed's subscription name of this event. */
+        /** The name the probe delivers this event with, as the Kindling probe does: libsinsp's {@code evt.type}. */
         public String probeName() {
-            String type = get("evt.type");
-            switch (type) {
+            return get("evt.type");
+        }
+
+        /** The source the probe gives this event: the tracepoints', or the syscall's direction ({@code evt.dir}). */
+        public String probeSource() {
+            switch (get("evt.type")) {
                 case "switch":
-                    return "tracepoint-sched_switch";
                 case "procexit":
-                    return "tracepoint-procexit";
                 case "signaldeliver":
-                    return "tracepoint-signaldeliver";
+                    return "tracepoint";
                 default:
-                    return (isEnter() ? "syscall_enter-" : "syscall_exit-") + type;
+                    return isEnter() ? "syscall_enter" : "syscall_exit";
             }
         }
 

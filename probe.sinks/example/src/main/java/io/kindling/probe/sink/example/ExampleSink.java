@@ -89,7 +89,7 @@ public final class ExampleSink implements Sink {
         }
     }
 
-    /** For example {@code example: 1203 events (syscall_exit-connect 1000, syscall_exit-accept 203)}. */
+    /** For example {@code example: 1203 events (connect 1000, accept 203)}. */
     String summary() {
         String names = counts.entrySet().stream()
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
