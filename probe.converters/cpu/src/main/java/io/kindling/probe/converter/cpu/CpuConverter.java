@@ -7,6 +7,7 @@ import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.Source;
 import io.kindling.probe.api.ValueType;
 import io.kindling.probe.api.spi.Converter;
+import io.kindling.probe.api.spi.ConverterService;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import io.kindling.probe.converter.cpu.spi.CpuContributor;
@@ -53,12 +54,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * again. Intervals are cut at window boundaries; a window is emitted when the thread next leaves the
  * CPU after it, so that the system call it was waiting in has returned and can be described.
  */
-@Component(service = Converter.class, configurationPid = CpuConverter.PID, property = {
-        Converter.EMITS + "=" + CpuConverter.EMITS,
-        Converter.NEEDS + "=" + CpuConverter.NEEDS,
-        Converter.NEEDS_THREADLESS + "=" + CpuConverter.NEEDS_THREADLESS,
-        Converter.NAME + "=cpu"
-})
+@Component(service = Converter.class, configurationPid = CpuConverter.PID)
+@ConverterService(name = "cpu", emits = CpuConverter.EMITS, needs = CpuConverter.NEEDS,
+        needs_threadless = CpuConverter.NEEDS_THREADLESS)
 @Designate(ocd = CpuConverter.Config.class)
 public final class CpuConverter implements Converter {
     static final String PID = "io.kindling.probe.converter.cpu";

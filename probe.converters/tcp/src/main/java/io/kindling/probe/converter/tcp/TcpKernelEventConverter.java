@@ -4,6 +4,7 @@ import io.kindling.probe.api.Attribute;
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.ValueType;
 import io.kindling.probe.api.spi.Converter;
+import io.kindling.probe.api.spi.ConverterService;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import org.osgi.service.component.annotations.Component;
@@ -22,11 +23,8 @@ import org.osgi.service.component.annotations.Component;
  * Parameters that are absent give no attribute, and a tuple that is not IPv4 gives none, as in the
  * Kindling probe. These events come from Kindling's kernel driver only.
  */
-@Component(service = Converter.class, property = {
-        Converter.EVENTS + "=" + TcpKernelEventConverter.EVENTS,
-        Converter.PROVIDES_ATTRIBUTES + ":Boolean=true",
-        Converter.NAME + "=tcp-kernel"
-})
+@Component(service = Converter.class)
+@ConverterService(name = "tcp-kernel", events = TcpKernelEventConverter.EVENTS, attributes = true)
 public final class TcpKernelEventConverter implements Converter {
 
     /** The event names, comma-separated. */
