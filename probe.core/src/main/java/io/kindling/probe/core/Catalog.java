@@ -50,7 +50,7 @@ final class Catalog implements EventCatalog {
                 continue;
             }
             if ((table.categoryFlags(t) & EC_INTERNAL) != 0 || (table.eventFlags(t) & EF_UNUSED) != 0) {
-                continue; // never reaches a subscriber: the seed drops internal events
+                continue; // never reaches a subscriber: the Kindling probe drops internal events
             }
             String name = EventNames.of(table, t);
             if (name != null) {

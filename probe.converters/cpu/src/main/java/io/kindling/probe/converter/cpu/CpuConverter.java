@@ -410,6 +410,8 @@ public final class CpuConverter implements Converter {
         final List<CpuInterval> intervals;
         final List<Map<String, Object>> entries;
         final StringBuilder log = new StringBuilder();
+        /** The log's length in UTF-8 bytes, which {@code max_log_bytes} bounds. */
+        int logBytes;
         boolean truncated;
 
         Details(List<CpuInterval> intervals) {
@@ -435,15 +437,10 @@ public final class CpuConverter implements Converter {
 
         @Override
         public void log(CharSequence text) {
-            int room = maxLogBytes - log.length();
-            if (text.length() <= room) {
-                log.append(text);
-            } else {
-                if (room > 0) {
-                    log.append(text, 0, room);
-                }
-                truncated = true;
-            }
+            int fits = Utf8.prefixFitting(text, maxLogBytes - logBytes);
+            log.append(text, 0, fits);
+            logBytes += Utf8.length(text, 0, fits);
+            truncated |= fits < text.length();
         }
 
         String info(boolean on) {

@@ -52,8 +52,4 @@ final class ThreadTimeline {
     ThreadContext context() {
         return context != null ? context : new ThreadContext(0, tid, 0, 0, "", "");
     }
-
-    boolean holdsIntervals() {
-        return !completed.isEmpty() || current != null && current.size() > 0;
-    }
 }

@@ -16,7 +16,7 @@ import org.osgi.service.component.annotations.Component;
  * destination endpoints.
  * <p>
  * For server (listening) sockets libsinsp knows only the local address and port, which the raw
- * event carries as the destination; the source is what the raw event says (zeroes), as in the seed.
+ * event carries as the destination; the source is what the raw event says (zeroes), as in the Kindling probe.
  */
 @Component(service = Converter.class)
 @ConverterService(name = "socket", fdtypes = {"ipv4", "ipv6", "ipv4_server", "ipv6_server", "unix"})

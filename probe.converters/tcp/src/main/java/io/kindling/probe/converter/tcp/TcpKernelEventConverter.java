@@ -65,7 +65,7 @@ public final class TcpKernelEventConverter implements Converter {
     }
 
     /**
-     * Copies a parameter under the seed's key and type: the value is what a reader of that type finds
+     * Copies a parameter under the Kindling probe's key and type: the value is what a reader of that type finds
      * in the copied bytes, its first 4 or 8 bytes little-endian, sign-extended for the signed types.
      */
     private static void copy(RawEvent raw, KindlingEvent event, String param, String key, ValueType type) {
