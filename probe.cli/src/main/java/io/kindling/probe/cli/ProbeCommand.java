@@ -1,6 +1,7 @@
 package io.kindling.probe.cli;
 
 import io.kindling.probe.api.control.ProbeControl;
+import io.kindling.probe.api.control.ProbeRouting;
 import io.kindling.probe.api.control.Subscription;
 import io.kindling.probe.api.spi.Sink;
 import java.io.FileDescriptor;
@@ -15,7 +16,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -81,6 +81,7 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
     private volatile String[] arguments = new String[0];
     private BundleContext context;
     private ProbeControl control;
+    private ProbeRouting routing;
     private ServiceReference<ProbeControl> controlReference;
     private ConfigurationAdmin configurationAdmin;
     private final Map<ServiceReference<Sink>, String> runSinks = new HashMap<>();
@@ -110,6 +111,23 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
             if (control == service) {
                 control = null;
                 controlReference = null;
+            }
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setRouting(ProbeRouting service) {
+        synchronized (lock) {
+            routing = service;
+            lock.notifyAll();
+        }
+    }
+
+    void unsetRouting(ProbeRouting service) {
+        synchronized (lock) {
+            if (routing == service) {
+                routing = null;
             }
         }
     }
@@ -335,33 +353,21 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
 
     /**
      * The engine binds a new sink in the same service event that tells this component about it, but
-     * possibly just after: wait until the engine routes to every sink of the run (its statistics
-     * list the sinks it routes to), so that the run opened next delivers to them.
+     * possibly just after: wait until the engine routes to every sink of the run, so that the run
+     * opened next delivers to them.
      */
     private void awaitEngineUses(List<ServiceReference<Sink>> sinks) throws InterruptedException, CommandException {
-        ProbeControl engine;
+        ProbeRouting engine;
         synchronized (lock) {
-            engine = control;
-        }
-        if (engine == null) {
-            return;
+            await(() -> routing != null, START_TIMEOUT_MILLIS, "the probe engine (bundle io.kindling.probe.core)");
+            engine = routing;
         }
         Set<String> names = new LinkedHashSet<>();
         sinks.forEach(reference -> names.add(String.valueOf(reference.getProperty(Sink.NAME))));
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BIND_GRACE_MILLIS);
-        while (!routed(engine, names)) {
-            if (System.nanoTime() > deadline) {
-                throw new CommandException(Exit.FAILURE, "the engine did not take the sinks " + names + " within "
-                        + BIND_GRACE_MILLIS / 1000 + " s");
-            }
-            Thread.sleep(2);
+        if (!engine.awaitRouting(view -> view.sinks().keySet().containsAll(names), BIND_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+            throw new CommandException(Exit.FAILURE, "the engine did not take the sinks " + names + " within "
+                    + BIND_GRACE_MILLIS / 1000 + " s");
         }
-    }
-
-    private static boolean routed(ProbeControl engine, Set<String> names) {
-        Set<String> routed = new HashSet<>();
-        engine.statistics().sinks().forEach(s -> routed.add(s.name()));
-        return routed.containsAll(names);
     }
 
     /** Called with {@link #lock} held. */
