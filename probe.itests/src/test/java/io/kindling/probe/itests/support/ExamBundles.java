@@ -12,8 +12,8 @@ import org.ops4j.pax.exam.Option;
 /**
  * The bundles of the hot-deployment and restart tests, for Felix and Equinox alike (Pax Exam takes
  * the framework that is on the class path; the module's pom runs these tests once with each). Each
- * jar comes from a system property that failsafe sets ({@code bundle.<artifactId>}); a project
- * bundle whose property is absent is taken from the local Maven repository, beside probe.core.
+ * jar comes from a system property that failsafe sets ({@code bundle.<artifactId>}): the reactor's own
+ * jars and the dependencies Maven resolved for this module, never a jar found elsewhere.
  */
 public final class ExamBundles {
 
@@ -63,28 +63,17 @@ public final class ExamBundles {
         return "file:" + path(property);
     }
 
-    /** The jar the property names (see the class comment). */
+    /** The jar the property names: always one the build made or resolved, never a guess. */
     public static Path path(String property) {
         String value = System.getProperty(property);
-        if ((value == null || value.isBlank()) && property.startsWith("bundle.probe.")) {
-            String core = System.getProperty("bundle.probe.core");
-            if (core != null) {
-                String artifact = property.substring("bundle.".length());
-                Path p = Path.of(core.replace("probe.core", artifact));
-                if (Files.isRegularFile(p)) {
-                    value = p.toString();
-                } else {
-                    String file = Path.of(core).getFileName().toString(); // probe.core-VERSION.jar
-                    String version = file.substring("probe.core-".length(), file.length() - ".jar".length());
-                    Path jar = Path.of(System.getProperty("user.home"), ".m2", "repository", "io", "kindling", "probe", artifact,
-                            version, artifact + "-" + version + ".jar");
-                    value = Files.isRegularFile(jar) ? jar.toString() : null;
-                }
-            }
-        }
         if (value == null || value.isBlank()) {
-            throw new IllegalStateException("system property " + property + " is not set: run the tests through Maven (failsafe)");
+            throw new IllegalStateException("system property " + property
+                    + " is not set: run the tests through Maven (failsafe), whose configuration names every bundle");
         }
-        return Path.of(value);
+        Path jar = Path.of(value);
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(property + " names " + jar + ", which is not a file");
+        }
+        return jar;
     }
 }
