@@ -58,8 +58,9 @@ public class BundleRestartIT {
 
     @Configuration
     public Option[] configuration() {
-        return ExamBundles.options("bundle.probe.generator", "bundle.probe.converter.file", "bundle.probe.sink.console",
-                "bundle.probe.sink.example");
+        return ExamBundles.options(List.of("bundle.jackson-core"), List.of("bundle.probe.converter.socket",
+                "bundle.probe.generator", "bundle.probe.converter.file", "bundle.probe.converter.tcp", "bundle.probe.converter.cpu",
+                "bundle.probe.sink.console", "bundle.probe.sink.jsonl", "bundle.probe.sink.example"));
     }
 
     private static BundleContext context() {
@@ -71,7 +72,8 @@ public class BundleRestartIT {
         List<Bundle> list = new ArrayList<>();
         for (String name : new String[] {"io.kindling.probe.api", "io.kindling.probe.generator", "io.kindling.probe.inspector",
                 "io.kindling.probe.core", "io.kindling.probe.converter.socket", "io.kindling.probe.converter.file",
-                "io.kindling.probe.sink.console", "io.kindling.probe.sink.example"}) {
+                "io.kindling.probe.converter.tcp", "io.kindling.probe.converter.cpu", "io.kindling.probe.sink.console",
+                "io.kindling.probe.sink.jsonl", "io.kindling.probe.sink.example"}) {
             Bundle found = null;
             for (Bundle b : context().getBundles()) {
                 if (name.equals(b.getSymbolicName())) {
@@ -186,7 +188,7 @@ public class BundleRestartIT {
 
     /**
      * No class of the probe's bundles keeps mutable state in a static field: every static field is
-     * final, and none holds a modifiable collection, map, atomic or builder.
+     * final, and none holds a non-empty array or a modifiable collection, map, atomic or builder.
      */
     @Test
     public void noStaticMutableState() throws Exception {
@@ -240,6 +242,9 @@ public class BundleRestartIT {
     }
 
     private static boolean mutable(Object value) {
+        if (value != null && value.getClass().isArray()) {
+            return java.lang.reflect.Array.getLength(value) > 0; // its elements can be replaced
+        }
         if (value instanceof Collection<?> || value instanceof Map<?, ?>) {
             String type = value.getClass().getName();
             return !(type.startsWith("java.util.ImmutableCollections") || type.startsWith("java.util.Collections$Unmodifiable")
