@@ -91,7 +91,7 @@ public final class InventoryCommands {
                 .collect(Collectors.toMap(ConverterStatistics::name, s -> s, (x, y) -> x));
         StringBuilder out = new StringBuilder();
         for (ServiceReference<Converter> r : refs) {
-            String name = converterName(r);
+            String name = Converter.nameOf(SinkServices.properties(r));
             out.append(name).append("  ranking ").append(ranking(r)).append("  bundle ").append(bundle(r.getBundle())).append('\n');
             out.append("  claims: ").append(String.join("; ", claims(r))).append('\n');
             ConverterStatistics s = figures.get(name);
@@ -128,14 +128,6 @@ public final class InventoryCommands {
         if (!values.isEmpty()) {
             claims.add(what + " " + String.join(",", values));
         }
-    }
-
-    private static String converterName(ServiceReference<?> r) {
-        Object n = r.getProperty(Converter.NAME);
-        if (n == null) {
-            n = r.getProperty("component.name");
-        }
-        return n != null ? n.toString() : "converter-" + SinkServices.serviceId(r);
     }
 
     private static int ranking(ServiceReference<?> r) {
