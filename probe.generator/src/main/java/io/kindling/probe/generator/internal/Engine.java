@@ -127,11 +127,7 @@ public final class Engine {
                     contextSwitch(cpu, world.idle);
                 }
                 if ((result.events & 0x3fff) == 0 && progress != null) {
-                    long now = System.nanoTime();
-                    if (now - lastReport >= PROGRESS_INTERVAL_NS) {
-                        lastReport = now;
-                        report(progress, events, now - startNanos);
-                    }
+                    lastReport = reportEvery(progress, events, startNanos, lastReport);
                 }
             }
             result.lastTs = clock.now;
@@ -141,6 +137,16 @@ public final class Engine {
             report(progress, events, System.nanoTime() - startNanos);
         }
         return result;
+    }
+
+    /** Reports progress when the interval has passed since {@code lastReport}; returns when it last reported. */
+    private long reportEvery(Progress progress, long total, long startNanos, long lastReport) {
+        long now = System.nanoTime();
+        if (now - lastReport < PROGRESS_INTERVAL_NS) {
+            return lastReport;
+        }
+        report(progress, total, now - startNanos);
+        return now;
     }
 
     private void report(Progress progress, long total, long elapsedNanos) {
