@@ -57,6 +57,9 @@ final class SinkChannel {
     private volatile boolean stalled;
     private volatile long lastProgress = System.nanoTime();
 
+    /** Whether a failed delivery was logged (further ones are only counted); delivery thread only. */
+    private boolean warned;
+
     /** The chunk being filled; touched by the event loop thread only. */
     private KindlingEvent[] pending;
     private int pendingCount;
@@ -177,7 +180,6 @@ final class SinkChannel {
     }
 
     private void deliverLoop() {
-        boolean warned = false;
         boolean unflushed = false;
         while (true) {
             Object item;
@@ -206,26 +208,30 @@ final class SinkChannel {
                 marker.done.countDown();
                 continue;
             }
-            KindlingEvent[] chunk = (KindlingEvent[]) item;
-            long ok = 0;
-            for (KindlingEvent event : chunk) {
-                try {
-                    sink.deliver(event);
-                    ok++;
-                } catch (Throwable t) {
-                    failed.incrementAndGet();
-                    if (!warned) {
-                        warned = true;
-                        LOG.log(Level.WARNING, "sink " + name + " failed to take an event (further failures are only counted): " + t);
-                    }
-                }
-            }
-            queued.addAndGet(-chunk.length);
-            delivered.addAndGet(ok);
-            room.release(chunk.length);
+            deliver((KindlingEvent[]) item);
             unflushed = true;
             lastProgress = System.nanoTime();
         }
+    }
+
+    /** Delivers a chunk; its places in the queue are free again once it is delivered. Delivery thread only. */
+    private void deliver(KindlingEvent[] chunk) {
+        long ok = 0;
+        for (KindlingEvent event : chunk) {
+            try {
+                sink.deliver(event);
+                ok++;
+            } catch (Throwable t) {
+                failed.incrementAndGet();
+                if (!warned) {
+                    warned = true;
+                    LOG.log(Level.WARNING, "sink " + name + " failed to take an event (further failures are only counted): " + t);
+                }
+            }
+        }
+        queued.addAndGet(-chunk.length);
+        delivered.addAndGet(ok);
+        room.release(chunk.length);
     }
 
     /**

@@ -119,13 +119,8 @@ public final class Engine {
                 if (e.runOnly) {
                     continue;
                 }
-                clock.now += rng.between(200, 3000) + e.delayNs;
-                EventEncoder.write(w, e, cpu, clock.now);
-                count(e);
+                write(e, cpu, events);
                 burst--;
-                if (switches && e.blocking && result.events < events && rng.percent(30)) {
-                    contextSwitch(cpu, world.idle);
-                }
                 if ((result.events & 0x3fff) == 0 && progress != null) {
                     lastReport = reportEvery(progress, events, startNanos, lastReport);
                 }
@@ -137,6 +132,16 @@ public final class Engine {
             report(progress, events, System.nanoTime() - startNanos);
         }
         return result;
+    }
+
+    /** Writes the event after a short pause; a blocking call may leave its CPU idle. */
+    private void write(Ev e, int cpu, long events) throws IOException {
+        clock.now += rng.between(200, 3000) + e.delayNs;
+        EventEncoder.write(w, e, cpu, clock.now);
+        count(e);
+        if (switches && e.blocking && result.events < events && rng.percent(30)) {
+            contextSwitch(cpu, world.idle);
+        }
     }
 
     /** Reports progress when the interval has passed since {@code lastReport}; returns when it last reported. */
