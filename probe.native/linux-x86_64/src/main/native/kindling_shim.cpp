@@ -219,7 +219,7 @@ bool read_signed(const sinsp_evt_param* p, int64_t* out)
 
 /* The seed's get_kindling_category: driver category to Kindling category, I/O events by
  * the subcategory that libsinsp derives from the fd. Categories the seed does not name
- * (EC_UNKNOWN, EC_PROCESSING, EC_WAIT, EC_SCHEDULER, ...) become OTHER, as in the seed. */
+ * (EC_UNKNOWN, EC_PROCESSING, EC_WAIT, EC_SCHEDULER, ...) become OTHER, as in the Kindling probe. */
 uint16_t kindling_category_of(sinsp_evt* ev)
 {
 	sinsp_evt::category cat;
@@ -888,7 +888,7 @@ void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_head& hea
 /* Drop rules and filter                                                                 */
 /* ------------------------------------------------------------------------------------ */
 
-/* Applies the seed's drop rules in its order, then the filter table. Returns true when
+/* Applies the Kindling probe's drop rules in its order, then the filter table. Returns true when
  * the event survives; then *tinfo_out and *kcat_out are set. Counts the drop otherwise.
  * An event without thread information survives, with *tinfo_out null, only when its cell
  * of the threadless table is set (it then skips the main filter table): the converters

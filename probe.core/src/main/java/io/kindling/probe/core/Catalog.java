@@ -50,7 +50,7 @@ final class Catalog implements EventCatalog {
                 continue;
             }
             if ((table.categoryFlags(t) & EC_INTERNAL) != 0 || (table.eventFlags(t) & EF_UNUSED) != 0) {
-                continue; // never reaches a subscriber: the seed drops internal events
+                continue; // never reaches a subscriber: the Kindling probe drops internal events
             }
             String name = EventNames.of(table, t);
             if (name != null) {
@@ -68,30 +68,38 @@ final class Catalog implements EventCatalog {
                 }
             }
         });
-        for (int sc = 0; sc < table.syscallCount(); sc++) {
-            String syscall = table.syscallName(sc);
-            if (syscall == null || syscall.isEmpty() || syscall.startsWith("<")) {
-                continue;
-            }
-            for (boolean exit : new boolean[] {false, true}) {
-                String name = EventNames.ofGeneric(exit, syscall);
-                Target existing = map.get(name);
-                if (existing == null) {
-                    map.put(name, new Target(new int[0], new int[] {sc}, exit, true, "generic syscall"));
-                } else {
-                    // older captures may record as generic a syscall that has its own event type now
-                    int[] scs = java.util.Arrays.copyOf(existing.genericSyscalls(), existing.genericSyscalls().length + 1);
-                    scs[scs.length - 1] = sc;
-                    map.put(name, new Target(existing.types(), scs, exit, true, existing.origin()));
-                }
-            }
-        }
+        addGenericSyscalls(table, map);
         for (String name : KINDLING_KERNEL_EVENTS) {
             map.putIfAbsent(name, new Target(new int[0], new int[0], false, false, "Kindling kernel driver"));
         }
         emittedByConverters.forEach((name, converter) ->
                 map.put(name, new Target(new int[0], new int[0], false, true, "converter " + converter)));
         this.targets = Collections.unmodifiableMap(map);
+    }
+
+    /**
+     * The generic events of each system call: a target of their own, or added to the event type of
+     * that name (older captures may record as generic a syscall that has its own event type now).
+     */
+    private static void addGenericSyscalls(EventTable table, Map<String, Target> map) {
+    for (int sc = 0; sc < table.syscallCount(); sc++) {
+        String syscall = table.syscallName(sc);
+        if (syscall == null || syscall.isEmpty() || syscall.startsWith("<")) {
+            continue;
+        }
+        for (boolean exit : new boolean[] {false, true}) {
+            String name = EventNames.ofGeneric(exit, syscall);
+            Target existing = map.get(name);
+            if (existing == null) {
+                map.put(name, new Target(new int[0], new int[] {sc}, exit, true, "generic syscall"));
+            } else {
+                // older captures may record as generic a syscall that has its own event type now
+                int[] scs = java.util.Arrays.copyOf(existing.genericSyscalls(), existing.genericSyscalls().length + 1);
+                scs[scs.length - 1] = sc;
+                map.put(name, new Target(existing.types(), scs, exit, true, existing.origin()));
+            }
+        }
+    }
     }
 
     Map<String, String> emittedByConverters() {

@@ -41,9 +41,7 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
 
     ConverterEntry(Converter converter, Map<String, ?> props) {
         this.converter = converter;
-        Object n = props.get(Converter.NAME);
-        Object component = props.get("component.name");
-        this.name = n != null ? n.toString() : component != null ? component.toString() : converter.getClass().getName();
+        this.name = Converter.nameOf(props);
         Set<String> ev = Properties.strings(props.get(Converter.EVENTS));
         this.events = ev.isEmpty() ? null : ev;
         Set<String> fd = Properties.strings(props.get(Converter.FD_TYPES));

@@ -31,7 +31,7 @@ import org.junit.runners.Parameterized.Parameters;
 
 /**
  * Every real capture, replayed by the real command with {@code --subscribe all --sink jsonl}, gives
- * exactly the events that the seed's drop rules keep of what sysdig prints for the same file, in the
+ * exactly the events that the Kindling probe's drop rules keep of what sysdig prints for the same file, in the
  * same order, with the same timestamp, name, pid, tid, comm and fd context (see
  * {@link EventComparison} and {@link SysdigOracle}). Besides those, {@code all} brings the events
  * that converters make ({@code cpu_event}, {@code conn_connect}, ...): they are told apart by name
@@ -141,7 +141,7 @@ public class ReplayMatchesSysdigIT {
         assertEquals(captureName + ": lines on standard output == the jsonl sink's 'delivered'",
                 (long) summary.delivered().get("jsonl"), allLines.size());
 
-        // sysdig prints every event but libsinsp's EC_INTERNAL ones, which the seed drops first.
+        // sysdig prints every event but libsinsp's EC_INTERNAL ones, which the Kindling probe drops first.
         assertEquals(captureName + ": events sysdig prints == events the probe read minus its 'internal' drops",
                 summary.read() - summary.dropped("internal"), oracle.printed().size());
         // Events without thread info may go to converters that asked for them (the CPU converter), so the

@@ -158,7 +158,7 @@ public class ShellSessionIT {
         for (String expected : List.of(
                 "probe: unknown event 'syscall_exit-reed'; nearest: syscall_exit-read",
                 "probe: subscribe: unknown category 'nett'; categories are other, file, net",
-                "probe: subscribe: --sink needs a value",
+                "probe: subscribe: --sink needs a value\nusage: subscribe NAME [CATEGORY] [--sink SINK]",
                 "probe: start: no source; open FILE or live first",
                 "probe: open: /no/such.scap: no such file",
                 "probe: unsubscribe: no sink is subscribed to syscall_exit-write",

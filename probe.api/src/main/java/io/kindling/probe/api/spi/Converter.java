@@ -26,8 +26,22 @@ public interface Converter {
     /** Service property: the fd type labels this converter handles (String or String[]). */
     String FD_TYPES = "kindling.converter.fdtypes";
 
-    /** Service property: a short name shown in statistics and in the shell. */
+    /** Service property: a short name shown in statistics and in the shell (see {@link #nameOf}). */
     String NAME = "kindling.converter.name";
+
+    /**
+     * The name of the converter registered with these service properties, the same for the engine's
+     * statistics and the shell: {@link #NAME}, else the component name, else {@code converter-} and
+     * the service id.
+     * @since 1.3
+     */
+    static String nameOf(java.util.Map<String, ?> properties) {
+        Object name = properties.get(NAME);
+        if (name == null || name.toString().isBlank()) {
+            name = properties.get("component.name");
+        }
+        return name != null ? name.toString() : "converter-" + properties.get("service.id");
+    }
 
     /**
      * Service property (Boolean): this converter writes the event's attributes itself, so the core's

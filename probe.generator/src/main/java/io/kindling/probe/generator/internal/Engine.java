@@ -132,20 +132,10 @@ public final class Engine {
                 if (e.runOnly) {
                     continue;
                 }
-                clock.now += rng.between(200, 3000) + e.delayNs;
-                a.stamped(e, clock.now);
-                EventEncoder.write(w, e, cpu, clock.now);
-                count(e);
+                write(a, e, cpu, events);
                 burst--;
-                if (switches && e.blocking && result.events < events && rng.percent(30)) {
-                    contextSwitch(cpu, world.idle);
-                }
                 if ((result.events & 0x3fff) == 0 && progress != null) {
-                    long now = System.nanoTime();
-                    if (now - lastReport >= PROGRESS_INTERVAL_NS) {
-                        lastReport = now;
-                        report(progress, events, now - startNanos);
-                    }
+                    lastReport = reportEvery(progress, events, startNanos, lastReport);
                 }
             }
             result.lastTs = clock.now;
@@ -155,6 +145,27 @@ public final class Engine {
             report(progress, events, System.nanoTime() - startNanos);
         }
         return result;
+    }
+
+    /** Writes the event after a short pause; a blocking call may leave its CPU idle. */
+    private void write(Activity a, Ev e, int cpu, long events) throws IOException {
+        clock.now += rng.between(200, 3000) + e.delayNs;
+        a.stamped(e, clock.now);
+        EventEncoder.write(w, e, cpu, clock.now);
+        count(e);
+        if (switches && e.blocking && result.events < events && rng.percent(30)) {
+            contextSwitch(cpu, world.idle);
+        }
+    }
+
+    /** Reports progress when the interval has passed since {@code lastReport}; returns when it last reported. */
+    private long reportEvery(Progress progress, long total, long startNanos, long lastReport) {
+        long now = System.nanoTime();
+        if (now - lastReport < PROGRESS_INTERVAL_NS) {
+            return lastReport;
+        }
+        report(progress, total, now - startNanos);
+        return now;
     }
 
     private void report(Progress progress, long total, long elapsedNanos) {

@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The reference: what Debian's {@code sysdig -r FILE -p FORMAT} prints for a capture (the same
- * libsinsp as the probe), with the seed's drop rules applied here, independently of the probe:
+ * libsinsp as the probe), with the Kindling probe's drop rules applied here, independently of the probe:
  * <ul>
- * <li>{@code EC_INTERNAL} events: sysdig does not print them (without {@code -d}), as the seed
+ * <li>{@code EC_INTERNAL} events: sysdig does not print them (without {@code -d}), as the Kindling probe
  * drops them;</li>
  * <li>events without thread information: sysdig prints {@code <NA>} for {@code proc.pid};</li>
  * <li>I/O events ({@code category & EC_IO_BASE} in libscap's table, {@link ScapEventTable}) whose
@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * makes this sysdig stop with "wrong event type 18") are
  * {@code EC_OTHER}, never I/O.</li>
  * </ul>
- * The seed's "own process" rule does not apply to a capture recorded elsewhere.
+ * The Kindling probe's "own process" rule does not apply to a capture recorded elsewhere.
  */
 public final class SysdigOracle {
 

@@ -9,6 +9,7 @@ import io.kindling.probe.api.L4Protocol;
 import io.kindling.probe.api.ThreadContext;
 import io.kindling.probe.api.ValueType;
 import io.kindling.probe.api.spi.Converter;
+import io.kindling.probe.api.spi.ConverterService;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import java.util.ArrayList;
@@ -43,11 +44,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * What is known of open connections is bounded ({@link Config#max_connections()}); the oldest used
  * connection is evicted when a new one would exceed it, and counted ({@code evicted} in the statistics).
  */
-@Component(service = Converter.class, configurationPid = TcpConnectionConverter.PID, property = {
-        Converter.EMITS + "=" + TcpConnectionConverter.EMITS,
-        Converter.NEEDS + "=" + TcpConnectionConverter.NEEDS,
-        Converter.NAME + "=tcp"
-})
+@Component(service = Converter.class, configurationPid = TcpConnectionConverter.PID)
+@ConverterService(name = "tcp", emits = TcpConnectionConverter.EMITS, needs = TcpConnectionConverter.NEEDS)
 @Designate(ocd = TcpConnectionConverter.Config.class)
 public final class TcpConnectionConverter implements Converter {
     static final String PID = "io.kindling.probe.converter.tcp";

@@ -4,6 +4,7 @@ import io.kindling.probe.api.Attribute;
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.ValueType;
 import io.kindling.probe.api.spi.Converter;
+import io.kindling.probe.api.spi.ConverterService;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import org.osgi.service.component.annotations.Component;
@@ -22,11 +23,8 @@ import org.osgi.service.component.annotations.Component;
  * Parameters that are absent give no attribute, and a tuple that is not IPv4 gives none, as in the
  * Kindling probe. These events come from Kindling's kernel driver only.
  */
-@Component(service = Converter.class, property = {
-        Converter.EVENTS + "=" + TcpKernelEventConverter.EVENTS,
-        Converter.PROVIDES_ATTRIBUTES + ":Boolean=true",
-        Converter.NAME + "=tcp-kernel"
-})
+@Component(service = Converter.class)
+@ConverterService(name = "tcp-kernel", events = TcpKernelEventConverter.EVENTS, attributes = true)
 public final class TcpKernelEventConverter implements Converter {
 
     /** The event names, comma-separated. */
@@ -67,7 +65,7 @@ public final class TcpKernelEventConverter implements Converter {
     }
 
     /**
-     * Copies a parameter under the seed's key and type: the value is what a reader of that type finds
+     * Copies a parameter under the Kindling probe's key and type: the value is what a reader of that type finds
      * in the copied bytes, its first 4 or 8 bytes little-endian, sign-extended for the signed types.
      */
     private static void copy(RawEvent raw, KindlingEvent event, String param, String key, ValueType type) {

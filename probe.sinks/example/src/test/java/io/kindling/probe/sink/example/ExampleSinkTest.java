@@ -15,8 +15,6 @@ class ExampleSinkTest {
 
     private static ExampleSink.Config config(int top) {
         return new ExampleSink.Config() {
-            @Override public String[] kindling_subscriptions() { return new String[] {"all"}; }
-            @Override public String kindling_sink_name() { return "example"; }
             @Override public int top() { return top; }
             @Override public Class<? extends Annotation> annotationType() { return ExampleSink.Config.class; }
         };
