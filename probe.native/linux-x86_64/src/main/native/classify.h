@@ -13,7 +13,7 @@ namespace kindling_probe
 {
 
 
-/* Kindling categories (the seed's enum Category). */
+/* Kindling categories (the Kindling probe's enum Category). */
 enum kindling_category : uint16_t
 {
 	KCAT_NONE = 0,
@@ -32,7 +32,7 @@ enum kindling_category : uint16_t
 	KCAT_SYSTEM = 13
 };
 
-/* Kindling event sources (the seed's enum Source). */
+/* Kindling event sources (the Kindling probe's enum Source). */
 enum kindling_source : uint16_t
 {
 	KSRC_UNKNOWN = 0,
@@ -43,7 +43,7 @@ enum kindling_source : uint16_t
 	KSRC_KRETPROBE = 5
 };
 
-/* Kindling L4 protocols (the seed's enum L4Proto). */
+/* Kindling L4 protocols (the Kindling probe's enum L4Proto). */
 enum kindling_l4proto : uint8_t
 {
 	KL4_UNKNOWN = 0,
@@ -53,9 +53,9 @@ enum kindling_l4proto : uint8_t
 	KL4_RAW = 4
 };
 
-/* The seed's get_kindling_category: driver category to Kindling category, I/O events by
- * the subcategory that libsinsp derives from the fd. Categories the seed does not name
- * (EC_UNKNOWN, EC_PROCESSING, EC_WAIT, EC_SCHEDULER, ...) become OTHER, as in the seed. */
+/* The Kindling probe's get_kindling_category: driver category to Kindling category, I/O events by
+ * the subcategory that libsinsp derives from the fd. Categories the Kindling probe does not name
+ * (EC_UNKNOWN, EC_PROCESSING, EC_WAIT, EC_SCHEDULER, ...) become OTHER, as in the Kindling probe. */
 inline uint16_t kindling_category_of(sinsp_evt* ev)
 {
 	sinsp_evt::category cat;
@@ -103,12 +103,13 @@ inline uint16_t kindling_category_of(sinsp_evt* ev)
 	}
 }
 
-/* The seed's get_kindling_source: direction bit of the type, with the driver's meta and
- * non-syscall events as unknown. Deviation from the seed: its table returned unknown for
+/* The Kindling probe's get_kindling_source: direction bit of the type, with the driver's meta and
+ * non-syscall events as unknown. Deviation from the Kindling probe: its table returned unknown for
  * PPME_SCHEDSWITCH_6_E and PPME_PROCEXIT_1_E and syscall_enter for PPME_SIGNALDELIVER_E,
  * although all three come from kernel tracepoints (sched_switch, sched_process_exit,
- * signal_deliver); here they are reported as tracepoint. The Kindling kprobe events of
- * the seed (tcp_close, tcp_rcv_established, ...) do not exist in this libsinsp. */
+ * signal_deliver); here they are reported as tracepoint. Kindling's kernel TCP events
+ * (tcp_close, tcp_rcv_established, ...) do not exist in this libsinsp: the shim adds them
+ * after its types (kernel_events.cpp). */
 inline uint16_t kindling_source_of(uint16_t type)
 {
 	if(PPME_IS_ENTER(type))

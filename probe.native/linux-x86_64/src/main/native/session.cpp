@@ -75,7 +75,7 @@ inline void count_copied(session& h, sinsp_threadinfo* tinfo, bool params_cut)
 	}
 }
 
-/* Applies the seed's drop rules in its order, then the filter table. Returns true when
+/* Applies the Kindling probe's drop rules in its order, then the filter table. Returns true when
  * the event survives; then *tinfo_out and *kcat_out are set. Counts the drop otherwise.
  * An event without thread information survives, with *tinfo_out null, only when its cell
  * of the threadless table is set (it then skips the main filter table): the converters

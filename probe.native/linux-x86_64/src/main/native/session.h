@@ -22,7 +22,7 @@ namespace kindling_probe
 
 class live_capture;
 
-/* The [event type][Kindling category] table of events that pass (the seed's event_filters),
+/* The [event type][Kindling category] table of events that pass (the Kindling probe's event_filters),
  * and the same per generic syscall (PPM_SC_* code), enter and exit. */
 struct filter_table
 {

@@ -17,8 +17,9 @@ public final class KindlingEvent {
     private final Source source;
     private final long timestamp;
     private final long latency;
-    private final ThreadContext thread;
+    private ThreadContext thread;
     private FdContext fd;
+    private boolean withheld;
     /** Created with the first attribute: most events reach sinks with deferred attributes only. */
     private List<Attribute> attributes;
     /** Adds attributes that are decoded only when a sink first asks for them; then null. */
@@ -43,7 +44,12 @@ public final class KindlingEvent {
         this.thread = thread;
     }
 
-    /** The subscription name, for example {@code syscall_exit-read}. */
+    /**
+     * The name as the Kindling probe delivers it: libsinsp's name of the event, for example {@code read}
+     * for both {@code syscall_enter-read} and {@code syscall_exit-read} (the {@link #source()} tells
+     * which), {@code switch}, {@code procexit}; or the name of an event that a converter made, for
+     * example {@code cpu_event}. See {@link io.kindling.probe.api.source.EventNames#delivered}.
+     */
     public String name() { return name; }
     public Category category() { return category; }
     public Source source() { return source; }
@@ -75,6 +81,23 @@ public final class KindlingEvent {
     }
 
     public void setFd(FdContext fd) { this.fd = fd; }
+
+    /**
+     * Replaces the thread context, for example with one that carries the thread's name as its
+     * application knows it (see the apm converter).
+     * @since 1.2
+     */
+    public void setThread(ThreadContext thread) { this.thread = thread; }
+
+    /**
+     * Keeps the event from every sink: a converter has turned it into events of its own (for example a
+     * write that carries a marker of Kindling's Java agent). Called while the event is converted.
+     * @since 1.2
+     */
+    public void withhold() { this.withheld = true; }
+
+    /** Whether a converter withheld the event from the sinks. @since 1.2 */
+    public boolean isWithheld() { return withheld; }
 
     public void addAttribute(Attribute attribute) {
         resolve();

@@ -74,23 +74,7 @@ final class Bench {
                     base.read(), base.converted(), base.elapsedNanos() / 1e9, rate(base));
 
             CountingSink sink = new CountingSink();
-            Statistics whole;
-            try (ProbeServices.Sinks ignored = services.startOwnSink(sink, "bench", subscriptions)) {
-                Run run;
-                try {
-                    run = control.open(capture);
-                    run.await();
-                } catch (ProbeException e) {
-                    throw new CommandException(Exit.BAD_INPUT, capture + ": " + e.getMessage());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new CommandException(Exit.FAILURE, "interrupted");
-                }
-                if (run.failure() != null) {
-                    throw new CommandException(Exit.BAD_INPUT, capture + ": " + run.failure());
-                }
-                whole = run.statistics();
-            }
+            Statistics whole = pipeline(control, capture, subscriptions, sink);
             if (round > 0) {
                 pipeline.add(rate(whole));
             }
@@ -107,6 +91,27 @@ final class Bench {
         System.out.printf(Locale.ROOT, "events=%d raw=%.0f/s pipeline=%.0f/s ratio=%.3f heap_peak=%s rss_peak=%s%n",
                 events, r, p, p / r, megabytes(heapPeak()), megabytes(rssPeak()));
         return Exit.OK;
+    }
+
+    /** One replay through the whole probe to a counting sink of the bench's own. */
+    private Statistics pipeline(ProbeControl control, Path capture, List<Subscription> subscriptions, CountingSink sink)
+            throws CommandException {
+        try (ProbeServices.Sinks ignored = services.startOwnSink(sink, "bench", subscriptions)) {
+            Run run;
+            try {
+                run = control.open(capture);
+                run.await();
+            } catch (ProbeException e) {
+                throw new CommandException(Exit.BAD_INPUT, capture + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandException(Exit.FAILURE, "interrupted");
+            }
+            if (run.failure() != null) {
+                throw new CommandException(Exit.BAD_INPUT, capture + ": " + run.failure());
+            }
+            return run.statistics();
+        }
     }
 
     private static double rate(Statistics s) {

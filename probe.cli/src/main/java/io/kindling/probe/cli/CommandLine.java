@@ -69,65 +69,95 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         if (args.length == 0) {
             return new CommandLine(Command.REPLAY, null, defaultList(), true, List.of(SinkSpec.CONSOLE), 0, null, null);
         }
-        String first = args[0];
-        Command command;
-        switch (first) {
-            case "help", "--help", "-h" -> {
-                return help();
-            }
-            case "replay" -> command = Command.REPLAY;
-            case "live" -> command = Command.LIVE;
-            case "events" -> command = Command.EVENTS;
-            case "bench" -> command = Command.BENCH;
-            case "bench-live" -> command = Command.BENCH_LIVE;
-            case "generate" -> {
-                for (String arg : args) {
-                    if (arg.equals("--help") || arg.equals("-h")) {
-                        return help();
-                    }
-                }
-                return new CommandLine(Command.GENERATE, null, List.of(), false, List.of(), 0, GenerateSpec.parse(args, 1), null);
-            }
-            case "shell" -> {
-                for (String arg : args) {
-                    if (arg.equals("--help") || arg.equals("-h")) {
-                        return help();
-                    }
-                }
-                return new CommandLine(Command.SHELL, null, List.of(), false, List.of(), 0, null, ShellSpec.parse(args, 1));
-            }
+        Command command = command(args[0]);
+        if (command == Command.HELP || asksHelp(args, command)) {
+            return help();
+        }
+        if (command == Command.GENERATE) {
+            return new CommandLine(Command.GENERATE, null, List.of(), false, List.of(), 0, GenerateSpec.parse(args, 1), null);
+        }
+        if (command == Command.SHELL) {
+            return new CommandLine(Command.SHELL, null, List.of(), false, List.of(), 0, null, ShellSpec.parse(args, 1));
+        }
+        Options options = new Options(command);
+        if (!options.read(args)) {
+            return help();
+        }
+        return options.commandLine();
+    }
+
+    private static Command command(String first) throws UsageException {
+        return switch (first) {
+            case "help", "--help", "-h" -> Command.HELP;
+            case "replay" -> Command.REPLAY;
+            case "live" -> Command.LIVE;
+            case "events" -> Command.EVENTS;
+            case "bench" -> Command.BENCH;
+            case "bench-live" -> Command.BENCH_LIVE;
+            case "generate" -> Command.GENERATE;
+            case "shell" -> Command.SHELL;
             default -> throw new UsageException(first.startsWith("-")
-                    ? "expected a command (replay, live, events, bench, generate, shell or help) before '" + first + "'"
+                    ? "expected a command (replay, live, events, bench, bench-live, generate, shell or help) before '" + first + "'"
                     : "unknown command '" + first + "'");
+        };
+    }
+
+    /** generate and shell parse their own options: a help option anywhere asks for the help. */
+    private static boolean asksHelp(String[] args, Command command) {
+        if (command != Command.GENERATE && command != Command.SHELL) {
+            return false;
+        }
+        for (String arg : args) {
+            if (arg.equals("--help") || arg.equals("-h")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The options and operands of replay, live, events, bench and bench-live, read in order. */
+    private static final class Options {
+        final Command command;
+        final Set<Subscription> subscriptions = new LinkedHashSet<>();
+        final List<SinkSpec> sinks = new ArrayList<>();
+        final List<String> operands = new ArrayList<>();
+        int rounds = DEFAULT_ROUNDS;
+        LiveSpec live;
+
+        Options(Command command) {
+            this.command = command;
+            this.live = command == Command.BENCH_LIVE
+                    ? new LiveSpec(LiveSpec.DEFAULT_BENCH_MILLIS, null, LiveSpec.DEFAULT_BENCH_RATE, false) : LiveSpec.NONE;
         }
 
-        Set<Subscription> subscriptions = new LinkedHashSet<>();
-        List<SinkSpec> sinks = new ArrayList<>();
-        List<String> operands = new ArrayList<>();
-        int rounds = DEFAULT_ROUNDS;
-        LiveSpec live = command == Command.BENCH_LIVE
-                ? new LiveSpec(LiveSpec.DEFAULT_BENCH_MILLIS, null, LiveSpec.DEFAULT_BENCH_RATE, false) : LiveSpec.NONE;
-        boolean options = true;
-        for (int i = 1; i < args.length; i++) {
-            String arg = args[i];
-            if (!options || !arg.startsWith("-") || arg.equals("-")) {
-                operands.add(arg);
-                continue;
+        /** Reads the arguments after the command; false when one asks for the help. */
+        boolean read(String[] args) throws UsageException {
+            boolean options = true;
+            for (int i = 1; i < args.length; i++) {
+                String arg = args[i];
+                if (!options || !arg.startsWith("-") || arg.equals("-")) {
+                    operands.add(arg);
+                } else if (arg.equals("--")) {
+                    options = false;
+                } else if (arg.equals("--help") || arg.equals("-h")) {
+                    return false;
+                } else {
+                    int eq = arg.indexOf('=');
+                    boolean joined = arg.startsWith("--") && eq > 0;
+                    String option = joined ? arg.substring(0, eq) : arg;
+                    String value = joined ? arg.substring(eq + 1) : null;
+                    i = option(args, i, option, value);
+                    if (command == Command.EVENTS) {
+                        throw new UsageException("events takes no options");
+                    }
+                }
             }
-            if (arg.equals("--")) {
-                options = false;
-                continue;
-            }
-            if (arg.equals("--help") || arg.equals("-h")) {
-                return help();
-            }
-            String option = arg;
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                option = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            }
+            return true;
+        }
+
+        /** Takes one option, its value joined ({@code --x=v}) or the next argument; returns the index of the last argument read. */
+        private int option(String[] args, int i, String option, String joined) throws UsageException {
+            String value = joined;
             switch (option) {
                 case "--subscribe" -> {
                     if (value == null) {
@@ -150,6 +180,15 @@ record CommandLine(Command command, String file, List<Subscription> subscription
                     }
                     rounds = rounds(value);
                 }
+                default -> i = liveOption(args, i, option, value);
+            }
+            return i;
+        }
+
+        /** The options of live and bench-live; returns the index of the last argument read. */
+        private int liveOption(String[] args, int i, String option, String joined) throws UsageException {
+            String value = joined;
+            switch (option) {
                 case "--duration" -> {
                     if (command != Command.LIVE && command != Command.BENCH_LIVE) {
                         throw new UsageException("--duration is an option of live and bench-live");
@@ -180,56 +219,46 @@ record CommandLine(Command command, String file, List<Subscription> subscription
                 }
                 default -> throw new UsageException("unknown option '" + option + "'");
             }
-            if (command == Command.EVENTS) {
-                throw new UsageException("events takes no options");
-            }
+            return i;
         }
 
-        switch (command) {
-            case REPLAY, BENCH -> {
-                String verb = command.name().toLowerCase(java.util.Locale.ROOT);
-                if (operands.isEmpty()) {
-                    throw new UsageException(verb + " needs a capture FILE");
-                }
-                if (operands.size() > 1) {
-                    throw new UsageException(verb + " takes one FILE, got also '" + operands.get(1) + "'");
-                }
-                if (command == Command.BENCH && !sinks.isEmpty()) {
-                    throw new UsageException("bench delivers to a counting sink of its own and takes no --sink");
-                }
+        CommandLine commandLine() throws UsageException {
+            checkOperands();
+            if (sinks.isEmpty()) {
+                // bench-live measures the probe as the collector runs it: every event written out, to nowhere
+                sinks.add(command == Command.BENCH_LIVE ? SinkSpec.parse("jsonl:/dev/null") : SinkSpec.CONSOLE);
             }
-            case LIVE, EVENTS, BENCH_LIVE -> {
-                if (!operands.isEmpty()) {
-                    throw new UsageException(command.name().toLowerCase(java.util.Locale.ROOT)
-                            + " takes no argument, got '" + operands.get(0) + "'");
-                }
+            if (sinks.stream().filter(SinkSpec::toStandardOutput).count() > 1) {
+                throw new UsageException("only one sink can write to standard output; give jsonl a PATH (--sink jsonl:PATH)");
             }
-            default -> throw new AssertionError(command);
+            boolean defaults = subscriptions.isEmpty();
+            boolean withFile = command == Command.REPLAY || command == Command.BENCH;
+            return new CommandLine(command, withFile ? operands.get(0) : null,
+                    defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks), rounds, null, null, live);
         }
 
-        if (sinks.isEmpty()) {
-            // bench-live measures the probe as the collector runs it: every event written out, to nowhere
-            sinks.add(command == Command.BENCH_LIVE ? SinkSpec.parse("jsonl:/dev/null") : SinkSpec.CONSOLE);
-        }
-        if (sinks.stream().filter(SinkSpec::toStandardOutput).count() > 1) {
-            throw new UsageException("only one sink can write to standard output; give jsonl a PATH (--sink jsonl:PATH)");
-        }
-        boolean defaults = subscriptions.isEmpty();
-        boolean withFile = command == Command.REPLAY || command == Command.BENCH;
-        return new CommandLine(command, withFile ? operands.get(0) : null,
-                defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks), rounds, null, null, live);
-    }
-
-    private static int rate(String text) throws UsageException {
-        try {
-            int n = Integer.parseInt(text.trim());
-            if (n >= 1 && n <= 1_000_000) {
-                return n;
+        private void checkOperands() throws UsageException {
+            String verb = command.name().toLowerCase(java.util.Locale.ROOT);
+            switch (command) {
+                case REPLAY, BENCH -> {
+                    if (operands.isEmpty()) {
+                        throw new UsageException(verb + " needs a capture FILE");
+                    }
+                    if (operands.size() > 1) {
+                        throw new UsageException(verb + " takes one FILE, got also '" + operands.get(1) + "'");
+                    }
+                    if (command == Command.BENCH && !sinks.isEmpty()) {
+                        throw new UsageException("bench delivers to a counting sink of its own and takes no --sink");
+                    }
+                }
+                case LIVE, EVENTS, BENCH_LIVE -> {
+                    if (!operands.isEmpty()) {
+                        throw new UsageException(verb + " takes no argument, got '" + operands.get(0) + "'");
+                    }
+                }
+                default -> throw new AssertionError(command);
             }
-        } catch (NumberFormatException e) {
-            // reported below
         }
-        throw new UsageException("--rate needs requests per second from 1 to 1000000, got '" + text + "'");
     }
 
     private static String value(String[] args, int i, String option, String what) throws UsageException {
@@ -249,6 +278,18 @@ record CommandLine(Command command, String file, List<Subscription> subscription
             // reported below
         }
         throw new UsageException("--rounds needs a number from 1 to 100, got '" + text + "'");
+    }
+
+    private static int rate(String text) throws UsageException {
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n >= 1 && n <= 1_000_000) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("--rate needs requests per second from 1 to 1000000, got '" + text + "'");
     }
 
     private static Subscription subscription(String text) throws UsageException {

@@ -67,6 +67,10 @@ final class Generate {
         }
         clearLine();
         err.println(summaryLine(summary, spec.out()));
+        if (summary.scenario() == io.kindling.probe.generator.Scenario.JAVA) {
+            err.println("probe: the Java agent's markers written are logged in "
+                    + io.kindling.probe.generator.CaptureGenerator.markerLog(spec.out()));
+        }
         return Exit.OK;
     }
 

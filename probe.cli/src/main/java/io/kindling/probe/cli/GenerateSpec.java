@@ -5,7 +5,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
- * The options of {@code probe generate --scenario http|files|sched|mixed --events N --out FILE [--seed S]}.
+ * The options of {@code probe generate --scenario http|files|sched|mixed|java --events N --out FILE [--seed S]}.
  *
  * @param out the capture to write, as given (relative to the working folder)
  */
@@ -49,7 +49,7 @@ record GenerateSpec(Scenario scenario, long events, Path out, long seed) {
             }
         }
         if (scenario == null) {
-            throw new UsageException("generate needs --scenario http, files, sched or mixed");
+            throw new UsageException("generate needs --scenario http, files, sched, mixed or java");
         }
         if (events == null) {
             throw new UsageException("generate needs --events N");

@@ -1,6 +1,7 @@
 package io.kindling.probe.cli;
 
 import io.kindling.probe.api.control.ProbeControl;
+import io.kindling.probe.api.control.ProbeRouting;
 import io.kindling.probe.api.control.Subscription;
 import io.kindling.probe.api.spi.Sink;
 import java.io.FileDescriptor;
@@ -12,24 +13,16 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Hashtable;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
-import org.osgi.service.cm.Configuration;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -69,22 +62,17 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
      */
     static final String SAMPLE_RESOURCE = "sample.scap";
 
-    static final long START_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(30);
+    private static final String ENGINE = "the probe engine (bundle io.kindling.probe.core)";
+    private static final String CONFIGURATION_ADMIN = "Configuration Admin (bundle org.apache.felix.configadmin)";
 
-    /** How long a finished command waits for its sinks to go away. */
-    static final long SINK_GONE_MILLIS = 3000;
-
-    /** How long the engine may take to route to a new sink before the run opens. */
-    static final long BIND_GRACE_MILLIS = 10_000;
-
-    private final Object lock = new Object();
+    /** Every wait of the command line; it also guards the services below. */
+    private final Monitor monitor = new Monitor();
+    private final CommandSinks sinks = new CommandSinks(monitor);
     private volatile String[] arguments = new String[0];
     private BundleContext context;
     private ProbeControl control;
-    private ServiceReference<ProbeControl> controlReference;
+    private ProbeRouting routing;
     private ConfigurationAdmin configurationAdmin;
-    private final Map<ServiceReference<Sink>, String> runSinks = new HashMap<>();
-    private boolean active;
 
     @Reference(service = Object.class, target = "(" + LAUNCHER_ARGUMENTS + "=*)", updated = "updatedLauncher")
     void setLauncher(Map<String, Object> properties) {
@@ -97,71 +85,61 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void setControl(ServiceReference<ProbeControl> reference, ProbeControl service) {
-        synchronized (lock) {
-            controlReference = reference;
-            control = service;
-            lock.notifyAll();
-        }
+    void setControl(ProbeControl service) {
+        set(() -> control = service);
     }
 
     void unsetControl(ProbeControl service) {
-        synchronized (lock) {
-            if (control == service) {
-                control = null;
-                controlReference = null;
-            }
-        }
+        set(() -> control = control == service ? null : control);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setRouting(ProbeRouting service) {
+        set(() -> routing = service);
+    }
+
+    void unsetRouting(ProbeRouting service) {
+        set(() -> routing = routing == service ? null : routing);
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void setConfigurationAdmin(ConfigurationAdmin service) {
-        synchronized (lock) {
-            configurationAdmin = service;
-            lock.notifyAll();
-        }
+        set(() -> configurationAdmin = service);
     }
 
     void unsetConfigurationAdmin(ConfigurationAdmin service) {
-        synchronized (lock) {
-            if (configurationAdmin == service) {
-                configurationAdmin = null;
-            }
-        }
+        set(() -> configurationAdmin = configurationAdmin == service ? null : configurationAdmin);
     }
 
-    /** Only the sinks that this command configured carry a run id; the service object is never taken. */
+    /** Every sink, of this command line or not; the service object is never taken. */
     @Reference(service = Sink.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, target = "(" + SinkSpec.RUN_ID + "=*)")
+            policyOption = ReferencePolicyOption.GREEDY)
     void addSink(ServiceReference<Sink> reference) {
-        synchronized (lock) {
-            runSinks.put(reference, String.valueOf(reference.getProperty(SinkSpec.RUN_ID)));
-            lock.notifyAll();
-        }
+        sinks.added(reference);
     }
 
     void removeSink(ServiceReference<Sink> reference) {
-        synchronized (lock) {
-            runSinks.remove(reference);
-            lock.notifyAll();
-        }
+        sinks.removed(reference);
     }
 
     @Activate
     void activate(BundleContext bundleContext) {
-        synchronized (lock) {
-            context = bundleContext;
-            active = true;
-        }
+        set(() -> context = bundleContext);
     }
 
     @Deactivate
     void deactivate() {
-        synchronized (lock) {
-            active = false;
-            lock.notifyAll();
+        monitor.close();
+    }
+
+    /** Changes what the monitor guards, and wakes whoever waits for it. */
+    private void set(Runnable change) {
+        synchronized (monitor) {
+            change.run();
         }
+        monitor.changed();
     }
 
     /** Runs the command line on the launcher's main thread; the result is the process's exit status. */
@@ -185,8 +163,8 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
 
     @Override
     public ProbeControl control() throws CommandException {
-        synchronized (lock) {
-            await(() -> control != null, START_TIMEOUT_MILLIS, "the probe engine (bundle io.kindling.probe.core)");
+        synchronized (monitor) {
+            monitor.require(() -> control != null, CommandSinks.START_TIMEOUT_MILLIS, ENGINE);
             return control;
         }
     }
@@ -194,75 +172,33 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
     @Override
     public Sinks startSinks(List<SinkSpec> specs, List<Subscription> subscriptions) throws CommandException {
         String runId = UUID.randomUUID().toString();
-        List<Configuration> configurations = new ArrayList<>();
-        Map<String, SinkSpec> byName = new LinkedHashMap<>();
-        Sinks sinks = () -> {
-            delete(configurations);
-            awaitGone(runId);
+        CommandSinks.Created created;
+        try {
+            created = sinks.create(configurationAdmin(), specs, subscriptions, runId, Set.of());
+        } catch (IOException e) {
+            throw new CommandException(Exit.FAILURE, "cannot configure the sinks: " + e.getMessage());
+        }
+        Sinks started = () -> {
+            created.delete();
+            sinks.awaitGone(runId);
         };
         try {
-            ConfigurationAdmin admin;
-            synchronized (lock) {
-                await(() -> configurationAdmin != null, START_TIMEOUT_MILLIS,
-                        "Configuration Admin (bundle org.apache.felix.configadmin)");
-                admin = configurationAdmin;
-            }
-            for (SinkSpec spec : specs) {
-                String name = uniqueName(spec.kind().label(), byName.keySet());
-                byName.put(name, spec);
-                Configuration configuration = admin.createFactoryConfiguration(spec.kind().factoryPid(), "?");
-                configurations.add(configuration);
-                configuration.update(new Hashtable<>(spec.configuration(name, subscriptions, runId)));
-            }
-            List<ServiceReference<Sink>> started;
-            synchronized (lock) {
-                long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
-                while (active && sinksOf(runId).size() < specs.size() && System.currentTimeMillis() < deadline) {
-                    lock.wait(Math.max(1, deadline - System.currentTimeMillis()));
-                }
-                started = sinksOf(runId);
-                if (!active) {
-                    throw new CommandException(Exit.FAILURE, "the framework is stopping");
-                }
-            }
-            if (started.size() < specs.size()) {
-                Set<String> missing = new LinkedHashSet<>(byName.keySet());
-                started.forEach(reference -> missing.remove(String.valueOf(reference.getProperty(Sink.NAME))));
-                Set<String> bundles = new LinkedHashSet<>();
-                missing.forEach(name -> bundles.add(byName.get(name).kind().bundle()));
-                throw new CommandException(Exit.FAILURE, "the sink " + String.join(", ", missing) + " did not start within "
-                        + START_TIMEOUT_MILLIS / 1000 + " s: is the bundle " + String.join(", ", bundles)
-                        + " installed and active?");
-            }
-            awaitEngineUses(started);
-            return sinks;
-        } catch (IOException e) {
-            sinks.close();
-            throw new CommandException(Exit.FAILURE, "cannot configure the sinks: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            sinks.close();
-            throw new CommandException(Exit.FAILURE, "interrupted while the sinks were starting");
+            sinks.awaitRegistered(created, runId);
+            CommandSinks.awaitRouted(routing(), created.byName().keySet());
+            return started;
         } catch (CommandException | RuntimeException e) {
-            sinks.close();
+            started.close();
             throw e;
         }
     }
 
     @Override
     public Sinks startOwnSink(Sink sink, String name, List<Subscription> subscriptions) throws CommandException {
-        BundleContext bundleContext;
-        synchronized (lock) {
-            bundleContext = context;
-        }
-        if (bundleContext == null) {
-            throw new CommandException(Exit.FAILURE, "the framework is stopping");
-        }
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(Sink.NAME, name);
         properties.put(Sink.SUBSCRIPTIONS, subscriptions.stream().map(Subscription::toString).toArray(String[]::new));
-        org.osgi.framework.ServiceRegistration<Sink> registration = bundleContext.registerService(Sink.class, sink, properties);
-        Sinks sinks = () -> {
+        ServiceRegistration<Sink> registration = bundleContext().registerService(Sink.class, sink, properties);
+        Sinks started = () -> {
             try {
                 registration.unregister();
             } catch (IllegalStateException e) {
@@ -270,33 +206,22 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
             }
         };
         try {
-            awaitEngineUses(List.of(registration.getReference()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            sinks.close();
-            throw new CommandException(Exit.FAILURE, "interrupted while the sink was starting");
+            CommandSinks.awaitRouted(routing(), Set.of(name));
         } catch (CommandException | RuntimeException e) {
-            sinks.close();
+            started.close();
             throw e;
         }
-        return sinks;
+        return started;
     }
 
     @Override
     public int shell(ShellSpec spec) throws CommandException {
         control(); // the engine first: the probe's commands need it
-        ConfigurationAdmin admin;
-        BundleContext bundleContext;
-        synchronized (lock) {
-            await(() -> configurationAdmin != null, START_TIMEOUT_MILLIS,
-                    "Configuration Admin (bundle org.apache.felix.configadmin)");
-            admin = configurationAdmin;
-            bundleContext = context;
-        }
+        ConfigurationAdmin admin = configurationAdmin();
         try {
             // The process's own streams: the Gogo runtime replaces System.in, out and err with streams that
             // follow the session of the thread, which would loop back into a session created on them.
-            return new ShellRunner(bundleContext, admin, new FileInputStream(FileDescriptor.in),
+            return new ShellRunner(bundleContext(), monitor, admin, sinks, new FileInputStream(FileDescriptor.in),
                     new PrintStream(new FileOutputStream(FileDescriptor.out), true), new PrintStream(new FileOutputStream(FileDescriptor.err), true),
                     System.console() != null).run(spec);
         } catch (NoClassDefFoundError e) {
@@ -305,10 +230,33 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
         }
     }
 
+    private ConfigurationAdmin configurationAdmin() throws CommandException {
+        synchronized (monitor) {
+            monitor.require(() -> configurationAdmin != null, CommandSinks.START_TIMEOUT_MILLIS, CONFIGURATION_ADMIN);
+            return configurationAdmin;
+        }
+    }
+
+    private ProbeRouting routing() throws CommandException {
+        synchronized (monitor) {
+            monitor.require(() -> routing != null, CommandSinks.START_TIMEOUT_MILLIS, ENGINE);
+            return routing;
+        }
+    }
+
+    private BundleContext bundleContext() throws CommandException {
+        synchronized (monitor) {
+            if (context == null) {
+                throw new CommandException(Exit.FAILURE, "the framework is stopping");
+            }
+            return context;
+        }
+    }
+
     @Override
     public String sampleCapture() throws CommandException {
         BundleContext bundleContext;
-        synchronized (lock) {
+        synchronized (monitor) {
             bundleContext = context;
         }
         String sample = bundleContext == null ? null : bundleContext.getProperty(SAMPLE_PROPERTY);
@@ -331,102 +279,6 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
         } catch (IOException e) {
             throw new CommandException(Exit.FAILURE, "cannot copy the sample capture to a temporary file: " + e.getMessage());
         }
-    }
-
-    /**
-     * The engine binds a new sink in the same service event that tells this component about it, but
-     * possibly just after: wait until the engine routes to every sink of the run (its statistics
-     * list the sinks it routes to), so that the run opened next delivers to them.
-     */
-    private void awaitEngineUses(List<ServiceReference<Sink>> sinks) throws InterruptedException, CommandException {
-        ProbeControl engine;
-        synchronized (lock) {
-            engine = control;
-        }
-        if (engine == null) {
-            return;
-        }
-        Set<String> names = new LinkedHashSet<>();
-        sinks.forEach(reference -> names.add(String.valueOf(reference.getProperty(Sink.NAME))));
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BIND_GRACE_MILLIS);
-        while (!routed(engine, names)) {
-            if (System.nanoTime() > deadline) {
-                throw new CommandException(Exit.FAILURE, "the engine did not take the sinks " + names + " within "
-                        + BIND_GRACE_MILLIS / 1000 + " s");
-            }
-            Thread.sleep(2);
-        }
-    }
-
-    private static boolean routed(ProbeControl engine, Set<String> names) {
-        Set<String> routed = new HashSet<>();
-        engine.statistics().sinks().forEach(s -> routed.add(s.name()));
-        return routed.containsAll(names);
-    }
-
-    /** Called with {@link #lock} held. */
-    private List<ServiceReference<Sink>> sinksOf(String runId) {
-        List<ServiceReference<Sink>> list = new ArrayList<>();
-        runSinks.forEach((reference, id) -> {
-            if (id.equals(runId)) {
-                list.add(reference);
-            }
-        });
-        return list;
-    }
-
-    /** Called with {@link #lock} held. */
-    private void await(BooleanSupplier condition, long timeoutMillis, String what) throws CommandException {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        try {
-            while (active && !condition.getAsBoolean() && System.currentTimeMillis() < deadline) {
-                lock.wait(Math.max(1, deadline - System.currentTimeMillis()));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CommandException(Exit.FAILURE, "interrupted while waiting for " + what);
-        }
-        if (!active) {
-            throw new CommandException(Exit.FAILURE, "the framework is stopping");
-        }
-        if (!condition.getAsBoolean()) {
-            throw new CommandException(Exit.FAILURE, what + " did not start within " + timeoutMillis / 1000 + " s");
-        }
-    }
-
-    /**
-     * Waits (briefly) until the run's sink services are gone, so that Configuration Admin has
-     * delivered the deletions before the command returns and the framework stops.
-     */
-    private void awaitGone(String runId) {
-        synchronized (lock) {
-            long deadline = System.currentTimeMillis() + SINK_GONE_MILLIS;
-            try {
-                while (active && !sinksOf(runId).isEmpty() && System.currentTimeMillis() < deadline) {
-                    lock.wait(Math.max(1, deadline - System.currentTimeMillis()));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static void delete(Collection<Configuration> configurations) {
-        for (Configuration configuration : configurations) {
-            try {
-                configuration.delete();
-            } catch (IOException | IllegalStateException e) {
-                // already gone, or Configuration Admin is stopping: nothing is left to remove
-            }
-        }
-    }
-
-    static String uniqueName(String base, Set<String> taken) {
-        String name = base;
-        for (int n = 2; taken.contains(name); n++) {
-            name = base + "-" + n;
-        }
-        return name;
     }
 
     private static boolean addShutdownHook(Thread hook) {

@@ -11,18 +11,17 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.Hashtable;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
 import org.apache.felix.service.command.Function;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -45,17 +44,25 @@ final class ShellRunner {
     static final String DATA_PROPERTY = "kindling.data";
     static final long SERVICE_TIMEOUT_MILLIS = 30_000;
 
+    /** The services the shell waits for: Gogo's command processor and the probe's commands. */
+    private static final String GOGO_FILTER = "(|(" + Constants.OBJECTCLASS + "=" + CommandProcessor.class.getName()
+            + ")(" + CommandProcessor.COMMAND_SCOPE + "=probe))";
+
     private final BundleContext context;
+    private final Monitor monitor;
     private final ConfigurationAdmin admin;
+    private final CommandSinks sinks;
     private final InputStream in;
     private final PrintStream out;
     private final PrintStream err;
     private final boolean terminal;
 
-    ShellRunner(BundleContext context, ConfigurationAdmin admin, InputStream in, PrintStream out, PrintStream err,
-            boolean terminal) {
+    ShellRunner(BundleContext context, Monitor monitor, ConfigurationAdmin admin, CommandSinks sinks, InputStream in,
+            PrintStream out, PrintStream err, boolean terminal) {
         this.context = context;
+        this.monitor = monitor;
         this.admin = admin;
+        this.sinks = sinks;
         this.in = in;
         this.out = out;
         this.err = err;
@@ -64,14 +71,28 @@ final class ShellRunner {
 
     int run(ShellSpec spec) throws CommandException {
         Path data = dataFolder(spec);
-        awaitSinks(createSinks(spec.sinks()));
-        CommandProcessor processor = processor();
+        startSinks(spec.sinks());
+        ServiceListener wake = event -> monitor.changed();
+        try {
+            context.addServiceListener(wake, GOGO_FILTER);
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        try {
+            return run(spec, data, processor());
+        } finally {
+            context.removeServiceListener(wake);
+        }
+    }
+
+    private int run(ShellSpec spec, Path data, CommandProcessor processor) throws CommandException {
         CommandSession session = processor.createSession(in, out, err);
         // The probe's commands first: start, stop and events are also commands of other scopes
         // (felix:start starts a bundle); those stay reachable with their scope.
         session.put("SCOPE", "probe:*");
         try {
-            awaitCommands(session);
+            monitor.require(() -> session.get("probe:subscribe") != null, SERVICE_TIMEOUT_MILLIS,
+                    "the probe's commands (bundle io.kindling.probe.core)");
             if (terminal) {
                 err.println("Kindling probe shell" + (data == null ? "" : " (data folder " + data + ")")
                         + ": probe:* commands (subscribe, subscriptions, open, start, stats, ...; each with --help),"
@@ -121,7 +142,8 @@ final class ShellRunner {
             print(session, session.execute(line));
             return true;
         } catch (Exception e) {
-            err.println("probe: " + message(e));
+            String unfit = e instanceof IllegalArgumentException ? unfit(session, line, e.getMessage()) : null;
+            err.println("probe: " + (unfit != null ? unfit : message(e)));
             return false;
         } finally {
             out.flush();
@@ -148,6 +170,34 @@ final class ShellRunner {
         if (result != null) {
             out.println(session.format(result, Converter.INSPECT));
         }
+    }
+
+    /**
+     * What Gogo's "Cannot coerce NAME(...)" means for a probe command, with its usage: an option that
+     * takes a value was given last, without one, or the words given fit none of the command's forms.
+     * Null when the message is not Gogo's or the command is not the probe's.
+     */
+    private static String unfit(CommandSession session, String line, String message) {
+        String prefix = "Cannot coerce ";
+        int paren = message == null || !message.startsWith(prefix) ? -1 : message.indexOf('(');
+        if (paren < 0) {
+            return null;
+        }
+        String name = message.substring(prefix.length(), paren);
+        String[] words = line.strip().split("\\s+");
+        if (!words[0].equals(name) && !words[0].equals("probe:" + name)) {
+            return null;
+        }
+        String usage;
+        try {
+            usage = String.valueOf(session.execute("probe:" + name + " --help"));
+        } catch (Exception notOurs) {
+            return null;
+        }
+        String last = words[words.length - 1];
+        boolean valueMissing = last.startsWith("-") && usage.matches("(?s).*\\[" + Pattern.quote(last) + " [A-Z]+\\].*");
+        return name + ": " + (valueMissing ? last + " needs a value" : "these options and operands fit none of its forms")
+                + "\n" + usage;
     }
 
     private static String message(Exception e) {
@@ -193,98 +243,39 @@ final class ShellRunner {
         return data;
     }
 
-    /** Waits until the sinks just configured are registered, so that the first command finds them. */
-    private void awaitSinks(Set<String> names) throws CommandException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SERVICE_TIMEOUT_MILLIS);
-        while (true) {
-            Set<String> missing = new HashSet<>(names);
-            try {
-                for (ServiceReference<Sink> r : context.getServiceReferences(Sink.class, null)) {
-                    missing.remove(String.valueOf(r.getProperty(Sink.NAME)));
-                }
-            } catch (InvalidSyntaxException e) {
-                throw new IllegalStateException(e);
-            }
-            if (missing.isEmpty()) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new CommandException(Exit.FAILURE, "the sink " + String.join(", ", missing) + " did not start within "
-                        + SERVICE_TIMEOUT_MILLIS / 1000 + " s");
-            }
-            sleep();
-        }
-    }
-
     /**
-     * Creates a configuration for each sink given, unless one of that name exists; one console sink on
-     * a first start. Returns the names of the sinks created.
+     * Creates each sink given unless one of that name is configured already (on an earlier start, or in
+     * the config folder: it keeps its subscriptions); one console sink on a first start. Returns once
+     * the sinks created are registered, so that the first command finds them.
      */
-    private Set<String> createSinks(List<SinkSpec> specs) throws CommandException {
-        Set<String> created = new HashSet<>();
+    private void startSinks(List<SinkSpec> specs) throws CommandException {
         try {
             Configuration[] existing = admin.listConfigurations("(" + Sink.NAME + "=*)");
             Set<String> names = new HashSet<>();
-            if (existing != null) {
-                for (Configuration c : existing) {
-                    names.add(String.valueOf(c.getProperties().get(Sink.NAME)));
-                }
+            for (Configuration c : existing == null ? new Configuration[0] : existing) {
+                names.add(String.valueOf(c.getProperties().get(Sink.NAME)));
             }
             List<SinkSpec> wanted = specs;
             if (specs.isEmpty() && names.isEmpty() && context.getServiceReferences(Sink.class, null).isEmpty()) {
                 wanted = List.of(SinkSpec.CONSOLE);
             }
-            Set<String> given = new HashSet<>();
-            for (SinkSpec spec : wanted) {
-                String name = ProbeCommand.uniqueName(spec.kind().label(), given);
-                given.add(name);
-                if (names.contains(name)) {
-                    continue; // configured on an earlier start (or in the config folder): it keeps its subscriptions
-                }
-                Map<String, Object> properties = new LinkedHashMap<>(spec.configuration(name, List.of(), ""));
-                properties.remove(SinkSpec.RUN_ID);
-                Configuration c = admin.createFactoryConfiguration(spec.kind().factoryPid(), "?");
-                c.update(new Hashtable<>(properties));
-                err.println("probe: sink " + name + " created (" + spec + "); subscribe adds events to it");
-                created.add(name);
-            }
-            return created;
+            CommandSinks.Created created = sinks.create(admin, wanted, List.of(), null, names);
+            created.byName().forEach((name, spec) ->
+                    err.println("probe: sink " + name + " created (" + spec + "); subscribe adds events to it"));
+            sinks.awaitRegistered(created, null);
         } catch (IOException | InvalidSyntaxException e) {
             throw new CommandException(Exit.FAILURE, "cannot configure the sinks: " + e.getMessage());
         }
     }
 
     private CommandProcessor processor() throws CommandException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SERVICE_TIMEOUT_MILLIS);
-        while (true) {
-            ServiceReference<CommandProcessor> reference = context.getServiceReference(CommandProcessor.class);
-            CommandProcessor processor = reference == null ? null : context.getService(reference);
-            if (processor != null) {
-                return processor;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new CommandException(Exit.FAILURE, "the Gogo runtime (bundle org.apache.felix.gogo.runtime) did not start");
-            }
-            sleep();
+        monitor.require(() -> context.getServiceReference(CommandProcessor.class) != null, SERVICE_TIMEOUT_MILLIS,
+                "the Gogo runtime (bundle org.apache.felix.gogo.runtime)");
+        ServiceReference<CommandProcessor> reference = context.getServiceReference(CommandProcessor.class);
+        CommandProcessor processor = reference == null ? null : context.getService(reference);
+        if (processor == null) {
+            throw new CommandException(Exit.FAILURE, "the Gogo runtime (bundle org.apache.felix.gogo.runtime) stopped");
         }
-    }
-
-    private void awaitCommands(CommandSession session) throws CommandException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SERVICE_TIMEOUT_MILLIS);
-        while (session.get("probe:subscribe") == null) {
-            if (System.nanoTime() > deadline) {
-                throw new CommandException(Exit.FAILURE, "the probe's commands (bundle io.kindling.probe.core) are not there");
-            }
-            sleep();
-        }
-    }
-
-    private static void sleep() throws CommandException {
-        try {
-            Thread.sleep(20);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CommandException(Exit.FAILURE, "interrupted while the shell was starting");
-        }
+        return processor;
     }
 }

@@ -100,12 +100,14 @@ record SinkSpec(Kind kind, String path) {
         return kind == Kind.CONSOLE || (kind == Kind.JSONL && path == null);
     }
 
-    /** The properties of this sink's factory configuration. */
+    /** The properties of this sink's factory configuration, for run {@code runId} (null: a sink kept beyond a run). */
     Map<String, Object> configuration(String name, List<Subscription> subscriptions, String runId) {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put(Sink.SUBSCRIPTIONS, subscriptions.stream().map(Subscription::toString).toArray(String[]::new));
         properties.put(Sink.NAME, name);
-        properties.put(RUN_ID, runId);
+        if (runId != null) {
+            properties.put(RUN_ID, runId);
+        }
         switch (kind) {
             case JSONL -> properties.put(PATH, path == null ? "" : path);
             case PROMETHEUS -> {

@@ -16,7 +16,7 @@ final class Summary {
 
     /**
      * @param threadless events without thread information that were read for converters only (the
-     *     seed's rule keeps them from sinks); they are counted among the converted events
+     *     Kindling probe's rule keeps them from sinks); they are counted among the converted events
      * @param cut events that did not fit an empty batch buffer and went on with their longest
      *     parameters cut
      */

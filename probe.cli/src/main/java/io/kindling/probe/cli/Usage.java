@@ -24,7 +24,7 @@ final class Usage {
                             against the whole probe (to a counting sink) on a capture,
                             alternately, after two warm-up rounds of each, and print the
                             medians' ratio [--subscribe ...] [--rounds N, 5 by default]
-              generate --scenario http|files|sched|mixed --events N --out FILE [--seed S]
+              generate --scenario http|files|sched|mixed|java --events N --out FILE [--seed S]
                             write a synthetic capture of N events (HTTP and DNS on
                             loopback, file work, context switches, or all mixed); the
                             same options give the same file; the seed is 1 by default
@@ -42,7 +42,7 @@ final class Usage {
               --subscribe NAME[:CATEGORY]
                             subscribe to an event, in one category or in all of them;
                             'all' subscribes every event the inspector reads, in every
-                            category (derived events such as tcp_close or cpu_event are
+                            category (derived events such as conn_close or cpu_event are
                             subscribed by name); without --subscribe, the Kindling
                             collector's default list is used
               --sink console|jsonl[:PATH]|prometheus[:[HOST:]PORT]|kafka:BOOTSTRAP[/TOPIC]

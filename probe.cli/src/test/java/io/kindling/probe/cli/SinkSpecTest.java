@@ -72,8 +72,8 @@ class SinkSpecTest {
 
     @Test
     void uniqueNames() {
-        assertEquals("console", ProbeCommand.uniqueName("console", Set.of("jsonl")));
-        assertEquals("jsonl-3", ProbeCommand.uniqueName("jsonl", Set.of("jsonl", "jsonl-2")));
+        assertEquals("console", CommandSinks.uniqueName("console", Set.of("jsonl")));
+        assertEquals("jsonl-3", CommandSinks.uniqueName("jsonl", Set.of("jsonl", "jsonl-2")));
     }
 
     @Test

@@ -55,7 +55,7 @@ final class Catalog implements EventCatalog {
                 continue;
             }
             if ((table.categoryFlags(t) & EC_INTERNAL) != 0 || (table.eventFlags(t) & EF_UNUSED) != 0) {
-                continue; // never reaches a subscriber: the seed drops internal events
+                continue; // never reaches a subscriber: the Kindling probe drops internal events
             }
             String name = EventNames.of(table, t);
             if (name != null) {
@@ -78,6 +78,26 @@ final class Catalog implements EventCatalog {
                 }
             }
         });
+        addGenericSyscalls(table, map);
+        for (String name : KINDLING_KERNEL_EVENTS) {
+            map.putIfAbsent(name, new Target(new int[0], new int[0], false, false, "Kindling kernel driver"));
+        }
+        emittedByConverters.forEach((name, converter) ->
+                map.put(name, new Target(new int[0], new int[0], false, true, "converter " + converter)));
+        this.targets = Collections.unmodifiableMap(map);
+    }
+
+    /** A type the inspector added after libsinsp's own, under a Kindling name (its kernel TCP events). */
+    private static boolean isKernelEvent(EventTable table, int type) {
+        String base = table.typeName(type);
+        return base != null && base.indexOf('-') > 0;
+    }
+
+    /**
+     * The generic events of each system call: a target of their own, or added to the event type of
+     * that name (older captures may record as generic a syscall that has its own event type now).
+     */
+    private static void addGenericSyscalls(EventTable table, Map<String, Target> map) {
         for (int sc = 0; sc < table.syscallCount(); sc++) {
             String syscall = table.syscallName(sc);
             if (syscall == null || syscall.isEmpty() || syscall.startsWith("<")) {
@@ -96,18 +116,6 @@ final class Catalog implements EventCatalog {
                 }
             }
         }
-        for (String name : KINDLING_KERNEL_EVENTS) {
-            map.putIfAbsent(name, new Target(new int[0], new int[0], false, false, "Kindling kernel driver"));
-        }
-        emittedByConverters.forEach((name, converter) ->
-                map.put(name, new Target(new int[0], new int[0], false, true, "converter " + converter)));
-        this.targets = Collections.unmodifiableMap(map);
-    }
-
-    /** A type the inspector added after libsinsp's own, under a Kindling name (its kernel TCP events). */
-    private static boolean isKernelEvent(EventTable table, int type) {
-        String base = table.typeName(type);
-        return base != null && base.indexOf('-') > 0;
     }
 
     Map<String, String> emittedByConverters() {

@@ -32,6 +32,8 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
     final boolean convertible;
     /** Set by the engine's routing: some sink subscribes to a name it emits (or it emits nothing). */
     volatile boolean active;
+    /** Whether the converter was told its state once (see {@link Converter#activeChanged}). */
+    volatile boolean told;
     final AtomicLong observed = new AtomicLong();
     final AtomicLong emitted = new AtomicLong();
     private final int ranking;
@@ -39,9 +41,7 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
 
     ConverterEntry(Converter converter, Map<String, ?> props) {
         this.converter = converter;
-        Object n = props.get(Converter.NAME);
-        Object component = props.get("component.name");
-        this.name = n != null ? n.toString() : component != null ? component.toString() : converter.getClass().getName();
+        this.name = Converter.nameOf(props);
         Set<String> ev = Properties.strings(props.get(Converter.EVENTS));
         this.events = ev.isEmpty() ? null : ev;
         Set<String> fd = Properties.strings(props.get(Converter.FD_TYPES));

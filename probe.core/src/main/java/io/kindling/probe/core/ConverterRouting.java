@@ -70,6 +70,15 @@ final class ConverterRouting {
         }
         for (ConverterEntry c : sorted) {
             boolean active = c.emits.isEmpty() || sinkSelections.stream().anyMatch(s -> s.selectsAnyName(c.emits));
+            if (c.active != active || !c.told) {
+                c.told = true;
+                try {
+                    c.converter.activeChanged(active);
+                } catch (RuntimeException e) {
+                    System.getLogger(ConverterRouting.class.getName()).log(System.Logger.Level.WARNING,
+                            "converter " + c.name + " failed when told it is " + (active ? "active" : "inactive") + ": " + e);
+                }
+            }
             c.active = active;
             if (c.convertible) {
                 chain.add(c);

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The seed's default branch: up to 8 raw parameters become typed user attributes. The parameters'
+ * The Kindling probe's default branch: up to 8 raw parameters become typed user attributes. The parameters'
  * bytes are copied out of the batch at once (the batch's memory is reused), and decoded into
  * attributes only when a sink reads them.
  */

@@ -5,10 +5,10 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /** Reads service properties that may be a String, a String[] or a collection. */
-final class Properties {
+public final class Properties {
     private Properties() {}
 
-    static Set<String> strings(Object value) {
+    public static Set<String> strings(Object value) {
         Set<String> out = new LinkedHashSet<>();
         if (value instanceof String s) {
             add(out, s);
@@ -33,7 +33,7 @@ final class Properties {
         }
     }
 
-    static int integer(Object value, int fallback) {
+    public static int integer(Object value, int fallback) {
         if (value instanceof Number n) {
             return n.intValue();
         }

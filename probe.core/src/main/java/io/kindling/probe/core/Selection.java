@@ -9,7 +9,7 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * A set of subscriptions compiled into the seed's filter table (for events the inspector reads)
+ * A set of subscriptions compiled into the Kindling probe's filter table (for events the inspector reads)
  * and a list of names (for events that converters emit). Immutable once built.
  */
 final class Selection {

@@ -5,9 +5,10 @@ import io.kindling.probe.api.control.SinkStatistics;
 import io.kindling.probe.api.spi.Sink;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,9 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * chunk and hands over whole chunks (at the end of each batch, or when a chunk is full), so that
  * the two threads meet once per chunk rather than once per event; the sink's thread delivers.
  * <p>
- * When the queue is full the chunk is dropped and its events counted, except that a replay waits
- * up to {@code stallMillis} for room, so a sink that merely runs slower than the replay loses
- * nothing. A sink that makes no progress in that time is stalled: it loses events until its
+ * The queue holds {@code capacity} events, exactly: an event takes a place when it is handed over
+ * and gives it back once delivered. When the queue is full, what does not fit is dropped and
+ * counted, except that a replay waits up to {@code stallMillis} for room, so a sink that merely runs
+ * slower than the replay loses nothing. A sink that makes no progress in that time is stalled: it loses events until its
  * queue has room again, and the other sinks do not wait for it any longer.
  */
 final class SinkChannel {
@@ -39,7 +41,13 @@ final class SinkChannel {
     private volatile Selection selection;
     /** The selection the event loop routes with during the current batch; event loop thread only. */
     private Selection batchSelection;
-    private final BlockingQueue<Object> queue;
+    /** Chunks and end-of-run markers; its bound is {@link #room}, in events. */
+    private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final int capacity;
+    /** Free places of the queue, in events. */
+    private final Semaphore room;
+    /** Events per chunk: {@link #CHUNK}, or the capacity when it is smaller. */
+    private final int chunkSize;
     private final Thread thread;
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
@@ -49,8 +57,11 @@ final class SinkChannel {
     private volatile boolean stalled;
     private volatile long lastProgress = System.nanoTime();
 
+    /** Whether a failed delivery was logged (further ones are only counted); delivery thread only. */
+    private boolean warned;
+
     /** The chunk being filled; touched by the event loop thread only. */
-    private KindlingEvent[] pending = new KindlingEvent[CHUNK];
+    private KindlingEvent[] pending;
     private int pendingCount;
 
     SinkChannel(Sink sink, String name, Selection selection, int capacity) {
@@ -58,7 +69,10 @@ final class SinkChannel {
         this.name = name;
         this.selection = selection;
         this.batchSelection = selection;
-        this.queue = new ArrayBlockingQueue<>(Math.max(2, (capacity + CHUNK - 1) / CHUNK));
+        this.capacity = Math.max(1, capacity);
+        this.room = new Semaphore(this.capacity);
+        this.chunkSize = Math.min(CHUNK, this.capacity);
+        this.pending = new KindlingEvent[chunkSize];
         this.thread = new Thread(this::deliverLoop, "kindling-sink-" + name);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -92,63 +106,69 @@ final class SinkChannel {
     /** Adds an event to the chunk; a full chunk is handed over. Event loop thread only. */
     void offer(KindlingEvent event, long waitMillis) {
         pending[pendingCount++] = event;
-        if (pendingCount == CHUNK) {
+        if (pendingCount == chunkSize) {
             handOver(waitMillis);
         }
     }
 
     /**
-     * Hands the events gathered so far to the sink's thread; never blocks longer than
-     * {@code waitMillis} without progress of the sink. Event loop thread only.
+     * Hands the events gathered so far to the sink's thread, as many as the queue has room for; the
+     * rest are dropped and counted. Never blocks longer than {@code waitMillis} without progress of
+     * the sink. Event loop thread only.
      */
     void handOver(long waitMillis) {
-        if (pendingCount == 0) {
+        int n = pendingCount;
+        if (n == 0) {
             return;
         }
-        KindlingEvent[] chunk = pendingCount == CHUNK ? pending : Arrays.copyOf(pending, pendingCount);
-        int n = pendingCount;
-        if (chunk == pending) {
-            pending = new KindlingEvent[CHUNK];
+        int taken = places(n, waitMillis);
+        if (taken > 0) {
+            KindlingEvent[] chunk = taken == chunkSize ? pending : Arrays.copyOf(pending, taken);
+            queued.addAndGet(taken);
+            queue.add(chunk);
+        }
+        if (taken == chunkSize) {
+            pending = new KindlingEvent[chunkSize];
         } else {
             Arrays.fill(pending, 0, n, null);
         }
         pendingCount = 0;
-        queued.addAndGet(n);
-        if (put(chunk, waitMillis)) {
-            return;
-        }
-        queued.addAndGet(-n);
-        dropped.addAndGet(n);
+        dropped.addAndGet(n - taken);
     }
 
-    private boolean put(Object item, long waitMillis) {
+    /** Takes up to {@code n} places of the queue: all of them, waiting for them during a replay, or those that are free. */
+    private int places(int n, long waitMillis) {
         if (closed) {
-            return false;
+            return 0;
         }
-        if (queue.offer(item)) {
-            if (stalled && queue.remainingCapacity() > queue.size()) {
+        if (room.tryAcquire(n)) {
+            if (stalled && room.availablePermits() > capacity / 2) {
                 stalled = false;
             }
-            return true;
+            return n;
         }
-        if (waitMillis <= 0 || stalled) {
-            return false;
-        }
-        try {
-            while (!closed) {
-                if (queue.offer(item, 50, TimeUnit.MILLISECONDS)) {
-                    return true;
+        if (waitMillis > 0 && !stalled) {
+            try {
+                while (!closed) {
+                    if (room.tryAcquire(n, 50, TimeUnit.MILLISECONDS)) {
+                        return n;
+                    }
+                    if (System.nanoTime() - lastProgress > TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
+                        stalled = true;
+                        LOG.log(Level.WARNING, "sink " + name + " makes no progress; its events are dropped until it catches up");
+                        break;
+                    }
                 }
-                if (System.nanoTime() - lastProgress > TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
-                    stalled = true;
-                    LOG.log(Level.WARNING, "sink " + name + " makes no progress; its events are dropped until it catches up");
-                    return false;
-                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
-        return false;
+        int got = room.drainPermits(); // the sink's thread may give places back meanwhile: keep n at most
+        if (got > n) {
+            room.release(got - n);
+            got = n;
+        }
+        return got;
     }
 
     private void flushQuietly() {
@@ -160,7 +180,6 @@ final class SinkChannel {
     }
 
     private void deliverLoop() {
-        boolean warned = false;
         boolean unflushed = false;
         while (true) {
             Object item;
@@ -189,25 +208,30 @@ final class SinkChannel {
                 marker.done.countDown();
                 continue;
             }
-            KindlingEvent[] chunk = (KindlingEvent[]) item;
-            long ok = 0;
-            for (KindlingEvent event : chunk) {
-                try {
-                    sink.deliver(event);
-                    ok++;
-                } catch (Throwable t) {
-                    failed.incrementAndGet();
-                    if (!warned) {
-                        warned = true;
-                        LOG.log(Level.WARNING, "sink " + name + " failed to take an event (further failures are only counted): " + t);
-                    }
-                }
-            }
-            queued.addAndGet(-chunk.length);
-            delivered.addAndGet(ok);
+            deliver((KindlingEvent[]) item);
             unflushed = true;
             lastProgress = System.nanoTime();
         }
+    }
+
+    /** Delivers a chunk; its places in the queue are free again once it is delivered. Delivery thread only. */
+    private void deliver(KindlingEvent[] chunk) {
+        long ok = 0;
+        for (KindlingEvent event : chunk) {
+            try {
+                sink.deliver(event);
+                ok++;
+            } catch (Throwable t) {
+                failed.incrementAndGet();
+                if (!warned) {
+                    warned = true;
+                    LOG.log(Level.WARNING, "sink " + name + " failed to take an event (further failures are only counted): " + t);
+                }
+            }
+        }
+        queued.addAndGet(-chunk.length);
+        delivered.addAndGet(ok);
+        room.release(chunk.length);
     }
 
     /**
@@ -218,11 +242,7 @@ final class SinkChannel {
     boolean drain(long stallMillis) throws InterruptedException {
         handOver(stallMillis);
         Marker marker = new Marker();
-        while (!queue.offer(marker, 100, TimeUnit.MILLISECONDS)) {
-            if (closed || System.nanoTime() - lastProgress > TimeUnit.MILLISECONDS.toNanos(stallMillis)) {
-                return false;
-            }
-        }
+        queue.add(marker);
         while (!marker.done.await(100, TimeUnit.MILLISECONDS)) {
             if (closed || System.nanoTime() - lastProgress > TimeUnit.MILLISECONDS.toNanos(stallMillis)) {
                 return false;

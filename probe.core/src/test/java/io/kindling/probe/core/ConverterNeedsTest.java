@@ -97,7 +97,7 @@ class ConverterNeedsTest {
         assertFalse(f.filter().allows(FakeInspector.SWITCH, Category.OTHER.code()), "inactive: its needs are not read");
         assertTrue(f.threadless().isEmpty());
         assertEquals(List.of(), x.observed);
-        assertEquals(List.of("syscall_exit-read"), reads.names);
+        assertEquals(List.of("read"), reads.names, "delivered with libsinsp's name");
         ConverterStatistics s = engine.converterStatistics().get(0);
         assertFalse(s.active());
         engine.deactivate();
@@ -122,7 +122,7 @@ class ConverterNeedsTest {
         assertFalse(f.threadless().allows(FakeInspector.READ_X, Category.FILE.code()));
         assertEquals(List.of("tracepoint-sched_switch", "tracepoint-sched_switch/nothread",
                 "tracepoint-sched_switch", "tracepoint-sched_switch/nothread"), x.observed);
-        assertEquals(List.of("syscall_exit-read", "syscall_exit-read"), reads.names, "needs reach no sink");
+        assertEquals(List.of("read", "read"), reads.names, "needs reach no sink");
         assertEquals(List.of("x_event", "x_event", "x_event", "x_event"), xs.names);
         assertEquals(2, engine.copiedWithoutThread());
         ConverterStatistics s = engine.converterStatistics().get(0);

@@ -47,7 +47,7 @@ public final class CaptureGenerator {
         }
         long start = System.nanoTime();
         Engine engine = new Engine(seed, scenario.httpWeight, scenario.fileWeight, scenario.schedWeight,
-                scenario.contextSwitches);
+                scenario.javaWeight, scenario.contextSwitches);
         Engine.Result r = engine.run(events, out, progress);
         long elapsed = System.nanoTime() - start;
 
@@ -68,6 +68,18 @@ public final class CaptureGenerator {
         }
         return new GenerationSummary(scenario, seed, out, r.events, r.bytes, byType, enter, exit, r.failed,
                 r.firstTs, r.lastTs, elapsed);
+    }
+
+    /**
+     * The log of the Java agent's markers that a capture of the {@link Scenario#JAVA} scenario holds,
+     * written next to it (its name with {@code .markers} appended): one line per marker write, fields
+     * separated by tabs: the write's timestamp (ns), pid, tid, what the marker must give
+     * ({@code java_futex_info}, {@code apm_trace_id_event}, {@code apm_span_event}, {@code thread_name},
+     * or {@code malformed}), the timestamp of that event, and the marker's text.
+     * @since 1.1
+     */
+    public static Path markerLog(Path capture) {
+        return capture.resolveSibling(capture.getFileName() + ".markers");
     }
 
     /** Generates a capture without progress reports. */

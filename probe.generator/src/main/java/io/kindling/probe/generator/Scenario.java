@@ -10,30 +10,41 @@ public enum Scenario {
      * health probe's requests; the server waits in epoll_wait, hands connections to worker threads through
      * a futex and logs each request to its standard output.
      */
-    HTTP(1, 0, 0, false),
+    HTTP(1, 0, 0, 0, false),
 
     /** openat, fstat, read, write and close on files under /etc, /var/log and /tmp, including failures. */
-    FILES(0, 1, 0, false),
+    FILES(0, 1, 0, 0, false),
 
     /** Threads of a CPU bound process preempting each other on two CPUs and synchronising with futexes. */
-    SCHED(0, 0, 1, true),
+    SCHED(0, 0, 1, 0, true),
 
-    /** All of the above interleaved, with a context switch whenever a CPU changes thread. */
-    MIXED(55, 25, 20, true);
+    /** HTTP, files and sched interleaved, with a context switch whenever a CPU changes thread. */
+    MIXED(55, 25, 20, 0, true),
+
+    /**
+     * A Java HTTP server with Kindling's Java agent, with context switches: around each request its
+     * worker threads write the agent's markers ({@code kd-txid@}, {@code kd-jf@}, {@code kd-span@},
+     * {@code kd-tm@}, and now and then a malformed one) to {@code /dev/null}. Every marker is logged
+     * next to the capture, see {@link CaptureGenerator#markerLog(java.nio.file.Path)}.
+     * @since 1.1
+     */
+    JAVA(0, 0, 0, 1, true);
 
     final int httpWeight;
     final int fileWeight;
     final int schedWeight;
+    final int javaWeight;
     final boolean contextSwitches;
 
-    Scenario(int httpWeight, int fileWeight, int schedWeight, boolean contextSwitches) {
+    Scenario(int httpWeight, int fileWeight, int schedWeight, int javaWeight, boolean contextSwitches) {
         this.httpWeight = httpWeight;
         this.fileWeight = fileWeight;
         this.schedWeight = schedWeight;
+        this.javaWeight = javaWeight;
         this.contextSwitches = contextSwitches;
     }
 
-    /** The name used on the command line: {@code http}, {@code files}, {@code sched}, {@code mixed}. */
+    /** The name used on the command line: {@code http}, {@code files}, {@code sched}, {@code mixed}, {@code java}. */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -45,6 +56,6 @@ public enum Scenario {
                 return s;
             }
         }
-        throw new IllegalArgumentException("unknown scenario '" + name + "' (expected http, files, sched or mixed)");
+        throw new IllegalArgumentException("unknown scenario '" + name + "' (expected http, files, sched, mixed or java)");
     }
 }

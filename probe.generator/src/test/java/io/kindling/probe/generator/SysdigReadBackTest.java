@@ -136,6 +136,11 @@ class SysdigReadBackTest {
                 assertTrue(r.args().startsWith("/opt/monitor/health_probe.py"), r.args());
             } else if (r.proc().equals("ffmpeg")) {
                 assertEquals("2750", r.pid());
+            } else if (r.proc().equals("java")) {
+                assertEquals(Scenario.JAVA, scenario);
+                assertEquals("3300", r.pid());
+                assertEquals("www-data", r.user());
+                assertTrue(r.args().startsWith("-javaagent:"), r.args());
             } else if (!r.proc().equals("<NA>")) {
                 assertTrue(r.proc().matches("hey|systemd-resolve|rs:main Q:Reg"), "unexpected process " + r.proc());
             } else {
@@ -162,6 +167,9 @@ class SysdigReadBackTest {
                 assertHttp(rows);
                 assertFiles(rows);
                 assertSched(rows);
+                break;
+            case JAVA:
+                assertJava(rows, CaptureGenerator.markerLog(capture));
                 break;
             default:
                 throw new AssertionError(scenario);
@@ -220,6 +228,18 @@ class SysdigReadBackTest {
         assertTrue(rows.stream().anyMatch(r -> r.type().equals("fstat") && r.fd().startsWith("/")), "fstat on a file");
         assertTrue(rows.stream().anyMatch(r -> r.type().equals("openat") && r.res().equals("EACCES")), "EACCES");
         assertTrue(rows.stream().anyMatch(r -> r.type().equals("openat") && r.res().equals("ENOENT")), "ENOENT");
+    }
+
+    /** The marker writes are writes of the Java threads to /dev/null, one per line of the marker log. */
+    private static void assertJava(List<Row> rows, Path markerLog) throws IOException {
+        long writes = rows.stream().filter(r -> r.proc().equals("java") && r.type().equals("write") && r.dir().equals("<")
+                && r.fd().equals("/dev/null")).count();
+        List<String> log = Files.readAllLines(markerLog);
+        assertEquals(writes, log.size(), "marker writes and lines of the marker log");
+        assertTrue(log.size() > 100, "markers: " + log.size());
+        assertTrue(rows.stream().anyMatch(r -> r.type().equals("switch")), "context switches");
+        assertTrue(rows.stream().anyMatch(r -> r.proc().equals("java") && r.type().equals("accept")
+                && r.fd().matches("127\\.0\\.0\\.1:\\d{5}->127\\.0\\.0\\.1:8090")), "accepted connections");
     }
 
     private static void assertSched(List<Row> rows) {

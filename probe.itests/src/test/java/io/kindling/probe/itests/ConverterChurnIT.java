@@ -39,7 +39,7 @@ import org.osgi.util.tracker.ServiceTracker;
 /**
  * The TCP and CPU converter bundles come and go while the probe runs in Felix: stopping, updating
  * (replacing) and starting either bundle again changes only its own events. libs_curl_google.scap has
- * one TCP connection (tcp_connect, tcp_close) and 25 scheduler switches (cpu_events).
+ * one TCP connection (conn_connect, conn_close) and 25 scheduler switches (cpu_events).
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -116,7 +116,7 @@ public class ConverterChurnIT {
         Path capture = TestEnvironment.capture("libs_curl_google.scap");
         CollectingSink tcpSink = new CollectingSink();
         CollectingSink cpuSink = new CollectingSink();
-        ServiceRegistration<Sink> tcpRegistration = register(tcpSink, sinkName + "-tcp", "tcp_connect", "tcp_accept", "tcp_close");
+        ServiceRegistration<Sink> tcpRegistration = register(tcpSink, sinkName + "-tcp", "conn_connect", "conn_accept", "conn_close");
         ServiceRegistration<Sink> cpuRegistration = register(cpuSink, sinkName + "-cpu", "cpu_event");
         try {
             Run run = control.open(capture);
@@ -151,7 +151,7 @@ public class ConverterChurnIT {
     }
 
     private static boolean isTcp(String line) {
-        return line.split(" ")[1].startsWith("tcp_");
+        return line.split(" ")[1].startsWith("conn_");
     }
 
     private static boolean isCpu(String line) {
@@ -161,7 +161,7 @@ public class ConverterChurnIT {
     @Test
     public void replacingOrRemovingEitherBundleChangesOnlyItsOwnEvents() throws Exception {
         ProbeControl control = control();
-        awaitCatalog(control, "tcp_connect", true);
+        awaitCatalog(control, "conn_connect", true);
         awaitCatalog(control, "cpu_event", true);
         List<String> all = replay(control, "churn-all");
         List<String> tcp = only(all, ConverterChurnIT::isTcp);
@@ -175,15 +175,15 @@ public class ConverterChurnIT {
 
         // the TCP converter removed: the cpu_events stay exactly as they were
         tcpBundle.stop();
-        awaitCatalog(control, "tcp_connect", false);
+        awaitCatalog(control, "conn_connect", false);
         assertEquals(cpu, replay(control, "churn-no-tcp"));
 
         // back, then replaced by an update of its bundle: everything as at first
         tcpBundle.start();
-        awaitCatalog(control, "tcp_connect", true);
+        awaitCatalog(control, "conn_connect", true);
         assertEquals(all, replay(control, "churn-tcp-back"));
         tcpBundle.update();
-        awaitCatalog(control, "tcp_connect", true);
+        awaitCatalog(control, "conn_connect", true);
         assertEquals(all, replay(control, "churn-tcp-updated"));
 
         // the CPU converter removed: the tcp events stay exactly as they were

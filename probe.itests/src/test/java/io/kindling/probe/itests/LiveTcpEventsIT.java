@@ -45,7 +45,15 @@ public class LiveTcpEventsIT {
 
     static final List<String> SUBSCRIPTIONS = List.of("kprobe-tcp_close", "kprobe-tcp_rcv_established", "kprobe-tcp_drop",
             "kprobe-tcp_retransmit_skb", "kretprobe-tcp_connect", "tracepoint-tcp_send_reset",
-            "tracepoint-tcp_receive_reset", "tracepoint-inet_sock_set_state", "tcp_close");
+            "tracepoint-tcp_receive_reset", "tracepoint-inet_sock_set_state", "conn_close");
+
+    /**
+     * The names the kernel events are delivered with, Kindling's (its probe's kind left out, the socket state
+     * change as {@code tcp_set_state}), and the source each comes with.
+     */
+    static final Map<String, String> KERNEL_SOURCES = Map.of("tcp_close", "kprobe", "tcp_rcv_established", "kprobe",
+            "tcp_drop", "kprobe", "tcp_retransmit_skb", "kprobe", "tcp_connect", "kretprobe", "tcp_send_reset", "tracepoint",
+            "tcp_receive_reset", "tracepoint", "tcp_set_state", "tracepoint");
 
     static final int ESTABLISHED = 1;
     static final int SYN_SENT = 2;
@@ -109,6 +117,12 @@ public class LiveTcpEventsIT {
         for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
             events.add(Json.object(line));
         }
+        // delivered as Kindling delivers them: its names and sources; the converter's closes under a name of their own
+        for (Map<String, Object> e : events) {
+            Object name = e.get("name");
+            assertTrue("a delivered name: " + e, KERNEL_SOURCES.containsKey(name) ? isKernel(e, (String) name)
+                    : "conn_close".equals(name) && "net".equals(e.get("category")));
+        }
 
         // normal connections: per socket, the state changes in order, one kernel close with an RTT, the joined close
         for (Conn c : conns) {
@@ -119,20 +133,20 @@ public class LiveTcpEventsIT {
                     && client.get(1) == ESTABLISHED && client.get(client.size() - 1) == CLOSE);
             assertTrue("server " + c + " states " + server, server.contains(ESTABLISHED)
                     && server.get(server.size() - 1) == CLOSE);
-            List<Map<String, Object>> clientClose = kernel(events, "kprobe-tcp_close", c.clientPort, c.serverPort);
-            List<Map<String, Object>> serverClose = kernel(events, "kprobe-tcp_close", c.serverPort, c.clientPort);
-            assertEquals("kprobe-tcp_close of the client " + c, 1, clientClose.size());
-            assertEquals("kprobe-tcp_close of the server " + c, 1, serverClose.size());
+            List<Map<String, Object>> clientClose = kernel(events, "tcp_close", c.clientPort, c.serverPort);
+            List<Map<String, Object>> serverClose = kernel(events, "tcp_close", c.serverPort, c.clientPort);
+            assertEquals("tcp_close of the client " + c, 1, clientClose.size());
+            assertEquals("tcp_close of the server " + c, 1, serverClose.size());
             long rtt = attr(clientClose.get(0), "rtt");
             double ssMicros = c.ssRttMillis * 1000;
             System.out.println("LIVE TCP rtt of " + c + ": probe " + rtt + " us, ss -ti " + ssMicros + " us");
             // both are smoothed RTTs of the same loopback socket; the kernel's at its close has the FIN exchange too
             assertTrue("rtt " + rtt + " us vs ss " + ssMicros + " us", rtt > 0 && rtt < 100_000 && ssMicros > 0
                     && rtt <= Math.max(10 * ssMicros, ssMicros + 1000) && rtt * 10 >= Math.min(ssMicros, 1000));
-            assertEquals("kretprobe-tcp_connect of " + c, 1, kernel(events, "kretprobe-tcp_connect", c.clientPort, c.serverPort).size());
-            assertEquals(0, attr(kernel(events, "kretprobe-tcp_connect", c.clientPort, c.serverPort).get(0), "retval"));
+            assertEquals("tcp_connect of " + c, 1, kernel(events, "tcp_connect", c.clientPort, c.serverPort).size());
+            assertEquals(0, attr(kernel(events, "tcp_connect", c.clientPort, c.serverPort).get(0), "retval"));
             // this JVM's closes (a process it spawns meanwhile closes the sockets it inherited: closes of their own)
-            List<Map<String, Object>> joined = events.stream().filter(e -> "tcp_close".equals(e.get("name"))
+            List<Map<String, Object>> joined = events.stream().filter(e -> "conn_close".equals(e.get("name"))
                     && fdPort(e, "sport") == c.clientPort && fdPort(e, "dport") == c.serverPort && pid(e) == SELF).toList();
             // the server's end at least: the JDK may end the client's socket without a close of its fd
             System.out.println("LIVE TCP converter closes of " + c + " by this process: " + joined.size());
@@ -142,13 +156,13 @@ public class LiveTcpEventsIT {
                 assertEquals(Boolean.FALSE, ((Map<?, ?>) j.get("attributes")).get("reset"));
             }
         }
-        long rcv = events.stream().filter(e -> "kprobe-tcp_rcv_established".equals(e.get("name"))).count();
+        long rcv = events.stream().filter(e -> isKernel(e, "tcp_rcv_established")).count();
         assertTrue("tcp_rcv_established events: " + rcv, rcv >= conns.size() * 20L);
 
         // the closed port: the reset sent by the closed port's side, received by the client; the SYN went out
-        List<Map<String, Object>> sent = kernel(events, "tracepoint-tcp_send_reset", refusedPort, refusedClient);
-        List<Map<String, Object>> received = kernel(events, "tracepoint-tcp_receive_reset", refusedClient, refusedPort);
-        List<Map<String, Object>> connect = kernel(events, "kretprobe-tcp_connect", refusedClient, refusedPort);
+        List<Map<String, Object>> sent = kernel(events, "tcp_send_reset", refusedPort, refusedClient);
+        List<Map<String, Object>> received = kernel(events, "tcp_receive_reset", refusedClient, refusedPort);
+        List<Map<String, Object>> connect = kernel(events, "tcp_connect", refusedClient, refusedPort);
         System.out.println("LIVE TCP closed port " + refusedPort + " from " + refusedClient + ": send_reset " + sent.size()
                 + ", receive_reset " + received.size() + ", tcp_connect " + connect.size());
         assertEquals(1, sent.size());
@@ -163,10 +177,10 @@ public class LiveTcpEventsIT {
         int sp = Integer.parseInt(m.group(2));
         long nstat = Long.parseLong(m.group(3));
         long ssRetrans = Long.parseLong(m.group(4));
-        List<Map<String, Object>> retrans = kernel(events, "kprobe-tcp_retransmit_skb", cp, sp);
+        List<Map<String, Object>> retrans = kernel(events, "tcp_retransmit_skb", cp, sp);
         long segs = retrans.stream().mapToLong(e -> attr(e, "segs")).sum();
-        List<Map<String, Object>> nsClose = kernel(events, "kprobe-tcp_close", cp, sp);
-        long drops = events.stream().filter(e -> "kprobe-tcp_drop".equals(e.get("name"))).count();
+        List<Map<String, Object>> nsClose = kernel(events, "tcp_close", cp, sp);
+        long drops = events.stream().filter(e -> isKernel(e, "tcp_drop")).count();
         System.out.println("LIVE TCP retransmits in the namespace (" + cp + " -> " + sp + "): probe " + retrans.size()
                 + " events, " + segs + " segments; nstat TcpRetransSegs " + nstat + ", ss -ti retrans " + ssRetrans
                 + "; kernel close total_retrans " + (nsClose.isEmpty() ? "none" : attr(nsClose.get(0), "total_retrans"))
@@ -176,7 +190,7 @@ public class LiveTcpEventsIT {
         assertEquals("retransmitted segments, probe vs ss -ti", ssRetrans, segs);
         assertEquals(1, nsClose.size());
         assertEquals(ssRetrans, attr(nsClose.get(0), "total_retrans"));
-        Map<String, Object> joined = events.stream().filter(e -> "tcp_close".equals(e.get("name"))
+        Map<String, Object> joined = events.stream().filter(e -> "conn_close".equals(e.get("name"))
                 && fdPort(e, "sport") == cp && "client".equals(((Map<?, ?>) e.get("attributes")).get("side"))
                 && "java".equals(((Map<?, ?>) e.get("thread")).get("comm"))).findFirst()
                 .orElseThrow(() -> new AssertionError("no converter close of the namespace's client"));
@@ -391,9 +405,15 @@ public class LiveTcpEventsIT {
 
     // ---- reading the events
 
+    /** The kernel events delivered as {@code name} (Kindling's name, with its source) of the endpoints. */
     static List<Map<String, Object>> kernel(List<Map<String, Object>> events, String name, int sport, int dport) {
-        return events.stream().filter(e -> name.equals(e.get("name")) && attr(e, "sport") == sport && attr(e, "dport") == dport)
+        return events.stream().filter(e -> isKernel(e, name) && attr(e, "sport") == sport && attr(e, "dport") == dport)
                 .toList();
+    }
+
+    /** A kernel event delivered with Kindling's {@code name} and the source Kindling gives it. */
+    static boolean isKernel(Map<String, Object> e, String name) {
+        return name.equals(e.get("name")) && KERNEL_SOURCES.get(name).equals(e.get("source"));
     }
 
     /**
@@ -401,7 +421,7 @@ public class LiveTcpEventsIT {
      * first change, then each new state (a client's change into SYN_SENT comes before its port is chosen).
      */
     static List<Integer> states(List<Map<String, Object>> events, int sport, int dport) {
-        List<Map<String, Object>> list = new ArrayList<>(kernel(events, "tracepoint-inet_sock_set_state", sport, dport));
+        List<Map<String, Object>> list = new ArrayList<>(kernel(events, "tcp_set_state", sport, dport));
         list.sort((a, b) -> Long.compare(((Number) a.get("timestamp")).longValue(), ((Number) b.get("timestamp")).longValue()));
         List<Integer> states = new ArrayList<>();
         for (Map<String, Object> e : list) {

@@ -22,6 +22,7 @@ import io.kindling.probe.itests.support.Json;
 import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.RunSummary;
 import io.kindling.probe.itests.support.TestEnvironment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,17 +62,18 @@ import org.osgi.util.tracker.ServiceTracker;
 public class OsgiFrameworkIT {
 
     /** The project's bundles (symbolic names) and the system property that holds each built jar's path. */
-    private static final Map<String, String> PROJECT_BUNDLES = Map.of(
-            "io.kindling.probe.api", "bundle.probe.api",
-            "io.kindling.probe.inspector", "bundle.probe.inspector",
-            "io.kindling.probe.inspector.linux.x86_64", "bundle.probe.inspector.linux.x86_64",
-            "io.kindling.probe.core", "bundle.probe.core",
-            "io.kindling.probe.converter.file", "bundle.probe.converter.file",
-            "io.kindling.probe.converter.socket", "bundle.probe.converter.socket",
-            "io.kindling.probe.converter.tcp", "bundle.probe.converter.tcp",
-            "io.kindling.probe.converter.cpu", "bundle.probe.converter.cpu",
-            "io.kindling.probe.sink.console", "bundle.probe.sink.console",
-            "io.kindling.probe.sink.jsonl", "bundle.probe.sink.jsonl");
+    private static final Map<String, String> PROJECT_BUNDLES = Map.ofEntries(
+            Map.entry("io.kindling.probe.api", "bundle.probe.api"),
+            Map.entry("io.kindling.probe.inspector", "bundle.probe.inspector"),
+            Map.entry("io.kindling.probe.inspector.linux.x86_64", "bundle.probe.inspector.linux.x86_64"),
+            Map.entry("io.kindling.probe.core", "bundle.probe.core"),
+            Map.entry("io.kindling.probe.converter.file", "bundle.probe.converter.file"),
+            Map.entry("io.kindling.probe.converter.socket", "bundle.probe.converter.socket"),
+            Map.entry("io.kindling.probe.converter.tcp", "bundle.probe.converter.tcp"),
+            Map.entry("io.kindling.probe.converter.cpu", "bundle.probe.converter.cpu"),
+            Map.entry("io.kindling.probe.converter.apm", "bundle.probe.converter.apm"),
+            Map.entry("io.kindling.probe.sink.console", "bundle.probe.sink.console"),
+            Map.entry("io.kindling.probe.sink.jsonl", "bundle.probe.sink.jsonl"));
 
     private static final String FRAGMENT = "io.kindling.probe.inspector.linux.x86_64";
     private static final String HOST = "io.kindling.probe.inspector";
@@ -82,7 +84,8 @@ public class OsgiFrameworkIT {
         // what the command's sink gets, converter-made events included.
         return ExamBundles.options(List.of("bundle.jackson-core"), List.of("bundle.probe.converter.file",
                 "bundle.probe.converter.socket", "bundle.probe.converter.tcp", "bundle.probe.converter.cpu",
-                "bundle.probe.sink.console", "bundle.probe.sink.jsonl"));
+                "bundle.probe.converter.apm", "bundle.probe.sink.console", "bundle.probe.sink.jsonl",
+                "bundle.probe.generator"));
     }
 
     private BundleContext context() {
@@ -161,9 +164,9 @@ public class OsgiFrameworkIT {
         List<Map<String, Object>> expected = command(capture, "all-libs_sample", List.of("all"));
         assertSameEvents(expected, received);
         assertTrue("libs_sample has scheduler events",
-                received.stream().anyMatch(e -> e.name().equals("tracepoint-sched_switch")));
+                received.stream().anyMatch(e -> e.name().equals("switch") && e.source() == io.kindling.probe.api.Source.TRACEPOINT));
         assertTrue("'all' is the events read from the capture; converter-made events are subscribed by name",
-                received.stream().noneMatch(e -> e.name().equals("cpu_event") || e.name().startsWith("tcp_")));
+                received.stream().noneMatch(e -> e.name().equals("cpu_event") || e.name().startsWith("conn_")));
         assertTrue("the socket converter filled the unix endpoints of ifplugd's fd 8",
                 received.stream().anyMatch(e -> e.fd() != null && e.fd().type() == FdType.UNIX_SOCK && e.fd().num() == 8
                         && Long.valueOf(0xffff99379b819540L).equals(e.fd().unixSource())));
@@ -177,14 +180,15 @@ public class OsgiFrameworkIT {
         List<KindlingEvent> received = replayToTestSink(capture, "itest-names", subscriptions);
         List<Map<String, Object>> expected = command(capture, "names-cat_write", subscriptions);
         assertSameEvents(expected, received);
-        Set<String> allowed = Set.of("syscall_exit-open", "syscall_enter-read", "syscall_enter-close", "tracepoint-procexit");
+        // delivered with libsinsp's names, the source telling entry from exit
+        Set<String> allowed = Set.of("open syscall_exit", "read syscall_enter", "close syscall_enter", "procexit tracepoint");
         for (KindlingEvent e : received) {
-            assertTrue("only subscribed names: " + e, allowed.contains(e.name()));
-            if (e.name().equals("syscall_enter-read")) {
+            assertTrue("only subscribed events: " + e, allowed.contains(e.name() + " " + e.source().label()));
+            if (e.name().equals("read")) {
                 assertEquals("reads only in the file category: " + e, "file", e.category().label());
             }
         }
-        KindlingEvent firstOpen = received.stream().filter(e -> e.name().equals("syscall_exit-open")).findFirst().orElse(null);
+        KindlingEvent firstOpen = received.stream().filter(e -> e.name().equals("open")).findFirst().orElse(null);
         assertNotNull("an open exit", firstOpen);
         assertEquals(1470327477881785348L, firstOpen.timestamp());
         ThreadContext t = firstOpen.thread();
@@ -196,9 +200,9 @@ public class OsgiFrameworkIT {
         assertTrue(fd.type().isFile());
         assertEquals("ld.so.cache", fd.filename());
         assertEquals("/etc", fd.directory());
-        assertTrue("/dev/null is opened and read", received.stream().anyMatch(e -> e.name().equals("syscall_enter-read")
+        assertTrue("/dev/null is opened and read", received.stream().anyMatch(e -> e.name().equals("read")
                 && e.fd() != null && "null".equals(e.fd().filename()) && "/dev".equals(e.fd().directory())));
-        assertEquals("one process exit", 1, received.stream().filter(e -> e.name().equals("tracepoint-procexit")).count());
+        assertEquals("one process exit", 1, received.stream().filter(e -> e.name().equals("procexit")).count());
     }
 
     /** The socket converter's tuple on falco_connect_localhost.scap. */
@@ -208,7 +212,8 @@ public class OsgiFrameworkIT {
         List<String> subscriptions = List.of("syscall_exit-connect", "syscall_exit-socket:net");
         List<KindlingEvent> received = replayToTestSink(capture, "itest-socket", subscriptions);
         assertSameEvents(command(capture, "socket-connect_localhost", subscriptions), received);
-        List<KindlingEvent> connects = received.stream().filter(e -> e.name().equals("syscall_exit-connect")).collect(Collectors.toList());
+        List<KindlingEvent> connects = received.stream().filter(e -> e.name().equals("connect")
+                && e.source() == io.kindling.probe.api.Source.SYSCALL_EXIT).collect(Collectors.toList());
         assertEquals("one connect exit", 1, connects.size());
         FdContext fd = connects.get(0).fd();
         assertNotNull(fd);
@@ -234,16 +239,34 @@ public class OsgiFrameworkIT {
         assertTrue("only cpu_event", received.stream().allMatch(e -> e.name().equals("cpu_event")));
     }
 
-    /** A converter-made event by subscription: the TCP converter's tcp_connect for the connect exit. */
+    /** A converter-made event by subscription: the TCP converter's conn_connect for the connect exit. */
     @Test
     public void tcpConverterMakesTcpConnectWhenSubscribed() throws Exception {
         Path capture = TestEnvironment.capture("falco_connect_localhost.scap");
-        List<String> subscriptions = List.of("tcp_connect");
+        List<String> subscriptions = List.of("conn_connect");
         List<KindlingEvent> received = replayToTestSink(capture, "itest-tcp", subscriptions);
         assertSameEvents(command(capture, "tcp-connect_localhost", subscriptions), received);
-        assertEquals("one tcp_connect", 1, received.size());
-        assertEquals("tcp_connect", received.get(0).name());
+        assertEquals("one conn_connect", 1, received.size());
+        assertEquals("conn_connect", received.get(0).name());
         assertEquals(31699L, received.get(0).thread().pid());
+    }
+
+    /**
+     * The apm bundle on a capture of the generator's Java scenario: the sink here gets what the command's
+     * sink gets, one event per well-formed marker of the generator's log, with the threads' Java names.
+     */
+    @Test
+    public void apmConverterMakesTheJavaAgentsEventsWhenSubscribed() throws Exception {
+        Path capture = TestEnvironment.workDir("osgi/apm").resolve("java.scap");
+        io.kindling.probe.generator.CaptureGenerator.generate(io.kindling.probe.generator.Scenario.JAVA, 8000, 5, capture);
+        List<String> subscriptions = List.of("apm_trace_id_event", "apm_span_event", "java_futex_info");
+        List<KindlingEvent> received = replayToTestSink(capture, "itest-apm", subscriptions);
+        assertSameEvents(command(capture, "apm-java", subscriptions), received);
+        long expected = Files.readAllLines(io.kindling.probe.generator.CaptureGenerator.markerLog(capture)).stream()
+                .map(l -> l.split("\t")[3]).filter(subscriptions::contains).count();
+        assertTrue("events: " + received.size(), expected > 100);
+        assertEquals("one event per well-formed marker", expected, received.size());
+        assertTrue("the Java names replace comm", received.stream().allMatch(e -> e.thread().comm().startsWith("http-nio-8090-")));
     }
 
     // ---- helpers

@@ -31,12 +31,12 @@ import org.junit.runners.Parameterized.Parameters;
 
 /**
  * Every real capture, replayed by the real command with {@code --subscribe all --sink jsonl}, gives
- * exactly the events that the seed's drop rules keep of what sysdig prints for the same file, in the
+ * exactly the events that the Kindling probe's drop rules keep of what sysdig prints for the same file, in the
  * same order, with the same timestamp, name, pid, tid, comm and fd context (see
  * {@link EventComparison} and {@link SysdigOracle}). Besides those, {@code all} brings the events
- * that converters make ({@code cpu_event}, {@code tcp_connect}, ...): they are told apart by name
- * (a capture event is {@code syscall_enter-*}, {@code syscall_exit-*} or one of the three
- * tracepoints) and counted against the summary's "emitted" figure.
+ * that converters make ({@code cpu_event}, {@code conn_connect}, ...): they are told apart by name
+ * (a capture event is delivered with libsinsp's {@code evt.type}, which must be sysdig's, with the
+ * source that sysdig's {@code evt.dir} gives) and counted against the summary's "emitted" figure.
  *
  * <p>The same comparison runs on captures that probe.generator writes under target/: every
  * {@link Scenario} with each of {@link #SEEDS}, {@value #GENERATED_EVENTS} events each. These cases
@@ -86,10 +86,13 @@ public class ReplayMatchesSysdigIT {
         this.seed = seed;
     }
 
-    /** Names of events read from the capture; any other name is an event a converter made. */
+    /** The names of the events that the distribution's converters make. */
+    static final java.util.Set<String> MADE = java.util.Set.of("cpu_event", "conn_connect", "conn_accept", "conn_close",
+            "java_futex_info", "apm_trace_id_event", "apm_span_event");
+
+    /** Whether an event was read from the capture; the others are events a converter made. */
     static boolean isCaptureEvent(String name) {
-        return name.startsWith("syscall_enter-") || name.startsWith("syscall_exit-") || name.equals("tracepoint-sched_switch")
-                || name.equals("tracepoint-procexit") || name.equals("tracepoint-signaldeliver");
+        return !MADE.contains(name);
     }
 
     @Test
@@ -138,7 +141,7 @@ public class ReplayMatchesSysdigIT {
         assertEquals(captureName + ": lines on standard output == the jsonl sink's 'delivered'",
                 (long) summary.delivered().get("jsonl"), allLines.size());
 
-        // sysdig prints every event but libsinsp's EC_INTERNAL ones, which the seed drops first.
+        // sysdig prints every event but libsinsp's EC_INTERNAL ones, which the Kindling probe drops first.
         assertEquals(captureName + ": events sysdig prints == events the probe read minus its 'internal' drops",
                 summary.read() - summary.dropped("internal"), oracle.printed().size());
         // Events without thread info may go to converters that asked for them (the CPU converter), so the

@@ -131,10 +131,10 @@ public class ShellSessionIT {
         Set<String> names = new HashSet<>();
         for (String line : lines) {
             Map<String, Object> event = Json.object(line);
-            names.add(event.get("name") + (event.get("name").equals("syscall_exit-read") ? ":" + event.get("category") : ""));
+            names.add(event.get("source") + " " + event.get("name") + (event.get("name").equals("read") ? ":" + event.get("category") : ""));
         }
-        assertEquals(Set.of("syscall_exit-connect", "syscall_exit-read:net"), names);
-        expectedConnects = lines.stream().filter(l -> l.contains("\"syscall_exit-connect\"")).count();
+        assertEquals(Set.of("syscall_exit connect", "syscall_exit read:net"), names);
+        expectedConnects = lines.stream().filter(l -> l.contains("\"name\":\"connect\"")).count();
 
         // a restart on the same data folder: the subscriptions are there, and apply to the next replay
         Files.delete(events);
@@ -158,7 +158,7 @@ public class ShellSessionIT {
         for (String expected : List.of(
                 "probe: unknown event 'syscall_exit-reed'; nearest: syscall_exit-read",
                 "probe: subscribe: unknown category 'nett'; categories are other, file, net",
-                "probe: subscribe: --sink needs a value",
+                "probe: subscribe: --sink needs a value\nusage: subscribe NAME [CATEGORY] [--sink SINK]",
                 "probe: start: no source; open FILE or live first",
                 "probe: open: /no/such.scap: no such file",
                 "probe: unsubscribe: no sink is subscribed to syscall_exit-write",
@@ -185,9 +185,40 @@ public class ShellSessionIT {
         long before = Long.parseLong(reads.group(1));
         assertTrue(all, reads.find());
         long after = Long.parseLong(reads.group(1));
-        assertTrue(all, r.out().contains("suppressed: curl\n"));
+        assertTrue(all, r.out().contains("suppressed: kindling-collec, containerd, dockerd, containerd-shim, curl\n"));
         assertTrue("curl's events are no longer read (" + before + " before, " + after + " after):\n" + all,
                 after < before - 100);
+    }
+
+    /**
+     * The engine ships Kindling's suppressed processes (its collector and the container runtime daemons):
+     * {@code suppress} shows them, one is removed, and after a restart on the same data folder the
+     * list is what was left, in the configuration and in the running engine.
+     */
+    @Test
+    public void suppressionDefaultsAreShownRemovableAndPersisted() throws Exception {
+        Path work = TestEnvironment.workDir("shell/suppress-defaults");
+        Path data = work.resolve("data");
+        Result first = script(data, String.join("\n", "suppress", "suppress --remove containerd", "suppress",
+                "suppress --remove containerd", ""));
+        String all = first.out() + "\n--- stderr\n" + first.err();
+        assertEquals(all, 0, first.exit());
+        assertTrue(all, first.out().contains("suppressed: kindling-collec, containerd, dockerd, containerd-shim\n"));
+        assertTrue(all, first.out().contains("containerd is no longer suppressed, from the next run on\n"));
+        assertTrue(all, first.out().contains("suppressed: kindling-collec, dockerd, containerd-shim\n"));
+        assertTrue(all, first.out().contains("containerd is not suppressed\n"));
+
+        Result again = script(data, String.join("\n", "suppress", "suppress --remove kindling-collec",
+                "suppress --remove dockerd", "suppress --remove containerd-shim", "suppress", ""));
+        String all2 = again.out() + "\n--- stderr\n" + again.err();
+        assertEquals(all2, 0, again.exit());
+        assertTrue("the removal is kept after a restart:\n" + all2,
+                again.out().contains("suppressed: kindling-collec, dockerd, containerd-shim\n"));
+        assertTrue("every default can be removed:\n" + all2, again.out().contains("no process is suppressed\n"));
+
+        Result third = script(data, String.join("\n", "suppress", ""));
+        assertTrue("an emptied list stays empty (the defaults do not come back):\n" + third.out(),
+                third.out().contains("no process is suppressed\n"));
     }
 
     /** A shell on standard input that the test feeds line by line, reading what it prints. */

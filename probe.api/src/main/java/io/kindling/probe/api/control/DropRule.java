@@ -1,6 +1,6 @@
 package io.kindling.probe.api.control;
 
-/** The rules that drop an event before it is copied, as the seed applies them. */
+/** The rules that drop an event before it is copied, as the Kindling probe applies them. */
 public enum DropRule {
     /** Events of the probe's own process. */
     OWN_PROCESS("own_process"),

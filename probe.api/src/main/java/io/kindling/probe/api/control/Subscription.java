@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * An event name and an optional category: {@code syscall_exit-read:net}, {@code syscall_exit-read}
  * (every category) or {@code all} (every event the inspector reads, in every category; the events
- * that converters derive, such as {@code tcp_connect} or {@code cpu_event}, are subscribed by name).
+ * that converters derive, such as {@code conn_connect} or {@code cpu_event}, are subscribed by name).
  */
 public record Subscription(String name, Category category) {
 

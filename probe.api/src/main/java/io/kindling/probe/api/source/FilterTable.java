@@ -3,7 +3,7 @@ package io.kindling.probe.api.source;
 import io.kindling.probe.api.Category;
 
 /**
- * The seed's {@code event_filters[type][category]} table, plus one table per direction for generic
+ * The Kindling probe's {@code event_filters[type][category]} table, plus one table per direction for generic
  * syscall events indexed by syscall code, so that one generic syscall can be selected alone.
  * A cell that is not zero lets the event through.
  */

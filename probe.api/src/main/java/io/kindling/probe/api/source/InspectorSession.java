@@ -36,7 +36,7 @@ public interface InspectorSession extends AutoCloseable {
 
     /**
      * From now on, events of processes with this name ({@code comm}) are not read at all, as the
-     * seed's {@code suppress_events_comm} does; threads that such a process creates are suppressed
+     * Kindling probe's {@code suppress_events_comm} does; threads that such a process creates are suppressed
      * too. Returns false when this inspector cannot suppress processes.
      * @throws InspectorException when the name is refused (libsinsp takes at most 32)
      * @since 1.2

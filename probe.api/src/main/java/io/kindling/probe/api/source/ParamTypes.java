@@ -2,7 +2,7 @@ package io.kindling.probe.api.source;
 
 import io.kindling.probe.api.ValueType;
 
-/** Maps libsinsp's parameter types ({@code ppm_param_type}) to Kindling value types, as the seed's {@code get_type}. */
+/** Maps libsinsp's parameter types ({@code ppm_param_type}) to Kindling value types, as the Kindling probe's {@code get_type}. */
 public final class ParamTypes {
     private static final ValueType[] MAP = new ValueType[64];
 
@@ -26,14 +26,14 @@ public final class ParamTypes {
         MAP[42] = ValueType.UINT32; // mode
         MAP[31] = ValueType.UINT32; // uid
         MAP[32] = ValueType.UINT32; // gid
-        MAP[25] = ValueType.UINT32; // bool, 4 bytes, as the seed
+        MAP[25] = ValueType.UINT32; // bool, 4 bytes, as the Kindling probe
         MAP[34] = ValueType.UINT32; // sigset
         MAP[8] = ValueType.UINT64;
         MAP[20] = ValueType.UINT64; // reltime
         MAP[21] = ValueType.UINT64; // abstime
         MAP[9] = ValueType.CHARBUF;
         MAP[17] = ValueType.CHARBUF; // fs path
-        MAP[43] = ValueType.CHARBUF; // fs path relative to a dirfd (newer than the seed's table)
+        MAP[43] = ValueType.CHARBUF; // fs path relative to a dirfd (newer than the Kindling probe's table)
         MAP[33] = ValueType.DOUBLE;
     }
 

@@ -26,8 +26,22 @@ public interface Converter {
     /** Service property: the fd type labels this converter handles (String or String[]). */
     String FD_TYPES = "kindling.converter.fdtypes";
 
-    /** Service property: a short name shown in statistics and in the shell. */
+    /** Service property: a short name shown in statistics and in the shell (see {@link #nameOf}). */
     String NAME = "kindling.converter.name";
+
+    /**
+     * The name of the converter registered with these service properties, the same for the engine's
+     * statistics and the shell: {@link #NAME}, else the component name, else {@code converter-} and
+     * the service id.
+     * @since 1.3
+     */
+    static String nameOf(java.util.Map<String, ?> properties) {
+        Object name = properties.get(NAME);
+        if (name == null || name.toString().isBlank()) {
+            name = properties.get("component.name");
+        }
+        return name != null ? name.toString() : "converter-" + properties.get("service.id");
+    }
 
     /**
      * Service property (Boolean): this converter writes the event's attributes itself, so the core's
@@ -37,7 +51,7 @@ public interface Converter {
 
     /**
      * Service property: the names of the events this converter emits (String or String[], for example
-     * {@code cpu_event} or {@code tcp_connect,tcp_accept,tcp_close}). They are listed in the event
+     * {@code cpu_event} or {@code conn_connect,conn_accept,conn_close}). They are listed in the event
      * catalog, and the converter is active while a sink subscribes to one of them.
      * @since 1.1
      */
@@ -69,6 +83,14 @@ public interface Converter {
      * @since 1.1
      */
     default void observe(RawEvent raw, EventEmitter emitter) {}
+
+    /**
+     * Tells the converter that it became active (some sink subscribes to a name it emits) or inactive.
+     * Called from the thread that changed the routing, before the event loop routes with the change;
+     * a converter that needs to know keeps it in a volatile field.
+     * @since 1.3
+     */
+    default void activeChanged(boolean active) {}
 
     /**
      * Called when a capture ends, and when the converter stops being active, so that stateful

@@ -126,7 +126,7 @@ public interface RawEvent {
     /** libsinsp's parameter type code ({@code ppm_param_type}). */
     int paramNativeType(int index);
 
-    /** The Kindling value type of the parameter, as the seed's {@code get_type} maps it. */
+    /** The Kindling value type of the parameter, as the Kindling probe's {@code get_type} maps it. */
     ValueType paramValueType(int index);
 
     int paramLength(int index);

@@ -13,10 +13,13 @@ public interface Sink {
     /** Service property: subscriptions, each {@code NAME} or {@code NAME:CATEGORY}, or {@code all}. */
     String SUBSCRIPTIONS = "kindling.subscriptions";
 
-    /** Service property: the sink's name in statistics. Defaults to the component name. */
+    /** Service property: the sink's name in statistics and in the shell (see {@link #nameOf}). */
     String NAME = "kindling.sink.name";
 
-    /** Service property (Integer): capacity of the sink's queue in events; the engine's {@code sink.queue.size} (8192) by default. */
+    /**
+     * Service property (Integer): how many events the sink's queue holds, exactly; absent or 0: the
+     * engine's {@code sink.queue.size} (8192).
+     */
     String QUEUE_SIZE = "kindling.sink.queue.size";
 
     /** Receives one event, on the sink's own delivery thread. */
@@ -24,4 +27,18 @@ public interface Sink {
 
     /** Called on the delivery thread when a run has ended and everything queued was delivered. */
     default void flush() throws Exception {}
+
+    /**
+     * The name of the sink registered with these service properties, the same for the engine, the
+     * shell and the command line: {@link #NAME}, else the component name, else {@code sink-} and the
+     * service id.
+     * @since 1.3
+     */
+    static String nameOf(java.util.Map<String, ?> properties) {
+        Object name = properties.get(NAME);
+        if (name == null || name.toString().isBlank()) {
+            name = properties.get("component.name");
+        }
+        return name != null ? name.toString() : "sink-" + properties.get("service.id");
+    }
 }

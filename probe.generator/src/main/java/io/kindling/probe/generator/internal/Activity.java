@@ -32,6 +32,13 @@ abstract class Activity {
     /** Appends the events of the next transaction to {@link #q}. */
     abstract void plan();
 
+    /**
+     * Called with the timestamp of an event just before it is written, for events whose content depends
+     * on when earlier events happened (the Java agent's markers carry timestamps).
+     */
+    void stamped(Ev e, long ts) throws java.io.IOException {
+    }
+
     // ---- helpers shared by activities
 
     final Ev enter(SimThread t, int type) {

@@ -36,8 +36,4 @@ public final class Conn {
     static int ip4(int a, int b, int c, int d) {
         return (a & 0xff) | (b & 0xff) << 8 | (c & 0xff) << 16 | (d & 0xff) << 24;
     }
-
-    static String ip4String(int ip) {
-        return (ip & 0xff) + "." + (ip >>> 8 & 0xff) + "." + (ip >>> 16 & 0xff) + "." + (ip >>> 24 & 0xff);
-    }
 }

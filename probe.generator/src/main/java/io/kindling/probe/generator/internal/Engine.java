@@ -33,22 +33,30 @@ public final class Engine {
     private final SimThread[] running = new SimThread[World.CPUS];
     private final Ev switchEv = new Ev();
 
+    private final JavaActivity javaServer;
     private ScapWriter w;
     private Result result;
+
+    /** The Java activity's log of the markers it wrote, or null when the scenario has none. */
+    public JavaActivity.MarkerLog markers() {
+        return javaServer == null ? null : javaServer.log;
+    }
 
     /**
      * @param httpWeight relative share of the HTTP/DNS activity
      * @param fileWeight relative share of the file activity
      * @param schedWeight relative share of the CPU bound, futex synchronised activity
+     * @param javaWeight relative share of the Java server that writes the Java agent's markers
      * @param switches whether changes of the running thread of a CPU produce sched_switch events
      */
-    public Engine(long seed, int httpWeight, int fileWeight, int schedWeight, boolean switches) {
+    public Engine(long seed, int httpWeight, int fileWeight, int schedWeight, int javaWeight, boolean switches) {
         this.rng = new Rng(seed);
-        this.world = new World(rng);
+        this.world = new World(rng, javaWeight > 0);
         this.switches = switches;
+        javaServer = javaWeight > 0 ? new JavaActivity(world, rng, clock) : null;
         Activity[] all = {new HttpActivity(world, rng, clock), new FileActivity(world, rng, clock),
-            new SchedActivity(world, rng, clock)};
-        int[] weights = {httpWeight, fileWeight, schedWeight};
+            new SchedActivity(world, rng, clock), javaServer};
+        int[] weights = {httpWeight, fileWeight, schedWeight, javaWeight};
         int n = 0;
         for (int wgt : weights) {
             n += wgt > 0 ? 1 : 0;
@@ -89,8 +97,13 @@ public final class Engine {
         result = new Result();
         long startNanos = System.nanoTime();
         long lastReport = startNanos;
-        try (ScapWriter writer = new ScapWriter(out)) {
+        try (ScapWriter writer = new ScapWriter(out);
+                java.io.Writer markerLog = javaServer == null ? null
+                        : java.nio.file.Files.newBufferedWriter(JavaActivity.logFile(out), java.nio.charset.StandardCharsets.UTF_8)) {
             w = writer;
+            if (javaServer != null) {
+                javaServer.log.open(markerLog);
+            }
             w.writeSectionHeader();
             world.writeMetadata(w);
             result.firstTs = clock.now;
@@ -119,19 +132,10 @@ public final class Engine {
                 if (e.runOnly) {
                     continue;
                 }
-                clock.now += rng.between(200, 3000) + e.delayNs;
-                EventEncoder.write(w, e, cpu, clock.now);
-                count(e);
+                write(a, e, cpu, events);
                 burst--;
-                if (switches && e.blocking && result.events < events && rng.percent(30)) {
-                    contextSwitch(cpu, world.idle);
-                }
                 if ((result.events & 0x3fff) == 0 && progress != null) {
-                    long now = System.nanoTime();
-                    if (now - lastReport >= PROGRESS_INTERVAL_NS) {
-                        lastReport = now;
-                        report(progress, events, now - startNanos);
-                    }
+                    lastReport = reportEvery(progress, events, startNanos, lastReport);
                 }
             }
             result.lastTs = clock.now;
@@ -141,6 +145,27 @@ public final class Engine {
             report(progress, events, System.nanoTime() - startNanos);
         }
         return result;
+    }
+
+    /** Writes the event after a short pause; a blocking call may leave its CPU idle. */
+    private void write(Activity a, Ev e, int cpu, long events) throws IOException {
+        clock.now += rng.between(200, 3000) + e.delayNs;
+        a.stamped(e, clock.now);
+        EventEncoder.write(w, e, cpu, clock.now);
+        count(e);
+        if (switches && e.blocking && result.events < events && rng.percent(30)) {
+            contextSwitch(cpu, world.idle);
+        }
+    }
+
+    /** Reports progress when the interval has passed since {@code lastReport}; returns when it last reported. */
+    private long reportEvery(Progress progress, long total, long startNanos, long lastReport) {
+        long now = System.nanoTime();
+        if (now - lastReport < PROGRESS_INTERVAL_NS) {
+            return lastReport;
+        }
+        report(progress, total, now - startNanos);
+        return now;
     }
 
     private void report(Progress progress, long total, long elapsedNanos) {

@@ -41,6 +41,8 @@ public final class Ev {
     boolean blocking;
     /** Pseudo event: make {@link #th} the running thread of its CPU; writes nothing by itself. */
     boolean runOnly;
+    /** What the activity fills in when the event's timestamp is known (see {@link Activity#stamped}). */
+    Object tag;
 
     Ev reset(SimThread th, int type) {
         this.th = th;
@@ -68,6 +70,7 @@ public final class Ev {
         this.delayNs = 0;
         this.blocking = false;
         this.runOnly = false;
+        this.tag = null;
         return this;
     }
 }

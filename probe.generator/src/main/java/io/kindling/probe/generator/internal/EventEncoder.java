@@ -18,117 +18,124 @@ public final class EventEncoder {
     static void write(ScapWriter w, Ev e, int cpu, long ts) throws IOException {
         int type = e.type;
         w.begin(cpu, ts, e.th.tid, type, Ppm.nparams(type));
-        switch (type) {
-            case Ppm.CLOSE_E:
-            case Ppm.FSTAT_E:
-                w.pI64(e.fd);
-                break;
-            case Ppm.CLOSE_X:
-            case Ppm.FSTAT_X:
-            case Ppm.FUTEX_X:
-            case Ppm.EPOLLWAIT_X:
-                w.pI64(e.res);
-                break;
-            case Ppm.READ_E:
-            case Ppm.WRITE_E:
-            case Ppm.RECVFROM_E:
+        if (!io(w, e) && !sockets(w, e) && !others(w, e)) {
+            throw new IllegalStateException("no encoder for event type " + type);
+        }
+        w.end();
+    }
+
+    /** The parameters of close, fstat, read, write, openat; false for another type. */
+    private static boolean io(ScapWriter w, Ev e) {
+        switch (e.type) {
+            case Ppm.CLOSE_E, Ppm.FSTAT_E -> w.pI64(e.fd);
+            case Ppm.CLOSE_X, Ppm.FSTAT_X, Ppm.FUTEX_X, Ppm.EPOLLWAIT_X -> w.pI64(e.res);
+            case Ppm.READ_E, Ppm.WRITE_E, Ppm.RECVFROM_E -> {
                 w.pI64(e.fd);
                 w.pU32(e.size);
-                break;
-            case Ppm.READ_X:
-            case Ppm.WRITE_X:
-            case Ppm.SENDTO_X:
-                w.pI64(e.res);
-                data(w, e);
-                break;
-            case Ppm.RECVFROM_X:
-                w.pI64(e.res);
-                data(w, e);
-                if (e.res >= 0) {
-                    tuple(w, e.conn, e.inbound);
-                } else {
-                    w.pEmpty();
-                }
-                break;
-            case Ppm.SENDTO_E:
-                w.pI64(e.fd);
-                w.pU32(e.size);
-                tuple(w, e.conn, e.inbound);
-                break;
-            case Ppm.SOCKET_E:
-                w.pU32(e.domain);
-                w.pU32(e.sockType);
-                w.pU32(e.proto);
-                break;
-            case Ppm.SOCKET_X:
-                w.pI64(e.fd);
-                break;
-            case Ppm.CONNECT_E:
-                w.pI64(e.fd);
-                if (e.conn.v6) {
-                    w.pSockaddr6(e.conn.remoteIp6, e.conn.remotePort);
-                } else {
-                    w.pSockaddr4(e.conn.remoteIp, e.conn.remotePort);
-                }
-                break;
-            case Ppm.CONNECT_X:
-                w.pI64(e.res);
-                tuple(w, e.conn, false);
-                break;
-            case Ppm.FUTEX_E:
-                w.pU64(e.futexAddr);
-                w.pU16(e.futexOp);
-                w.pU64(e.futexVal);
-                break;
-            case Ppm.EPOLLWAIT_E:
-                w.pI64(e.size); // maxevents
-                break;
-            case Ppm.SCHEDSWITCH_6_E: {
-                SimThread prev = e.th;
-                w.pI64(e.next.tid);
-                w.pU64(prev.pfMajor);
-                w.pU64(prev.pfMinor);
-                if (prev.proc != null) {
-                    w.pU32(prev.proc.vmSizeKb);
-                    w.pU32(prev.proc.vmRssKb);
-                } else {
-                    w.pU32(0);
-                    w.pU32(0);
-                }
-                w.pU32(0);
-                break;
             }
-            case Ppm.ACCEPT_5_E:
-                break;
-            case Ppm.ACCEPT_5_X:
-                w.pI64(e.fd);
-                if (e.fd >= 0) {
-                    tuple(w, e.conn, true);
-                } else {
-                    w.pEmpty();
-                }
-                w.pU8(0); // queuepct
-                w.pU32(e.size); // queuelen
-                w.pU32(4096); // queuemax (somaxconn)
-                break;
-            case Ppm.OPENAT_2_E:
+            case Ppm.READ_X, Ppm.WRITE_X, Ppm.SENDTO_X -> {
+                w.pI64(e.res);
+                data(w, e);
+            }
+            case Ppm.OPENAT_2_E -> {
                 w.pI64(e.dirfd);
                 w.pString(e.path, e.pathLen);
                 w.pU32(e.flags);
                 w.pU32(e.mode);
-                break;
-            case Ppm.OPENAT_2_X:
+            }
+            case Ppm.OPENAT_2_X -> {
                 w.pI64(e.fd);
                 w.pI64(e.dirfd);
                 w.pString(e.path, e.pathLen);
                 w.pU32(e.flags);
                 w.pU32(e.mode);
                 w.pU32(e.dev);
-                break;
-            default:
-                throw new IllegalStateException("no encoder for event type " + type);
+            }
+            default -> {
+                return false;
+            }
         }
-        w.end();
+        return true;
+    }
+
+    /** The parameters of socket, connect, accept, sendto and recvfrom; false for another type. */
+    private static boolean sockets(ScapWriter w, Ev e) {
+        switch (e.type) {
+            case Ppm.RECVFROM_X -> {
+                w.pI64(e.res);
+                data(w, e);
+                tupleIf(w, e, e.res >= 0, e.inbound);
+            }
+            case Ppm.SENDTO_E -> {
+                w.pI64(e.fd);
+                w.pU32(e.size);
+                tuple(w, e.conn, e.inbound);
+            }
+            case Ppm.SOCKET_E -> {
+                w.pU32(e.domain);
+                w.pU32(e.sockType);
+                w.pU32(e.proto);
+            }
+            case Ppm.SOCKET_X -> w.pI64(e.fd);
+            case Ppm.CONNECT_E -> {
+                w.pI64(e.fd);
+                if (e.conn.v6) {
+                    w.pSockaddr6(e.conn.remoteIp6, e.conn.remotePort);
+                } else {
+                    w.pSockaddr4(e.conn.remoteIp, e.conn.remotePort);
+                }
+            }
+            case Ppm.CONNECT_X -> {
+                w.pI64(e.res);
+                tuple(w, e.conn, false);
+            }
+            case Ppm.ACCEPT_5_E -> { }
+            case Ppm.ACCEPT_5_X -> {
+                w.pI64(e.fd);
+                tupleIf(w, e, e.fd >= 0, true);
+                w.pU8(0); // queuepct
+                w.pU32(e.size); // queuelen
+                w.pU32(4096); // queuemax (somaxconn)
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The parameters of futex, epoll_wait and the scheduler's switch; false for another type. */
+    private static boolean others(ScapWriter w, Ev e) {
+        switch (e.type) {
+            case Ppm.FUTEX_E -> {
+                w.pU64(e.futexAddr);
+                w.pU16(e.futexOp);
+                w.pU64(e.futexVal);
+            }
+            case Ppm.EPOLLWAIT_E -> w.pI64(e.size); // maxevents
+            case Ppm.SCHEDSWITCH_6_E -> {
+                SimThread prev = e.th;
+                w.pI64(e.next.tid);
+                w.pU64(prev.pfMajor);
+                w.pU64(prev.pfMinor);
+                w.pU32(prev.proc != null ? prev.proc.vmSizeKb : 0);
+                w.pU32(prev.proc != null ? prev.proc.vmRssKb : 0);
+                w.pU32(0);
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The connection's tuple when {@code present}, else an empty parameter. */
+    private static void tupleIf(ScapWriter w, Ev e, boolean present, boolean inbound) {
+        if (present) {
+            tuple(w, e.conn, inbound);
+        } else {
+            w.pEmpty();
+        }
     }
 
     private static void data(ScapWriter w, Ev e) {

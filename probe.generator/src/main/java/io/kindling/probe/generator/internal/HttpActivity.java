@@ -159,6 +159,17 @@ final class HttpActivity extends Activity {
             io(c, Ppm.RECVFROM_E, fd, 2048, null, 0, -Ppm.EAGAIN);
         }
 
+        resolverAnswers();
+
+        Ev ce = enter(c, Ppm.RECVFROM_E);
+        ce.fd = fd;
+        ce.size = 2048;
+        recvfromExit(c, dnsAnswer.n, dnsAnswer.a, dnsAnswer.n, dnsClient);
+        close(c, fd);
+    }
+
+    /** systemd-resolved wakes from epoll, reads the query, sends the answer and waits again. */
+    private void resolverAnswers() {
         int s = 12; // the stub listener's UDP socket
         Ev wake = exit(resolver, Ppm.EPOLLWAIT_X, 1);
         wake.delayNs = usec(10, 40);
@@ -173,12 +184,6 @@ final class HttpActivity extends Activity {
         Ev ew = enter(resolver, Ppm.EPOLLWAIT_E);
         ew.size = (int) RESOLVED_MAXEVENTS;
         ew.blocking = true;
-
-        Ev ce = enter(c, Ppm.RECVFROM_E);
-        ce.fd = fd;
-        ce.size = 2048;
-        recvfromExit(c, dnsAnswer.n, dnsAnswer.a, dnsAnswer.n, dnsClient);
-        close(c, fd);
     }
 
     /** A connection attempt to a port nobody listens on. */

@@ -19,7 +19,7 @@ public final class Main {
     public static void main(String[] args) throws IOException {
         if (args.length != 4) {
             // no System.exit: this runs inside Maven (exec:java)
-            throw new IllegalArgumentException("usage: Main http|files|sched|mixed EVENTS SEED FILE");
+            throw new IllegalArgumentException("usage: Main http|files|sched|mixed|java EVENTS SEED FILE");
         }
         Path out = Path.of(args[3]);
         if (out.getParent() != null) {

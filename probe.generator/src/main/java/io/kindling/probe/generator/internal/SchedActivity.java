@@ -58,57 +58,71 @@ final class SchedActivity extends Activity {
         int running = pick(false);
         int sleeping = pick(true);
         if (r < 45 && running >= 0) {
-            // preemption: a runnable worker gets the CPU
-            Ev e = q.add(workers[running], 0);
-            e.runOnly = true;
-            e.delayNs = usec(20, 400);
+            preempt(workers[running]);
         } else if (r < 70 && running >= 0 && sleeping >= 0) {
-            // a worker hands a frame to a sleeping one
-            SimThread waker = workers[running];
-            futexEnter(waker, WORKER_COND, Ppm.FUTEX_WAKE | Ppm.FUTEX_PRIVATE_FLAG, 1);
-            exit(waker, Ppm.FUTEX_X, 1);
-            Ev x = exit(workers[sleeping], Ppm.FUTEX_X, 0);
-            x.delayNs = usec(3, 50);
-            waiting[sleeping] = false;
+            handFrame(running, sleeping);
         } else if (r < 93 && running >= 0 && countRunning() > 1) {
-            // a worker runs out of frames and waits
-            SimThread t = workers[running];
-            futexWord++;
-            Ev e = futexEnter(t, WORKER_COND, Ppm.FUTEX_WAIT | Ppm.FUTEX_PRIVATE_FLAG, futexWord);
-            e.delayNs = usec(100, 2000); // encoding work before it blocks
-            if (rng.percent(8)) {
-                exit(t, Ppm.FUTEX_X, -Ppm.EAGAIN);
-            } else {
-                e.blocking = true;
-                waiting[running] = true;
-            }
+            runOutOfFrames(running);
         } else if (sleeping >= 0) {
-            // a waker (or the demuxer in the main thread when all sleep) signals new input
-            SimThread waker = running >= 0 ? workers[running] : workers[sleeping];
-            if (running < 0) {
-                // everyone sleeps: the worker times out of its wait by itself
-                Ev x = exit(waker, Ppm.FUTEX_X, 0);
-                x.delayNs = usec(500, 3000);
-                waiting[sleeping] = false;
-                return;
-            }
-            int woken = 0;
-            for (boolean w : waiting) {
-                woken += w ? 1 : 0;
-            }
-            futexEnter(waker, WORKER_COND, Ppm.FUTEX_WAKE | Ppm.FUTEX_PRIVATE_FLAG, Integer.MAX_VALUE);
-            exit(waker, Ppm.FUTEX_X, woken);
-            for (int i = 0; i < waiting.length; i++) {
-                if (waiting[i]) {
-                    Ev x = exit(workers[i], Ppm.FUTEX_X, 0);
-                    x.delayNs = usec(2, 30);
-                    waiting[i] = false;
-                }
-            }
+            signalInput(running, sleeping);
         } else {
-            Ev e = q.add(workers[rng.nextInt(workers.length)], 0);
-            e.runOnly = true;
-            e.delayNs = usec(20, 400);
+            preempt(workers[rng.nextInt(workers.length)]);
+        }
+    }
+
+    /** Preemption: a runnable worker gets the CPU. */
+    private void preempt(SimThread worker) {
+        Ev e = q.add(worker, 0);
+        e.runOnly = true;
+        e.delayNs = usec(20, 400);
+    }
+
+    /** A worker hands a frame to a sleeping one. */
+    private void handFrame(int running, int sleeping) {
+        SimThread waker = workers[running];
+        futexEnter(waker, WORKER_COND, Ppm.FUTEX_WAKE | Ppm.FUTEX_PRIVATE_FLAG, 1);
+        exit(waker, Ppm.FUTEX_X, 1);
+        Ev x = exit(workers[sleeping], Ppm.FUTEX_X, 0);
+        x.delayNs = usec(3, 50);
+        waiting[sleeping] = false;
+    }
+
+    /** A worker runs out of frames and waits. */
+    private void runOutOfFrames(int running) {
+        SimThread t = workers[running];
+        futexWord++;
+        Ev e = futexEnter(t, WORKER_COND, Ppm.FUTEX_WAIT | Ppm.FUTEX_PRIVATE_FLAG, futexWord);
+        e.delayNs = usec(100, 2000); // encoding work before it blocks
+        if (rng.percent(8)) {
+            exit(t, Ppm.FUTEX_X, -Ppm.EAGAIN);
+        } else {
+            e.blocking = true;
+            waiting[running] = true;
+        }
+    }
+
+    /** A waker (or the demuxer in the main thread when all sleep) signals new input. */
+    private void signalInput(int running, int sleeping) {
+        SimThread waker = running >= 0 ? workers[running] : workers[sleeping];
+        if (running < 0) {
+            // everyone sleeps: the worker times out of its wait by itself
+            Ev x = exit(waker, Ppm.FUTEX_X, 0);
+            x.delayNs = usec(500, 3000);
+            waiting[sleeping] = false;
+            return;
+        }
+        int woken = 0;
+        for (boolean w : waiting) {
+            woken += w ? 1 : 0;
+        }
+        futexEnter(waker, WORKER_COND, Ppm.FUTEX_WAKE | Ppm.FUTEX_PRIVATE_FLAG, Integer.MAX_VALUE);
+        exit(waker, Ppm.FUTEX_X, woken);
+        for (int i = 0; i < waiting.length; i++) {
+            if (waiting[i]) {
+                Ev x = exit(workers[i], Ppm.FUTEX_X, 0);
+                x.delayNs = usec(2, 30);
+                waiting[i] = false;
+            }
         }
     }
 

@@ -19,6 +19,9 @@ public final class World {
     static final byte[] LOOPBACK6 = new byte[16];
     static final byte[] ANY6 = new byte[16];
     static final int HTTP_PORT = 8080;
+    static final int JAVA_PORT = 8090;
+    /** The file the Java agent writes its markers to. */
+    static final int JAVA_MARKER_FD = 9;
 
     static {
         LOOPBACK6[15] = 1;
@@ -43,17 +46,50 @@ public final class World {
     final SimProcess hey4;
     final SimProcess hey6;
     final SimProcess ffmpeg;
+    /** A Java HTTP server with Kindling's Java agent; only in captures with the Java activity. */
+    final SimProcess javaServer;
 
     private long ino = 40_000;
 
-    public World(Rng rng) {
-        systemd = add(new SimProcess(1, 0, "systemd", "/sbin/init", "/usr/lib/systemd/systemd",
+    public World(Rng rng, boolean withJava) {
+        systemd = newSystemd();
+        resolved = newResolved();
+        rsyslogd = newRsyslogd();
+        apiServer = newApiServer();
+        confd = newConfd();
+        monitor = newMonitor();
+        shell = newShell();
+        hey4 = newHey4();
+        hey6 = newHey6();
+        ffmpeg = newFfmpeg();
+        javaServer = withJava ? newJavaServer() : null;
+        placeThreads(rng);
+    }
+
+    /** Threads of a process alternate between the CPUs, from a seed dependent first CPU. */
+    private void placeThreads(Rng rng) {
+        for (SimProcess p : processes) {
+            int first = rng.nextInt(CPUS);
+            for (int i = 0; i < p.threads.size(); i++) {
+                SimThread t = p.threads.get(i);
+                t.cpu = (first + i) % CPUS;
+                t.pfMinor = 200 + rng.nextInt(40_000);
+                t.pfMajor = rng.nextInt(40);
+            }
+        }
+    }
+
+    private SimProcess newSystemd() {
+        SimProcess systemd = add(new SimProcess(1, 0, "systemd", "/sbin/init", "/usr/lib/systemd/systemd",
                 new String[] {"splash"}, "/", 0, 0, new String[] {"HOME=/", "TERM=linux"}, "/init.scope", 167_000, 12_800));
         systemd.fd(FdEntry.file(0, nextIno(), "/dev/null", Ppm.O_RDWR, 0x5))
                 .fd(FdEntry.file(1, nextIno(), "/dev/null", Ppm.O_RDWR, 0x5))
                 .fd(FdEntry.file(2, nextIno(), "/dev/null", Ppm.O_RDWR, 0x5));
+        return systemd;
+    }
 
-        resolved = add(new SimProcess(540, 1, "systemd-resolve", "/lib/systemd/systemd-resolved",
+    private SimProcess newResolved() {
+        SimProcess resolved = add(new SimProcess(540, 1, "systemd-resolve", "/lib/systemd/systemd-resolved",
                 "/usr/lib/systemd/systemd-resolved", new String[0], "/", 101, 103, ENV_SERVICE,
                 "/system.slice/systemd-resolved.service", 25_300, 13_100));
         resolved.fd(FdEntry.file(0, nextIno(), "/dev/null", Ppm.O_RDWR, 0x5))
@@ -62,8 +98,11 @@ public final class World {
                 .fd(FdEntry.anon(3, nextIno(), Ppm.FD_EVENTPOLL))
                 .fd(FdEntry.ipv4Socket(12, nextIno(), RESOLVER_IP, 53, 0, 0, Ppm.L4_UDP))
                 .fd(FdEntry.ipv4Server(13, nextIno(), RESOLVER_IP, 53, Ppm.L4_TCP));
+        return resolved;
+    }
 
-        rsyslogd = add(new SimProcess(610, 1, "rsyslogd", "/usr/sbin/rsyslogd", "/usr/sbin/rsyslogd",
+    private SimProcess newRsyslogd() {
+        SimProcess rsyslogd = add(new SimProcess(610, 1, "rsyslogd", "/usr/sbin/rsyslogd", "/usr/sbin/rsyslogd",
                 new String[] {"-n", "-iNONE"}, "/", 104, 111, ENV_SERVICE, "/system.slice/rsyslog.service", 222_400, 5_900));
         rsyslogd.addThread(612, "in:imuxsock");
         rsyslogd.addThread(613, "in:imklog");
@@ -76,8 +115,11 @@ public final class World {
                 .fd(FdEntry.file(7, nextIno(), "/var/log/syslog", Ppm.O_WRONLY | Ppm.O_APPEND | Ppm.O_CREAT | Ppm.O_CLOEXEC, 0xfd01))
                 .fd(FdEntry.file(8, nextIno(), "/var/log/auth.log", Ppm.O_WRONLY | Ppm.O_APPEND | Ppm.O_CREAT | Ppm.O_CLOEXEC, 0xfd01))
                 .fd(FdEntry.file(9, nextIno(), "/var/log/kern.log", Ppm.O_WRONLY | Ppm.O_APPEND | Ppm.O_CREAT | Ppm.O_CLOEXEC, 0xfd01));
+        return rsyslogd;
+    }
 
-        apiServer = add(new SimProcess(1187, 1, "api-server", "/usr/local/bin/api-server", "/usr/local/bin/api-server",
+    private SimProcess newApiServer() {
+        SimProcess apiServer = add(new SimProcess(1187, 1, "api-server", "/usr/local/bin/api-server", "/usr/local/bin/api-server",
                 new String[] {"--listen", "0.0.0.0:8080", "--listen", "[::]:8080", "--workers", "2"}, "/srv/api",
                 33, 33, ENV_SERVICE, "/system.slice/api-server.service", 1_203_400, 48_700));
         apiServer.addThread(1190, "api-server");
@@ -89,43 +131,61 @@ public final class World {
                 .fd(FdEntry.ipv4Server(4, nextIno(), 0, HTTP_PORT, Ppm.L4_TCP))
                 .fd(FdEntry.ipv6Server(5, nextIno(), ANY6, HTTP_PORT, Ppm.L4_TCP))
                 .fd(FdEntry.anon(6, nextIno(), Ppm.FD_EVENT));
+        return apiServer;
+    }
 
-        confd = add(new SimProcess(1402, 1, "confd", "/usr/local/bin/confd", "/usr/local/bin/confd",
+    private SimProcess newConfd() {
+        SimProcess confd = add(new SimProcess(1402, 1, "confd", "/usr/local/bin/confd", "/usr/local/bin/confd",
                 new String[] {"-backend", "file", "-file", "/etc/confd/values.yaml", "-interval", "10"}, "/",
                 998, 998, ENV_SERVICE, "/system.slice/confd.service", 731_000, 14_200));
         confd.addThread(1405, "confd");
         confd.fd(FdEntry.file(0, nextIno(), "/dev/null", Ppm.O_RDONLY, 0x5))
                 .fd(FdEntry.unix(1, nextIno(), 0xffff9a2b4c3d3000L, 0xffff9a2b4c3d1400L, "/run/systemd/journal/stdout"))
                 .fd(FdEntry.unix(2, nextIno(), 0xffff9a2b4c3d3000L, 0xffff9a2b4c3d1400L, "/run/systemd/journal/stdout"));
+        return confd;
+    }
 
-        monitor = add(new SimProcess(1650, 1, "python3", "/usr/bin/python3", "/usr/bin/python3.11",
+    private SimProcess newMonitor() {
+        SimProcess monitor = add(new SimProcess(1650, 1, "python3", "/usr/bin/python3", "/usr/bin/python3.11",
                 new String[] {"/opt/monitor/health_probe.py", "--url", "http://api.internal:8080/health", "--interval", "1"},
                 "/opt/monitor", 1000, 1000, ENV_SERVICE, "/system.slice/health-probe.service", 31_800, 19_400));
         monitor.fd(FdEntry.file(0, nextIno(), "/dev/null", Ppm.O_RDONLY, 0x5))
                 .fd(FdEntry.unix(1, nextIno(), 0xffff9a2b4c3d4000L, 0xffff9a2b4c3d1400L, "/run/systemd/journal/stdout"))
                 .fd(FdEntry.unix(2, nextIno(), 0xffff9a2b4c3d4000L, 0xffff9a2b4c3d1400L, "/run/systemd/journal/stdout"));
+        return monitor;
+    }
 
-        shell = add(new SimProcess(2100, 1, "bash", "-bash", "/usr/bin/bash", new String[0], "/home/deploy",
+    private SimProcess newShell() {
+        SimProcess shell = add(new SimProcess(2100, 1, "bash", "-bash", "/usr/bin/bash", new String[0], "/home/deploy",
                 1000, 1000, ENV_USER, "/user.slice/user-1000.slice/session-3.scope", 10_200, 5_300));
         tty(shell, "/dev/pts/0");
+        return shell;
+    }
 
-        hey4 = add(new SimProcess(2210, 2100, "hey", "hey", "/usr/local/bin/hey",
+    private SimProcess newHey4() {
+        SimProcess hey4 = add(new SimProcess(2210, 2100, "hey", "hey", "/usr/local/bin/hey",
                 new String[] {"-n", "1000000", "-c", "1", "-disable-keepalive", "http://127.0.0.1:8080/api/items"},
                 "/home/deploy", 1000, 1000, ENV_USER, "/user.slice/user-1000.slice/session-3.scope", 712_000, 9_800));
         hey4.addThread(2211, "hey");
         hey4.addThread(2212, "hey");
         tty(hey4, "/dev/pts/0");
         hey4.fd(FdEntry.anon(3, nextIno(), Ppm.FD_EVENTPOLL));
+        return hey4;
+    }
 
-        hey6 = add(new SimProcess(2230, 2100, "hey", "hey", "/usr/local/bin/hey",
+    private SimProcess newHey6() {
+        SimProcess hey6 = add(new SimProcess(2230, 2100, "hey", "hey", "/usr/local/bin/hey",
                 new String[] {"-n", "1000000", "-c", "1", "-disable-keepalive", "-m", "POST", "-T", "application/json",
                     "-d", "{\"item\":1234,\"quantity\":2}", "http://[::1]:8080/api/orders"},
                 "/home/deploy", 1000, 1000, ENV_USER, "/user.slice/user-1000.slice/session-3.scope", 712_000, 9_900));
         hey6.addThread(2231, "hey");
         tty(hey6, "/dev/pts/0");
         hey6.fd(FdEntry.anon(3, nextIno(), Ppm.FD_EVENTPOLL));
+        return hey6;
+    }
 
-        ffmpeg = add(new SimProcess(2750, 2100, "ffmpeg", "ffmpeg", "/usr/bin/ffmpeg",
+    private SimProcess newFfmpeg() {
+        SimProcess ffmpeg = add(new SimProcess(2750, 2100, "ffmpeg", "ffmpeg", "/usr/bin/ffmpeg",
                 new String[] {"-hide_banner", "-i", "/tmp/capture-input.mp4", "-c:v", "libx264", "-preset", "fast",
                     "-threads", "4", "/tmp/capture-output.mp4"},
                 "/tmp", 1000, 1000, ENV_USER, "/user.slice/user-1000.slice/session-3.scope", 1_912_000, 402_000));
@@ -135,17 +195,7 @@ public final class World {
         tty(ffmpeg, "/dev/pts/1");
         ffmpeg.fd(FdEntry.file(3, nextIno(), "/tmp/capture-input.mp4", Ppm.O_RDONLY, 0xfd01))
                 .fd(FdEntry.file(4, nextIno(), "/tmp/capture-output.mp4", Ppm.O_WRONLY | Ppm.O_CREAT | Ppm.O_TRUNC, 0xfd01));
-
-        // threads of a process alternate between the CPUs, from a seed dependent first CPU
-        for (SimProcess p : processes) {
-            int first = rng.nextInt(CPUS);
-            for (int i = 0; i < p.threads.size(); i++) {
-                SimThread t = p.threads.get(i);
-                t.cpu = (first + i) % CPUS;
-                t.pfMinor = 200 + rng.nextInt(40_000);
-                t.pfMajor = rng.nextInt(40);
-            }
-        }
+        return ffmpeg;
     }
 
     private void tty(SimProcess p, String tty) {
@@ -183,22 +233,7 @@ public final class World {
         iface6(w, "eth0", linkLocal, mask64, 1000);
         w.endBlock();
 
-        // user list
-        w.beginBlock(ScapWriter.UL_BLOCK_TYPE_V2, 4096);
-        user(w, 0, 0, "root", "/root", "/bin/bash");
-        user(w, 33, 33, "www-data", "/var/www", "/usr/sbin/nologin");
-        user(w, 101, 103, "systemd-resolve", "/run/systemd", "/usr/sbin/nologin");
-        user(w, 104, 111, "syslog", "/home/syslog", "/usr/sbin/nologin");
-        user(w, 998, 998, "confd", "/var/lib/confd", "/usr/sbin/nologin");
-        user(w, 1000, 1000, "deploy", "/home/deploy", "/bin/bash");
-        group(w, 0, "root");
-        group(w, 4, "adm");
-        group(w, 33, "www-data");
-        group(w, 103, "systemd-resolve");
-        group(w, 111, "syslog");
-        group(w, 998, "confd");
-        group(w, 1000, "deploy");
-        w.endBlock();
+        users(w);
 
         // process list: one entry per thread
         w.beginBlock(ScapWriter.PL_BLOCK_TYPE_V9, 256 * 1024);
@@ -218,6 +253,25 @@ public final class World {
             }
             w.endBlock();
         }
+    }
+
+    /** The user list block: users, then groups. */
+    private static void users(ScapWriter w) throws IOException {
+        w.beginBlock(ScapWriter.UL_BLOCK_TYPE_V2, 4096);
+        user(w, 0, 0, "root", "/root", "/bin/bash");
+        user(w, 33, 33, "www-data", "/var/www", "/usr/sbin/nologin");
+        user(w, 101, 103, "systemd-resolve", "/run/systemd", "/usr/sbin/nologin");
+        user(w, 104, 111, "syslog", "/home/syslog", "/usr/sbin/nologin");
+        user(w, 998, 998, "confd", "/var/lib/confd", "/usr/sbin/nologin");
+        user(w, 1000, 1000, "deploy", "/home/deploy", "/bin/bash");
+        group(w, 0, "root");
+        group(w, 4, "adm");
+        group(w, 33, "www-data");
+        group(w, 103, "systemd-resolve");
+        group(w, 111, "syslog");
+        group(w, 998, "confd");
+        group(w, 1000, "deploy");
+        w.endBlock();
     }
 
     private static void iface4(ScapWriter w, String name, int addr, int mask, int bcast, long speed) {
@@ -244,5 +298,22 @@ public final class World {
         w.beginEntry();
         w.u8(1 /* USERBLOCK_TYPE_GROUP */).u32(gid).lstr(name);
         w.endEntry(true);
+    }
+
+    /** A JVM serving HTTP with Kindling's Java agent, which writes its markers to {@link #JAVA_MARKER_FD}. */
+    private SimProcess newJavaServer() {
+        SimProcess javaServer = add(new SimProcess(3300, 1, "java", "java", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
+                new String[] {"-javaagent:/opt/kindling/agent/kindling-java.jar", "-jar", "/srv/shop/shop.jar"}, "/srv/shop",
+                33, 33, ENV_SERVICE, "/system.slice/shop.service", 4_812_000, 412_000));
+        // the kernel knows every thread of this JVM as "java"; the agent tells their Java names
+        javaServer.addThread(3320, "java");
+        javaServer.addThread(3331, "java");
+        javaServer.addThread(3332, "java");
+        javaServer.fd(FdEntry.file(0, nextIno(), "/dev/null", Ppm.O_RDONLY, 0x5))
+                .fd(FdEntry.file(1, nextIno(), "/var/log/shop/stdout.log", Ppm.O_WRONLY | Ppm.O_APPEND | Ppm.O_CREAT, 0xfd01))
+                .fd(FdEntry.file(2, nextIno(), "/var/log/shop/stdout.log", Ppm.O_WRONLY | Ppm.O_APPEND | Ppm.O_CREAT, 0xfd01))
+                .fd(FdEntry.ipv4Server(5, nextIno(), 0, JAVA_PORT, Ppm.L4_TCP))
+                .fd(FdEntry.file(JAVA_MARKER_FD, nextIno(), "/dev/null", Ppm.O_WRONLY, 0x5));
+        return javaServer;
     }
 }

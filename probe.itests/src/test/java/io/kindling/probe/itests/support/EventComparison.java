@@ -12,9 +12,9 @@ import java.util.Objects;
  * <li>the fd number, and the fd type ({@code ipv4_server} is sysdig's {@code ipv4}, {@code fifo} its
  * {@code pipe}, {@code unsupported} its {@code <NA>});</li>
  * <li>files: {@code filename} and {@code directory} split from sysdig's {@code fd.name} by the
- * seed's rule (at the last {@code '/'}, none when there is no slash or it is the last character,
+ * Kindling probe's rule (at the last {@code '/'}, none when there is no slash or it is the last character,
  * directory {@code "/"} for a slash at position 0);</li>
- * <li>inet sockets: the seed copies libsinsp's tuple as it is, so the probe's {@code sip:sport} is
+ * <li>inet sockets: the Kindling probe copies libsinsp's tuple as it is, so the probe's {@code sip:sport} is
  * sysdig's client end {@code fd.cip:fd.cport} and {@code dip:dport} its server end
  * {@code fd.sip:fd.sport}; where sysdig prints {@code <NA>} (a socket without a role: no tuple
  * yet, or a connect that failed) the probe has the zero address and port 0, but for the destination
@@ -23,7 +23,7 @@ import java.util.Objects;
  * sysdig's {@code fd.l4proto} ({@code <NA>} is {@code unknown}).</li>
  * </ul>
  * Unix socket endpoints are not compared: sysdig prints them only inside {@code fd.name}, which
- * libsinsp sets from the connect tuple without filling the endpoints that the seed copies.
+ * libsinsp sets from the connect tuple without filling the endpoints that the Kindling probe copies.
  */
 public final class EventComparison {
 
@@ -35,6 +35,7 @@ public final class EventComparison {
         List<String> d = new ArrayList<>();
         check(d, "timestamp", probe.get("timestamp"), Long.parseLong(sysdig.get("evt.rawtime")));
         check(d, "name", probe.get("name"), sysdig.probeName());
+        check(d, "source", probe.get("source"), sysdig.probeSource());
         Map<String, Object> thread = (Map<String, Object>) probe.get("thread");
         if (thread == null) {
             d.add("thread: missing in the probe's event, sysdig has pid " + sysdig.get("proc.pid"));
@@ -95,7 +96,7 @@ public final class EventComparison {
         return d;
     }
 
-    /** The seed's split of a file name: {filename, directory}, both null when it does not split. */
+    /** The Kindling probe's split of a file name: {filename, directory}, both null when it does not split. */
     public static String[] splitPath(String name) {
         if (name == null) {
             return new String[] {null, null};

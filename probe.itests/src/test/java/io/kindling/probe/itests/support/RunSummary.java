@@ -65,12 +65,12 @@ public record RunSummary(long read, Map<String, Long> dropped, long emitted, Map
         if (noSinks) {
             return "the summary says 'sinks none': the engine had not bound the command's sink when the run started"
                     + " and ended (the command must wait until the engine routes to its sinks: probe.cli"
-                    + " ProbeCommand.awaitEngineUses, probe.core ProbeEngine.addSink)";
+                    + " CommandSinks.awaitRouted, probe.core ProbeEngine.addSink)";
         }
         if (dropped("unsubscribed") > 0) {
             return "--subscribe all, yet " + dropped("unsubscribed") + " events were dropped as unsubscribed and the sink "
                     + sinkName + " got " + delivered.get(sinkName) + ": the engine bound the sink after the run had set"
-                    + " its filter (probe.cli ProbeCommand.awaitEngineUses vs probe.core ProbeEngine.addSink/reroute)";
+                    + " its filter (probe.cli CommandSinks.awaitRouted vs probe.core ProbeEngine.addSink/reroute)";
         }
         return null;
     }

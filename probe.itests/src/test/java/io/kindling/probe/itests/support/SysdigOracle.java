@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The reference: what Debian's {@code sysdig -r FILE -p FORMAT} prints for a capture (the same
- * libsinsp as the probe), with the seed's drop rules applied here, independently of the probe:
+ * libsinsp as the probe), with the Kindling probe's drop rules applied here, independently of the probe:
  * <ul>
- * <li>{@code EC_INTERNAL} events: sysdig does not print them (without {@code -d}), as the seed
+ * <li>{@code EC_INTERNAL} events: sysdig does not print them (without {@code -d}), as the Kindling probe
  * drops them;</li>
  * <li>events without thread information: sysdig prints {@code <NA>} for {@code proc.pid};</li>
  * <li>I/O events ({@code category & EC_IO_BASE} in libscap's table, {@link ScapEventTable}) whose
@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * makes this sysdig stop with "wrong event type 18") are
  * {@code EC_OTHER}, never I/O.</li>
  * </ul>
- * The seed's "own process" rule does not apply to a capture recorded elsewhere.
+ * The Kindling probe's "own process" rule does not apply to a capture recorded elsewhere.
  */
 public final class SysdigOracle {
 
@@ -69,18 +69,20 @@ public final class SysdigOracle {
             return !isNa("evt.arg.ID");
         }
 
-        /** The seed's subscription name of this event. */
+        /** The name the probe delivers this event with, as the Kindling probe does: libsinsp's {@code evt.type}. */
         public String probeName() {
-            String type = get("evt.type");
-            switch (type) {
+            return get("evt.type");
+        }
+
+        /** The source the probe gives this event: the tracepoints', or the syscall's direction ({@code evt.dir}). */
+        public String probeSource() {
+            switch (get("evt.type")) {
                 case "switch":
-                    return "tracepoint-sched_switch";
                 case "procexit":
-                    return "tracepoint-procexit";
                 case "signaldeliver":
-                    return "tracepoint-signaldeliver";
+                    return "tracepoint";
                 default:
-                    return (isEnter() ? "syscall_enter-" : "syscall_exit-") + type;
+                    return isEnter() ? "syscall_enter" : "syscall_exit";
             }
         }
 

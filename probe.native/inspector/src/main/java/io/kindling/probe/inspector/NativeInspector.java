@@ -49,15 +49,19 @@ public final class NativeInspector implements Inspector {
 
     /** For use outside a framework. */
     public NativeInspector(int batchBytes, int batchEvents) {
-        this(Math.max(65536, batchBytes), batchEvents, true);
+        this(NativeEventTable.load(), Math.max(65536, batchBytes), batchEvents);
     }
 
     /**
      * Batches of exactly {@code batchBytes} (header included), however small: tests use it to make
      * events that do not fit an empty batch.
      */
-    NativeInspector(int batchBytes, int batchEvents, boolean exact) {
-        this.table = NativeEventTable.load();
+    static NativeInspector exactBatches(int batchBytes, int batchEvents) {
+        return new NativeInspector(NativeEventTable.load(), batchBytes, batchEvents);
+    }
+
+    private NativeInspector(NativeEventTable table, int batchBytes, int batchEvents) {
+        this.table = table;
         this.names = new EventNameTable(table);
         this.batchBytes = batchBytes;
         this.batchEvents = Math.max(1, batchEvents);

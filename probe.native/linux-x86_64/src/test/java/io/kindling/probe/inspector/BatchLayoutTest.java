@@ -168,7 +168,7 @@ class BatchLayoutTest {
         long[] figures = new long[2];
         List<Seen> whole = readAll(new NativeInspector(2 << 20, 8192), 8192, capture, BatchLayoutTest::seen, figures);
         assertEquals(0, figures[1], "nothing is cut in 2 MiB batches");
-        List<Seen> small = readAll(new NativeInspector(512, 8192, true), 8192, capture, BatchLayoutTest::seen, figures);
+        List<Seen> small = readAll(NativeInspector.exactBatches(512, 8192), 8192, capture, BatchLayoutTest::seen, figures);
         assertEquals(whole.size(), small.size(), "every event arrives");
         int cutEvents = 0;
         for (int k = 0; k < whole.size(); k++) {

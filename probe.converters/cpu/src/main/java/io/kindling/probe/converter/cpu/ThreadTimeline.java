@@ -1,44 +1,47 @@
 package io.kindling.probe.converter.cpu;
 
+import io.kindling.probe.api.FdType;
 import io.kindling.probe.api.ThreadContext;
 import io.kindling.probe.api.spi.RawEvent;
 import java.util.ArrayDeque;
 
-/** One thread as the CPU converter follows it. Event loop thread only. */
+/**
+ * One thread as the CPU converter follows it: what it is doing (the last system call it entered,
+ * and whether it is still inside), where it is (on a CPU since, off since, or not known), and its
+ * intervals, cut into windows. A window is complete once the thread has an interval in a later
+ * window; complete windows wait in {@link #nextComplete} for the converter. Event loop thread only.
+ */
 final class ThreadTimeline {
-    static final int UNKNOWN = 0;
-    static final int ON = 1;
-    static final int OFF = 2;
+    private enum State { UNKNOWN, ON, OFF }
 
     final long tid;
+    private final long windowNanos;
+    private final int maxIntervals;
     private ThreadContext context;
 
-    // what the thread is doing: the last system call it entered, and whether it is still inside
-    boolean syscallKnown;
-    boolean inside;
-    String syscall;
-    long fd = -1;
-    String fdName = "";
-    io.kindling.probe.api.FdType fdType;
+    private boolean syscallKnown;
+    private boolean inside;
+    private String syscall;
+    private long fd = -1;
+    private String fdName = "";
+    private FdType fdType;
 
-    // where it is: on a CPU since, off since, or not known (before its first switch, after a break)
-    int state = UNKNOWN;
-    int cpu;
-    long since;
-    boolean exiting;
+    /** Before its first switch, and after a break, where the thread is is not known. */
+    private State state = State.UNKNOWN;
+    private int cpu;
+    private long since;
+    private boolean exiting;
+    /** Why the thread is off CPU, fixed when it left. */
+    private OffCause off;
 
-    // how the off interval in progress is typed, fixed when it began
-    int offType;
-    boolean offPreempted;
-    String offSyscall;
-    long offFd;
-    String offFdName;
+    private IntervalList current;
+    private final ArrayDeque<IntervalList> complete = new ArrayDeque<>();
 
-    IntervalList current;
-    final ArrayDeque<IntervalList> completed = new ArrayDeque<>();
-
-    ThreadTimeline(long tid) {
+    /** A timeline cut into windows of {@code windowNanos}, with at most {@code maxIntervals} in an event. */
+    ThreadTimeline(long tid, long windowNanos, int maxIntervals) {
         this.tid = tid;
+        this.windowNanos = windowNanos;
+        this.maxIntervals = maxIntervals;
     }
 
     void context(RawEvent raw) {
@@ -53,7 +56,108 @@ final class ThreadTimeline {
         return context != null ? context : new ThreadContext(0, tid, 0, 0, "", "");
     }
 
-    boolean holdsIntervals() {
-        return !completed.isEmpty() || current != null && current.size() > 0;
+    /** The thread entered system call {@code name}, on the fd of {@code raw} if it has one. */
+    void entered(String name, RawEvent raw) {
+        context(raw);
+        syscallKnown = true;
+        inside = true;
+        syscall = name;
+        fd = raw.hasFd() ? raw.fdNum() : -1;
+        fdName = raw.hasFd() ? raw.fdName() : "";
+        fdType = raw.hasFd() ? raw.fdType() : null;
+    }
+
+    /** The thread returned from its system call. */
+    void exited(RawEvent raw) {
+        context(raw);
+        syscallKnown = true;
+        inside = false;
+    }
+
+    /** The process exited: the thread is let go at its last switch out. */
+    void exiting() {
+        exiting = true;
+    }
+
+    boolean isExiting() {
+        return exiting;
+    }
+
+    boolean isOn(int onCpu) {
+        return state == State.ON && cpu == onCpu;
+    }
+
+    /**
+     * The thread left {@code onCpu} at {@code ts}. Returns false when that does not fit what was seen
+     * (it was off, or on another CPU): the timeline {@link #broke}.
+     */
+    boolean switchedOut(long ts, int onCpu) {
+        boolean fits = true;
+        if (isOn(onCpu)) {
+            add(since, ts, onCpu, null);
+        } else if (state != State.UNKNOWN) {
+            broke();
+            fits = false;
+        }
+        state = State.OFF;
+        since = ts;
+        cpu = onCpu;
+        off = inside ? OffCause.inside(syscall, fd, fdName, fdType) : OffCause.outside(syscallKnown);
+        return fits;
+    }
+
+    /** The thread came on {@code onCpu} at {@code ts}. Returns false when it was on a CPU already: the timeline {@link #broke}. */
+    boolean switchedIn(long ts, int onCpu) {
+        boolean fits = true;
+        if (state == State.OFF) {
+            add(since, ts, cpu, off);
+        } else if (state == State.ON) {
+            broke();
+            fits = false;
+        }
+        state = State.ON;
+        since = ts;
+        cpu = onCpu;
+        return fits;
+    }
+
+    /** Switches were missed: what the thread holds is complete, and where it is is no longer known. */
+    void broke() {
+        finish();
+        state = State.UNKNOWN;
+    }
+
+    /** The window in progress is complete too: the thread ends, or the capture does. */
+    void finish() {
+        if (current != null && current.size() > 0) {
+            complete.add(current);
+        }
+        current = null;
+    }
+
+    /** The next complete window, oldest first, or null. */
+    IntervalList nextComplete() {
+        return complete.poll();
+    }
+
+    /** Adds an interval, cut at window boundaries; a window that is left behind is complete. */
+    private void add(long s, long e, int onCpu, OffCause cause) {
+        if (e <= s) {
+            return;
+        }
+        long w = Math.floorDiv(s, windowNanos);
+        while (s < e) {
+            long pe = Math.min(e, (w + 1) * windowNanos);
+            if (current != null && (current.window != w || current.size() >= maxIntervals)) {
+                complete.add(current);
+                current = null;
+            }
+            if (current == null) {
+                current = new IntervalList(w);
+            }
+            current.add(s, pe, onCpu, cause);
+            s = pe;
+            w++;
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.kindling.probe.converter.file;
 import io.kindling.probe.api.FdContext;
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.spi.Converter;
+import io.kindling.probe.api.spi.ConverterService;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import org.osgi.service.component.annotations.Component;
@@ -15,10 +16,8 @@ import org.osgi.service.component.annotations.Component;
  * <p>
  * The {@code file} fd type label covers both {@code SCAP_FD_FILE} and {@code SCAP_FD_FILE_V2}.
  */
-@Component(service = Converter.class, property = {
-        Converter.FD_TYPES + "=file",
-        Converter.NAME + "=file"
-})
+@Component(service = Converter.class)
+@ConverterService(name = "file", fdtypes = "file")
 public final class FileConverter implements Converter {
 
     /**

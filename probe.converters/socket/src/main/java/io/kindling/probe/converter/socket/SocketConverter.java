@@ -4,6 +4,7 @@ import io.kindling.probe.api.FdContext;
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.L4Protocol;
 import io.kindling.probe.api.spi.Converter;
+import io.kindling.probe.api.spi.ConverterService;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import org.osgi.service.component.annotations.Component;
@@ -15,16 +16,10 @@ import org.osgi.service.component.annotations.Component;
  * destination endpoints.
  * <p>
  * For server (listening) sockets libsinsp knows only the local address and port, which the raw
- * event carries as the destination; the source is what the raw event says (zeroes), as in the seed.
+ * event carries as the destination; the source is what the raw event says (zeroes), as in the Kindling probe.
  */
-@Component(service = Converter.class, property = {
-        Converter.FD_TYPES + "=ipv4",
-        Converter.FD_TYPES + "=ipv6",
-        Converter.FD_TYPES + "=ipv4_server",
-        Converter.FD_TYPES + "=ipv6_server",
-        Converter.FD_TYPES + "=unix",
-        Converter.NAME + "=socket"
-})
+@Component(service = Converter.class)
+@ConverterService(name = "socket", fdtypes = {"ipv4", "ipv6", "ipv4_server", "ipv6_server", "unix"})
 public final class SocketConverter implements Converter {
 
     /** Address texts formatted lately; the converter runs on the event loop thread only. */

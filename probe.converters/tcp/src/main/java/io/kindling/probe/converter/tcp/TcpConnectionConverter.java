@@ -9,6 +9,7 @@ import io.kindling.probe.api.L4Protocol;
 import io.kindling.probe.api.ThreadContext;
 import io.kindling.probe.api.ValueType;
 import io.kindling.probe.api.spi.Converter;
+import io.kindling.probe.api.spi.ConverterService;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import java.util.ArrayList;
@@ -25,33 +26,33 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * TCP connections as the system calls show them, for IPv4 and IPv6 sockets:
  * <ul>
- * <li>{@code tcp_connect} at the exit of {@code connect}: {@code result} (0 or the negative errno) and
+ * <li>{@code conn_connect} at the exit of {@code connect}: {@code result} (0 or the negative errno) and
  * {@code latency}. A non-blocking connect ({@code EINPROGRESS}) is followed to its outcome: the first
  * successful read or write on the socket, a {@code getsockopt(SO_ERROR)} or a further {@code connect}
  * that reports it; the latency then runs from the first connect to that event. Closed, or still
  * pending at the end of the capture, it is reported with result {@code -115} (EINPROGRESS).</li>
- * <li>{@code tcp_accept} at the exit of {@code accept} and {@code accept4}, with the {@code latency} of the call.</li>
- * <li>{@code tcp_close} when the socket is closed (or its process exits): {@code bytes_sent} and
+ * <li>{@code conn_accept} at the exit of {@code accept} and {@code accept4}, with the {@code latency} of the call.</li>
+ * <li>{@code conn_close} when the socket is closed (or its process exits): {@code bytes_sent} and
  * {@code bytes_received} (the sums of the results of the writes and reads on the socket),
  * {@code writes} and {@code reads} (how many), {@code lifetime} (when the capture showed the opening)
  * and {@code side}, {@code client} or {@code server}; live, joined with the kernel's close of the same
  * connection, also {@code rtt}, {@code retransmits} and {@code reset} ({@link KernelJoin}). A failed
  * connect has no close.</li>
  * </ul>
+ * The names are the probe's own: no event of Kindling's (its kernel TCP events arrive as {@code tcp_connect},
+ * {@code tcp_close}, ...) and none of libsinsp's has them, so that a consumer never takes one for the other.
+ * <p>
  * Each event carries the thread that made the call and the tuple in its fd context (client to server).
  * What is known of open connections is bounded ({@link Config#max_connections()}); the oldest used
  * connection is evicted when a new one would exceed it, and counted ({@code evicted} in the statistics).
  */
-@Component(service = Converter.class, configurationPid = TcpConnectionConverter.PID, property = {
-        Converter.EMITS + "=" + TcpConnectionConverter.EMITS,
-        Converter.NEEDS + "=" + TcpConnectionConverter.NEEDS,
-        Converter.NAME + "=tcp"
-})
+@Component(service = Converter.class, configurationPid = TcpConnectionConverter.PID)
+@ConverterService(name = "tcp", emits = TcpConnectionConverter.EMITS, needs = TcpConnectionConverter.NEEDS)
 @Designate(ocd = TcpConnectionConverter.Config.class)
 public final class TcpConnectionConverter implements Converter {
     static final String PID = "io.kindling.probe.converter.tcp";
 
-    public static final String EMITS = "tcp_connect,tcp_accept,tcp_close";
+    public static final String EMITS = "conn_connect,conn_accept,conn_close";
 
     private static final java.util.Set<String> READS = java.util.Set.of("read", "readv", "recvfrom", "recvmsg", "pread", "preadv");
     private static final java.util.Set<String> WRITES = java.util.Set.of("write", "writev", "sendto", "sendmsg", "pwrite",
@@ -190,7 +191,7 @@ public final class TcpConnectionConverter implements Converter {
         c.start = raw.timestamp();
         connections.put(Connection.key(raw.pid(), fd), c);
         accepts.incrementAndGet();
-        KindlingEvent e = event("tcp_accept", c, raw, raw.latency());
+        KindlingEvent e = event("conn_accept", c, raw, raw.latency());
         e.addAttribute(Attribute.ofLong("latency", ValueType.UINT64, raw.latency()));
         e.addAttribute(Attribute.ofString("side", "server"));
         emitter.emit(e);
@@ -323,7 +324,7 @@ public final class TcpConnectionConverter implements Converter {
             emitter.emit(connectEvent(c, raw, EINPROGRESS, 0));
         }
         closes.incrementAndGet();
-        KindlingEvent e = event("tcp_close", c, raw, 0);
+        KindlingEvent e = event("conn_close", c, raw, 0);
         e.addAttribute(Attribute.ofLong("bytes_sent", ValueType.UINT64, c.bytesSent));
         e.addAttribute(Attribute.ofLong("bytes_received", ValueType.UINT64, c.bytesReceived));
         e.addAttribute(Attribute.ofLong("writes", ValueType.UINT64, c.writes));
@@ -339,7 +340,7 @@ public final class TcpConnectionConverter implements Converter {
 
     /** {@code raw} is the event that showed the outcome, or null at the end of a capture. */
     private KindlingEvent connectEvent(Connection c, RawEvent raw, long result, long latency) {
-        KindlingEvent e = event("tcp_connect", c, raw, latency);
+        KindlingEvent e = event("conn_connect", c, raw, latency);
         e.addAttribute(Attribute.ofLong("result", ValueType.INT64, result));
         e.addAttribute(Attribute.ofLong("latency", ValueType.UINT64, latency));
         e.addAttribute(Attribute.ofString("side", "client"));

@@ -4,6 +4,7 @@ import io.kindling.probe.api.Attribute;
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.ValueType;
 import io.kindling.probe.api.spi.Converter;
+import io.kindling.probe.api.spi.ConverterService;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import org.osgi.service.component.annotations.Component;
@@ -26,11 +27,8 @@ import org.osgi.service.component.annotations.Component;
  * {@code sip} and {@code dip} only when both addresses are IPv4-mapped ({@code ::ffff:a.b.c.d}, the sockets
  * of dual-stack programs such as Java's): the Kindling probe gave an IPv6 tuple no attribute at all. These events come from the probe's own eBPF programs, live.
  */
-@Component(service = Converter.class, property = {
-        Converter.EVENTS + "=" + TcpKernelEventConverter.EVENTS,
-        Converter.PROVIDES_ATTRIBUTES + ":Boolean=true",
-        Converter.NAME + "=tcp-kernel"
-})
+@Component(service = Converter.class)
+@ConverterService(name = "tcp-kernel", events = TcpKernelEventConverter.EVENTS, attributes = true)
 public final class TcpKernelEventConverter implements Converter {
 
     /** The event names, comma-separated. */
@@ -100,7 +98,7 @@ public final class TcpKernelEventConverter implements Converter {
     }
 
     /**
-     * Copies a parameter under the seed's key and type: the value is what a reader of that type finds
+     * Copies a parameter under the Kindling probe's key and type: the value is what a reader of that type finds
      * in the copied bytes, its first 4 or 8 bytes little-endian, sign-extended for the signed types.
      */
     private static void copy(RawEvent raw, KindlingEvent event, String param, String key, ValueType type) {

@@ -65,26 +65,9 @@ final class Tuples {
         for (int i = 0; i < 8; i++) {
             w[i] = (a[2 * i] & 0xff) << 8 | a[2 * i + 1] & 0xff;
         }
-        int best = -1;
-        int bestLen = 0;
-        for (int i = 0; i < 8; ) {
-            if (w[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && w[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLen) {
-                best = i;
-                bestLen = j - i;
-            }
-            i = j;
-        }
-        if (bestLen < 2) {
-            best = -1;
-        }
+        ZeroRun run = ZeroRun.longest(w);
+        int best = run.start();
+        int bestLen = run.length();
         boolean dottedTail = best == 0 && (bestLen == 6 || bestLen == 5 && w[5] == 0xffff);
         StringBuilder s = new StringBuilder(40);
         int end = dottedTail ? 6 : 8;
@@ -106,6 +89,31 @@ final class Tuples {
             s.append(ipv4(a, 12));
         }
         return s.toString();
+    }
+
+    /** A run of zero words of an IPv6 address, written {@code ::} (RFC 5952); start -1: none. */
+    private record ZeroRun(int start, int length) {
+        /** The longest run of two or more zero words, the first of equal ones. */
+        static ZeroRun longest(int[] w) {
+            int best = -1;
+            int bestLen = 0;
+            for (int i = 0; i < w.length; ) {
+                if (w[i] != 0) {
+                    i++;
+                    continue;
+                }
+                int j = i;
+                while (j < w.length && w[j] == 0) {
+                    j++;
+                }
+                if (j - i > bestLen) {
+                    best = i;
+                    bestLen = j - i;
+                }
+                i = j;
+            }
+            return bestLen < 2 ? new ZeroRun(-1, bestLen) : new ZeroRun(best, bestLen);
+        }
     }
 
     private static String ipv4(byte[] a, int from) {

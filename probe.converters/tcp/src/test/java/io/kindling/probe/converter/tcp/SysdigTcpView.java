@@ -56,11 +56,11 @@ final class SysdigTcpView {
                     if (c != null && c.pending) {
                         if (res == 0 || res == -106) {
                             c.pending = false;
-                            connects.add("tcp_connect " + c.tuple + " 0");
+                            connects.add("conn_connect " + c.tuple + " 0");
                         } else if (res != -114 && res != -115) {
                             c.pending = false;
                             c.failed = true;
-                            connects.add("tcp_connect " + c.tuple + " " + res);
+                            connects.add("conn_connect " + c.tuple + " " + res);
                         }
                         continue;
                     }
@@ -70,7 +70,7 @@ final class SysdigTcpView {
                     if (res == -115) {
                         c.pending = true;
                     } else {
-                        connects.add("tcp_connect " + tuple + " " + res);
+                        connects.add("conn_connect " + tuple + " " + res);
                         c.failed = res != 0;
                     }
                     open.put(key, c);
@@ -80,7 +80,7 @@ final class SysdigTcpView {
                     c.tuple = tuple;
                     c.side = "server";
                     open.put(key, c);
-                    accepts.add("tcp_accept " + tuple);
+                    accepts.add("conn_accept " + tuple);
                 }
                 case "close" -> {
                     open.remove(key);
@@ -93,9 +93,9 @@ final class SysdigTcpView {
                         continue;
                     }
                     if (c.pending) {
-                        connects.add("tcp_connect " + c.tuple + " -115");
+                        connects.add("conn_connect " + c.tuple + " -115");
                     }
-                    closes.add("tcp_close " + c.tuple + " " + c.side + " sent=" + c.sent + " received=" + c.received
+                    closes.add("conn_close " + c.tuple + " " + c.side + " sent=" + c.sent + " received=" + c.received
                             + " writes=" + c.writes + " reads=" + c.reads);
                 }
                 default -> {
@@ -114,7 +114,7 @@ final class SysdigTcpView {
                     }
                     if (c.pending) {
                         c.pending = false;
-                        connects.add("tcp_connect " + c.tuple + " 0");
+                        connects.add("conn_connect " + c.tuple + " 0");
                     }
                     boolean read = type.startsWith("read") || type.startsWith("recv") || type.startsWith("pread");
                     if (read) {
@@ -129,7 +129,7 @@ final class SysdigTcpView {
         }
         for (Conn c : open.values()) {
             if (c.pending) {
-                connects.add("tcp_connect " + c.tuple + " -115");
+                connects.add("conn_connect " + c.tuple + " -115");
             }
         }
     }

@@ -41,7 +41,7 @@ class TcpCaptureTest {
     /** Replays the capture with the tcp converter and a sink that subscribes to its events (and to {@code extra}). */
     static Collector replay(Path capture, TcpConnectionConverter converter, String... extra) throws Exception {
         Collector sink = new Collector();
-        List<String> subs = new ArrayList<>(List.of("tcp_connect", "tcp_accept", "tcp_close"));
+        List<String> subs = new ArrayList<>(List.of("conn_connect", "conn_accept", "conn_close"));
         subs.addAll(List.of(extra));
         try (TestEngine engine = new TestEngine(new NativeInspector(1 << 21, 8192))) {
             engine.add(converter, PROPERTIES).add(sink, Map.of(Sink.SUBSCRIPTIONS, String.join(",", subs)));
@@ -60,9 +60,9 @@ class TcpCaptureTest {
         FdContext fd = e.fd();
         String tuple = fd.sip() + ":" + fd.sport() + "->" + fd.dip() + ":" + fd.dport();
         return switch (e.name()) {
-            case "tcp_connect" -> "tcp_connect " + tuple + " " + e.attribute("result").longValue();
-            case "tcp_accept" -> "tcp_accept " + tuple;
-            default -> "tcp_close " + tuple + " " + (e.attribute("lifetime") != null ? e.attribute("side").stringValue() : "?")
+            case "conn_connect" -> "conn_connect " + tuple + " " + e.attribute("result").longValue();
+            case "conn_accept" -> "conn_accept " + tuple;
+            default -> "conn_close " + tuple + " " + (e.attribute("lifetime") != null ? e.attribute("side").stringValue() : "?")
                     + " sent=" + e.attribute("bytes_sent").longValue() + " received=" + e.attribute("bytes_received").longValue()
                     + " writes=" + e.attribute("writes").longValue() + " reads=" + e.attribute("reads").longValue();
         };
@@ -73,9 +73,9 @@ class TcpCaptureTest {
     }
 
     static void assertAgrees(SysdigTcpView view, Collector sink) {
-        assertEquals(sorted(view.connects), sorted(sink.named("tcp_connect").stream().map(TcpCaptureTest::line).toList()));
-        assertEquals(sorted(view.accepts), sorted(sink.named("tcp_accept").stream().map(TcpCaptureTest::line).toList()));
-        assertEquals(sorted(view.closes), sorted(sink.named("tcp_close").stream().map(TcpCaptureTest::line).toList()));
+        assertEquals(sorted(view.connects), sorted(sink.named("conn_connect").stream().map(TcpCaptureTest::line).toList()));
+        assertEquals(sorted(view.accepts), sorted(sink.named("conn_accept").stream().map(TcpCaptureTest::line).toList()));
+        assertEquals(sorted(view.closes), sorted(sink.named("conn_close").stream().map(TcpCaptureTest::line).toList()));
     }
 
     @Test
@@ -85,16 +85,16 @@ class TcpCaptureTest {
         SysdigTcpView view = new SysdigTcpView(capture);
         assertAgrees(view, sink);
         // the one TCP connection: a non-blocking connect followed to its first write
-        assertEquals(1, sink.named("tcp_connect").size());
-        KindlingEvent connect = sink.named("tcp_connect").get(0);
+        assertEquals(1, sink.named("conn_connect").size());
+        KindlingEvent connect = sink.named("conn_connect").get(0);
         assertEquals(0, connect.attribute("result").longValue());
         assertEquals("2607:f8b0:4004:802::2004", connect.fd().dip());
         assertEquals(80, connect.fd().dport());
-        KindlingEvent close = sink.named("tcp_close").get(0);
+        KindlingEvent close = sink.named("conn_close").get(0);
         assertEquals(78, close.attribute("bytes_sent").longValue());
         assertEquals(6040 + 5457 + 5, close.attribute("bytes_received").longValue());
         assertEquals("client", close.attribute("side").stringValue());
-        assertTrue(sink.named("tcp_close").stream().allMatch(e -> !e.fd().dip().isEmpty()));
+        assertTrue(sink.named("conn_close").stream().allMatch(e -> !e.fd().dip().isEmpty()));
         // the DNS "connection" over UDP and the failed unix connects are no TCP connections
         assertEquals(2, sink.events.size());
     }
@@ -104,8 +104,8 @@ class TcpCaptureTest {
         Path capture = Captures.shared("falco_connect_localhost.scap");
         Collector sink = replay(capture, new TcpConnectionConverter(1024));
         assertAgrees(new SysdigTcpView(capture), sink);
-        assertEquals(List.of("tcp_connect 127.0.0.1:47192->127.0.0.1:80 -115"),
-                sink.named("tcp_connect").stream().map(TcpCaptureTest::line).toList());
+        assertEquals(List.of("conn_connect 127.0.0.1:47192->127.0.0.1:80 -115"),
+                sink.named("conn_connect").stream().map(TcpCaptureTest::line).toList());
     }
 
     @Test
@@ -119,15 +119,15 @@ class TcpCaptureTest {
 
         // per tuple: one connect or accept per side, one close per side
         Map<String, Map<String, Long>> byTuple = new HashMap<>();
-        for (KindlingEvent e : sink.named("tcp_connect")) {
+        for (KindlingEvent e : sink.named("conn_connect")) {
             if (e.attribute("result").longValue() == 0) {
                 byTuple.computeIfAbsent(tuple(e), k -> new HashMap<>()).merge("open client", 1L, Long::sum);
             }
         }
-        for (KindlingEvent e : sink.named("tcp_accept")) {
+        for (KindlingEvent e : sink.named("conn_accept")) {
             byTuple.computeIfAbsent(tuple(e), k -> new HashMap<>()).merge("open server", 1L, Long::sum);
         }
-        for (KindlingEvent e : sink.named("tcp_close")) {
+        for (KindlingEvent e : sink.named("conn_close")) {
             byTuple.computeIfAbsent(tuple(e), k -> new HashMap<>()).merge("close " + e.attribute("side").stringValue(), 1L, Long::sum);
         }
         int complete = 0;
@@ -140,7 +140,7 @@ class TcpCaptureTest {
         }
         assertTrue(complete > 100, "connections seen on both sides from open to close: " + complete);
         // the needs reached no sink: the sink subscribed to file writes only, besides the tcp events
-        assertTrue(sink.events.stream().allMatch(e -> e.name().startsWith("tcp_") || e.name().equals("syscall_exit-write")
+        assertTrue(sink.events.stream().allMatch(e -> e.name().startsWith("conn_") || e.name().equals("write") && e.source() == io.kindling.probe.api.Source.SYSCALL_EXIT
                 && e.category() == io.kindling.probe.api.Category.FILE),
                 sink.events.stream().map(KindlingEvent::name).distinct().collect(Collectors.joining(",")));
     }
@@ -154,7 +154,7 @@ class TcpCaptureTest {
         long evicted = converter.statistics().get("evicted");
         assertTrue(evicted > 0, "with room for one connection, interleaved connections are evicted");
         // an evicted connection closes as one first seen at its close: counts start over, no lifetime
-        assertTrue(sink.named("tcp_close").stream().anyMatch(e -> e.attribute("lifetime") == null));
+        assertTrue(sink.named("conn_close").stream().anyMatch(e -> e.attribute("lifetime") == null));
     }
 
     private static String tuple(KindlingEvent e) {

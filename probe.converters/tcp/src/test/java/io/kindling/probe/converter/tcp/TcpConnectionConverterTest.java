@@ -47,7 +47,7 @@ class TcpConnectionConverterTest {
         feed(c, res(ev("syscall_exit-read", 102, 3), 30));
         feed(c, res(ev("syscall_exit-read", 102, 3), 12));
         feed(c, ev("syscall_enter-close", 101, 3).param("fd", 14, ValueType.INT64, 8, 3));
-        assertEquals(List.of("tcp_connect", "tcp_close"), out.stream().map(KindlingEvent::name).toList());
+        assertEquals(List.of("conn_connect", "conn_close"), out.stream().map(KindlingEvent::name).toList());
         KindlingEvent connect = out.get(0);
         assertEquals(0, connect.attribute("result").longValue());
         assertEquals(500, connect.attribute("latency").longValue());
@@ -80,7 +80,7 @@ class TcpConnectionConverterTest {
         TcpConnectionConverter c = new TcpConnectionConverter(16);
         feed(c, res(ev("syscall_exit-connect", 101, 3), -111).param("tuple", 13, ValueType.BYTEBUF, tuple(5000, 80)));
         feed(c, ev("syscall_enter-close", 101, 3).param("fd", 14, ValueType.INT64, 8, 3));
-        assertEquals(List.of("tcp_connect"), out.stream().map(KindlingEvent::name).toList());
+        assertEquals(List.of("conn_connect"), out.stream().map(KindlingEvent::name).toList());
         assertEquals(-111, out.get(0).attribute("result").longValue());
     }
 
@@ -91,9 +91,9 @@ class TcpConnectionConverterTest {
                 .param("tuple", 13, ValueType.BYTEBUF, tuple(5000, 80)));
         feed(c, res(ev("syscall_exit-recvfrom", 102, 7), 64));
         feed(c, new TestRawEvent().name("tracepoint-procexit", Category.PROCESS, Source.TRACEPOINT).thread(100, 102, 0, 0, "app", ""));
-        assertEquals(List.of("tcp_accept"), out.stream().map(KindlingEvent::name).toList(), "not the main thread");
+        assertEquals(List.of("conn_accept"), out.stream().map(KindlingEvent::name).toList(), "not the main thread");
         feed(c, new TestRawEvent().name("tracepoint-procexit", Category.PROCESS, Source.TRACEPOINT).thread(100, 100, 0, 0, "app", ""));
-        assertEquals(List.of("tcp_accept", "tcp_close"), out.stream().map(KindlingEvent::name).toList());
+        assertEquals(List.of("conn_accept", "conn_close"), out.stream().map(KindlingEvent::name).toList());
         assertEquals("server", out.get(1).attribute("side").stringValue());
         assertEquals(64, out.get(1).attribute("bytes_received").longValue());
         assertEquals(900, out.get(0).attribute("latency").longValue());
@@ -110,7 +110,7 @@ class TcpConnectionConverterTest {
         // an evicted connection closes as one first seen at its close
         feed(c, ev("syscall_enter-close", 101, 3).param("fd", 14, ValueType.INT64, 8, 3));
         KindlingEvent close = out.get(out.size() - 1);
-        assertEquals("tcp_close", close.name());
+        assertEquals("conn_close", close.name());
         assertNull(close.attribute("lifetime"));
         c.end(out::add);
         assertEquals(0L, c.statistics().get("connections"));

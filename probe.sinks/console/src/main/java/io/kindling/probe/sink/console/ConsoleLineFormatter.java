@@ -3,16 +3,18 @@ package io.kindling.probe.sink.console;
 import io.kindling.probe.api.Attribute;
 import io.kindling.probe.api.FdContext;
 import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.api.Source;
 import io.kindling.probe.api.ThreadContext;
 import io.kindling.probe.api.ValueType;
 
 /**
  * One readable line per event, for people watching a terminal:
  * <pre>
- * 22:13:20.123456789 curl 4021/4022 syscall_exit-sendto net latency=21450ns fd=3(ipv6 udp [2600:1f18::1]:40251-&gt;[2001:4860:4860::8888]:53) res=30 data="\x124\x01\x00"
+ * 22:13:20.123456789 curl 4021/4022 &lt; sendto net latency=21450ns fd=3(ipv6 udp [2600:1f18::1]:40251-&gt;[2001:4860:4860::8888]:53) res=30 data="\x124\x01\x00"
  * </pre>
  * Fields, separated by single spaces: the time of day in UTC with nanoseconds; the command and
- * {@code pid/tid} ({@code - -} without thread); event name and category; {@code latency=Nns} when
+ * {@code pid/tid} ({@code - -} without thread); for a syscall's entry {@code >}, for its exit
+ * {@code <} (as sysdig shows the direction); event name and category; {@code latency=Nns} when
  * it is positive; the fd, {@code fd=NUM(TYPE ...)}, with the file path, or protocol and
  * {@code sip:sport->dip:dport} (IPv6 addresses in brackets, {@code -} for an unknown one), or the
  * unix endpoints in hex; then the attributes as {@code key=value}: numbers as numbers (unsigned
@@ -48,6 +50,11 @@ public final class ConsoleLineFormatter {
             out.append(' ').append(thread.pid()).append('/').append(thread.tid());
         }
         out.append(' ');
+        if (event.source() == Source.SYSCALL_ENTER) {
+            out.append("> ");
+        } else if (event.source() == Source.SYSCALL_EXIT) {
+            out.append("< ");
+        }
         appendText(out, event.name());
         out.append(' ').append(event.category() == null ? "-" : event.category().label());
         if (event.latency() > 0) {

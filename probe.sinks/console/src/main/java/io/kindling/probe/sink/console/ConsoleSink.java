@@ -2,6 +2,7 @@ package io.kindling.probe.sink.console;
 
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.spi.Sink;
+import io.kindling.probe.api.spi.SinkService;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,9 +14,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * A sink that prints one readable line per event on standard output (see
@@ -25,29 +23,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * Output is buffered and flushed when a run ends ({@link #flush()}) and when the sink stops.
  */
 @Component(name = ConsoleSink.PID, service = Sink.class, configurationPolicy = ConfigurationPolicy.REQUIRE)
-@Designate(ocd = ConsoleSink.Config.class, factory = true)
+@SinkService(sink_name = "console")
 public final class ConsoleSink implements Sink {
 
     /** Component name and configuration PID (factory PID for more than one console sink). */
     public static final String PID = "io.kindling.probe.sink.console";
 
     private static final int BUFFER_CHARS = 8192;
-
-    @ObjectClassDefinition(name = "Kindling Probe console sink",
-            description = "Prints one readable line per subscribed event on standard output.")
-    public @interface Config {
-
-        @AttributeDefinition(name = "Subscriptions",
-                description = "Events to print: each NAME or NAME:CATEGORY (for example syscall_exit-read:net), or all.")
-        String[] kindling_subscriptions();
-
-        @AttributeDefinition(name = "Sink name", description = "The sink's name in statistics and in the shell.")
-        String kindling_sink_name() default "console";
-
-        @AttributeDefinition(name = "Queue size", min = "1",
-                description = "Events the sink's queue holds; when it is full, further events for this sink are dropped and counted.")
-        int kindling_sink_queue_size() default 8192;
-    }
 
     private final Object lock = new Object();
     private final StringBuilder line = new StringBuilder(256);
@@ -61,14 +43,13 @@ public final class ConsoleSink implements Sink {
     }
 
     @Activate
-    void activate(Config config) {
+    void activate() {
         open(System.out);
     }
 
+    /** Subscriptions, name and queue size are service properties that the core reads: nothing to redo here. */
     @Modified
-    void modified(Config config) {
-        // Subscriptions, name and queue size are service properties that the core reads: nothing to redo here.
-    }
+    void modified() {}
 
     @Deactivate
     void deactivate() throws IOException {

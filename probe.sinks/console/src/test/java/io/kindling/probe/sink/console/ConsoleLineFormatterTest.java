@@ -27,58 +27,66 @@ class ConsoleLineFormatterTest {
 
     @Test
     void fileEvent() {
-        KindlingEvent e = event("syscall_exit-read", Category.FILE, 2500, new ThreadContext(100, 101, 0, 0, "cat", ""));
+        KindlingEvent e = event("read", Category.FILE, 2500, new ThreadContext(100, 101, 0, 0, "cat", ""));
         e.setFd(new FdContext(3, FdType.FILE).file("passwd", "/etc"));
         e.addAttribute(Attribute.ofLong("res", ValueType.INT64, 1024));
         e.addAttribute(Attribute.ofBytes("data", "root:x:0:0:root:/root:/bin/bash\n".getBytes(StandardCharsets.US_ASCII)));
-        assertEquals("22:13:20.123456789 cat 100/101 syscall_exit-read file latency=2500ns fd=3(file /etc/passwd)"
+        assertEquals("22:13:20.123456789 cat 100/101 < read file latency=2500ns fd=3(file /etc/passwd)"
                         + " res=1024 data=\"root:x:0:0:root:/root:/bin/bash\\n\"",
                 ConsoleLineFormatter.format(e));
     }
 
     @Test
     void fileInTheRootDirectoryAndUnsplitName() {
-        KindlingEvent e = event("syscall_exit-openat", Category.FILE, 0, CURL);
+        KindlingEvent e = event("openat", Category.FILE, 0, CURL);
         e.setFd(new FdContext(4, FdType.FILE_V2).file("vmlinuz", "/"));
-        assertEquals("22:13:20.123456789 curl 4021/4022 syscall_exit-openat file fd=4(file /vmlinuz)", ConsoleLineFormatter.format(e));
+        assertEquals("22:13:20.123456789 curl 4021/4022 < openat file fd=4(file /vmlinuz)", ConsoleLineFormatter.format(e));
         e.setFd(new FdContext(4, FdType.FILE));
-        assertEquals("22:13:20.123456789 curl 4021/4022 syscall_exit-openat file fd=4(file)", ConsoleLineFormatter.format(e));
+        assertEquals("22:13:20.123456789 curl 4021/4022 < openat file fd=4(file)", ConsoleLineFormatter.format(e));
     }
 
     @Test
     void ipv4AndIpv6Sockets() {
-        KindlingEvent e = event("syscall_exit-connect", Category.NET, 0, CURL);
+        KindlingEvent e = event("connect", Category.NET, 0, CURL);
         e.setFd(new FdContext(5, FdType.IPV4_SOCK).socket(L4Protocol.TCP, false, "10.0.0.1", 40000, "10.0.0.2", 80));
-        assertEquals("22:13:20.123456789 curl 4021/4022 syscall_exit-connect net fd=5(ipv4 tcp 10.0.0.1:40000->10.0.0.2:80)",
+        assertEquals("22:13:20.123456789 curl 4021/4022 < connect net fd=5(ipv4 tcp 10.0.0.1:40000->10.0.0.2:80)",
                 ConsoleLineFormatter.format(e));
         e.setFd(new FdContext(3, FdType.IPV6_SOCK).socket(L4Protocol.UDP, false,
                 "2600:1f18:262c:6542:9aa6:df7a:9a47:d29e", 40251, "2001:4860:4860::8888", 53));
-        assertEquals("22:13:20.123456789 curl 4021/4022 syscall_exit-connect net"
+        assertEquals("22:13:20.123456789 curl 4021/4022 < connect net"
                         + " fd=3(ipv6 udp [2600:1f18:262c:6542:9aa6:df7a:9a47:d29e]:40251->[2001:4860:4860::8888]:53)",
                 ConsoleLineFormatter.format(e));
         e.setFd(new FdContext(7, FdType.IPV4_SERVSOCK).socket(L4Protocol.TCP, true, null, 0, "0.0.0.0", 8080));
-        assertEquals("22:13:20.123456789 curl 4021/4022 syscall_exit-connect net fd=7(ipv4_server tcp -:0->0.0.0.0:8080)",
+        assertEquals("22:13:20.123456789 curl 4021/4022 < connect net fd=7(ipv4_server tcp -:0->0.0.0.0:8080)",
                 ConsoleLineFormatter.format(e));
     }
 
     @Test
     void unixSocket() {
-        KindlingEvent e = event("syscall_exit-write", Category.IPC, 0, CURL);
+        KindlingEvent e = event("write", Category.IPC, 0, CURL);
         e.setFd(new FdContext(9, FdType.UNIX_SOCK).unix(0xffff9b1c5a3e4400L, 0));
-        assertEquals("22:13:20.123456789 curl 4021/4022 syscall_exit-write ipc fd=9(unix 0xffff9b1c5a3e4400->0x0)",
+        assertEquals("22:13:20.123456789 curl 4021/4022 < write ipc fd=9(unix 0xffff9b1c5a3e4400->0x0)",
                 ConsoleLineFormatter.format(e));
     }
 
     @Test
+    void aSyscallsEntryAndExitShareTheNameTheDirectionTellsThemApart() {
+        KindlingEvent enter = new KindlingEvent("read", Category.NET, Source.SYSCALL_ENTER, TS, 0, CURL);
+        KindlingEvent exit = new KindlingEvent("read", Category.NET, Source.SYSCALL_EXIT, TS, 900, CURL);
+        assertEquals("22:13:20.123456789 curl 4021/4022 > read net", ConsoleLineFormatter.format(enter));
+        assertEquals("22:13:20.123456789 curl 4021/4022 < read net latency=900ns", ConsoleLineFormatter.format(exit));
+    }
+
+    @Test
     void withoutThreadAndFd() {
-        KindlingEvent e = new KindlingEvent("tracepoint-sched_switch", Category.SCHEDULER, Source.TRACEPOINT, 0, 0, null);
+        KindlingEvent e = new KindlingEvent("switch", Category.SCHEDULER, Source.TRACEPOINT, 0, 0, null);
         e.addAttribute(Attribute.ofLong("next", ValueType.INT64, 0));
-        assertEquals("00:00:00.000000000 - - tracepoint-sched_switch scheduler next=0", ConsoleLineFormatter.format(e));
+        assertEquals("00:00:00.000000000 - - switch scheduler next=0", ConsoleLineFormatter.format(e));
     }
 
     @Test
     void numbersAreReadAtTheirTypesWidth() {
-        KindlingEvent e = event("syscall_exit-read", Category.FILE, 0, CURL);
+        KindlingEvent e = event("read", Category.FILE, 0, CURL);
         e.addAttribute(Attribute.ofLong("u64", ValueType.UINT64, -1L));
         e.addAttribute(Attribute.ofLong("u32", ValueType.UINT32, -1L));
         e.addAttribute(Attribute.ofLong("u16", ValueType.UINT16, 0xffff));
@@ -89,17 +97,17 @@ class ConsoleLineFormatterTest {
         e.addAttribute(new Attribute("f", ValueType.FLOAT, 0.1d));
         e.addAttribute(new Attribute("d", ValueType.DOUBLE, 2.5d));
         e.addAttribute(new Attribute("b", ValueType.BOOL, true));
-        assertEquals("22:13:20.123456789 curl 4021/4022 syscall_exit-read file u64=18446744073709551615 u32=4294967295"
+        assertEquals("22:13:20.123456789 curl 4021/4022 < read file u64=18446744073709551615 u32=4294967295"
                         + " u16=65535 u8=255 i8=-1 i32=-2 i64=-9223372036854775808 f=0.1 d=2.5 b=true",
                 ConsoleLineFormatter.format(e));
     }
 
     @Test
     void textIsTextWithControlCharactersEscaped() {
-        KindlingEvent e = event("syscall_exit-execve", Category.PROCESS, 0, new ThreadContext(1, 1, 0, 0, "my\tcomm", ""));
+        KindlingEvent e = event("execve", Category.PROCESS, 0, new ThreadContext(1, 1, 0, 0, "my\tcomm", ""));
         e.addAttribute(Attribute.ofString("exe", "/usr/bin/env"));
         e.addAttribute(Attribute.ofString("args", "a b\nc\\d"));
-        assertEquals("22:13:20.123456789 my\\tcomm 1/1 syscall_exit-execve process exe=/usr/bin/env args=a b\\nc\\\\d",
+        assertEquals("22:13:20.123456789 my\\tcomm 1/1 < execve process exe=/usr/bin/env args=a b\\nc\\\\d",
                 ConsoleLineFormatter.format(e));
     }
 
@@ -111,10 +119,10 @@ class ConsoleLineFormatterTest {
         data[1] = (byte) 0xff;
         data[2] = '"';
         data[3] = '\r';
-        KindlingEvent e = event("syscall_exit-read", Category.NET, 0, CURL);
+        KindlingEvent e = event("read", Category.NET, 0, CURL);
         e.addAttribute(Attribute.ofBytes("data", data));
         e.addAttribute(Attribute.ofBytes("empty", new byte[0]));
-        assertEquals("22:13:20.123456789 curl 4021/4022 syscall_exit-read net data=\"\\x00\\xff\\\"\\r" + "a".repeat(60)
+        assertEquals("22:13:20.123456789 curl 4021/4022 < read net data=\"\\x00\\xff\\\"\\r" + "a".repeat(60)
                 + "\"... empty=\"\"", ConsoleLineFormatter.format(e));
     }
 

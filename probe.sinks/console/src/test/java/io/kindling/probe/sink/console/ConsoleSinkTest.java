@@ -22,12 +22,12 @@ class ConsoleSinkTest {
     void sinkWritesOneLineAnEventAndFlushes() throws Exception {
         ByteArrayOutputStream target = new ByteArrayOutputStream();
         ConsoleSink sink = new ConsoleSink(target);
-        KindlingEvent e = event("syscall_exit-read", Category.FILE, 0, CURL);
+        KindlingEvent e = event("read", Category.FILE, 0, CURL);
         sink.deliver(e);
         sink.deliver(e);
         assertEquals(0, target.size(), "buffered until flushed");
         sink.flush();
-        String line = "22:13:20.123456789 curl 4021/4022 syscall_exit-read file\n";
+        String line = "22:13:20.123456789 curl 4021/4022 < read file\n";
         assertEquals(line + line, target.toString(StandardCharsets.UTF_8));
         sink.deliver(e);
         sink.deactivate();

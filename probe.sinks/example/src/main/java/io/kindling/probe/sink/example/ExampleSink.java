@@ -2,6 +2,7 @@ package io.kindling.probe.sink.example;
 
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.spi.Sink;
+import io.kindling.probe.api.spi.SinkService;
 import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.Map;
@@ -30,6 +31,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * </ul>
  */
 @Component(name = ExampleSink.PID, service = Sink.class)
+@SinkService(sink_name = "example", subscriptions = {"syscall_exit-connect", "syscall_exit-accept"})
 @Designate(ocd = ExampleSink.Config.class)
 public final class ExampleSink implements Sink {
 
@@ -39,14 +41,6 @@ public final class ExampleSink implements Sink {
     @ObjectClassDefinition(name = "Kindling Probe example sink",
             description = "Counts the events it receives per name and prints a summary line when a run ends.")
     public @interface Config {
-
-        @AttributeDefinition(name = "Subscriptions",
-                description = "Events to receive: each NAME or NAME:CATEGORY (for example syscall_exit-read:net), or all.")
-        String[] kindling_subscriptions() default {"syscall_exit-connect", "syscall_exit-accept"};
-
-        @AttributeDefinition(name = "Sink name", description = "The sink's name in statistics and in the shell.")
-        String kindling_sink_name() default "example";
-
         @AttributeDefinition(name = "Names shown", min = "1", description = "How many event names the summary line shows.")
         int top() default 5;
     }
@@ -89,7 +83,7 @@ public final class ExampleSink implements Sink {
         }
     }
 
-    /** For example {@code example: 1203 events (syscall_exit-connect 1000, syscall_exit-accept 203)}. */
+    /** For example {@code example: 1203 events (connect 1000, accept 203)}. */
     String summary() {
         String names = counts.entrySet().stream()
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))

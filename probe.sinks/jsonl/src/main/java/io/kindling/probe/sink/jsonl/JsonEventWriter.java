@@ -11,8 +11,6 @@ import java.io.Closeable;
 import java.io.Flushable;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -44,39 +42,32 @@ public final class JsonEventWriter implements Flushable, Closeable {
     /** Size of the output buffer in bytes. */
     public static final int BUFFER_SIZE = 64 * 1024;
 
-    private static final byte[] NAME = ascii("{\"name\":");
-    private static final byte[] CATEGORY = ascii(",\"category\":");
-    private static final byte[] SOURCE = ascii(",\"source\":");
-    private static final byte[] TIMESTAMP = ascii(",\"timestamp\":");
-    private static final byte[] LATENCY = ascii(",\"latency\":");
-    private static final byte[] THREAD_PID = ascii(",\"thread\":{\"pid\":");
-    private static final byte[] TID = ascii(",\"tid\":");
-    private static final byte[] UID = ascii(",\"uid\":");
-    private static final byte[] GID = ascii(",\"gid\":");
-    private static final byte[] COMM = ascii(",\"comm\":");
-    private static final byte[] CONTAINER_ID = ascii(",\"container_id\":");
-    private static final byte[] FD_NUM = ascii(",\"fd\":{\"num\":");
-    private static final byte[] TYPE = ascii(",\"type\":");
-    private static final byte[] FILENAME = ascii(",\"filename\":");
-    private static final byte[] DIRECTORY = ascii(",\"directory\":");
-    private static final byte[] PROTOCOL = ascii(",\"protocol\":");
-    private static final byte[] ROLE = ascii(",\"role\":");
-    private static final byte[] SIP = ascii(",\"sip\":");
-    private static final byte[] SPORT = ascii(",\"sport\":");
-    private static final byte[] DIP = ascii(",\"dip\":");
-    private static final byte[] DPORT = ascii(",\"dport\":");
-    private static final byte[] UNIX_SOURCE = ascii(",\"source\":");
-    private static final byte[] UNIX_DESTINATION = ascii(",\"destination\":");
-    private static final byte[] ATTRIBUTES = ascii(",\"attributes\":{");
-    private static final byte[] NULL = ascii("null");
-    private static final byte[] TRUE = ascii("true");
-    private static final byte[] FALSE = ascii("false");
-    private static final byte[] HEX = ascii("0123456789abcdef");
-    private static final byte[] MIN_LONG = ascii(Long.toString(Long.MIN_VALUE));
+    private static final byte[] NAME = JsonBuffer.ascii("{\"name\":");
+    private static final byte[] CATEGORY = JsonBuffer.ascii(",\"category\":");
+    private static final byte[] SOURCE = JsonBuffer.ascii(",\"source\":");
+    private static final byte[] TIMESTAMP = JsonBuffer.ascii(",\"timestamp\":");
+    private static final byte[] LATENCY = JsonBuffer.ascii(",\"latency\":");
+    private static final byte[] THREAD_PID = JsonBuffer.ascii(",\"thread\":{\"pid\":");
+    private static final byte[] TID = JsonBuffer.ascii(",\"tid\":");
+    private static final byte[] UID = JsonBuffer.ascii(",\"uid\":");
+    private static final byte[] GID = JsonBuffer.ascii(",\"gid\":");
+    private static final byte[] COMM = JsonBuffer.ascii(",\"comm\":");
+    private static final byte[] CONTAINER_ID = JsonBuffer.ascii(",\"container_id\":");
+    private static final byte[] FD_NUM = JsonBuffer.ascii(",\"fd\":{\"num\":");
+    private static final byte[] TYPE = JsonBuffer.ascii(",\"type\":");
+    private static final byte[] FILENAME = JsonBuffer.ascii(",\"filename\":");
+    private static final byte[] DIRECTORY = JsonBuffer.ascii(",\"directory\":");
+    private static final byte[] PROTOCOL = JsonBuffer.ascii(",\"protocol\":");
+    private static final byte[] ROLE = JsonBuffer.ascii(",\"role\":");
+    private static final byte[] SIP = JsonBuffer.ascii(",\"sip\":");
+    private static final byte[] SPORT = JsonBuffer.ascii(",\"sport\":");
+    private static final byte[] DIP = JsonBuffer.ascii(",\"dip\":");
+    private static final byte[] DPORT = JsonBuffer.ascii(",\"dport\":");
+    private static final byte[] UNIX_SOURCE = JsonBuffer.ascii(",\"source\":");
+    private static final byte[] UNIX_DESTINATION = JsonBuffer.ascii(",\"destination\":");
+    private static final byte[] ATTRIBUTES = JsonBuffer.ascii(",\"attributes\":{");
 
-    private final OutputStream target;
-    private final byte[] buf = new byte[BUFFER_SIZE];
-    private final byte[] digits = new byte[20];
+    private final JsonBuffer out;
     private static final int CACHE = 256;
     private final String[] headNames = new String[CACHE];
     private final Category[] headCategories = new Category[CACHE];
@@ -84,19 +75,18 @@ public final class JsonEventWriter implements Flushable, Closeable {
     private final byte[][] headBytes = new byte[CACHE][];
     private final ThreadContext[] threads = new ThreadContext[CACHE];
     private final byte[][] threadBytes = new byte[CACHE][];
-    private int pos;
 
     public JsonEventWriter(OutputStream target) {
-        this.target = target;
+        this.out = new JsonBuffer(target, BUFFER_SIZE);
     }
 
     /** Writes one event and its line separator. */
     public void write(KindlingEvent event) throws IOException {
         writeHead(event);
-        raw(TIMESTAMP);
-        number(event.timestamp());
-        raw(LATENCY);
-        number(event.latency());
+        out.raw(TIMESTAMP);
+        out.number(event.timestamp());
+        out.raw(LATENCY);
+        out.number(event.latency());
         ThreadContext thread = event.thread();
         if (thread != null) {
             writeThread(thread);
@@ -105,20 +95,20 @@ public final class JsonEventWriter implements Flushable, Closeable {
         if (fd != null) {
             writeFd(fd);
         }
-        raw(ATTRIBUTES);
+        out.raw(ATTRIBUTES);
         boolean first = true;
         for (Attribute attribute : event.attributes()) {
             if (!first) {
-                raw(',');
+                out.raw(',');
             }
             first = false;
-            string(attribute.key());
-            raw(':');
+            out.string(attribute.key());
+            out.raw(':');
             writeValue(attribute);
         }
-        raw('}');
-        raw('}');
-        raw('\n');
+        out.raw('}');
+        out.raw('}');
+        out.raw('\n');
     }
 
     /**
@@ -130,109 +120,96 @@ public final class JsonEventWriter implements Flushable, Closeable {
         String name = event.name();
         int slot = System.identityHashCode(name) & (CACHE - 1);
         if (headNames[slot] == name && headCategories[slot] == event.category() && headSources[slot] == event.source()) {
-            raw(headBytes[slot]);
+            out.raw(headBytes[slot]);
             return;
         }
-        int start = renderStart(name.length());
-        raw(NAME);
-        string(name);
-        raw(CATEGORY);
-        string(event.category() == null ? null : event.category().label());
-        raw(SOURCE);
-        string(event.source() == null ? null : event.source().label());
+        int start = out.renderStart(name.length());
+        out.raw(NAME);
+        out.string(name);
+        out.raw(CATEGORY);
+        out.string(event.category() == null ? null : event.category().label());
+        out.raw(SOURCE);
+        out.string(event.source() == null ? null : event.source().label());
         if (start >= 0) {
             headNames[slot] = name;
             headCategories[slot] = event.category();
             headSources[slot] = event.source();
-            headBytes[slot] = Arrays.copyOfRange(buf, start, pos);
+            headBytes[slot] = out.copyFrom(start);
         }
     }
 
     private void writeThread(ThreadContext thread) throws IOException {
         int slot = System.identityHashCode(thread) & (CACHE - 1);
         if (threads[slot] == thread) {
-            raw(threadBytes[slot]);
+            out.raw(threadBytes[slot]);
             return;
         }
-        int start = renderStart(thread.comm().length() + thread.containerId().length());
-        raw(THREAD_PID);
-        number(thread.pid());
-        raw(TID);
-        number(thread.tid());
-        raw(UID);
-        number(thread.uid());
-        raw(GID);
-        number(thread.gid());
-        raw(COMM);
-        string(thread.comm());
-        raw(CONTAINER_ID);
-        string(thread.containerId());
-        raw('}');
+        int start = out.renderStart(thread.comm().length() + thread.containerId().length());
+        out.raw(THREAD_PID);
+        out.number(thread.pid());
+        out.raw(TID);
+        out.number(thread.tid());
+        out.raw(UID);
+        out.number(thread.uid());
+        out.raw(GID);
+        out.number(thread.gid());
+        out.raw(COMM);
+        out.string(thread.comm());
+        out.raw(CONTAINER_ID);
+        out.string(thread.containerId());
+        out.raw('}');
         if (start >= 0) {
             threads[slot] = thread;
-            threadBytes[slot] = Arrays.copyOfRange(buf, start, pos);
+            threadBytes[slot] = out.copyFrom(start);
         }
-    }
-
-    /**
-     * Makes room for rendering a part of about {@code chars} characters of text in one piece, and
-     * returns where it starts; -1 when it might not fit the buffer (it is then not remembered).
-     */
-    private int renderStart(int chars) throws IOException {
-        int room = 200 + 6 * chars;
-        if (room > buf.length) {
-            return -1;
-        }
-        ensure(room);
-        return pos;
     }
 
     private void writeFd(FdContext fd) throws IOException {
-        raw(FD_NUM);
-        number(fd.num());
-        raw(TYPE);
-        string(fd.type() == null ? null : fd.type().label());
+        out.raw(FD_NUM);
+        out.number(fd.num());
+        out.raw(TYPE);
+        out.string(fd.type() == null ? null : fd.type().label());
         if (fd.filename() != null) {
-            raw(FILENAME);
-            string(fd.filename());
+            out.raw(FILENAME);
+            out.string(fd.filename());
         }
         if (fd.directory() != null) {
-            raw(DIRECTORY);
-            string(fd.directory());
+            out.raw(DIRECTORY);
+            out.string(fd.directory());
         }
         if (fd.protocol() != null) {
-            raw(PROTOCOL);
-            string(fd.protocol().label());
+            out.raw(PROTOCOL);
+            out.string(fd.protocol().label());
         }
         if (fd.serverRole() != null) {
-            raw(ROLE);
-            string(fd.serverRole() ? "server" : "client");
+            out.raw(ROLE);
+            out.string(fd.serverRole() ? "server" : "client");
         }
         if (fd.sip() != null) {
-            raw(SIP);
-            string(fd.sip());
+            out.raw(SIP);
+            out.string(fd.sip());
         }
         if (fd.sport() != null) {
-            raw(SPORT);
-            number(fd.sport().intValue());
+            out.raw(SPORT);
+            out.number(fd.sport().intValue());
         }
         if (fd.dip() != null) {
-            raw(DIP);
-            string(fd.dip());
+            out.raw(DIP);
+            out.string(fd.dip());
         }
         if (fd.dport() != null) {
-            raw(DPORT);
-            number(fd.dport().intValue());
+            out.raw(DPORT);
+            out.number(fd.dport().intValue());
         }
         if (fd.unixSource() != null) {
-            raw(UNIX_SOURCE);
-            unsigned(fd.unixSource());
+            out.raw(UNIX_SOURCE);
+            out.unsigned(fd.unixSource());
         }
         if (fd.unixDestination() != null) {
-            raw(UNIX_DESTINATION);
-            unsigned(fd.unixDestination());
+            out.raw(UNIX_DESTINATION);
+            out.unsigned(fd.unixDestination());
         }
-        raw('}');
+        out.raw('}');
     }
 
     private void writeValue(Attribute attribute) throws IOException {
@@ -240,201 +217,43 @@ public final class JsonEventWriter implements Flushable, Closeable {
         ValueType type = attribute.type();
         if (value instanceof Number n) {
             switch (type) {
-                case INT8 -> number((byte) n.longValue());
-                case INT16 -> number((short) n.longValue());
-                case INT32 -> number((int) n.longValue());
-                case INT64 -> number(n.longValue());
-                case UINT8 -> number(n.longValue() & 0xffL);
-                case UINT16 -> number(n.longValue() & 0xffffL);
-                case UINT32 -> number(n.longValue() & 0xffff_ffffL);
-                case UINT64 -> unsigned(n.longValue());
-                case FLOAT -> floating(Float.toString(n.floatValue()), Float.isFinite(n.floatValue()));
+                case INT8 -> out.number((byte) n.longValue());
+                case INT16 -> out.number((short) n.longValue());
+                case INT32 -> out.number((int) n.longValue());
+                case INT64 -> out.number(n.longValue());
+                case UINT8 -> out.number(n.longValue() & 0xffL);
+                case UINT16 -> out.number(n.longValue() & 0xffffL);
+                case UINT32 -> out.number(n.longValue() & 0xffff_ffffL);
+                case UINT64 -> out.unsigned(n.longValue());
+                case FLOAT -> out.floating(Float.toString(n.floatValue()), Float.isFinite(n.floatValue()));
                 default -> {
                     if (n instanceof Double || n instanceof Float) {
-                        floating(Double.toString(n.doubleValue()), Double.isFinite(n.doubleValue()));
+                        out.floating(Double.toString(n.doubleValue()), Double.isFinite(n.doubleValue()));
                     } else {
-                        number(n.longValue());
+                        out.number(n.longValue());
                     }
                 }
             }
         } else if (value instanceof byte[] bytes) {
-            raw('"');
-            raw(Base64.getEncoder().encode(bytes));
-            raw('"');
+            out.raw('"');
+            out.raw(Base64.getEncoder().encode(bytes));
+            out.raw('"');
         } else if (value instanceof Boolean b) {
-            raw(b ? TRUE : FALSE);
+            out.raw(b ? JsonBuffer.TRUE : JsonBuffer.FALSE);
         } else {
-            string(String.valueOf(value));
+            out.string(String.valueOf(value));
         }
-    }
-
-    /** A finite number as written by Java; NaN and the infinities as strings, as JSON has no such numbers. */
-    private void floating(String text, boolean finite) throws IOException {
-        if (finite) {
-            raw(ascii(text));
-        } else {
-            string(text);
-        }
-    }
-
-    private void unsigned(long value) throws IOException {
-        if (value >= 0) {
-            number(value);
-        } else {
-            raw(ascii(Long.toUnsignedString(value)));
-        }
-    }
-
-    private void number(long value) throws IOException {
-        if (value == Long.MIN_VALUE) {
-            raw(MIN_LONG);
-            return;
-        }
-        ensure(20);
-        if (value < 0) {
-            buf[pos++] = '-';
-            value = -value;
-        }
-        int start = digits.length;
-        do {
-            long q = value / 10;
-            digits[--start] = (byte) ('0' + (value - q * 10));
-            value = q;
-        } while (value != 0);
-        int n = digits.length - start;
-        System.arraycopy(digits, start, buf, pos, n);
-        pos += n;
-    }
-
-    private void string(String s) throws IOException {
-        if (s == null) {
-            raw(NULL);
-            return;
-        }
-        raw('"');
-        int n = s.length();
-        int i = 0;
-        if (n + 1 <= buf.length - pos || (drainIfShort(n + 1))) {
-            // room for the plain ASCII run: no bounds checks per character
-            for (; i < n; i++) {
-                char c = s.charAt(i);
-                if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
-                    break;
-                }
-                buf[pos++] = (byte) c;
-            }
-        }
-        for (; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-                if (pos == buf.length) {
-                    drain();
-                }
-                buf[pos++] = (byte) c;
-            } else if (c < 0x80) {
-                escape(c);
-            } else {
-                ensure(4);
-                if (c < 0x800) {
-                    buf[pos++] = (byte) (0xc0 | (c >> 6));
-                    buf[pos++] = (byte) (0x80 | (c & 0x3f));
-                } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    int cp = Character.toCodePoint(c, s.charAt(++i));
-                    buf[pos++] = (byte) (0xf0 | (cp >> 18));
-                    buf[pos++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
-                    buf[pos++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
-                    buf[pos++] = (byte) (0x80 | (cp & 0x3f));
-                } else if (Character.isSurrogate(c)) {
-                    buf[pos++] = (byte) 0xef; // a lone surrogate: U+FFFD
-                    buf[pos++] = (byte) 0xbf;
-                    buf[pos++] = (byte) 0xbd;
-                } else {
-                    buf[pos++] = (byte) (0xe0 | (c >> 12));
-                    buf[pos++] = (byte) (0x80 | ((c >> 6) & 0x3f));
-                    buf[pos++] = (byte) (0x80 | (c & 0x3f));
-                }
-            }
-        }
-        raw('"');
-    }
-
-    private void escape(char c) throws IOException {
-        ensure(6);
-        buf[pos++] = '\\';
-        switch (c) {
-            case '"' -> buf[pos++] = '"';
-            case '\\' -> buf[pos++] = '\\';
-            case '\n' -> buf[pos++] = 'n';
-            case '\r' -> buf[pos++] = 'r';
-            case '\t' -> buf[pos++] = 't';
-            case '\b' -> buf[pos++] = 'b';
-            case '\f' -> buf[pos++] = 'f';
-            default -> {
-                buf[pos++] = 'u';
-                buf[pos++] = '0';
-                buf[pos++] = '0';
-                buf[pos++] = HEX[c >> 4];
-                buf[pos++] = HEX[c & 0xf];
-            }
-        }
-    }
-
-    private void raw(char c) throws IOException {
-        if (pos == buf.length) {
-            drain();
-        }
-        buf[pos++] = (byte) c;
-    }
-
-    private void raw(byte[] bytes) throws IOException {
-        if (bytes.length > buf.length - pos) {
-            drain();
-            if (bytes.length > buf.length) {
-                target.write(bytes);
-                return;
-            }
-        }
-        System.arraycopy(bytes, 0, buf, pos, bytes.length);
-        pos += bytes.length;
-    }
-
-    /** Drains when fewer than {@code room} bytes are free; whether there is room then. */
-    private boolean drainIfShort(int room) throws IOException {
-        drain();
-        return room <= buf.length;
-    }
-
-    private void ensure(int room) throws IOException {
-        if (buf.length - pos < room) {
-            drain();
-        }
-    }
-
-    private void drain() throws IOException {
-        if (pos > 0) {
-            target.write(buf, 0, pos);
-            pos = 0;
-        }
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Writes what is buffered through to the target and flushes it. */
     @Override
     public void flush() throws IOException {
-        drain();
-        target.flush();
+        out.flush();
     }
 
     /** Flushes and closes the target. */
     @Override
     public void close() throws IOException {
-        try {
-            drain();
-        } finally {
-            target.close();
-        }
+        out.close();
     }
 }

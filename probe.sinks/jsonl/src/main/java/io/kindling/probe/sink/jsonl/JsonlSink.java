@@ -2,6 +2,7 @@ package io.kindling.probe.sink.jsonl;
 
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.spi.Sink;
+import io.kindling.probe.api.spi.SinkService;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,6 +32,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * the path while the sink runs switches to the new file; other changes keep the file open.
  */
 @Component(name = JsonlSink.PID, service = Sink.class, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@SinkService(sink_name = "jsonl")
 @Designate(ocd = JsonlSink.Config.class, factory = true)
 public final class JsonlSink implements Sink {
 
@@ -43,18 +45,6 @@ public final class JsonlSink implements Sink {
     @ObjectClassDefinition(name = "Kindling Probe JSON Lines sink",
             description = "Writes each subscribed event as one line of JSON, to a file or to standard output.")
     public @interface Config {
-
-        @AttributeDefinition(name = "Subscriptions",
-                description = "Events to write: each NAME or NAME:CATEGORY (for example syscall_exit-read:net), or all.")
-        String[] kindling_subscriptions();
-
-        @AttributeDefinition(name = "Sink name", description = "The sink's name in statistics and in the shell.")
-        String kindling_sink_name() default "jsonl";
-
-        @AttributeDefinition(name = "Queue size", min = "1",
-                description = "Events the sink's queue holds; when it is full, further events for this sink are dropped and counted.")
-        int kindling_sink_queue_size() default 8192;
-
         @AttributeDefinition(name = "Path", required = false,
                 description = "File to append the events to; empty or - for standard output.")
         String path() default "";

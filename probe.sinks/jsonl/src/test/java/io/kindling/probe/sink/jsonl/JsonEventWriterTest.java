@@ -42,11 +42,11 @@ class JsonEventWriterTest {
 
     @Test
     void fileEvent() throws IOException {
-        KindlingEvent e = new KindlingEvent("syscall_exit-read", Category.FILE, Source.SYSCALL_EXIT, TS, 2500, CAT);
+        KindlingEvent e = new KindlingEvent("read", Category.FILE, Source.SYSCALL_EXIT, TS, 2500, CAT);
         e.setFd(new FdContext(3, FdType.FILE).file("passwd", "/etc"));
         e.addAttribute(Attribute.ofLong("res", ValueType.INT64, 11));
         e.addAttribute(Attribute.ofBytes("data", "root:x:0:0\n".getBytes(StandardCharsets.US_ASCII)));
-        assertEquals("{\"name\":\"syscall_exit-read\",\"category\":\"file\",\"source\":\"syscall_exit\","
+        assertEquals("{\"name\":\"read\",\"category\":\"file\",\"source\":\"syscall_exit\","
                 + "\"timestamp\":1700000000123456789,\"latency\":2500,"
                 + "\"thread\":{\"pid\":100,\"tid\":101,\"uid\":0,\"gid\":0,\"comm\":\"cat\",\"container_id\":\"\"},"
                 + "\"fd\":{\"num\":3,\"type\":\"file\",\"filename\":\"passwd\",\"directory\":\"/etc\"},"
@@ -55,24 +55,24 @@ class JsonEventWriterTest {
 
     @Test
     void socketsClientServerAndUnix() throws IOException {
-        KindlingEvent v6 = new KindlingEvent("syscall_exit-sendto", Category.NET, Source.SYSCALL_EXIT, TS, 0, CAT);
+        KindlingEvent v6 = new KindlingEvent("sendto", Category.NET, Source.SYSCALL_EXIT, TS, 0, CAT);
         v6.setFd(new FdContext(3, FdType.IPV6_SOCK).socket(L4Protocol.UDP, false,
                 "2600:1f18:262c:6542:9aa6:df7a:9a47:d29e", 40251, "2001:4860:4860::8888", 53));
-        KindlingEvent server = new KindlingEvent("syscall_exit-accept", Category.NET, Source.SYSCALL_EXIT, TS, 0, CAT);
+        KindlingEvent server = new KindlingEvent("accept", Category.NET, Source.SYSCALL_EXIT, TS, 0, CAT);
         server.setFd(new FdContext(7, FdType.IPV4_SERVSOCK).socket(L4Protocol.TCP, true, "0.0.0.0", 0, "127.0.0.1", 8080));
-        KindlingEvent unix = new KindlingEvent("syscall_exit-write", Category.IPC, Source.SYSCALL_EXIT, TS, 0, CAT);
+        KindlingEvent unix = new KindlingEvent("write", Category.IPC, Source.SYSCALL_EXIT, TS, 0, CAT);
         unix.setFd(new FdContext(4, FdType.UNIX_SOCK).unix(0xffff9b1c5a3e4400L, 0));
         String head = "{\"name\":\"%s\",\"category\":\"%s\",\"source\":\"syscall_exit\",\"timestamp\":1700000000123456789,\"latency\":0,"
                 + "\"thread\":{\"pid\":100,\"tid\":101,\"uid\":0,\"gid\":0,\"comm\":\"cat\",\"container_id\":\"\"},";
-        assertEquals(head.formatted("syscall_exit-sendto", "net")
+        assertEquals(head.formatted("sendto", "net")
                         + "\"fd\":{\"num\":3,\"type\":\"ipv6\",\"protocol\":\"udp\",\"role\":\"client\","
                         + "\"sip\":\"2600:1f18:262c:6542:9aa6:df7a:9a47:d29e\",\"sport\":40251,\"dip\":\"2001:4860:4860::8888\",\"dport\":53},"
                         + "\"attributes\":{}}\n"
-                        + head.formatted("syscall_exit-accept", "net")
+                        + head.formatted("accept", "net")
                         + "\"fd\":{\"num\":7,\"type\":\"ipv4_server\",\"protocol\":\"tcp\",\"role\":\"server\","
                         + "\"sip\":\"0.0.0.0\",\"sport\":0,\"dip\":\"127.0.0.1\",\"dport\":8080},"
                         + "\"attributes\":{}}\n"
-                        + head.formatted("syscall_exit-write", "ipc")
+                        + head.formatted("write", "ipc")
                         + "\"fd\":{\"num\":4,\"type\":\"unix\",\"source\":18446633144808260608,\"destination\":0},"
                         + "\"attributes\":{}}\n",
                 write(v6, server, unix));
@@ -80,14 +80,14 @@ class JsonEventWriterTest {
 
     @Test
     void withoutThreadAndFd() throws IOException {
-        KindlingEvent e = new KindlingEvent("tracepoint-sched_switch", Category.SCHEDULER, Source.TRACEPOINT, 5, 0, null);
-        assertEquals("{\"name\":\"tracepoint-sched_switch\",\"category\":\"scheduler\",\"source\":\"tracepoint\","
+        KindlingEvent e = new KindlingEvent("switch", Category.SCHEDULER, Source.TRACEPOINT, 5, 0, null);
+        assertEquals("{\"name\":\"switch\",\"category\":\"scheduler\",\"source\":\"tracepoint\","
                 + "\"timestamp\":5,\"latency\":0,\"attributes\":{}}\n", write(e));
     }
 
     @Test
     void attributeValuesByType() throws IOException {
-        KindlingEvent e = new KindlingEvent("syscall_exit-read", Category.FILE, Source.SYSCALL_EXIT, TS, 0, CAT);
+        KindlingEvent e = new KindlingEvent("read", Category.FILE, Source.SYSCALL_EXIT, TS, 0, CAT);
         e.addAttribute(Attribute.ofLong("u64", ValueType.UINT64, -1L));
         e.addAttribute(Attribute.ofLong("u64small", ValueType.UINT64, 42));
         e.addAttribute(Attribute.ofLong("u32", ValueType.UINT32, -1L));
@@ -117,11 +117,11 @@ class JsonEventWriterTest {
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) i;
         }
-        KindlingEvent first = new KindlingEvent("syscall_exit-read", Category.NET, Source.SYSCALL_EXIT, TS, 7, CAT);
+        KindlingEvent first = new KindlingEvent("read", Category.NET, Source.SYSCALL_EXIT, TS, 7, CAT);
         first.setFd(new FdContext(5, FdType.IPV4_SOCK).socket(L4Protocol.TCP, false, "10.0.0.1", 40000, "10.0.0.2", 80));
         first.addAttribute(Attribute.ofBytes("data", data));
         first.addAttribute(Attribute.ofLong("size", ValueType.UINT64, 0x8000_0000_0000_0001L));
-        KindlingEvent second = new KindlingEvent("syscall_exit-close", Category.FILE, Source.SYSCALL_EXIT, TS + 1, 0,
+        KindlingEvent second = new KindlingEvent("close", Category.FILE, Source.SYSCALL_EXIT, TS + 1, 0,
                 new ThreadContext(1, 2, 3, 4, "n\u00f6de", "abc123"));
         String text = write(first, second, first);
         String[] lines = text.split("\n", -1);
@@ -172,7 +172,7 @@ class JsonEventWriterTest {
                 assertNull(p.nextToken(), "one object a line");
             }
         }
-        assertEquals(List.of("syscall_exit-read", "syscall_exit-close", "syscall_exit-read"), names);
+        assertEquals(List.of("read", "close", "read"), names);
     }
 
     private static void readThread(JsonParser p) throws IOException {

@@ -27,9 +27,6 @@ class JsonlSinkTest {
     private static JsonlSink.Config config(String path) {
         return new JsonlSink.Config() {
             @Override public Class<? extends Annotation> annotationType() { return JsonlSink.Config.class; }
-            @Override public String[] kindling_subscriptions() { return new String[] {"all"}; }
-            @Override public String kindling_sink_name() { return "jsonl"; }
-            @Override public int kindling_sink_queue_size() { return 65536; }
             @Override public String path() { return path; }
         };
     }

@@ -2,6 +2,7 @@ package io.kindling.probe.sink.kafka;
 
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.spi.Sink;
+import io.kindling.probe.api.spi.SinkService;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -32,6 +33,7 @@ import org.osgi.service.metatype.annotations.Option;
  * setting replaces it, after what it buffered was sent.
  */
 @Component(name = KafkaSink.PID, service = Sink.class, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@SinkService(sink_name = "kafka", sink_queue_size = 65536)
 @Designate(ocd = KafkaSink.Config.class, factory = true)
 public final class KafkaSink implements Sink {
 
@@ -44,19 +46,6 @@ public final class KafkaSink implements Sink {
     @ObjectClassDefinition(name = "Kindling Probe Kafka sink",
             description = "Publishes each subscribed event as JSON to a Kafka topic, keyed by host and pid.")
     public @interface Config {
-
-        @AttributeDefinition(name = "Subscriptions",
-                description = "Events to publish: each NAME or NAME:CATEGORY (for example syscall_exit-read:net), or all.")
-        String[] kindling_subscriptions();
-
-        @AttributeDefinition(name = "Sink name", description = "The sink's name in statistics and in the shell.")
-        String kindling_sink_name() default "kafka";
-
-        @AttributeDefinition(name = "Queue size", min = "1",
-                description = "Events the sink's queue holds while the broker is slow or unreachable; when it is "
-                        + "full, further events for this sink are dropped and counted.")
-        int kindling_sink_queue_size() default 65536;
-
         @AttributeDefinition(name = "Bootstrap servers", description = "HOST:PORT of one or more brokers, comma-separated.")
         String bootstrap_servers() default "127.0.0.1:9092";
 
@@ -114,13 +103,13 @@ public final class KafkaSink implements Sink {
     /** What a producer is built from; subscriptions, name and queue size are the core's business. */
     record Settings(String name, String topic, String host, Map<String, Object> producer, long maxBackoffMillis) {
 
-        static Settings of(Config config) {
+        static Settings of(Config config, String name) {
             String host = config.host() == null || config.host().isBlank() ? localHostName() : config.host().trim();
             String acks = config.acks().trim().toLowerCase(Locale.ROOT);
             boolean idempotent = acks.equals("all") || acks.equals("-1");
             Map<String, Object> p = new LinkedHashMap<>();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap_servers().trim());
-            p.put(ProducerConfig.CLIENT_ID_CONFIG, "kindling-probe-" + host + "-" + config.kindling_sink_name());
+            p.put(ProducerConfig.CLIENT_ID_CONFIG, "kindling-probe-" + host + "-" + name);
             p.put(ProducerConfig.ACKS_CONFIG, acks);
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, idempotent);
             // without idempotence, only one request at a time keeps the order when a retry happens
@@ -144,7 +133,7 @@ public final class KafkaSink implements Sink {
                 }
                 p.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
             }
-            return new Settings(config.kindling_sink_name(), config.topic().trim(), host, Map.copyOf(p),
+            return new Settings(name, config.topic().trim(), host, Map.copyOf(p),
                     config.retry_backoff_max_ms());
         }
 
@@ -159,11 +148,15 @@ public final class KafkaSink implements Sink {
     private EventPublisher publisher;
 
     @Activate
-    public KafkaSink(Config config) {
+    public KafkaSink(Config config, SinkService common) {
+        this(config, common.sink_name());
+    }
+
+    KafkaSink(Config config, String name) {
         if (KAFKA_LOG.getLevel() == null) {
             KAFKA_LOG.setLevel(java.util.logging.Level.WARNING);
         }
-        Settings s = Settings.of(config);
+        Settings s = Settings.of(config, name);
         EventPublisher p = s.open();
         synchronized (lock) {
             settings = s;
@@ -172,8 +165,8 @@ public final class KafkaSink implements Sink {
     }
 
     @Modified
-    void modified(Config config) {
-        Settings next = Settings.of(config);
+    void modified(Config config, SinkService common) {
+        Settings next = Settings.of(config, common.sink_name());
         EventPublisher previous;
         synchronized (lock) {
             if (next.equals(settings)) {

@@ -236,7 +236,7 @@ class KafkaSinkTest {
         values.put("topic", topic);
         values.put("host", HOST);
         values.put("retry_backoff_max_ms", 500);
-        return new KafkaSink(Replay.config(KafkaSink.Config.class, values));
+        return new KafkaSink(Replay.config(KafkaSink.Config.class, values), "kafka");
     }
 
     static Path generate(Scenario scenario, long events) throws Exception {

@@ -65,8 +65,8 @@ final class EventMetrics {
     private final CounterFamily tcpResets;
 
     EventMetrics(int maxSeries) {
-        events = new CounterFamily(EVENTS, "Events the sink received, by event name and category.",
-                List.of("name", "category"), List.of("name"), maxSeries);
+        events = new CounterFamily(EVENTS, "Events the sink received, by event name, source and category.",
+                List.of("name", "source", "category"), List.of("name"), maxSeries);
         latency = new HistogramFamily(LATENCY, "Latency of syscalls (time from enter to exit), by event name.",
                 List.of("name"), List.of("name"), maxSeries, LATENCY_BOUNDS_NANOS);
         socketBytes = new CounterFamily(SOCKET_BYTES,
@@ -82,7 +82,8 @@ final class EventMetrics {
 
     void record(KindlingEvent event) {
         String name = event.name();
-        events.add(1, name, event.category() == null ? "none" : event.category().label());
+        events.add(1, name, event.source() == null ? "unknown" : event.source().label(),
+                event.category() == null ? "none" : event.category().label());
         if (event.source() == Source.SYSCALL_EXIT) {
             latency.observe(Math.max(0, event.latency()), name);
             String direction = direction(name);
@@ -116,12 +117,12 @@ final class EventMetrics {
         }
     }
 
-    /** {@code read}, {@code write}, or {@code null} for a name outside the read and write families. */
+    /**
+     * {@code read}, {@code write}, or {@code null} for a name outside the read and write families: a
+     * syscall's name as events are delivered ({@code read}), or its exit's subscription name.
+     */
     static String direction(String name) {
-        if (!name.startsWith(EXIT)) {
-            return null;
-        }
-        String syscall = name.substring(EXIT.length());
+        String syscall = name.startsWith(EXIT) ? name.substring(EXIT.length()) : name;
         return READS.contains(syscall) ? "read" : WRITES.contains(syscall) ? "write" : null;
     }
 

@@ -4,6 +4,7 @@ import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.control.ProbeControl;
 import io.kindling.probe.api.control.Statistics;
 import io.kindling.probe.api.spi.Sink;
+import io.kindling.probe.api.spi.SinkService;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ import org.osgi.service.servlet.whiteboard.annotations.RequireHttpWhiteboard;
  * subscriptions keeps both. The counts start from zero when the sink starts.
  */
 @Component(name = PrometheusSink.PID, service = Sink.class, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@SinkService(sink_name = "prometheus")
 @Designate(ocd = PrometheusSink.Config.class, factory = true)
 @RequireHttpWhiteboard
 public final class PrometheusSink implements Sink {
@@ -45,18 +47,6 @@ public final class PrometheusSink implements Sink {
             description = "Counts the subscribed events and serves the counts and the probe's statistics "
                     + "in the Prometheus text format.")
     public @interface Config {
-
-        @AttributeDefinition(name = "Subscriptions",
-                description = "Events to count: each NAME or NAME:CATEGORY (for example syscall_exit-read:net), or all.")
-        String[] kindling_subscriptions();
-
-        @AttributeDefinition(name = "Sink name", description = "The sink's name in statistics and in the shell.")
-        String kindling_sink_name() default "prometheus";
-
-        @AttributeDefinition(name = "Queue size", min = "1",
-                description = "Events the sink's queue holds; when it is full, further events for this sink are dropped and counted.")
-        int kindling_sink_queue_size() default 8192;
-
         @AttributeDefinition(name = "Host", description = "Address to listen on; 0.0.0.0 for every interface.")
         String host() default "127.0.0.1";
 
@@ -104,7 +94,7 @@ public final class PrometheusSink implements Sink {
         }
         this.context = context;
         this.configurationAdmin = configurationAdmin;
-        this.instance = instanceName(String.valueOf(properties.getOrDefault("service.pid", config.kindling_sink_name())));
+        this.instance = instanceName(String.valueOf(properties.getOrDefault("service.pid", Sink.nameOf(properties))));
         this.metrics = new EventMetrics(config.max_series());
         this.servlet = new MetricsServlet(metrics, this::probeStatistics);
         open(Endpoint.of(config));

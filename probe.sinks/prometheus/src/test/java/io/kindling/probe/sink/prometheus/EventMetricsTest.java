@@ -43,21 +43,21 @@ class EventMetricsTest {
         metrics.record(event("d", Category.NET, Source.SYSCALL_ENTER, 0));
         metrics.record(event("a", Category.FILE, Source.SYSCALL_ENTER, 0));
         Scrape s = scrape(metrics);
-        assertEquals(Map.of("a|file", 2.0, "b|file", 1.0, "other|file", 1.0, "other|net", 1.0),
-                s.values(EventMetrics.EVENTS, "name", "category"));
+        assertEquals(Map.of("a|syscall_enter|file", 2.0, "b|syscall_enter|file", 1.0, "other|syscall_enter|file", 1.0,
+                "other|syscall_enter|net", 1.0), s.values(EventMetrics.EVENTS, "name", "source", "category"));
         assertEquals(2.0, s.values(EventMetrics.FOLDED, "metric").get(EventMetrics.EVENTS));
     }
 
     @Test
     void latencyHistogramsAreCumulativeInSeconds() throws IOException {
         EventMetrics metrics = new EventMetrics(10);
-        metrics.record(event("syscall_exit-read", Category.FILE, Source.SYSCALL_EXIT, 800));
-        metrics.record(event("syscall_exit-read", Category.FILE, Source.SYSCALL_EXIT, 1_000));
-        metrics.record(event("syscall_exit-read", Category.FILE, Source.SYSCALL_EXIT, 2_000_000));
-        metrics.record(event("syscall_exit-read", Category.FILE, Source.SYSCALL_EXIT, 20_000_000_000L));
-        metrics.record(event("syscall_enter-read", Category.FILE, Source.SYSCALL_ENTER, 0));
+        metrics.record(event("read", Category.FILE, Source.SYSCALL_EXIT, 800));
+        metrics.record(event("read", Category.FILE, Source.SYSCALL_EXIT, 1_000));
+        metrics.record(event("read", Category.FILE, Source.SYSCALL_EXIT, 2_000_000));
+        metrics.record(event("read", Category.FILE, Source.SYSCALL_EXIT, 20_000_000_000L));
+        metrics.record(event("read", Category.FILE, Source.SYSCALL_ENTER, 0));
         Scrape s = scrape(metrics);
-        var h = s.histograms(EventMetrics.LATENCY, "name").get("syscall_exit-read");
+        var h = s.histograms(EventMetrics.LATENCY, "name").get("read");
         assertEquals(4, h.getSampleCount());
         assertEquals(20.002001800, h.getSampleSum(), 1e-12);
         assertEquals(1e-6, h.getBuckets().get(0).getUpperBound());
@@ -66,17 +66,19 @@ class EventMetricsTest {
         assertEquals(3, h.getBuckets().get(13).getCumulativeCount(), "le=10");
         assertEquals(4, h.getBuckets().get(14).getCumulativeCount(), "le=+Inf");
         assertEquals(1, s.histograms(EventMetrics.LATENCY, "name").size(), "only syscall exits");
+        assertEquals(Map.of("read|syscall_enter|file", 1.0, "read|syscall_exit|file", 4.0),
+                s.values(EventMetrics.EVENTS, "name", "source", "category"), "entry and exit share the name, not the series");
     }
 
     @Test
     void socketBytesByDirectionProtocolAndPeer() throws IOException {
         EventMetrics metrics = new EventMetrics(10);
-        metrics.record(socketIo("syscall_exit-sendto", false, "10.0.0.1", 40000, "10.0.0.2", 80, 100));
-        metrics.record(socketIo("syscall_exit-recvfrom", false, "10.0.0.1", 40000, "10.0.0.2", 80, 5000));
-        metrics.record(socketIo("syscall_exit-read", true, "10.0.0.9", 51000, "10.0.0.1", 8080, 300));
-        metrics.record(socketIo("syscall_exit-read", true, "10.0.0.9", 51001, "10.0.0.1", 8080, 1));
-        metrics.record(socketIo("syscall_exit-write", false, "::1", 40000, "::1", 8080, 7));
-        metrics.record(socketIo("syscall_exit-connect", false, "10.0.0.1", 40000, "10.0.0.2", 80, 0));
+        metrics.record(socketIo("sendto", false, "10.0.0.1", 40000, "10.0.0.2", 80, 100));
+        metrics.record(socketIo("recvfrom", false, "10.0.0.1", 40000, "10.0.0.2", 80, 5000));
+        metrics.record(socketIo("read", true, "10.0.0.9", 51000, "10.0.0.1", 8080, 300));
+        metrics.record(socketIo("read", true, "10.0.0.9", 51001, "10.0.0.1", 8080, 1));
+        metrics.record(socketIo("write", false, "::1", 40000, "::1", 8080, 7));
+        metrics.record(socketIo("connect", false, "10.0.0.1", 40000, "10.0.0.2", 80, 0));
         assertEquals(Map.of("write|tcp|10.0.0.2:80", 100.0, "read|tcp|10.0.0.2:80", 5000.0,
                 "read|tcp|10.0.0.9", 301.0, "write|tcp|[::1]:8080", 7.0),
                 scrape(metrics).values(EventMetrics.SOCKET_BYTES, "direction", "protocol", "remote"));
@@ -84,7 +86,7 @@ class EventMetricsTest {
 
     private static KindlingEvent close(boolean server, String sip, int sport, String dip, int dport, long rttMicros,
             long retransmits, boolean reset) {
-        KindlingEvent e = event("tcp_close", Category.NET, Source.SYSCALL_ENTER, 0);
+        KindlingEvent e = event("conn_close", Category.NET, Source.SYSCALL_ENTER, 0);
         e.setFd(new FdContext(3, FdType.IPV4_SOCK).socket(L4Protocol.TCP, server, sip, sport, dip, dport));
         e.addAttribute(Attribute.ofLong("rtt", ValueType.UINT32, rttMicros));
         e.addAttribute(Attribute.ofLong("retransmits", ValueType.UINT32, retransmits));
@@ -99,7 +101,7 @@ class EventMetricsTest {
         metrics.record(close(false, "10.0.0.1", 40001, "10.0.0.2", 80, 2_000, 3, true));
         metrics.record(close(true, "10.0.0.9", 51000, "10.0.0.1", 8080, 70, 1, false));
         // the kernel's own tcp_close has an rtt but no fd: it is not a connection of this view
-        KindlingEvent kernel = event("kprobe-tcp_close", Category.NET, Source.KPROBE, 0);
+        KindlingEvent kernel = event("tcp_close", Category.NET, Source.KPROBE, 0);
         kernel.addAttribute(Attribute.ofLong("rtt", ValueType.UINT32, 5));
         metrics.record(kernel);
         Scrape s = scrape(metrics);

@@ -40,7 +40,7 @@ final class JsonlReference {
     private void add(JsonNode e) {
         lines++;
         String name = e.get("name").asText();
-        events.merge(name + "|" + e.get("category").asText(), 1.0, Double::sum);
+        events.merge(name + "|" + e.get("source").asText() + "|" + e.get("category").asText(), 1.0, Double::sum);
         if (!"syscall_exit".equals(e.get("source").asText())) {
             return;
         }
@@ -53,7 +53,7 @@ final class JsonlReference {
                 buckets[i]++;
             }
         }
-        String syscall = name.substring("syscall_exit-".length());
+        String syscall = name; // delivered with libsinsp's name, as the Kindling probe does
         String direction = READS.contains(syscall) ? "read" : WRITES.contains(syscall) ? "write" : null;
         JsonNode fd = e.get("fd");
         JsonNode res = e.get("attributes").get("res");

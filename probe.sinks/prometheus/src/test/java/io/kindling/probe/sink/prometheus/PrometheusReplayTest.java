@@ -90,7 +90,7 @@ class PrometheusReplayTest {
                 }
                 System.out.printf("%s: %d events, %d name/category series, %d latency histograms, %d socket byte series, %d scrapes during the replay%n",
                         name, seen.lines, seen.events.size(), seen.latencyCount.size(), seen.socketBytes.size(), during.size());
-                assertEquals(seen.events, scrape.values(EventMetrics.EVENTS, "name", "category"), "events by name and category");
+                assertEquals(seen.events, scrape.values(EventMetrics.EVENTS, "name", "source", "category"), "events by name, source and category");
                 assertHistograms(seen, scrape.histograms(EventMetrics.LATENCY, "name"));
                 assertEquals(seen.socketBytes, scrape.values(EventMetrics.SOCKET_BYTES, "direction", "protocol", "remote"),
                         "socket bytes by direction, protocol and remote endpoint");
@@ -108,7 +108,7 @@ class PrometheusReplayTest {
                 assertEquals(stats.dropped().size(), scrape.values(ProbeMetrics.DROPPED, "rule").size(), "a figure per drop rule");
                 double previous = -1;
                 for (Scrape s : during) { // every answer during the replay parsed; the counts only grew
-                    double total = s.values(EventMetrics.EVENTS, "name", "category").values().stream().mapToDouble(d -> d).sum();
+                    double total = s.values(EventMetrics.EVENTS, "name", "source", "category").values().stream().mapToDouble(d -> d).sum();
                     assertTrue(total >= previous, "counts grow during a replay");
                     previous = total;
                 }

@@ -152,6 +152,7 @@ class OsgiRuntimeTest {
             factoryConfiguration(cm, "io.kindling.probe.sink.jsonl", Map.of(
                     "kindling.subscriptions", new String[] {"all"}, "kindling.sink.name", "jsonl", "path", jsonl.toString()));
             await(context, "io.kindling.probe.api.spi.Sink", "(kindling.sink.name=jsonl)");
+            awaitRouted(probe, "jsonl"); // the service is visible a moment before the engine is bound to it
             Object again = replay(probe, capture);
             assertEquals(kafkaDelivered, delivered(again, "jsonl"), "the probe runs on without the two sinks");
             assertEquals(kafkaDelivered, Files.readAllLines(jsonl).size());
@@ -202,6 +203,23 @@ class OsgiRuntimeTest {
         Object run = invoke(probe, "io.kindling.probe.api.control.ProbeControl", "open", capture);
         assertEquals(Boolean.TRUE, invoke(run, "io.kindling.probe.api.control.Run", "await", 60L, TimeUnit.SECONDS));
         return invoke(run, "io.kindling.probe.api.control.Run", "statistics");
+    }
+
+    /** Waits until the engine lists the sink in its statistics, that is, routes to it. */
+    private static void awaitRouted(Object probe, String sink) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            Object statistics = invoke(probe, "io.kindling.probe.api.control.ProbeControl", "statistics");
+            for (Object s : (List<?>) statistics.getClass().getMethod("sinks").invoke(statistics)) {
+                if (sink.equals(s.getClass().getMethod("name").invoke(s))) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the engine did not route to sink " + sink + " within 30 s");
+            }
+            Thread.sleep(10);
+        }
     }
 
     private static long delivered(Object statistics, String sink) throws Exception {

@@ -1,0 +1,242 @@
+package io.kindling.probe.core;
+
+import io.kindling.probe.api.FdContext;
+import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.api.source.InspectorException;
+import io.kindling.probe.api.source.InspectorSession;
+import io.kindling.probe.api.source.RawBatch;
+import io.kindling.probe.api.spi.EventEmitter;
+import io.kindling.probe.api.spi.RawEvent;
+import java.lang.System.Logger.Level;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * One run's event loop: reads the inspector's batches, converts each event that a sink selects with
+ * the converters that match it, offers it to those sinks, and hands the raw events that active
+ * converters need to them. It takes the routing's latest {@link Routing.Tables} at each batch
+ * boundary, and publishes the version it finished a batch with, so that a removed sink can be
+ * drained once no further event is routed to it.
+ */
+final class EventLoop implements Runnable {
+    private static final System.Logger LOG = System.getLogger(EventLoop.class.getName());
+    private static final ConverterRouting.Observer[] NO_OBSERVERS = new ConverterRouting.Observer[0];
+
+    private final InspectorSession session;
+    private final EngineRun run;
+    private final Routing routing;
+    private final RunFigures figures;
+    /** How long a full sink queue is waited for (a replay), 0 for live events. */
+    private final long waitMillis;
+    private final long drainMillis;
+    private final ThreadContexts threads = new ThreadContexts();
+    private final DeliveredNames deliveredNames = new DeliveredNames();
+    private final ParamLayouts layouts = new ParamLayouts();
+    private final EventEmitter emitter;
+    /** The routing version the loop has finished a batch with (-1 before the first, MAX_VALUE once ended). */
+    private volatile long loopVersion = -1;
+
+    EventLoop(InspectorSession session, EngineRun run, Routing routing, RunFigures figures, long waitMillis, long drainMillis) {
+        this.session = session;
+        this.run = run;
+        this.routing = routing;
+        this.figures = figures;
+        this.waitMillis = waitMillis;
+        this.drainMillis = drainMillis;
+        this.emitter = event -> emit(event, routing.tables().routes());
+    }
+
+    /** Whether the loop has finished a batch with routing {@code version} or a later one, or has ended. */
+    boolean reached(long version) {
+        return loopVersion >= version;
+    }
+
+    @Override
+    public void run() {
+        try {
+            read();
+            for (ConverterEntry c : ConverterEntry.sorted(routing.converters())) {
+                try {
+                    c.converter.end(emitter);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "converter " + c.name + " failed at the end of the run: " + e);
+                }
+            }
+        } catch (InspectorException e) {
+            run.fail(e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "event loop failed", e);
+            run.fail("event loop failed: " + e);
+        } finally {
+            figures.read(session);
+            session.close();
+            for (SinkChannel c : routing.tables().routes()) {
+                drain(c);
+            }
+            figures.ended();
+            loopVersion = Long.MAX_VALUE;
+            run.finish();
+            routing.changes().signal();
+        }
+    }
+
+    private void drain(SinkChannel c) {
+        try {
+            if (!c.drain(drainMillis)) {
+                LOG.log(Level.WARNING, "sink " + c.name() + " did not drain its queue at the end of the run");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void read() throws InspectorException {
+        long version = -1;
+        ConverterRouting.Observer[] watching = NO_OBSERVERS;
+        EventEmitter[] watchingEmitters = new EventEmitter[0];
+        Set<String> suppressed = new HashSet<>();
+        while (!run.stopRequested()) {
+            Routing.Tables filters = routing.tables();
+            if (version != filters.version()) {
+                version = filters.version();
+                session.setFilter(filters.union().table());
+                session.setThreadlessFilter(filters.threadless());
+                suppress(filters, suppressed);
+            }
+            RawBatch batch = session.nextBatch();
+            if (batch == null) {
+                break;
+            }
+            Routing.Tables t = routing.tables();
+            for (SinkChannel c : t.routes()) {
+                c.beginBatch();
+            }
+            if (t.observers() != watching) {
+                endDeactivated(watching, t.observers());
+                watching = t.observers();
+                watchingEmitters = new EventEmitter[watching.length];
+                for (int i = 0; i < watching.length; i++) {
+                    watchingEmitters[i] = watching[i].counting(emitter);
+                }
+            }
+            long processed = 0;
+            try {
+                while (batch.next()) {
+                    processed++;
+                    process(batch.event(), t.chain(), t.routes(), watching, watchingEmitters);
+                }
+            } finally {
+                figures.converted.addAndGet(processed); // once per batch, like the inspector's counters
+                batch.release();
+            }
+            for (SinkChannel c : t.routes()) {
+                c.handOver(waitMillis);
+            }
+            loopVersion = t.version();
+            figures.read(session);
+            routing.changes().signal();
+        }
+    }
+
+    /**
+     * Converts an event for the sinks that select it (if any), then hands it to the active converters
+     * that need it. Events without thread information only ever reach those converters, except the kernel
+     * TCP events of a kernel context ({@link RawEvent#kernelContext()}), which sinks receive without a thread.
+     */
+    private void process(RawEvent raw, ConverterEntry[] convs, SinkChannel[] targets, ConverterRouting.Observer[] watching,
+            EventEmitter[] watchingEmitters) {
+        int type = raw.type();
+        int sc = raw.genericSyscall();
+        int cat = raw.category().code();
+        if (raw.hasThread() || raw.kernelContext()) {
+            KindlingEvent event = null;
+            for (SinkChannel c : targets) {
+                if (c.batchSelection().selects(type, sc, cat)) {
+                    if (event == null) {
+                        event = convert(raw, convs);
+                    }
+                    if (event.isWithheld()) {
+                        break;
+                    }
+                    c.offer(event, waitMillis);
+                }
+            }
+        }
+        for (int i = 0; i < watching.length; i++) {
+            ConverterRouting.Observer o = watching[i];
+            if (o.wants(raw, type, sc, cat)) {
+                o.entry.observed.incrementAndGet();
+                try {
+                    o.entry.converter.observe(raw, watchingEmitters[i]);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "converter " + o.entry.name + " failed on " + raw.name() + ": " + e);
+                }
+            }
+        }
+    }
+
+    /** Calls {@code end} of the converters that stopped being active (and are still registered). */
+    private void endDeactivated(ConverterRouting.Observer[] before, ConverterRouting.Observer[] now) {
+        for (ConverterRouting.Observer b : before) {
+            boolean still = false;
+            for (ConverterRouting.Observer n : now) {
+                still |= n.entry.converter == b.entry.converter;
+            }
+            if (!still && routing.hasConverter(b.entry.converter)) {
+                try {
+                    b.entry.converter.end(emitter);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "converter " + b.entry.name + " failed when it became inactive: " + e);
+                }
+            }
+        }
+    }
+
+    /** The event as sinks receive it: thread and fd context, converters' parts, default attributes. */
+    private KindlingEvent convert(RawEvent raw, ConverterEntry[] convs) {
+        KindlingEvent event = new KindlingEvent(deliveredNames.of(raw), raw.category(), raw.source(), raw.timestamp(), raw.latency(),
+                raw.hasThread() ? threads.of(raw) : null);
+        if (raw.hasFd()) {
+            event.setFd(new FdContext(raw.fdNum(), raw.fdType()));
+        }
+        boolean attributesDone = false;
+        for (ConverterEntry c : convs) {
+            if (c.matches(raw)) {
+                try {
+                    c.converter.convert(raw, event, emitter);
+                    attributesDone |= c.providesAttributes;
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "converter " + c.name + " failed on " + raw.name() + ": " + e);
+                }
+            }
+        }
+        if (!attributesDone) {
+            DefaultAttributes.copy(raw, event, layouts);
+        }
+        return event;
+    }
+
+    private void emit(KindlingEvent event, SinkChannel[] targets) {
+        figures.emitted.incrementAndGet();
+        for (SinkChannel c : targets) {
+            if (c.batchSelection().selectsEmitted(event.name(), event.category())) {
+                c.offer(event, waitMillis);
+            }
+        }
+    }
+
+    /** Hands the inspector the suppressed process names it does not have yet. */
+    private void suppress(Routing.Tables filters, Set<String> done) {
+        for (String comm : filters.suppressed()) {
+            if (done.add(comm)) {
+                try {
+                    if (!session.suppressComm(comm)) {
+                        LOG.log(Level.WARNING, "this inspector cannot suppress processes; '" + comm + "' is read");
+                    }
+                } catch (InspectorException e) {
+                    LOG.log(Level.WARNING, "process '" + comm + "' not suppressed: " + e.getMessage());
+                }
+            }
+        }
+    }
+}
