@@ -51,13 +51,15 @@ import org.osgi.util.tracker.ServiceTracker;
  * {@code cpu_event}s of the workload's threads have on and off times that add up to their window, and
  * the futex wait shows as off-CPU time of type futex as long as the wait the workload measured;</li>
  * <li>a subscription changed during the run: the new one's events arrive, the removed one's stop;</li>
- * <li>50 live starts and stops leave no BPF program, map or link, no udig shared memory and no
+ * <li>50 live starts and stops (system property {@value #CYCLES_PROPERTY}; the pom's Equinox run makes 10) leave no BPF program, map or link, no udig shared memory and no
  * thread behind.</li>
  * </ul>
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class LiveInFelixIT {
+    /** How many live starts and stops the leak check makes. */
+    static final String CYCLES_PROPERTY = "kindling.live.cycles";
 
     @Configuration
     public Option[] configuration() {
@@ -141,16 +143,17 @@ public class LiveInFelixIT {
             assertTrue("live events arrive", awaitEvent(sink, e -> true));
             log = LiveEnvironment.runMixed(TestEnvironment.workDir("live/felix-workload"));
             long pid = log.get(0).number("pid");
-            long futexTid = log.stream().filter(e -> e.kind().equals("futex")).findFirst()
-                    .orElseThrow(() -> new AssertionError("the workload logged no futex wait")).number("tid");
+            Entry futex = log.stream().filter(e -> e.kind().equals("futex")).findFirst()
+                    .orElseThrow(() -> new AssertionError("the workload logged no futex wait"));
+            long futexTid = futex.number("tid");
+            long waited = futex.number("waited_ns");
             // cpu_event windows of the workload's threads are emitted at their thread's exit; the futex
             // wait is the workload's last step, so its window comes last
             assertTrue("the workload's conn_close and cpu_event arrive", awaitEvent(sink,
                     e -> e.name().equals("cpu_event") && e.thread().pid() == pid)
                     && awaitEvent(sink, e -> e.name().equals("conn_close") && e.thread().pid() == pid));
-            awaitEvent(sink, e -> e.name().equals("cpu_event") && e.thread().tid() == futexTid
-                    && new String((byte[]) e.attribute("time_type").value(), java.nio.charset.StandardCharsets.ISO_8859_1)
-                            .indexOf(3) >= 0);
+            // the window that holds the wait may come after others of the thread that hold shorter futex waits
+            awaitEvent(sink, e -> e.name().equals("cpu_event") && e.thread().tid() == futexTid && longestFutexOff(e) >= waited / 2);
         } finally {
             stop(run);
         }
@@ -321,7 +324,8 @@ public class LiveInFelixIT {
     }
 
     @Test
-    public void fiftyLiveStartsAndStopsLeaveNothingBehind() throws Exception {
+    public void liveStartsAndStopsLeaveNothingBehind() throws Exception {
+        int cycles = Integer.getInteger(CYCLES_PROPERTY, 50);
         LiveEnvironment.requireLive();
         ProbeControl control = control();
         CollectingSink sink = new CollectingSink();
@@ -331,14 +335,14 @@ public class LiveInFelixIT {
             cycle(control, sink);
             Map<String, Integer> before = LiveEnvironment.kernelObjects();
             Map<String, Integer> threadsBefore = threads();
-            for (int i = 0; i < 50; i++) {
+            for (int i = 0; i < cycles; i++) {
                 cycle(control, sink);
             }
             Map<String, Integer> after = LiveEnvironment.kernelObjects();
             Map<String, Integer> threadsAfter = threads();
-            System.out.println("LIVE 50 cycles: before " + before + " " + total(threadsBefore) + " threads, after " + after + " "
+            System.out.println("LIVE " + cycles + " cycles: before " + before + " " + total(threadsBefore) + " threads, after " + after + " "
                     + total(threadsAfter) + " threads");
-            assertEquals("BPF programs, maps, links and udig shared memory after 50 live starts and stops", before, after);
+            assertEquals("BPF programs, maps, links and udig shared memory after " + cycles + " live starts and stops", before, after);
             // pools of the framework may have let idle threads go meanwhile; no name may have more threads than before
             Map<String, Integer> grown = new TreeMap<>();
             threadsAfter.forEach((name, n) -> {
@@ -346,7 +350,7 @@ public class LiveInFelixIT {
                     grown.put(name, n - threadsBefore.getOrDefault(name, 0));
                 }
             });
-            assertEquals("threads of this JVM (by name, compiler threads aside) added by 50 live starts and stops: before "
+            assertEquals("threads of this JVM (by name, compiler threads aside) added by " + cycles + " live starts and stops: before "
                     + threadsBefore + ", after " + threadsAfter, Map.of(), grown);
         } finally {
             registration.unregister();
@@ -418,6 +422,19 @@ public class LiveInFelixIT {
     private static long attr(KindlingEvent ev, String key) {
         Attribute a = ev.attribute(key);
         return a == null ? -1 : a.longValue();
+    }
+
+    /** The longest off-CPU interval of type futex (3) of a cpu_event, in nanoseconds. */
+    private static long longestFutexOff(KindlingEvent ev) {
+        long[] specs = longs(ev.attribute("time_specs"));
+        byte[] types = (byte[]) ev.attribute("time_type").value();
+        long longest = 0;
+        for (int i = 0; i < types.length && i < specs.length; i++) {
+            if (types[i] == 3) {
+                longest = Math.max(longest, specs[i]);
+            }
+        }
+        return longest;
     }
 
     private static long[] longs(Attribute a) {
