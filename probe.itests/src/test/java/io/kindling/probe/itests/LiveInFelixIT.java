@@ -148,9 +148,9 @@ public class LiveInFelixIT {
             assertTrue("the workload's tcp_close and cpu_event arrive", awaitEvent(sink,
                     e -> e.name().equals("cpu_event") && e.thread().pid() == pid)
                     && awaitEvent(sink, e -> e.name().equals("tcp_close") && e.thread().pid() == pid));
+            long waited = log.stream().filter(e -> e.kind().equals("futex")).findFirst().get().number("waited_ns");
             awaitEvent(sink, e -> e.name().equals("cpu_event") && e.thread().tid() == futexTid
-                    && new String((byte[]) e.attribute("time_type").value(), java.nio.charset.StandardCharsets.ISO_8859_1)
-                            .indexOf(3) >= 0);
+                    && longestFutexOff(e) >= waited / 2);
         } finally {
             stop(run);
         }
@@ -230,6 +230,19 @@ public class LiveInFelixIT {
                     + " interval:" + seen + ")");
         }
         return n;
+    }
+
+    /** The longest off-CPU interval of type futex (3) in a cpu_event. */
+    private static long longestFutexOff(KindlingEvent ev) {
+        long[] specs = longs(ev.attribute("time_specs"));
+        byte[] types = (byte[]) ev.attribute("time_type").value();
+        long longest = 0;
+        for (int i = 0; i < types.length && i < specs.length; i++) {
+            if (types[i] == 3) {
+                longest = Math.max(longest, specs[i]);
+            }
+        }
+        return longest;
     }
 
     /** Each cpu_event of the workload: on + off time is its window, intervals add up, times are positive. */
