@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeFalse;
 
 import io.kindling.probe.itests.support.EventComparison;
 import io.kindling.probe.itests.support.Json;
@@ -146,20 +147,38 @@ public class BadInputIT {
     }
 
     /**
-     * Live capture without one of its requirements: one line that names the one missing and what to do.
-     * As root, the test runs the probe as nobody (setpriv), so that root is what is missing.
+     * Live capture where the eBPF source cannot load: a root process without CAP_BPF, CAP_PERFMON and
+     * CAP_SYS_ADMIN (as in a container that was not given them; setpriv drops them from the bounding
+     * set). The probe exits with status 2 and one line that says what is missing and what to do.
      */
     @Test
-    public void liveWithoutItsRequirementsSaysWhichIsMissing() throws Exception {
-        boolean root = Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-        List<String> asNobody = root ? List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
-                : List.of();
-        Path work = TestEnvironment.workDir("bad-input/live");
-        ProbeProcess.Result run = ProbeProcess.run(work, asNobody, "live", "--subscribe", "all", "--sink", "jsonl");
-        System.out.println("BAD-INPUT live: exit " + run.exitCode() + ", stderr " + run.stderr());
+    public void liveWhereTheEbpfSourceCannotLoad() throws Exception {
+        assumeFalse("the kernel driver is loaded here (/dev/scap0 exists): libsinsp would read it", Files.exists(Path.of("/dev/scap0")));
+        Path work = TestEnvironment.workDir("bad-input/live-without-bpf");
+        ProbeProcess.Result run = ProbeProcess.runUnder(List.of("setpriv", "--inh-caps=-all",
+                "--bounding-set=-bpf,-perfmon,-sys_admin", "--"), work, "live", "--subscribe", "all", "--sink", "jsonl");
+        System.out.println("BAD-INPUT live-without-bpf: exit " + run.exitCode() + ", stderr " + run.stderr());
         assertEquals("exit status of\n" + run.describe(), 2, run.exitCode());
         assertEquals("no stack trace:\n" + run.describe(), List.of(), run.stackTraceLines());
-        oneLine(run, "live capture needs root", "CAP_BPF", "run it as root"); // privileges are checked first
+        oneLine(run, "live capture needs", "CAP_BPF and CAP_PERFMON");
+        nothingOnStdout(run);
+    }
+
+    /**
+     * Live capture by a user who is not root and has none of the capabilities: the one line says so. As
+     * root, the test runs the probe as nobody (setpriv).
+     */
+    @Test
+    public void liveWithoutRootSaysSo() throws Exception {
+        assumeFalse("the kernel driver is loaded here (/dev/scap0 exists): libsinsp would read it", Files.exists(Path.of("/dev/scap0")));
+        boolean root = Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        List<String> asNobody = root ? List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--") : List.of();
+        Path work = TestEnvironment.workDir("bad-input/live-without-root");
+        ProbeProcess.Result run = ProbeProcess.runUnder(asNobody, work, "live", "--subscribe", "all", "--sink", "jsonl");
+        System.out.println("BAD-INPUT live-without-root: exit " + run.exitCode() + ", stderr " + run.stderr());
+        assertEquals("exit status of\n" + run.describe(), 2, run.exitCode());
+        assertEquals("no stack trace:\n" + run.describe(), List.of(), run.stackTraceLines());
+        oneLine(run, "live capture needs root", "CAP_BPF", "run it as root");
         nothingOnStdout(run);
     }
 }

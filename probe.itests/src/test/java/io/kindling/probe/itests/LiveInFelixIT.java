@@ -235,6 +235,19 @@ public class LiveInFelixIT {
         return n;
     }
 
+    /** The longest off-CPU interval of type futex (3) in a cpu_event. */
+    private static long longestFutexOff(KindlingEvent ev) {
+        long[] specs = longs(ev.attribute("time_specs"));
+        byte[] types = (byte[]) ev.attribute("time_type").value();
+        long longest = 0;
+        for (int i = 0; i < types.length && i < specs.length; i++) {
+            if (types[i] == 3) {
+                longest = Math.max(longest, specs[i]);
+            }
+        }
+        return longest;
+    }
+
     /** Each cpu_event of the workload: on + off time is its window, intervals add up, times are positive. */
     private static int checkCpuWindows(List<KindlingEvent> mine, List<String> problems) {
         int n = 0;
@@ -422,19 +435,6 @@ public class LiveInFelixIT {
     private static long attr(KindlingEvent ev, String key) {
         Attribute a = ev.attribute(key);
         return a == null ? -1 : a.longValue();
-    }
-
-    /** The longest off-CPU interval of type futex (3) of a cpu_event, in nanoseconds. */
-    private static long longestFutexOff(KindlingEvent ev) {
-        long[] specs = longs(ev.attribute("time_specs"));
-        byte[] types = (byte[]) ev.attribute("time_type").value();
-        long longest = 0;
-        for (int i = 0; i < types.length && i < specs.length; i++) {
-            if (types[i] == 3) {
-                longest = Math.max(longest, specs[i]);
-            }
-        }
-        return longest;
     }
 
     private static long[] longs(Attribute a) {

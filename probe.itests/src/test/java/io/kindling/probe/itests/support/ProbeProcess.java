@@ -108,14 +108,14 @@ public final class ProbeProcess {
 
     /** Runs {@code java -jar probe.jar args} in {@code workDir}; standard output goes to {@code workDir/stdout}. */
     public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
-        return run(workDir, List.of(), args);
+        return runUnder(List.of(), workDir, args);
     }
 
-    /** The same, the command run under {@code prefix} (a program that runs the rest, such as setpriv). */
-    public static Result run(Path workDir, List<String> prefix, String... args) throws IOException, InterruptedException {
+    /** The same, the java command run by {@code launcher} (such as {@code setpriv ... --}). */
+    public static Result runUnder(List<String> launcher, Path workDir, String... args) throws IOException, InterruptedException {
         Files.createDirectories(workDir);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>(prefix);
+        List<String> command = new ArrayList<>(launcher);
         command.add(java.toString());
         for (String option : System.getProperty(JVM_OPTIONS, "").trim().split("\\s+")) {
             if (!option.isEmpty()) {
