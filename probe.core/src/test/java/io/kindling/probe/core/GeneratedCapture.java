@@ -31,11 +31,6 @@ final class GeneratedCapture {
             return new Seen(raw.name(), raw.timestamp(), raw.hasThread() ? raw.tid() : 0, raw.hasThread());
         }
 
-        /** The same event under the name it is delivered with ({@link io.kindling.probe.api.source.EventNames#delivered}). */
-        Seen delivered() {
-            return new Seen(io.kindling.probe.api.source.EventNames.delivered(name), timestamp, tid, thread);
-        }
-
         static Seen of(KindlingEvent event) {
             return new Seen(event.name(), event.timestamp(), event.thread() != null ? event.thread().tid() : 0,
                     event.thread() != null);
