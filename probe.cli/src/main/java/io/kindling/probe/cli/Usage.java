@@ -18,7 +18,7 @@ final class Usage {
                             then while the probe reads live (default subscriptions, jsonl to
                             /dev/null): the probe's CPU, its BPF programs' run time, events
                             and drops, the workload's throughput; --search looks for the
-                            highest rate without drops (needs cc for the workload)
+                            highest rate without drops
               events        list the event names and categories that --subscribe accepts
               bench FILE    time the inspector alone (libsinsp, drop rules and filter, in C++)
                             against the whole probe (to a counting sink) on a capture,

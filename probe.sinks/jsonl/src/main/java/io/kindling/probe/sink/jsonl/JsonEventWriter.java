@@ -16,7 +16,7 @@ import java.util.Base64;
 /**
  * Writes events as JSON Lines, one object a line, in the probe's JSON format:
  * <pre>
- * {"name":"syscall_exit-read","category":"file","source":"syscall_exit","timestamp":1700000000123456789,"latency":2500,
+ * {"name":"read","category":"file","source":"syscall_exit","timestamp":1700000000123456789,"latency":2500,
  *  "thread":{"pid":100,"tid":101,"uid":0,"gid":0,"comm":"cat","container_id":""},
  *  "fd":{"num":3,"type":"file","filename":"passwd","directory":"/etc"},
  *  "attributes":{"res":1024,"data":"cm9vdDp4OjA6MA=="}}
