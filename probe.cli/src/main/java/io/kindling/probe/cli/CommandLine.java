@@ -18,7 +18,12 @@ import java.util.Set;
  * @param generate the options of {@code generate}; {@code null} for the other commands
  */
 record CommandLine(Command command, String file, List<Subscription> subscriptions, boolean defaultSubscriptions,
-        List<SinkSpec> sinks, int rounds, GenerateSpec generate, ShellSpec shell) {
+        List<SinkSpec> sinks, int rounds, GenerateSpec generate, ShellSpec shell, LiveSpec live) {
+
+    CommandLine(Command command, String file, List<Subscription> subscriptions, boolean defaultSubscriptions,
+            List<SinkSpec> sinks, int rounds, GenerateSpec generate, ShellSpec shell) {
+        this(command, file, subscriptions, defaultSubscriptions, sinks, rounds, generate, shell, LiveSpec.NONE);
+    }
 
     /** Rounds of each kind that {@code bench} runs by default. */
     static final int DEFAULT_ROUNDS = 5;
@@ -34,7 +39,9 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         /** Write a synthetic capture with the capture generator. */
         GENERATE,
         /** The Gogo shell on the terminal (or on standard input), with a persistent data folder. */
-        SHELL
+        SHELL,
+        /** Live capture under a loopback HTTP workload at a fixed rate: CPU, BPF run time, drops, throughput. */
+        BENCH_LIVE
     }
 
     /** The Kindling collector's default subscriptions. */
@@ -86,10 +93,11 @@ record CommandLine(Command command, String file, List<Subscription> subscription
             case "live" -> Command.LIVE;
             case "events" -> Command.EVENTS;
             case "bench" -> Command.BENCH;
+            case "bench-live" -> Command.BENCH_LIVE;
             case "generate" -> Command.GENERATE;
             case "shell" -> Command.SHELL;
             default -> throw new UsageException(first.startsWith("-")
-                    ? "expected a command (replay, live, events, bench, generate, shell or help) before '" + first + "'"
+                    ? "expected a command (replay, live, events, bench, bench-live, generate, shell or help) before '" + first + "'"
                     : "unknown command '" + first + "'");
         };
     }
@@ -107,16 +115,19 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         return false;
     }
 
-    /** The options and operands of replay, live, events and bench, read in order. */
+    /** The options and operands of replay, live, events, bench and bench-live, read in order. */
     private static final class Options {
         final Command command;
         final Set<Subscription> subscriptions = new LinkedHashSet<>();
         final List<SinkSpec> sinks = new ArrayList<>();
         final List<String> operands = new ArrayList<>();
         int rounds = DEFAULT_ROUNDS;
+        LiveSpec live;
 
         Options(Command command) {
             this.command = command;
+            this.live = command == Command.BENCH_LIVE
+                    ? new LiveSpec(LiveSpec.DEFAULT_BENCH_MILLIS, null, LiveSpec.DEFAULT_BENCH_RATE, false) : LiveSpec.NONE;
         }
 
         /** Reads the arguments after the command; false when one asks for the help. */
@@ -169,6 +180,43 @@ record CommandLine(Command command, String file, List<Subscription> subscription
                     }
                     rounds = rounds(value);
                 }
+                default -> i = liveOption(args, i, option, value);
+            }
+            return i;
+        }
+
+        /** The options of live and bench-live; returns the index of the last argument read. */
+        private int liveOption(String[] args, int i, String option, String joined) throws UsageException {
+            String value = joined;
+            switch (option) {
+                case "--duration" -> {
+                    if (command != Command.LIVE && command != Command.BENCH_LIVE) {
+                        throw new UsageException("--duration is an option of live and bench-live");
+                    }
+                    live = live.withDuration(LiveSpec.duration(value != null ? value : value(args, ++i, option, "a time such as 30s")));
+                }
+                case "--write" -> {
+                    if (command != Command.LIVE) {
+                        throw new UsageException("--write is an option of live");
+                    }
+                    String file = value != null ? value : value(args, ++i, option, "a FILE for the capture");
+                    if (file.isBlank()) {
+                        throw new UsageException("--write needs a FILE for the capture");
+                    }
+                    live = live.withWrite(file);
+                }
+                case "--rate" -> {
+                    if (command != Command.BENCH_LIVE) {
+                        throw new UsageException("--rate is an option of bench-live");
+                    }
+                    live = live.withRate(rate(value != null ? value : value(args, ++i, option, "requests per second")));
+                }
+                case "--search" -> {
+                    if (command != Command.BENCH_LIVE || value != null) {
+                        throw new UsageException("--search is a flag of bench-live");
+                    }
+                    live = live.withSearch();
+                }
                 default -> throw new UsageException("unknown option '" + option + "'");
             }
             return i;
@@ -177,7 +225,8 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         CommandLine commandLine() throws UsageException {
             checkOperands();
             if (sinks.isEmpty()) {
-                sinks.add(SinkSpec.CONSOLE);
+                // bench-live measures the probe as the collector runs it: every event written out, to nowhere
+                sinks.add(command == Command.BENCH_LIVE ? SinkSpec.parse("jsonl:/dev/null") : SinkSpec.CONSOLE);
             }
             if (sinks.stream().filter(SinkSpec::toStandardOutput).count() > 1) {
                 throw new UsageException("only one sink can write to standard output; give jsonl a PATH (--sink jsonl:PATH)");
@@ -185,7 +234,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
             boolean defaults = subscriptions.isEmpty();
             boolean withFile = command == Command.REPLAY || command == Command.BENCH;
             return new CommandLine(command, withFile ? operands.get(0) : null,
-                    defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks), rounds, null, null);
+                    defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks), rounds, null, null, live);
         }
 
         private void checkOperands() throws UsageException {
@@ -202,7 +251,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
                         throw new UsageException("bench delivers to a counting sink of its own and takes no --sink");
                     }
                 }
-                case LIVE, EVENTS -> {
+                case LIVE, EVENTS, BENCH_LIVE -> {
                     if (!operands.isEmpty()) {
                         throw new UsageException(verb + " takes no argument, got '" + operands.get(0) + "'");
                     }
@@ -229,6 +278,18 @@ record CommandLine(Command command, String file, List<Subscription> subscription
             // reported below
         }
         throw new UsageException("--rounds needs a number from 1 to 100, got '" + text + "'");
+    }
+
+    private static int rate(String text) throws UsageException {
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n >= 1 && n <= 1_000_000) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("--rate needs requests per second from 1 to 1000000, got '" + text + "'");
     }
 
     private static Subscription subscription(String text) throws UsageException {

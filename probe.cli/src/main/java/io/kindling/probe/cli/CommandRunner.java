@@ -25,9 +25,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class CommandRunner {
 
-    static final String LIVE_HINT = "the kernel driver is needed: install falcosecurity-scap-dkms and load the"
-            + " module: modprobe scap, as root";
-
     private final ProbeServices services;
     private final PrintStream out;
     private final PrintStream err;
@@ -94,6 +91,8 @@ final class CommandRunner {
                 return replay(line);
             case LIVE:
                 return live(line);
+            case BENCH_LIVE:
+                return new BenchLive(services, err).run(checked(services.control().catalog(), line), line.sinks(), line.live());
             case BENCH: {
                 Path capture = readableCapture(line.file());
                 List<Subscription> subscriptions = checked(services.control().catalog(), line);
@@ -149,15 +148,59 @@ final class CommandRunner {
         ProbeControl control = services.control();
         List<Subscription> subscriptions = checked(control.catalog(), line);
         try (ProbeServices.Sinks sinks = services.startSinks(line.sinks(), subscriptions)) {
+            LiveSpec spec = line.live();
+            Path write = null;
+            if (spec.write() != null) {
+                write = writableCapture(spec.write());
+            }
             Run run;
             try {
-                run = control.openLive();
+                run = control.openLive(write);
             } catch (ProbeException e) {
-                err.println("probe: cannot read live events: " + message(e));
-                throw new CommandException(Exit.BAD_INPUT, LIVE_HINT);
+                // one line: the requirement that is missing, or the live capture that holds the machine
+                throw new CommandException(Exit.BAD_INPUT, "live: " + message(e));
             }
-            return finish(run, "live events");
+            if (spec.durationMillis() > 0) {
+                stopAfter(run, spec.durationMillis());
+            }
+            int status = finish(run, "live events");
+            if (write != null) {
+                err.println("probe: the events read were written to " + write);
+            }
+            return status;
         }
+    }
+
+    /** Ends the run at its next batch boundary once {@code millis} have passed (live --duration). */
+    static void stopAfter(Run run, long millis) {
+        Thread timer = new Thread(() -> {
+            try {
+                if (!run.await(millis, TimeUnit.MILLISECONDS)) {
+                    run.stop();
+                }
+            } catch (InterruptedException e) {
+                run.stop();
+            }
+        }, "probe-live-duration");
+        timer.setDaemon(true);
+        timer.start();
+    }
+
+    private static Path writableCapture(String file) throws CommandException {
+        Path path;
+        try {
+            path = Path.of(file).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            throw new CommandException(Exit.BAD_INPUT, file + ": not a valid path");
+        }
+        if (Files.isDirectory(path)) {
+            throw new CommandException(Exit.BAD_INPUT, file + ": is a directory");
+        }
+        Path parent = path.getParent();
+        if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
+            throw new CommandException(Exit.BAD_INPUT, file + ": cannot write there");
+        }
+        return path;
     }
 
     /** Waits for the run, prints the summary, and then the run's failure if it had one. */

@@ -34,6 +34,7 @@ final class Summary {
             lines.add(String.format(Locale.ROOT,
                     "cut to fit       %d events had their longest parameters cut to fit a batch (raise batch.bytes)", cut));
         }
+        lines.addAll(statistics.capture().lines());
         if (statistics.emitted() > 0) {
             lines.add(String.format(Locale.ROOT, "emitted          %d by converters", statistics.emitted()));
         }

@@ -8,8 +8,17 @@ final class Usage {
 
             Commands:
               replay FILE   read a capture file (.scap) and deliver its events to the sinks
-              live          read live events through the kernel driver (as root, with the scap
-                            module loaded); stop with Ctrl-C
+              live [--duration D] [--write FILE]
+                            read live events with the probe's own eBPF programs (as root, on a
+                            kernel with BTF, 5.8 or later); stop with Ctrl-C or after D (30s,
+                            500ms, 2m); --write also records every event read to FILE, a
+                            capture that replay and sysdig -r read
+              bench-live [--rate R] [--duration D] [--search]
+                            a loopback HTTP workload at R requests/s (10000) for D (30s), alone,
+                            then while the probe reads live (default subscriptions, jsonl to
+                            /dev/null): the probe's CPU, its BPF programs' run time, events
+                            and drops, the workload's throughput; --search looks for the
+                            highest rate without drops (needs cc for the workload)
               events        list the event names and categories that --subscribe accepts
               bench FILE    time the inspector alone (libsinsp, drop rules and filter, in C++)
                             against the whole probe (to a counting sink) on a capture,

@@ -99,7 +99,7 @@ class CommandLineTest {
     @Test
     void errorsSayWhatIsWrong() {
         assertEquals("unknown command 'replya'", error("replya", "x.scap"));
-        assertEquals("expected a command (replay, live, events, bench, generate, shell or help) before '--sink'", error("--sink", "jsonl"));
+        assertEquals("expected a command (replay, live, events, bench, bench-live, generate, shell or help) before '--sink'", error("--sink", "jsonl"));
         assertEquals("unknown option '--subscribed'", error("replay", "x.scap", "--subscribed", "all"));
         assertEquals("unknown option '-s'", error("replay", "x.scap", "-s", "all"));
         assertEquals("replay needs a capture FILE", error("replay"));

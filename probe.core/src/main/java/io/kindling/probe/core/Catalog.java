@@ -29,8 +29,13 @@ final class Catalog implements EventCatalog {
     /** Names of Kindling's table that need Kindling's own kernel driver. */
     static final List<String> KINDLING_KERNEL_EVENTS = List.of(
             "kprobe-tcp_close", "kprobe-tcp_rcv_established", "kprobe-tcp_drop", "kprobe-tcp_retransmit_skb",
-            "kretprobe-tcp_connect", "kprobe-tcp_set_state", "tracepoint-tcp_send_reset",
+            "kretprobe-tcp_connect", "kprobe-tcp_set_state", "tracepoint-inet_sock_set_state", "tracepoint-tcp_send_reset",
             "tracepoint-tcp_receive_reset", "tracepoint-cpu_analysis", "tracepoint-ingress", "tracepoint-egress");
+
+    /** Where the kernel TCP events come from, when the inspector's table has them. */
+    static final String KERNEL_ORIGIN = "the probe's eBPF programs, live";
+    private static final String KERNEL_SET_STATE = "tracepoint-inet_sock_set_state";
+    private static final String KINDLING_SET_STATE = "kprobe-tcp_set_state";
 
     private static final int EC_INTERNAL = 256;
     private static final int EF_UNUSED = 1 << 6;
@@ -58,8 +63,13 @@ final class Catalog implements EventCatalog {
             }
         }
         Map<String, Target> map = new TreeMap<>();
-        byName.forEach((name, types) -> map.put(name,
-                new Target(types.stream().mapToInt(Integer::intValue).toArray(), new int[0], false, true, "libsinsp")));
+        byName.forEach((name, types) -> map.put(name, new Target(types.stream().mapToInt(Integer::intValue).toArray(),
+                new int[0], false, true, isKernelEvent(table, types.get(0)) ? KERNEL_ORIGIN : "libsinsp")));
+        // Kindling's name of the socket state change, where the inspector produces it
+        Target setState = map.get(KERNEL_SET_STATE);
+        if (setState != null) {
+            map.put(KINDLING_SET_STATE, new Target(setState.types(), new int[0], false, true, "alias of " + KERNEL_SET_STATE));
+        }
         KINDLING_ALIASES.forEach((alias, base) -> {
             for (String prefix : List.of(EventNames.ENTER_PREFIX, EventNames.EXIT_PREFIX)) {
                 Target target = map.get(prefix + base);
@@ -77,29 +87,35 @@ final class Catalog implements EventCatalog {
         this.targets = Collections.unmodifiableMap(map);
     }
 
+    /** A type the inspector added after libsinsp's own, under a Kindling name (its kernel TCP events). */
+    private static boolean isKernelEvent(EventTable table, int type) {
+        String base = table.typeName(type);
+        return base != null && base.indexOf('-') > 0;
+    }
+
     /**
      * The generic events of each system call: a target of their own, or added to the event type of
      * that name (older captures may record as generic a syscall that has its own event type now).
      */
     private static void addGenericSyscalls(EventTable table, Map<String, Target> map) {
-    for (int sc = 0; sc < table.syscallCount(); sc++) {
-        String syscall = table.syscallName(sc);
-        if (syscall == null || syscall.isEmpty() || syscall.startsWith("<")) {
-            continue;
-        }
-        for (boolean exit : new boolean[] {false, true}) {
-            String name = EventNames.ofGeneric(exit, syscall);
-            Target existing = map.get(name);
-            if (existing == null) {
-                map.put(name, new Target(new int[0], new int[] {sc}, exit, true, "generic syscall"));
-            } else {
-                // older captures may record as generic a syscall that has its own event type now
-                int[] scs = java.util.Arrays.copyOf(existing.genericSyscalls(), existing.genericSyscalls().length + 1);
-                scs[scs.length - 1] = sc;
-                map.put(name, new Target(existing.types(), scs, exit, true, existing.origin()));
+        for (int sc = 0; sc < table.syscallCount(); sc++) {
+            String syscall = table.syscallName(sc);
+            if (syscall == null || syscall.isEmpty() || syscall.startsWith("<")) {
+                continue;
+            }
+            for (boolean exit : new boolean[] {false, true}) {
+                String name = EventNames.ofGeneric(exit, syscall);
+                Target existing = map.get(name);
+                if (existing == null) {
+                    map.put(name, new Target(new int[0], new int[] {sc}, exit, true, "generic syscall"));
+                } else {
+                    // older captures may record as generic a syscall that has its own event type now
+                    int[] scs = java.util.Arrays.copyOf(existing.genericSyscalls(), existing.genericSyscalls().length + 1);
+                    scs[scs.length - 1] = sc;
+                    map.put(name, new Target(existing.types(), scs, exit, true, existing.origin()));
+                }
             }
         }
-    }
     }
 
     Map<String, String> emittedByConverters() {

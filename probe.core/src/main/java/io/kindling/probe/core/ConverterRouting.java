@@ -33,7 +33,7 @@ final class ConverterRouting {
         }
 
         boolean wants(RawEvent raw, int type, int genericSyscall, int category) {
-            return raw.hasThread() ? needs.selects(type, genericSyscall, category)
+            return raw.hasThread() || raw.kernelContext() ? needs.selects(type, genericSyscall, category)
                     : threadless.selects(type, genericSyscall, category);
         }
 

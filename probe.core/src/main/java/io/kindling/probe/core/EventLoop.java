@@ -140,14 +140,15 @@ final class EventLoop implements Runnable {
 
     /**
      * Converts an event for the sinks that select it (if any), then hands it to the active converters
-     * that need it. Events without thread information only ever reach those converters.
+     * that need it. Events without thread information only ever reach those converters, except the kernel
+     * TCP events of a kernel context ({@link RawEvent#kernelContext()}), which sinks receive without a thread.
      */
     private void process(RawEvent raw, ConverterEntry[] convs, SinkChannel[] targets, ConverterRouting.Observer[] watching,
             EventEmitter[] watchingEmitters) {
         int type = raw.type();
         int sc = raw.genericSyscall();
         int cat = raw.category().code();
-        if (raw.hasThread()) {
+        if (raw.hasThread() || raw.kernelContext()) {
             KindlingEvent event = null;
             for (SinkChannel c : targets) {
                 if (c.batchSelection().selects(type, sc, cat)) {

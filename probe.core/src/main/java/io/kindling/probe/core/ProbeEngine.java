@@ -210,6 +210,11 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
         return start(inspector::openLive, 0);
     }
 
+    @Override
+    public Run openLive(Path capture) throws ProbeException {
+        return start(() -> inspector.openLive(capture), 0);
+    }
+
     private interface Opener {
         InspectorSession open() throws InspectorException;
     }

@@ -1,5 +1,6 @@
 package io.kindling.probe.core;
 
+import io.kindling.probe.api.control.CaptureStatistics;
 import io.kindling.probe.api.control.ConverterStatistics;
 import io.kindling.probe.api.control.DropRule;
 import io.kindling.probe.api.control.SinkStatistics;
@@ -29,6 +30,8 @@ final class RunFigures {
     private volatile InspectorCounters counters = InspectorCounters.ZERO;
     private volatile long copiedWithoutThread;
     private volatile long paramsCut;
+    /** What the capture source counted (live: libsinsp's capture statistics and the eBPF source's drops). */
+    private volatile CaptureStatistics capture = CaptureStatistics.NONE;
     private volatile long startNanos;
     private volatile long endNanos;
     /** Figures of the sinks removed during the current run, by name. */
@@ -41,6 +44,7 @@ final class RunFigures {
         counters = InspectorCounters.ZERO;
         copiedWithoutThread = 0;
         paramsCut = 0;
+        capture = CaptureStatistics.NONE;
         retired.clear();
         for (SinkChannel c : sinks) {
             c.resetCounts();
@@ -58,6 +62,7 @@ final class RunFigures {
         counters = s.counters();
         copiedWithoutThread = s.copiedWithoutThread();
         paramsCut = s.paramsCut();
+        capture = s.captureStatistics();
     }
 
     void ended() {
@@ -87,7 +92,7 @@ final class RunFigures {
         sinkStats.sort(Comparator.comparing(SinkStatistics::name));
         long end = endNanos != 0 ? endNanos : System.nanoTime();
         long elapsed = startNanos == 0 ? 0 : end - startNanos;
-        return new Statistics(c.read(), dropRules(c), converted.get(), emitted.get(), sinkStats, elapsed);
+        return new Statistics(c.read(), dropRules(c), converted.get(), emitted.get(), sinkStats, elapsed, capture);
     }
 
     static Map<DropRule, Long> dropRules(InspectorCounters c) {

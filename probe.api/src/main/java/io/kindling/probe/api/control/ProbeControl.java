@@ -10,8 +10,24 @@ public interface ProbeControl {
     /** Replays a capture file to the subscribed sinks. */
     Run open(Path capture) throws ProbeException;
 
-    /** Reads live events through the kernel driver. */
+    /**
+     * Reads live events: from the probe's own eBPF programs where the kernel allows them (root, BTF,
+     * Linux 5.8 or later), else from the falcosecurity kernel module where it is loaded. One live run
+     * per machine at a time; the message of the exception says which requirement is missing.
+     */
     Run openLive() throws ProbeException;
+
+    /**
+     * Reads live events as {@link #openLive()} and also writes every event the probe reads to
+     * {@code capture}, a capture file that {@code sysdig -r} and {@link #open(Path)} read.
+     * @since 1.3
+     */
+    default Run openLive(Path capture) throws ProbeException {
+        if (capture == null) {
+            return openLive();
+        }
+        throw new ProbeException("this probe cannot write live captures");
+    }
 
     /** The figures of the current run, or of the last one. */
     Statistics statistics();

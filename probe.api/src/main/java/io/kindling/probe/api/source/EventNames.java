@@ -11,11 +11,18 @@ public final class EventNames {
 
     private EventNames() {}
 
-    /** The subscription name of a non-generic event type, or {@code null} for libsinsp's own events. */
+    /**
+     * The subscription name of a non-generic event type, or {@code null} for libsinsp's own events. A
+     * table name that already is a Kindling name ({@code kprobe-tcp_close}: the kernel TCP events that an
+     * inspector adds after libsinsp's types; libsinsp's names have no {@code -}) is that name.
+     */
     public static String of(EventTable table, int type) {
         String base = table.typeName(type);
         if (base == null || base.isEmpty() || "NA".equals(base)) {
             return null;
+        }
+        if (base.indexOf('-') > 0) {
+            return base;
         }
         switch (base) {
             case "switch":
@@ -39,7 +46,9 @@ public final class EventNames {
      * delivers it: libsinsp's name of the event ({@code syscall_exit-read} and {@code syscall_enter-read}
      * give {@code read}, {@code tracepoint-sched_switch} gives {@code switch}, {@code tracepoint-procexit}
      * {@code procexit}), Kindling's kernel events without their probe's kind ({@code kprobe-tcp_close}
-     * gives {@code tcp_close}); whether an event is a syscall's entry or exit is in its source. Aliases
+     * gives {@code tcp_close}; the socket state changes of {@code tracepoint-inet_sock_set_state}, which
+     * Kindling subscribes to as {@code kprobe-tcp_set_state}, give Kindling's {@code tcp_set_state});
+     * whether an event is a syscall's entry or exit is in its source. Aliases
      * arrive under the event libsinsp records ({@code syscall_exit-pipe2} selects the events named
      * {@code pipe}). A generic syscall event gets its syscall's name ({@code clock_gettime}), as
      * libsinsp's {@code evt.type} shows it. Other names (the events that converters emit) are their own.
@@ -55,6 +64,9 @@ public final class EventNames {
         if (subscriptionName.equals("tracepoint-sched_switch")) {
             return "switch";
         }
+        if (subscriptionName.equals(SOCKET_STATE_CHANGE) || subscriptionName.equals("kprobe-tcp_set_state")) {
+            return "tcp_set_state";
+        }
         for (String kind : PROBE_KINDS) {
             if (subscriptionName.startsWith(kind)) {
                 return subscriptionName.substring(kind.length());
@@ -62,6 +74,9 @@ public final class EventNames {
         }
         return subscriptionName;
     }
+
+    /** The kernel's tracepoint of TCP socket state changes, Kindling's {@code tcp_set_state}. */
+    private static final String SOCKET_STATE_CHANGE = "tracepoint-inet_sock_set_state";
 
     private static final String[] PROBE_KINDS = {"tracepoint-", "kprobe-", "kretprobe-", "uprobe-", "uretprobe-"};
 }

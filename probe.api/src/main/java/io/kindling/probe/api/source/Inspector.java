@@ -11,6 +11,17 @@ public interface Inspector {
     /** Opens a capture file; the message of the exception says what is wrong with it. */
     InspectorSession openFile(Path capture) throws InspectorException;
 
-    /** Opens live capture through the kernel driver. */
+    /** Opens a live capture (the probe's eBPF source, or the kernel module where only that can run). */
     InspectorSession openLive() throws InspectorException;
+
+    /**
+     * Opens a live capture that also writes every event read to {@code capture} (a scap file).
+     * @since 1.4
+     */
+    default InspectorSession openLive(Path capture) throws InspectorException {
+        if (capture == null) {
+            return openLive();
+        }
+        throw new InspectorException("this inspector cannot write live captures");
+    }
 }

@@ -65,6 +65,15 @@ public interface InspectorSession extends AutoCloseable {
         throw new UnsupportedOperationException("this inspector has no counting mode");
     }
 
+    /**
+     * What the capture source counted so far (libsinsp's capture statistics, and the eBPF source's
+     * drops per reason); {@link io.kindling.probe.api.control.CaptureStatistics#NONE} for a capture file.
+     * @since 1.4
+     */
+    default io.kindling.probe.api.control.CaptureStatistics captureStatistics() {
+        return io.kindling.probe.api.control.CaptureStatistics.NONE;
+    }
+
     /** What the inspector read and dropped so far. */
     InspectorCounters counters();
 

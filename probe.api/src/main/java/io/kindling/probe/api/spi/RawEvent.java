@@ -31,6 +31,10 @@ public interface RawEvent {
 
     long latency();
 
+    /**
+     * The CPU the event happened on, or -1 where the source does not tell (live events read through
+     * libsinsp's udig ring, which gives every event CPU 0).
+     */
     int cpu();
 
     /**
@@ -40,6 +44,18 @@ public interface RawEvent {
      * gid are empty or 0.
      */
     boolean hasThread();
+
+    /**
+     * Whether this event without thread information is one of Kindling's kernel TCP events that ran in
+     * a kernel context that is no task of a traced process (a softirq handling the connection's
+     * segments, or a task libsinsp does not know): unlike other events without thread information it
+     * reaches the sinks that subscribed to it, with no thread context, and the converters that need it.
+     * {@link #pid()} and {@link #tid()} are then what the kernel saw (0 in softirq).
+     * @since 1.3
+     */
+    default boolean kernelContext() {
+        return false;
+    }
 
     long pid();
 

@@ -34,6 +34,8 @@ public final class RunCommands {
     /** The capture that start replays; {@code null} with {@link #live} for live events. */
     private Path source;
     private boolean live;
+    /** Where a live run also records what it reads ({@code live --write FILE}); {@code null}: nowhere. */
+    private Path liveWrite;
     private Run run;
 
     @Activate
@@ -64,8 +66,10 @@ public final class RunCommands {
         }
     }
 
-    @Descriptor("makes live events (the kernel driver; needs root) the source that start reads")
+    @Descriptor("makes live events (the probe's eBPF programs; needs root) the source that start reads")
     public String live(
+            @Descriptor("FILE: also records every event read to FILE, a capture that open FILE and sysdig -r read")
+            @Parameter(names = "--write", absentValue = "") String write,
             @Descriptor(Usage.HELP_TEXT) @Parameter(names = {Usage.HELP_SHORT, Usage.HELP_LONG}, presentValue = "true",
                     absentValue = "false") boolean help,
             String... operands) {
@@ -76,7 +80,9 @@ public final class RunCommands {
         synchronized (lock) {
             source = null;
             live = true;
-            return "source: live events" + (running() ? " (the current run goes on; stop ends it)" : " (start reads them)");
+            liveWrite = write.isEmpty() ? null : writable(write);
+            return "source: live events" + (liveWrite == null ? "" : ", recorded to " + liveWrite)
+                    + (running() ? " (the current run goes on; stop ends it)" : " (start reads them)");
         }
     }
 
@@ -101,7 +107,7 @@ public final class RunCommands {
                 throw new IllegalArgumentException("start: a run is in progress; stop ends it");
             }
             try {
-                started = live ? control.openLive() : control.open(capture(source.toString()));
+                started = live ? control.openLive(liveWrite) : control.open(capture(source.toString()));
             } catch (ProbeException e) {
                 throw new IllegalArgumentException("start: " + (live ? "cannot read live events: " : source + ": ")
                         + e.getMessage());
@@ -168,6 +174,9 @@ public final class RunCommands {
         }
         out.append('\n');
         out.append("converted ").append(s.converted()).append(", emitted by converters ").append(s.emitted()).append('\n');
+        for (String line : s.capture().lines()) {
+            out.append(line).append('\n');
+        }
         List<SinkStatistics> sinks = s.sinks();
         for (SinkStatistics k : sinks) {
             out.append("sink ").append(k.name()).append(": delivered ").append(k.delivered()).append(", queued ").append(k.queued())
@@ -177,6 +186,14 @@ public final class RunCommands {
             out.append("no sinks\n");
         }
         return out.append(String.format("%.3f s, %.0f events/s", s.elapsedNanos() / 1e9, s.eventsPerSecond())).toString();
+    }
+
+    private static Path writable(String file) {
+        try {
+            return Path.of(file).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("live: " + file + ": not a valid path");
+        }
     }
 
     private static Path capture(String file) {

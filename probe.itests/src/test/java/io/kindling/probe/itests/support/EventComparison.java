@@ -10,7 +10,7 @@ import java.util.Objects;
  * position: timestamp, name, pid, tid, comm, and the fd context:
  * <ul>
  * <li>the fd number, and the fd type ({@code ipv4_server} is sysdig's {@code ipv4}, {@code fifo} its
- * {@code pipe});</li>
+ * {@code pipe}, {@code unsupported} its {@code <NA>});</li>
  * <li>files: {@code filename} and {@code directory} split from sysdig's {@code fd.name} by the
  * Kindling probe's rule (at the last {@code '/'}, none when there is no slash or it is the last character,
  * directory {@code "/"} for a slash at position 0);</li>
@@ -78,8 +78,13 @@ public final class EventComparison {
                     check(d, "fd.dport (sysdig fd.sport)", fd.get("dport"), Long.parseLong(orElse(sysdig.get("fd.sport"), "0")));
                 } else {
                     int colon = destination.lastIndexOf(':');
-                    check(d, "fd.dip (libsinsp's connect destination, sysdig evt.arg.addr)", fd.get("dip"),
-                            destination.substring(0, colon));
+                    String address = destination.substring(0, colon);
+                    // an IPv6 socket connecting to an IPv4-mapped address: libsinsp makes the fd an IPv4
+                    // one, sysdig prints the argument as given
+                    if (address.startsWith("::ffff:") && address.indexOf('.') > 0 && "ipv4".equals(sysdig.get("fd.type"))) {
+                        address = address.substring("::ffff:".length());
+                    }
+                    check(d, "fd.dip (libsinsp's connect destination, sysdig evt.arg.addr)", fd.get("dip"), address);
                     check(d, "fd.dport (libsinsp's connect destination, sysdig evt.arg.addr)", fd.get("dport"),
                             Long.parseLong(destination.substring(colon + 1)));
                 }
@@ -111,6 +116,9 @@ public final class EventComparison {
                 return "ipv6";
             case "fifo":
                 return "pipe";
+            case "unsupported":
+                // an fd of a kind libsinsp does not follow (typechar X: a BPF object, ...)
+                return SysdigOracle.NA;
             default:
                 return probeType;
         }

@@ -108,9 +108,14 @@ public final class ProbeProcess {
 
     /** Runs {@code java -jar probe.jar args} in {@code workDir}; standard output goes to {@code workDir/stdout}. */
     public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+        return runUnder(List.of(), workDir, args);
+    }
+
+    /** The same, the java command run by {@code launcher} (such as {@code setpriv ... --}). */
+    public static Result runUnder(List<String> launcher, Path workDir, String... args) throws IOException, InterruptedException {
         Files.createDirectories(workDir);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(launcher);
         command.add(java.toString());
         for (String option : System.getProperty(JVM_OPTIONS, "").trim().split("\\s+")) {
             if (!option.isEmpty()) {

@@ -28,6 +28,7 @@ final class BatchView implements RawBatch, RawEvent {
     static final int FLAG_NO_THREAD = 0x4;
     static final int FLAG_LARGE_PAYLOAD = 0x8;
     static final int FLAG_SOCKET = 0x10;
+    static final int FLAG_KERNEL_CONTEXT = 0x20;
 
     // the fixed part of a record
     private static final int O_LEN = 0;
@@ -218,7 +219,8 @@ final class BatchView implements RawBatch, RawEvent {
 
     @Override
     public int cpu() {
-        return u16(O_CPU);
+        int cpu = u16(O_CPU);
+        return cpu == 0xFFFF ? -1 : cpu; // the shim's "not known" (live through udig)
     }
 
     @Override
@@ -230,6 +232,12 @@ final class BatchView implements RawBatch, RawEvent {
     public boolean hasThread() {
         // the shim drops events without thread information, except those of the threadless filter
         return (flags & FLAG_NO_THREAD) == 0;
+    }
+
+    @Override
+    public boolean kernelContext() {
+        // a kernel TCP event of a context libsinsp knows no task for: it passed the subscriptions' filter
+        return (flags & FLAG_KERNEL_CONTEXT) != 0;
     }
 
     @Override

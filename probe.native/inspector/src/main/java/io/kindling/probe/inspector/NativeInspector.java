@@ -25,16 +25,26 @@ public final class NativeInspector implements Inspector {
 
         @AttributeDefinition(name = "Events per batch at most", min = "1")
         int batch_events() default 8192;
+
+        @AttributeDefinition(name = "Live: bytes of an I/O buffer kept (snaplen)", min = "1", max = "65000",
+                description = "How much of the data of a read, write, send or receive a live capture keeps (libsinsp's snaplen)")
+        int live_snaplen() default LiveSettings.DEFAULT_SNAPLEN;
+
+        @AttributeDefinition(name = "Live: size of the kernel's BPF ring buffer (bytes)", min = "65536",
+                description = "Rounded up to a power of two; events the programs cannot put in it are counted as dropped (bpf ring full)")
+        int live_ring_bytes() default LiveSettings.DEFAULT_RING_BYTES;
     }
 
     private final NativeEventTable table;
     private final EventNameTable names;
     private final int batchBytes;
     private final int batchEvents;
+    private volatile LiveSettings live = LiveSettings.DEFAULTS;
 
     @Activate
     public NativeInspector(Config config) {
         this(config.batch_bytes(), config.batch_events());
+        this.live = LiveSettings.of(config.live_snaplen(), config.live_ring_bytes());
     }
 
     /** For use outside a framework. */
@@ -83,12 +93,32 @@ public final class NativeInspector implements Inspector {
 
     @Override
     public InspectorSession openLive() throws InspectorException {
+        return openLive(null);
+    }
+
+    /** The message of a refusal is one line that says what is missing or who holds the machine. */
+    @Override
+    public InspectorSession openLive(Path capture) throws InspectorException {
         byte[] err = new byte[4096];
-        long h = Shim.kp_open_live(err, err.length);
+        int[] refusal = new int[1];
+        LiveSettings settings = live;
+        long h = Shim.kp_open_live(capture == null ? null : capture.toAbsolutePath().toString(), settings.snaplen(),
+                settings.ringBytes(), refusal, err, err.length);
         if (h == 0) {
-            throw new InspectorException("cannot open live capture: " + Shim.message(err));
+            String message = Shim.message(err);
+            throw new InspectorException(refusal[0] == Shim.LIVE_FAILED ? "cannot open live capture: " + message : message);
         }
         return start(h, "live", true);
+    }
+
+    /** The live settings in use (ConfigAdmin's, or the defaults outside a framework). */
+    public LiveSettings liveSettings() {
+        return live;
+    }
+
+    /** Sets the live settings outside a framework; a framework sets them through Configuration Admin. */
+    public void setLiveSettings(LiveSettings settings) {
+        this.live = settings;
     }
 
     private InspectorSession start(long handle, String label, boolean live) {

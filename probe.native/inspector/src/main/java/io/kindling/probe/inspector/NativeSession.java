@@ -172,6 +172,25 @@ final class NativeSession implements InspectorSession {
         return new InspectorCounters(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
     }
 
+    private final long[] captureCells = new long[Shim.STAT_COUNT];
+
+    @Override
+    public synchronized io.kindling.probe.api.control.CaptureStatistics captureStatistics() {
+        if (Shim.kp_capture_stats(handle, captureCells, captureCells.length) < 0) {
+            return lastCapture;
+        }
+        long[] c = captureCells;
+        String source = c[Shim.STAT_SOURCE] == Shim.SOURCE_EBPF ? io.kindling.probe.api.control.CaptureStatistics.EBPF
+                : c[Shim.STAT_SOURCE] == Shim.SOURCE_KERNEL_MODULE ? io.kindling.probe.api.control.CaptureStatistics.KERNEL_MODULE
+                : io.kindling.probe.api.control.CaptureStatistics.FILE;
+        lastCapture = new io.kindling.probe.api.control.CaptureStatistics(source, c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+                c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16]);
+        return lastCapture;
+    }
+
+    /** The figures of the last call, kept for after the close. */
+    private io.kindling.probe.api.control.CaptureStatistics lastCapture = io.kindling.probe.api.control.CaptureStatistics.NONE;
+
     private synchronized long[] counters0() {
         Shim.kp_counters(handle, counterCells);
         return counterCells;

@@ -34,7 +34,22 @@ final class Shim {
 
     static native long kp_open_file(String path, byte[] err, int errcap);
 
-    static native long kp_open_live(byte[] err, int errcap);
+    /** Why kp_open_live refused (its refusal cell). */
+    static final int LIVE_OK = 0;
+    static final int LIVE_FAILED = 1;
+    static final int LIVE_REQUIREMENT = 2;
+    static final int LIVE_BUSY = 3;
+
+    static native long kp_open_live(String writePath, int snaplen, int bpfRingBytes, int[] refusal, byte[] err,
+            int errcap);
+
+    /** Slots of kp_capture_stats. */
+    static final int STAT_SOURCE = 0;
+    static final int STAT_COUNT = 17;
+    static final int SOURCE_EBPF = 1;
+    static final int SOURCE_KERNEL_MODULE = 2;
+
+    static native int kp_capture_stats(long handle, long[] out, int n);
 
     static native int kp_set_filter(long handle, byte[] types, int ntypes, byte[] generic, int nsc);
 

@@ -90,6 +90,8 @@ public final class CpuConverter implements Converter {
 
     private final AtomicLong emitted = new AtomicLong();
     private final AtomicLong breaks = new AtomicLong();
+    /** Switches back onto a CPU that were not seen, told by an event of the thread while it was off. */
+    private final AtomicLong inferred = new AtomicLong();
     private final AtomicLong evicted = new AtomicLong();
     private final AtomicLong logTruncated = new AtomicLong();
     private volatile int tracked;
@@ -147,9 +149,9 @@ public final class CpuConverter implements Converter {
             schedSwitch(raw);
         } else if (raw.hasThread() && raw.tid() != 0) {
             if (name.startsWith(ENTER)) {
-                thread(raw.tid()).entered(name.substring(ENTER.length()), raw);
+                running(raw).entered(name.substring(ENTER.length()), raw);
             } else if (name.startsWith(EXIT)) {
-                thread(raw.tid()).exited(raw);
+                running(raw).exited(raw);
             } else if (name.equals(PROCEXIT)) {
                 ThreadTimeline t = threads.get(raw.tid());
                 if (t != null) {
@@ -178,10 +180,20 @@ public final class CpuConverter implements Converter {
     @Override
     public Map<String, Long> statistics() {
         return Map.of("threads", (long) tracked, "events", emitted.get(), "breaks", breaks.get(), "evicted", evicted.get(),
-                "log_truncated", logTruncated.get(), "contributors", (long) contributors.size());
+                "log_truncated", logTruncated.get(), "contributors", (long) contributors.size(), "switch_ins_inferred",
+                inferred.get());
     }
 
     // ---- the timelines
+
+    /** The timeline of the thread of a system call event, which shows the thread on a CPU. */
+    private ThreadTimeline running(RawEvent raw) {
+        ThreadTimeline t = thread(raw.tid());
+        if (t.seenRunning(raw.timestamp(), raw.cpu())) {
+            inferred.incrementAndGet();
+        }
+        return t;
+    }
 
     private ThreadTimeline thread(long tid) {
         ThreadTimeline t = threads.get(tid);
@@ -201,6 +213,29 @@ public final class CpuConverter implements Converter {
             return;
         }
         long next = raw.paramAsLong(ni);
+        // Live events read through udig carry no CPU (cpu -1): a switch then speaks only of its two
+        // threads, and missed switches are found per thread (switched in while on, out while off),
+        // not by what the CPU ran before. Every interval of such a run has CPU -1.
+        if (cpu >= 0) {
+            cpuRuns(cpu, prev, next);
+        }
+        if (prev > 0) {
+            ThreadTimeline p = thread(prev);
+            if (raw.hasThread()) {
+                p.context(raw);
+            }
+            switchOut(p, ts, cpu);
+        }
+        if (next > 0 && next != prev) {
+            ThreadTimeline n = thread(next);
+            if (!n.switchedIn(ts, cpu)) {
+                broken(n); // switched in while on a CPU: its switch out was missed
+            }
+        }
+    }
+
+    /** {@code next} runs on {@code cpu} now; a thread still on it other than {@code prev} missed its switch out. */
+    private void cpuRuns(int cpu, long prev, long next) {
         if (cpu >= onCpu.length) {
             int old = onCpu.length;
             onCpu = Arrays.copyOf(onCpu, Math.max(cpu + 1, old * 2));
@@ -216,19 +251,6 @@ public final class CpuConverter implements Converter {
             }
         }
         onCpu[cpu] = next;
-        if (prev > 0) {
-            ThreadTimeline p = thread(prev);
-            if (raw.hasThread()) {
-                p.context(raw);
-            }
-            switchOut(p, ts, cpu);
-        }
-        if (next > 0 && next != prev) {
-            ThreadTimeline n = thread(next);
-            if (!n.switchedIn(ts, cpu)) {
-                broken(n); // switched in while on a CPU: its switch out was missed
-            }
-        }
     }
 
     private void switchOut(ThreadTimeline p, long ts, int cpu) {

@@ -106,6 +106,20 @@ final class ThreadTimeline {
         return fits;
     }
 
+    /**
+     * An event of the thread itself at {@code ts} shows it running. Returns true when the converter had
+     * it off CPU: the switch that brought it back was not seen (live, the switches away from the probe's
+     * own threads are left out with the rest of its events), so it came on at {@code ts} at the latest,
+     * and its off interval ends there.
+     */
+    boolean seenRunning(long ts, int onCpu) {
+        if (state != State.OFF || ts <= since) {
+            return false;
+        }
+        switchedIn(ts, onCpu);
+        return true;
+    }
+
     /** The thread came on {@code onCpu} at {@code ts}. Returns false when it was on a CPU already: the timeline {@link #broke}. */
     boolean switchedIn(long ts, int onCpu) {
         boolean fits = true;

@@ -194,4 +194,21 @@ class CpuConverterTest {
         assertArrayEquals(new long[] {50, 50}, specs(mine.get(0)));
         assertArrayEquals(new long[] {50}, specs(mine.get(1)));
     }
+
+    @Test
+    void anEventOfAThreadOffCpuShowsTheSwitchBackThatWasNotSeen() {
+        // live (CPU unknown): the switch from one of the probe's own threads back to T is left out with the
+        // probe's own events; T's futex exit shows it running again
+        CpuConverter c = new CpuConverter(1_000_000_000L, 16, 4096, 1024);
+        feed(c, sw(100, -1, 0, T),
+                enter(110, "futex").cpu(-1).param("addr", 8, ValueType.UINT64, 8, 0x7f00L).param("op", 29, ValueType.UINT16, 2, 128),
+                sw(120, -1, T, 0), exit(500, "futex", 0).cpu(-1), enter(510, "write").cpu(-1), exit(520, "write", 1).cpu(-1),
+                sw(600, -1, T, 0));
+        c.end(out::add);
+        assertEquals(1, out.size());
+        assertArrayEquals(new long[] {20, 380, 100}, specs(out.get(0)), "on, the futex wait up to its exit, on");
+        assertArrayEquals(new byte[] {0, 3, 0}, CpuEvents.types(out.get(0)));
+        assertEquals(1L, c.statistics().get("switch_ins_inferred"));
+        assertEquals(0L, c.statistics().get("breaks"));
+    }
 }

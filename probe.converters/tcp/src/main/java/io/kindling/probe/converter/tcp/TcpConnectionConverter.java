@@ -35,7 +35,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * <li>{@code conn_close} when the socket is closed (or its process exits): {@code bytes_sent} and
  * {@code bytes_received} (the sums of the results of the writes and reads on the socket),
  * {@code writes} and {@code reads} (how many), {@code lifetime} (when the capture showed the opening)
- * and {@code side}, {@code client} or {@code server}. A failed connect has no close.</li>
+ * and {@code side}, {@code client} or {@code server}; live, joined with the kernel's close of the same
+ * connection, also {@code rtt}, {@code retransmits} and {@code reset} ({@link KernelJoin}). A failed
+ * connect has no close.</li>
  * </ul>
  * The names are the probe's own: no event of Kindling's (its kernel TCP events arrive as {@code tcp_connect},
  * {@code tcp_close}, ...) and none of libsinsp's has them, so that a consumer never takes one for the other.
@@ -63,7 +65,8 @@ public final class TcpConnectionConverter implements Converter {
             + "syscall_exit-pread:net,syscall_exit-preadv:net,"
             + "syscall_exit-write:net,syscall_exit-writev:net,syscall_exit-sendto:net,syscall_exit-sendmsg:net,"
             + "syscall_exit-pwrite:net,syscall_exit-pwritev:net,syscall_exit-sendfile:net,"
-            + "tracepoint-procexit";
+            + "tracepoint-procexit,"
+            + "kprobe-tcp_close,tracepoint-tcp_send_reset,tracepoint-tcp_receive_reset,tracepoint-inet_sock_set_state";
 
     static final long EINPROGRESS = -115;
     static final long EALREADY = -114;
@@ -78,6 +81,7 @@ public final class TcpConnectionConverter implements Converter {
 
     private final int maxConnections;
     private final Map<Long, Connection> connections;
+    private final KernelJoin kernel;
     private final AtomicLong evicted = new AtomicLong();
     private final AtomicLong connects = new AtomicLong();
     private final AtomicLong accepts = new AtomicLong();
@@ -91,6 +95,7 @@ public final class TcpConnectionConverter implements Converter {
 
     public TcpConnectionConverter(int maxConnections) {
         this.maxConnections = Math.max(1, maxConnections);
+        this.kernel = new KernelJoin(this.maxConnections);
         this.connections = new LinkedHashMap<>(256, 0.75f, true) {
             private static final long serialVersionUID = 1L;
 
@@ -112,6 +117,9 @@ public final class TcpConnectionConverter implements Converter {
 
     @Override
     public void observe(RawEvent raw, EventEmitter emitter) {
+        if (kernel.observe(raw, emitter)) {
+            return;
+        }
         String name = raw.name();
         switch (name) {
             case "syscall_exit-connect" -> connectExit(raw, emitter);
@@ -280,13 +288,15 @@ public final class TcpConnectionConverter implements Converter {
             }
         }
         connections.clear();
+        kernel.end(emitter);
         size = 0;
     }
 
     @Override
     public Map<String, Long> statistics() {
         return Map.of("connections", (long) size, "evicted", evicted.get(), "connects", connects.get(),
-                "accepts", accepts.get(), "closes", closes.get());
+                "accepts", accepts.get(), "closes", closes.get(), "closes_with_kernel_figures", kernel.joined(),
+                "closes_without_kernel_figures", kernel.unjoined());
     }
 
     // ---- outcomes
@@ -323,7 +333,7 @@ public final class TcpConnectionConverter implements Converter {
             e.addAttribute(Attribute.ofLong("lifetime", ValueType.UINT64, raw.timestamp() - c.start));
         }
         e.addAttribute(Attribute.ofString("side", c.server ? "server" : "client"));
-        emitter.emit(e);
+        kernel.close(c, e, emitter);
     }
 
     // ---- events

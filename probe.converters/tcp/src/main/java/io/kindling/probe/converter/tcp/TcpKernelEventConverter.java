@@ -14,14 +14,18 @@ import org.osgi.service.component.annotations.Component;
  * as {@code sip} and {@code dip} (UINT32, the address bytes as the kernel stores them, read
  * little-endian) and {@code sport} and {@code dport} (UINT16), then per event
  * <ul>
- * <li>{@code kprobe-tcp_close}, {@code kprobe-tcp_rcv_established}: {@code rtt} (UINT32) from {@code srtt};</li>
+ * <li>{@code kprobe-tcp_close}, {@code kprobe-tcp_rcv_established}: {@code rtt} (UINT32) from {@code srtt},
+ * and {@code total_retrans} (UINT32, the segments retransmitted over the connection's life) where present;</li>
  * <li>{@code kretprobe-tcp_connect}: {@code retval} (UINT64);</li>
- * <li>{@code kprobe-tcp_drop}, {@code kprobe-tcp_set_state}: {@code old_state} and {@code new_state} (INT32);</li>
- * <li>{@code kprobe-tcp_retransmit_skb}: {@code segs} (INT32);</li>
+ * <li>{@code kprobe-tcp_drop}, {@code kprobe-tcp_set_state}, {@code tracepoint-inet_sock_set_state}:
+ * {@code old_state} and {@code new_state} (INT32); the drop also {@code reason}, {@code rtt} and
+ * {@code total_retrans} (UINT32) where present;</li>
+ * <li>{@code kprobe-tcp_retransmit_skb}: {@code segs} (INT32), {@code rtt} and {@code total_retrans} where present;</li>
  * <li>{@code tracepoint-tcp_send_reset}, {@code tracepoint-tcp_receive_reset}: the tuple alone.</li>
  * </ul>
- * Parameters that are absent give no attribute, and a tuple that is not IPv4 gives none, as in the
- * Kindling probe. These events come from Kindling's kernel driver only.
+ * Parameters that are absent give no attribute. An IPv6 tuple gives {@code sport} and {@code dport}, and
+ * {@code sip} and {@code dip} only when both addresses are IPv4-mapped ({@code ::ffff:a.b.c.d}, the sockets
+ * of dual-stack programs such as Java's): the Kindling probe gave an IPv6 tuple no attribute at all. These events come from the probe's own eBPF programs, live.
  */
 @Component(service = Converter.class)
 @ConverterService(name = "tcp-kernel", events = TcpKernelEventConverter.EVENTS, attributes = true)
@@ -29,20 +33,30 @@ public final class TcpKernelEventConverter implements Converter {
 
     /** The event names, comma-separated. */
     public static final String EVENTS = "kprobe-tcp_close,kprobe-tcp_rcv_established,kprobe-tcp_drop,"
-            + "kprobe-tcp_retransmit_skb,kretprobe-tcp_connect,kprobe-tcp_set_state,"
+            + "kprobe-tcp_retransmit_skb,kretprobe-tcp_connect,kprobe-tcp_set_state,tracepoint-inet_sock_set_state,"
             + "tracepoint-tcp_send_reset,tracepoint-tcp_receive_reset";
 
     @Override
     public void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter) {
         tuple(raw, event);
         switch (raw.name()) {
-            case "kprobe-tcp_close", "kprobe-tcp_rcv_established" -> copy(raw, event, "srtt", "rtt", ValueType.UINT32);
+            case "kprobe-tcp_close", "kprobe-tcp_rcv_established" -> {
+                copy(raw, event, "srtt", "rtt", ValueType.UINT32);
+                copy(raw, event, "total_retrans", "total_retrans", ValueType.UINT32);
+            }
             case "kretprobe-tcp_connect" -> copy(raw, event, "retval", "retval", ValueType.UINT64);
-            case "kprobe-tcp_drop", "kprobe-tcp_set_state" -> {
+            case "kprobe-tcp_drop", "kprobe-tcp_set_state", "tracepoint-inet_sock_set_state" -> {
                 copy(raw, event, "old_state", "old_state", ValueType.INT32);
                 copy(raw, event, "new_state", "new_state", ValueType.INT32);
+                copy(raw, event, "reason", "reason", ValueType.UINT32);
+                copy(raw, event, "srtt", "rtt", ValueType.UINT32);
+                copy(raw, event, "total_retrans", "total_retrans", ValueType.UINT32);
             }
-            case "kprobe-tcp_retransmit_skb" -> copy(raw, event, "segs", "segs", ValueType.INT32);
+            case "kprobe-tcp_retransmit_skb" -> {
+                copy(raw, event, "segs", "segs", ValueType.INT32);
+                copy(raw, event, "srtt", "rtt", ValueType.UINT32);
+                copy(raw, event, "total_retrans", "total_retrans", ValueType.UINT32);
+            }
             default -> {
                 // the resets carry the tuple alone
             }
@@ -55,13 +69,32 @@ public final class TcpKernelEventConverter implements Converter {
             return;
         }
         byte[] t = raw.paramBytes(i);
-        if (t.length != 1 + 4 + 2 + 4 + 2 || t[0] != Tuples.AF_INET) {
-            return;
+        if (t.length == 1 + 4 + 2 + 4 + 2 && t[0] == Tuples.AF_INET) {
+            event.addAttribute(Attribute.ofLong("sip", ValueType.UINT32, le(t, 1, 4)));
+            event.addAttribute(Attribute.ofLong("sport", ValueType.UINT16, le(t, 5, 2)));
+            event.addAttribute(Attribute.ofLong("dip", ValueType.UINT32, le(t, 7, 4)));
+            event.addAttribute(Attribute.ofLong("dport", ValueType.UINT16, le(t, 11, 2)));
+        } else if (t.length == 1 + 16 + 2 + 16 + 2 && t[0] == Tuples.AF_INET6) {
+            boolean mapped = v4Mapped(t, 1) && v4Mapped(t, 19);
+            if (mapped) {
+                event.addAttribute(Attribute.ofLong("sip", ValueType.UINT32, le(t, 13, 4)));
+            }
+            event.addAttribute(Attribute.ofLong("sport", ValueType.UINT16, le(t, 17, 2)));
+            if (mapped) {
+                event.addAttribute(Attribute.ofLong("dip", ValueType.UINT32, le(t, 31, 4)));
+            }
+            event.addAttribute(Attribute.ofLong("dport", ValueType.UINT16, le(t, 35, 2)));
         }
-        event.addAttribute(Attribute.ofLong("sip", ValueType.UINT32, le(t, 1, 4)));
-        event.addAttribute(Attribute.ofLong("sport", ValueType.UINT16, le(t, 5, 2)));
-        event.addAttribute(Attribute.ofLong("dip", ValueType.UINT32, le(t, 7, 4)));
-        event.addAttribute(Attribute.ofLong("dport", ValueType.UINT16, le(t, 11, 2)));
+    }
+
+    /** {@code ::ffff:a.b.c.d} at {@code from}. */
+    private static boolean v4Mapped(byte[] b, int from) {
+        for (int k = 0; k < 10; k++) {
+            if (b[from + k] != 0) {
+                return false;
+            }
+        }
+        return b[from + 10] == (byte) 0xff && b[from + 11] == (byte) 0xff;
     }
 
     /**

@@ -85,10 +85,36 @@ class TcpKernelEventConverterTest {
     @Test
     void absentParametersAndOtherFamiliesGiveNothing() {
         assertEquals(tuple(), convert(kernel("kprobe-tcp_close")));
+        byte[] unix = new byte[13];
+        unix[0] = 1;
+        assertEquals(List.of(), convert(new TestRawEvent().name("kprobe-tcp_close", Category.NET, Source.KPROBE)
+                .param("tuple", PT_SOCKTUPLE, ValueType.BYTEBUF, unix)));
+    }
+
+    @Test
+    void ipv6TuplesGivePortsAndMappedIpv4Addresses() {
         byte[] v6 = new byte[37];
         v6[0] = 10;
-        assertEquals(List.of(), convert(new TestRawEvent().name("kprobe-tcp_close", Category.NET, Source.KPROBE)
-                .param("tuple", PT_SOCKTUPLE, ValueType.BYTEBUF, v6)));
+        v6[16] = 1; // ::1
+        v6[17] = (byte) 0x90; // port 8080 = 0x1f90, host order
+        v6[18] = 0x1f;
+        v6[34] = 1;
+        v6[35] = 0x50; // port 80
+        assertEquals(List.of(Attribute.ofLong("sport", ValueType.UINT16, 8080), Attribute.ofLong("dport", ValueType.UINT16, 80)),
+                convert(new TestRawEvent().name("kprobe-tcp_close", Category.NET, Source.KPROBE)
+                        .param("tuple", PT_SOCKTUPLE, ValueType.BYTEBUF, v6)));
+        byte[] mapped = v6.clone();
+        for (int at : new int[] {1, 19}) {
+            java.util.Arrays.fill(mapped, at, at + 16, (byte) 0);
+            mapped[at + 10] = (byte) 0xff;
+            mapped[at + 11] = (byte) 0xff;
+            mapped[at + 12] = 127;
+            mapped[at + 15] = 1;
+        }
+        assertEquals(List.of(Attribute.ofLong("sip", ValueType.UINT32, 0x0100007fL), Attribute.ofLong("sport", ValueType.UINT16, 8080),
+                Attribute.ofLong("dip", ValueType.UINT32, 0x0100007fL), Attribute.ofLong("dport", ValueType.UINT16, 80)),
+                convert(new TestRawEvent().name("kprobe-tcp_close", Category.NET, Source.KPROBE)
+                        .param("tuple", PT_SOCKTUPLE, ValueType.BYTEBUF, mapped)));
     }
 
     @Test

@@ -17,6 +17,11 @@ import java.util.Set;
  * read and write family of syscall exits on inet sockets whose protocol a converter filled. The remote
  * endpoint is the peer: {@code dip:dport} on the client side, {@code sip} alone on the server side
  * (a client's port is ephemeral and would only add series);</li>
+ * <li>{@code kindling_tcp_rtt_seconds{remote}}: a histogram of the kernel's smoothed round-trip time of each
+ * TCP connection, and {@code kindling_tcp_retransmits_total{remote}} and {@code kindling_tcp_resets_total{remote}}:
+ * the segments it retransmitted and whether it was reset, from the connection close events that carry the
+ * kernel's figures ({@code rtt}, {@code retransmits}, {@code reset}: the tcp converter joins them live), remote
+ * endpoint as above;</li>
  * <li>{@code kindling_metrics_folded_total{metric}}: observations recorded under {@code other} because
  * their metric already held {@code maxSeries} label sets.</li>
  * </ul>
@@ -27,7 +32,17 @@ final class EventMetrics {
     static final String EVENTS = "kindling_events_total";
     static final String LATENCY = "kindling_syscall_latency_seconds";
     static final String SOCKET_BYTES = "kindling_socket_bytes_total";
+    static final String TCP_RTT = "kindling_tcp_rtt_seconds";
+    static final String TCP_RETRANSMITS = "kindling_tcp_retransmits_total";
+    static final String TCP_RESETS = "kindling_tcp_resets_total";
     static final String FOLDED = "kindling_metrics_folded_total";
+
+    /** Bucket bounds of the RTT histogram: 10 µs to 1 s. */
+    static final long[] RTT_BOUNDS_NANOS = {
+        10_000L, 25_000L, 50_000L, 100_000L, 250_000L, 500_000L,
+        1_000_000L, 2_500_000L, 5_000_000L, 10_000_000L, 25_000_000L, 50_000_000L,
+        100_000_000L, 250_000_000L, 500_000_000L, 1_000_000_000L
+    };
 
     /** Bucket bounds of the latency histogram: 1 µs to 10 s. */
     static final long[] LATENCY_BOUNDS_NANOS = {
@@ -45,6 +60,9 @@ final class EventMetrics {
     private final CounterFamily events;
     private final HistogramFamily latency;
     private final CounterFamily socketBytes;
+    private final HistogramFamily tcpRtt;
+    private final CounterFamily tcpRetransmits;
+    private final CounterFamily tcpResets;
 
     EventMetrics(int maxSeries) {
         events = new CounterFamily(EVENTS, "Events the sink received, by event name, source and category.",
@@ -54,6 +72,12 @@ final class EventMetrics {
         socketBytes = new CounterFamily(SOCKET_BYTES,
                 "Bytes read from and written to inet sockets, by direction, l4 protocol and remote endpoint.",
                 List.of("direction", "protocol", "remote"), List.of("remote"), maxSeries);
+        tcpRtt = new HistogramFamily(TCP_RTT, "Smoothed round-trip time of TCP connections as the kernel had it at their close,"
+                + " by remote endpoint.", List.of("remote"), List.of("remote"), maxSeries, RTT_BOUNDS_NANOS);
+        tcpRetransmits = new CounterFamily(TCP_RETRANSMITS, "Segments TCP connections retransmitted, by remote endpoint.",
+                List.of("remote"), List.of("remote"), maxSeries);
+        tcpResets = new CounterFamily(TCP_RESETS, "TCP connections that were reset, by remote endpoint.",
+                List.of("remote"), List.of("remote"), maxSeries);
     }
 
     void record(KindlingEvent event) {
@@ -70,6 +94,26 @@ final class EventMetrics {
                     socketBytes.add(n.longValue(), direction, fd.protocol().label(), remote(fd));
                 }
             }
+        }
+        connection(event);
+    }
+
+    /** A connection's close with the kernel's figures (an event with an fd and an {@code rtt}; not the kernel's own events). */
+    private void connection(KindlingEvent event) {
+        FdContext fd = event.fd();
+        Attribute rtt = event.attribute("rtt");
+        if (fd == null || rtt == null || fd.protocol() == null || !(rtt.value() instanceof Number micros)) {
+            return;
+        }
+        String remote = remote(fd);
+        tcpRtt.observe(micros.longValue() * 1000, remote);
+        Attribute retransmits = event.attribute("retransmits");
+        if (retransmits != null && retransmits.value() instanceof Number n && n.longValue() > 0) {
+            tcpRetransmits.add(n.longValue(), remote);
+        }
+        Attribute reset = event.attribute("reset");
+        if (reset != null && Boolean.TRUE.equals(reset.value())) {
+            tcpResets.add(1, remote);
         }
     }
 
@@ -96,11 +140,17 @@ final class EventMetrics {
         events.write(out);
         latency.write(out);
         socketBytes.write(out);
+        tcpRtt.write(out);
+        tcpRetransmits.write(out);
+        tcpResets.write(out);
         TextFormat.header(out, FOLDED, "counter",
                 "Observations recorded under the label value other because their metric was full (see max_series).");
         List<String> label = List.of("metric");
         TextFormat.sample(out, FOLDED, label, List.of(EVENTS), events.folded());
         TextFormat.sample(out, FOLDED, label, List.of(LATENCY), latency.folded());
         TextFormat.sample(out, FOLDED, label, List.of(SOCKET_BYTES), socketBytes.folded());
+        TextFormat.sample(out, FOLDED, label, List.of(TCP_RTT), tcpRtt.folded());
+        TextFormat.sample(out, FOLDED, label, List.of(TCP_RETRANSMITS), tcpRetransmits.folded());
+        TextFormat.sample(out, FOLDED, label, List.of(TCP_RESETS), tcpResets.folded());
     }
 }

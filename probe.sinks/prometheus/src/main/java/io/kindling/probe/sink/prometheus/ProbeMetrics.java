@@ -1,5 +1,6 @@
 package io.kindling.probe.sink.prometheus;
 
+import io.kindling.probe.api.control.CaptureStatistics;
 import io.kindling.probe.api.control.DropRule;
 import io.kindling.probe.api.control.SinkStatistics;
 import io.kindling.probe.api.control.Statistics;
@@ -19,6 +20,13 @@ final class ProbeMetrics {
     static final String EMITTED = "kindling_probe_events_emitted_total";
     static final String SINK_EVENTS = "kindling_probe_sink_events_total";
     static final String SINK_QUEUED = "kindling_probe_sink_queued_events";
+    static final String CAPTURE_EVENTS = "kindling_probe_capture_events_total";
+    static final String CAPTURE_DROPS = "kindling_probe_capture_drops_total";
+    static final String CAPTURE_PREEMPTIONS = "kindling_probe_capture_preemptions_total";
+    static final String CAPTURE_SUPPRESSED = "kindling_probe_capture_suppressed_total";
+    static final String CAPTURE_FILTERED = "kindling_probe_capture_filtered_total";
+    static final String KERNEL_EVENTS = "kindling_probe_kernel_tcp_events_total";
+    static final String KERNEL_DROPS = "kindling_probe_kernel_tcp_drops_total";
 
     private ProbeMetrics() {}
 
@@ -51,5 +59,37 @@ final class ProbeMetrics {
         for (SinkStatistics sink : s.sinks()) {
             TextFormat.sample(out, SINK_QUEUED, sinkLabel, List.of(sink.name()), sink.queued());
         }
+        capture(s.capture(), out);
+    }
+
+    /** The capture source's figures (zero for a capture file). */
+    private static void capture(CaptureStatistics c, Appendable out) throws IOException {
+        List<String> none = List.of();
+        TextFormat.header(out, CAPTURE_EVENTS, "counter", "Events the live capture source received (libsinsp's capture statistics).");
+        TextFormat.sample(out, CAPTURE_EVENTS, none, none, c.events());
+        TextFormat.header(out, CAPTURE_DROPS, "counter",
+                "Events the live capture source lost, by reason: libsinsp's (buffer, page_fault, bug) and the eBPF"
+                        + " source's (bpf_ring_full, udig_ring_full, invalid).");
+        List<String> reason = List.of("reason");
+        TextFormat.sample(out, CAPTURE_DROPS, reason, List.of("buffer"), c.dropsBuffer());
+        TextFormat.sample(out, CAPTURE_DROPS, reason, List.of("page_fault"), c.dropsPageFault());
+        TextFormat.sample(out, CAPTURE_DROPS, reason, List.of("bug"), c.dropsBug());
+        TextFormat.sample(out, CAPTURE_DROPS, reason, List.of("bpf_ring_full"), c.dropsBpfRing());
+        TextFormat.sample(out, CAPTURE_DROPS, reason, List.of("udig_ring_full"), c.dropsUdigRing());
+        TextFormat.sample(out, CAPTURE_DROPS, reason, List.of("invalid"), c.dropsInvalid());
+        TextFormat.header(out, CAPTURE_PREEMPTIONS, "counter", "Preemptions the live capture source reported.");
+        TextFormat.sample(out, CAPTURE_PREEMPTIONS, none, none, c.preemptions());
+        TextFormat.header(out, CAPTURE_SUPPRESSED, "counter", "Events of suppressed threads that were not read.");
+        TextFormat.sample(out, CAPTURE_SUPPRESSED, none, none, c.suppressed());
+        TextFormat.header(out, CAPTURE_FILTERED, "counter",
+                "Events the eBPF source left out in the kernel: the probe's own process, syscalls no one needs.");
+        TextFormat.sample(out, CAPTURE_FILTERED, reason, List.of("own_process"), c.filteredOwnProcess());
+        TextFormat.sample(out, CAPTURE_FILTERED, reason, List.of("syscall"), c.filteredSyscall());
+        TextFormat.header(out, KERNEL_EVENTS, "counter", "Kernel TCP events the eBPF source handed to the reader.");
+        TextFormat.sample(out, KERNEL_EVENTS, none, none, c.kernelEvents());
+        TextFormat.header(out, KERNEL_DROPS, "counter",
+                "Kernel TCP events the eBPF source lost, by reason (bpf_ring_full, queue_full).");
+        TextFormat.sample(out, KERNEL_DROPS, reason, List.of("bpf_ring_full"), c.kernelDropsBpfRing());
+        TextFormat.sample(out, KERNEL_DROPS, reason, List.of("queue_full"), c.kernelDropsQueue());
     }
 }

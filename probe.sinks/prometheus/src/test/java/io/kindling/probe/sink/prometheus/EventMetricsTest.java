@@ -84,6 +84,39 @@ class EventMetricsTest {
                 scrape(metrics).values(EventMetrics.SOCKET_BYTES, "direction", "protocol", "remote"));
     }
 
+    private static KindlingEvent close(boolean server, String sip, int sport, String dip, int dport, long rttMicros,
+            long retransmits, boolean reset) {
+        KindlingEvent e = event("conn_close", Category.NET, Source.SYSCALL_ENTER, 0);
+        e.setFd(new FdContext(3, FdType.IPV4_SOCK).socket(L4Protocol.TCP, server, sip, sport, dip, dport));
+        e.addAttribute(Attribute.ofLong("rtt", ValueType.UINT32, rttMicros));
+        e.addAttribute(Attribute.ofLong("retransmits", ValueType.UINT32, retransmits));
+        e.addAttribute(new Attribute("reset", ValueType.BOOL, reset));
+        return e;
+    }
+
+    @Test
+    void tcpRttRetransmitsAndResetsByPeerFromClosesWithKernelFigures() throws IOException {
+        EventMetrics metrics = new EventMetrics(10);
+        metrics.record(close(false, "10.0.0.1", 40000, "10.0.0.2", 80, 30, 0, false));
+        metrics.record(close(false, "10.0.0.1", 40001, "10.0.0.2", 80, 2_000, 3, true));
+        metrics.record(close(true, "10.0.0.9", 51000, "10.0.0.1", 8080, 70, 1, false));
+        // the kernel's own tcp_close has an rtt but no fd: it is not a connection of this view
+        KindlingEvent kernel = event("tcp_close", Category.NET, Source.KPROBE, 0);
+        kernel.addAttribute(Attribute.ofLong("rtt", ValueType.UINT32, 5));
+        metrics.record(kernel);
+        Scrape s = scrape(metrics);
+        var rtt = s.histograms(EventMetrics.TCP_RTT, "remote");
+        assertEquals(2, rtt.get("10.0.0.2:80").getSampleCount());
+        assertEquals(0.00203, rtt.get("10.0.0.2:80").getSampleSum(), 1e-12);
+        assertEquals(0, rtt.get("10.0.0.2:80").getBuckets().get(1).getCumulativeCount(), "le=25us");
+        assertEquals(1, rtt.get("10.0.0.2:80").getBuckets().get(2).getCumulativeCount(), "le=50us");
+        assertEquals(2, rtt.get("10.0.0.2:80").getBuckets().get(7).getCumulativeCount(), "le=2.5ms");
+        assertEquals(1, rtt.get("10.0.0.9").getSampleCount());
+        assertEquals(2, rtt.size());
+        assertEquals(Map.of("10.0.0.2:80", 3.0, "10.0.0.9", 1.0), s.values(EventMetrics.TCP_RETRANSMITS, "remote"));
+        assertEquals(Map.of("10.0.0.2:80", 1.0), s.values(EventMetrics.TCP_RESETS, "remote"));
+    }
+
     @Test
     void labelValuesAndHelpAreEscaped() throws IOException {
         StringBuilder out = new StringBuilder();

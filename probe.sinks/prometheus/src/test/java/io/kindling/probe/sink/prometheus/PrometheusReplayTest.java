@@ -94,7 +94,8 @@ class PrometheusReplayTest {
                 assertHistograms(seen, scrape.histograms(EventMetrics.LATENCY, "name"));
                 assertEquals(seen.socketBytes, scrape.values(EventMetrics.SOCKET_BYTES, "direction", "protocol", "remote"),
                         "socket bytes by direction, protocol and remote endpoint");
-                assertEquals(Map.of(EventMetrics.EVENTS, 0.0, EventMetrics.LATENCY, 0.0, EventMetrics.SOCKET_BYTES, 0.0),
+                assertEquals(Map.of(EventMetrics.EVENTS, 0.0, EventMetrics.LATENCY, 0.0, EventMetrics.SOCKET_BYTES, 0.0,
+                        EventMetrics.TCP_RTT, 0.0, EventMetrics.TCP_RETRANSMITS, 0.0, EventMetrics.TCP_RESETS, 0.0),
                         scrape.values(EventMetrics.FOLDED, "metric"), "nothing folded below the series bound");
 
                 assertEquals(Map.of("", (double) stats.read()), scrape.values(ProbeMetrics.READ), "events read");

@@ -1,0 +1,318 @@
+/*
+ * Kindling Probe for OSGi - opening a live capture (see live_open.h).
+ */
+#include "live_open.h"
+
+#include <dirent.h>
+
+#include "kindling_shim.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace kindling_probe
+{
+namespace
+{
+
+/* The kernel module's first device: where it exists, libsinsp can read the module. */
+const char* const KERNEL_MODULE_DEVICE = "/dev/scap0";
+
+/* Marks in types[] every event type that some category cell of t lets through, and the enter event
+ * of each such exit event. Generic syscalls: both directions into one cell per syscall. */
+void mark_types(const filter_table& t, std::vector<uint8_t>* types, std::vector<uint8_t>* generic)
+{
+	for(int32_t type = 0; type < t.ntypes && static_cast<size_t>(type) < types->size(); type++)
+	{
+		const uint8_t* cells = t.types.data() + static_cast<size_t>(type) * KP_CATEGORY_CELLS;
+		for(int c = 0; c < KP_CATEGORY_CELLS; c++)
+		{
+			if(cells[c] != 0)
+			{
+				(*types)[type] = 1;
+				if(PPME_IS_EXIT(type))
+				{
+					(*types)[type - 1] = 1;
+				}
+				break;
+			}
+		}
+	}
+	for(int32_t dir = 0; dir < 2 && !t.generic.empty(); dir++)
+	{
+		for(int32_t sc = 0; sc < t.nsc && static_cast<size_t>(sc) < generic->size(); sc++)
+		{
+			const uint8_t* cells =
+				t.generic.data() + (static_cast<size_t>(dir) * t.nsc + sc) * KP_CATEGORY_CELLS;
+			for(int c = 0; c < KP_CATEGORY_CELLS; c++)
+			{
+				if(cells[c] != 0)
+				{
+					(*generic)[sc] = 1;
+					break;
+				}
+			}
+		}
+	}
+}
+
+} // namespace
+
+/* libscap maps udig's ring twice, one copy after the other (write-only, shared), and its close
+ * unmaps only the first copy: the second one, and with it the deleted shared memory object's pages,
+ * would stay in the process for good, 8 MiB per live capture. These are the mappings it made. */
+std::vector<udig_mapping> udig_consumer_mappings()
+{
+	std::vector<udig_mapping> out;
+	FILE* f = fopen("/proc/self/maps", "r");
+	if(f == nullptr)
+	{
+		return out;
+	}
+	char line[512];
+	while(fgets(line, sizeof(line), f) != nullptr)
+	{
+		unsigned long start = 0;
+		unsigned long end = 0;
+		char perms[8] = {0};
+		if(strstr(line, "/udig_buf") == nullptr || sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 ||
+		   strcmp(perms, "-w-s") != 0)
+		{
+			continue;
+		}
+		out.push_back({static_cast<uintptr_t>(start), static_cast<size_t>(end - start)});
+	}
+	fclose(f);
+	return out;
+}
+
+/* After libsinsp closed: unmaps what is left of the mappings libscap made for its ring. */
+void unmap_udig_leftovers(const std::vector<udig_mapping>& made)
+{
+	if(made.empty())
+	{
+		return;
+	}
+	for(const udig_mapping& now : udig_consumer_mappings())
+	{
+		for(const udig_mapping& m : made)
+		{
+			if(now.start == m.start && now.length == m.length)
+			{
+				munmap(reinterpret_cast<void*>(m.start), m.length);
+			}
+		}
+	}
+}
+
+live_capture::live_capture(std::unique_ptr<kindling_live::machine_lock> lock,
+                           std::unique_ptr<kindling_live::source> source)
+	: m_lock(std::move(lock)), m_source(std::move(source))
+{
+}
+
+live_capture::~live_capture()
+{
+	stop();
+	/* the session closes libsinsp before it lets the live capture go */
+	unmap_udig_leftovers(m_udig_mappings);
+}
+
+void live_capture::follow_filter(const filter_table& main, const filter_table& threadless)
+{
+	if(!m_source || m_stopped)
+	{
+		return;
+	}
+	std::vector<uint8_t> types(PPM_EVENT_MAX, 0);
+	std::vector<uint8_t> generic(PPM_SC_MAX, 0);
+	mark_types(main, &types, &generic);
+	mark_types(threadless, &types, &generic);
+	m_source->set_filter(types.data(), types.size(), generic.data(), generic.size());
+}
+
+uint32_t live_capture::set_kernel_events(uint32_t mask)
+{
+	if(!m_source || m_stopped)
+	{
+		return 0;
+	}
+	return m_source->set_kernel_events(mask);
+}
+
+size_t live_capture::read_kernel_events(kindling_live::kernel_event* out, size_t max)
+{
+	if(!m_source || m_stopped)
+	{
+		return 0;
+	}
+	return m_source->read_kernel_events(out, max);
+}
+
+void live_capture::stop()
+{
+	std::lock_guard<std::mutex> lock(m_mu);
+	if(m_source && !m_stopped)
+	{
+		m_source->stop();
+		m_final = m_source->read_counters();
+		m_stopped = true;
+	}
+}
+
+kindling_live::counters live_capture::read_counters() const
+{
+	std::lock_guard<std::mutex> lock(m_mu);
+	if(!m_source)
+	{
+		return kindling_live::counters();
+	}
+	return m_stopped ? m_final : m_source->read_counters();
+}
+
+/* Adds to libsinsp's thread table, from /proc, every thread it does not know. */
+static void learn_new_threads(sinsp& insp)
+{
+	DIR* proc = opendir("/proc");
+	if(proc == nullptr)
+	{
+		return;
+	}
+	while(struct dirent* p = readdir(proc))
+	{
+		if(p->d_name[0] < '1' || p->d_name[0] > '9')
+		{
+			continue;
+		}
+		std::string tasks = std::string("/proc/") + p->d_name + "/task";
+		DIR* task = opendir(tasks.c_str());
+		if(task == nullptr)
+		{
+			continue;
+		}
+		while(struct dirent* t = readdir(task))
+		{
+			if(t->d_name[0] < '1' || t->d_name[0] > '9')
+			{
+				continue;
+			}
+			int64_t tid = strtoll(t->d_name, nullptr, 10);
+			if(!insp.get_thread_ref(tid, false, true))
+			{
+				insp.get_thread_ref(tid, true, false);
+			}
+		}
+		closedir(task);
+	}
+	closedir(proc);
+}
+
+void open_live(session& s, const live_options& options)
+{
+	std::string missing = kindling_live::missing_requirement();
+	if(!missing.empty())
+	{
+		if(access(KERNEL_MODULE_DEVICE, F_OK) == 0)
+		{
+			/* a host with the kernel module loaded: libsinsp reads it as it always did */
+			s.insp->open();
+			s.live_source.reset(new live_capture(nullptr, nullptr));
+		}
+		else
+		{
+			throw live_refused(KP_LIVE_REQUIREMENT, missing);
+		}
+	}
+	else
+	{
+		std::string err;
+		std::unique_ptr<kindling_live::machine_lock> lock = kindling_live::lock_machine(&err);
+		if(!lock)
+		{
+			throw live_refused(KP_LIVE_BUSY, err.empty() ? "another live capture runs on this machine" : err);
+		}
+		/* udig's ring is created here, the /proc scan fills libsinsp's thread and fd tables */
+		s.insp->open_udig();
+		std::vector<udig_mapping> udig_mappings = udig_consumer_mappings();
+		kindling_live::settings settings;
+		settings.own_tgid = static_cast<uint32_t>(getpid());
+		settings.snaplen = options.snaplen;
+		settings.bpf_ring_bytes = options.bpf_ring_bytes;
+		std::unique_ptr<kindling_live::source> source = kindling_live::start(settings, &err);
+		if(!source)
+		{
+			s.insp->close();
+			unmap_udig_leftovers(udig_mappings);
+			throw live_refused(KP_LIVE_FAILED, "cannot start the eBPF source: " + err);
+		}
+		/* Threads started between the scan of open_udig() and the programs' attach produced no clone
+		 * event: libsinsp would look each up in /proc at its first event, which a replay of a --write
+		 * capture cannot do. Look them up now, before the capture's tables are written. (A second full
+		 * scan is no answer: libscap's refresh loses the sockets' protocol and roles.) */
+		learn_new_threads(*s.insp);
+		s.live_source.reset(new live_capture(std::move(lock), std::move(source)));
+		s.live_source->keep_udig_mappings(std::move(udig_mappings));
+		/* udig has one ring: libsinsp gives every event CPU 0, which is not where it ran */
+		s.cpu_unknown = true;
+	}
+	try
+	{
+		s.insp->set_snaplen(options.snaplen);
+	}
+	catch(...)
+	{
+		/* the eBPF source cuts buffers to the snaplen it was given */
+	}
+	if(!options.write_path.empty())
+	{
+		s.dumper.reset(new sinsp_dumper(s.insp.get()));
+		/* the file's thread and fd tables are libsinsp's own, what this run knows, not one more /proc
+		 * scan that would know fds and processes whose opening and start the run then reads as events */
+		s.dumper->open(options.write_path, false, true);
+	}
+}
+
+void capture_statistics(session& s, int64_t* out)
+{
+	for(int i = 0; i < KP_STAT_COUNT; i++)
+	{
+		out[i] = 0;
+	}
+	if(!s.live || !s.insp)
+	{
+		return;
+	}
+	scap_stats st = {};
+	s.insp->get_capture_stats(&st);
+	out[KP_STAT_EVENTS] = static_cast<int64_t>(st.n_evts);
+	out[KP_STAT_DROPS] = static_cast<int64_t>(st.n_drops);
+	out[KP_STAT_DROPS_BUFFER] = static_cast<int64_t>(st.n_drops_buffer);
+	out[KP_STAT_DROPS_PAGE_FAULT] = static_cast<int64_t>(st.n_drops_pf);
+	out[KP_STAT_DROPS_BUG] = static_cast<int64_t>(st.n_drops_bug);
+	out[KP_STAT_PREEMPTIONS] = static_cast<int64_t>(st.n_preemptions);
+	out[KP_STAT_SUPPRESSED] = static_cast<int64_t>(st.n_suppressed);
+	if(s.live_source && s.live_source->has_source())
+	{
+		kindling_live::counters c = s.live_source->read_counters();
+		out[KP_STAT_SOURCE] = KP_SOURCE_EBPF;
+		out[KP_STAT_SOURCE_EVENTS] = static_cast<int64_t>(c.events);
+		out[KP_STAT_DROPS_BPF_RING] = static_cast<int64_t>(c.drops_bpf_ring);
+		out[KP_STAT_DROPS_UDIG_RING] = static_cast<int64_t>(c.drops_udig_ring);
+		out[KP_STAT_DROPS_INVALID] = static_cast<int64_t>(c.drops_invalid);
+		out[KP_STAT_FILTERED_OWN] = static_cast<int64_t>(c.filtered_own);
+		out[KP_STAT_FILTERED_SYSCALL] = static_cast<int64_t>(c.filtered_syscall);
+		out[KP_STAT_KERNEL_EVENTS] = static_cast<int64_t>(c.kernel_events);
+		out[KP_STAT_KERNEL_DROPS_BPF_RING] = static_cast<int64_t>(c.kernel_drops_bpf_ring);
+		out[KP_STAT_KERNEL_DROPS_QUEUE] = static_cast<int64_t>(c.kernel_drops_queue);
+	}
+	else
+	{
+		out[KP_STAT_SOURCE] = KP_SOURCE_KERNEL_MODULE;
+	}
+}
+
+} // namespace kindling_probe
