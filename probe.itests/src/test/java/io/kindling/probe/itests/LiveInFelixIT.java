@@ -336,6 +336,17 @@ public class LiveInFelixIT {
         return e.name().equals(syscall) && e.source() == io.kindling.probe.api.Source.SYSCALL_EXIT;
     }
 
+    /** The thread names that have more threads after than before (pools may have let idle threads go meanwhile). */
+    private static Map<String, Integer> grown(Map<String, Integer> before, Map<String, Integer> after) {
+        Map<String, Integer> grown = new TreeMap<>();
+        after.forEach((name, n) -> {
+            if (n > before.getOrDefault(name, 0)) {
+                grown.put(name, n - before.getOrDefault(name, 0));
+            }
+        });
+        return grown;
+    }
+
     @Test
     public void liveStartsAndStopsLeaveNothingBehind() throws Exception {
         int cycles = Integer.getInteger(CYCLES_PROPERTY, 50);
@@ -352,17 +363,18 @@ public class LiveInFelixIT {
                 cycle(control, sink);
             }
             Map<String, Integer> after = LiveEnvironment.kernelObjects();
+            // a run's threads end shortly after its stop returns: wait (at most 10 s) until no name has more than before
             Map<String, Integer> threadsAfter = threads();
+            Map<String, Integer> grown = grown(threadsBefore, threadsAfter);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!grown.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                threadsAfter = threads();
+                grown = grown(threadsBefore, threadsAfter);
+            }
             System.out.println("LIVE " + cycles + " cycles: before " + before + " " + total(threadsBefore) + " threads, after " + after + " "
                     + total(threadsAfter) + " threads");
             assertEquals("BPF programs, maps, links and udig shared memory after " + cycles + " live starts and stops", before, after);
-            // pools of the framework may have let idle threads go meanwhile; no name may have more threads than before
-            Map<String, Integer> grown = new TreeMap<>();
-            threadsAfter.forEach((name, n) -> {
-                if (n > threadsBefore.getOrDefault(name, 0)) {
-                    grown.put(name, n - threadsBefore.getOrDefault(name, 0));
-                }
-            });
             assertEquals("threads of this JVM (by name, compiler threads aside) added by " + cycles + " live starts and stops: before "
                     + threadsBefore + ", after " + threadsAfter, Map.of(), grown);
         } finally {
