@@ -4,6 +4,10 @@
  *
  *   kindling_workload mixed DIR      HTTP/1.1 over TCP, files, a DNS-like UDP exchange, a futex wait
  *                                    and epoll waits; one line per thing done on standard output
+ *   kindling_workload churn DIR      opens a file of DIR, writes to it, waits 200 us, writes again and
+ *                                    closes it, over and over, until DIR/stop exists (at most 120 s);
+ *                                    each write's 64 bytes start with the file's name and a space;
+ *                                    prints "pid" first and "churn" (files, writes) at the end
  *
  * Lines of mixed (key=value): "pid", "tcp" (per connection: both threads, fds, ports and bytes,
  * connect and accept time), "file" (thread, fd, path, bytes, operation time), "udp", "futex",
@@ -300,11 +304,50 @@ static int mixed(const char* dir)
 	return 0;
 }
 
+/* Files opened and written without a pause: a live capture that starts meanwhile must know the fd
+ * of every write whose enter it read, whenever the file was opened. */
+static int churn(const char* dir)
+{
+	char path[4096];
+	char stop[4096];
+	char block[64];
+	snprintf(stop, sizeof(stop), "%s/stop", dir);
+	printf("pid pid=%d tid=%ld\n", getpid(), tid());
+	uint64_t end = now_ns() + 120ull * 1000000000ull;
+	long files = 0;
+	long writes = 0;
+	while(access(stop, F_OK) != 0 && now_ns() < end)
+	{
+		snprintf(path, sizeof(path), "%s/churn-%ld", dir, files % 16);
+		/* the data names the file it is written to */
+		memset(block, 'k', sizeof(block));
+		memcpy(block, path + strlen(dir) + 1, strlen(path + strlen(dir) + 1));
+		block[strlen(path + strlen(dir) + 1)] = ' ';
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if(fd < 0)
+			die("open");
+		for(int i = 0; i < 2; i++)
+		{
+			if(write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
+				die("write");
+			writes++;
+			if(i == 0)
+				usleep(200);
+		}
+		close(fd);
+		files++;
+	}
+	printf("churn files=%ld writes=%ld\n", files, writes);
+	return 0;
+}
+
 int main(int argc, char** argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if(argc == 3 && strcmp(argv[1], "mixed") == 0)
 		return mixed(argv[2]);
-	fprintf(stderr, "usage: kindling_workload mixed DIR\n");
+	if(argc == 3 && strcmp(argv[1], "churn") == 0)
+		return churn(argv[2]);
+	fprintf(stderr, "usage: kindling_workload mixed|churn DIR\n");
 	return 2;
 }

@@ -509,3 +509,30 @@ static __always_inline s64 sc_ret(struct bpf_raw_tracepoint_args *ctx)
 	struct scratch *s = get_scratch(SLOT_SYSCALL); \
 	if (!s)                                        \
 		return 0;
+
+/* The events of one parameter or none, which many system calls share. */
+static __always_inline int fd_only_event(struct bpf_raw_tracepoint_args *ctx, u16 type)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, type, 1);
+	push_u64(s, FD(0));
+	submit(s);
+	return 0;
+}
+
+static __always_inline int result_only_event(struct bpf_raw_tracepoint_args *ctx, u16 type)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, type, 1);
+	push_u64(s, sc_ret(ctx));
+	submit(s);
+	return 0;
+}
+
+static __always_inline int no_param_event(struct bpf_raw_tracepoint_args *ctx, u16 type)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, type, 0);
+	submit(s);
+	return 0;
+}

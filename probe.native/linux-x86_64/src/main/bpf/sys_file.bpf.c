@@ -121,42 +121,14 @@ static __always_inline int openat2_fill(struct bpf_raw_tracepoint_args *ctx, boo
 FILLER(fill_openat2_e) { return openat2_fill(ctx, false); }
 FILLER(fill_openat2_x) { return openat2_fill(ctx, true); }
 
-FILLER(fill_close_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_CLOSE_E, 1);
-	push_u64(s, FD(0));
-	submit(s);
-	return 0;
-}
+FILLER(fill_close_e) { return fd_only_event(ctx, PPME_SYSCALL_CLOSE_E); }
 
-FILLER(fill_close_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_CLOSE_X, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
+FILLER(fill_close_x) { return result_only_event(ctx, PPME_SYSCALL_CLOSE_X); }
 
 /* dup, dup2 and dup3 share one event: the old fd on enter, the new one on exit. */
-FILLER(fill_dup_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_DUP_E, 1);
-	push_u64(s, FD(0));
-	submit(s);
-	return 0;
-}
+FILLER(fill_dup_e) { return fd_only_event(ctx, PPME_SYSCALL_DUP_E); }
 
-FILLER(fill_dup_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_DUP_X, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
+FILLER(fill_dup_x) { return result_only_event(ctx, PPME_SYSCALL_DUP_X); }
 
 FILLER(fill_pipe_e)
 {
@@ -192,14 +164,7 @@ FILLER(fill_eventfd_e)
 	return 0;
 }
 
-FILLER(fill_eventfd_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_EVENTFD_X, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
+FILLER(fill_eventfd_x) { return result_only_event(ctx, PPME_SYSCALL_EVENTFD_X); }
 
 FILLER(fill_fcntl_e)
 {
@@ -211,17 +176,10 @@ FILLER(fill_fcntl_e)
 	return 0;
 }
 
-FILLER(fill_fcntl_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_FCNTL_X, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
+FILLER(fill_fcntl_x) { return result_only_event(ctx, PPME_SYSCALL_FCNTL_X); }
 
 /* The working and root directories: libsinsp resolves relative paths against the cwd it keeps. */
-FILLER(fill_chdir_e) { SCRATCH_OR_RETURN(s); begin(s, PPME_SYSCALL_CHDIR_E, 0); submit(s); return 0; }
+FILLER(fill_chdir_e) { return no_param_event(ctx, PPME_SYSCALL_CHDIR_E); }
 
 FILLER(fill_chdir_x)
 {
@@ -233,25 +191,11 @@ FILLER(fill_chdir_x)
 	return 0;
 }
 
-FILLER(fill_fchdir_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_FCHDIR_E, 1);
-	push_u64(s, FD(0));
-	submit(s);
-	return 0;
-}
+FILLER(fill_fchdir_e) { return fd_only_event(ctx, PPME_SYSCALL_FCHDIR_E); }
 
-FILLER(fill_fchdir_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_FCHDIR_X, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
+FILLER(fill_fchdir_x) { return result_only_event(ctx, PPME_SYSCALL_FCHDIR_X); }
 
-FILLER(fill_chroot_e) { SCRATCH_OR_RETURN(s); begin(s, PPME_SYSCALL_CHROOT_E, 0); submit(s); return 0; }
+FILLER(fill_chroot_e) { return no_param_event(ctx, PPME_SYSCALL_CHROOT_E); }
 
 FILLER(fill_chroot_x)
 {
@@ -295,15 +239,6 @@ FILLER(fill_inotify_init_e)
 }
 
 /* The exit of each: the new fd. */
-static __always_inline int fd_result_exit(struct bpf_raw_tracepoint_args *ctx, u16 type)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, type, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
-
-FILLER(fill_signalfd_x) { return fd_result_exit(ctx, PPME_SYSCALL_SIGNALFD_X); }
-FILLER(fill_timerfd_create_x) { return fd_result_exit(ctx, PPME_SYSCALL_TIMERFD_CREATE_X); }
-FILLER(fill_inotify_init_x) { return fd_result_exit(ctx, PPME_SYSCALL_INOTIFY_INIT_X); }
+FILLER(fill_signalfd_x) { return result_only_event(ctx, PPME_SYSCALL_SIGNALFD_X); }
+FILLER(fill_timerfd_create_x) { return result_only_event(ctx, PPME_SYSCALL_TIMERFD_CREATE_X); }
+FILLER(fill_inotify_init_x) { return result_only_event(ctx, PPME_SYSCALL_INOTIFY_INIT_X); }

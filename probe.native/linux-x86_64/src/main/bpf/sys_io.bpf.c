@@ -2,100 +2,42 @@
  * at most snaplen bytes of the data on exit. */
 #include "fill.h"
 
-FILLER(fill_read_e)
+/* read/write enter: the fd, the size and, for the positioned calls, the offset. */
+static __always_inline int io_enter(struct bpf_raw_tracepoint_args *ctx, u16 type, bool positioned)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_READ_E, 2);
+	begin(s, type, positioned ? 3 : 2);
 	push_u64(s, FD(0));
 	push_u32(s, sc_arg(ctx, 2));
+	if(positioned)
+		push_u64(s, sc_arg(ctx, 3));
 	submit(s);
 	return 0;
 }
 
-FILLER(fill_read_x)
+/* read/write exit: the result and the data, as much of the buffer as the result says and the snaplen
+ * allows. */
+static __always_inline int io_exit(struct bpf_raw_tracepoint_args *ctx, u16 type)
 {
 	SCRATCH_OR_RETURN(s);
 	s64 res = sc_ret(ctx);
-	begin(s, PPME_SYSCALL_READ_X, 2);
+	begin(s, type, 2);
 	push_u64(s, res);
 	push_data_user(s, (const void *)sc_arg(ctx, 1), res);
 	submit(s);
 	return 0;
 }
 
-FILLER(fill_write_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_WRITE_E, 2);
-	push_u64(s, FD(0));
-	push_u32(s, sc_arg(ctx, 2));
-	submit(s);
-	return 0;
-}
+FILLER(fill_read_e) { return io_enter(ctx, PPME_SYSCALL_READ_E, false); }
+FILLER(fill_read_x) { return io_exit(ctx, PPME_SYSCALL_READ_X); }
+FILLER(fill_write_e) { return io_enter(ctx, PPME_SYSCALL_WRITE_E, false); }
+FILLER(fill_write_x) { return io_exit(ctx, PPME_SYSCALL_WRITE_X); }
+FILLER(fill_pread_e) { return io_enter(ctx, PPME_SYSCALL_PREAD_E, true); }
+FILLER(fill_pread_x) { return io_exit(ctx, PPME_SYSCALL_PREAD_X); }
+FILLER(fill_pwrite_e) { return io_enter(ctx, PPME_SYSCALL_PWRITE_E, true); }
+FILLER(fill_pwrite_x) { return io_exit(ctx, PPME_SYSCALL_PWRITE_X); }
 
-FILLER(fill_write_x)
-{
-	SCRATCH_OR_RETURN(s);
-	s64 res = sc_ret(ctx);
-	begin(s, PPME_SYSCALL_WRITE_X, 2);
-	push_u64(s, res);
-	push_data_user(s, (const void *)sc_arg(ctx, 1), res);
-	submit(s);
-	return 0;
-}
-
-FILLER(fill_pread_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_PREAD_E, 3);
-	push_u64(s, FD(0));
-	push_u32(s, sc_arg(ctx, 2));
-	push_u64(s, sc_arg(ctx, 3));
-	submit(s);
-	return 0;
-}
-
-FILLER(fill_pread_x)
-{
-	SCRATCH_OR_RETURN(s);
-	s64 res = sc_ret(ctx);
-	begin(s, PPME_SYSCALL_PREAD_X, 2);
-	push_u64(s, res);
-	push_data_user(s, (const void *)sc_arg(ctx, 1), res);
-	submit(s);
-	return 0;
-}
-
-FILLER(fill_pwrite_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_PWRITE_E, 3);
-	push_u64(s, FD(0));
-	push_u32(s, sc_arg(ctx, 2));
-	push_u64(s, sc_arg(ctx, 3));
-	submit(s);
-	return 0;
-}
-
-FILLER(fill_pwrite_x)
-{
-	SCRATCH_OR_RETURN(s);
-	s64 res = sc_ret(ctx);
-	begin(s, PPME_SYSCALL_PWRITE_X, 2);
-	push_u64(s, res);
-	push_data_user(s, (const void *)sc_arg(ctx, 1), res);
-	submit(s);
-	return 0;
-}
-
-FILLER(fill_readv_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_READV_E, 1);
-	push_u64(s, FD(0));
-	submit(s);
-	return 0;
-}
+FILLER(fill_readv_e) { return fd_only_event(ctx, PPME_SYSCALL_READV_E); }
 
 /* readv/preadv exit: result, the iovecs' total size, then the data read. */
 static __always_inline int readv_exit(struct bpf_raw_tracepoint_args *ctx, u16 type)

@@ -12,23 +12,9 @@ FILLER(fill_socket_e)
 	return 0;
 }
 
-FILLER(fill_socket_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_SOCKET_X, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
+FILLER(fill_socket_x) { return result_only_event(ctx, PPME_SOCKET_SOCKET_X); }
 
-FILLER(fill_bind_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_BIND_E, 1);
-	push_u64(s, FD(0));
-	submit(s);
-	return 0;
-}
+FILLER(fill_bind_e) { return fd_only_event(ctx, PPME_SOCKET_BIND_E); }
 
 FILLER(fill_bind_x)
 {
@@ -77,14 +63,7 @@ FILLER(fill_listen_e)
 	return 0;
 }
 
-FILLER(fill_listen_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_LISTEN_X, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
+FILLER(fill_listen_x) { return result_only_event(ctx, PPME_SOCKET_LISTEN_X); }
 
 FILLER(fill_accept_e)
 {
@@ -140,14 +119,7 @@ FILLER(fill_shutdown_e)
 	return 0;
 }
 
-FILLER(fill_shutdown_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_SHUTDOWN_X, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
+FILLER(fill_shutdown_x) { return result_only_event(ctx, PPME_SOCKET_SHUTDOWN_X); }
 
 FILLER(fill_socketpair_e)
 {
@@ -266,14 +238,7 @@ FILLER(fill_sendmsg_x)
 	return 0;
 }
 
-FILLER(fill_recvmsg_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_RECVMSG_E, 1);
-	push_u64(s, FD(0));
-	submit(s);
-	return 0;
-}
+FILLER(fill_recvmsg_e) { return fd_only_event(ctx, PPME_SOCKET_RECVMSG_E); }
 
 FILLER(fill_recvmsg_x)
 {
@@ -298,7 +263,7 @@ FILLER(fill_recvmsg_x)
 }
 
 /* sendmmsg and recvmmsg have no parameters in the 2022 table. */
-FILLER(fill_sendmmsg_e) { SCRATCH_OR_RETURN(s); begin(s, PPME_SOCKET_SENDMMSG_E, 0); submit(s); return 0; }
-FILLER(fill_sendmmsg_x) { SCRATCH_OR_RETURN(s); begin(s, PPME_SOCKET_SENDMMSG_X, 0); submit(s); return 0; }
-FILLER(fill_recvmmsg_e) { SCRATCH_OR_RETURN(s); begin(s, PPME_SOCKET_RECVMMSG_E, 0); submit(s); return 0; }
-FILLER(fill_recvmmsg_x) { SCRATCH_OR_RETURN(s); begin(s, PPME_SOCKET_RECVMMSG_X, 0); submit(s); return 0; }
+FILLER(fill_sendmmsg_e) { return no_param_event(ctx, PPME_SOCKET_SENDMMSG_E); }
+FILLER(fill_sendmmsg_x) { return no_param_event(ctx, PPME_SOCKET_SENDMMSG_X); }
+FILLER(fill_recvmmsg_e) { return no_param_event(ctx, PPME_SOCKET_RECVMMSG_E); }
+FILLER(fill_recvmmsg_x) { return no_param_event(ctx, PPME_SOCKET_RECVMMSG_X); }

@@ -139,10 +139,10 @@ static __always_inline int clone_exit(struct bpf_raw_tracepoint_args *ctx, u16 t
 	return 0;
 }
 
-FILLER(fill_clone_e) { SCRATCH_OR_RETURN(s); begin(s, PPME_SYSCALL_CLONE_20_E, 0); submit(s); return 0; }
-FILLER(fill_fork_e) { SCRATCH_OR_RETURN(s); begin(s, PPME_SYSCALL_FORK_20_E, 0); submit(s); return 0; }
-FILLER(fill_vfork_e) { SCRATCH_OR_RETURN(s); begin(s, PPME_SYSCALL_VFORK_20_E, 0); submit(s); return 0; }
-FILLER(fill_clone3_e) { SCRATCH_OR_RETURN(s); begin(s, PPME_SYSCALL_CLONE3_E, 0); submit(s); return 0; }
+FILLER(fill_clone_e) { return no_param_event(ctx, PPME_SYSCALL_CLONE_20_E); }
+FILLER(fill_fork_e) { return no_param_event(ctx, PPME_SYSCALL_FORK_20_E); }
+FILLER(fill_vfork_e) { return no_param_event(ctx, PPME_SYSCALL_VFORK_20_E); }
+FILLER(fill_clone3_e) { return no_param_event(ctx, PPME_SYSCALL_CLONE3_E); }
 FILLER(fill_clone_x) { return clone_exit(ctx, PPME_SYSCALL_CLONE_20_X); }
 FILLER(fill_fork_x) { return clone_exit(ctx, PPME_SYSCALL_FORK_20_X); }
 FILLER(fill_vfork_x) { return clone_exit(ctx, PPME_SYSCALL_VFORK_20_X); }
@@ -227,15 +227,20 @@ static __always_inline bool own_or_off(u16 type)
 	return false;
 }
 
+/* The scheduler's events (not system calls) start like this: not for the probe's own process, nor
+ * when no one reads the event type; their own scratch slot. */
+#define SCHED_SCRATCH_OR_RETURN(s, type)               \
+	if (own_or_off(type))                          \
+		return 0;                              \
+	struct scratch *s = get_scratch(SLOT_SCHED);   \
+	if (!s)                                        \
+		return 0;
+
 /* sched_process_exit(struct task_struct *p): the exiting task is the current one. */
 SEC("raw_tp/sched_process_exit")
 int on_process_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	if (own_or_off(PPME_PROCEXIT_1_E))
-		return 0;
-	struct scratch *s = get_scratch(SLOT_SCHED);
-	if (!s)
-		return 0;
+	SCHED_SCRATCH_OR_RETURN(s, PPME_PROCEXIT_1_E);
 	struct task_struct *t = (struct task_struct *)ctx->args[0];
 	int status = BPF_CORE_READ(t, exit_code);
 	begin(s, PPME_PROCEXIT_1_E, 4);
@@ -253,11 +258,7 @@ int on_process_exit(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tp/sched_switch")
 int on_sched_switch(struct bpf_raw_tracepoint_args *ctx)
 {
-	if (own_or_off(PPME_SCHEDSWITCH_6_E))
-		return 0;
-	struct scratch *s = get_scratch(SLOT_SCHED);
-	if (!s)
-		return 0;
+	SCHED_SCRATCH_OR_RETURN(s, PPME_SCHEDSWITCH_6_E);
 	struct task_struct *prev = (struct task_struct *)ctx->args[1];
 	struct task_struct *next = (struct task_struct *)ctx->args[2];
 	begin(s, PPME_SCHEDSWITCH_6_E, 6);
@@ -284,11 +285,7 @@ int on_sched_switch(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tp/signal_deliver")
 int on_signal_deliver(struct bpf_raw_tracepoint_args *ctx)
 {
-	if (own_or_off(PPME_SIGNALDELIVER_E))
-		return 0;
-	struct scratch *s = get_scratch(SLOT_SCHED);
-	if (!s)
-		return 0;
+	SCHED_SCRATCH_OR_RETURN(s, PPME_SIGNALDELIVER_E);
 	int sig = (int)ctx->args[0];
 	const void *info = (const void *)ctx->args[1];
 	int code = 0, spid = 0;
@@ -319,20 +316,11 @@ static __always_inline int ids_enter(struct bpf_raw_tracepoint_args *ctx, u16 ty
 	return 0;
 }
 
-static __always_inline int res_exit(struct bpf_raw_tracepoint_args *ctx, u16 type)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, type, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
-
 FILLER(fill_setuid_e) { return ids_enter(ctx, PPME_SYSCALL_SETUID_E, 1); }
-FILLER(fill_setuid_x) { return res_exit(ctx, PPME_SYSCALL_SETUID_X); }
+FILLER(fill_setuid_x) { return result_only_event(ctx, PPME_SYSCALL_SETUID_X); }
 FILLER(fill_setgid_e) { return ids_enter(ctx, PPME_SYSCALL_SETGID_E, 1); }
-FILLER(fill_setgid_x) { return res_exit(ctx, PPME_SYSCALL_SETGID_X); }
+FILLER(fill_setgid_x) { return result_only_event(ctx, PPME_SYSCALL_SETGID_X); }
 FILLER(fill_setresuid_e) { return ids_enter(ctx, PPME_SYSCALL_SETRESUID_E, 3); }
-FILLER(fill_setresuid_x) { return res_exit(ctx, PPME_SYSCALL_SETRESUID_X); }
+FILLER(fill_setresuid_x) { return result_only_event(ctx, PPME_SYSCALL_SETRESUID_X); }
 FILLER(fill_setresgid_e) { return ids_enter(ctx, PPME_SYSCALL_SETRESGID_E, 3); }
-FILLER(fill_setresgid_x) { return res_exit(ctx, PPME_SYSCALL_SETRESGID_X); }
+FILLER(fill_setresgid_x) { return result_only_event(ctx, PPME_SYSCALL_SETRESGID_X); }

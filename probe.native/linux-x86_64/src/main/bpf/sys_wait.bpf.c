@@ -92,14 +92,7 @@ FILLER(fill_select_e)
 	return 0;
 }
 
-FILLER(fill_select_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_SELECT_X, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
+FILLER(fill_select_x) { return result_only_event(ctx, PPME_SYSCALL_SELECT_X); }
 
 FILLER(fill_epoll_wait_e)
 {
@@ -110,14 +103,7 @@ FILLER(fill_epoll_wait_e)
 	return 0;
 }
 
-FILLER(fill_epoll_wait_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_EPOLLWAIT_X, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
+FILLER(fill_epoll_wait_x) { return result_only_event(ctx, PPME_SYSCALL_EPOLLWAIT_X); }
 
 FILLER(fill_futex_e)
 {
@@ -130,14 +116,7 @@ FILLER(fill_futex_e)
 	return 0;
 }
 
-FILLER(fill_futex_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_FUTEX_X, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
+FILLER(fill_futex_x) { return result_only_event(ctx, PPME_SYSCALL_FUTEX_X); }
 
 FILLER(fill_nanosleep_e)
 {
@@ -148,11 +127,4 @@ FILLER(fill_nanosleep_e)
 	return 0;
 }
 
-FILLER(fill_nanosleep_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_NANOSLEEP_X, 1);
-	push_u64(s, sc_ret(ctx));
-	submit(s);
-	return 0;
-}
+FILLER(fill_nanosleep_x) { return result_only_event(ctx, PPME_SYSCALL_NANOSLEEP_X); }

@@ -3,8 +3,6 @@
  */
 #include "live_open.h"
 
-#include <dirent.h>
-
 #include "kindling_shim.h"
 
 #include <sys/mman.h>
@@ -174,43 +172,6 @@ kindling_live::counters live_capture::read_counters() const
 	return m_stopped ? m_final : m_source->read_counters();
 }
 
-/* Adds to libsinsp's thread table, from /proc, every thread it does not know. */
-static void learn_new_threads(sinsp& insp)
-{
-	DIR* proc = opendir("/proc");
-	if(proc == nullptr)
-	{
-		return;
-	}
-	while(struct dirent* p = readdir(proc))
-	{
-		if(p->d_name[0] < '1' || p->d_name[0] > '9')
-		{
-			continue;
-		}
-		std::string tasks = std::string("/proc/") + p->d_name + "/task";
-		DIR* task = opendir(tasks.c_str());
-		if(task == nullptr)
-		{
-			continue;
-		}
-		while(struct dirent* t = readdir(task))
-		{
-			if(t->d_name[0] < '1' || t->d_name[0] > '9')
-			{
-				continue;
-			}
-			int64_t tid = strtoll(t->d_name, nullptr, 10);
-			if(!insp.get_thread_ref(tid, false, true))
-			{
-				insp.get_thread_ref(tid, true, false);
-			}
-		}
-		closedir(task);
-	}
-	closedir(proc);
-}
-
 void open_live(session& s, const live_options& options)
 {
 	std::string missing = kindling_live::missing_requirement();
@@ -235,25 +196,27 @@ void open_live(session& s, const live_options& options)
 		{
 			throw live_refused(KP_LIVE_BUSY, err.empty() ? "another live capture runs on this machine" : err);
 		}
-		/* udig's ring is created here, the /proc scan fills libsinsp's thread and fd tables */
-		s.insp->open_udig();
-		std::vector<udig_mapping> udig_mappings = udig_consumer_mappings();
 		kindling_live::settings settings;
 		settings.own_tgid = static_cast<uint32_t>(getpid());
 		settings.snaplen = options.snaplen;
 		settings.bpf_ring_bytes = options.bpf_ring_bytes;
-		std::unique_ptr<kindling_live::source> source = kindling_live::start(settings, &err);
+		/* The programs attach first and their events wait in the BPF ring while open_udig() creates
+		 * udig's ring and scans /proc into libsinsp's thread and fd tables: a process, thread or fd
+		 * born after the attach is in the events, one born before it is in the scan. */
+		std::unique_ptr<kindling_live::source> source = kindling_live::attach(settings, &err);
 		if(!source)
 		{
+			throw live_refused(KP_LIVE_FAILED, "cannot start the eBPF source: " + err);
+		}
+		s.insp->open_udig();
+		std::vector<udig_mapping> udig_mappings = udig_consumer_mappings();
+		if(!source->deliver(&err))
+		{
+			source->stop();
 			s.insp->close();
 			unmap_udig_leftovers(udig_mappings);
 			throw live_refused(KP_LIVE_FAILED, "cannot start the eBPF source: " + err);
 		}
-		/* Threads started between the scan of open_udig() and the programs' attach produced no clone
-		 * event: libsinsp would look each up in /proc at its first event, which a replay of a --write
-		 * capture cannot do. Look them up now, before the capture's tables are written. (A second full
-		 * scan is no answer: libscap's refresh loses the sockets' protocol and roles.) */
-		learn_new_threads(*s.insp);
 		s.live_source.reset(new live_capture(std::move(lock), std::move(source)));
 		s.live_source->keep_udig_mappings(std::move(udig_mappings));
 		/* udig has one ring: libsinsp gives every event CPU 0, which is not where it ran */

@@ -1,5 +1,5 @@
 // Live check of the eBPF source, against the real kernel and the real libsinsp:
-//   live_check            open libsinsp with open_udig(), start the source, run a workload in a
+//   live_check            attach the source, open libsinsp with open_udig(), run a workload in a
 //                         child process, read what libsinsp parses, compare with the workload's log
 //   live_check --verbose  the same, printing every event of the workload
 //   (then a filtered pass: only write events and the generic epoll_ctl asked)
@@ -18,6 +18,7 @@
 #include "../../main/native/live/live_source.h"
 #include "workload.h"
 #include "tcp_check.h"
+#include "live_session.h"
 
 #include <sinsp.h>
 
@@ -84,17 +85,13 @@ const seen_event* find(const std::vector<seen_event>& evs, const std::string& na
 
 int run_check(bool verbose) {
     sinsp inspector;
-    inspector.open_udig();
     std::string err;
-    kindling_live::settings s;
-    s.own_tgid = static_cast<uint32_t>(getpid());
-    auto src = kindling_live::start(s, &err);
+    auto src = live_check::open_live_source(inspector, &err);
     if (!src) return skip_or_fail(err);
 
-    int logp[2];
-    if (pipe(logp) != 0) return 1;
-    int child = live_check::start_workload(300, logp[1]);
-    close(logp[1]);
+    int log_fd = -1;
+    int child = live_check::start_workload(300, &log_fd);
+    if (child < 0) return 1;
 
     std::vector<seen_event> evs;
     std::set<int64_t> child_tids;
@@ -152,8 +149,8 @@ int run_check(bool verbose) {
     src->stop();
     kindling_live::counters c = src->read_counters();
     live_check::workload_log log;
-    bool have_log = live_check::read_workload_log(logp[0], &log);
-    close(logp[0]);
+    bool have_log = live_check::read_workload_log(log_fd, &log);
+    close(log_fd);
     inspector.close();
 
     printf("libsinsp read %llu events, %zu of the workload (pid %d, %zu threads)\n", (unsigned long long)all,
@@ -281,21 +278,17 @@ int run_check(bool verbose) {
 // reads and generic syscalls are not copied at all, and are counted as filtered.
 int run_filter_check() {
     sinsp inspector;
-    inspector.open_udig();
     std::string err;
-    kindling_live::settings s;
-    s.own_tgid = static_cast<uint32_t>(getpid());
-    auto src = kindling_live::start(s, &err);
+    auto src = live_check::open_live_source(inspector, &err);
     if (!src) return skip_or_fail(err);
     std::vector<uint8_t> types(PPM_EVENT_MAX, 0);
     types[PPME_SYSCALL_WRITE_E] = types[PPME_SYSCALL_WRITE_X] = 1;
     std::vector<uint8_t> generic(PPM_SC_MAX, 0);
     generic[PPM_SC_EPOLL_CTL] = 1;
     src->set_filter(types.data(), types.size(), generic.data(), generic.size());
-    int logp[2];
-    if (pipe(logp) != 0) return 1;
-    int child = live_check::start_workload(200, logp[1]);
-    close(logp[1]);
+    int log_fd = -1;
+    int child = live_check::start_workload(200, &log_fd);
+    if (child < 0) return 1;
     std::map<std::string, int> names;
     bool exited = false;
     auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -317,8 +310,8 @@ int run_filter_check() {
     src->stop();
     kindling_live::counters c = src->read_counters();
     live_check::workload_log log;
-    bool have_log = live_check::read_workload_log(logp[0], &log);
-    close(logp[0]);
+    bool have_log = live_check::read_workload_log(log_fd, &log);
+    close(log_fd);
     inspector.close();
     printf("filtered pass:");
     for (auto& kv : names) printf(" %s=%d", kv.first.c_str(), kv.second);
@@ -397,11 +390,8 @@ int run_cycles(int n) {
     std::vector<int> before = snapshot();
     for (int i = 0; i < n; i++) {
         sinsp inspector;
-        inspector.open_udig();
         std::string err;
-        kindling_live::settings s;
-        s.own_tgid = static_cast<uint32_t>(getpid());
-        auto src = kindling_live::start(s, &err);
+        auto src = live_check::open_live_source(inspector, &err);
         if (!src) return skip_or_fail(err);
         src->set_kernel_events(i % 2 ? ~0u : 0u);  // every other cycle stops with the TCP programs attached
         usleep(20000);
@@ -429,15 +419,14 @@ int run_produce(int seconds) {
     s.own_tgid = static_cast<uint32_t>(getpid());
     auto src = kindling_live::start(s, &err);
     if (!src) return skip_or_fail(err);
-    int logp[2];
-    if (pipe(logp) != 0) return 1;
-    int child = live_check::start_workload(1000, logp[1]);
-    close(logp[1]);
+    int log_fd = -1;
+    int child = live_check::start_workload(1000, &log_fd);
+    if (child < 0) return 1;
     for (int i = 0; i < seconds * 10 && !g_stop; i++) usleep(100000);
     waitpid(child, nullptr, 0);
     src->stop();
     live_check::workload_log log;
-    if (live_check::read_workload_log(logp[0], &log))
+    if (live_check::read_workload_log(log_fd, &log))
         printf("workload pid %d file %s tcp port %d (%ld/%ld bytes) udp port %d thread %d\n", log.pid,
                log.file.c_str(), log.tcp_server_port, log.tcp_request_bytes, log.tcp_reply_bytes,
                log.udp_server_port, log.thread_tid);
@@ -490,11 +479,8 @@ int start_load(long rate, int seconds) {
 
 int run_rate(int seconds, long load_rate) {
     sinsp inspector;
-    inspector.open_udig();
     std::string err;
-    kindling_live::settings s;
-    s.own_tgid = static_cast<uint32_t>(getpid());
-    auto src = kindling_live::start(s, &err);
+    auto src = live_check::open_live_source(inspector, &err);
     if (!src) return skip_or_fail(err);
     if (getenv("LIVE_CHECK_NOTHING_ASKED")) {
         // only what libsinsp's state needs: the cost of the kernel's filter

@@ -162,9 +162,17 @@ void run(workload_log* log) {
 
 }  // namespace
 
-int start_workload(int start_delay_ms, int log_fd) {
+int start_workload(int start_delay_ms, int* log_read_fd) {
+    int logp[2];
+    if (pipe(logp) != 0) return -1;
     pid_t pid = fork();
-    if (pid != 0) return pid;
+    if (pid != 0) {
+        close(logp[1]);
+        *log_read_fd = logp[0];
+        return pid;
+    }
+    close(logp[0]);
+    int log_fd = logp[1];
     usleep(static_cast<useconds_t>(start_delay_ms) * 1000);
     workload_log log;
     run(&log);

@@ -20,9 +20,9 @@ struct workload_log {
     int thread_tid = 0;         // a thread that waits on a futex
 };
 
-// Forks the workload; it starts after start_delay_ms and writes its log into a pipe the
-// parent reads with wait_workload(). Returns the child's pid.
-int start_workload(int start_delay_ms, int log_fd);
+// Forks the workload; it starts after start_delay_ms and writes its log into a pipe whose reading
+// end is put in *log_read_fd, for read_workload_log(). Returns the child's pid, -1 without a pipe.
+int start_workload(int start_delay_ms, int* log_read_fd);
 bool read_workload_log(int log_fd, workload_log* log);
 
 }  // namespace live_check

@@ -196,6 +196,7 @@ public:
     ~bpf_source() override { stop(); }
 
     bool init(const settings& s, std::string* err);
+    bool deliver(std::string* err) override;
     void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls,
                     size_t nsyscalls) override;
     uint32_t set_kernel_events(uint32_t mask) override;
@@ -251,12 +252,6 @@ bool bpf_source::init(const settings& s, std::string* err) {
         t_libbpf_log = nullptr;
         return false;
     };
-
-    if (!m_udig.open(err)) {
-        t_libbpf_log = nullptr;
-        return false;
-    }
-    m_consumer_snaplen = m_udig.consumer_snaplen();
 
     uint32_t ring = s.bpf_ring_bytes;
     if (ring < 4096 || (ring & (ring - 1)) != 0)
@@ -328,6 +323,16 @@ bool bpf_source::init(const settings& s, std::string* err) {
     if (ring_buffer__add(m_rb, bpf_map__fd(m_skel->maps.kernel_events), &bpf_source::on_kernel_event, this) != 0)
         return fail("cannot open the kernel events' ring buffer");
     t_libbpf_log = nullptr;
+    return true;
+}
+
+bool bpf_source::deliver(std::string* err) {
+    if (!m_skel || m_thread.joinable()) {
+        *err = m_skel ? "the eBPF source already delivers" : "the eBPF source is stopped";
+        return false;
+    }
+    if (!m_udig.open(err)) return false;
+    m_consumer_snaplen = m_udig.consumer_snaplen();
     m_thread = std::thread([this] { run(); });
     return true;
 }
@@ -508,9 +513,18 @@ const char* kernel_event_name(uint16_t kind) {
     }
 }
 
-std::unique_ptr<source> start(const settings& s, std::string* err) {
+std::unique_ptr<source> attach(const settings& s, std::string* err) {
     auto src = std::make_unique<bpf_source>();
     if (!src->init(s, err)) {
+        src->stop();
+        return nullptr;
+    }
+    return src;
+}
+
+std::unique_ptr<source> start(const settings& s, std::string* err) {
+    std::unique_ptr<source> src = attach(s, err);
+    if (src && !src->deliver(err)) {
         src->stop();
         return nullptr;
     }

@@ -86,6 +86,10 @@ std::string missing_requirement();
 class source {
 public:
     virtual ~source() = default;
+    // Maps the udig ring that sinsp::open_udig() created and starts the producer thread, which hands
+    // on first what the programs wrote since they were attached. false and *err set (one line) when
+    // there is no ring or it already delivers.
+    virtual bool deliver(std::string* err) = 0;
     // Which events are read, by ppm event type (index = PPME_* value, enter and exit separately;
     // nonzero = read) and, for syscalls libsinsp records as generic events, by syscall number.
     // Events that libsinsp needs to keep its thread and fd state right stay on whatever is given.
@@ -105,8 +109,13 @@ public:
     virtual void stop() = 0;
 };
 
-// Loads and attaches the programs and starts the producer thread. Call after sinsp::open_udig() has
-// created the udig ring. nullptr and *err set (one line) on failure; nothing is left attached.
+// Loads and attaches the programs; their events wait in the BPF ring buffer until deliver(). A capture
+// attaches before sinsp::open_udig() scans /proc, so that nothing a process does between the scan and
+// the attach goes unseen: what happened before the scan and is read after it only repeats what the
+// scan found. nullptr and *err set (one line) on failure; nothing is left attached.
+std::unique_ptr<source> attach(const settings& s, std::string* err);
+
+// attach() and deliver() in one, for a caller whose udig ring exists already.
 std::unique_ptr<source> start(const settings& s, std::string* err);
 
 }  // namespace kindling_live

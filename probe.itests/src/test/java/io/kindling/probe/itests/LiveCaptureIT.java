@@ -222,6 +222,86 @@ public class LiveCaptureIT {
         assertTrue("it read live events:\n" + again.describe(), summary.read() > 0);
     }
 
+    /**
+     * A process that opens, writes and closes files without a pause while the capture starts: the eBPF
+     * programs attach before libsinsp's /proc scan, so every write whose enter the probe read has its
+     * file, whether the file was opened before the scan (the scan knows it) or after the attach (its open
+     * is an event), live and in a replay of the run's --write capture (which cannot look anything up in
+     * /proc). Only a write in progress at the attach (its exit without enter) may have no fd.
+     */
+    @Test
+    public void filesOpenedWhileTheCaptureStartsAreKnown() throws Exception {
+        LiveEnvironment.requireLive();
+        Path work = TestEnvironment.workDir("live/start-gap");
+        Path files = work.resolve("files");
+        Path capture = work.resolve("live.scap");
+        Files.createDirectories(files);
+        Process churn = new ProcessBuilder(LiveEnvironment.workload().toString(), "churn", files.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out;
+        long sinkDropped;
+        try (LiveProbe probe = new LiveProbe(work, List.of("--write", capture.toString()))) {
+            probe.awaitEvents();
+            Thread.sleep(1000);
+            Files.writeString(files.resolve("stop"), "");
+            assertTrue("the churn workload ends once told", churn.waitFor(60, TimeUnit.SECONDS));
+            out = new String(churn.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals("the churn workload's exit status; it said:\n" + out, 0, churn.exitValue());
+            Thread.sleep(2000);
+            assertEquals("exit status of the live probe after SIGINT:\n" + probe.errors(), 130, probe.stop());
+            sinkDropped = sinkDropped(probe.errors(), "jsonl");
+        } finally {
+            churn.destroyForcibly();
+        }
+        long pid = Long.parseLong(out.lines().findFirst().orElseThrow().replaceAll(".*pid=(\\d+).*", "$1"));
+        String prefix = files + "/churn-";
+        checkChurnWrites("live", work.resolve("events.jsonl"), pid, prefix, out, sinkDropped);
+        Path replayed = work.resolve("replay.jsonl");
+        ProbeProcess.Result replay = ProbeProcess.run(work.resolve("replay"), "replay", capture.toString(), "--subscribe", "all",
+                "--sink", "jsonl:" + replayed);
+        assertEquals("replay of the --write capture:\n" + replay.describe(), 0, replay.exitCode());
+        checkChurnWrites("replay of --write", replayed, pid, prefix, out, 0);
+    }
+
+    /** Every 64-byte write of the churn workload whose enter came before it has its file. */
+    private static void checkChurnWrites(String run, Path jsonl, long pid, String prefix, String log, long sinkDropped)
+            throws IOException {
+        int writes = 0;
+        int withoutEnter = 0;
+        List<String> unknown = new ArrayList<>();
+        Map<String, Object> previous = null;
+        for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
+            Map<String, Object> ev = Json.object(line);
+            if (pid(ev) != pid) {
+                continue;
+            }
+            // the churn's writes are of 64 bytes; its last line goes to its standard output
+            if (exit(ev, "write") && res(ev) == 64) {
+                if (previous == null || !"write".equals(previous.get("name")) || !"syscall_enter".equals(previous.get("source"))) {
+                    withoutEnter++;
+                } else {
+                    writes++;
+                    // the data starts with the name of the file the workload wrote to
+                    String data = new String(java.util.Base64.getDecoder().decode(String.valueOf(attributes(ev).get("data"))),
+                            StandardCharsets.UTF_8);
+                    String written = prefix.substring(0, prefix.lastIndexOf('/') + 1) + data.substring(0, Math.max(0, data.indexOf(' ')));
+                    if (ev.get("fd") == null || !filePath(ev).startsWith(prefix) || !filePath(ev).equals(written)) {
+                        unknown.add("write to " + written + " at " + ev.get("timestamp") + ": fd " + ev.get("fd"));
+                    }
+                }
+            }
+            previous = ev;
+        }
+        System.out.println("LIVE start gap, " + run + ": " + log.trim().replace('\n', ';') + "; the probe delivered " + writes
+                + " writes with their enter, " + unknown.size() + " of them without their file or with another, " + withoutEnter
+                + " exits without enter; the sink dropped " + sinkDropped);
+        assertTrue(run + ": the probe read writes of the churn workload (" + writes + ")", writes > 100);
+        assertTrue(run + ": at most one write in progress at the attach (and those the sink dropped, " + sinkDropped + "): "
+                + withoutEnter, withoutEnter <= 1 + sinkDropped);
+        assertEquals(run + ": writes whose file the probe did not know, or knew wrong (" + unknown.size() + ")", List.of(),
+                unknown.subList(0, Math.min(10, unknown.size())));
+    }
+
     // ---- checks of the workload's log against the probe's events
 
     private static int checkTcp(Entry e, List<Map<String, Object>> mine, List<String> problems) {
@@ -342,6 +422,11 @@ public class LiveCaptureIT {
     @SuppressWarnings("unchecked")
     private static long res(Map<String, Object> ev) {
         return ((Number) ((Map<String, Object>) ev.get("attributes")).get("res")).longValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> attributes(Map<String, Object> ev) {
+        return (Map<String, Object>) ev.get("attributes");
     }
 
     @SuppressWarnings("unchecked")
