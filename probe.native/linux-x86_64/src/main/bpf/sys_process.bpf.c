@@ -25,6 +25,24 @@ static __always_inline s64 rss_counter(struct mm_struct *mm, int i)
 	return v > 0 ? v : 0;
 }
 
+/* A task's page faults and memory in KiB (size, resident, swapped), as clone, execve and sched_switch
+ * carry them. */
+static __always_inline void push_faults_and_memory(struct scratch *s, struct task_struct *t, struct mm_struct *mm)
+{
+	push_u64(s, BPF_CORE_READ(t, maj_flt));
+	push_u64(s, BPF_CORE_READ(t, min_flt));
+	u32 vm_size = 0, vm_rss = 0, vm_swap = 0;
+	if (mm) {
+		vm_size = pages_kb(BPF_CORE_READ(mm, total_vm));
+		vm_rss = pages_kb(rss_counter(mm, MM_FILEPAGES_K) + rss_counter(mm, MM_ANONPAGES_K) +
+				  rss_counter(mm, MM_SHMEMPAGES_K));
+		vm_swap = pages_kb(rss_counter(mm, MM_SWAPENTS_K));
+	}
+	push_u32(s, vm_size);
+	push_u32(s, vm_rss);
+	push_u32(s, vm_swap);
+}
+
 /* The pid a task has in its own pid namespace. */
 static __always_inline s64 pid_vnr(struct task_struct *t)
 {
@@ -69,18 +87,7 @@ static __always_inline void push_proc_common(struct scratch *s, struct task_stru
 	s->buf[s->off & OFF_MASK] = 0;
 	done(s, 1);
 	push_u64(s, BPF_CORE_READ(t, signal, rlim[RLIMIT_NOFILE_K].rlim_cur));
-	push_u64(s, BPF_CORE_READ(t, maj_flt));
-	push_u64(s, BPF_CORE_READ(t, min_flt));
-	u32 vm_size = 0, vm_rss = 0, vm_swap = 0;
-	if (mm) {
-		vm_size = pages_kb(BPF_CORE_READ(mm, total_vm));
-		vm_rss = pages_kb(rss_counter(mm, MM_FILEPAGES_K) + rss_counter(mm, MM_ANONPAGES_K) +
-				  rss_counter(mm, MM_SHMEMPAGES_K));
-		vm_swap = pages_kb(rss_counter(mm, MM_SWAPENTS_K));
-	}
-	push_u32(s, vm_size);
-	push_u32(s, vm_rss);
-	push_u32(s, vm_swap);
+	push_faults_and_memory(s, t, mm);
 	push_str_kernel(s, &t->comm[0], 16);
 	push_cgroups(s, t);
 }
@@ -263,19 +270,8 @@ int on_sched_switch(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *next = (struct task_struct *)ctx->args[2];
 	begin(s, PPME_SCHEDSWITCH_6_E, 6);
 	push_u64(s, BPF_CORE_READ(next, pid));
-	push_u64(s, BPF_CORE_READ(prev, maj_flt));
-	push_u64(s, BPF_CORE_READ(prev, min_flt));
 	struct mm_struct *mm = BPF_CORE_READ(prev, mm);
-	u32 vm_size = 0, vm_rss = 0, vm_swap = 0;
-	if (mm) {
-		vm_size = pages_kb(BPF_CORE_READ(mm, total_vm));
-		vm_rss = pages_kb(rss_counter(mm, MM_FILEPAGES_K) + rss_counter(mm, MM_ANONPAGES_K) +
-				  rss_counter(mm, MM_SHMEMPAGES_K));
-		vm_swap = pages_kb(rss_counter(mm, MM_SWAPENTS_K));
-	}
-	push_u32(s, vm_size);
-	push_u32(s, vm_rss);
-	push_u32(s, vm_swap);
+	push_faults_and_memory(s, prev, mm);
 	submit(s);
 	return 0;
 }

@@ -3,6 +3,7 @@ package io.kindling.probe.cli;
 import io.kindling.probe.generator.Scenario;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The options of {@code probe generate --scenario http|files|sched|mixed|java --events N --out FILE [--seed S]}.
@@ -12,6 +13,9 @@ import java.nio.file.Path;
 record GenerateSpec(Scenario scenario, long events, Path out, long seed) {
 
     static final long DEFAULT_SEED = 1;
+
+    private static final Map<String, String> OPTIONS = Map.of("--scenario", "http, files, sched, mixed or java",
+            "--events", "a number of events", "--out", "a file", "--seed", "a number");
 
     /** Parses the arguments that follow {@code generate}, from {@code args[from]} on. */
     static GenerateSpec parse(String[] args, int from) throws UsageException {
@@ -24,24 +28,10 @@ record GenerateSpec(Scenario scenario, long events, Path out, long seed) {
             if (!arg.startsWith("--")) {
                 throw new UsageException("generate takes no argument, got '" + arg + "'");
             }
-            String option = arg;
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                option = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            }
-            if (!option.equals("--scenario") && !option.equals("--events") && !option.equals("--out")
-                    && !option.equals("--seed")) {
-                throw new UsageException("unknown option '" + option + "' of generate");
-            }
-            if (value == null) {
-                if (++i >= args.length || args[i].startsWith("--")) {
-                    throw new UsageException(option + " needs a value");
-                }
-                value = args[i];
-            }
-            switch (option) {
+            ValuedOption option = ValuedOption.read(args, i, "generate", OPTIONS);
+            i = option.last();
+            String value = option.value();
+            switch (option.name()) {
                 case "--scenario" -> scenario = scenario(value);
                 case "--events" -> events = events(value);
                 case "--out" -> out = path(value);

@@ -2,6 +2,7 @@ package io.kindling.probe.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The options of {@code probe shell [FILE] [--data DIR] [--sink console|jsonl[:PATH]]...}.
@@ -11,6 +12,8 @@ import java.util.List;
  * @param sinks sinks to create when no sink of that name is configured yet
  */
 record ShellSpec(String file, String data, List<SinkSpec> sinks) {
+
+    private static final Map<String, String> OPTIONS = Map.of("--data", "a folder", "--sink", "console or jsonl[:PATH]");
 
     /** Parses the arguments that follow {@code shell}, from {@code args[from]} on. */
     static ShellSpec parse(String[] args, int from) throws UsageException {
@@ -26,23 +29,10 @@ record ShellSpec(String file, String data, List<SinkSpec> sinks) {
                 file = arg;
                 continue;
             }
-            String option = arg;
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                option = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            }
-            if (!option.equals("--data") && !option.equals("--sink")) {
-                throw new UsageException("unknown option '" + option + "' of shell");
-            }
-            if (value == null) {
-                if (++i >= args.length || args[i].startsWith("--")) {
-                    throw new UsageException(option + " needs " + (option.equals("--data") ? "a folder" : "console or jsonl[:PATH]"));
-                }
-                value = args[i];
-            }
-            if (option.equals("--data")) {
+            ValuedOption option = ValuedOption.read(args, i, "shell", OPTIONS);
+            i = option.last();
+            String value = option.value();
+            if (option.name().equals("--data")) {
                 if (value.isBlank()) {
                     throw new UsageException("--data needs a folder");
                 }

@@ -57,8 +57,8 @@ class GenerateTest {
         assertEquals("generate needs --out FILE", usageError("generate", "--scenario", "http", "--events", "10"));
         assertEquals("generate needs --events N", usageError("generate", "--scenario", "http", "--out", "x"));
         assertEquals("generate needs --scenario http, files, sched, mixed or java", usageError("generate", "--events", "1", "--out", "x"));
-        assertEquals("--out needs a value", usageError("generate", "--scenario", "http", "--events", "10", "--out"));
-        assertEquals("--out needs a value", usageError("generate", "--out", "--events", "10"));
+        assertEquals("--out needs a file", usageError("generate", "--scenario", "http", "--events", "10", "--out"));
+        assertEquals("--out needs a file", usageError("generate", "--out", "--events", "10"));
         assertEquals("--out needs a FILE", usageError("generate", "--scenario", "http", "--events", "10", "--out="));
         assertEquals("--seed needs a whole number, got '1.5'",
                 usageError("generate", "--scenario", "http", "--events", "10", "--out", "x", "--seed", "1.5"));

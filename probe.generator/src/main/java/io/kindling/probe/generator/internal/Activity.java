@@ -70,6 +70,17 @@ abstract class Activity {
         return e;
     }
 
+    /** A write of a whole answer that takes the server its handler time (50 to 900 us) before the call. */
+    final void writeAnswer(SimThread t, int fd, Bytes answer) {
+        Ev we = enter(t, Ppm.WRITE_E);
+        we.fd = fd;
+        we.size = answer.n;
+        we.delayNs = usec(50, 900);
+        Ev wx = exit(t, Ppm.WRITE_X, answer.n);
+        wx.data = answer.a;
+        wx.dataLen = answer.n;
+    }
+
     final void io(SimThread t, int enterType, int fd, int size, byte[] data, int len, long res) {
         Ev e = enter(t, enterType);
         e.fd = fd;

@@ -338,13 +338,7 @@ final class HttpActivity extends Activity {
             sx.data = response.a;
             sx.dataLen = response.n;
         } else {
-            Ev we = enter(worker, Ppm.WRITE_E);
-            we.fd = sfd;
-            we.size = response.n;
-            we.delayNs = usec(50, 900);
-            Ev wx = exit(worker, Ppm.WRITE_X, response.n);
-            wx.data = response.a;
-            wx.dataLen = response.n;
+            writeAnswer(worker, sfd, response);
         }
         io(worker, Ppm.WRITE_E, 1, accessLog.n, accessLog.a, accessLog.n, accessLog.n);
 

@@ -241,13 +241,7 @@ final class JavaActivity extends Activity {
         }
 
         // the answer, the end of the request, the close
-        Ev we = enter(worker, Ppm.WRITE_E);
-        we.fd = sfd;
-        we.size = response.n;
-        we.delayNs = usec(50, 900);
-        Ev wx = exit(worker, Ppm.WRITE_X, response.n);
-        wx.data = response.a;
-        wx.dataLen = response.n;
+        writeAnswer(worker, sfd, response);
         marker(worker, new Marker() {
             @Override
             String text(long enterTs) {
