@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
@@ -142,8 +141,7 @@ final class ShellRunner {
             print(session, session.execute(line));
             return true;
         } catch (Exception e) {
-            String unfit = e instanceof IllegalArgumentException ? unfit(session, line, e.getMessage()) : null;
-            err.println("probe: " + (unfit != null ? unfit : message(e)));
+            err.println("probe: " + message(e));
             return false;
         } finally {
             out.flush();
@@ -170,34 +168,6 @@ final class ShellRunner {
         if (result != null) {
             out.println(session.format(result, Converter.INSPECT));
         }
-    }
-
-    /**
-     * What Gogo's "Cannot coerce NAME(...)" means for a probe command, with its usage: an option that
-     * takes a value was given last, without one, or the words given fit none of the command's forms.
-     * Null when the message is not Gogo's or the command is not the probe's.
-     */
-    private static String unfit(CommandSession session, String line, String message) {
-        String prefix = "Cannot coerce ";
-        int paren = message == null || !message.startsWith(prefix) ? -1 : message.indexOf('(');
-        if (paren < 0) {
-            return null;
-        }
-        String name = message.substring(prefix.length(), paren);
-        String[] words = line.strip().split("\\s+");
-        if (!words[0].equals(name) && !words[0].equals("probe:" + name)) {
-            return null;
-        }
-        String usage;
-        try {
-            usage = String.valueOf(session.execute("probe:" + name + " --help"));
-        } catch (Exception notOurs) {
-            return null;
-        }
-        String last = words[words.length - 1];
-        boolean valueMissing = last.startsWith("-") && usage.matches("(?s).*\\[" + Pattern.quote(last) + " [A-Z]+\\].*");
-        return name + ": " + (valueMissing ? last + " needs a value" : "these options and operands fit none of its forms")
-                + "\n" + usage;
     }
 
     private static String message(Exception e) {

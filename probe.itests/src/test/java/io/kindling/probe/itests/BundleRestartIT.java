@@ -11,6 +11,7 @@ import io.kindling.probe.api.control.Run;
 import io.kindling.probe.api.spi.Sink;
 import io.kindling.probe.generator.CaptureGenerator;
 import io.kindling.probe.generator.Scenario;
+import io.kindling.probe.itests.support.ConfiguredSinks;
 import io.kindling.probe.itests.support.ExamBundles;
 import io.kindling.probe.itests.support.StaticFields;
 import java.lang.management.ManagementFactory;
@@ -21,11 +22,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -41,6 +44,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * Every bundle of the probe can be stopped and started again in the same framework, 50 times,
@@ -48,8 +52,12 @@ import org.osgi.framework.wiring.BundleRevision;
  * did) the live threads are back to their number before, and the heap after a full collection is
  * back to its level (within a small margin for the JIT and class data), and the arrays, collections,
  * maps and counters held in static fields hold what they held before. Every bundle of the
- * distribution is cycled: the prometheus sink with Felix HTTP, the kafka sink, the command line with
- * a launcher service for its component. Runs in Felix and in Equinox.
+ * distribution is cycled: the command line with a launcher service for its component, and the
+ * prometheus and kafka sinks configured through Configuration Admin. The prometheus sink serves
+ * every replay's figures on its port after each restart (scraped over HTTP) and releases the port
+ * each time its bundle stops; the kafka sink's producer runs while its bundle is started and its
+ * threads are gone each time it stops (there is no broker here: see {@link ConfiguredSinks}).
+ * Runs in Felix and in Equinox.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -121,12 +129,13 @@ public class BundleRestartIT {
         properties.put(Sink.NAME, "restart");
         ServiceRegistration<Sink> registration = context().registerService(Sink.class, sink, properties);
         ServiceRegistration<Object> launcher = launcher();
+        ConfiguredSinks configured = ConfiguredSinks.create(HotSwapUnderLoadIT.service(context(), ConfigurationAdmin.class), "all");
         try {
-            long expected = replay(sink, capture);
+            long expected = replay(sink, capture, configured);
             assertTrue("the capture gives events", expected > 1000);
             for (int i = 0; i < 3; i++) { // warm-up: classes loaded, JIT settled, caches at their size
-                cycle();
-                assertEquals(expected, replay(sink, capture));
+                cycle(configured);
+                assertEquals(expected, replay(sink, capture, configured));
             }
             StaticFields staticsBefore = StaticFields.of(context());
             int threadsBefore = settledThreads(Integer.MAX_VALUE);
@@ -134,8 +143,8 @@ public class BundleRestartIT {
             Set<String> namesBefore = threadNames();
             long start = System.nanoTime();
             for (int i = 1; i <= CYCLES; i++) {
-                cycle();
-                assertEquals("events delivered after cycle " + i, expected, replay(sink, capture));
+                cycle(configured);
+                assertEquals("events delivered after cycle " + i, expected, replay(sink, capture, configured));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             int threadsAfter = settledThreads(threadsBefore);
@@ -157,30 +166,49 @@ public class BundleRestartIT {
             assertEquals("static arrays, collections, maps and counters hold what they held before the cycles and replays ("
                     + staticsBefore.contents().size() + " read)", List.of(), staticsBefore.changedIn(staticsAfter));
         } finally {
+            configured.delete();
             launcher.unregister();
             registration.unregister();
         }
     }
 
-    /** Stops every probe bundle (last started first), then starts them again. */
-    private static void cycle() throws Exception {
+    /**
+     * Stops every probe bundle (last started first), then starts them again. Once they are stopped,
+     * the prometheus sink's port is free and no kafka producer thread is left.
+     */
+    private static void cycle(ConfiguredSinks configured) throws Exception {
         List<Bundle> bundles = probeBundles();
         for (int i = bundles.size() - 1; i >= 0; i--) {
             bundles.get(i).stop();
         }
+        HotSwapUnderLoadIT.await(configured::portFree, "port " + configured.port() + " is released once the prometheus sink stopped");
+        HotSwapUnderLoadIT.await(() -> ConfiguredSinks.producerThreads() == 0, "the kafka producer's threads end when its bundle stops");
         for (Bundle b : bundles) {
             b.start();
         }
     }
 
-    private static long replay(CountingSink sink, Path capture) throws Exception {
+    /**
+     * Replays the capture once the engine routes to the test's sink and the configured ones; returns
+     * what the test's sink received, after checking that the prometheus sink serves the same figures
+     * and that the kafka sink's producer runs.
+     */
+    private static long replay(CountingSink sink, Path capture, ConfiguredSinks configured) throws Exception {
         ProbeControl control = HotSwapUnderLoadIT.service(context(), ProbeControl.class);
-        HotSwapUnderLoadIT.await(() -> HotSwapUnderLoadIT.routes(control, "restart"), "the engine routes to the test's sink");
+        HotSwapUnderLoadIT.await(() -> HotSwapUnderLoadIT.routes(control, "restart")
+                && HotSwapUnderLoadIT.routes(control, ConfiguredSinks.PROMETHEUS) && HotSwapUnderLoadIT.routes(control, ConfiguredSinks.KAFKA),
+                "the engine routes to the test's sink and the configured ones");
         sink.count.set(0);
         Run run = control.open(capture);
         assertTrue("the replay ends", run.await(2, TimeUnit.MINUTES));
         assertNull("the replay ends without failure", run.failure());
-        return sink.count.get();
+        long delivered = sink.count.get();
+        AtomicReference<Map<String, Double>> samples = new AtomicReference<>();
+        HotSwapUnderLoadIT.await(() -> samples.updateAndGet(none -> configured.scrape()) != null,
+                "the prometheus sink answers on port " + configured.port());
+        ConfiguredSinks.assertFigures(samples.get(), control.statistics().read(), delivered);
+        assertTrue("the kafka sink's producer runs", ConfiguredSinks.producerThreads() > 0);
+        return delivered;
     }
 
     static final class CountingSink implements Sink {

@@ -151,15 +151,20 @@ public class ShellSessionIT {
     public void badCommandsGiveClearErrorsAndExitStatus2() throws Exception {
         Path work = TestEnvironment.workDir("shell/errors");
         Result r = script(work.resolve("data"), String.join("\n", "subscribe syscall_exit-reed", "subscribe syscall_exit-read nett",
-                "subscribe --sink", "start", "open /no/such.scap", "unsubscribe syscall_exit-write", "subscribe --help",
-                "frobnicate", "suppress a-process-name-too-long", "stats", ""), "--sink", "jsonl:" + work.resolve("e.jsonl"));
+                "subscribe --sink", "start", "unsubscribe", "suppress --remove", "open /no/such.scap",
+                "unsubscribe syscall_exit-write", "subscribe --help", "frobnicate", "suppress a-process-name-too-long", "stats",
+                ""), "--sink", "jsonl:" + work.resolve("e.jsonl"));
         String all = r.out() + "\n--- stderr\n" + r.err();
         assertEquals("a script with failed commands exits with 2:\n" + all, 2, r.exit());
         for (String expected : List.of(
                 "probe: unknown event 'syscall_exit-reed'; nearest: syscall_exit-read",
                 "probe: subscribe: unknown category 'nett'; categories are other, file, net",
-                "probe: subscribe: --sink needs a value\nusage: subscribe NAME [CATEGORY] [--sink SINK]",
+                "probe: subscribe: --sink needs a value (SINK: the sink to subscribe; without it, the only sink)\n"
+                        + "usage: subscribe NAME [CATEGORY] [--sink SINK]",
                 "probe: start: no source; open FILE or live first",
+                "probe: unsubscribe: missing argument\nusage: unsubscribe",
+                "probe: suppress: --remove needs a value (COMM: takes a name off the list, from the next run on)\n"
+                        + "usage: suppress [COMM] [--remove COMM]",
                 "probe: open: /no/such.scap: no such file",
                 "probe: unsubscribe: no sink is subscribed to syscall_exit-write",
                 "probe: suppress: 'a-process-name-too-long' is not a process name")) {

@@ -89,7 +89,7 @@ public final class RunCommands {
     @Descriptor("starts reading the source (open FILE or live)")
     public String start(
             @Descriptor("returns when a replay has ended, with its figures") @Parameter(names = "--wait", presentValue = "true",
-                    absentValue = "false") boolean wait,
+                    absentValue = "false") String wait,
             @Descriptor(Usage.HELP_TEXT) @Parameter(names = {Usage.HELP_SHORT, Usage.HELP_LONG}, presentValue = "true",
                     absentValue = "false") boolean help,
             String... operands) throws InterruptedException {
@@ -115,7 +115,7 @@ public final class RunCommands {
             run = started;
             what = live ? "live events" : source.toString();
         }
-        if (!wait) {
+        if (!Boolean.parseBoolean(wait)) {
             return "reading " + what + " (stats shows the figures, stop ends the run)";
         }
         started.await();
@@ -213,5 +213,10 @@ public final class RunCommands {
             throw new IllegalArgumentException("open: " + file + ": permission denied");
         }
         return path;
+    }
+
+    /** Gogo's call when the words fit none of this class's commands' forms: {@link Usage#unfit} says why. */
+    public String _main(Word... words) {
+        throw Usage.unfit(getClass(), words);
     }
 }

@@ -76,13 +76,14 @@ public final class SubscriptionCommands {
             @Descriptor("SINK: the sink to change; without it, every sink") @Parameter(names = "--sink", absentValue = "")
             String sink,
             @Descriptor("removes every subscription") @Parameter(names = "--all", presentValue = "true", absentValue = "false")
-            boolean all,
+            String every,
             @Descriptor(Usage.HELP_TEXT) @Parameter(names = {Usage.HELP_SHORT, Usage.HELP_LONG}, presentValue = "true",
                     absentValue = "false") boolean help,
             @Descriptor("NAME [CATEGORY]") String... operands) throws IOException {
         if (help) {
             return Usage.of(getClass(), "unsubscribe");
         }
+        boolean all = Boolean.parseBoolean(every);
         List<String> given = Usage.operands(getClass(), "unsubscribe", operands, all ? 0 : 1, all ? 0 : 2);
         Subscription subscription = all ? null : subscription("unsubscribe", given);
         List<ServiceReference<Sink>> targets = sink.isEmpty() ? sinks.sorted() : List.of(sinks.named("unsubscribe", sink));
@@ -180,5 +181,10 @@ public final class SubscriptionCommands {
             s = new Subscription(s.name(), category);
         }
         return s;
+    }
+
+    /** Gogo's call when the words fit none of this class's commands' forms: {@link Usage#unfit} says why. */
+    public String _main(Word... words) {
+        throw Usage.unfit(getClass(), words);
     }
 }

@@ -79,4 +79,9 @@ public final class SuppressCommands {
         return "suppressed: " + String.join(", ", names) + " (" + (running ? "from the next batch of the current run"
                 : "from the next run") + " on, its events are not read)";
     }
+
+    /** Gogo's call when the words fit none of this class's commands' forms: {@link Usage#unfit} says why. */
+    public String _main(Word... words) {
+        throw Usage.unfit(getClass(), words);
+    }
 }

@@ -19,10 +19,19 @@ final class Usage {
 
     private Usage() {}
 
+    private static Method method(Class<?> commands, String name) {
+        return Arrays.stream(commands.getMethods()).filter(m -> m.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no command " + name));
+    }
+
+    /** Whether the option takes a value (a flag has a value of its own when present). */
+    private static boolean valued(org.apache.felix.service.command.Parameter option) {
+        return option.presentValue().equals(org.apache.felix.service.command.Parameter.UNSPECIFIED);
+    }
+
     /** {@code usage: NAME OPERANDS [OPTIONS]}, then what the command does and each option. */
     static String of(Class<?> commands, String name) {
-        Method method = Arrays.stream(commands.getMethods()).filter(m -> m.getName().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no command " + name));
+        Method method = method(commands, name);
         StringBuilder line = new StringBuilder("usage: ").append(name);
         StringBuilder flags = new StringBuilder();
         StringBuilder options = new StringBuilder();
@@ -38,7 +47,7 @@ final class Usage {
             if (longName.equals(HELP_LONG)) {
                 continue;
             }
-            boolean flag = !option.presentValue().equals(org.apache.felix.service.command.Parameter.UNSPECIFIED);
+            boolean flag = !valued(option);
             int colon = text.indexOf(':');
             String value = flag || colon < 0 ? "" : " " + text.substring(0, colon);
             flags.append(" [").append(longName).append(value).append(']');
@@ -47,6 +56,27 @@ final class Usage {
         }
         Descriptor what = method.getAnnotation(Descriptor.class);
         return line.append(flags) + (what == null ? "" : "\n  " + what.value()) + options;
+    }
+
+    /**
+     * Why the words given to a command fit none of its forms, with its usage. Gogo, when no method
+     * of a command class takes the words, calls the class's {@code _main(Word...)} with the
+     * command's name first (otherwise it would only say "Cannot coerce NAME(...)"); the usual case
+     * is an option that takes a value, given last without it, and the message names the option and
+     * the value it wants.
+     */
+    static IllegalArgumentException unfit(Class<?> commands, Word... words) {
+        String name = words.length == 0 ? "" : words[0].toString();
+        String last = words.length < 2 ? "" : words[words.length - 1].toString();
+        String usage = of(commands, name);
+        for (Parameter p : method(commands, name).getParameters()) {
+            org.apache.felix.service.command.Parameter option = p.getAnnotation(org.apache.felix.service.command.Parameter.class);
+            Descriptor d = p.getAnnotation(Descriptor.class);
+            if (option != null && d != null && valued(option) && Arrays.asList(option.names()).contains(last)) {
+                return new IllegalArgumentException(name + ": " + last + " needs a value (" + d.value() + ")\n" + usage);
+            }
+        }
+        return new IllegalArgumentException(name + ": these options and operands fit none of its forms\n" + usage);
     }
 
     /**
