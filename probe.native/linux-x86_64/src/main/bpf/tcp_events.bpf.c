@@ -97,12 +97,11 @@ static __always_inline void ke_rtt(struct kernel_event_rec *r, const struct sock
 	r->total_retrans = BPF_CORE_READ(tp, total_retrans);
 }
 
-/* tcp_close(struct sock *sk, long timeout): called by the owner closing the socket. */
-SEC("fentry/tcp_close")
-int ke_tcp_close(u64 *ctx)
+/* The close of a connection's socket, its RTT and retransmits final: from tcp_close (in the
+ * owner's task) or from tcp:tcp_destroy_sock. */
+static __always_inline int ke_close(const struct sock *sk, bool task_context)
 {
-	const struct sock *sk = (const struct sock *)ctx[0];
-	struct kernel_event_rec *r = ke_begin(KE_TCP_CLOSE, true);
+	struct kernel_event_rec *r = ke_begin(KE_TCP_CLOSE, task_context);
 	if (!r)
 		return 0;
 	ke_tuple(r, sk);
@@ -111,11 +110,10 @@ int ke_tcp_close(u64 *ctx)
 	return 0;
 }
 
-/* tcp_rcv_established(struct sock *sk, struct sk_buff *skb): softirq or the reader's context. */
-SEC("fentry/tcp_rcv_established")
-int ke_tcp_rcv_established(u64 *ctx)
+/* A segment received on an established connection, with the socket's RTT so far: from
+ * tcp_rcv_established or from tcp:tcp_probe (called there); softirq or the reader's context. */
+static __always_inline int ke_rcv_established(const struct sock *sk)
 {
-	const struct sock *sk = (const struct sock *)ctx[0];
 	struct kernel_event_rec *r = ke_begin(KE_TCP_RCV_ESTABLISHED, false);
 	if (!r)
 		return 0;
@@ -123,6 +121,20 @@ int ke_tcp_rcv_established(u64 *ctx)
 	ke_rtt(r, sk);
 	ke_submit(r);
 	return 0;
+}
+
+/* tcp_close(struct sock *sk, long timeout): called by the owner closing the socket. */
+SEC("fentry/tcp_close")
+int ke_tcp_close(u64 *ctx)
+{
+	return ke_close((const struct sock *)ctx[0], true);
+}
+
+/* tcp_rcv_established(struct sock *sk, struct sk_buff *skb): softirq or the reader's context. */
+SEC("fentry/tcp_rcv_established")
+int ke_tcp_rcv_established(u64 *ctx)
+{
+	return ke_rcv_established((const struct sock *)ctx[0]);
 }
 
 /* tcp_drop_reason(struct sock *sk, struct sk_buff *skb, enum skb_drop_reason reason) (5.19+). */
@@ -223,28 +235,14 @@ int ke_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tp/tcp_destroy_sock")
 int ke_tcp_close_tp(struct bpf_raw_tracepoint_args *ctx)
 {
-	const struct sock *sk = (const struct sock *)ctx->args[0];
-	struct kernel_event_rec *r = ke_begin(KE_TCP_CLOSE, false);
-	if (!r)
-		return 0;
-	ke_tuple(r, sk);
-	ke_rtt(r, sk);
-	ke_submit(r);
-	return 0;
+	return ke_close((const struct sock *)ctx->args[0], false);
 }
 
 /* tcp_probe(struct sock *sk, const struct sk_buff *skb), called from tcp_rcv_established. */
 SEC("raw_tp/tcp_probe")
 int ke_tcp_rcv_established_tp(struct bpf_raw_tracepoint_args *ctx)
 {
-	const struct sock *sk = (const struct sock *)ctx->args[0];
-	struct kernel_event_rec *r = ke_begin(KE_TCP_RCV_ESTABLISHED, false);
-	if (!r)
-		return 0;
-	ke_tuple(r, sk);
-	ke_rtt(r, sk);
-	ke_submit(r);
-	return 0;
+	return ke_rcv_established((const struct sock *)ctx->args[0]);
 }
 
 /* kfree_skb(struct sk_buff *skb, void *location, enum skb_drop_reason reason, ...): a freed

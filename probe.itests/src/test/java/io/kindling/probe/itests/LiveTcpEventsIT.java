@@ -33,10 +33,12 @@ import org.junit.Test;
  * Kindling's kernel TCP events through the probe command, live, on this machine's kernel, against TCP
  * workloads this test starts on loopback: connections that exchange data (each socket's state changes in
  * order, its kernel close with an RTT that agrees with {@code ss -ti} for the same connection, the
- * converter's close joined with it), a connection to a closed port (the reset sent and received, the
- * connect's return value), and retransmits forced in a network namespace of the test's own (loopback
- * down for 700 ms while data is in flight: this kernel has no netem), counted against the namespace's
- * {@code nstat} and {@code ss -ti}. Then, in the shell, subscribing and unsubscribing while live attaches
+ * converter's two closes, client and server, with their bytes and joined with it; the JDK's sockets are
+ * dual-stack, and two of the clients are closed while a thread is blocked in a read, which the JDK does with a
+ * dup2 onto the fd), a connection to a closed port (the reset sent and received, the connect's return value),
+ * retransmits forced in a network namespace of the test's own (loopback down for 700 ms while data is in
+ * flight: this kernel has no netem), counted against the namespace's {@code nstat} and {@code ss -ti}, and
+ * drops forced in another one ({@link DropWorkload}), counted against its {@code nstat}. Then, in the shell, subscribing and unsubscribing while live attaches
  * and detaches the kernel programs (the probe process's BPF links counted). The probe runs in a mount
  * namespace with its own {@code /dev/shm}, so that a live capture elsewhere on the machine does not
  * refuse it.
@@ -71,8 +73,12 @@ public class LiveTcpEventsIT {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** A client and the server's end of one loopback connection, and what {@code ss -ti} said of the client. */
-    record Conn(int clientPort, int serverPort, double ssRttMillis) {}
+    /**
+     * A client and the server's end of one loopback connection, what {@code ss -ti} said of the client, the
+     * bytes the client sent (and received: the same), and whether a thread was blocked in a read of the client
+     * socket when it was closed (the JDK then ends it with a dup2 of its pre-close socket onto the fd).
+     */
+    record Conn(int clientPort, int serverPort, double ssRttMillis, long bytes, boolean blockedRead) {}
 
     @Test
     public void kernelTcpEventsMatchTheWorkloadsSsAndNstat() throws Exception {
@@ -93,15 +99,20 @@ public class LiveTcpEventsIT {
         int refusedPort;
         int refusedClient;
         String netns;
+        String dropReport;
         try {
             awaitKernelEvents(probe, out, stderr);
             for (int i = 0; i < 5; i++) {
-                conns.add(exchange(20));
+                conns.add(exchange(20, false));
+            }
+            for (int i = 0; i < 2; i++) {
+                conns.add(exchange(10, true));
             }
             int[] refused = refusedConnect();
             refusedPort = refused[0];
             refusedClient = refused[1];
-            netns = retransmitsInNamespace(work);
+            netns = inNamespace(work, RetransmitWorkload.class, "netns.txt");
+            dropReport = inNamespace(work, DropWorkload.class, "netns-drops.txt");
             Thread.sleep(2500); // the kernel's closes and the joined closes reach the sink
             new ProcessBuilder("kill", "-INT", Long.toString(probe.pid())).start().waitFor();
             if (!probe.waitFor(60, TimeUnit.SECONDS)) {
@@ -145,16 +156,7 @@ public class LiveTcpEventsIT {
                     && rtt <= Math.max(10 * ssMicros, ssMicros + 1000) && rtt * 10 >= Math.min(ssMicros, 1000));
             assertEquals("tcp_connect of " + c, 1, kernel(events, "tcp_connect", c.clientPort, c.serverPort).size());
             assertEquals(0, attr(kernel(events, "tcp_connect", c.clientPort, c.serverPort).get(0), "retval"));
-            // this JVM's closes (a process it spawns meanwhile closes the sockets it inherited: closes of their own)
-            List<Map<String, Object>> joined = events.stream().filter(e -> "conn_close".equals(e.get("name"))
-                    && fdPort(e, "sport") == c.clientPort && fdPort(e, "dport") == c.serverPort && pid(e) == SELF).toList();
-            // the server's end at least: the JDK may end the client's socket without a close of its fd
-            System.out.println("LIVE TCP converter closes of " + c + " by this process: " + joined.size());
-            assertTrue("converter closes of " + c + ": " + joined, !joined.isEmpty());
-            for (Map<String, Object> j : joined) {
-                assertNotNull("rtt joined into " + j, ((Map<?, ?>) j.get("attributes")).get("rtt"));
-                assertEquals(Boolean.FALSE, ((Map<?, ?>) j.get("attributes")).get("reset"));
-            }
+            assertJoinedCloses(events, c);
         }
         long rcv = events.stream().filter(e -> isKernel(e, "tcp_rcv_established")).count();
         assertTrue("tcp_rcv_established events: " + rcv, rcv >= conns.size() * 20L);
@@ -190,6 +192,7 @@ public class LiveTcpEventsIT {
         assertEquals("retransmitted segments, probe vs ss -ti", ssRetrans, segs);
         assertEquals(1, nsClose.size());
         assertEquals(ssRetrans, attr(nsClose.get(0), "total_retrans"));
+        DropWorkload.assertDrops(events, dropReport);
         Map<String, Object> joined = events.stream().filter(e -> "conn_close".equals(e.get("name"))
                 && fdPort(e, "sport") == cp && "client".equals(((Map<?, ?>) e.get("attributes")).get("side"))
                 && "java".equals(((Map<?, ?>) e.get("thread")).get("comm"))).findFirst()
@@ -286,14 +289,38 @@ public class LiveTcpEventsIT {
             if (!probe.isAlive()) {
                 fail("the live probe ended:\n" + Files.readString(stderr));
             }
-            exchange(1);
+            exchange(1, false);
             Thread.sleep(100);
         }
         fail("no kernel TCP event within a minute:\n" + Files.readString(stderr));
     }
 
-    /** One connection with {@code rounds} request/response exchanges; ss -ti asked before the close. */
-    static Conn exchange(int rounds) throws Exception {
+    /**
+     * The converter's closes of connection {@code c} by this JVM (a process it spawns meanwhile closes the sockets
+     * it inherited: closes of their own): the client's end (dual-stack: the JDK's sockets are IPv6 ones connected to
+     * an IPv4-mapped address) and the server's, each with its bytes and the kernel's figures joined.
+     */
+    static void assertJoinedCloses(List<Map<String, Object>> events, Conn c) {
+        List<Map<String, Object>> joined = events.stream().filter(e -> "conn_close".equals(e.get("name"))
+                && fdPort(e, "sport") == c.clientPort && fdPort(e, "dport") == c.serverPort && pid(e) == SELF).toList();
+        System.out.println("LIVE TCP converter closes of " + c + " by this process: " + joined);
+        assertEquals("converter closes of " + c + ": " + joined, 2, joined.size());
+        for (String side : List.of("client", "server")) {
+            Map<?, ?> a = (Map<?, ?>) joined.stream().filter(j -> side.equals(((Map<?, ?>) j.get("attributes")).get("side")))
+                    .findFirst().orElseThrow(() -> new AssertionError("no " + side + " close of " + c + ": " + joined)).get("attributes");
+            assertEquals(side + " bytes_sent of " + c, c.bytes, ((Number) a.get("bytes_sent")).longValue());
+            assertEquals(side + " bytes_received of " + c, c.bytes, ((Number) a.get("bytes_received")).longValue());
+            assertNotNull(side + " rtt joined into " + a, a.get("rtt"));
+            assertEquals(0L, ((Number) a.get("retransmits")).longValue());
+            assertEquals(Boolean.FALSE, a.get("reset"));
+        }
+    }
+
+    /**
+     * One connection with {@code rounds} request/response exchanges; ss -ti asked before the close. With
+     * {@code blockedRead}, a thread is blocked in a read of the client socket when it is closed.
+     */
+    static Conn exchange(int rounds, boolean blockedRead) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             Socket client = new Socket();
             client.connect(new InetSocketAddress("127.0.0.1", server.getLocalPort()));
@@ -312,12 +339,42 @@ public class LiveTcpEventsIT {
             String ss = run("ss", "-tinH", "state", "established", "( sport = :" + client.getLocalPort() + " )");
             Matcher m = Pattern.compile("rtt:([0-9.]+)/").matcher(ss);
             double rtt = m.find() ? Double.parseDouble(m.group(1)) : -1;
-            Conn c = new Conn(client.getLocalPort(), server.getLocalPort(), rtt);
+            Conn c = new Conn(client.getLocalPort(), server.getLocalPort(), rtt, 100L * rounds, blockedRead);
+            if (blockedRead) {
+                closeWhileRead(client);
+            }
             client.close();
             si.readAllBytes();
             accepted.close();
             return c;
         }
+    }
+
+    /** Closes the socket while another thread is blocked in a read of it. */
+    static void closeWhileRead(Socket client) throws Exception {
+        Thread reader = new Thread(() -> {
+            try {
+                client.getInputStream().read();
+            } catch (IOException closed) {
+                // the socket closed under the read, as intended
+            }
+        }, "blocked-reader");
+        reader.start();
+        while (reader.getState() != Thread.State.RUNNABLE || !isInRead(reader)) {
+            Thread.sleep(1);
+        }
+        Thread.sleep(50);
+        client.close();
+        reader.join(10_000);
+    }
+
+    static boolean isInRead(Thread t) {
+        for (StackTraceElement f : t.getStackTrace()) {
+            if (f.getMethodName().contains("read") && f.getClassName().contains("NioSocketImpl")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A connect to a loopback port that nobody listens on: {closed port, client port}. */
@@ -340,15 +397,14 @@ public class LiveTcpEventsIT {
         return new int[] {port, local};
     }
 
-    /** Runs {@link RetransmitWorkload} in a new network namespace; returns its report line. */
-    static String retransmitsInNamespace(Path work) throws Exception {
-        Process p = new ProcessBuilder("/usr/bin/unshare", "--net", java(), "-Djava.net.preferIPv4Stack=true", "-cp",
-                System.getProperty("java.class.path"),
-                RetransmitWorkload.class.getName()).redirectErrorStream(true).start();
+    /** Runs {@code workload} (its main) in a new network namespace; returns its report, also written to {@code file}. */
+    static String inNamespace(Path work, Class<?> workload, String file) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/unshare", "--net", java(), "-cp", System.getProperty("java.class.path"),
+                workload.getName()).redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue("the namespace workload did not end", p.waitFor(60, TimeUnit.SECONDS));
         assertEquals("the namespace workload:\n" + text, 0, p.exitValue());
-        Files.writeString(work.resolve("netns.txt"), text);
+        Files.writeString(work.resolve(file), text);
         return text;
     }
 

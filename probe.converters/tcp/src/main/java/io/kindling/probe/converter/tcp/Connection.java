@@ -15,6 +15,8 @@ final class Connection {
     boolean pending;
     /** A connect that failed: the socket carries no connection. */
     boolean failed;
+    /** The fds of the process that hold the socket (dup copies); the connection ends with the last one. */
+    int fds = 1;
     long bytesSent;
     long bytesReceived;
     long reads;

@@ -1,5 +1,10 @@
 package io.kindling.probe.converter.tcp;
 
+import static io.kindling.probe.converter.tcp.RawParams.bytesParam;
+import static io.kindling.probe.converter.tcp.RawParams.fdTuple;
+import static io.kindling.probe.converter.tcp.RawParams.longParam;
+import static io.kindling.probe.converter.tcp.RawParams.tuple;
+
 import io.kindling.probe.api.Attribute;
 import io.kindling.probe.api.Category;
 import io.kindling.probe.api.FdContext;
@@ -12,9 +17,6 @@ import io.kindling.probe.api.spi.Converter;
 import io.kindling.probe.api.spi.ConverterService;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
@@ -32,7 +34,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * that reports it; the latency then runs from the first connect to that event. Closed, or still
  * pending at the end of the capture, it is reported with result {@code -115} (EINPROGRESS).</li>
  * <li>{@code conn_accept} at the exit of {@code accept} and {@code accept4}, with the {@code latency} of the call.</li>
- * <li>{@code conn_close} when the socket is closed (or its process exits): {@code bytes_sent} and
+ * <li>{@code conn_close} when the socket is closed, when {@code dup2} or {@code dup3} puts another file on its fd
+ * (which closes it in the kernel: the JDK ends a socket that another thread blocks on that way), or when its
+ * process exits: {@code bytes_sent} and
  * {@code bytes_received} (the sums of the results of the writes and reads on the socket),
  * {@code writes} and {@code reads} (how many), {@code lifetime} (when the capture showed the opening)
  * and {@code side}, {@code client} or {@code server}; live, joined with the kernel's close of the same
@@ -41,6 +45,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * </ul>
  * The names are the probe's own: no event of Kindling's (its kernel TCP events arrive as {@code tcp_connect},
  * {@code tcp_close}, ...) and none of libsinsp's has them, so that a consumer never takes one for the other.
+ * <p>
+ * A dual-stack client socket (IPv6, connected to an IPv4-mapped address, the JDK's default) is known as TCP
+ * from its {@code socket} call, since libsinsp loses its protocol ({@link StreamSockets}).
  * <p>
  * Each event carries the thread that made the call and the tuple in its fd context (client to server).
  * What is known of open connections is bounded ({@link Config#max_connections()}); the oldest used
@@ -58,9 +65,12 @@ public final class TcpConnectionConverter implements Converter {
     private static final java.util.Set<String> WRITES = java.util.Set.of("write", "writev", "sendto", "sendmsg", "pwrite",
             "pwritev", "sendfile");
 
-    /** What the converter reads: connects, accepts, closes, socket reads and writes, process exits. */
+    /**
+     * What the converter reads: sockets created, connects, accepts, closes, dups (dup2 and dup3 are libsinsp's
+     * {@code dup}), socket reads and writes, process exits, and the kernel's TCP events.
+     */
     public static final String NEEDS = "syscall_exit-connect,syscall_exit-accept,syscall_exit-getsockopt,"
-            + "syscall_enter-close:net,"
+            + "syscall_enter-close:net,syscall_enter-socket,syscall_exit-socket,syscall_enter-dup,syscall_exit-dup,"
             + "syscall_exit-read:net,syscall_exit-readv:net,syscall_exit-recvfrom:net,syscall_exit-recvmsg:net,"
             + "syscall_exit-pread:net,syscall_exit-preadv:net,"
             + "syscall_exit-write:net,syscall_exit-writev:net,syscall_exit-sendto:net,syscall_exit-sendmsg:net,"
@@ -79,10 +89,11 @@ public final class TcpConnectionConverter implements Converter {
         int max_connections() default 65536;
     }
 
-    private final int maxConnections;
-    private final Map<Long, Connection> connections;
+    private final ConnectionTable connections;
+    private final StreamSockets streams;
     private final KernelJoin kernel;
-    private final AtomicLong evicted = new AtomicLong();
+    /** The old fd of each thread's dup call in progress (libsinsp's exit names only the new one). */
+    private final Map<Long, Long> dupEnters = new java.util.HashMap<>();
     private final AtomicLong connects = new AtomicLong();
     private final AtomicLong accepts = new AtomicLong();
     private final AtomicLong closes = new AtomicLong();
@@ -94,20 +105,9 @@ public final class TcpConnectionConverter implements Converter {
     }
 
     public TcpConnectionConverter(int maxConnections) {
-        this.maxConnections = Math.max(1, maxConnections);
-        this.kernel = new KernelJoin(this.maxConnections);
-        this.connections = new LinkedHashMap<>(256, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Long, Connection> eldest) {
-                if (size() > TcpConnectionConverter.this.maxConnections) {
-                    evicted.incrementAndGet();
-                    return true;
-                }
-                return false;
-            }
-        };
+        this.connections = new ConnectionTable(maxConnections);
+        this.streams = new StreamSockets(maxConnections);
+        this.kernel = new KernelJoin(Math.max(1, maxConnections));
     }
 
     @Override
@@ -126,6 +126,15 @@ public final class TcpConnectionConverter implements Converter {
             case "syscall_exit-accept" -> acceptExit(raw, emitter);
             case "syscall_exit-getsockopt" -> getsockoptExit(raw, emitter);
             case "syscall_enter-close" -> close(raw, emitter);
+            case "syscall_enter-dup" -> {
+                if (dupEnters.size() >= 4096) {
+                    dupEnters.clear(); // threads that ended inside the call
+                }
+                dupEnters.put(raw.tid(), longParam(raw, "fd", -1));
+            }
+            case "syscall_exit-dup" -> dupExit(raw, emitter);
+            case "syscall_enter-socket" -> streams.enter(raw);
+            case "syscall_exit-socket" -> streams.exit(raw);
             case "tracepoint-procexit" -> processExit(raw, emitter);
             default -> {
                 if (name.startsWith("syscall_exit-")) {
@@ -141,8 +150,7 @@ public final class TcpConnectionConverter implements Converter {
     private void connectExit(RawEvent raw, EventEmitter emitter) {
         long res = longParam(raw, "res", 0);
         long fd = raw.fdNum();
-        long key = Connection.key(raw.pid(), fd);
-        Connection known = connections.get(key);
+        Connection known = connections.get(raw.pid(), fd);
         if (known != null && known.pending) {
             // a further connect on a socket whose non-blocking connect is in progress
             if (res == 0 || res == EISCONN) {
@@ -153,7 +161,7 @@ public final class TcpConnectionConverter implements Converter {
             return;
         }
         Tuples.Tuple tuple = tuple(raw);
-        if (tuple == null || !isTcp(raw)) {
+        if (tuple == null || !isTcp(raw, fd)) {
             return;
         }
         long enter = raw.timestamp() - raw.latency();
@@ -161,17 +169,13 @@ public final class TcpConnectionConverter implements Converter {
         c.start = enter;
         if (res == EINPROGRESS) {
             c.pending = true;
-            connections.put(key, c);
+            connections.put(c);
             return;
         }
         connects.incrementAndGet();
         emitter.emit(connectEvent(c, raw, res, raw.latency()));
-        if (res == 0) {
-            connections.put(key, c);
-        } else {
-            c.failed = true;
-            connections.put(key, c); // remembered so that its close is not taken for a connection's
-        }
+        c.failed = res != 0; // a failed one is remembered so that its close is not taken for a connection's
+        connections.put(c);
     }
 
     private void acceptExit(RawEvent raw, EventEmitter emitter) {
@@ -189,7 +193,7 @@ public final class TcpConnectionConverter implements Converter {
         }
         Connection c = new Connection(raw.pid(), fd, tuple, true, Connection.Opened.ACCEPT);
         c.start = raw.timestamp();
-        connections.put(Connection.key(raw.pid(), fd), c);
+        connections.put(c);
         accepts.incrementAndGet();
         KindlingEvent e = event("conn_accept", c, raw, raw.latency());
         e.addAttribute(Attribute.ofLong("latency", ValueType.UINT64, raw.latency()));
@@ -199,7 +203,7 @@ public final class TcpConnectionConverter implements Converter {
 
     private void getsockoptExit(RawEvent raw, EventEmitter emitter) {
         long fd = longParam(raw, "fd", raw.fdNum());
-        Connection c = connections.get(Connection.key(raw.pid(), fd));
+        Connection c = connections.get(raw.pid(), fd);
         if (c == null || !c.pending || longParam(raw, "level", -1) != 1 || longParam(raw, "optname", -1) != 4) {
             return; // only SOL_SOCKET / SO_ERROR tells a connect's outcome
         }
@@ -224,15 +228,14 @@ public final class TcpConnectionConverter implements Converter {
         if (!read && !WRITES.contains(syscall)) {
             return;
         }
-        long key = Connection.key(raw.pid(), raw.fdNum());
-        Connection c = connections.get(key);
+        Connection c = connections.get(raw.pid(), raw.fdNum());
         if (c == null) {
             Tuples.Tuple tuple = fdTuple(raw);
-            if (tuple == null || !isTcp(raw)) {
+            if (tuple == null || !isTcp(raw, raw.fdNum())) {
                 return;
             }
             c = new Connection(raw.pid(), raw.fdNum(), tuple, raw.serverRole(), Connection.Opened.UNKNOWN);
-            connections.put(key, c);
+            connections.put(c);
         }
         if (c.failed) {
             return;
@@ -251,10 +254,14 @@ public final class TcpConnectionConverter implements Converter {
 
     private void close(RawEvent raw, EventEmitter emitter) {
         long fd = longParam(raw, "fd", raw.fdNum());
-        Connection c = connections.remove(Connection.key(raw.pid(), fd));
+        streams.forget(raw.pid(), fd);
+        Connection c = connections.remove(raw.pid(), fd);
+        if (c != null && --c.fds > 0) {
+            return; // a copy of the fd closed: the socket stays open
+        }
         if (c == null) {
             Tuples.Tuple tuple = fdTuple(raw);
-            if (tuple == null || !isTcp(raw) || raw.fdNum() != fd) {
+            if (tuple == null || !RawParams.isTcp(raw) || raw.fdNum() != fd) {
                 return;
             }
             c = new Connection(raw.pid(), fd, tuple, raw.serverRole(), Connection.Opened.UNKNOWN);
@@ -262,39 +269,58 @@ public final class TcpConnectionConverter implements Converter {
         closed(c, raw, emitter);
     }
 
+    /**
+     * The exit of dup, dup2 or dup3 (one event in libsinsp, whose result is the new fd). A file put on an fd
+     * that holds a connection closes that connection, at once, in the kernel (unless another fd still holds
+     * its socket); a copy of a connection's fd holds the connection too.
+     */
+    private void dupExit(RawEvent raw, EventEmitter emitter) {
+        Long oldFd = dupEnters.remove(raw.tid());
+        long newFd = longParam(raw, "res", -1);
+        if (newFd < 0 || oldFd != null && oldFd == newFd) {
+            return; // failed, or dup2 of an fd onto itself: nothing closed
+        }
+        streams.forget(raw.pid(), newFd);
+        Connection replaced = connections.remove(raw.pid(), newFd);
+        if (replaced != null && --replaced.fds == 0) {
+            closed(replaced, raw, emitter);
+        }
+        Connection copied = oldFd == null ? null : connections.get(raw.pid(), oldFd);
+        if (copied != null) {
+            connections.alias(newFd, copied);
+        }
+    }
+
     private void processExit(RawEvent raw, EventEmitter emitter) {
         if (raw.tid() != raw.pid()) {
             return; // a thread of a process that goes on
         }
-        List<Connection> held = new ArrayList<>();
-        connections.values().removeIf(c -> {
-            if (c.pid == raw.pid()) {
-                held.add(c);
-                return true;
+        streams.forgetProcess(raw.pid());
+        for (Connection c : connections.removeProcess(raw.pid())) {
+            if (--c.fds == 0) {
+                closed(c, raw, emitter);
             }
-            return false;
-        });
-        for (Connection c : held) {
-            closed(c, raw, emitter);
         }
     }
 
     @Override
     public void end(EventEmitter emitter) {
-        for (Connection c : connections.values()) {
+        for (Connection c : new java.util.LinkedHashSet<>(connections.values())) {
             if (c.pending) {
                 connects.incrementAndGet();
                 emitter.emit(connectEvent(c, null, EINPROGRESS, 0));
             }
         }
         connections.clear();
+        streams.clear();
+        dupEnters.clear();
         kernel.end(emitter);
         size = 0;
     }
 
     @Override
     public Map<String, Long> statistics() {
-        return Map.of("connections", (long) size, "evicted", evicted.get(), "connects", connects.get(),
+        return Map.of("connections", (long) size, "evicted", connections.evicted(), "connects", connects.get(),
                 "accepts", accepts.get(), "closes", closes.get(), "closes_with_kernel_figures", kernel.joined(),
                 "closes_without_kernel_figures", kernel.unjoined());
     }
@@ -361,41 +387,8 @@ public final class TcpConnectionConverter implements Converter {
 
     // ---- reading raw events
 
-    private static boolean isTcp(RawEvent raw) {
-        return raw.hasFd() && (raw.fdType() == FdType.IPV4_SOCK || raw.fdType() == FdType.IPV6_SOCK)
-                && raw.l4Protocol() == L4Protocol.TCP;
-    }
-
-    /** The tuple of a connect: its parameter, else what libsinsp knows of the fd. */
-    private static Tuples.Tuple tuple(RawEvent raw) {
-        Tuples.Tuple t = Tuples.parse(bytesParam(raw, "tuple"));
-        return t != null ? t : fdTuple(raw);
-    }
-
-    /** The tuple libsinsp knows for the event's fd, when it knows one. */
-    private static Tuples.Tuple fdTuple(RawEvent raw) {
-        if (!raw.hasFd()) {
-            return null;
-        }
-        byte[] s = raw.sourceAddress();
-        byte[] d = raw.destinationAddress();
-        if ((s.length != 4 && s.length != 16) || d.length != s.length || raw.destinationPort() == 0) {
-            return null;
-        }
-        return new Tuples.Tuple(s, raw.sourcePort(), d, raw.destinationPort());
-    }
-
-    private static long longParam(RawEvent raw, String name, long fallback) {
-        int i = raw.paramIndex(name);
-        if (i < 0) {
-            return fallback;
-        }
-        int len = raw.paramLength(i);
-        return len == 1 || len == 2 || len == 4 || len == 8 ? raw.paramAsLong(i) : fallback;
-    }
-
-    private static byte[] bytesParam(RawEvent raw, String name) {
-        int i = raw.paramIndex(name);
-        return i < 0 ? null : raw.paramBytes(i);
+    /** A TCP socket as libsinsp knows it, or a dual-stack stream socket whose protocol libsinsp lost. */
+    private boolean isTcp(RawEvent raw, long fd) {
+        return RawParams.isTcp(raw) || RawParams.isInetOfUnknownProtocol(raw) && streams.take(raw.pid(), fd);
     }
 }
