@@ -4,9 +4,10 @@
  *
  *   kindling_workload mixed DIR      HTTP/1.1 over TCP, files, a DNS-like UDP exchange, a futex wait
  *                                    and epoll waits; one line per thing done on standard output
- *   kindling_workload churn DIR      opens a file of DIR, writes to it, waits 200 us, writes again and
- *                                    closes it, over and over, until DIR/stop exists (at most 120 s);
- *                                    each write's 64 bytes start with the file's name and a space;
+ *   kindling_workload churn DIR      opens a file of DIR every 200 us or so and writes to it, keeps
+ *                                    2,048 files open and writes to each again halfway through its
+ *                                    life, until DIR/stop exists (at most 120 s); each write's 64
+ *                                    bytes start with the file's name and a space;
  *                                    prints "pid" first and "churn" (files, writes) at the end
  *
  * Lines of mixed (key=value): "pid", "tcp" (per connection: both threads, fds, ports and bytes,
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -304,13 +306,37 @@ static int mixed(const char* dir)
 	return 0;
 }
 
-/* Files opened and written without a pause: a live capture that starts meanwhile must know the fd
- * of every write whose enter it read, whenever the file was opened. */
+/* Files opened and written without a pause, each kept open for CHURN_FILES rounds (about half a
+ * second) and written again halfway through its life: a live capture that starts meanwhile must know
+ * the file of every write whose enter it read, whenever the file was opened. Each write's data starts
+ * with the name of the file it is written to. */
+#define CHURN_FILES 2048
+
+static void churn_write(int fd, const char* name)
+{
+	char block[64];
+	memset(block, 'k', sizeof(block));
+	size_t n = strlen(name);
+	memcpy(block, name, n);
+	block[n] = ' ';
+	if(write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
+		die("write");
+}
+
 static int churn(const char* dir)
 {
+	static int fds[CHURN_FILES];
+	static char names[CHURN_FILES][32];
 	char path[4096];
 	char stop[4096];
-	char block[64];
+	struct rlimit nofile;
+	if(getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < CHURN_FILES + 64)
+	{
+		nofile.rlim_cur = nofile.rlim_max < CHURN_FILES + 64 ? nofile.rlim_max : CHURN_FILES + 64;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+	for(int i = 0; i < CHURN_FILES; i++)
+		fds[i] = -1;
 	snprintf(stop, sizeof(stop), "%s/stop", dir);
 	printf("pid pid=%d tid=%ld\n", getpid(), tid());
 	uint64_t end = now_ns() + 120ull * 1000000000ull;
@@ -318,23 +344,24 @@ static int churn(const char* dir)
 	long writes = 0;
 	while(access(stop, F_OK) != 0 && now_ns() < end)
 	{
-		snprintf(path, sizeof(path), "%s/churn-%ld", dir, files % 16);
-		/* the data names the file it is written to */
-		memset(block, 'k', sizeof(block));
-		memcpy(block, path + strlen(dir) + 1, strlen(path + strlen(dir) + 1));
-		block[strlen(path + strlen(dir) + 1)] = ' ';
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if(fd < 0)
+		int slot = (int)(files % CHURN_FILES);
+		if(fds[slot] >= 0)
+			close(fds[slot]);
+		/* two names per slot, so that no two open files share one */
+		snprintf(names[slot], sizeof(names[slot]), "churn-%ld", files % (2 * CHURN_FILES));
+		snprintf(path, sizeof(path), "%s/%s", dir, names[slot]);
+		fds[slot] = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if(fds[slot] < 0)
 			die("open");
-		for(int i = 0; i < 2; i++)
+		churn_write(fds[slot], names[slot]);
+		writes++;
+		usleep(200);
+		int half = (slot + CHURN_FILES / 2) % CHURN_FILES;
+		if(fds[half] >= 0)
 		{
-			if(write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
-				die("write");
+			churn_write(fds[half], names[half]);
 			writes++;
-			if(i == 0)
-				usleep(200);
 		}
-		close(fd);
 		files++;
 	}
 	printf("churn files=%ld writes=%ld\n", files, writes);

@@ -223,11 +223,14 @@ public class LiveCaptureIT {
     }
 
     /**
-     * A process that opens, writes and closes files without a pause while the capture starts: the eBPF
-     * programs attach before libsinsp's /proc scan, so every write whose enter the probe read has its
-     * file, whether the file was opened before the scan (the scan knows it) or after the attach (its open
-     * is an event), live and in a replay of the run's --write capture (which cannot look anything up in
-     * /proc). Only a write in progress at the attach (its exit without enter) may have no fd.
+     * A process that opens a file every few hundred microseconds, keeps each open for about half a
+     * second and writes to it again halfway through its life, while the capture starts. The eBPF programs
+     * attach before libsinsp's /proc scan, so every file is either open when the scan reads the process
+     * (the scan knows it) or opened after the attach (its open is an event): every write whose enter the
+     * probe read names the file it went to, live and in a replay of the run's --write capture (which
+     * cannot look anything up in /proc). Attached after the scan, the files opened in between would be
+     * unknown, or known by the name of an earlier file with the same number, for their whole life. Only a
+     * write in progress at the attach (its exit without enter) may have no fd.
      */
     @Test
     public void filesOpenedWhileTheCaptureStartsAreKnown() throws Exception {
@@ -290,7 +293,9 @@ public class LiveCaptureIT {
                     }
                 }
             }
-            previous = ev;
+            if (String.valueOf(ev.get("source")).startsWith("syscall_")) {
+                previous = ev; // a context switch may come between a call's enter and its exit
+            }
         }
         System.out.println("LIVE start gap, " + run + ": " + log.trim().replace('\n', ';') + "; the probe delivered " + writes
                 + " writes with their enter, " + unknown.size() + " of them without their file or with another, " + withoutEnter
