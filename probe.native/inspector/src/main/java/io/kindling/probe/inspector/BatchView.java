@@ -39,7 +39,7 @@ final class BatchView implements RawBatch {
         this.memory = new Memory(capacity);
         this.buf = memory.getByteBuffer(0, capacity).order(ByteOrder.LITTLE_ENDIAN);
         this.owner = owner;
-        this.record = new RecordView(buf, new ScapRecord(buf, table), names, comms, containers, fdNames);
+        this.record = new RecordView(buf, table, names, comms, containers, fdNames);
     }
 
     /** Prepares the view after the shim filled the buffer. */

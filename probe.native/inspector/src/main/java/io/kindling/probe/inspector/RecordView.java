@@ -4,8 +4,8 @@ import io.kindling.probe.api.Category;
 import io.kindling.probe.api.FdType;
 import io.kindling.probe.api.L4Protocol;
 import io.kindling.probe.api.Source;
-import io.kindling.probe.api.ValueType;
 import io.kindling.probe.api.spi.RawEvent;
+import io.kindling.probe.api.source.EventTable;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -13,9 +13,9 @@ import java.util.Arrays;
  * The current record of a batch, reused from one record to the next. What the shim wrote around
  * the event is read here: a 64-byte fixed part (flags, Kindling category and source, thread, fd),
  * the socket block when the fd is a socket, the command, container and fd names; the event's own
- * record that follows is its {@link ScapRecord}'s.
+ * record that follows is read by the {@link ScapRecord} it extends.
  */
-final class RecordView implements RawEvent {
+final class RecordView extends ScapRecord implements RawEvent {
     static final int FLAG_FD_INFO = 0x1;
     static final int FLAG_PARAM_TRUNCATED = 0x2;
     static final int FLAG_NO_THREAD = 0x4;
@@ -53,7 +53,6 @@ final class RecordView implements RawEvent {
     private static final int UNKNOWN_U16 = 0xffff;
 
     private final ByteBuffer buf;
-    private final ScapRecord scap;
     private final EventNameTable names;
     private final StringCache comms;
     private final StringCache containers;
@@ -64,10 +63,10 @@ final class RecordView implements RawEvent {
     private int socket;
     private int strings;
 
-    RecordView(ByteBuffer buf, ScapRecord scap, EventNameTable names, StringCache comms, StringCache containers,
+    RecordView(ByteBuffer buf, EventTable table, EventNameTable names, StringCache comms, StringCache containers,
             StringCache fdNames) {
+        super(buf, table);
         this.buf = buf;
-        this.scap = scap;
         this.names = names;
         this.comms = comms;
         this.containers = containers;
@@ -86,16 +85,11 @@ final class RecordView implements RawEvent {
         socket = pos + FIXED;
         strings = (flags & FLAG_SOCKET) != 0 ? socket + SOCKET_BLOCK : socket;
         int record = strings + u16(O_COMMLEN) + u16(O_CONTLEN) + u16(O_FDNAMELEN);
-        scap.moveTo(record, end, (flags & FLAG_LARGE_PAYLOAD) != 0);
+        moveToRecord(record, end, (flags & FLAG_LARGE_PAYLOAD) != 0);
     }
 
     private int u16(int field) {
         return buf.getShort(pos + field) & 0xffff;
-    }
-
-    @Override
-    public int type() {
-        return scap.type();
     }
 
     @Override
@@ -117,11 +111,6 @@ final class RecordView implements RawEvent {
     @Override
     public Source source() {
         return Source.ofCode(buf.get(pos + O_SOURCE) & 0xff);
-    }
-
-    @Override
-    public long timestamp() {
-        return scap.timestamp();
     }
 
     @Override
@@ -279,52 +268,5 @@ final class RecordView implements RawEvent {
     @Override
     public long unixDestination() {
         return unixSocket() ? buf.getLong(socket + S_DIP) : 0;
-    }
-
-    // the parameters: the scap record's
-
-    @Override
-    public int paramCount() {
-        return scap.paramCount();
-    }
-
-    @Override
-    public String paramName(int i) {
-        return scap.paramName(i);
-    }
-
-    @Override
-    public int paramNativeType(int i) {
-        return scap.paramNativeType(i);
-    }
-
-    @Override
-    public ValueType paramValueType(int i) {
-        return scap.paramValueType(i);
-    }
-
-    @Override
-    public int paramLength(int i) {
-        return scap.paramLength(i);
-    }
-
-    @Override
-    public byte[] paramBytes(int i) {
-        return scap.paramBytes(i);
-    }
-
-    @Override
-    public byte[] packedParams(int count) {
-        return scap.packedParams(count);
-    }
-
-    @Override
-    public long paramAsLong(int i) {
-        return scap.paramAsLong(i);
-    }
-
-    @Override
-    public int paramIndex(String name) {
-        return scap.paramIndex(name);
     }
 }

@@ -8,10 +8,11 @@ import java.nio.ByteBuffer;
 /**
  * The event's own record in a batch, as libscap read it and the shim copied it: libscap's
  * ppm_evt_hdr (timestamp, length, type, parameter count), then the parameters' lengths and values.
- * Positioned on one record at a time by its {@link RecordView}; the parameters are located once per
- * record, their names and types come from the event table.
+ * Positioned on one record at a time by the {@link RecordView} that extends it (one object, so that
+ * reading a parameter costs no call through another); the parameters are located once per record,
+ * their names and types come from the event table.
  */
-final class ScapRecord {
+class ScapRecord {
     static final int MAX_PARAMS = 16;
     private static final int R_TS = 0;
     private static final int R_LEN = 16;
@@ -38,7 +39,7 @@ final class ScapRecord {
      * Moves to the record at {@code record}, whose batch entry ends at {@code end}; {@code large}:
      * its parameter lengths take 4 bytes each instead of 2.
      */
-    void moveTo(int record, int end, boolean large) {
+    final void moveToRecord(int record, int end, boolean large) {
         this.record = record;
         this.type = buf.getShort(record + R_TYPE) & 0xffff;
         readParams(end, large);
@@ -73,42 +74,42 @@ final class ScapRecord {
         paramCount = n;
     }
 
-    int type() {
+    public final int type() {
         return type;
     }
 
-    long timestamp() {
+    public final long timestamp() {
         return buf.getLong(record + R_TS);
     }
 
-    int paramCount() {
+    public final int paramCount() {
         return paramCount;
     }
 
-    String paramName(int i) {
+    public final String paramName(int i) {
         return i < table.paramCount(type) ? table.paramName(type, i) : "arg" + i;
     }
 
-    int paramNativeType(int i) {
+    public final int paramNativeType(int i) {
         return i < table.paramCount(type) ? table.paramType(type, i) : UNDESCRIBED_TYPE;
     }
 
-    ValueType paramValueType(int i) {
+    public final ValueType paramValueType(int i) {
         return ParamTypes.valueType(paramNativeType(i));
     }
 
-    int paramLength(int i) {
+    public final int paramLength(int i) {
         return paramLengths[i];
     }
 
-    byte[] paramBytes(int i) {
+    public final byte[] paramBytes(int i) {
         byte[] b = new byte[paramLengths[i]];
         buf.get(paramOffsets[i], b);
         return b;
     }
 
     /** The first {@code count} parameters packed as {@link io.kindling.probe.api.spi.RawEvent#packedParams} describes. */
-    byte[] packedParams(int count) {
+    public final byte[] packedParams(int count) {
         int n = Math.min(count, paramCount);
         if (n == 0) {
             return new byte[0];
@@ -128,7 +129,7 @@ final class ScapRecord {
         return out;
     }
 
-    long paramAsLong(int i) {
+    public final long paramAsLong(int i) {
         int o = paramOffsets[i];
         switch (paramLengths[i]) {
             case 1:
@@ -144,7 +145,7 @@ final class ScapRecord {
         }
     }
 
-    int paramIndex(String name) {
+    public final int paramIndex(String name) {
         int n = Math.min(paramCount, table.paramCount(type));
         for (int i = 0; i < n; i++) {
             if (table.paramName(type, i).equals(name)) {
