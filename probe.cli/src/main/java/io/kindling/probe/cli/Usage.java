@@ -15,8 +15,9 @@ final class Usage {
                             capture that replay and sysdig -r read
               bench-live [--rate R] [--duration D] [--search]
                             a loopback HTTP workload at R requests/s (10000) for D (30s), alone,
-                            then while the probe reads live (default subscriptions, jsonl to
-                            /dev/null): the probe's CPU, its BPF programs' run time, events
+                            then while the probe reads live (--subscribe and --sink as for
+                            live; by default the default subscriptions and jsonl to /dev/null):
+                            the probe's CPU, its BPF programs' run time, events
                             and drops, the workload's throughput; --search looks for the
                             highest rate without drops
               events        list the event names and categories that --subscribe accepts
