@@ -207,6 +207,91 @@ public class LiveInFelixIT {
         assertEquals("what the probe saw of the workload in Felix", List.of(), problems);
     }
 
+    /**
+     * The inspector's ConfigAdmin settings reach a live capture: with {@code live.snaplen} 24 the data of
+     * each write of the workload's files is its first 24 bytes, and with {@code live.ring.bytes} 2 MiB the
+     * eBPF source's ring buffer (a BPF map of this process, seen in /proc/self/fdinfo) has that size.
+     */
+    @Test
+    public void theInspectorsLiveSettingsComeFromConfigAdmin() throws Exception {
+        LiveEnvironment.requireLive();
+        org.osgi.service.cm.ConfigurationAdmin admin = HotSwapUnderLoadIT.service(context(), org.osgi.service.cm.ConfigurationAdmin.class);
+        org.osgi.service.cm.Configuration config = admin.getConfiguration("io.kindling.probe.inspector", "?");
+        long before = context().getServiceReference(ProbeControl.class).getProperty("service.id") instanceof Long id ? id : -1;
+        Hashtable<String, Object> settings = new Hashtable<>();
+        settings.put("live.snaplen", 24);
+        settings.put("live.ring.bytes", 1 << 21);
+        config.update(settings);
+        try {
+            ProbeControl control = reconfiguredControl(before);
+            CollectingSink sink = new CollectingSink();
+            ServiceRegistration<Sink> registration = register(sink, "itest-settings", List.of("syscall_exit-write"));
+            List<Entry> log;
+            Map<Long, Long> rings;
+            Run run = control.openLive();
+            try {
+                assertTrue("live events arrive", awaitEvent(sink, e -> true));
+                rings = LiveEnvironment.ringBuffers();
+                log = LiveEnvironment.runMixed(TestEnvironment.workDir("live/felix-settings"));
+                Entry last = log.stream().filter(e -> e.kind().equals("file") && e.get("op").equals("write"))
+                        .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("the workload logged no file write"));
+                assertTrue("the workload's last file write arrives", awaitEvent(sink, ev -> ev.thread() != null
+                        && ev.thread().tid() == last.number("tid") && attr(ev, "res") == last.number("bytes")));
+            } finally {
+                stop(run);
+                registration.unregister();
+            }
+            // the kernel TCP events have a ring of their own, of 1 MiB; the syscalls' ring is 8 MiB by default
+            assertTrue("the syscalls' BPF ring buffer of 2 MiB, none of the default 8 MiB, while the live run ran"
+                    + " (ring buffers of this process, size: count): " + rings,
+                    rings.getOrDefault(1L << 21, 0L) == 1 && !rings.containsKey(8L << 20));
+            List<String> problems = new ArrayList<>();
+            for (Entry e : log) {
+                if (!e.kind().equals("file") || !e.get("op").equals("write")) {
+                    continue;
+                }
+                // kindling-file-N.txt is filled with the letter N places after 'a'
+                String path = e.get("path");
+                char fill = (char) ('a' + path.charAt(path.length() - 5) - '0');
+                List<KindlingEvent> writes = sink.snapshot().stream().filter(ev -> ev.thread() != null
+                        && ev.thread().tid() == e.number("tid") && fd(ev) == e.number("fd") && attr(ev, "res") == e.number("bytes")).toList();
+                if (writes.size() != 1) {
+                    problems.add("write of " + e.get("path") + ": " + writes.size() + " events");
+                    continue;
+                }
+                Attribute data = writes.get(0).attribute("data");
+                String text = data == null ? "none" : new String((byte[]) data.value(), java.nio.charset.StandardCharsets.US_ASCII);
+                if (!text.equals(String.valueOf(fill).repeat(24))) {
+                    problems.add("write of " + e.number("bytes") + " bytes to " + e.get("path") + ": data '" + text + "'");
+                }
+            }
+            System.out.println("LIVE settings: ring buffers " + rings + ", file writes checked with 24-byte data: "
+                    + log.stream().filter(e -> e.kind().equals("file") && e.get("op").equals("write")).count());
+            assertEquals("the data of the workload's file writes, cut at live.snaplen 24", List.of(), problems);
+        } finally {
+            long reconfigured = context().getServiceReference(ProbeControl.class).getProperty("service.id") instanceof Long id ? id : -1;
+            config.delete();
+            reconfiguredControl(reconfigured);
+        }
+    }
+
+    /** The ProbeControl registered after the one with service id {@code before}, once the inspector was reconfigured. */
+    private ProbeControl reconfiguredControl(long before) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            org.osgi.framework.ServiceReference<ProbeControl> reference = context().getServiceReference(ProbeControl.class);
+            if (reference != null && reference.getProperty("service.id") instanceof Long id && id != before) {
+                ProbeControl control = context().getService(reference);
+                if (control != null) {
+                    return control;
+                }
+            }
+            assertTrue("the probe's control service comes back after the inspector's reconfiguration, within 30 s",
+                    System.nanoTime() < deadline);
+            Thread.sleep(20);
+        }
+    }
+
     /** The futex wait is off-CPU time of type futex (3) of the waiting thread, as long as the wait measured. */
     private static int checkFutexCpu(Entry e, List<KindlingEvent> mine, List<String> problems) {
         long tid = e.number("tid");

@@ -137,4 +137,27 @@ public final class LiveEnvironment {
         }
         return counts;
     }
+
+    /** The BPF ring buffers this process holds (map type 27 in /proc/self/fdinfo): their size in bytes, with how many have it. */
+    public static Map<Long, Long> ringBuffers() throws IOException {
+        Map<Long, Long> sizes = new java.util.TreeMap<>();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                List<String> info;
+                try {
+                    if (!Files.readSymbolicLink(fd).toString().equals("anon_inode:bpf-map")) {
+                        continue;
+                    }
+                    info = Files.readAllLines(Path.of("/proc/self/fdinfo").resolve(fd.getFileName()));
+                } catch (IOException closedMeanwhile) {
+                    continue;
+                }
+                if (info.stream().anyMatch(l -> l.matches("map_type:\\s+27"))) {
+                    info.stream().filter(l -> l.startsWith("max_entries:")).findFirst()
+                            .ifPresent(l -> sizes.merge(Long.parseLong(l.substring("max_entries:".length()).trim()), 1L, Long::sum));
+                }
+            }
+        }
+        return sizes;
+    }
 }
