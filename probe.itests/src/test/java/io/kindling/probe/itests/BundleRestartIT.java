@@ -59,8 +59,9 @@ import org.osgi.service.cm.ConfigurationAdmin;
  * each time its bundle stops; the kafka sink publishes to a real broker, which runs outside the
  * framework ({@link KafkaTopic}), and its producer's threads are gone each time it stops. Every
  * replay's events that the kafka sink subscribed to arrive in the topic, each once: a plain consumer
- * counts the records after the first replay, every tenth cycle and the last, against what a sink of
- * the test with the same subscriptions received since the previous count. Runs in Felix and in Equinox.
+ * counts the records after every replay (or, of the 50 cycles, every
+ * {@code kindling.restart.kafka.every}th cycle's and the last), against what a sink of the test with
+ * the same subscriptions received since the previous count. Runs in Felix and in Equinox.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -68,8 +69,8 @@ public class BundleRestartIT {
 
     static final int CYCLES = Integer.getInteger("kindling.restart.cycles", 50);
     static final long HEAP_MARGIN_BYTES = 8L << 20;
-    /** The topic's records are counted after every this many cycles, and after the last. */
-    static final int KAFKA_CHECK_EVERY = 10;
+    /** The topic's records are counted after every this many cycles (each one by default), and after the last. */
+    static final int KAFKA_CHECK_EVERY = Integer.getInteger("kindling.restart.kafka.every", 1);
     static final String KAFKA_TOPIC = "kindling-restart";
     /** What the kafka sink publishes: about a sixth of the replay's events. */
     static final String[] KAFKA_SUBSCRIPTIONS = {"syscall_exit-read", "syscall_exit-write"};
@@ -167,6 +168,7 @@ public class BundleRestartIT {
         for (int i = 0; i < 3; i++) { // warm-up: classes loaded, JIT settled, caches at their size
             cycle(replays.configured());
             assertEquals(expected, replays.next());
+            replays.published().check("warm-up cycle " + (i + 1));
         }
         StaticFields staticsBefore = StaticFields.of(context());
         int threadsBefore = settledThreads(Integer.MAX_VALUE);

@@ -95,7 +95,7 @@ public final class TopicHost {
                 lastRecord = System.nanoTime();
             }
         }
-        take(consumer.poll(Duration.ofMillis(500)), prefixes, counts, keys); // records beyond the expected ones: duplicates
+        take(consumer.poll(Duration.ofMillis(200)), prefixes, counts, keys); // records beyond the expected ones: duplicates
         return "records " + counts[0] + " unexpected " + counts[1] + " keys " + keys.size();
     }
 
