@@ -13,6 +13,7 @@ import io.kindling.probe.generator.CaptureGenerator;
 import io.kindling.probe.generator.Scenario;
 import io.kindling.probe.itests.support.ConfiguredSinks;
 import io.kindling.probe.itests.support.ExamBundles;
+import io.kindling.probe.itests.support.KafkaTopic;
 import io.kindling.probe.itests.support.StaticFields;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -55,9 +56,12 @@ import org.osgi.service.cm.ConfigurationAdmin;
  * distribution is cycled: the command line with a launcher service for its component, and the
  * prometheus and kafka sinks configured through Configuration Admin. The prometheus sink serves
  * every replay's figures on its port after each restart (scraped over HTTP) and releases the port
- * each time its bundle stops; the kafka sink's producer runs while its bundle is started and its
- * threads are gone each time it stops (there is no broker here: see {@link ConfiguredSinks}).
- * Runs in Felix and in Equinox.
+ * each time its bundle stops; the kafka sink publishes to a real broker, which runs outside the
+ * framework ({@link KafkaTopic}), and its producer's threads are gone each time it stops. Every
+ * replay's events that the kafka sink subscribed to arrive in the topic, each once: a plain consumer
+ * counts the records after every replay (or, of the 50 cycles, every
+ * {@code kindling.restart.kafka.every}th cycle's and the last), against what a sink of the test with
+ * the same subscriptions received since the previous count. Runs in Felix and in Equinox.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -65,6 +69,12 @@ public class BundleRestartIT {
 
     static final int CYCLES = Integer.getInteger("kindling.restart.cycles", 50);
     static final long HEAP_MARGIN_BYTES = 8L << 20;
+    /** The topic's records are counted after every this many cycles (each one by default), and after the last. */
+    static final int KAFKA_CHECK_EVERY = Integer.getInteger("kindling.restart.kafka.every", 1);
+    static final String KAFKA_TOPIC = "kindling-restart";
+    /** What the kafka sink publishes: about a sixth of the replay's events. */
+    static final String[] KAFKA_SUBSCRIPTIONS = {"syscall_exit-read", "syscall_exit-write"};
+    static final String KAFKA_TWIN = "kafka-twin";
 
     /** The probe's bundles in the distribution (the native fragment aside), each of which is cycled. */
     static final List<String> DISTRIBUTION = List.of("io.kindling.probe.api", "io.kindling.probe.generator",
@@ -123,53 +133,74 @@ public class BundleRestartIT {
     @Test
     public void everyBundleStopsAndStartsFiftyTimesWithoutLeaks() throws Exception {
         Path capture = capture();
-        CountingSink sink = new CountingSink();
-        Hashtable<String, Object> properties = new Hashtable<>();
-        properties.put(Sink.SUBSCRIPTIONS, new String[] {"all"});
-        properties.put(Sink.NAME, "restart");
-        ServiceRegistration<Sink> registration = context().registerService(Sink.class, sink, properties);
-        ServiceRegistration<Object> launcher = launcher();
-        ConfiguredSinks configured = ConfiguredSinks.create(HotSwapUnderLoadIT.service(context(), ConfigurationAdmin.class), "all");
-        try {
-            long expected = replay(sink, capture, configured);
-            assertTrue("the capture gives events", expected > 1000);
-            for (int i = 0; i < 3; i++) { // warm-up: classes loaded, JIT settled, caches at their size
-                cycle(configured);
-                assertEquals(expected, replay(sink, capture, configured));
+        try (KafkaTopic kafka = KafkaTopic.start(work().resolve("kafka"), KAFKA_TOPIC, 4, List.of("read", "write"))) {
+            CountingSink sink = new CountingSink();
+            CountingSink twin = new CountingSink();
+            ServiceRegistration<Sink> registration = context().registerService(Sink.class, sink, sinkProperties("restart", "all"));
+            ServiceRegistration<Sink> twinRegistration = context().registerService(Sink.class, twin,
+                    sinkProperties(KAFKA_TWIN, KAFKA_SUBSCRIPTIONS));
+            ServiceRegistration<Object> launcher = launcher();
+            ConfiguredSinks configured = ConfiguredSinks.create(HotSwapUnderLoadIT.service(context(), ConfigurationAdmin.class), "all",
+                    kafka.bootstrap(), KAFKA_TOPIC, KAFKA_SUBSCRIPTIONS);
+            try {
+                cycles(new Replays(sink, capture, configured, new Published(kafka, twin)));
+            } finally {
+                configured.delete();
+                launcher.unregister();
+                twinRegistration.unregister();
+                registration.unregister();
             }
-            StaticFields staticsBefore = StaticFields.of(context());
-            int threadsBefore = settledThreads(Integer.MAX_VALUE);
-            long heapBefore = heapAfterGc();
-            Set<String> namesBefore = threadNames();
-            long start = System.nanoTime();
-            for (int i = 1; i <= CYCLES; i++) {
-                cycle(configured);
-                assertEquals("events delivered after cycle " + i, expected, replay(sink, capture, configured));
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            int threadsAfter = settledThreads(threadsBefore);
-            long heapAfter = heapAfterGc();
-            Set<String> extra = threadNames();
-            extra.removeAll(namesBefore);
-            String figures = String.format("RESTART %s: %d stop/start cycles of %d bundles, each followed by a replay of %d events,"
-                    + " in %.1f s; threads %d before, %d after; heap after GC %.1f MiB before, %.1f MiB after",
-                    ExamBundles.framework(context()), CYCLES, probeBundles().size(), expected, seconds, threadsBefore, threadsAfter,
-                    heapBefore / 1048576.0, heapAfter / 1048576.0);
-            System.out.println(figures);
-            HotSwapUnderLoadIT.report(figures);
-            assertTrue("threads back to their number (" + threadsBefore + " before, " + threadsAfter + " after; new: " + extra + ")",
-                    threadsAfter <= threadsBefore);
-            assertTrue(String.format("heap back to its level: %d bytes before, %d after", heapBefore, heapAfter),
-                    heapAfter <= heapBefore + HEAP_MARGIN_BYTES);
-            assertTrue("the command line's component is active again", commandLineActive());
-            StaticFields staticsAfter = StaticFields.of(context());
-            assertEquals("static arrays, collections, maps and counters hold what they held before the cycles and replays ("
-                    + staticsBefore.contents().size() + " read)", List.of(), staticsBefore.changedIn(staticsAfter));
-        } finally {
-            configured.delete();
-            launcher.unregister();
-            registration.unregister();
         }
+    }
+
+    private static Hashtable<String, Object> sinkProperties(String name, String... subscriptions) {
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put(Sink.SUBSCRIPTIONS, subscriptions);
+        properties.put(Sink.NAME, name);
+        return properties;
+    }
+
+    /** The replays and the cycles between them, with the checks of threads, heap and static state around them. */
+    private static void cycles(Replays replays) throws Exception {
+        long expected = replays.next();
+        assertTrue("the capture gives events", expected > 1000);
+        replays.published().check("the first replay");
+        for (int i = 0; i < 3; i++) { // warm-up: classes loaded, JIT settled, caches at their size
+            cycle(replays.configured());
+            assertEquals(expected, replays.next());
+            replays.published().check("warm-up cycle " + (i + 1));
+        }
+        StaticFields staticsBefore = StaticFields.of(context());
+        int threadsBefore = settledThreads(Integer.MAX_VALUE);
+        long heapBefore = heapAfterGc();
+        Set<String> namesBefore = threadNames();
+        long start = System.nanoTime();
+        for (int i = 1; i <= CYCLES; i++) {
+            cycle(replays.configured());
+            assertEquals("events delivered after cycle " + i, expected, replays.next());
+            if (i % KAFKA_CHECK_EVERY == 0 || i == CYCLES) {
+                replays.published().check("cycle " + i);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        int threadsAfter = settledThreads(threadsBefore);
+        long heapAfter = heapAfterGc();
+        Set<String> extra = threadNames();
+        extra.removeAll(namesBefore);
+        String figures = String.format("RESTART %s: %d stop/start cycles of %d bundles, each followed by a replay of %d events,"
+                + " in %.1f s; threads %d before, %d after; heap after GC %.1f MiB before, %.1f MiB after; %s",
+                ExamBundles.framework(context()), CYCLES, probeBundles().size(), expected, seconds, threadsBefore, threadsAfter,
+                heapBefore / 1048576.0, heapAfter / 1048576.0, replays.published());
+        System.out.println(figures);
+        HotSwapUnderLoadIT.report(figures);
+        assertTrue("threads back to their number (" + threadsBefore + " before, " + threadsAfter + " after; new: " + extra + ")",
+                threadsAfter <= threadsBefore);
+        assertTrue(String.format("heap back to its level: %d bytes before, %d after", heapBefore, heapAfter),
+                heapAfter <= heapBefore + HEAP_MARGIN_BYTES);
+        assertTrue("the command line's component is active again", commandLineActive());
+        StaticFields staticsAfter = StaticFields.of(context());
+        assertEquals("static arrays, collections, maps and counters hold what they held before the cycles and replays ("
+                + staticsBefore.contents().size() + " read)", List.of(), staticsBefore.changedIn(staticsAfter));
     }
 
     /**
@@ -188,27 +219,67 @@ public class BundleRestartIT {
         }
     }
 
+    /** The test's sinks, the capture, the configured sinks and what the kafka sink published. */
+    private record Replays(CountingSink sink, Path capture, ConfiguredSinks configured, Published published) {
+
+        /**
+         * Replays the capture once the engine routes to the test's sinks and the configured ones;
+         * returns what the test's sink received, after checking that the prometheus sink serves the
+         * same figures and that the kafka sink's producer runs.
+         */
+        long next() throws Exception {
+            ProbeControl control = HotSwapUnderLoadIT.service(context(), ProbeControl.class);
+            HotSwapUnderLoadIT.await(() -> List.of("restart", KAFKA_TWIN, ConfiguredSinks.PROMETHEUS, ConfiguredSinks.KAFKA).stream()
+                    .allMatch(name -> HotSwapUnderLoadIT.routes(control, name)), "the engine routes to the test's sinks and the configured ones");
+            sink.count.set(0);
+            Run run = control.open(capture);
+            assertTrue("the replay ends", run.await(2, TimeUnit.MINUTES));
+            assertNull("the replay ends without failure", run.failure());
+            long delivered = sink.count.get();
+            AtomicReference<Map<String, Double>> samples = new AtomicReference<>();
+            HotSwapUnderLoadIT.await(() -> samples.updateAndGet(none -> configured.scrape()) != null,
+                    "the prometheus sink answers on port " + configured.port());
+            ConfiguredSinks.assertFigures(samples.get(), control.statistics().read(), delivered);
+            assertTrue("the kafka sink's producer runs", ConfiguredSinks.producerThreads() > 0);
+            return delivered;
+        }
+    }
+
     /**
-     * Replays the capture once the engine routes to the test's sink and the configured ones; returns
-     * what the test's sink received, after checking that the prometheus sink serves the same figures
-     * and that the kafka sink's producer runs.
+     * The records in the kafka sink's topic against the events its twin (a sink of the test with the
+     * same subscriptions) received: each count reads what arrived since the previous one.
      */
-    private static long replay(CountingSink sink, Path capture, ConfiguredSinks configured) throws Exception {
-        ProbeControl control = HotSwapUnderLoadIT.service(context(), ProbeControl.class);
-        HotSwapUnderLoadIT.await(() -> HotSwapUnderLoadIT.routes(control, "restart")
-                && HotSwapUnderLoadIT.routes(control, ConfiguredSinks.PROMETHEUS) && HotSwapUnderLoadIT.routes(control, ConfiguredSinks.KAFKA),
-                "the engine routes to the test's sink and the configured ones");
-        sink.count.set(0);
-        Run run = control.open(capture);
-        assertTrue("the replay ends", run.await(2, TimeUnit.MINUTES));
-        assertNull("the replay ends without failure", run.failure());
-        long delivered = sink.count.get();
-        AtomicReference<Map<String, Double>> samples = new AtomicReference<>();
-        HotSwapUnderLoadIT.await(() -> samples.updateAndGet(none -> configured.scrape()) != null,
-                "the prometheus sink answers on port " + configured.port());
-        ConfiguredSinks.assertFigures(samples.get(), control.statistics().read(), delivered);
-        assertTrue("the kafka sink's producer runs", ConfiguredSinks.producerThreads() > 0);
-        return delivered;
+    private static final class Published {
+        private final KafkaTopic kafka;
+        private final CountingSink twin;
+        private long counted;
+        private int checks;
+
+        Published(KafkaTopic kafka, CountingSink twin) {
+            this.kafka = kafka;
+            this.twin = twin;
+        }
+
+        void check(String when) throws Exception {
+            long expected = twin.count.get() - counted;
+            KafkaTopic.Count count = kafka.count(expected);
+            String line = String.format("KAFKA %s, %s: %d records expected in the topic since the previous count, %d counted"
+                    + " (%d of other events, %d keys)", ExamBundles.framework(context()), when, expected, count.records(),
+                    count.unexpected(), count.keys());
+            System.out.println(line);
+            HotSwapUnderLoadIT.report(line);
+            assertTrue("the replays give the kafka sink events", expected > 0);
+            assertEquals("records in the topic after " + when + ", each replay's events once", expected, count.records());
+            assertEquals("records of events the kafka sink did not subscribe to", 0, count.unexpected());
+            counted += expected;
+            checks++;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("kafka: %d records counted in the topic in %d counts, as many as the kafka sink's twin received",
+                    counted, checks);
+        }
     }
 
     static final class CountingSink implements Sink {
@@ -269,8 +340,12 @@ public class BundleRestartIT {
         assertNotEquals(before, StaticFields.fingerprint(table));
     }
 
+    private static Path work() {
+        return Path.of(System.getProperty("kindling.work", "target/itests")).toAbsolutePath();
+    }
+
     private static Path capture() throws Exception {
-        Path dir = Path.of(System.getProperty("kindling.work", "target/itests")).toAbsolutePath().resolve("captures");
+        Path dir = work().resolve("captures");
         Files.createDirectories(dir);
         Path file = dir.resolve("restart-http-20000.scap");
         if (!Files.isRegularFile(file) || Files.size(file) == 0) {

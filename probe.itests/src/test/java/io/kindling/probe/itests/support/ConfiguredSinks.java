@@ -20,9 +20,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 /**
  * The prometheus and kafka sinks configured through Configuration Admin, as an operator configures
  * them, for tests that stop and start their bundles: the prometheus sink on a free loopback port,
- * scraped with an HTTP client, and the kafka sink with a bootstrap address where no broker listens
- * (the integration tests have no broker), subscribed to a kernel event that a replay never has, so
- * that its producer runs (its network thread tries the address) without events to hold.
+ * scraped with an HTTP client, and the kafka sink publishing to a real broker ({@link KafkaTopic}).
  */
 public final class ConfiguredSinks {
     public static final String PROMETHEUS = "prometheus";
@@ -39,8 +37,12 @@ public final class ConfiguredSinks {
         this.configurations = configurations;
     }
 
-    /** Creates both sinks' factory configurations; the prometheus sink subscribes to {@code subscriptions}. */
-    public static ConfiguredSinks create(ConfigurationAdmin admin, String subscriptions) throws IOException {
+    /**
+     * Creates both sinks' factory configurations: the prometheus sink subscribes to {@code subscriptions},
+     * the kafka sink to {@code kafkaSubscriptions} and publishes to {@code topic} of the broker at {@code bootstrap}.
+     */
+    public static ConfiguredSinks create(ConfigurationAdmin admin, String subscriptions, String bootstrap, String topic,
+            String... kafkaSubscriptions) throws IOException {
         int port = freePort();
         Configuration prometheus = admin.getFactoryConfiguration("io.kindling.probe.sink.prometheus", "restart", "?");
         Hashtable<String, Object> p = new Hashtable<>();
@@ -51,9 +53,10 @@ public final class ConfiguredSinks {
         prometheus.update(p);
         Configuration kafka = admin.getFactoryConfiguration("io.kindling.probe.sink.kafka", "restart", "?");
         Hashtable<String, Object> k = new Hashtable<>();
-        k.put("kindling.subscriptions", "kprobe-tcp_close");
+        k.put("kindling.subscriptions", kafkaSubscriptions);
         k.put("kindling.sink.name", KAFKA);
-        k.put("bootstrap.servers", "127.0.0.1:" + freePort());
+        k.put("bootstrap.servers", bootstrap);
+        k.put("topic", topic);
         kafka.update(k);
         return new ConfiguredSinks(port, List.of(prometheus, kafka));
     }

@@ -1,0 +1,115 @@
+package io.kindling.probe.sink.kafka;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The integration tests' Kafka broker and topic reader, in a JVM of its own outside the OSGi
+ * framework: a test started in the framework runs it with the test class path
+ * ({@code io.kindling.probe.itests.support.KafkaTopic}). It starts a broker ({@link KafkaBroker}, in a
+ * further JVM), creates the topic, prints {@code bootstrap HOST:PORT} and then answers on its
+ * standard output each line of its standard input:
+ * <ul>
+ * <li>{@code count N}: reads the records that arrived in the topic since the previous count, with a
+ * plain consumer, until N came or none came for 15 s, and a little longer for records beyond N;
+ * answers {@code records COUNT unexpected COUNT keys COUNT}, where unexpected counts the values that
+ * are not a syscall exit of one of the event names given at the start.</li>
+ * </ul>
+ * When its standard input ends (the test is done, or its JVM is gone) it stops the broker and exits.
+ */
+public final class TopicHost {
+
+    private static final long QUIET_MILLIS = 15_000;
+
+    private TopicHost() {}
+
+    /** Arguments: the broker's directory, the topic, its partitions, and the event names its values may have (comma-separated). */
+    public static void main(String[] args) throws Exception {
+        PrintStream answers = System.out;
+        System.setOut(System.err); // the clients' and the broker launcher's output stays off the answers
+        Path dir = Path.of(args[0]);
+        String topic = args[1];
+        int partitions = Integer.parseInt(args[2]);
+        List<String> prefixes = new ArrayList<>();
+        for (String name : args[3].split(",")) {
+            prefixes.add("{\"name\":\"" + name + "\"");
+        }
+        Files.createDirectories(dir);
+        try (KafkaBroker broker = KafkaBroker.start(dir)) {
+            broker.createTopic(topic, partitions);
+            try (KafkaConsumer<byte[], byte[]> consumer = consumer(broker.bootstrap(), topic)) {
+                answers.println("bootstrap " + broker.bootstrap());
+                answers.flush();
+                BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                for (String line; (line = commands.readLine()) != null; ) {
+                    String[] words = line.trim().split(" ");
+                    if (words.length == 2 && words[0].equals("count")) {
+                        answers.println(count(consumer, Long.parseLong(words[1]), prefixes));
+                    } else {
+                        answers.println("error unknown command: " + line);
+                    }
+                    answers.flush();
+                }
+            }
+        }
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> assigned = new ArrayList<>();
+        for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+            assigned.add(new TopicPartition(topic, info.partition()));
+        }
+        consumer.assign(assigned);
+        consumer.seekToBeginning(assigned);
+        return consumer;
+    }
+
+    /** Reads on from where the previous count stopped. */
+    private static String count(KafkaConsumer<byte[], byte[]> consumer, long expected, List<String> prefixes) {
+        long[] counts = new long[2]; // records, unexpected values
+        Set<String> keys = new HashSet<>();
+        long lastRecord = System.nanoTime();
+        while (counts[0] < expected && System.nanoTime() - lastRecord < TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS)) {
+            if (take(consumer.poll(Duration.ofMillis(200)), prefixes, counts, keys)) {
+                lastRecord = System.nanoTime();
+            }
+        }
+        take(consumer.poll(Duration.ofMillis(200)), prefixes, counts, keys); // records beyond the expected ones: duplicates
+        return "records " + counts[0] + " unexpected " + counts[1] + " keys " + keys.size();
+    }
+
+    private static boolean take(Iterable<ConsumerRecord<byte[], byte[]>> records, List<String> prefixes, long[] counts, Set<String> keys) {
+        boolean any = false;
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            any = true;
+            counts[0]++;
+            String value = new String(r.value(), StandardCharsets.UTF_8);
+            if (prefixes.stream().noneMatch(value::startsWith) || !value.contains("\"source\":\"syscall_exit\"")) {
+                counts[1]++;
+            }
+            keys.add(r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8));
+        }
+        return any;
+    }
+}
