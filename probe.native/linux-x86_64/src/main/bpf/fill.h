@@ -464,14 +464,22 @@ static __always_inline void push_socktuple(struct scratch *s, struct sock *sk, c
 }
 
 /* Copies the finished event into the BPF ring. */
+/* The event goes into the ring followed by 4 bytes that udig's ring has no place for: the CPU it
+ * ran on, which the producer keeps for the reader (live_source.h, cpu_of). */
 static __always_inline void submit(struct scratch *s)
 {
 	u32 len = s->off;
-	if (len > MAX_EVT_LEN || s->idx != s->nparams) {
+	if (len >= MAX_EVT_LEN || s->idx != s->nparams) {
 		count(STAT_DROP_INVALID);
 		return;
 	}
 	__builtin_memcpy(&s->buf[16], &len, 4);
+	u32 cpu = bpf_get_smp_processor_id();
+	u32 at = len;
+	/* keep the mask: the compiler knows len < MAX_EVT_LEN, the verifier does not */
+	asm volatile("" : "+r"(at));
+	__builtin_memcpy(&s->buf[at & OFF_MASK], &cpu, 4);
+	len += 4;
 	/* the verifier wants a bound it can see on the size; keep the compiler from dropping it */
 	asm volatile("" : "+r"(len));
 	len &= (EVT_BUF - 1);

@@ -229,7 +229,7 @@ size_t cut_record(sinsp_evt* ev, uint32_t max_len, uint8_t* dst, bool* cut)
  * assembled in registers, the socket block, the strings, then the scap record, as it is
  * (cut_to < 0) or with its parameters cut to cut_to bytes. */
 void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_head& head, uint16_t kcat, size_t size,
-                  int64_t cut_to, uint8_t* dst, bool cpu_unknown)
+                  int64_t cut_to, uint8_t* dst, int32_t cpu_of_event)
 {
 	uint16_t type = head.rec->type;
 	uint16_t source = kindling_source_of(type);
@@ -265,7 +265,7 @@ void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_head& hea
 	put<uint64_t>(dst, 24, latency);
 	put<uint64_t>(dst, 32, ids);
 	put<uint64_t>(dst, 40, static_cast<uint64_t>(ev->get_fd_num()));
-	uint16_t cpu = cpu_unknown ? 0xFFFF : static_cast<uint16_t>(ev->get_cpuid());
+	uint16_t cpu = cpu_of_event < 0 ? 0xFFFF : static_cast<uint16_t>(cpu_of_event);
 	put<uint64_t>(dst, 48, static_cast<uint64_t>(cpu) |
 	                           static_cast<uint64_t>(head.generic_sc) << 16 |
 	                           static_cast<uint64_t>(head.comm_len) << 32 |
@@ -360,7 +360,7 @@ void write_header(uint8_t* buf, uint32_t count, uint32_t used, int32_t status)
  * until the record fits, rather than stalling the reader (flag bit1). NO_ROOM then means not
  * even its fixed part, strings and parameter lengths fit. */
 place_result place(sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat, bool alone_in_batch, uint8_t* buf,
-                   size_t cap, size_t* off, size_t* needed, bool* params_cut, bool cpu_unknown)
+                   size_t cap, size_t* off, size_t* needed, bool* params_cut, int32_t cpu)
 {
 	record_head head;
 	plan_head(ev, tinfo, &head);
@@ -399,7 +399,7 @@ place_result place(sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat, bool a
 	{
 		return place_result::NO_ROOM;
 	}
-	write_record(ev, tinfo, head, kcat, size, cut_to, buf + *off, cpu_unknown);
+	write_record(ev, tinfo, head, kcat, size, cut_to, buf + *off, cpu);
 	*off += size;
 	*params_cut = (head.flags & KP_FLAG_PARAM_TRUNCATED) != 0;
 	return place_result::WRITTEN;

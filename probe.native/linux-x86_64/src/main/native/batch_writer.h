@@ -46,12 +46,12 @@ enum class place_result
 	NO_ROOM
 };
 
-/* Writes the event's record at buf + *off if it fits, and advances *off. cpu_unknown: the source
- * reports no CPU (udig gives every event CPU 0): the record's cpu is 0xFFFF. An event that does not
+/* Writes the event's record at buf + *off if it fits, and advances *off. cpu: where the event ran,
+ * -1 when the source does not say (the record's cpu is then 0xFFFF). An event that does not
  * fit an empty batch (alone_in_batch) is written with its longest parameters cut
  * (*params_cut). NO_ROOM: nothing written; *needed is the size it would take. */
 place_result place(sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat, bool alone_in_batch, uint8_t* buf,
-                   size_t cap, size_t* off, size_t* needed, bool* params_cut, bool cpu_unknown = false);
+                   size_t cap, size_t* off, size_t* needed, bool* params_cut, int32_t cpu);
 
 /* The error of a batch buffer too small for one event. */
 std::string too_small_message(size_t cap, size_t needed);

@@ -151,6 +151,11 @@ size_t live_capture::read_kernel_events(kindling_live::kernel_event* out, size_t
 	return m_source->read_kernel_events(out, max);
 }
 
+int32_t live_capture::cpu_of(uint64_t ts, uint64_t tid)
+{
+	return m_source && !m_stopped ? m_source->cpu_of(ts, tid) : -1;
+}
+
 void live_capture::stop()
 {
 	std::lock_guard<std::mutex> lock(m_mu);
@@ -219,8 +224,8 @@ void open_live(session& s, const live_options& options)
 		}
 		s.live_source.reset(new live_capture(std::move(lock), std::move(source)));
 		s.live_source->keep_udig_mappings(std::move(udig_mappings));
-		/* udig has one ring: libsinsp gives every event CPU 0, which is not where it ran */
-		s.cpu_unknown = true;
+		/* udig has one ring: libsinsp gives every event CPU 0; the source says where each ran */
+		s.cpu_from_source = true;
 	}
 	try
 	{

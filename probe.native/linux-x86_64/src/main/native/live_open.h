@@ -72,6 +72,9 @@ public:
 	/* Moves up to max kernel TCP events the source queued into out; returns how many. */
 	size_t read_kernel_events(kindling_live::kernel_event* out, size_t max);
 
+	/* The CPU the event of ts and tid ran on, -1 when the source does not know it (live_source.h). */
+	int32_t cpu_of(uint64_t ts, uint64_t tid);
+
 	/* Stops the source (before libsinsp frees the ring it writes into). Idempotent. */
 	void stop();
 

@@ -236,7 +236,7 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 			size_t needed = 0;
 			uint16_t kcat = kindling_category_of(ev);
 			bool cut = false;
-			if(place(ev, tinfo, kcat, true, buf, cap, &off, &needed, &cut, h.cpu_unknown) == place_result::NO_ROOM)
+			if(place(ev, tinfo, kcat, true, buf, cap, &off, &needed, &cut, h.pending_cpu) == place_result::NO_ROOM)
 			{
 				h.set_error(too_small_message(cap, needed));
 				return -1;
@@ -297,6 +297,8 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 			consecutive_timeouts = 0;
 			read_here++;
 			h.bump(KP_CNT_READ);
+			/* asked for every event read, so that the source's list of CPUs stays in step with libsinsp */
+			int32_t cpu = h.cpu_from_source ? h.live_source->cpu_of(ev->get_ts(), ev->get_tid()) : ev->get_cpuid();
 			if(h.dumper)
 			{
 				/* --write: what libsinsp read, before the drop rules */
@@ -322,6 +324,7 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 				}
 				/* the batch is full: ev goes first into the next one, after the kernel events before it */
 				h.pending = ev;
+				h.pending_cpu = cpu;
 				break;
 			}
 			if(h.count_only)
@@ -337,10 +340,11 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 			}
 			size_t needed = 0;
 			bool cut = false;
-			if(place(ev, tinfo, kcat, count == 0, buf, cap, &off, &needed, &cut, h.cpu_unknown) == place_result::NO_ROOM)
+			if(place(ev, tinfo, kcat, count == 0, buf, cap, &off, &needed, &cut, cpu) == place_result::NO_ROOM)
 			{
 				/* sinsp keeps the event valid until the next sinsp::next */
 				h.pending = ev;
+				h.pending_cpu = cpu;
 				if(count == 0)
 				{
 					h.set_error(too_small_message(cap, needed));

@@ -36,8 +36,8 @@ struct session
 {
 	std::unique_ptr<sinsp> insp;
 	bool live = false;
-	/* The source gives no CPU (udig: every event on CPU 0); records say 0xFFFF. */
-	bool cpu_unknown = false;
+	/* udig gives every event CPU 0: the eBPF source tells the CPU of each event it wrote (cpu_of). */
+	bool cpu_from_source = false;
 	/* Live captures: the machine lock and the eBPF source (live_open.h). */
 	std::unique_ptr<live_capture> live_source;
 	/* Set by --write: every event libsinsp returns is written to a capture file. */
@@ -74,6 +74,7 @@ struct session
 	filter_table active; // all zeros (empty) until kp_set_filter: nothing passes
 	filter_table active_threadless; // empty until kp_set_threadless_filter: none passes
 	sinsp_evt* pending = nullptr; // survived the drop rules, did not fit the last batch
+	int32_t pending_cpu = -1;     // its CPU
 	kernel_feed kernel;           // live: kernel TCP events waiting to be merged by timestamp
 	bool eof = false;
 	bool failed = false; // sinsp failed or threw: the handle only reports the error now

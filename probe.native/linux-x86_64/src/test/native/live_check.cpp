@@ -31,6 +31,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <map>
+#include <sched.h>
 #include <set>
 #include <string>
 #include <sys/wait.h>
@@ -89,9 +90,22 @@ int run_check(bool verbose) {
     auto src = live_check::open_live_source(inspector, &err);
     if (!src) return skip_or_fail(err);
 
+    // the workload runs on the last CPU only, from its fork on (it inherits this thread's CPU set,
+    // which is given back right after): every event of it must say so
+    long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int pinned = static_cast<int>(ncpus > 0 ? ncpus - 1 : 0);
+    cpu_set_t mine;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(pinned, &set);
+    check(sched_getaffinity(0, sizeof(mine), &mine) == 0 && sched_setaffinity(0, sizeof(set), &set) == 0,
+          "the workload is pinned to CPU " + std::to_string(pinned));
     int log_fd = -1;
     int child = live_check::start_workload(300, &log_fd);
+    sched_setaffinity(0, sizeof(mine), &mine);
     if (child < 0) return 1;
+    std::map<int32_t, uint64_t> cpus_all;    // events by the CPU the source gives, all processes
+    std::map<int32_t, uint64_t> cpus_child;  // the same, the workload's
 
     std::vector<seen_event> evs;
     std::set<int64_t> child_tids;
@@ -109,9 +123,12 @@ int run_check(bool verbose) {
         }
         if (rc != SCAP_SUCCESS || !ev) continue;
         all++;
+        int32_t cpu = src->cpu_of(ev->get_ts(), ev->get_tid());
+        cpus_all[cpu]++;
         sinsp_threadinfo* ti = ev->get_thread_info();
         int64_t pid = ti ? ti->m_pid : -1;
         if (pid != child) continue;
+        cpus_child[cpu]++;
         {
             timespec now{};
             clock_gettime(CLOCK_REALTIME, &now);
@@ -159,6 +176,18 @@ int run_check(bool verbose) {
     check(have_log, "the workload wrote its log");
     if (!have_log) return 1;
     check(c.drops_bpf_ring == 0 && c.drops_udig_ring == 0 && c.drops_invalid == 0, "no event dropped");
+    auto show = [](const std::map<int32_t, uint64_t>& m) {
+        std::string out;
+        for (const auto& kv : m) out += " cpu " + std::to_string(kv.first) + ": " + std::to_string(kv.second);
+        return out;
+    };
+    printf("events by CPU, all:%s; the workload's (pinned to %d):%s\n", show(cpus_all).c_str(), pinned,
+           show(cpus_child).c_str());
+    check(!cpus_child.empty() && cpus_child.size() == 1 && cpus_child.begin()->first == pinned,
+          "every event of the workload has the CPU it is pinned to");
+    uint64_t unknown = cpus_all.count(-1) ? cpus_all[-1] : 0;
+    check(unknown * 1000 <= all, "at most one event in a thousand without its CPU (" + std::to_string(unknown) + ")");
+    check(ncpus < 2 || cpus_all.size() - (unknown ? 1 : 0) >= 2, "events of more than one CPU");
     check(c.filtered_own > 0, "the checker's own events were filtered in the kernel");
     printf("event time to reading: %.3f ms to %.3f ms\n", min_lag / 1e6, max_lag / 1e6);
     check(min_lag >= -5000000 && max_lag < 5000000000LL,

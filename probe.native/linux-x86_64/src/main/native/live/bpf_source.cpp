@@ -3,6 +3,7 @@
 // runs the producer thread that drains the BPF ring buffer into the udig ring.
 #include "live_source.h"
 #include "udig_ring.h"
+#include "cpu_list.h"
 
 #include <atomic>
 #include <chrono>
@@ -201,6 +202,7 @@ public:
                     size_t nsyscalls) override;
     uint32_t set_kernel_events(uint32_t mask) override;
     size_t read_kernel_events(kernel_event* out, size_t max) override;
+    int32_t cpu_of(uint64_t ts, uint64_t tid) override { return m_cpus.find(ts, tid); }
     counters read_counters() const override;
     void stop() override;
 
@@ -214,6 +216,7 @@ private:
     probe_bpf* m_skel = nullptr;
     ring_buffer* m_rb = nullptr;
     udig_ring m_udig;
+    cpu_list m_cpus{1u << 18};            // the CPU of each event written into udig's ring
     std::thread m_thread;
     std::atomic<bool> m_stop{false};
     std::mutex m_stop_lock;               // serializes stop()
@@ -339,6 +342,17 @@ bool bpf_source::deliver(std::string* err) {
 
 int bpf_source::on_event(void* ctx, void* data, size_t len) {
     auto* self = static_cast<bpf_source*>(ctx);
+    // The programs write the event, then the CPU it ran on (fill.h, submit): udig gets the event,
+    // the CPU goes to the list the reader asks (cpu_of).
+    ppm_evt_hdr hdr;
+    if (len < sizeof(hdr)) return 0;
+    memcpy(&hdr, data, sizeof(hdr));
+    if (hdr.len + sizeof(uint32_t) <= len) {
+        uint32_t cpu;
+        memcpy(&cpu, static_cast<const uint8_t*>(data) + hdr.len, sizeof(cpu));
+        self->m_cpus.add(hdr.ts, hdr.tid, static_cast<int32_t>(cpu));
+        len = hdr.len;
+    }
     // A full udig ring gets up to 20 ms to drain before the event counts as dropped.
     if (self->m_udig.write(data, static_cast<uint32_t>(len), 20000, self->m_stop))
         self->m_written.fetch_add(1, std::memory_order_relaxed);

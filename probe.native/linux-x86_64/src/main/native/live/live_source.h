@@ -105,6 +105,12 @@ public:
     virtual uint32_t set_kernel_events(uint32_t mask) = 0;
     // Moves up to max queued kernel events into out; returns how many.
     virtual size_t read_kernel_events(kernel_event* out, size_t max) = 0;
+    // The CPU an event ran on: udig's ring has no place for it (libsinsp gives every event CPU 0),
+    // so the producer keeps, in the order it wrote the events, each one's timestamp, thread and CPU.
+    // Ask for every event libsinsp returns, in its order; -1 when the event is not among the next
+    // ones the producer wrote (libsinsp made it itself). Events that libsinsp read and did not
+    // return are passed over. One reader thread.
+    virtual int32_t cpu_of(uint64_t ts, uint64_t tid) = 0;
     // Detaches the programs, frees the maps, ends the producer thread. Idempotent.
     virtual void stop() = 0;
 };

@@ -32,8 +32,9 @@ public interface RawEvent {
     long latency();
 
     /**
-     * The CPU the event happened on, or -1 where the source does not tell (live events read through
-     * libsinsp's udig ring, which gives every event CPU 0).
+     * The CPU the event happened on, or -1 where the source does not tell (an event libsinsp made
+     * itself during a live capture; live events cross libsinsp's udig ring, which gives every event
+     * CPU 0, so the probe's eBPF source keeps each one's CPU beside it).
      */
     int cpu();
 

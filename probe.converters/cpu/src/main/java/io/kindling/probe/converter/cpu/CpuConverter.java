@@ -213,9 +213,9 @@ public final class CpuConverter implements Converter {
             return;
         }
         long next = raw.paramAsLong(ni);
-        // Live events read through udig carry no CPU (cpu -1): a switch then speaks only of its two
+        // A switch without a CPU (cpu -1: a source that does not tell) speaks only of its two
         // threads, and missed switches are found per thread (switched in while on, out while off),
-        // not by what the CPU ran before. Every interval of such a run has CPU -1.
+        // not by what the CPU ran before. Its intervals have CPU -1.
         if (cpu >= 0) {
             cpuRuns(cpu, prev, next);
         }

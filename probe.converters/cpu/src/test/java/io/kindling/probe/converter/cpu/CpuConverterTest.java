@@ -197,7 +197,7 @@ class CpuConverterTest {
 
     @Test
     void anEventOfAThreadOffCpuShowsTheSwitchBackThatWasNotSeen() {
-        // live (CPU unknown): the switch from one of the probe's own threads back to T is left out with the
+        // CPU unknown: the switch from one of the probe's own threads back to T is left out with the
         // probe's own events; T's futex exit shows it running again
         CpuConverter c = new CpuConverter(1_000_000_000L, 16, 4096, 1024);
         feed(c, sw(100, -1, 0, T),
