@@ -13,6 +13,7 @@ import io.kindling.probe.generator.CaptureGenerator;
 import io.kindling.probe.generator.Scenario;
 import io.kindling.probe.itests.support.ConfiguredSinks;
 import io.kindling.probe.itests.support.ExamBundles;
+import io.kindling.probe.itests.support.Services;
 import io.kindling.probe.itests.support.KafkaTopic;
 import io.kindling.probe.itests.support.StaticFields;
 import java.lang.management.ManagementFactory;
@@ -140,7 +141,7 @@ public class BundleRestartIT {
             ServiceRegistration<Sink> twinRegistration = context().registerService(Sink.class, twin,
                     sinkProperties(KAFKA_TWIN, KAFKA_SUBSCRIPTIONS));
             ServiceRegistration<Object> launcher = launcher();
-            ConfiguredSinks configured = ConfiguredSinks.create(HotSwapUnderLoadIT.service(context(), ConfigurationAdmin.class), "all",
+            ConfiguredSinks configured = ConfiguredSinks.create(Services.await(context(), ConfigurationAdmin.class), "all",
                     kafka.bootstrap(), KAFKA_TOPIC, KAFKA_SUBSCRIPTIONS);
             try {
                 cycles(new Replays(sink, capture, configured, new Published(kafka, twin)));
@@ -228,7 +229,7 @@ public class BundleRestartIT {
          * same figures and that the kafka sink's producer runs.
          */
         long next() throws Exception {
-            ProbeControl control = HotSwapUnderLoadIT.service(context(), ProbeControl.class);
+            ProbeControl control = Services.await(context(), ProbeControl.class);
             HotSwapUnderLoadIT.await(() -> List.of("restart", KAFKA_TWIN, ConfiguredSinks.PROMETHEUS, ConfiguredSinks.KAFKA).stream()
                     .allMatch(name -> HotSwapUnderLoadIT.routes(control, name)), "the engine routes to the test's sinks and the configured ones");
             sink.count.set(0);

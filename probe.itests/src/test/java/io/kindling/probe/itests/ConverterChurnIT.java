@@ -2,7 +2,6 @@ package io.kindling.probe.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
@@ -13,6 +12,7 @@ import io.kindling.probe.api.control.ProbeControl;
 import io.kindling.probe.api.control.Run;
 import io.kindling.probe.api.spi.Sink;
 import io.kindling.probe.itests.support.ExamBundles;
+import io.kindling.probe.itests.support.Services;
 import io.kindling.probe.itests.support.TestEnvironment;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +34,6 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceRegistration;
-import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * The TCP and CPU converter bundles come and go while the probe runs in Felix: stopping, updating
@@ -67,15 +66,7 @@ public class ConverterChurnIT {
     }
 
     private ProbeControl control() throws InterruptedException {
-        ServiceTracker<ProbeControl, ProbeControl> tracker = new ServiceTracker<>(context(), ProbeControl.class, null);
-        tracker.open();
-        try {
-            ProbeControl control = tracker.waitForService(TimeUnit.SECONDS.toMillis(30));
-            assertNotNull("the ProbeControl service is registered", control);
-            return control;
-        } finally {
-            tracker.close();
-        }
+        return Services.await(context(), ProbeControl.class);
     }
 
     /** Waits until the catalog lists (or no longer lists) the names a converter emits. */

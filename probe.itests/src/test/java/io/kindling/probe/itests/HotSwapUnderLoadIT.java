@@ -20,6 +20,7 @@ import io.kindling.probe.generator.CaptureGenerator;
 import io.kindling.probe.generator.GenerationSummary;
 import io.kindling.probe.generator.Scenario;
 import io.kindling.probe.itests.support.ExamBundles;
+import io.kindling.probe.itests.support.Services;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -86,7 +87,7 @@ public class HotSwapUnderLoadIT {
     public void bundlesComeAndGoWhileTwoMillionEventsFlow() throws Exception {
         BundleContext context = FrameworkUtil.getBundle(HotSwapUnderLoadIT.class).getBundleContext();
         Path capture = capture();
-        ProbeControl control = service(context, ProbeControl.class);
+        ProbeControl control = Services.await(context, ProbeControl.class);
         configureExampleSink(context);
 
         List<String> frameworkErrors = Collections.synchronizedList(new ArrayList<>());
@@ -356,26 +357,12 @@ public class HotSwapUnderLoadIT {
 
     /** The example sink's configuration: subscriptions that are a part of the constant sink's. */
     private static void configureExampleSink(BundleContext context) throws Exception {
-        ConfigurationAdmin admin = service(context, ConfigurationAdmin.class);
+        ConfigurationAdmin admin = Services.await(context, ConfigurationAdmin.class);
         org.osgi.service.cm.Configuration c = admin.getConfiguration(EXAMPLE_PID, "?");
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(Sink.SUBSCRIPTIONS, EXAMPLE_SUBSCRIPTIONS);
         properties.put(Sink.NAME, EXAMPLE);
         c.update(properties);
-    }
-
-    /** The service, got for the rest of the test (Configuration Admin is a service factory: ungetting it ends our instance). */
-    static <S> S service(BundleContext context, Class<S> type) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            org.osgi.framework.ServiceReference<S> reference = context.getServiceReference(type);
-            S service = reference == null ? null : context.getService(reference);
-            if (service != null) {
-                return service;
-            }
-            assertTrue(type.getSimpleName() + " is registered within 30 s", System.nanoTime() < deadline);
-            Thread.sleep(10);
-        }
     }
 
     static String threadDump() {

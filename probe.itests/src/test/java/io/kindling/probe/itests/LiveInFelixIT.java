@@ -1,7 +1,6 @@
 package io.kindling.probe.itests;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
@@ -13,6 +12,7 @@ import io.kindling.probe.api.control.SinkStatistics;
 import io.kindling.probe.api.spi.Sink;
 import io.kindling.probe.itests.support.ExamBundles;
 import io.kindling.probe.itests.support.LiveEnvironment;
+import io.kindling.probe.itests.support.Services;
 import io.kindling.probe.itests.support.LiveEnvironment.Entry;
 import io.kindling.probe.itests.support.TestEnvironment;
 import java.io.IOException;
@@ -39,7 +39,6 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceRegistration;
-import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * Live capture inside the OSGi framework, Felix and again Equinox (Pax Exam, native container: the
@@ -86,15 +85,7 @@ public class LiveInFelixIT {
     }
 
     private ProbeControl control() throws InterruptedException {
-        ServiceTracker<ProbeControl, ProbeControl> tracker = new ServiceTracker<>(context(), ProbeControl.class, null);
-        tracker.open();
-        try {
-            ProbeControl control = tracker.waitForService(TimeUnit.SECONDS.toMillis(30));
-            assertNotNull("the ProbeControl service (bundle io.kindling.probe.core) is registered", control);
-            return control;
-        } finally {
-            tracker.close();
-        }
+        return Services.await(context(), ProbeControl.class);
     }
 
     private ServiceRegistration<Sink> register(Sink sink, String name, List<String> subscriptions) {
@@ -215,15 +206,15 @@ public class LiveInFelixIT {
     @Test
     public void theInspectorsLiveSettingsComeFromConfigAdmin() throws Exception {
         LiveEnvironment.requireLive();
-        org.osgi.service.cm.ConfigurationAdmin admin = HotSwapUnderLoadIT.service(context(), org.osgi.service.cm.ConfigurationAdmin.class);
+        org.osgi.service.cm.ConfigurationAdmin admin = Services.await(context(), org.osgi.service.cm.ConfigurationAdmin.class);
         org.osgi.service.cm.Configuration config = admin.getConfiguration("io.kindling.probe.inspector", "?");
-        long before = context().getServiceReference(ProbeControl.class).getProperty("service.id") instanceof Long id ? id : -1;
+        long before = Services.id(context(), ProbeControl.class);
         Hashtable<String, Object> settings = new Hashtable<>();
         settings.put("live.snaplen", 24);
         settings.put("live.ring.bytes", 1 << 21);
         config.update(settings);
         try {
-            ProbeControl control = reconfiguredControl(before);
+            ProbeControl control = Services.awaitReplacing(context(), ProbeControl.class, before);
             CollectingSink sink = new CollectingSink();
             ServiceRegistration<Sink> registration = register(sink, "itest-settings", List.of("syscall_exit-write"));
             List<Entry> log;
@@ -269,26 +260,9 @@ public class LiveInFelixIT {
                     + log.stream().filter(e -> e.kind().equals("file") && e.get("op").equals("write")).count());
             assertEquals("the data of the workload's file writes, cut at live.snaplen 24", List.of(), problems);
         } finally {
-            long reconfigured = context().getServiceReference(ProbeControl.class).getProperty("service.id") instanceof Long id ? id : -1;
+            long reconfigured = Services.id(context(), ProbeControl.class);
             config.delete();
-            reconfiguredControl(reconfigured);
-        }
-    }
-
-    /** The ProbeControl registered after the one with service id {@code before}, once the inspector was reconfigured. */
-    private ProbeControl reconfiguredControl(long before) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            org.osgi.framework.ServiceReference<ProbeControl> reference = context().getServiceReference(ProbeControl.class);
-            if (reference != null && reference.getProperty("service.id") instanceof Long id && id != before) {
-                ProbeControl control = context().getService(reference);
-                if (control != null) {
-                    return control;
-                }
-            }
-            assertTrue("the probe's control service comes back after the inspector's reconfiguration, within 30 s",
-                    System.nanoTime() < deadline);
-            Thread.sleep(20);
+            Services.awaitReplacing(context(), ProbeControl.class, reconfigured);
         }
     }
 

@@ -18,6 +18,7 @@ import io.kindling.probe.api.control.Run;
 import io.kindling.probe.api.control.SinkStatistics;
 import io.kindling.probe.api.spi.Sink;
 import io.kindling.probe.itests.support.ExamBundles;
+import io.kindling.probe.itests.support.Services;
 import io.kindling.probe.itests.support.Json;
 import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.RunSummary;
@@ -48,7 +49,6 @@ import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.framework.wiring.BundleWire;
 import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.framework.namespace.HostNamespace;
-import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * The project's built bundles in Felix 7.0.5 (Pax Exam 4.14, native container): every bundle
@@ -93,16 +93,7 @@ public class OsgiFrameworkIT {
     }
 
     private ProbeControl control() throws InterruptedException {
-        ServiceTracker<ProbeControl, ProbeControl> tracker = new ServiceTracker<>(context(), ProbeControl.class, null);
-        tracker.open();
-        try {
-            ProbeControl control = tracker.waitForService(TimeUnit.SECONDS.toMillis(30));
-            assertNotNull("the ProbeControl service (bundle io.kindling.probe.core) is registered", control);
-            return control;
-        } finally {
-            // The service stays in use through the engine bundle; the tracker is only for waiting.
-            tracker.close();
-        }
+        return Services.await(context(), ProbeControl.class);
     }
 
     @Test
