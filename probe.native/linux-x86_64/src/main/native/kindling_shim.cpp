@@ -10,6 +10,7 @@
 #include "kindling_shim.h"
 
 #include "capture_check.h"
+#include "container_id.h"
 #include "live_open.h"
 #include "session.h"
 #include "shim_util.h"
@@ -112,6 +113,7 @@ int64_t open_handle(bool live, const char* check_path, Opener opener, char* err,
 		}
 		handle->own_pid.store(static_cast<int64_t>(getpid()));
 		handle->insp.reset(new sinsp());
+		handle->container_slot = kindling_probe::reserve_container_slot(handle->insp.get());
 		handle->insp->set_hostname_and_port_resolution_mode(false);
 		opener(*handle);
 		int64_t id = register_handle(std::move(handle));
@@ -574,15 +576,23 @@ int32_t kp_suppress_comm(int64_t h, const char* comm)
 			handle->set_error("kp_suppress_comm: empty process name");
 			return -1;
 		}
-		/* between two batches: sinsp is not reading while its suppression list changes */
+		/* between two batches: the reader is not looking at the list while it changes */
 		std::lock_guard<std::mutex> lock(handle->io_mu);
-		if(!handle->insp->suppress_events_comm(std::string(comm)))
+		std::string name(comm);
+		for(const std::string& known : handle->suppressed_comms)
 		{
-			handle->set_error(std::string("cannot suppress '") + comm +
-			                  "': libsinsp suppresses at most " +
-			                  std::to_string(SCAP_MAX_SUPPRESSED_COMMS) + " process names");
+			if(known == name)
+			{
+				return 0;
+			}
+		}
+		if(handle->suppressed_comms.size() >= MAX_SUPPRESSED_COMMS)
+		{
+			handle->set_error("cannot suppress '" + name + "': at most " + std::to_string(MAX_SUPPRESSED_COMMS) +
+			                  " process names are suppressed");
 			return -1;
 		}
+		handle->suppressed_comms.push_back(name);
 		return 0;
 	}
 	catch(const std::exception& e)
@@ -599,6 +609,28 @@ int32_t kp_suppress_comm(int64_t h, const char* comm)
 		{
 		}
 		return -1;
+	}
+	catch(...)
+	{
+		return -1;
+	}
+}
+
+int32_t kp_container_id_of_cgroup(const char* path, char* out, int32_t cap)
+{
+	try
+	{
+		if(path == nullptr || out == nullptr || cap <= 0)
+		{
+			return -1;
+		}
+		std::string id = kindling_probe::container_id_of_path(std::string(path));
+		if(id.size() + 1 > static_cast<size_t>(cap))
+		{
+			return -1;
+		}
+		std::memcpy(out, id.c_str(), id.size() + 1);
+		return static_cast<int32_t>(id.size());
 	}
 	catch(...)
 	{

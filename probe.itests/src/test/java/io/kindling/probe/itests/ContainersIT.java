@@ -1,0 +1,257 @@
+package io.kindling.probe.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import io.kindling.probe.itests.support.Json;
+import io.kindling.probe.itests.support.LiveEnvironment;
+import io.kindling.probe.itests.support.OwnDocker;
+import io.kindling.probe.itests.support.ProbeProcess;
+import io.kindling.probe.itests.support.TestEnvironment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.Test;
+
+/**
+ * Containers seen by the live probe with its default settings, on a Docker daemon of the test's own
+ * ({@link OwnDocker}): a container started before the probe, containers started after it, and one with
+ * the kubelet's cgroup parent and labels. Every write of theirs that carries a marker must arrive with
+ * the container's short id, its name and image (from the Docker Engine API), and the pod's fields; the
+ * run's {@code --write} capture holds each container's whole 64-character id (sysdig reads it in the
+ * cgroups of the container's processes); a replay of that capture gives the same container ids.
+ */
+public class ContainersIT {
+
+    /** A live probe of the default settings, subscribed to write exits, delivering to a JSON Lines file. */
+    static final class Probe implements AutoCloseable {
+        final Process process;
+        final Path out;
+        final Path stderr;
+
+        Probe(Path work, OwnDocker docker, List<String> extra) throws IOException {
+            Files.createDirectories(work);
+            out = work.resolve("events.jsonl");
+            stderr = work.resolve("stderr");
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Dkindling.container.docker.socket=" + docker.socket(),
+                    "-jar", probeJar().toString(), "live", "--duration", "600s",
+                    "--subscribe", "syscall_exit-write", "--sink", "jsonl:" + out));
+            command.addAll(extra);
+            process = new ProcessBuilder(command).directory(work.toFile()).redirectOutput(work.resolve("stdout").toFile())
+                    .redirectError(stderr.toFile()).start();
+        }
+
+        static Path probeJar() throws IOException {
+            try {
+                return ProbeProcess.probeJar();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+
+        void awaitEvents() throws IOException, InterruptedException {
+            for (int i = 0; i < 600; i++) {
+                if (Files.exists(out) && Files.size(out) > 0) {
+                    return;
+                }
+                if (!process.isAlive()) {
+                    fail("the live probe ended before delivering an event:\n" + Files.readString(stderr));
+                }
+                Thread.sleep(100);
+            }
+            fail("no live event within a minute:\n" + Files.readString(stderr));
+        }
+
+        /** Ctrl-C; returns the run's summary (standard error). */
+        String stop() throws IOException, InterruptedException {
+            new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                fail("the live probe did not end on SIGINT:\n" + Files.readString(stderr));
+            }
+            return Files.readString(stderr);
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    /** What a container is expected to show in the events. */
+    record Expected(String fullId, String name, Map<String, String> pod) {
+        String shortId() {
+            return fullId.substring(0, 12);
+        }
+    }
+
+    static final Pattern MARKER = Pattern.compile("ctr-marker-([a-z0-9-]+)-(\\d+)");
+
+    /** The shell script of a container: writes {@code n} markers of its name to a file, one every 50 ms. */
+    static String writer(String name, int n) {
+        return "i=0; while [ $i -lt " + n + " ]; do echo ctr-marker-" + name + "-$i > /tmp/marker; i=$((i+1)); sleep 0.05; done";
+    }
+
+    @Test
+    public void everyContainerIsSeenAndNamedLiveAndInReplay() throws Exception {
+        LiveEnvironment.requireLive();
+        OwnDocker docker = OwnDocker.shared();
+        Path work = TestEnvironment.workDir("containers/run");
+        Path capture = work.resolve("containers.scap");
+        Map<String, Expected> expected = new LinkedHashMap<>();
+        int perContainer = 20;
+
+        // a container that runs before the probe starts: its processes come from the /proc scan
+        String before = docker.run("run", "-d", "--network", "none", "--name", "kp-before", OwnDocker.IMAGE,
+                "sh", "-c", "sleep 1; " + writer("kp-before", 400));
+        expected.put("kp-before", new Expected(before, "kp-before", Map.of()));
+        String summary;
+        try (Probe probe = new Probe(work, docker, List.of("--write", capture.toString()))) {
+            probe.awaitEvents();
+            for (int i = 1; i <= 4; i++) {
+                String name = "kp-after-" + i;
+                String id = docker.run("run", "-d", "--network", "none", "--name", name, OwnDocker.IMAGE,
+                        "sh", "-c", writer(name, perContainer));
+                expected.put(name, new Expected(id, name, Map.of()));
+            }
+            String podUid = "3f1c2a9e-5b7d-4e21-9a43-0c8e6d2b7f10";
+            String kube = docker.run("run", "-d", "--network", "none", "--name", "k8s_web_web-0_shop_" + podUid + "_0",
+                    "--cgroup-parent", "/kubepods/burstable/pod" + podUid,
+                    "--label", "io.kubernetes.pod.name=web-0", "--label", "io.kubernetes.pod.namespace=shop",
+                    "--label", "io.kubernetes.pod.uid=" + podUid, "--label", "io.kubernetes.container.name=web",
+                    OwnDocker.IMAGE, "sh", "-c", writer("kp-kube", perContainer));
+            expected.put("kp-kube", new Expected(kube, "k8s_web_web-0_shop_" + podUid + "_0",
+                    Map.of("pod_name", "web-0", "pod_namespace", "shop", "pod_uid", podUid, "pod_container", "web")));
+            for (Expected e : expected.values()) {
+                if (!e.name().equals("kp-before")) {
+                    docker.run("wait", e.fullId());
+                }
+            }
+            docker.run("rm", "-f", before);
+            Thread.sleep(2000);
+            summary = probe.stop();
+        } finally {
+            for (Expected e : expected.values()) {
+                docker.docker(List.of("rm", "-f", e.fullId()), 30);
+            }
+        }
+        System.out.println("CONTAINERS summary:\n" + summary);
+
+        List<Map<String, Object>> events = read(work.resolve("events.jsonl"));
+        Map<String, Integer> seen = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        int right = check(events, expected, seen, problems, true);
+        System.out.println("CONTAINERS live: " + expected.size() + " containers, " + events.size() + " write events, "
+                + right + " marker writes of containers with the right id, name, image and pod; per container " + seen);
+        assertEquals("marker writes of containers delivered wrong", List.of(), problems.subList(0, Math.min(20, problems.size())));
+        for (String name : expected.keySet()) {
+            int n = seen.getOrDefault(name, 0);
+            if (name.equals("kp-before")) {
+                assertTrue("writes of the container started before the probe: " + n, n >= 10);
+            } else {
+                assertEquals("writes of container " + name, perContainer, n);
+            }
+        }
+
+        // the --write capture holds the whole 64-character ids: sysdig shows them in the cgroups
+        Process sysdig = new ProcessBuilder(System.getProperty(TestEnvironment.SYSDIG, "sysdig"), "-r", capture.toString(),
+                "-p", "%thread.cgroups", "evt.type=execve and evt.dir=< and proc.name=sh").redirectErrorStream(true).start();
+        String cgroups = new String(sysdig.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, sysdig.waitFor());
+        for (Expected e : expected.values()) {
+            if (e.name().equals("kp-before")) {
+                continue;
+            }
+            String path = e.pod().isEmpty() ? "cpuset=/docker/" + e.fullId() + " "
+                    : "cpuset=/kubepods/burstable/pod" + e.pod().get("pod_uid") + "/" + e.fullId() + " ";
+            assertTrue("sysdig -r of the live --write capture shows " + path + "of " + e.name() + ":\n"
+                    + cgroups.substring(0, Math.min(3000, cgroups.length())), (cgroups + " ").replace("\n", " \n").contains(path));
+        }
+
+        // the replay of that capture: the same container ids (metadata is the live run's: no runtime is asked)
+        Path replayOut = work.resolve("replay.jsonl");
+        ProbeProcess.Result replay = ProbeProcess.run(work.resolve("replay"), "replay", capture.toString(), "--subscribe", "syscall_exit-write",
+                "--sink", "jsonl:" + replayOut);
+        assertEquals("probe replay of the live capture:\n" + replay, 0, replay.exitCode());
+        Map<String, Integer> replayed = new TreeMap<>();
+        List<String> replayProblems = new ArrayList<>();
+        int replayRight = check(read(replayOut), expected, replayed, replayProblems, false);
+        System.out.println("CONTAINERS replay: " + replayRight + " marker writes with the right container id; per container " + replayed);
+        assertEquals("marker writes of the replay", List.of(), replayProblems.subList(0, Math.min(20, replayProblems.size())));
+        for (String name : expected.keySet()) {
+            assertEquals("replayed writes of container " + name, seen.get(name), replayed.get(name));
+        }
+    }
+
+    static List<Map<String, Object>> read(Path jsonl) throws IOException {
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
+            events.add(Json.object(line));
+        }
+        return events;
+    }
+
+    /** Checks every marker write; counts them per container; returns how many were right. */
+    @SuppressWarnings("unchecked")
+    static int check(List<Map<String, Object>> events, Map<String, Expected> expected, Map<String, Integer> seen,
+            List<String> problems, boolean metadata) {
+        int right = 0;
+        for (Map<String, Object> e : events) {
+            Map<String, Object> attributes = (Map<String, Object>) e.get("attributes");
+            Object data = attributes == null ? null : attributes.get("data");
+            if (!(data instanceof String)) {
+                continue;
+            }
+            String text = new String(Base64.getDecoder().decode((String) data), StandardCharsets.ISO_8859_1);
+            Matcher m = MARKER.matcher(text);
+            if (!m.find() || !expected.containsKey(m.group(1))) {
+                continue;
+            }
+            Expected x = expected.get(m.group(1));
+            seen.merge(m.group(1), 1, Integer::sum);
+            Map<String, Object> thread = (Map<String, Object>) e.get("thread");
+            List<String> wrong = new ArrayList<>();
+            if (!x.shortId().equals(thread.get("container_id"))) {
+                wrong.add("container_id " + thread.get("container_id") + ", expected " + x.shortId());
+            }
+            if (metadata) {
+                Map<String, Object> c = (Map<String, Object>) e.get("container");
+                if (c == null) {
+                    wrong.add("no container object");
+                } else {
+                    expect(wrong, c, "id", x.shortId());
+                    expect(wrong, c, "name", x.name());
+                    expect(wrong, c, "image", OwnDocker.IMAGE);
+                    for (Map.Entry<String, String> p : x.pod().entrySet()) {
+                        expect(wrong, c, p.getKey(), p.getValue());
+                    }
+                }
+            }
+            if (wrong.isEmpty()) {
+                right++;
+            } else {
+                problems.add(m.group() + " (" + thread + "): " + wrong);
+            }
+        }
+        return right;
+    }
+
+    static void expect(List<String> wrong, Map<String, Object> container, String key, String value) {
+        if (!value.equals(container.get(key))) {
+            wrong.add("container." + key + " " + container.get(key) + ", expected " + value);
+        }
+    }
+}
