@@ -40,13 +40,14 @@ public class ContainersIT {
         final Path out;
         final Path stderr;
 
-        Probe(Path work, OwnDocker docker, List<String> extra) throws IOException {
+        Probe(Path work, OwnDocker docker, List<String> extra, String... jvmOptions) throws IOException {
             Files.createDirectories(work);
             out = work.resolve("events.jsonl");
             stderr = work.resolve("stderr");
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dkindling.container.docker.socket=" + docker.socket(),
-                    "-jar", probeJar().toString(), "live", "--duration", "600s",
+                    "-Dkindling.container.docker.socket=" + docker.socket()));
+            command.addAll(List.of(jvmOptions));
+            command.addAll(List.of("-jar", probeJar().toString(), "live", "--duration", "900s",
                     "--subscribe", "syscall_exit-write", "--sink", "jsonl:" + out));
             command.addAll(extra);
             process = new ProcessBuilder(command).directory(work.toFile()).redirectOutput(work.resolve("stdout").toFile())
@@ -194,6 +195,172 @@ public class ContainersIT {
         for (String name : expected.keySet()) {
             assertEquals("replayed writes of container " + name, seen.get(name), replayed.get(name));
         }
+    }
+
+    /**
+     * A JVM in a container (the host's JDK, /usr mounted read-only into the busybox image) names three
+     * threads the way Kindling's Java agent does, with their ids in the container's pid namespace: the
+     * writes of those threads arrive with their Java names as {@code comm}, their in-container ids as
+     * {@code vtid} beside the host's {@code tid}, and the container's id.
+     */
+    @Test
+    public void aContainerizedJvmsThreadNamesAreJoinedByTheirIdsInTheContainer() throws Exception {
+        LiveEnvironment.requireLive();
+        OwnDocker docker = OwnDocker.shared();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java").toRealPath();
+        org.junit.Assume.assumeTrue("the JDK is not under /usr, which the test mounts into the container: " + java,
+                java.startsWith("/usr/"));
+        Path work = TestEnvironment.workDir("containers/jvm");
+        Path source = Path.of("src/test/java-in-container").toAbsolutePath();
+        Path out = work.resolve("out");
+        Files.createDirectories(out);
+        String id;
+        String log;
+        try (Probe probe = new Probe(work, docker, List.of("--subscribe", "java_futex_info"))) {
+            probe.awaitEvents();
+            id = docker.run("run", "-d", "--network", "none", "-v", "/usr:/usr:ro", "-v", source + ":/src:ro", "-v", out + ":/out",
+                    OwnDocker.IMAGE, java.toString(), "-Xshare:off", "-XX:TieredStopAtLevel=1", "/src/ThreadNames.java", "/out");
+            docker.run("wait", id);
+            log = docker.run("logs", id);
+            Thread.sleep(2000);
+            probe.stop();
+        }
+        docker.run("rm", "-f", id);
+        Map<String, Long> vtids = new TreeMap<>();
+        for (String line : log.split("\n")) {
+            String[] p = line.trim().split(" ");
+            if (p.length == 2 && p[0].startsWith("kp-worker-")) {
+                vtids.put(p[0], Long.parseLong(p[1]));
+            }
+        }
+        assertEquals("the JVM's threads and their ids in the container:\n" + log, 3, vtids.size());
+        Pattern write = Pattern.compile("jvm-write-(kp-worker-\\d)-\\d");
+        Map<String, Integer> named = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Map<String, Object> e : read(work.resolve("events.jsonl"))) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> attributes = (Map<String, Object>) e.get("attributes");
+            if (attributes == null || !(attributes.get("data") instanceof String data)) {
+                continue;
+            }
+            Matcher m = write.matcher(new String(Base64.getDecoder().decode(data), StandardCharsets.ISO_8859_1));
+            if (!m.find()) {
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> thread = (Map<String, Object>) e.get("thread");
+            String thread0 = m.group(1);
+            if (!thread0.equals(thread.get("comm")) || !id.substring(0, 12).equals(thread.get("container_id"))
+                    || !Long.valueOf(vtids.get(thread0)).equals(((Number) thread.getOrDefault("vtid", -1L)).longValue())
+                    || ((Number) thread.get("tid")).longValue() == vtids.get(thread0)) {
+                problems.add(m.group() + ": " + thread);
+            } else {
+                named.merge(thread0, 1, Integer::sum);
+            }
+        }
+        System.out.println("CONTAINERS jvm: thread ids in the container " + vtids + ", writes named right " + named);
+        assertEquals("writes of the containerized JVM's named threads", List.of(), problems);
+        assertEquals("threads whose writes arrived named", vtids.keySet(), named.keySet());
+    }
+
+    /** System property: how many short-lived containers the lifecycle test starts (1,000 by default). */
+    static final String COUNT = "kindling.containers.count";
+
+    /**
+     * Short-lived containers started and removed one after another (a few at a time) during one live run:
+     * every one is seen (its marker write arrives with its id), the container table ends as small as it
+     * began (the runtime's removals and the idle sweep forget them), and the probe's resident memory does
+     * not grow with their number (measured after the first tenth and at the end).
+     */
+    @Test
+    public void thousandsOfShortLivedContainersAreSeenAndForgotten() throws Exception {
+        LiveEnvironment.requireLive();
+        OwnDocker docker = OwnDocker.shared();
+        int count = Integer.getInteger(COUNT, 1000);
+        int parallel = 4;
+        Path work = TestEnvironment.workDir("containers/lifecycle");
+        Map<String, Expected> expected = new java.util.concurrent.ConcurrentHashMap<>();
+        long start = System.nanoTime();
+        long rssEarly = 0;
+        long rssEnd;
+        String summary;
+        try (Probe probe = new Probe(work, docker, List.of(), "-Dkindling.container.idle.seconds=3")) {
+            probe.awaitEvents();
+            long rssStart = rss(probe.process.pid());
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel);
+            java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+            List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+            long[] early = {0};
+            for (int i = 0; i < count; i++) {
+                String name = "lc" + i;
+                runs.add(pool.submit(() -> {
+                    String id = docker.run("run", "--rm", "-d", "--network", "none", "--log-driver", "none", OwnDocker.IMAGE,
+                            "sh", "-c", "echo ctr-marker-" + name + "-0 > /tmp/marker");
+                    expected.put(name, new Expected(id, "", Map.of()));
+                    if (done.incrementAndGet() == Math.max(1, count / 10)) {
+                        early[0] = rss(probe.process.pid());
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : runs) {
+                f.get();
+            }
+            pool.shutdown();
+            for (int i = 0; i < 600 && !docker.run("ps", "-aq").isEmpty(); i++) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(5000); // the last events, the runtime's last removals, the idle sweep (3 s)
+            rssEarly = early[0];
+            rssEnd = rss(probe.process.pid());
+            summary = probe.stop();
+            System.out.println("CONTAINERS lifecycle: RSS at the start " + rssStart / 1024 + " MiB, after " + Math.max(1, count / 10)
+                    + " containers " + rssEarly / 1024 + " MiB, after " + count + " " + rssEnd / 1024 + " MiB");
+        }
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        System.out.println("CONTAINERS lifecycle summary:\n" + summary);
+        Map<String, Integer> seen = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        int right = check(read(work.resolve("events.jsonl")), expected, seen, problems, false);
+        Map<String, Long> figures = containerFigures(summary);
+        System.out.println("CONTAINERS lifecycle: " + count + " containers, " + parallel + " at a time, in " + seconds + " s; "
+                + right + " marker writes with the right container id, containers seen " + seen.size() + "; table " + figures);
+        assertEquals("marker writes with a wrong container id", List.of(), problems.subList(0, Math.min(20, problems.size())));
+        assertEquals("containers whose marker write arrived", count, seen.size());
+        assertEquals("containers the table still knows once every container is removed: " + figures, 0L,
+                (long) figures.getOrDefault("containers_known", -1L));
+        assertTrue("the runtime described or the probe looked up every container: " + figures,
+                figures.getOrDefault("containers_peak", 0L) >= 1);
+        // resident memory: what the first tenth of the containers left the probe at, give or take 32 MiB
+        assertTrue("resident memory after " + count + " containers (" + rssEnd / 1024 + " MiB) against after a tenth ("
+                + rssEarly / 1024 + " MiB)", rssEnd <= rssEarly + 32 * 1024);
+    }
+
+    /** The resident memory of a process, in KiB. */
+    static long rss(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
+    }
+
+    /** The container converter's figures from a run's summary ({@code containers  NAME N, ...}). */
+    static Map<String, Long> containerFigures(String summary) {
+        Map<String, Long> m = new TreeMap<>();
+        for (String line : summary.split("\n")) {
+            String t = line.trim();
+            if (t.startsWith("containers ")) {
+                for (String part : t.substring("containers ".length()).split(",")) {
+                    String[] kv = part.trim().split(" ");
+                    if (kv.length == 2) {
+                        m.put(kv[0], Long.parseLong(kv[1]));
+                    }
+                }
+            }
+        }
+        return m;
     }
 
     static List<Map<String, Object>> read(Path jsonl) throws IOException {

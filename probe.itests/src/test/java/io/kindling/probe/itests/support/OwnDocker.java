@@ -112,6 +112,10 @@ public final class OwnDocker implements AutoCloseable {
         for (String applet : List.of("sh", "echo", "cat", "sleep", "ls", "true")) {
             Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
         }
+        // the host's /usr, mounted read-only (-v /usr:/usr:ro), runs the host's JDK in a container
+        Files.createDirectories(root.resolve("usr"));
+        Files.createSymbolicLink(root.resolve("lib"), Path.of("usr/lib"));
+        Files.createSymbolicLink(root.resolve("lib64"), Path.of("usr/lib64"));
         Process tar = new ProcessBuilder("sh", "-c", "tar -C '" + root + "' -c . | docker -H unix://" + socket()
                 + " import --change 'ENV PATH=/bin' - " + IMAGE).redirectErrorStream(true).start();
         String out = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
