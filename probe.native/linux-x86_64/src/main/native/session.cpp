@@ -155,10 +155,11 @@ bool survives(session& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_t*
  * threads and its children that have not executed a program of another name, never a program such a
  * child executes (a container's first process, a shell the daemon starts). libscap's own suppression
  * (suppress_events_comm) is not used: it follows the parent's tid at execve too, so everything a
- * suppressed daemon starts, containers included, stayed suppressed. */
+ * suppressed daemon starts, containers included, stayed suppressed. A context switch is kept whoever
+ * leaves the CPU: it also says which thread runs next there (the cpu converter follows each CPU by them). */
 inline bool suppressed(session& h, sinsp_evt* ev)
 {
-	if(h.suppressed_comms.empty())
+	if(h.suppressed_comms.empty() || ev->get_type() == PPME_SCHEDSWITCH_6_E)
 	{
 		return false;
 	}

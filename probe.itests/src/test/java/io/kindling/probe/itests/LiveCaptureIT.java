@@ -44,12 +44,19 @@ public class LiveCaptureIT {
         final Path stderr;
 
         LiveProbe(Path work, List<String> extra) throws IOException, InterruptedException {
+            this(work, List.of(), SUBSCRIPTIONS, "120s", extra);
+        }
+
+        /** {@code java JVM_OPTIONS -jar probe.jar live --duration D --sink jsonl:work/events.jsonl --subscribe S... EXTRA}. */
+        LiveProbe(Path work, List<String> jvmOptions, List<String> subscriptions, String duration, List<String> extra)
+                throws IOException, InterruptedException {
             Files.createDirectories(work);
             out = work.resolve("events.jsonl");
             stderr = work.resolve("stderr");
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", ProbeProcess.probeJar().toString(), "live", "--duration", "120s", "--sink", "jsonl:" + out));
-            for (String s : SUBSCRIPTIONS) {
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", ProbeProcess.probeJar().toString(), "live", "--duration", duration, "--sink", "jsonl:" + out));
+            for (String s : subscriptions) {
                 command.add("--subscribe");
                 command.add(s);
             }
