@@ -28,6 +28,10 @@ public final class SysdigOracle {
 
     public static final String NA = "<NA>";
 
+    /** The process names the probe suppresses by default (the engine's suppressed.comms). */
+    public static final java.util.Set<String> SUPPRESSED = java.util.Set.of("kindling-collec", "containerd", "dockerd",
+            "containerd-shim");
+
     /** The fields printed for each event, in this order. */
     public static final List<String> FIELDS = List.of("evt.num", "evt.rawtime", "proc.pid", "thread.tid", "proc.name",
             "evt.dir", "evt.type", "evt.category", "evt.rawarg.res", "evt.arg.ID", "fd.num", "fd.type", "fd.typechar",
@@ -192,6 +196,9 @@ public final class SysdigOracle {
             if (e.isNa("proc.pid")) {
                 noThread++;
                 continue;
+            }
+            if (SUPPRESSED.contains(e.get("proc.name")) && !e.get("evt.type").equals("switch")) {
+                continue; // the probe's default suppression: threads whose command is one of the names, switches kept
             }
             boolean io = !e.isGeneric() && table.isIo(e.get("evt.type"), e.get("evt.dir"));
             if (io && !e.isNa("evt.rawarg.res") && Long.parseLong(e.get("evt.rawarg.res")) <= 0) {
