@@ -106,7 +106,8 @@ public final class SysdigOracle {
     }
 
     /** What sysdig printed, what the drop rules keep, and how many each rule dropped. */
-    public record Result(List<Event> printed, List<Event> kept, int droppedNoThread, int droppedIoResult) {}
+    /** {@code suppressed}: events of threads whose command the probe suppresses by default (never read by the probe). */
+    public record Result(List<Event> printed, List<Event> kept, int droppedNoThread, int droppedIoResult, int suppressed) {}
 
     private SysdigOracle() {}
 
@@ -192,13 +193,15 @@ public final class SysdigOracle {
         List<Event> kept = new ArrayList<>();
         int noThread = 0;
         int ioResult = 0;
+        int suppressed = 0;
         for (Event e : printed) {
             if (e.isNa("proc.pid")) {
                 noThread++;
                 continue;
             }
             if (SUPPRESSED.contains(e.get("proc.name")) && !e.get("evt.type").equals("switch")) {
-                continue; // the probe's default suppression: threads whose command is one of the names, switches kept
+                suppressed++; // the probe's default suppression: threads whose command is one of the names, switches kept
+                continue;
             }
             boolean io = !e.isGeneric() && table.isIo(e.get("evt.type"), e.get("evt.dir"));
             if (io && !e.isNa("evt.rawarg.res") && Long.parseLong(e.get("evt.rawarg.res")) <= 0) {
@@ -207,6 +210,6 @@ public final class SysdigOracle {
             }
             kept.add(e);
         }
-        return new Result(printed, kept, noThread, ioResult);
+        return new Result(printed, kept, noThread, ioResult, suppressed);
     }
 }
