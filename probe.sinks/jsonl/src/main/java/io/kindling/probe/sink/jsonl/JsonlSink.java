@@ -6,6 +6,7 @@ import io.kindling.probe.api.spi.SinkService;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -13,6 +14,8 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -27,7 +30,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * appending, or to standard output. Off until configured; each factory configuration of
  * {@value #PID} makes one more JSON Lines sink.
  * <p>
- * A file that cannot be opened makes activation fail, with the path and the reason. Output is
+ * A new file is made readable and writable by the probe's user only (mode 0600: the events carry
+ * other processes' data); a file that exists keeps its mode. A file that cannot be opened makes activation fail, with the path and the reason. Output is
  * flushed when a run ends ({@link #flush()}); the file is closed when the sink stops. A change of
  * the path while the sink runs switches to the new file; other changes keep the file open.
  */
@@ -125,8 +129,10 @@ public final class JsonlSink implements Sink {
             return new JsonEventWriter(new UnclosedOutputStream(System.out));
         }
         try {
-            return new JsonEventWriter(Files.newOutputStream(Path.of(path),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+            // the events hold other processes' data: a new file is readable by the probe's user only
+            return new JsonEventWriter(Channels.newOutputStream(Files.newByteChannel(Path.of(path),
+                    Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))));
         } catch (InvalidPathException e) {
             throw new IOException("JSON Lines sink: cannot open '" + path + "': invalid path (" + e.getReason() + ")", e);
         } catch (IOException e) {

@@ -15,6 +15,7 @@ import java.lang.annotation.Annotation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +54,26 @@ class JsonlSinkTest {
         assertEquals(List.of("earlier", line("a"), line("b")), Files.readAllLines(file, StandardCharsets.UTF_8));
         sink.deliver(event("c"));
         assertEquals(3, Files.readAllLines(file).size(), "nothing after deactivation");
+    }
+
+    @Test
+    void aNewFileIsReadableByTheProbesUserOnlyAnExistingOneKeepsItsMode() throws IOException {
+        Path fresh = dir.resolve("fresh.jsonl");
+        JsonlSink sink = new JsonlSink();
+        sink.activate(config(fresh.toString()));
+        sink.deliver(event("a"));
+        sink.deactivate();
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(fresh));
+
+        Path shared = dir.resolve("shared.jsonl");
+        Files.createFile(shared, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rw-r--r--"));
+        JsonlSink other = new JsonlSink();
+        other.activate(config(shared.toString()));
+        other.deliver(event("b"));
+        other.deactivate();
+        assertEquals(PosixFilePermissions.fromString("rw-r--r--"), Files.getPosixFilePermissions(shared), "the owner's choice stays");
+        assertEquals(List.of(line("b")), Files.readAllLines(shared));
     }
 
     @Test
