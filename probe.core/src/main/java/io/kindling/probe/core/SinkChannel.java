@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * the two threads meet once per chunk rather than once per event; the sink's thread delivers.
  * <p>
  * The queue holds {@code capacity} events, exactly: an event takes a place when it is handed over
- * and gives it back once delivered. When the queue is full, what does not fit is dropped and
+ * and gives it back as soon as it is delivered (not when its whole chunk is), so a sink that is slow
+ * but moving always makes room and is never taken for stalled. When the queue is full, what does not fit is dropped and
  * counted, except that a replay waits up to {@code stallMillis} for room, so a sink that merely runs
  * slower than the replay loses nothing. A sink that makes no progress in that time is stalled: it loses events until its
  * queue has room again, and the other sinks do not wait for it any longer.
@@ -52,7 +53,10 @@ final class SinkChannel {
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    /** Events handed over and not yet delivered, failed or dropped; 0 for good once closed. */
     private final AtomicLong queued = new AtomicLong();
+    /** Orders hand-overs against {@link #close()}: no chunk enters the queue once it is closed. */
+    private final Object gate = new Object();
     private volatile boolean closed;
     private volatile boolean stalled;
     private volatile long lastProgress = System.nanoTime();
@@ -124,8 +128,14 @@ final class SinkChannel {
         int taken = places(n, waitMillis);
         if (taken > 0) {
             KindlingEvent[] chunk = taken == chunkSize ? pending : Arrays.copyOf(pending, taken);
-            queued.addAndGet(taken);
-            queue.add(chunk);
+            synchronized (gate) {
+                if (closed) {
+                    taken = 0;
+                } else {
+                    queued.addAndGet(taken);
+                    queue.add(chunk);
+                }
+            }
         }
         if (taken == chunkSize) {
             pending = new KindlingEvent[chunkSize];
@@ -214,24 +224,47 @@ final class SinkChannel {
         }
     }
 
-    /** Delivers a chunk; its places in the queue are free again once it is delivered. Delivery thread only. */
+    /**
+     * Delivers a chunk, each event giving its place in the queue back at once. Once the channel is
+     * closed the rest of the chunk is not delivered (close counted it as dropped). Delivery thread only.
+     */
     private void deliver(KindlingEvent[] chunk) {
-        long ok = 0;
         for (KindlingEvent event : chunk) {
+            if (closed) {
+                return;
+            }
+            boolean ok;
             try {
                 sink.deliver(event);
-                ok++;
+                ok = true;
             } catch (Throwable t) {
-                failed.incrementAndGet();
+                ok = false;
                 if (!warned) {
                     warned = true;
                     LOG.log(Level.WARNING, "sink " + name + " failed to take an event (further failures are only counted): " + t);
                 }
             }
+            if (settle()) {
+                (ok ? delivered : failed).incrementAndGet();
+            }
+            room.release();
+            lastProgress = System.nanoTime();
         }
-        queued.addAndGet(-chunk.length);
-        delivered.addAndGet(ok);
-        room.release(chunk.length);
+    }
+
+    /**
+     * Takes one event off the queued count; false when {@link #close()} has counted it as dropped
+     * meanwhile (each event is counted once: delivered, failed or dropped).
+     */
+    private boolean settle() {
+        long q;
+        do {
+            q = queued.get();
+            if (q <= 0) {
+                return false;
+            }
+        } while (!queued.compareAndSet(q, q - 1));
+        return true;
     }
 
     /**
@@ -251,22 +284,28 @@ final class SinkChannel {
         return true;
     }
 
-    /** Stops the delivery thread; what is still queued or gathered is counted as dropped. */
+    /**
+     * Stops the delivery thread; what is still queued or gathered is counted as dropped, the event a
+     * sink is stuck in included. Returns within about two seconds even when the sink never returns
+     * (its thread is left to it).
+     */
     void close() {
-        closed = true;
+        synchronized (gate) {
+            closed = true;
+            for (Object o : queue) {
+                if (o instanceof Marker m) {
+                    m.done.countDown();
+                }
+            }
+            queue.clear();
+        }
+        dropped.addAndGet(queued.getAndSet(0));
         thread.interrupt();
         try {
             thread.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Object o : queue) {
-            if (o instanceof Marker m) {
-                m.done.countDown();
-            }
-        }
-        queue.clear();
-        dropped.addAndGet(queued.getAndSet(0));
     }
 
     /** A run starts: the sink's figures count from zero (the previous run drained the queue). */
