@@ -80,8 +80,17 @@ public:
 std::unique_ptr<machine_lock> lock_machine(std::string* err);
 
 // Empty when this host can run the eBPF source; otherwise one line that says which requirement is
-// missing (root / CAP_BPF, a kernel >= 5.8, BTF at /sys/kernel/btf/vmlinux) and what to do.
+// missing (a capability, a kernel >= 5.8, BTF at /sys/kernel/btf/vmlinux) and what to do.
 std::string missing_requirement();
+
+// Empty when this process has every capability live capture needs (CAP_BPF, CAP_PERFMON,
+// CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH); otherwise the missing ones, each with what it is for.
+std::string missing_capabilities();
+
+// Drops, on every thread of the process, every capability but those live capture needs after its
+// start (the programs of the kernel TCP events attach when subscribed; libsinsp reads /proc of
+// processes it meets later), the bounding set included where allowed. Returns one line: which stay.
+std::string keep_only_needed_capabilities();
 
 class source {
 public:
