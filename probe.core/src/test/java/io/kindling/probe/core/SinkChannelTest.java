@@ -190,4 +190,46 @@ class SinkChannelTest {
         assertEquals(0, later.queued(), "never negative");
         assertEquals(total + 1, later.delivered() + later.failed() + later.dropped(), "every event counted once");
     }
+
+    @Test
+    void liveABurstAfterAPauseOfTheSinkWaitsInsteadOfBeingDropped() throws Exception {
+        AtomicLong seen = new AtomicLong();
+        Sink paused = event -> {
+            if (seen.incrementAndGet() == 1) {
+                Thread.sleep(100); // descheduled on a busy machine, a collection pause of the sink's thread
+            }
+        };
+        SinkChannel channel = new SinkChannel(paused, "paused", null, 8192);
+        try {
+            int total = 20_000; // more than the queue while the sink is paused: the events a live run reads at once
+            for (long n = 0; n < total; n++) {
+                channel.offer(event(n), 0);
+            }
+            channel.handOver(0);
+            assertTrue(channel.drain(10_000));
+            assertEquals(0, channel.statistics().dropped(), "events dropped in a burst the sink took up after its pause");
+            assertEquals(total, channel.statistics().delivered());
+        } finally {
+            channel.close();
+        }
+    }
+
+    @Test
+    void liveASinkSlowerThanTheEventsLosesItsOwn() throws Exception {
+        Sink slow = event -> Thread.sleep(1);
+        SinkChannel channel = new SinkChannel(slow, "slow", null, 16);
+        try {
+            int total = 5_000;
+            for (long n = 0; n < total; n++) {
+                channel.offer(event(n), 0);
+            }
+            channel.handOver(0);
+            assertTrue(channel.drain(10_000));
+            SinkStatistics s = channel.statistics();
+            assertTrue(s.dropped() > 0, "a live run does not keep waiting for a sink slower than its events");
+            assertEquals(total, s.delivered() + s.dropped());
+        } finally {
+            channel.close();
+        }
+    }
 }
