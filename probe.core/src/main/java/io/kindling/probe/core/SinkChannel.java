@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * and gives it back as soon as it is delivered (not when its whole chunk is), so a sink that is slow
  * but moving always makes room and is never taken for stalled. When the queue is full, what does not fit is dropped and
  * counted, except that a replay waits for room while the sink makes progress, so a sink that merely runs
- * slower than the replay loses nothing, and a live run waits up to a quarter of a second in any second,
+ * slower than the replay loses nothing, and a live run waits up to three quarters of a second in any second,
  * so that a burst waits in the kernel's rings instead of being dropped. A sink that makes no progress in that time is stalled: it loses events until its
  * queue has room again, and the other sinks do not wait for it any longer.
  */
@@ -33,7 +33,7 @@ final class SinkChannel {
      */
     static final int CHUNK = 4096;
     /** How long, at most, a live run waits for one sink's room in any second. */
-    static final long LIVE_WAIT_NANOS_PER_SECOND = TimeUnit.MILLISECONDS.toNanos(250);
+    static final long LIVE_WAIT_NANOS_PER_SECOND = TimeUnit.MILLISECONDS.toNanos(750);
     /** A live sink that delivers nothing for this long is stalled: the live run stops waiting for it. */
     static final long LIVE_STALL_MILLIS = 1000;
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
