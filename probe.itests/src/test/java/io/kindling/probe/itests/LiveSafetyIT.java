@@ -4,11 +4,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
+import io.kindling.probe.itests.LiveCaptureIT.LiveProbe;
 import io.kindling.probe.itests.support.Json;
 import io.kindling.probe.itests.support.LiveEnvironment;
-import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.TestEnvironment;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -42,58 +41,6 @@ public class LiveSafetyIT {
     static final Path UDIG_DESCS = Path.of("/dev/shm/udig_descs");
     static final Path LOCK = Path.of("/run/kindling/live.lock");
 
-    /** A live probe started by {@code command} (which ends with the probe's own arguments), its stderr in a file. */
-    static final class Probe implements AutoCloseable {
-        final Process process;
-        final Path stderr;
-
-        Probe(Path work, List<String> prefix, List<String> args) throws IOException, InterruptedException {
-            Files.createDirectories(work);
-            stderr = work.resolve("stderr");
-            List<String> command = new ArrayList<>(prefix);
-            command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Djava.io.tmpdir=" + work, "-jar", ProbeProcess.probeJar().toString(), "live"));
-            command.addAll(args);
-            process = new ProcessBuilder(command).directory(work.toFile()).redirectOutput(work.resolve("stdout").toFile())
-                    .redirectError(stderr.toFile()).start();
-        }
-
-        /** Waits for the line that says the capture began; returns it. */
-        String awaitCapturing() throws IOException, InterruptedException {
-            for (int i = 0; i < 1200; i++) {
-                for (String line : Files.readAllLines(stderr)) {
-                    if (line.startsWith("capturing: ")) {
-                        return line;
-                    }
-                }
-                if (!process.isAlive()) {
-                    fail("the live probe ended before capturing (exit " + process.exitValue() + "):\n" + errors());
-                }
-                Thread.sleep(100);
-            }
-            fail("the live probe did not begin capturing within two minutes:\n" + errors());
-            return null;
-        }
-
-        int stop() throws IOException, InterruptedException {
-            new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                fail("the live probe did not end on SIGINT:\n" + errors());
-            }
-            return process.exitValue();
-        }
-
-        String errors() throws IOException {
-            return Files.readString(stderr);
-        }
-
-        @Override
-        public void close() {
-            process.destroyForcibly();
-        }
-    }
-
     /** Runs a shell command as nobody, without capabilities; returns its exit status and output. */
     static String asNobody(String script) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "sh", "-c", script)
@@ -116,7 +63,7 @@ public class LiveSafetyIT {
         Path capture = work.resolve("live.scap");
         Files.deleteIfExists(events);
         Files.deleteIfExists(capture);
-        try (Probe probe = new Probe(work, List.of(), List.of("--duration", "120s", "--sink", "jsonl:" + events,
+        try (LiveProbe probe = new LiveProbe(work, List.of(), List.of("--duration", "120s", "--sink", "jsonl:" + events,
                 "--write", capture.toString()))) {
             String capturing = probe.awaitCapturing();
             System.out.println("LIVE safety: " + capturing);
@@ -170,7 +117,7 @@ public class LiveSafetyIT {
             assertTrue("nobody holds " + former, holder.isAlive());
             String taken = asNobody("flock -n " + LOCK + " true");
             assertFalse("nobody cannot take the lock's place: " + taken, taken.startsWith("exit 0"));
-            try (Probe probe = new Probe(work, List.of(), List.of("--duration", "120s", "--sink", "jsonl:/dev/null"))) {
+            try (LiveProbe probe = new LiveProbe(work, List.of(), List.of("--duration", "120s", "--sink", "jsonl:/dev/null"))) {
                 System.out.println("LIVE lock of nobody: " + probe.awaitCapturing());
                 assertEquals(130, probe.stop());
             }
@@ -191,7 +138,7 @@ public class LiveSafetyIT {
         try (FileChannel theirs = FileChannel.open(UDIG_BUF, StandardOpenOption.READ);
                 FileChannel theirDescs = FileChannel.open(UDIG_DESCS, StandardOpenOption.READ)) {
             Object theirInode = Files.getAttribute(UDIG_BUF, "unix:ino");
-            try (Probe probe = new Probe(work, List.of(), List.of("--duration", "120s", "--sink", "jsonl:" + work.resolve("e.jsonl")))) {
+            try (LiveProbe probe = new LiveProbe(work, List.of(), List.of("--duration", "120s", "--sink", "jsonl:" + work.resolve("e.jsonl")))) {
                 probe.awaitCapturing();
                 Thread.sleep(2000); // events flow meanwhile
                 assertNotEquals("the probe's ring is a file of its own", theirInode, Files.getAttribute(UDIG_BUF, "unix:ino"));
@@ -254,7 +201,7 @@ public class LiveSafetyIT {
         Path file = work.resolve("long-open-file");
         Process shell = new ProcessBuilder("sh", "-c", "exec 3>\"$0\"; read go; i=0; while [ $i -lt 50 ]; do echo x >&3; i=$((i+1)); done",
                 file.toString()).start();
-        try (Probe probe = new Probe(work, prefix, List.of("--duration", "120s", "--subscribe", "syscall_exit-write",
+        try (LiveProbe probe = new LiveProbe(work, prefix, List.of("--duration", "120s", "--subscribe", "syscall_exit-write",
                 "--sink", "jsonl:" + events))) {
             probe.awaitCapturing();
             try (OutputStream in = shell.getOutputStream()) {
