@@ -68,8 +68,10 @@ struct kernel_event {
     char comm[16];           // the task's name when tid != 0
 };
 
-// Held while a live capture runs: one per machine (udig's shared memory names are global). Taking it
-// removes what a killed capture left in /dev/shm. Released by its destructor or when the process dies.
+// Held while a live capture runs: one per machine (udig's shared memory names are global), an flock on
+// /run/kindling/live.lock. Taking it removes what a killed capture left in /dev/shm and makes udig's two
+// files anew, mode 0600, for libscap to open (never a file someone else made). Released by its
+// destructor (which removes them and the lock file) or when the process dies.
 class machine_lock {
 public:
     virtual ~machine_lock() = default;
