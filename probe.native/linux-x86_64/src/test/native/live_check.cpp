@@ -382,7 +382,7 @@ int count_threads() {
 }
 
 // This process's open BPF objects: programs, maps, links (anon inodes in /proc/self/fd), and
-// /dev/shm entries other than the udig ring and the lock (which the lock's holder keeps until it
+// /dev/shm entries other than the udig ring (which the live lock's holder keeps until it
 // ends: it removes them then).
 std::vector<int> own_objects() {
     std::vector<int> n(4, 0);
@@ -402,7 +402,7 @@ std::vector<int> own_objects() {
     DIR* shm = opendir("/dev/shm");
     while (dirent* de = shm ? readdir(shm) : nullptr) {
         std::string name(de->d_name);
-        if (name[0] != '.' && name != "udig_buf" && name != "udig_descs" && name != "kindling-live.lock") n[3]++;
+        if (name[0] != '.' && name != "udig_buf" && name != "udig_descs") n[3]++;
     }
     if (shm) closedir(shm);
     return n;

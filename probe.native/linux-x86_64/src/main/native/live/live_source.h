@@ -68,8 +68,10 @@ struct kernel_event {
     char comm[16];           // the task's name when tid != 0
 };
 
-// Held while a live capture runs: one per machine (udig's shared memory names are global). Taking it
-// removes what a killed capture left in /dev/shm. Released by its destructor or when the process dies.
+// Held while a live capture runs: one per machine (udig's shared memory names are global), an flock on
+// /run/kindling/live.lock. Taking it removes what a killed capture left in /dev/shm and makes udig's two
+// files anew, mode 0600, for libscap to open (never a file someone else made). Released by its
+// destructor (which removes them and the lock file) or when the process dies.
 class machine_lock {
 public:
     virtual ~machine_lock() = default;
@@ -80,8 +82,17 @@ public:
 std::unique_ptr<machine_lock> lock_machine(std::string* err);
 
 // Empty when this host can run the eBPF source; otherwise one line that says which requirement is
-// missing (root / CAP_BPF, a kernel >= 5.8, BTF at /sys/kernel/btf/vmlinux) and what to do.
+// missing (a capability, a kernel >= 5.8, BTF at /sys/kernel/btf/vmlinux) and what to do.
 std::string missing_requirement();
+
+// Empty when this process has every capability live capture needs (CAP_BPF, CAP_PERFMON,
+// CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH); otherwise the missing ones, each with what it is for.
+std::string missing_capabilities();
+
+// Drops, on every thread of the process, every capability but those live capture needs after its
+// start (the programs of the kernel TCP events attach when subscribed; libsinsp reads /proc of
+// processes it meets later), the bounding set included where allowed. Returns one line: which stay.
+std::string keep_only_needed_capabilities();
 
 class source {
 public:

@@ -29,6 +29,13 @@ void* map_shm(const char* name, size_t* size, std::string* err) {
         close(fd);
         return nullptr;
     }
+    if (st.st_uid != geteuid() || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        // the probe made the ring's files for its user alone (machine_lock.cpp); never another's
+        *err = std::string("/dev/shm/") + name + " is not this process's own file (uid " + std::to_string(st.st_uid) +
+               "); no events are written into it";
+        close(fd);
+        return nullptr;
+    }
     if (*size == 0) *size = static_cast<size_t>(st.st_size);
     void* p = mmap(nullptr, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
