@@ -105,6 +105,17 @@ final class EventPublisher implements AutoCloseable {
         producer.flush();
     }
 
+    /** A figure of the producer's own metrics (group {@code producer-metrics}), such as {@code outgoing-byte-total}; NaN when absent. */
+    double producerMetric(String name) {
+        for (var e : producer.metrics().entrySet()) {
+            if (e.getKey().group().equals("producer-metrics") && e.getKey().name().equals(name)
+                    && e.getValue().metricValue() instanceof Number value) {
+                return value.doubleValue();
+            }
+        }
+        return Double.NaN;
+    }
+
     Counters counters() {
         return new Counters(accepted.get(), acknowledged.get(), failed.get(), refused.get(), retries.get());
     }
