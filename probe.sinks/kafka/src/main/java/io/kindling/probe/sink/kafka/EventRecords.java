@@ -34,6 +34,10 @@ final class EventRecords {
         this.writer = new JsonEventWriter(buffer);
     }
 
+    String topic() {
+        return topic;
+    }
+
     ProducerRecord<byte[], byte[]> of(KindlingEvent event) throws IOException {
         return new ProducerRecord<>(topic, key(event), value(event));
     }

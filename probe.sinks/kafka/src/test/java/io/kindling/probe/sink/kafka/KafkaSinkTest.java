@@ -185,9 +185,9 @@ class KafkaSinkTest {
         }
         Jsonl.close(file);
         // both sinks' code compiled before the clock runs
-        List<KindlingEvent> warmUp = events.subList(0, Math.min(n, 50_000));
-        jsonlRate(warmUp);
-        publish("warm-up", Map.of(), warmUp, broker.bootstrap());
+        // (the broker's too: a fresh broker spends more on compiling than on the events)
+        jsonlRate(events);
+        publish("warm-up", Map.of(), events, broker.bootstrap());
 
         long jsonlCpu = threadCpu();
         double jsonlBefore = jsonlRate(events);
@@ -201,6 +201,7 @@ class KafkaSinkTest {
         System.out.printf("throughput, CPU time per event: jsonl %.2f us; kafka %.2f us in the sink's thread, %.2f us in the "
                 + "producer's network thread, %.2f us in the broker's process; kafka/jsonl by the sink's thread %.2f%n",
                 jsonlCpu / 1e3 / n, local.sinkCpu(), local.networkCpu(), local.brokerCpu(), jsonlCpu / 1e3 / n / local.sinkCpu());
+        System.out.println("throughput, the producer: " + local.producer());
 
         // -Dkindling.kafka.local.settings=KEY=VALUE,...;...: further configurations on the same events, for comparison
         for (String settings : System.getProperty("kindling.kafka.local.settings", "").split(";")) {
@@ -208,8 +209,8 @@ class KafkaSinkTest {
                 Published q = publish("local-" + Integer.toHexString(settings.hashCode()), settingsOf(settings), events,
                         broker.bootstrap());
                 System.out.printf("throughput, local broker, %s: %.0f events/s, %.2f of the defaults' rate; CPU per event "
-                        + "%.2f us sink, %.2f us network thread, %.2f us broker%n", settings, q.rate(), q.rate() / local.rate(),
-                        q.sinkCpu(), q.networkCpu(), q.brokerCpu());
+                        + "%.2f us sink, %.2f us network thread, %.2f us broker; %s%n", settings, q.rate(), q.rate() / local.rate(),
+                        q.sinkCpu(), q.networkCpu(), q.brokerCpu(), q.producer());
             }
         }
 
@@ -238,13 +239,13 @@ class KafkaSinkTest {
             Published p = publish("far", Map.of(), events, broker.farBootstrap());
             assertEquals(n, Topic.countRecords(broker.bootstrap(), "far", n), "every event arrived through the far link");
             System.out.printf("throughput, a broker 5 ms away each way (10 ms more per round trip), the sink's defaults: "
-                    + "%.0f events/s, %.2f of the local rate%n", p.rate(), p.rate() / local.rate());
+                    + "%.0f events/s, %.2f of the local rate; %s%n", p.rate(), p.rate() / local.rate(), p.producer());
             for (String settings : System.getProperty("kindling.kafka.far.settings", "").split(";")) {
                 if (!settings.isBlank()) {
                     String topic = "far-" + Integer.toHexString(settings.hashCode());
                     Published q = publish(topic, settingsOf(settings), events, broker.farBootstrap());
-                    System.out.printf("throughput, far broker, %s: %.0f events/s, %.2f of the local rate%n",
-                            settings, q.rate(), q.rate() / local.rate());
+                    System.out.printf("throughput, far broker, %s: %.0f events/s, %.2f of the local rate; %s%n",
+                            settings, q.rate(), q.rate() / local.rate(), q.producer());
                 }
             }
         }
@@ -276,7 +277,8 @@ class KafkaSinkTest {
      * What publishing a list of events took: events per second until all were acknowledged, produce bytes
      * per event, and CPU microseconds per event of the sending thread, the producer's network thread and the broker.
      */
-    private record Published(double rate, double bytesPerEvent, double sinkCpu, double networkCpu, double brokerCpu) {}
+    private record Published(double rate, double bytesPerEvent, double sinkCpu, double networkCpu, double brokerCpu,
+            String producer) {}
 
     private static long threadCpu() {
         return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
@@ -317,8 +319,12 @@ class KafkaSinkTest {
             EventPublisher.Counters c = kafka.counters();
             assertEquals(new EventPublisher.Counters(events.size(), events.size(), 0, 0, c.retries()), c,
                     topic + ": the broker acknowledged every event");
+            String producer = String.format("batches of %.0f B on average, %.0f records per request, %.1f ms per request, "
+                    + "%.0f%% of the time waiting for buffer memory", kafka.producerMetric("batch-size-avg"),
+                    kafka.producerMetric("records-per-request-avg"), kafka.producerMetric("request-latency-avg"),
+                    100 * kafka.producerMetric("bufferpool-wait-time-ns-total") / 1e9 / seconds);
             return new Published(events.size() / seconds, kafka.producerMetric("outgoing-byte-total") / events.size(),
-                    sinkCpu, networkCpu, brokerCpu);
+                    sinkCpu, networkCpu, brokerCpu, producer);
         } finally {
             kafka.deactivate();
         }
