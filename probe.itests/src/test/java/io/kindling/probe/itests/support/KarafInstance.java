@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 /**
  * An Apache Karaf distribution (the tar.gz Maven resolved for the build) unpacked into a folder of its
  * own and run as a process, as its users run it: {@code bin/karaf server}, commands through
- * {@code bin/client} over Karaf's SSH server. Its SSH and RMI ports are free loopback ports, its user
+ * {@code bin/client} over Karaf's SSH server. Its SSH port is a free loopback port (its JMX/RMI server is
+ * left out of the boot features), its user
  * and password made up for the run; Karaf's Maven resolver looks only at its own {@code system/}
  * folder and at the build's local repository (nothing from the network).
  */
@@ -65,14 +66,15 @@ public final class KarafInstance implements AutoCloseable {
         KarafInstance karaf = new KarafInstance(dir, freePort());
         Path etc = dir.resolve("etc");
         replace(etc.resolve("org.apache.karaf.shell.cfg"), Map.of("sshPort", Integer.toString(karaf.sshPort), "sshHost", "127.0.0.1"));
-        replace(etc.resolve("org.apache.karaf.management.cfg"),
-                Map.of("rmiRegistryPort", Integer.toString(freePort()), "rmiServerPort", Integer.toString(freePort())));
         String localRepository = System.getProperty("org.ops4j.pax.url.mvn.localRepository", "");
         Files.writeString(etc.resolve("org.ops4j.pax.url.mvn.cfg"), String.join("\n",
                 "org.ops4j.pax.url.mvn.useFallbackRepositories = false",
                 "org.ops4j.pax.url.mvn.defaultRepositories = ${karaf.home.uri}${karaf.default.repository}@id=system.repository@snapshots",
                 "org.ops4j.pax.url.mvn.repositories =",
                 "org.ops4j.pax.url.mvn.localRepository = " + localRepository, ""));
+        // No JMX/RMI server: what the tests do goes through the shell.
+        Files.writeString(etc.resolve("org.apache.karaf.features.cfg"), Files.readString(etc.resolve("org.apache.karaf.features.cfg"),
+                StandardCharsets.ISO_8859_1).replaceFirst("\\n\\s*management/[0-9.]+, \\\\", ""), StandardCharsets.ISO_8859_1);
         Files.writeString(etc.resolve("users.properties"),
                 "kindling = " + karaf.password + ",_g_:admingroup\n_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n");
         return karaf;
