@@ -27,9 +27,16 @@ typedef _Bool bool;
 #include "ppm_events_public.h"
 
 #define HDR_LEN 26                 /* sizeof(struct ppm_evt_hdr), packed */
-#define EVT_BUF (64 * 1024)        /* scratch size; an event is at most half of it */
-#define OFF_MASK (EVT_BUF / 2 - 1)
-#define MAX_EVT_LEN (EVT_BUF / 2)
+/* An event is at most MAX_EVT_LEN bytes. The scratch is twice that: a write of at most
+ * MAX_EVT_LEN bytes at an index masked with OFF_MASK stays inside it, which is what the verifier
+ * checks. s->off is the true offset, never masked: an event that grows past MAX_EVT_LEN may have
+ * written over its own beginning (the index wraps), and submit() drops and counts it. */
+#define MAX_EVT_LEN PROBE_EVENT_MAX
+#define EVT_BUF (2 * MAX_EVT_LEN)
+#define OFF_MASK (MAX_EVT_LEN - 1)
+/* Room an I/O buffer's copy leaves after it for the parameters that follow (a tuple with a unix
+ * path, 125 bytes at most) and the CPU submit() appends. */
+#define DATA_RESERVE 256
 #define STR_MAX 4096               /* a path or a string argument */
 #define ARGS_MAX 4096              /* argv or environment of a process */
 #define EVT_TABLE PROBE_EVT_TABLE
@@ -132,7 +139,7 @@ static __always_inline void done(struct scratch *s, u32 len)
 	u32 at = HDR_LEN + 2 * (s->idx & 31);
 	__builtin_memcpy(&s->buf[at & OFF_MASK], &l, 2);
 	s->idx += 1;
-	s->off += len & OFF_MASK;
+	s->off += len;
 }
 
 static __always_inline void push_u8(struct scratch *s, u8 v)
@@ -191,10 +198,16 @@ static __always_inline void push_str_kernel(struct scratch *s, const void *p, u3
 	done(s, n);
 }
 
-/* Writes len bytes of user memory at s->off without closing the parameter; 0 when unreadable. */
+/* Writes at most len bytes of user memory at the offset at without closing the parameter, as
+ * many as fit before the end of the event with DATA_RESERVE bytes left; 0 when unreadable. */
 static __always_inline u32 copy_user(struct scratch *s, u32 at, const void *p, u32 len)
 {
-	len &= (MAX_EVT_LEN / 2 - 1);
+	u32 room = at + DATA_RESERVE < MAX_EVT_LEN ? MAX_EVT_LEN - DATA_RESERVE - at : 0;
+	if (len > room)
+		len = room;
+	/* a bound the verifier sees; len < MAX_EVT_LEN already, the mask changes nothing */
+	asm volatile("" : "+r"(len));
+	len &= (MAX_EVT_LEN - 1);
 	if (!p || !len)
 		return 0;
 	if (bpf_probe_read_user(&s->buf[at & OFF_MASK], len, p))
@@ -469,7 +482,8 @@ static __always_inline void push_socktuple(struct scratch *s, struct sock *sk, c
 static __always_inline void submit(struct scratch *s)
 {
 	u32 len = s->off;
-	if (len >= MAX_EVT_LEN || s->idx != s->nparams) {
+	/* the true length: one past the end may have wrapped over the header */
+	if (len > MAX_EVT_LEN - 4 || s->idx != s->nparams) {
 		count(STAT_DROP_INVALID);
 		return;
 	}

@@ -56,5 +56,10 @@ struct kernel_event_rec {
 	char comm[16];        /* the current task's name, empty when tid is 0 */
 };
 
+/* The largest event the programs write, and so the largest snaplen the probe takes: a consumer
+ * that asks for more gets this much, less what the event's other parameters need. */
+#define PROBE_EVENT_MAX (64 * 1024)
+#define PROBE_SNAPLEN_MAX (PROBE_EVENT_MAX - 1024)
+
 #define PROBE_SYSCALL_TABLE 512   /* = SYSCALL_TABLE_SIZE of the 2022 headers */
 #define PROBE_EVT_TABLE 512       /* >= PPM_EVENT_MAX, a power of two */

@@ -2,7 +2,10 @@
 #include "fill.h"
 #include "flags.h"
 
-#define POLL_FDS_MAX 16
+/* Descriptors listed of a poll set (the rest are left out); their pollfds are read into the
+ * scratch's tmp, 8 bytes each. */
+#define POLL_FDS_MAX 32
+_Static_assert(POLL_FDS_MAX * 8 <= sizeof(((struct scratch *)0)->tmp), "pollfds fit tmp");
 
 /* PT_FDLIST: a u16 count, then per entry the fd (s64) and the PPM poll flags (u16), from the
  * events asked on enter or the revents returned on exit. */
@@ -12,7 +15,10 @@ static __always_inline void push_fdlist(struct scratch *s, const void *ufds, u64
 	u16 n = 0;
 	if (nfds > POLL_FDS_MAX)
 		nfds = POLL_FDS_MAX;
-	if (!ufds || bpf_probe_read_user(s->tmp, (nfds * sizeof(struct pollfd_u)) & 0x7f, ufds))
+	/* the mask bounds the size for the verifier and keeps every value up to POLL_FDS_MAX entries:
+	 * a size of 0 would read nothing and list stale scratch bytes */
+	u32 size = (nfds * sizeof(struct pollfd_u)) & 0x1ff;
+	if (!ufds || !size || bpf_probe_read_user(s->tmp, size, ufds))
 		nfds = 0;
 	struct pollfd_u *p = (struct pollfd_u *)s->tmp;
 	for (int i = 0; i < POLL_FDS_MAX; i++) {

@@ -7,6 +7,8 @@
 //                         only the producer, for S seconds, with the workload after one second:
 //                         for an independent consumer such as `sysdig -u`
 //   live_check --tcp      the kernel TCP events against a loopback TCP workload (tcp_check.cpp)
+//   live_check --edges    large I/O events, poll on 20 descriptors, a udig ring corrupted during
+//                         the run (edge_check.cpp)
 //   live_check --cycles N
 //                         N start/stop cycles; counts programs, maps, links and threads around them
 //   live_check --rate S [W]
@@ -18,6 +20,7 @@
 #include "../../main/native/live/live_source.h"
 #include "workload.h"
 #include "tcp_check.h"
+#include "edge_check.h"
 #include "live_session.h"
 
 #include <sinsp.h>
@@ -542,6 +545,7 @@ int run_rate(int seconds, long load_rate) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    setvbuf(stdout, nullptr, _IOLBF, 0);  // a crash loses nothing already checked
     std::string missing = kindling_live::missing_requirement();
     if (!missing.empty()) return skip_or_fail(missing);
     signal(SIGINT, [](int) { g_stop = 1; });
@@ -557,6 +561,11 @@ int main(int argc, char** argv) {
     if (mode == "--rate") return run_rate(argc > 2 ? atoi(argv[2]) : 10, argc > 3 ? atol(argv[3]) : 0);
     if (mode == "--tcp") {
         if (live_check::run_tcp_check(check) < 0) return skip_or_fail("the eBPF source could not start");
+        printf("%s: %d failed\n", g_failures ? "FAILED" : "PASSED", g_failures);
+        return g_failures ? 1 : 0;
+    }
+    if (mode == "--edges") {
+        if (live_check::run_edge_check(check) < 0) return skip_or_fail("the eBPF source could not start");
         printf("%s: %d failed\n", g_failures ? "FAILED" : "PASSED", g_failures);
         return g_failures ? 1 : 0;
     }

@@ -12,9 +12,11 @@
 
 namespace live_check {
 
-inline std::unique_ptr<kindling_live::source> open_live_source(sinsp& inspector, std::string* err) {
+inline std::unique_ptr<kindling_live::source> open_live_source(sinsp& inspector, std::string* err,
+                                                               uint32_t snaplen = 0) {
     kindling_live::settings s;
     s.own_tgid = static_cast<uint32_t>(getpid());
+    if (snaplen) s.snaplen = snaplen;
     std::unique_ptr<kindling_live::source> src = kindling_live::attach(s, err);
     if (!src) return nullptr;
     inspector.open_udig();

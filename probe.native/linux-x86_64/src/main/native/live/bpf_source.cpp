@@ -228,6 +228,8 @@ private:
     uint8_t m_has_filler[PROBE_EVT_TABLE] = {};
     uint8_t m_always[PROBE_EVT_TABLE] = {};
     uint32_t m_consumer_snaplen = 0;
+    std::atomic<uint64_t> m_bad_settings{0};  // consumer snaplens past the limit, ignored
+    bool m_told_corrupt = false;
     std::atomic<uint64_t> m_written{0};
     std::atomic<uint64_t> m_udig_drops{0};
     int m_stats_fd = -1;
@@ -280,7 +282,7 @@ bool bpf_source::init(const settings& s, std::string* err) {
 
     auto* bss = m_skel->bss;
     bss->own_tgid = s.own_tgid ? s.own_tgid : static_cast<uint32_t>(getpid());
-    bss->snaplen = s.snaplen;
+    bss->snaplen = s.snaplen < PROBE_SNAPLEN_MAX ? s.snaplen : PROBE_SNAPLEN_MAX;
     bss->boot_to_epoch_ns = boot_to_epoch_ns();
 
     int fillers_fd = bpf_map__fd(m_skel->maps.fillers);
@@ -415,11 +417,25 @@ size_t bpf_source::read_kernel_events(kernel_event* out, size_t max) {
 }
 
 void bpf_source::sync_settings() {
-    // sinsp::set_snaplen() reaches the udig consumer settings; follow it when it changes.
+    // sinsp::set_snaplen() reaches the udig consumer settings; follow it when it changes. The
+    // settings are in shared memory anyone with access to it can write: a snaplen past the
+    // probe's limit is ignored and counted once per value.
     uint32_t c = m_udig.consumer_snaplen();
     if (c != 0 && c != m_consumer_snaplen) {
         m_consumer_snaplen = c;
-        m_skel->bss->snaplen = c;
+        if (c <= PROBE_SNAPLEN_MAX) {
+            m_skel->bss->snaplen = c;
+        } else {
+            m_bad_settings.fetch_add(1, std::memory_order_relaxed);
+            fprintf(stderr, "kindling live: the udig ring's consumer asks for a snaplen of %u bytes, past the "
+                            "probe's limit of %u: ignored\n", c, static_cast<unsigned>(PROBE_SNAPLEN_MAX));
+        }
+    }
+    uint64_t corrupt = m_udig.corrupt();
+    if (corrupt && !m_told_corrupt) {
+        m_told_corrupt = true;
+        fprintf(stderr, "kindling live: the udig ring's head or tail is out of range (its shared memory was "
+                        "written by another process): events are dropped while it stays so\n");
     }
     counters k = read_counters();
     m_udig.publish(k.events + k.drops_bpf_ring + k.drops_udig_ring + k.drops_invalid,
@@ -473,6 +489,7 @@ counters bpf_source::read_live() const {
     counters c;
     c.events = m_written.load(std::memory_order_relaxed);
     c.drops_udig_ring = m_udig_drops.load(std::memory_order_relaxed);
+    c.udig_ring_corrupt = m_udig.corrupt() + m_bad_settings.load(std::memory_order_relaxed);
     if (m_stats_fd < 0) return c;
     std::vector<uint64_t> v(m_ncpus);
     uint64_t sum[STAT_MAX] = {};

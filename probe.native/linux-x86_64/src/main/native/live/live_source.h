@@ -12,7 +12,7 @@ namespace kindling_live {
 
 struct settings {
     uint32_t own_tgid = 0;                  // the probe's own process: its events are dropped in the kernel
-    uint32_t snaplen = 80;                  // bytes of an I/O buffer that are copied (libsinsp's snaplen)
+    uint32_t snaplen = 80;                  // bytes of an I/O buffer that are copied (libsinsp's snaplen); at most 64,512
     uint32_t bpf_ring_bytes = 8u << 20;     // size of the BPF ring buffer (a power of two)
 };
 
@@ -28,6 +28,9 @@ struct counters {
     uint64_t kernel_events = 0;          // kernel TCP events handed to read_kernel_events()
     uint64_t kernel_drops_bpf_ring = 0;  // kernel TCP events lost in the kernel: their BPF ring was full
     uint64_t kernel_drops_queue = 0;     // kernel TCP events lost in the producer: nobody read them in time
+    // times the producer found the udig ring's shared head, tail or consumer snaplen out of range
+    // (someone else wrote them); the events it could not write then are in drops_udig_ring
+    uint64_t udig_ring_corrupt = 0;
 };
 
 // Kernel TCP events: the Kindling driver's own events, which the 2022 event table has no types
