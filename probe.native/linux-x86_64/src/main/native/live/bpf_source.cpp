@@ -72,6 +72,7 @@ std::vector<kernel_prog> kernel_progs_of(probe_bpf* k) {
         {KE_TCP_RCV_ESTABLISHED, p.ke_tcp_rcv_established_tp, nullptr},
         {KE_TCP_DROP, p.ke_tcp_drop, "tcp_drop_reason"},
         {KE_TCP_DROP, p.ke_tcp_drop_tp, nullptr},
+        {KE_TCP_DROP, p.ke_tcp_drop_tp_no_reason, nullptr},
         {KE_TCP_RETRANSMIT_SKB, p.ke_tcp_retransmit_skb, nullptr},
         {KE_TCP_CONNECT, p.ke_tcp_connect, "tcp_connect"},
         {KE_TCP_CONNECT, p.ke_tcp_connect_tp, nullptr},
@@ -81,17 +82,42 @@ std::vector<kernel_prog> kernel_progs_of(probe_bpf* k) {
     };
 }
 
+// Whether a program of type (fentry or fexit) can attach to the kernel function whose BTF id is
+// given, found by loading and attaching a program that does nothing, as libbpf-tools'
+// fentry_can_attach does: a kernel under lockdown refuses them, an older one lacks trampolines.
+// Empty when it can; otherwise why not.
+std::string tracing_refusal(bpf_attach_type type, int btf_id) {
+    const bpf_insn nop[] = {
+        {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},  // r0 = 0
+        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},                   // return r0
+    };
+    LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type, .attach_btf_id = static_cast<__u32>(btf_id));
+    int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "kp_can_attach", "GPL", nop, 2, &opts);
+    if (prog < 0) return std::string("loading refused: ") + strerror(errno);
+    int link = bpf_raw_tracepoint_open(nullptr, prog);
+    std::string why = link < 0 ? std::string("attaching refused: ") + strerror(errno) : std::string();
+    if (link >= 0) close(link);
+    close(prog);
+    return why;
+}
+
 // Opens the object and sets what loads: kernel TCP programs never attach with the others;
-// fentry/fexit ones load only where allowed and where the kernel has their function.
-void prepare_kernel_progs(probe_bpf* k, bool tracing_allowed) {
-    btf* vmlinux = tracing_allowed ? btf__load_vmlinux_btf() : nullptr;
+// fentry/fexit ones load only where the kernel has their function and lets them attach to it
+// (asked first, so that a failed load is always an error). Returns, when one is left out, why.
+std::string prepare_kernel_progs(probe_bpf* k) {
+    btf* vmlinux = btf__load_vmlinux_btf();
+    std::string refused;
     for (const auto& kp : kernel_progs_of(k)) {
         bpf_program__set_autoattach(kp.prog, false);
-        bool ok = !kp.function ||
-                  (vmlinux && btf__find_by_name_kind(vmlinux, kp.function, BTF_KIND_FUNC) > 0);
-        bpf_program__set_autoload(kp.prog, ok);
+        if (!kp.function) continue;
+        int id = vmlinux ? btf__find_by_name_kind(vmlinux, kp.function, BTF_KIND_FUNC) : -1;
+        std::string why = id > 0 ? tracing_refusal(bpf_program__expected_attach_type(kp.prog), id)
+                                 : std::string("the kernel has no function ") + kp.function;
+        bpf_program__set_autoload(kp.prog, why.empty());
+        if (!why.empty() && refused.empty()) refused = std::string(kp.function) + ": " + why;
     }
     btf__free(vmlinux);
+    return refused;
 }
 static_assert(PROBE_EVT_TABLE >= PPM_EVENT_MAX, "event table size");
 
@@ -202,6 +228,7 @@ public:
                     size_t nsyscalls) override;
     uint32_t set_kernel_events(uint32_t mask) override;
     size_t read_kernel_events(kernel_event* out, size_t max) override;
+    std::string tracing_refusal() const override { return m_tracing_refused; }
     int32_t cpu_of(uint64_t ts, uint64_t tid) override { return m_cpus.find(ts, tid); }
     counters read_counters() const override;
     void stop() override;
@@ -224,6 +251,8 @@ private:
     mutable std::mutex m_counters_lock;   // the stats map against its unloading
     bool m_unloaded = false;
     counters m_final;                     // what the counters said when the programs were unloaded
+    std::string m_tracing_refused;        // why fentry/fexit programs are not used, empty when they are
+    uint32_t m_ke_told = 0;               // kinds whose refusal was said on stderr
     counters read_live() const;
     uint8_t m_has_filler[PROBE_EVT_TABLE] = {};
     uint8_t m_always[PROBE_EVT_TABLE] = {};
@@ -263,22 +292,14 @@ bool bpf_source::init(const settings& s, std::string* err) {
         return fail("the BPF ring size must be a power of two of at least 4096 bytes");
     int cpus = libbpf_num_possible_cpus();
     if (cpus <= 0) return fail("cannot count the possible CPUs");
-    // A kernel under lockdown refuses fentry/fexit programs: then the object loads again
-    // without them, and the kernel TCP events come from tracepoints only. The answer is kept
-    // for the next starts of this process.
-    static std::atomic<bool> tracing_refused{false};
-    for (int attempt = tracing_refused.load() ? 1 : 0; attempt < 2; attempt++) {
-        m_skel = probe_bpf__open();
-        if (!m_skel) return fail("cannot open the eBPF object");
-        bpf_map__set_max_entries(m_skel->maps.events, ring);
-        bpf_map__set_max_entries(m_skel->maps.scratch_map, 2u * static_cast<uint32_t>(cpus));
-        prepare_kernel_progs(m_skel, attempt == 0);
-        if (probe_bpf__load(m_skel) == 0) break;
-        probe_bpf__destroy(m_skel);
-        m_skel = nullptr;
-        if (attempt == 1) return fail("cannot load the eBPF programs");
-        tracing_refused.store(true);
-    }
+    m_skel = probe_bpf__open();
+    if (!m_skel) return fail("cannot open the eBPF object");
+    bpf_map__set_max_entries(m_skel->maps.events, ring);
+    bpf_map__set_max_entries(m_skel->maps.scratch_map, 2u * static_cast<uint32_t>(cpus));
+    // A kernel under lockdown refuses fentry/fexit programs: then the kernel TCP events come from
+    // tracepoints only. Asked of the kernel before the load, so that a load that fails is an error.
+    m_tracing_refused = prepare_kernel_progs(m_skel);
+    if (probe_bpf__load(m_skel) != 0) return fail("cannot load the eBPF programs");
 
     auto* bss = m_skel->bss;
     bss->own_tgid = s.own_tgid ? s.own_tgid : static_cast<uint32_t>(getpid());
@@ -381,6 +402,7 @@ uint32_t bpf_source::set_kernel_events(uint32_t mask) {
     std::lock_guard<std::mutex> g(m_ke_lock);
     if (!m_skel) return 0;
     uint32_t attached = 0;
+    std::string refusals[KE_MAX];
     for (const auto& k : kernel_progs_of(m_skel)) {
         bool want = (mask >> k.kind) & 1;
         bpf_link*& link = m_ke_links[k.kind];
@@ -388,11 +410,22 @@ uint32_t bpf_source::set_kernel_events(uint32_t mask) {
         if (want && !link && bpf_program__fd(k.prog) >= 0) {
             bpf_link* l = bpf_program__attach(k.prog);
             if (l && !libbpf_get_error(l)) link = l;
+            else refusals[k.kind] = std::string(bpf_program__name(k.prog)) + ": " + strerror(errno);
         } else if (!want && link) {
             bpf_link__destroy(link);
             link = nullptr;
         }
         if (link) attached |= 1u << k.kind;
+    }
+    // A kind asked for that no program of it serves is said once, with the kernel's answer for
+    // each program tried (tcp_drop's needs the drop reason of kfree_skb, from Linux 5.17 on).
+    for (uint16_t kind = 1; kind < KE_MAX; kind++) {
+        uint32_t bit = 1u << kind;
+        if (!(mask & bit) || (attached & bit) || (m_ke_told & bit)) continue;
+        m_ke_told |= bit;
+        fprintf(stderr, "kindling live: %s is not traced on this kernel (%s)%s%s\n", kernel_event_name(kind),
+                refusals[kind].empty() ? "no program of it loaded" : refusals[kind].c_str(),
+                m_tracing_refused.empty() ? "" : "; fentry/fexit unused: ", m_tracing_refused.c_str());
     }
     return attached;
 }

@@ -106,6 +106,9 @@ public:
     // and detaches the others: an event nobody asked for costs nothing. Returns the mask now
     // attached (a kind this kernel cannot trace stays off).
     virtual uint32_t set_kernel_events(uint32_t mask) = 0;
+    // Why the kernel TCP events do not use fentry/fexit programs (the kernel refused a test program
+    // at one of their functions: lockdown, no trampolines), empty when they do.
+    virtual std::string tracing_refusal() const = 0;
     // Moves up to max queued kernel events into out; returns how many.
     virtual size_t read_kernel_events(kernel_event* out, size_t max) = 0;
     // The CPU an event ran on: udig's ring has no place for it (libsinsp gives every event CPU 0),
