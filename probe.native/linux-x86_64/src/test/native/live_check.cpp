@@ -322,23 +322,11 @@ int run_filter_check() {
     int child = live_check::start_workload(200, &log_fd);
     if (child < 0) return 1;
     std::map<std::string, int> names;
-    bool exited = false;
-    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < end) {
-        sinsp_evt* ev = nullptr;
-        int32_t rc = inspector.next(&ev);
-        if (!exited && waitpid(child, nullptr, WNOHANG) == child) {
-            exited = true;
-            end = std::min(end, std::chrono::steady_clock::now() + std::chrono::milliseconds(500));
-        }
-        if (rc != SCAP_SUCCESS || !ev) continue;
-        sinsp_threadinfo* ti = ev->get_thread_info();
-        if (ti && ti->m_pid == child) {
-            std::string name = ev->get_name();
-            if (name == "syscall") name += ":" + ev->get_param_value_str("ID");
-            names[name]++;
-        }
-    }
+    live_check::read_child_events(inspector, child, [&](sinsp_evt* ev) {
+        std::string name = ev->get_name();
+        if (name == "syscall") name += ":" + ev->get_param_value_str("ID");
+        names[name]++;
+    });
     src->stop();
     kindling_live::counters c = src->read_counters();
     live_check::workload_log log;

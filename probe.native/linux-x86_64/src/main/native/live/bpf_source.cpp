@@ -48,10 +48,6 @@ namespace kindling_live {
 namespace {
 
 static_assert(PROBE_SYSCALL_TABLE == SYSCALL_TABLE_SIZE, "syscall table size");
-static_assert(sizeof(kernel_event) == sizeof(kernel_event_rec), "kernel event record");
-static_assert(offsetof(kernel_event, comm) == offsetof(kernel_event_rec, comm), "kernel event record");
-static_assert(kernel_kind::tcp_close == KE_TCP_CLOSE && kernel_kind::inet_sock_set_state == KE_INET_SOCK_SET_STATE &&
-                  kernel_kind::max == KE_MAX, "kernel event kinds");
 
 constexpr size_t kKernelQueueMax = 1 << 16;
 
@@ -305,6 +301,10 @@ bool bpf_source::init(const settings& s, std::string* err) {
     bss->own_tgid = s.own_tgid ? s.own_tgid : static_cast<uint32_t>(getpid());
     bss->snaplen = s.snaplen < PROBE_SNAPLEN_MAX ? s.snaplen : PROBE_SNAPLEN_MAX;
     bss->boot_to_epoch_ns = boot_to_epoch_ns();
+    // the programs lay each event out with the parameter count of libscap's own table
+    const ppm_event_info* events = scap_get_event_info_table();
+    for (unsigned t = 0; events && t < PPM_EVENT_MAX && t < PROBE_EVT_TABLE; t++)
+        bss->evt_nparams[t] = static_cast<uint8_t>(events[t].nparams);
 
     int fillers_fd = bpf_map__fd(m_skel->maps.fillers);
     for (const auto& f : fillers_of(m_skel)) {
@@ -565,14 +565,10 @@ void bpf_source::stop() {
 
 const char* kernel_event_name(uint16_t kind) {
     switch (kind) {
-    case KE_TCP_CLOSE: return "kprobe-tcp_close";
-    case KE_TCP_RCV_ESTABLISHED: return "kprobe-tcp_rcv_established";
-    case KE_TCP_DROP: return "kprobe-tcp_drop";
-    case KE_TCP_RETRANSMIT_SKB: return "kprobe-tcp_retransmit_skb";
-    case KE_TCP_CONNECT: return "kretprobe-tcp_connect";
-    case KE_TCP_SEND_RESET: return "tracepoint-tcp_send_reset";
-    case KE_TCP_RECEIVE_RESET: return "tracepoint-tcp_receive_reset";
-    case KE_INET_SOCK_SET_STATE: return "tracepoint-inet_sock_set_state";
+#define KE_NAME_CASE(n, id, cname, name, what) \
+    case id: return name;
+        KERNEL_EVENT_KINDS(KE_NAME_CASE)
+#undef KE_NAME_CASE
     default: return nullptr;
     }
 }

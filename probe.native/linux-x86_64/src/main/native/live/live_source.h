@@ -8,6 +8,10 @@
 #include <memory>
 #include <string>
 
+#include <linux/types.h>
+
+#include "probe_shared.h"
+
 namespace kindling_live {
 
 struct settings {
@@ -34,42 +38,20 @@ struct counters {
 };
 
 // Kernel TCP events: the Kindling driver's own events, which the 2022 event table has no types
-// for. They never pass through libsinsp: the producer queues them as these records, in the order
-// the kernel wrote them (timestamps nearly sorted), and the session merges them by ts.
+// for. They never pass through libsinsp: the producer queues them as the programs' records
+// (kernel_event_rec of probe_shared.h), in the order the kernel wrote them (timestamps nearly
+// sorted), and the session merges them by ts. Their kinds are the list KERNEL_EVENT_KINDS there.
 namespace kernel_kind {
-constexpr uint16_t tcp_close = 1;              // kprobe-tcp_close
-constexpr uint16_t tcp_rcv_established = 2;    // kprobe-tcp_rcv_established
-constexpr uint16_t tcp_drop = 3;               // kprobe-tcp_drop
-constexpr uint16_t tcp_retransmit_skb = 4;     // kprobe-tcp_retransmit_skb
-constexpr uint16_t tcp_connect = 5;            // kretprobe-tcp_connect
-constexpr uint16_t tcp_send_reset = 6;         // tracepoint-tcp_send_reset
-constexpr uint16_t tcp_receive_reset = 7;      // tracepoint-tcp_receive_reset
-constexpr uint16_t inet_sock_set_state = 8;    // tracepoint-inet_sock_set_state
-constexpr uint16_t max = 9;
+#define KP_KIND_CONSTANT(n, id, cname, name, what) constexpr uint16_t cname = id;
+KERNEL_EVENT_KINDS(KP_KIND_CONSTANT)
+#undef KP_KIND_CONSTANT
+constexpr uint16_t max = KE_MAX;
 }  // namespace kernel_kind
 
 // The Kindling name of a kind ("kprobe-tcp_close", ...), nullptr for an unknown kind.
 const char* kernel_event_name(uint16_t kind);
 
-struct kernel_event {
-    uint64_t ts;             // epoch nanoseconds
-    uint32_t tid;            // 0: the kernel context may not be a task of the connection (softirq)
-    uint32_t pid;
-    uint16_t kind;           // kernel_kind
-    uint16_t family;         // AF_INET or AF_INET6
-    uint16_t sport;          // host order; source = the socket's local end
-    uint16_t dport;
-    uint8_t sip[16];         // IPv4 in the first 4 bytes, network order
-    uint8_t dip[16];
-    uint32_t srtt_us;        // smoothed RTT in microseconds (tcp_close, tcp_rcv_established, drop, retransmit)
-    uint32_t total_retrans;  // segments retransmitted over the connection's life (same events)
-    int32_t retval;          // tcp_connect's return value
-    uint32_t old_state;      // inet_sock_set_state: TCP_* as the kernel numbers them (1 ESTABLISHED ... 12)
-    uint32_t new_state;
-    uint32_t segs;           // tcp_retransmit_skb: segments retransmitted by this call
-    uint32_t reason;         // tcp_drop: the kernel's drop reason
-    char comm[16];           // the task's name when tid != 0
-};
+using kernel_event = kernel_event_rec;
 
 // Held while a live capture runs: one per machine (udig's shared memory names are global). Taking it
 // removes what a killed capture left in /dev/shm. Released by its destructor or when the process dies.
