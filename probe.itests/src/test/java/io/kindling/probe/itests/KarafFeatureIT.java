@@ -35,7 +35,8 @@ public class KarafFeatureIT {
 
     private static final String SUBSCRIPTIONS = "syscall_exit-connect,syscall_exit-read:net";
     private static final List<String> OPTIONAL_BUNDLES = List.of("io.kindling.probe.converter.cpu", "io.kindling.probe.converter.apm",
-            "io.kindling.probe.sink.prometheus", "org.apache.felix.http.jetty", "io.kindling.probe.sink.kafka");
+            "io.kindling.probe.sink.prometheus", "org.apache.felix.http.jetty", "io.kindling.probe.sink.kafka",
+            "io.kindling.probe.converter.container");
 
     private static boolean active(String bundleList, String bundle) {
         return bundleList.lines().anyMatch(l -> l.contains("Active") && l.trim().endsWith(bundle));
@@ -131,7 +132,7 @@ public class KarafFeatureIT {
 
             // The other features resolve and start in the same Karaf (their sinks stay off until configured).
             String optional = karaf.client("feature:install kindling-probe-converter-apm kindling-probe-sink-prometheus "
-                    + "kindling-probe-sink-kafka");
+                    + "kindling-probe-sink-kafka kindling-probe-converter-container");
             assertNoError("feature:install of the optional features", optional, karaf);
             String optionalBundles = waitFor(karaf, "bundle:list -s -t 0", out -> OPTIONAL_BUNDLES.stream().allMatch(b -> active(out, b)));
             for (String bundle : OPTIONAL_BUNDLES) {
@@ -139,7 +140,8 @@ public class KarafFeatureIT {
             }
 
             String uninstalled = karaf.client("feature:uninstall kindling-probe-converter-apm "
-                    + "kindling-probe-sink-prometheus kindling-probe-sink-kafka kindling-probe-decanter; feature:uninstall kindling-probe");
+                    + "kindling-probe-sink-prometheus kindling-probe-sink-kafka kindling-probe-converter-container kindling-probe-decanter; "
+                    + "feature:uninstall kindling-probe");
             assertNoError("feature:uninstall", uninstalled, karaf);
             String after = waitFor(karaf, "bundle:list -s -t 0; shell:threads", out -> !out.contains("kindling-"));
             String bundlesAfter = after.substring(0, Math.max(0, after.indexOf("\n\"")));
