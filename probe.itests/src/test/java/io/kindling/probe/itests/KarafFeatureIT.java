@@ -27,12 +27,20 @@ import org.junit.Test;
  * process, the probe's features repository added, {@code feature:install kindling-probe}, a jsonl sink
  * configured by a .cfg file in etc/, a capture replayed with the probe's commands in Karaf's own shell
  * (through {@code bin/client}), and the sink's file compared line by line with what {@code probe replay}
- * writes for the same capture and subscriptions. {@code feature:uninstall} then leaves no bundle and no
- * thread of the probe.
+ * writes for the same capture and subscriptions; the Decanter sink's events reach an Event Admin handler
+ * with Decanter's properties; the optional features install and start. {@code feature:uninstall} then
+ * leaves no bundle and no thread of the probe.
  */
 public class KarafFeatureIT {
 
     private static final String SUBSCRIPTIONS = "syscall_exit-connect,syscall_exit-read:net";
+    private static final List<String> OPTIONAL_BUNDLES = List.of("io.kindling.probe.converter.cpu", "io.kindling.probe.converter.apm",
+            "io.kindling.probe.sink.prometheus", "org.apache.felix.http.jetty", "io.kindling.probe.sink.kafka",
+            "io.kindling.probe.converter.container");
+
+    private static boolean active(String bundleList, String bundle) {
+        return bundleList.lines().anyMatch(l -> l.contains("Active") && l.trim().endsWith(bundle));
+    }
 
     @Test
     public void featureInstallReplayUninstall() throws Exception {
@@ -122,7 +130,18 @@ public class KarafFeatureIT {
             assertTrue("the Decanter event of timestamp " + timestamp + " is not a connect exit of the replay", expected.keySet().stream()
                     .anyMatch(l -> l.startsWith("{\"name\":\"connect\",") && l.contains("\"timestamp\":" + timestamp + ",")));
 
-            String uninstalled = karaf.client("feature:uninstall kindling-probe-decanter; feature:uninstall kindling-probe");
+            // The other features resolve and start in the same Karaf (their sinks stay off until configured).
+            String optional = karaf.client("feature:install kindling-probe-converter-apm kindling-probe-sink-prometheus "
+                    + "kindling-probe-sink-kafka kindling-probe-converter-container");
+            assertNoError("feature:install of the optional features", optional, karaf);
+            String optionalBundles = waitFor(karaf, "bundle:list -s -t 0", out -> OPTIONAL_BUNDLES.stream().allMatch(b -> active(out, b)));
+            for (String bundle : OPTIONAL_BUNDLES) {
+                assertTrue(bundle + " is not active:\n" + optionalBundles, active(optionalBundles, bundle));
+            }
+
+            String uninstalled = karaf.client("feature:uninstall kindling-probe-converter-apm "
+                    + "kindling-probe-sink-prometheus kindling-probe-sink-kafka kindling-probe-converter-container kindling-probe-decanter; "
+                    + "feature:uninstall kindling-probe");
             assertNoError("feature:uninstall", uninstalled, karaf);
             String after = waitFor(karaf, "bundle:list -s -t 0; shell:threads", out -> !out.contains("kindling-"));
             String bundlesAfter = after.substring(0, Math.max(0, after.indexOf("\n\"")));

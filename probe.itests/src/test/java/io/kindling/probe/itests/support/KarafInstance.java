@@ -152,6 +152,9 @@ public final class KarafInstance implements AutoCloseable {
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("JAVA_MIN_MEM", "64M");
         env.put("JAVA_MAX_MEM", "384M");
+        // Karaf's scripts add these to the JVM's options (the server's and the client's): on a small machine
+        // C1 alone starts them about a third faster, and nothing here runs long enough for C2 to pay off.
+        env.put("EXTRA_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
         env.put("KARAF_HOME", home.toString());
         env.remove("KARAF_BASE");
         env.remove("KARAF_DATA");
