@@ -36,6 +36,8 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
     volatile boolean told;
     final AtomicLong observed = new AtomicLong();
     final AtomicLong emitted = new AtomicLong();
+    /** Calls to the converter that threw, whatever they threw; shown as its {@code failures} figure. */
+    final AtomicLong failures = new AtomicLong();
     private final int ranking;
     private final long serviceId;
 
@@ -76,6 +78,22 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
             }
         }
         return List.copyOf(list);
+    }
+
+    /** How many failures of one converter are logged; the rest are only counted. */
+    private static final long FAILURES_LOGGED = 10;
+
+    /**
+     * A call to the converter threw ({@code when}: on which event, or at which moment): counted, and the
+     * first ones logged with their stack trace. An {@link Error} too (a class of an uninstalled bundle, a
+     * stack overflow, an assertion): the converter's part of the event is lost, the event loop goes on.
+     */
+    void failed(String when, Throwable e) {
+        long n = failures.incrementAndGet();
+        if (n <= FAILURES_LOGGED) {
+            LOG.log(Level.WARNING, "converter " + name + " failed " + when + ": " + e
+                    + (n == FAILURES_LOGGED ? " (further failures are only counted)" : ""), e);
+        }
     }
 
     /** Whether the converter observes raw events (it declared needs). */

@@ -74,9 +74,8 @@ final class ConverterRouting {
                 c.told = true;
                 try {
                     c.converter.activeChanged(active);
-                } catch (RuntimeException e) {
-                    System.getLogger(ConverterRouting.class.getName()).log(System.Logger.Level.WARNING,
-                            "converter " + c.name + " failed when told it is " + (active ? "active" : "inactive") + ": " + e);
+                } catch (Throwable e) {
+                    c.failed("when told it is " + (active ? "active" : "inactive"), e);
                 }
             }
             c.active = active;

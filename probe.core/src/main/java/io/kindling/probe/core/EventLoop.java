@@ -55,28 +55,39 @@ final class EventLoop implements Runnable {
     public void run() {
         try {
             read();
-            for (ConverterEntry c : ConverterEntry.sorted(routing.converters())) {
-                try {
-                    c.converter.end(emitter);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "converter " + c.name + " failed at the end of the run: " + e);
-                }
-            }
         } catch (InspectorException e) {
             run.fail(e.getMessage());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // an Error too: the run must end, and say why
             LOG.log(Level.ERROR, "event loop failed", e);
             run.fail("event loop failed: " + e);
         } finally {
-            figures.read(session);
-            session.close();
-            for (SinkChannel c : routing.tables().routes()) {
-                drain(c);
+            try {
+                endConverters();
+            } finally {
+                figures.read(session);
+                session.close();
+                for (SinkChannel c : routing.tables().routes()) {
+                    drain(c);
+                }
+                figures.ended();
+                loopVersion = Long.MAX_VALUE;
+                run.finish();
+                routing.changes().signal();
             }
-            figures.ended();
-            loopVersion = Long.MAX_VALUE;
-            run.finish();
-            routing.changes().signal();
+        }
+    }
+
+    /**
+     * Tells every converter that the run ended, however it ended (a capture corrupt midway too), so that
+     * what they hold is delivered and none of it carries into the next run.
+     */
+    private void endConverters() {
+        for (ConverterEntry c : ConverterEntry.sorted(routing.converters())) {
+            try {
+                c.converter.end(emitter);
+            } catch (Throwable e) {
+                c.failed("at the end of the run", e);
+            }
         }
     }
 
@@ -168,8 +179,8 @@ final class EventLoop implements Runnable {
                 o.entry.observed.incrementAndGet();
                 try {
                     o.entry.converter.observe(raw, watchingEmitters[i]);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "converter " + o.entry.name + " failed on " + raw.name() + ": " + e);
+                } catch (Throwable e) {
+                    o.entry.failed("on " + raw.name(), e);
                 }
             }
         }
@@ -185,8 +196,8 @@ final class EventLoop implements Runnable {
             if (!still && routing.hasConverter(b.entry.converter)) {
                 try {
                     b.entry.converter.end(emitter);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "converter " + b.entry.name + " failed when it became inactive: " + e);
+                } catch (Throwable e) {
+                    b.entry.failed("when it became inactive", e);
                 }
             }
         }
@@ -205,8 +216,8 @@ final class EventLoop implements Runnable {
                 try {
                     c.converter.convert(raw, event, emitter);
                     attributesDone |= c.providesAttributes;
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "converter " + c.name + " failed on " + raw.name() + ": " + e);
+                } catch (Throwable e) {
+                    c.failed("on " + raw.name(), e);
                 }
             }
         }

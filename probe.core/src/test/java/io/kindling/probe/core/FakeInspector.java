@@ -9,6 +9,7 @@ import io.kindling.probe.api.source.EventTable;
 import io.kindling.probe.api.source.FilterTable;
 import io.kindling.probe.api.source.Inspector;
 import io.kindling.probe.api.source.InspectorCounters;
+import io.kindling.probe.api.source.InspectorException;
 import io.kindling.probe.api.source.InspectorSession;
 import io.kindling.probe.api.source.RawBatch;
 import io.kindling.probe.api.spi.RawEvent;
@@ -68,6 +69,8 @@ final class FakeInspector implements Inspector {
     final List<Filters> seen = new ArrayList<>();
     /** Called with the index of each batch just before it is read. */
     IntConsumer beforeBatch = i -> {};
+    /** The index of the batch whose reading fails as a capture corrupt midway does (-1: none). */
+    int failAt = -1;
 
     FakeInspector(List<List<Ev>> batches) {
         this.batches = batches;
@@ -104,7 +107,10 @@ final class FakeInspector implements Inspector {
             @Override public long copiedWithoutThread() { return copiedWithoutThread; }
 
             @Override
-            public RawBatch nextBatch() {
+            public RawBatch nextBatch() throws InspectorException {
+                if (next == failAt) {
+                    throw new InspectorException("corrupt capture at batch " + next);
+                }
                 if (next >= batches.size()) {
                     return null;
                 }

@@ -75,12 +75,19 @@ public final class CpuConverter implements Converter {
 
         @AttributeDefinition(name = "Log bytes per event at most", min = "0")
         int max_log_bytes() default 16384;
+
+        @AttributeDefinition(name = "Whole windows of one interval at most", min = "0",
+                description = "An on or off interval that covers more whole windows (a thread asleep for long, a jump in"
+                        + " event time) gives its first and last windows only; the windows between are counted as"
+                        + " windows_skipped")
+        long max_spanned_windows() default DEFAULT_MAX_SPANNED;
     }
 
     private final long windowNanos;
     private final int maxThreads;
     private final int maxIntervals;
     private final int maxLogBytes;
+    private final long maxSpanned;
 
     private final Contributors contributors = new Contributors();
     private final Map<Long, ThreadTimeline> threads;
@@ -94,14 +101,24 @@ public final class CpuConverter implements Converter {
     private final AtomicLong inferred = new AtomicLong();
     private final AtomicLong evicted = new AtomicLong();
     private final AtomicLong logTruncated = new AtomicLong();
+    private final AtomicLong skippedWindows = new AtomicLong();
     private volatile int tracked;
+
+    /** Whole windows an interval may cover and still give one event per window: a minute of 1 s windows. */
+    static final long DEFAULT_MAX_SPANNED = 60;
 
     @Activate
     public CpuConverter(Config config) {
-        this(config.window_ms() * 1_000_000L, config.max_threads(), config.max_intervals(), config.max_log_bytes());
+        this(config.window_ms() * 1_000_000L, config.max_threads(), config.max_intervals(), config.max_log_bytes(),
+                config.max_spanned_windows());
     }
 
     public CpuConverter(long windowNanos, int maxThreads, int maxIntervals, int maxLogBytes) {
+        this(windowNanos, maxThreads, maxIntervals, maxLogBytes, DEFAULT_MAX_SPANNED);
+    }
+
+    public CpuConverter(long windowNanos, int maxThreads, int maxIntervals, int maxLogBytes, long maxSpannedWindows) {
+        this.maxSpanned = Math.max(0, maxSpannedWindows);
         this.windowNanos = Math.max(1, windowNanos);
         this.maxThreads = Math.max(1, maxThreads);
         this.maxIntervals = Math.max(2, maxIntervals);
@@ -181,7 +198,7 @@ public final class CpuConverter implements Converter {
     public Map<String, Long> statistics() {
         return Map.of("threads", (long) tracked, "events", emitted.get(), "breaks", breaks.get(), "evicted", evicted.get(),
                 "log_truncated", logTruncated.get(), "contributors", (long) contributors.size(), "switch_ins_inferred",
-                inferred.get());
+                inferred.get(), "windows_skipped", skippedWindows.get());
     }
 
     // ---- the timelines
@@ -198,7 +215,7 @@ public final class CpuConverter implements Converter {
     private ThreadTimeline thread(long tid) {
         ThreadTimeline t = threads.get(tid);
         if (t == null) {
-            t = new ThreadTimeline(tid, windowNanos, maxIntervals);
+            t = new ThreadTimeline(tid, windowNanos, maxIntervals, maxSpanned, skippedWindows);
             threads.put(tid, t);
         }
         return t;
