@@ -56,7 +56,7 @@ class ConverterNeedsTest {
         }
     }
 
-    static final class Collecting implements Sink {
+    static class Collecting implements Sink {
         final List<String> names = Collections.synchronizedList(new ArrayList<>());
 
         @Override
