@@ -34,15 +34,23 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
     volatile boolean active;
     /** Whether the converter was told its state once (see {@link Converter#activeChanged}). */
     volatile boolean told;
-    final AtomicLong observed = new AtomicLong();
-    final AtomicLong emitted = new AtomicLong();
+    final AtomicLong observed;
+    final AtomicLong emitted;
     /** Calls to the converter that threw, whatever they threw; shown as its {@code failures} figure. */
-    final AtomicLong failures = new AtomicLong();
+    final AtomicLong failures;
     private final int ranking;
     private final long serviceId;
 
     ConverterEntry(Converter converter, Map<String, ?> props) {
+        this(converter, props, null);
+    }
+
+    /** An entry that goes on counting where {@code previous} (the same converter's, or null) left off. */
+    ConverterEntry(Converter converter, Map<String, ?> props, ConverterEntry previous) {
         this.converter = converter;
+        this.observed = previous != null ? previous.observed : new AtomicLong();
+        this.emitted = previous != null ? previous.emitted : new AtomicLong();
+        this.failures = previous != null ? previous.failures : new AtomicLong();
         this.name = Converter.nameOf(props);
         Set<String> ev = Properties.strings(props.get(Converter.EVENTS));
         this.events = ev.isEmpty() ? null : ev;

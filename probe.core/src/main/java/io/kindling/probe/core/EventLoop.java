@@ -8,7 +8,9 @@ import io.kindling.probe.api.source.RawBatch;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import java.lang.System.Logger.Level;
+import io.kindling.probe.api.spi.Converter;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -33,6 +35,8 @@ final class EventLoop implements Runnable {
     private final DeliveredNames deliveredNames = new DeliveredNames();
     private final ParamLayouts layouts = new ParamLayouts();
     private final EventEmitter emitter;
+    /** The tables of the last batch; event loop thread only. */
+    private Routing.Tables routed;
     /** The routing version the loop has finished a batch with (-1 before the first, MAX_VALUE once ended). */
     private volatile long loopVersion = -1;
 
@@ -44,6 +48,22 @@ final class EventLoop implements Runnable {
         this.waitMillis = waitMillis;
         this.drainMillis = drainMillis;
         this.emitter = event -> emit(event, routing.tables().routes());
+    }
+
+    private volatile Thread thread;
+
+    /** Runs the loop on a thread of its own. */
+    Thread start() {
+        Thread t = new Thread(this, "kindling-event-loop");
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+        return t;
+    }
+
+    /** The thread the loop runs on (null before {@link #start}). */
+    Thread thread() {
+        return thread;
     }
 
     /** Whether the loop has finished a batch with routing {@code version} or a later one, or has ended. */
@@ -82,6 +102,10 @@ final class EventLoop implements Runnable {
      * what they hold is delivered and none of it carries into the next run.
      */
     private void endConverters() {
+        Routing.Tables last = routed;
+        if (last != null) {
+            endRemoved(last); // removed during the last batch: the loop never routed without them
+        }
         for (ConverterEntry c : ConverterEntry.sorted(routing.converters())) {
             try {
                 c.converter.end(emitter);
@@ -121,6 +145,12 @@ final class EventLoop implements Runnable {
             Routing.Tables t = routing.tables();
             for (SinkChannel c : t.routes()) {
                 c.beginBatch();
+            }
+            if (t != routed) {
+                if (routed != null) {
+                    endRemoved(routed);
+                }
+                routed = t;
             }
             if (t.observers() != watching) {
                 endDeactivated(watching, t.observers());
@@ -184,6 +214,33 @@ final class EventLoop implements Runnable {
                 }
             }
         }
+    }
+
+    /**
+     * Calls {@code end} of the converters that were routed with {@code before} and are no longer registered,
+     * so that what they hold is delivered; the engine waits for this batch boundary before it lets them go.
+     */
+    private void endRemoved(Routing.Tables before) {
+        Set<Converter> ended = new HashSet<>();
+        for (ConverterEntry[] entries : List.of(before.chain(), observed(before.observers()))) {
+            for (ConverterEntry e : entries) {
+                if (!routing.hasConverter(e.converter) && ended.add(e.converter)) {
+                    try {
+                        e.converter.end(emitter);
+                    } catch (Throwable x) {
+                        e.failed("when it was removed", x);
+                    }
+                }
+            }
+        }
+    }
+
+    private static ConverterEntry[] observed(ConverterRouting.Observer[] observers) {
+        ConverterEntry[] entries = new ConverterEntry[observers.length];
+        for (int i = 0; i < observers.length; i++) {
+            entries[i] = observers[i].entry;
+        }
+        return entries;
     }
 
     /** Calls {@code end} of the converters that stopped being active (and are still registered). */

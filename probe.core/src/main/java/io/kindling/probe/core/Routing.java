@@ -77,14 +77,17 @@ final class Routing {
 
     // ---- converters
 
+    /** A converter registered, or changed its properties (it keeps its figures then). */
     synchronized void putConverter(Converter converter, Map<String, Object> props) {
-        converters.put(converter, new ConverterEntry(converter, props));
+        converters.put(converter, new ConverterEntry(converter, props, converters.get(converter)));
         convertersChanged();
     }
 
-    synchronized void removeConverter(Converter converter) {
+    /** Takes a converter out of routing; returns the version of the tables without it. */
+    synchronized long removeConverter(Converter converter) {
         converters.remove(converter);
         convertersChanged();
+        return tables.version();
     }
 
     /** Lists the names converters emit in the catalog (recompiling the sinks' selections when they changed), and reroutes. */

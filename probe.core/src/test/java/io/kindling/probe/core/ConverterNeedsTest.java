@@ -175,4 +175,52 @@ class ConverterNeedsTest {
         assertEquals(2, x.observed.size());
         engine.deactivate();
     }
+
+    /** Holds what it observes until its end, and tells whether it was called after its removal returned. */
+    static final class Removable extends RunFailuresTest.Holding {
+        volatile boolean removed;
+        volatile int callsAfterRemoval;
+
+        @Override
+        public void observe(RawEvent raw, EventEmitter emitter) {
+            if (removed) {
+                callsAfterRemoval++;
+            }
+            super.observe(raw, emitter);
+        }
+    }
+
+    @Test
+    void aRemovedConverterIsEndedAndNoLongerCalledOnceItsRemovalReturns() throws Exception {
+        FakeInspector inspector = new FakeInspector(List.of(batch(), batch(), batch(), batch(), batch()));
+        ProbeEngine engine = new ProbeEngine(inspector, CONFIG);
+        Removable x = new Removable();
+        engine.addConverter(x, Map.of(Converter.NAME, "x", Converter.EMITS, "x_held", Converter.NEEDS, "syscall_exit-read"));
+        Collecting held = new Collecting();
+        engine.addSink(held, Map.of(Sink.SUBSCRIPTIONS, "x_held"));
+        Thread[] remover = new Thread[1];
+        inspector.beforeBatch = i -> {
+            if (i == 1) { // the bundle goes away while the run reads: DS unbinds it on a thread of its own
+                remover[0] = new Thread(() -> {
+                    engine.removeConverter(x);
+                    x.removed = true;
+                });
+                remover[0].start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (engine.catalog().entries().stream().anyMatch(e -> e.name().equals("x_held"))
+                        && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // until the routing lets it go: the run goes on without it
+                }
+                engine.routing(); // waits for the routing's lock: the tables without it are out
+            }
+        };
+
+        await(engine.open(Path.of("fake")));
+        remover[0].join(10_000);
+        assertTrue(x.removed);
+        assertEquals(0, x.callsAfterRemoval, "not called once its removal returned");
+        assertEquals(1, x.ends, "its end was called, once");
+        assertEquals(List.of(), x.held, "it let go of what it held");
+        engine.deactivate();
+    }
 }

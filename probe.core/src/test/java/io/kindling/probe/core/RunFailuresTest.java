@@ -50,7 +50,7 @@ class RunFailuresTest {
     }
 
     /** Holds one event per read it observes and emits them all at the end of the run, as a converter holding closes does. */
-    static final class Holding implements Converter {
+    static class Holding implements Converter {
         final List<Long> held = new ArrayList<>();
         int ends;
 
