@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -37,13 +38,24 @@ public final class NativeInspector implements Inspector {
 
     private final NativeEventTable table;
     private final EventNameTable names;
-    private final int batchBytes;
-    private final int batchEvents;
+    private volatile int batchBytes;
+    private volatile int batchEvents;
     private volatile LiveSettings live = LiveSettings.DEFAULTS;
 
     @Activate
     public NativeInspector(Config config) {
         this(config.batch_bytes(), config.batch_events());
+        this.live = LiveSettings.of(config.live_snaplen(), config.live_ring_bytes());
+    }
+
+    /**
+     * A new configuration applies to the next capture opened; the one being read goes on as it was opened
+     * (the inspector stays registered, so the engine and its run are not restarted).
+     */
+    @Modified
+    void modified(Config config) {
+        this.batchBytes = Math.max(65536, config.batch_bytes());
+        this.batchEvents = Math.max(1, config.batch_events());
         this.live = LiveSettings.of(config.live_snaplen(), config.live_ring_bytes());
     }
 

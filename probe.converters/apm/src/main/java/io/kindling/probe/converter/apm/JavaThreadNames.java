@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -46,7 +47,7 @@ public final class JavaThreadNames {
         }
     }
 
-    private final int max;
+    private volatile int max;
     private final Map<Long, Entry> names;
     /** The keys of each process's names, so that a process exit costs its own names, not a scan. */
     private final Map<Long, Set<Long>> byProcess = new HashMap<>();
@@ -73,6 +74,12 @@ public final class JavaThreadNames {
                 return false;
             }
         };
+    }
+
+    /** A new bound applies at once; a smaller one is reached as names are added. */
+    @Modified
+    void modified(Config config) {
+        this.max = Math.max(1, config.max_threads());
     }
 
     /** The Kindling probe's key: the pid in the high 32 bits, the tid's low 32 bits below. */

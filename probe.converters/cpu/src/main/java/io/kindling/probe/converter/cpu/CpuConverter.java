@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -83,11 +84,14 @@ public final class CpuConverter implements Converter {
         long max_spanned_windows() default DEFAULT_MAX_SPANNED;
     }
 
-    private final long windowNanos;
-    private final int maxThreads;
-    private final int maxIntervals;
-    private final int maxLogBytes;
-    private final long maxSpanned;
+    // event loop thread only; a new configuration is taken at a point where the converter holds nothing
+    private long windowNanos;
+    private int maxThreads;
+    private int maxIntervals;
+    private int maxLogBytes;
+    private long maxSpanned;
+    /** A configuration that Configuration Admin gave, not taken yet. */
+    private volatile Config pending;
 
     private final Contributors contributors = new Contributors();
     private final Map<Long, ThreadTimeline> threads;
@@ -118,11 +122,7 @@ public final class CpuConverter implements Converter {
     }
 
     public CpuConverter(long windowNanos, int maxThreads, int maxIntervals, int maxLogBytes, long maxSpannedWindows) {
-        this.maxSpanned = Math.max(0, maxSpannedWindows);
-        this.windowNanos = Math.max(1, windowNanos);
-        this.maxThreads = Math.max(1, maxThreads);
-        this.maxIntervals = Math.max(2, maxIntervals);
-        this.maxLogBytes = Math.max(0, maxLogBytes);
+        set(windowNanos, maxThreads, maxIntervals, maxLogBytes, maxSpannedWindows);
         this.threads = new LinkedHashMap<>(1024, 0.75f, true) {
             private static final long serialVersionUID = 1L;
 
@@ -136,6 +136,32 @@ public final class CpuConverter implements Converter {
                 return true;
             }
         };
+    }
+
+    private void set(long windowNanos, int maxThreads, int maxIntervals, int maxLogBytes, long maxSpannedWindows) {
+        this.maxSpanned = Math.max(0, maxSpannedWindows);
+        this.windowNanos = Math.max(1, windowNanos);
+        this.maxThreads = Math.max(1, maxThreads);
+        this.maxIntervals = Math.max(2, maxIntervals);
+        this.maxLogBytes = Math.max(0, maxLogBytes);
+    }
+
+    /**
+     * A new configuration does not cut the windows in progress: it is taken when the converter holds no
+     * thread (at the end of a run, or before its first event), so that a run is cut one way throughout.
+     */
+    @Modified
+    void modified(Config config) {
+        pending = config;
+    }
+
+    /** Takes the pending configuration; only where no thread is held. */
+    private void takePending() {
+        Config c = pending;
+        if (c != null) {
+            pending = null;
+            set(c.window_ms() * 1_000_000L, c.max_threads(), c.max_intervals(), c.max_log_bytes(), c.max_spanned_windows());
+        }
     }
 
     // ---- contributors (whiteboard)
@@ -159,6 +185,9 @@ public final class CpuConverter implements Converter {
 
     @Override
     public void observe(RawEvent raw, EventEmitter emitter) {
+        if (pending != null && threads.isEmpty()) {
+            takePending();
+        }
         this.emitter = emitter;
         contributors.observe(raw);
         String name = raw.name();
@@ -192,6 +221,7 @@ public final class CpuConverter implements Converter {
         onCpu = new long[0];
         tracked = 0;
         contributors.clear();
+        takePending();
     }
 
     @Override

@@ -29,7 +29,7 @@ final class ConnectionTable {
 
     private static final Comparator<Slot> BY_USE = Comparator.comparingLong(s -> s.used);
 
-    private final int max;
+    private volatile int max;
     /** In least recently used order; {@link Slot#used} tells that order for the fds of one process. */
     private final Map<Long, Slot> slots;
     private final Map<Long, Set<Long>> byProcess = new HashMap<>();
@@ -51,6 +51,11 @@ final class ConnectionTable {
                 return false;
             }
         };
+    }
+
+    /** A new bound; a smaller one is reached as connections are added (one eviction per addition). */
+    void resize(int max) {
+        this.max = Math.max(1, max);
     }
 
     Connection get(long pid, long fd) {

@@ -22,13 +22,18 @@ final class StreamSockets {
     private static final int SOCK_STREAM = 1;
     private static final int IPPROTO_TCP = 6;
 
-    private final int max;
+    private volatile int max;
     /** Threads inside a socket() call that asks for an IPv6 stream socket. */
     private final Map<Long, Boolean> entered = new HashMap<>();
     private final LinkedHashMap<Long, Boolean> sockets = new LinkedHashMap<>();
     private final Map<Long, Set<Long>> byProcess = new HashMap<>();
 
     StreamSockets(int max) {
+        this.max = Math.max(1, max);
+    }
+
+    /** A new bound, reached as sockets are added. */
+    void resize(int max) {
         this.max = Math.max(1, max);
     }
 
