@@ -146,7 +146,14 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
         routing.putSink(sink, props);
     }
 
+    /**
+     * New properties of a sink. A new name or queue size gives it a new channel: the old one is retired as
+     * a removed sink's is (what it holds is delivered), then the sink is routed again under its new name.
+     */
     void updatedSink(Sink sink, Map<String, Object> props) {
+        if (routing.remakes(sink, props)) {
+            removeSink(sink);
+        }
         routing.putSink(sink, props);
     }
 

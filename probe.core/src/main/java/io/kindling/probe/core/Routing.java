@@ -115,7 +115,7 @@ final class Routing {
      * keeps what it had (nothing, when it is new).
      */
     synchronized void putSink(Sink sink, Map<String, Object> props) {
-        String name = Sink.nameOf(props);
+        String name = uniqueName(sink, Sink.nameOf(props), props);
         String problem = SinkSubscriptions.problem(catalog, props);
         if (problem != null) {
             refused.put(sink, props);
@@ -137,6 +137,40 @@ final class Routing {
             sinks.put(sink, new SinkChannel(sink, name, selection, size > 0 ? size : defaultQueueSize.getAsInt()));
         }
         reroute();
+    }
+
+    /**
+     * Whether new properties of a registered sink change what its channel was made with (its name or its
+     * queue size): the channel is then replaced (the engine retires the old one, then routes to a new one).
+     */
+    synchronized boolean remakes(Sink sink, Map<String, Object> props) {
+        SinkChannel existing = sinks.get(sink);
+        Map<String, Object> previous = sinkProperties.get(sink);
+        return existing != null && previous != null
+                && (!existing.name().equals(uniqueName(sink, Sink.nameOf(props), props))
+                        || Properties.integer(previous.get(Sink.QUEUE_SIZE), 0) != Properties.integer(props.get(Sink.QUEUE_SIZE), 0));
+    }
+
+    /**
+     * The name, or when another sink has it already (two unnamed configurations of one sink component), the
+     * name and the sink's service id, so that each sink's statistics and metrics have a name of their own.
+     */
+    private String uniqueName(Sink sink, String name, Map<String, Object> props) {
+        String candidate = name;
+        Object id = props.get("service.id");
+        for (int n = 2; taken(sink, candidate); n++) {
+            candidate = name + "-" + (id != null && n == 2 ? id : n);
+        }
+        return candidate;
+    }
+
+    private boolean taken(Sink sink, String name) {
+        for (Map.Entry<Sink, SinkChannel> e : sinks.entrySet()) {
+            if (e.getKey() != sink && e.getValue().name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Takes the sink out of routing; returns its channel (null if it had none) and the version without it. */
