@@ -32,8 +32,6 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
     final boolean convertible;
     /** Set by the engine's routing: some sink subscribes to a name it emits (or it emits nothing). */
     volatile boolean active;
-    /** Whether the converter was told its state once (see {@link Converter#activeChanged}). */
-    volatile boolean told;
     final AtomicLong observed;
     final AtomicLong emitted;
     /** Calls to the converter that threw, whatever they threw; shown as its {@code failures} figure. */

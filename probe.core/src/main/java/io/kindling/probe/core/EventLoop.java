@@ -112,6 +112,13 @@ final class EventLoop implements Runnable {
             } catch (Throwable e) {
                 c.failed("at the end of the run", e);
             }
+            if (toldActive.remove(c.converter)) { // outside a run no converter is active
+                try {
+                    c.converter.activeChanged(false);
+                } catch (Throwable e) {
+                    c.failed("when told it is inactive", e);
+                }
+            }
         }
     }
 
@@ -150,6 +157,7 @@ final class EventLoop implements Runnable {
                 if (routed != null) {
                     endRemoved(routed);
                 }
+                tellActive(t);
                 routed = t;
             }
             if (t.observers() != watching) {
@@ -233,6 +241,32 @@ final class EventLoop implements Runnable {
                 }
             }
         }
+    }
+
+    /** The converters told they are active, event loop thread only. */
+    private final Set<Converter> toldActive = new HashSet<>();
+
+    /**
+     * Tells the converters that became active or inactive with these tables, at the batch boundary from
+     * which the change applies: a converter that both converts and observes sees one state for a whole batch.
+     */
+    private void tellActive(Routing.Tables t) {
+        for (ConverterEntry e : ConverterEntry.sorted(routing.converters())) {
+            boolean active = t.active().contains(e.converter);
+            if (active != toldActive.contains(e.converter)) {
+                try {
+                    e.converter.activeChanged(active);
+                } catch (Throwable x) {
+                    e.failed("when told it is " + (active ? "active" : "inactive"), x);
+                }
+                if (active) {
+                    toldActive.add(e.converter);
+                } else {
+                    toldActive.remove(e.converter);
+                }
+            }
+        }
+        toldActive.retainAll(t.active());
     }
 
     private static ConverterEntry[] observed(ConverterRouting.Observer[] observers) {

@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
@@ -27,7 +28,7 @@ final class Routing {
 
     /** What one batch is routed with. */
     record Tables(long version, ConverterEntry[] chain, SinkChannel[] routes, ConverterRouting.Observer[] observers,
-            Selection union, FilterTable threadless, List<String> suppressed) {}
+            Selection union, FilterTable threadless, List<String> suppressed, Set<Converter> active) {}
 
     private final EventTable eventTable;
     private final IntSupplier defaultQueueSize;
@@ -48,7 +49,7 @@ final class Routing {
         this.catalog = new Catalog(eventTable, Map.of());
         Selection none = Selection.compile(catalog, List.of());
         this.tables = new Tables(0, new ConverterEntry[0], new SinkChannel[0], new ConverterRouting.Observer[0], none,
-                none.table(), List.of());
+                none.table(), List.of(), Set.of());
     }
 
     Catalog catalog() {
@@ -229,7 +230,7 @@ final class Routing {
         }
         ConverterRouting converterRouting = ConverterRouting.compute(catalog, converters.values(), selections);
         tables = new Tables(tables.version() + 1, converterRouting.chain, active, converterRouting.observers,
-                converterRouting.filter, converterRouting.threadless, suppressed);
+                converterRouting.filter, converterRouting.threadless, suppressed, converterRouting.active);
         changes.signal();
     }
 

@@ -223,4 +223,58 @@ class ConverterNeedsTest {
         assertEquals(List.of(), x.held, "it let go of what it held");
         engine.deactivate();
     }
+
+    /** Withholds the reads it converts while active, and emits an x_mark for each read it observes, as the apm converter does with markers. */
+    static final class Marking implements Converter {
+        volatile boolean active;
+        int withheld;
+        int emitted;
+
+        @Override
+        public void activeChanged(boolean active) {
+            this.active = active;
+        }
+
+        @Override
+        public void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter) {
+            if (active) {
+                event.withhold();
+                withheld++;
+            }
+        }
+
+        @Override
+        public void observe(RawEvent raw, EventEmitter emitter) {
+            emitted++;
+            emitter.emit(new KindlingEvent("x_mark", Category.OTHER, Source.UNKNOWN, raw.timestamp(), 0, null));
+        }
+    }
+
+    @Test
+    void aSubscriptionMidBatchChangesAConvertersStateAtTheNextBatch() throws Exception {
+        List<Ev> reads = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            reads.add(new Ev(FakeInspector.READ_X, Category.FILE, true, i + 1));
+        }
+        FakeInspector inspector = new FakeInspector(List.of(reads, reads, reads));
+        ProbeEngine engine = new ProbeEngine(inspector, CONFIG);
+        Marking m = new Marking();
+        engine.addConverter(m, Map.of(Converter.NAME, "marks", Converter.EVENTS, "syscall_exit-read", Converter.EMITS, "x_mark",
+                Converter.NEEDS, "syscall_exit-read"));
+        Collecting plain = new Collecting();
+        engine.addSink(plain, Map.of(Sink.NAME, "reads", Sink.SUBSCRIPTIONS, "syscall_exit-read"));
+        Collecting marks = new Collecting();
+        inspector.onEvent = i -> {
+            if (i == 14) { // in the middle of the second batch, a sink subscribes to what the converter emits
+                engine.addSink(marks, Map.of(Sink.NAME, "marks", Sink.SUBSCRIPTIONS, "x_mark"));
+            }
+        };
+
+        await(engine.open(Path.of("fake")));
+        assertEquals(m.withheld, m.emitted, "each read withheld became an x_mark");
+        assertEquals(30, plain.names.size() + marks.names.size(), "every read arrives, as a read or as an x_mark: "
+                + plain.names.size() + " reads, " + marks.names.size() + " marks");
+        assertEquals(10, marks.names.size(), "from the next batch on");
+        engine.deactivate();
+    }
 }

@@ -69,6 +69,8 @@ final class FakeInspector implements Inspector {
     final List<Filters> seen = new ArrayList<>();
     /** Called with the index of each batch just before it is read. */
     IntConsumer beforeBatch = i -> {};
+    /** Called with the index (counted over the whole session) of each event the event loop moves to. */
+    IntConsumer onEvent = i -> {};
     /** The index of the batch whose reading fails as a capture corrupt midway does (-1: none). */
     int failAt = -1;
 
@@ -100,6 +102,7 @@ final class FakeInspector implements Inspector {
             private FilterTable threadless = new FilterTable(1);
             private int next;
             private long copiedWithoutThread;
+            private int handedOut;
 
             @Override public void setFilter(FilterTable f) { filter = f; }
             @Override public void setThreadlessFilter(FilterTable f) { threadless = f; }
@@ -129,7 +132,13 @@ final class FakeInspector implements Inspector {
                 return new RawBatch() {
                     int i = -1;
                     @Override public int size() { return pass.size(); }
-                    @Override public boolean next() { return ++i < pass.size(); }
+                    @Override public boolean next() {
+                        if (++i < pass.size()) {
+                            onEvent.accept(handedOut++);
+                            return true;
+                        }
+                        return false;
+                    }
                     @Override public RawEvent event() { return pass.get(i); }
                     @Override public void release() {}
                 };
