@@ -98,7 +98,7 @@ public final class ApmMarkerConverter implements Converter {
     public void observe(RawEvent raw, EventEmitter emitter) {
         if (PROCEXIT.equals(raw.name())) {
             if (raw.hasThread()) {
-                names.exited(raw.pid(), raw.tid());
+                names.exited(raw.pid(), raw.tid(), raw.vtid());
             }
             return;
         }
@@ -159,7 +159,7 @@ public final class ApmMarkerConverter implements Converter {
     }
 
     private KindlingEvent event(String name, RawEvent raw, long timestamp) {
-        ThreadContext thread = new ThreadContext(raw.pid(), raw.tid(), raw.uid(), raw.gid(), raw.comm(), raw.containerId());
+        ThreadContext thread = new ThreadContext(raw.pid(), raw.tid(), raw.uid(), raw.gid(), raw.comm(), raw.containerId(), raw.vpid(), raw.vtid());
         return new KindlingEvent(name, Category.OTHER, Source.SYSCALL_EXIT, timestamp, 0, names.rename(thread));
     }
 

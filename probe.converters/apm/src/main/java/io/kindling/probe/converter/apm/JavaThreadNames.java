@@ -16,7 +16,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The Java names of threads, as Kindling's Java agent tells them ({@code kd-tm@} markers), keyed by
- * process and thread id as the Kindling probe keys them. At most {@link Config#max_threads()} are kept;
+ * process id (the host's) and thread id as the JVM knows it (the thread's id in its pid namespace: a
+ * containerized JVM's own ids, the host's elsewhere). At most {@link Config#max_threads()} are kept;
  * the least recently used name goes first, and is counted. A thread's name is forgotten when the thread
  * exits, and all of a process's names when the process does, so that a new process or thread that
  * reuses the id keeps its own {@code comm}. Used on the event loop thread only (the counters may be
@@ -98,8 +99,11 @@ public final class JavaThreadNames {
         }
     }
 
-    /** Thread {@code tid} of process {@code pid} exited: its name goes, and all of the process's when it is the main thread. */
-    void exited(long pid, long tid) {
+    /**
+     * Thread {@code tid} (the host's id; {@code vtid} in its pid namespace) of process {@code pid} exited: its
+     * name goes, and all of the process's when it is the main thread.
+     */
+    void exited(long pid, long tid, long vtid) {
         if (size == 0) {
             return;
         }
@@ -111,7 +115,7 @@ public final class JavaThreadNames {
                 }
             }
         } else {
-            long k = key(pid, tid);
+            long k = key(pid, vtid);
             if (names.remove(k) != null) {
                 unindex(pid, k);
             }
@@ -140,14 +144,16 @@ public final class JavaThreadNames {
         if (size == 0 || context == null) {
             return context;
         }
-        Entry e = names.get(key(context.pid(), context.tid()));
+        // a kd-tm@ marker names the thread by the id the JVM knows it by: inside a container, the
+        // thread's id in the container's pid namespace (vtid); the host's elsewhere (vtid == tid)
+        Entry e = names.get(key(context.pid(), context.vtid()));
         if (e == null) {
             return context;
         }
         if (e.from != context) {
             e.from = context;
             e.to = context.comm().equals(e.name) ? context
-                    : new ThreadContext(context.pid(), context.tid(), context.uid(), context.gid(), e.name, context.containerId());
+                    : context.withComm(e.name);
         }
         return e.to;
     }
