@@ -71,17 +71,6 @@ public final class NativeInspector implements Inspector {
         }
     }
 
-    /**
-     * A new configuration applies to the next capture opened; the one being read goes on as it was opened
-     * (the inspector stays registered, so the engine and its run are not restarted).
-     */
-    @Modified
-    void modified(Config config) {
-        this.batchBytes = Math.max(65536, config.batch_bytes());
-        this.batchEvents = Math.max(1, config.batch_events());
-        this.live = LiveSettings.of(config.live_snaplen(), config.live_ring_bytes());
-    }
-
     /** For use outside a framework. */
     public NativeInspector(int batchBytes, int batchEvents) {
         this(NativeEventTable.load(), Math.max(65536, batchBytes), batchEvents);
