@@ -15,7 +15,6 @@ import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import io.kindling.probe.api.spi.Sink;
 import io.kindling.probe.core.FakeInspector.Ev;
-import java.lang.annotation.Annotation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,12 +26,7 @@ import org.junit.jupiter.api.Test;
 /** The converters' needs and emitted names: catalog, filter push-down, routing, removal. */
 class ConverterNeedsTest {
 
-    private static final ProbeEngine.Config CONFIG = new ProbeEngine.Config() {
-        @Override public int sink_queue_size() { return 1024; }
-        @Override public long sink_stall_millis() { return 2000; }
-        @Override public String[] suppressed_comms() { return new String[0]; }
-        @Override public Class<? extends Annotation> annotationType() { return ProbeEngine.Config.class; }
-    };
+    private static final ProbeEngine.Config CONFIG = FakeInspector.config(1024, 2000);
 
     /** Emits one x_event per observed event, and records what it saw. */
     static final class Emitting implements Converter {

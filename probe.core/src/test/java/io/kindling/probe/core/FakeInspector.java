@@ -74,6 +74,16 @@ final class FakeInspector implements Inspector {
     /** The index of the batch whose reading fails as a capture corrupt midway does (-1: none). */
     int failAt = -1;
 
+    /** An engine configuration for these tests: the queue size and stall time given, no process suppressed. */
+    static ProbeEngine.Config config(int queueSize, long stallMillis) {
+        return new ProbeEngine.Config() {
+            @Override public int sink_queue_size() { return queueSize; }
+            @Override public long sink_stall_millis() { return stallMillis; }
+            @Override public String[] suppressed_comms() { return new String[0]; }
+            @Override public Class<? extends java.lang.annotation.Annotation> annotationType() { return ProbeEngine.Config.class; }
+        };
+    }
+
     FakeInspector(List<List<Ev>> batches) {
         this.batches = batches;
     }

@@ -15,7 +15,6 @@ import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import io.kindling.probe.core.ConverterNeedsTest.Collecting;
 import io.kindling.probe.core.FakeInspector.Ev;
-import java.lang.annotation.Annotation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,12 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class RunFailuresTest {
 
-    private static final ProbeEngine.Config CONFIG = new ProbeEngine.Config() {
-        @Override public int sink_queue_size() { return 4096; }
-        @Override public long sink_stall_millis() { return 10_000; }
-        @Override public String[] suppressed_comms() { return new String[0]; }
-        @Override public Class<? extends Annotation> annotationType() { return ProbeEngine.Config.class; }
-    };
+    private static final ProbeEngine.Config CONFIG = FakeInspector.config(4096, 10_000);
 
     private ProbeEngine engine;
 

@@ -7,7 +7,6 @@ import io.kindling.probe.api.control.Run;
 import io.kindling.probe.api.spi.Sink;
 import io.kindling.probe.core.ConverterNeedsTest.Collecting;
 import io.kindling.probe.core.FakeInspector.Ev;
-import java.lang.annotation.Annotation;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** Each sink has a name of its own, and a new name or queue size in its properties is taken. */
 class SinkNamesTest {
-    private static final ProbeEngine.Config CONFIG = new ProbeEngine.Config() {
-        @Override public int sink_queue_size() { return 1024; }
-        @Override public long sink_stall_millis() { return 2000; }
-        @Override public String[] suppressed_comms() { return new String[0]; }
-        @Override public Class<? extends Annotation> annotationType() { return ProbeEngine.Config.class; }
-    };
+    private static final ProbeEngine.Config CONFIG = FakeInspector.config(1024, 2000);
 
     private final FakeInspector inspector = new FakeInspector(
             List.of(List.of(new Ev(FakeInspector.READ_X, Category.FILE, true, 1), new Ev(FakeInspector.READ_X, Category.FILE, true, 2))));
