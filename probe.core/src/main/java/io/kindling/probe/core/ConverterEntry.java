@@ -32,15 +32,23 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
     final boolean convertible;
     /** Set by the engine's routing: some sink subscribes to a name it emits (or it emits nothing). */
     volatile boolean active;
-    /** Whether the converter was told its state once (see {@link Converter#activeChanged}). */
-    volatile boolean told;
-    final AtomicLong observed = new AtomicLong();
-    final AtomicLong emitted = new AtomicLong();
+    final AtomicLong observed;
+    final AtomicLong emitted;
+    /** Calls to the converter that threw, whatever they threw; shown as its {@code failures} figure. */
+    final AtomicLong failures;
     private final int ranking;
     private final long serviceId;
 
     ConverterEntry(Converter converter, Map<String, ?> props) {
+        this(converter, props, null);
+    }
+
+    /** An entry that goes on counting where {@code previous} (the same converter's, or null) left off. */
+    ConverterEntry(Converter converter, Map<String, ?> props, ConverterEntry previous) {
         this.converter = converter;
+        this.observed = previous != null ? previous.observed : new AtomicLong();
+        this.emitted = previous != null ? previous.emitted : new AtomicLong();
+        this.failures = previous != null ? previous.failures : new AtomicLong();
         this.name = Converter.nameOf(props);
         Set<String> ev = Properties.strings(props.get(Converter.EVENTS));
         this.events = ev.isEmpty() ? null : ev;
@@ -76,6 +84,22 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
             }
         }
         return List.copyOf(list);
+    }
+
+    /** How many failures of one converter are logged; the rest are only counted. */
+    private static final long FAILURES_LOGGED = 10;
+
+    /**
+     * A call to the converter threw ({@code when}: on which event, or at which moment): counted, and the
+     * first ones logged with their stack trace. An {@link Error} too (a class of an uninstalled bundle, a
+     * stack overflow, an assertion): the converter's part of the event is lost, the event loop goes on.
+     */
+    void failed(String when, Throwable e) {
+        long n = failures.incrementAndGet();
+        if (n <= FAILURES_LOGGED) {
+            LOG.log(Level.WARNING, "converter " + name + " failed " + when + ": " + e
+                    + (n == FAILURES_LOGGED ? " (further failures are only counted)" : ""), e);
+        }
     }
 
     /** Whether the converter observes raw events (it declared needs). */

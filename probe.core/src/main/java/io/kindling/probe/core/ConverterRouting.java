@@ -5,7 +5,10 @@ import io.kindling.probe.api.source.FilterTable;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import java.util.ArrayList;
+import io.kindling.probe.api.spi.Converter;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +53,12 @@ final class ConverterRouting {
     final Observer[] observers;
     final Selection filter;
     final FilterTable threadless;
+    /** The converters active with this routing, told so by the event loop at the batch boundary where it applies. */
+    final Set<Converter> active;
 
-    private ConverterRouting(ConverterEntry[] chain, Observer[] observers, Selection filter, FilterTable threadless) {
+    private ConverterRouting(ConverterEntry[] chain, Observer[] observers, Selection filter, FilterTable threadless,
+            Set<Converter> active) {
+        this.active = active;
         this.chain = chain;
         this.observers = observers;
         this.filter = filter;
@@ -61,6 +68,7 @@ final class ConverterRouting {
     /** Computes the routing and sets each entry's {@code active} flag. */
     static ConverterRouting compute(Catalog catalog, Collection<ConverterEntry> converters, Collection<Selection> sinkSelections) {
         ConverterEntry[] sorted = ConverterEntry.sorted(converters);
+        Set<Converter> activeConverters = new HashSet<>();
         List<ConverterEntry> chain = new ArrayList<>();
         List<Observer> observers = new ArrayList<>();
         List<Subscription> filter = new ArrayList<>();
@@ -70,16 +78,10 @@ final class ConverterRouting {
         }
         for (ConverterEntry c : sorted) {
             boolean active = c.emits.isEmpty() || sinkSelections.stream().anyMatch(s -> s.selectsAnyName(c.emits));
-            if (c.active != active || !c.told) {
-                c.told = true;
-                try {
-                    c.converter.activeChanged(active);
-                } catch (RuntimeException e) {
-                    System.getLogger(ConverterRouting.class.getName()).log(System.Logger.Level.WARNING,
-                            "converter " + c.name + " failed when told it is " + (active ? "active" : "inactive") + ": " + e);
-                }
-            }
             c.active = active;
+            if (active) {
+                activeConverters.add(c.converter);
+            }
             if (c.convertible) {
                 chain.add(c);
             }
@@ -90,7 +92,7 @@ final class ConverterRouting {
             }
         }
         return new ConverterRouting(chain.toArray(new ConverterEntry[0]), observers.toArray(new Observer[0]),
-                Selection.compile(catalog, filter), Selection.compile(catalog, threadless).table());
+                Selection.compile(catalog, filter), Selection.compile(catalog, threadless).table(), Set.copyOf(activeConverters));
     }
 
     /** The names that converters emit, each with the converters that emit it, for the catalog. */

@@ -8,7 +8,9 @@ import io.kindling.probe.api.source.RawBatch;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import java.lang.System.Logger.Level;
+import io.kindling.probe.api.spi.Converter;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -33,6 +35,8 @@ final class EventLoop implements Runnable {
     private final DeliveredNames deliveredNames = new DeliveredNames();
     private final ParamLayouts layouts = new ParamLayouts();
     private final EventEmitter emitter;
+    /** The tables of the last batch; event loop thread only. */
+    private Routing.Tables routed;
     /** The routing version the loop has finished a batch with (-1 before the first, MAX_VALUE once ended). */
     private volatile long loopVersion = -1;
 
@@ -46,6 +50,22 @@ final class EventLoop implements Runnable {
         this.emitter = event -> emit(event, routing.tables().routes());
     }
 
+    private volatile Thread thread;
+
+    /** Runs the loop on a thread of its own. */
+    Thread start() {
+        Thread t = new Thread(this, "kindling-event-loop");
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+        return t;
+    }
+
+    /** The thread the loop runs on (null before {@link #start}). */
+    Thread thread() {
+        return thread;
+    }
+
     /** Whether the loop has finished a batch with routing {@code version} or a later one, or has ended. */
     boolean reached(long version) {
         return loopVersion >= version;
@@ -55,28 +75,50 @@ final class EventLoop implements Runnable {
     public void run() {
         try {
             read();
-            for (ConverterEntry c : ConverterEntry.sorted(routing.converters())) {
-                try {
-                    c.converter.end(emitter);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "converter " + c.name + " failed at the end of the run: " + e);
-                }
-            }
         } catch (InspectorException e) {
             run.fail(e.getMessage());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // an Error too: the run must end, and say why
             LOG.log(Level.ERROR, "event loop failed", e);
             run.fail("event loop failed: " + e);
         } finally {
-            figures.read(session);
-            session.close();
-            for (SinkChannel c : routing.tables().routes()) {
-                drain(c);
+            try {
+                endConverters();
+            } finally {
+                figures.read(session);
+                session.close();
+                for (SinkChannel c : routing.tables().routes()) {
+                    drain(c);
+                }
+                figures.ended();
+                loopVersion = Long.MAX_VALUE;
+                run.finish();
+                routing.changes().signal();
             }
-            figures.ended();
-            loopVersion = Long.MAX_VALUE;
-            run.finish();
-            routing.changes().signal();
+        }
+    }
+
+    /**
+     * Tells every converter that the run ended, however it ended (a capture corrupt midway too), so that
+     * what they hold is delivered and none of it carries into the next run.
+     */
+    private void endConverters() {
+        Routing.Tables last = routed;
+        if (last != null) {
+            endRemoved(last); // removed during the last batch: the loop never routed without them
+        }
+        for (ConverterEntry c : ConverterEntry.sorted(routing.converters())) {
+            try {
+                c.converter.end(emitter);
+            } catch (Throwable e) {
+                c.failed("at the end of the run", e);
+            }
+            if (toldActive.remove(c.converter)) { // outside a run no converter is active
+                try {
+                    c.converter.activeChanged(false);
+                } catch (Throwable e) {
+                    c.failed("when told it is inactive", e);
+                }
+            }
         }
     }
 
@@ -110,6 +152,13 @@ final class EventLoop implements Runnable {
             Routing.Tables t = routing.tables();
             for (SinkChannel c : t.routes()) {
                 c.beginBatch();
+            }
+            if (t != routed) {
+                if (routed != null) {
+                    endRemoved(routed);
+                }
+                tellActive(t);
+                routed = t;
             }
             if (t.observers() != watching) {
                 endDeactivated(watching, t.observers());
@@ -168,11 +217,64 @@ final class EventLoop implements Runnable {
                 o.entry.observed.incrementAndGet();
                 try {
                     o.entry.converter.observe(raw, watchingEmitters[i]);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "converter " + o.entry.name + " failed on " + raw.name() + ": " + e);
+                } catch (Throwable e) {
+                    o.entry.failed("on " + raw.name(), e);
                 }
             }
         }
+    }
+
+    /**
+     * Calls {@code end} of the converters that were routed with {@code before} and are no longer registered,
+     * so that what they hold is delivered; the engine waits for this batch boundary before it lets them go.
+     */
+    private void endRemoved(Routing.Tables before) {
+        Set<Converter> ended = new HashSet<>();
+        for (ConverterEntry[] entries : List.of(before.chain(), observed(before.observers()))) {
+            for (ConverterEntry e : entries) {
+                if (!routing.hasConverter(e.converter) && ended.add(e.converter)) {
+                    try {
+                        e.converter.end(emitter);
+                    } catch (Throwable x) {
+                        e.failed("when it was removed", x);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The converters told they are active, event loop thread only. */
+    private final Set<Converter> toldActive = new HashSet<>();
+
+    /**
+     * Tells the converters that became active or inactive with these tables, at the batch boundary from
+     * which the change applies: a converter that both converts and observes sees one state for a whole batch.
+     */
+    private void tellActive(Routing.Tables t) {
+        for (ConverterEntry e : ConverterEntry.sorted(routing.converters())) {
+            boolean active = t.active().contains(e.converter);
+            if (active != toldActive.contains(e.converter)) {
+                try {
+                    e.converter.activeChanged(active);
+                } catch (Throwable x) {
+                    e.failed("when told it is " + (active ? "active" : "inactive"), x);
+                }
+                if (active) {
+                    toldActive.add(e.converter);
+                } else {
+                    toldActive.remove(e.converter);
+                }
+            }
+        }
+        toldActive.retainAll(t.active());
+    }
+
+    private static ConverterEntry[] observed(ConverterRouting.Observer[] observers) {
+        ConverterEntry[] entries = new ConverterEntry[observers.length];
+        for (int i = 0; i < observers.length; i++) {
+            entries[i] = observers[i].entry;
+        }
+        return entries;
     }
 
     /** Calls {@code end} of the converters that stopped being active (and are still registered). */
@@ -185,8 +287,8 @@ final class EventLoop implements Runnable {
             if (!still && routing.hasConverter(b.entry.converter)) {
                 try {
                     b.entry.converter.end(emitter);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "converter " + b.entry.name + " failed when it became inactive: " + e);
+                } catch (Throwable e) {
+                    b.entry.failed("when it became inactive", e);
                 }
             }
         }
@@ -205,8 +307,8 @@ final class EventLoop implements Runnable {
                 try {
                     c.converter.convert(raw, event, emitter);
                     attributesDone |= c.providesAttributes;
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "converter " + c.name + " failed on " + raw.name() + ": " + e);
+                } catch (Throwable e) {
+                    c.failed("on " + raw.name(), e);
                 }
             }
         }

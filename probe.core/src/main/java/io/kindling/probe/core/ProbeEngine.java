@@ -132,8 +132,15 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
         routing.putConverter(converter, props);
     }
 
+    /**
+     * Takes a converter out of routing. During a run, returns once the event loop has reached the next batch
+     * boundary, where it calls the converter's {@code end} (what it holds is delivered) and calls it no more:
+     * the converter's bundle may then go. A loop that does not get there within the stall time (a sink that
+     * blocks it) is not waited for longer.
+     */
     void removeConverter(Converter converter) {
-        routing.removeConverter(converter);
+        long version = routing.removeConverter(converter);
+        awaitLoop(version);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -142,7 +149,14 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
         routing.putSink(sink, props);
     }
 
+    /**
+     * New properties of a sink. A new name or queue size gives it a new channel: the old one is retired as
+     * a removed sink's is (what it holds is delivered), then the sink is routed again under its new name.
+     */
     void updatedSink(Sink sink, Map<String, Object> props) {
+        if (routing.remakes(sink, props)) {
+            removeSink(sink);
+        }
         routing.putSink(sink, props);
     }
 
@@ -167,12 +181,9 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
             l = loop;
         }
         boolean running = run != null && !run.isDone();
-        if (running) {
-            long wait = Math.max(stallMillis, 1000);
+        if (running && awaitLoop(version)) {
             try {
-                if (routing.changes().await(() -> l.reached(version) || run.isDone(), wait, TimeUnit.MILLISECONDS)) {
-                    channel.drain(wait);
-                }
+                channel.drain(Math.max(stallMillis, 1000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -180,6 +191,32 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
         channel.close();
         if (running) {
             figures.retire(channel.statistics());
+        }
+    }
+
+    /**
+     * Waits, during a run, until the event loop has finished a batch routed with {@code version} or a later
+     * one (or the run ended), at most the stall time; returns whether it got there (true without a run).
+     */
+    private boolean awaitLoop(long version) {
+        EngineRun run;
+        EventLoop l;
+        synchronized (runLock) {
+            run = current;
+            l = loop;
+        }
+        if (run == null || run.isDone()) {
+            return true;
+        }
+        if (Thread.currentThread() == l.thread()) {
+            return false; // called back from the loop itself (an inspector's or a sink's doing): it cannot wait for itself
+        }
+        try {
+            return routing.changes().await(() -> l.reached(version) || run.isDone(), Math.max(stallMillis, 1000),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -238,9 +275,7 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
             EventLoop l = new EventLoop(s, run, routing, figures, waitMillis, Math.max(stallMillis, 1000));
             current = run;
             loop = l;
-            Thread thread = new Thread(l, "kindling-event-loop");
-            thread.setDaemon(true);
-            thread.start();
+            Thread thread = l.start();
             return run;
         }
     }

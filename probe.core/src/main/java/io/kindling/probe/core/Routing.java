@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
@@ -27,7 +28,7 @@ final class Routing {
 
     /** What one batch is routed with. */
     record Tables(long version, ConverterEntry[] chain, SinkChannel[] routes, ConverterRouting.Observer[] observers,
-            Selection union, FilterTable threadless, List<String> suppressed) {}
+            Selection union, FilterTable threadless, List<String> suppressed, Set<Converter> active) {}
 
     private final EventTable eventTable;
     private final IntSupplier defaultQueueSize;
@@ -48,7 +49,7 @@ final class Routing {
         this.catalog = new Catalog(eventTable, Map.of());
         Selection none = Selection.compile(catalog, List.of());
         this.tables = new Tables(0, new ConverterEntry[0], new SinkChannel[0], new ConverterRouting.Observer[0], none,
-                none.table(), List.of());
+                none.table(), List.of(), Set.of());
     }
 
     Catalog catalog() {
@@ -77,14 +78,17 @@ final class Routing {
 
     // ---- converters
 
+    /** A converter registered, or changed its properties (it keeps its figures then). */
     synchronized void putConverter(Converter converter, Map<String, Object> props) {
-        converters.put(converter, new ConverterEntry(converter, props));
+        converters.put(converter, new ConverterEntry(converter, props, converters.get(converter)));
         convertersChanged();
     }
 
-    synchronized void removeConverter(Converter converter) {
+    /** Takes a converter out of routing; returns the version of the tables without it. */
+    synchronized long removeConverter(Converter converter) {
         converters.remove(converter);
         convertersChanged();
+        return tables.version();
     }
 
     /** Lists the names converters emit in the catalog (recompiling the sinks' selections when they changed), and reroutes. */
@@ -112,7 +116,7 @@ final class Routing {
      * keeps what it had (nothing, when it is new).
      */
     synchronized void putSink(Sink sink, Map<String, Object> props) {
-        String name = Sink.nameOf(props);
+        String name = uniqueName(sink, Sink.nameOf(props), props);
         String problem = SinkSubscriptions.problem(catalog, props);
         if (problem != null) {
             refused.put(sink, props);
@@ -134,6 +138,40 @@ final class Routing {
             sinks.put(sink, new SinkChannel(sink, name, selection, size > 0 ? size : defaultQueueSize.getAsInt()));
         }
         reroute();
+    }
+
+    /**
+     * Whether new properties of a registered sink change what its channel was made with (its name or its
+     * queue size): the channel is then replaced (the engine retires the old one, then routes to a new one).
+     */
+    synchronized boolean remakes(Sink sink, Map<String, Object> props) {
+        SinkChannel existing = sinks.get(sink);
+        Map<String, Object> previous = sinkProperties.get(sink);
+        return existing != null && previous != null
+                && (!existing.name().equals(uniqueName(sink, Sink.nameOf(props), props))
+                        || Properties.integer(previous.get(Sink.QUEUE_SIZE), 0) != Properties.integer(props.get(Sink.QUEUE_SIZE), 0));
+    }
+
+    /**
+     * The name, or when another sink has it already (two unnamed configurations of one sink component), the
+     * name and the sink's service id, so that each sink's statistics and metrics have a name of their own.
+     */
+    private String uniqueName(Sink sink, String name, Map<String, Object> props) {
+        String candidate = name;
+        Object id = props.get("service.id");
+        for (int n = 2; taken(sink, candidate); n++) {
+            candidate = name + "-" + (id != null && n == 2 ? id : n);
+        }
+        return candidate;
+    }
+
+    private boolean taken(Sink sink, String name) {
+        for (Map.Entry<Sink, SinkChannel> e : sinks.entrySet()) {
+            if (e.getKey() != sink && e.getValue().name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Takes the sink out of routing; returns its channel (null if it had none) and the version without it. */
@@ -192,7 +230,7 @@ final class Routing {
         }
         ConverterRouting converterRouting = ConverterRouting.compute(catalog, converters.values(), selections);
         tables = new Tables(tables.version() + 1, converterRouting.chain, active, converterRouting.observers,
-                converterRouting.filter, converterRouting.threadless, suppressed);
+                converterRouting.filter, converterRouting.threadless, suppressed, converterRouting.active);
         changes.signal();
     }
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -109,15 +110,17 @@ final class RunFigures {
     static List<ConverterStatistics> converters(Collection<ConverterEntry> entries) {
         List<ConverterStatistics> list = new ArrayList<>();
         for (ConverterEntry c : ConverterEntry.sorted(entries)) {
-            Map<String, Long> figures;
+            Map<String, Long> figures = new LinkedHashMap<>();
             try {
-                figures = c.converter.statistics();
-            } catch (RuntimeException e) {
+                figures.putAll(c.converter.statistics());
+            } catch (Throwable e) {
                 LOG.log(Level.WARNING, "converter " + c.name + " failed to give its statistics: " + e);
-                figures = null;
             }
-            list.add(new ConverterStatistics(c.name, c.active, c.observed.get(), c.emitted.get(),
-                    figures == null ? Map.of() : figures));
+            long failures = c.failures.get();
+            if (failures > 0) {
+                figures.put("failures", failures);
+            }
+            list.add(new ConverterStatistics(c.name, c.active, c.observed.get(), c.emitted.get(), figures));
         }
         return list;
     }

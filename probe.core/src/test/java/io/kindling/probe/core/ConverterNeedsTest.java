@@ -15,7 +15,6 @@ import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import io.kindling.probe.api.spi.Sink;
 import io.kindling.probe.core.FakeInspector.Ev;
-import java.lang.annotation.Annotation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,12 +26,7 @@ import org.junit.jupiter.api.Test;
 /** The converters' needs and emitted names: catalog, filter push-down, routing, removal. */
 class ConverterNeedsTest {
 
-    private static final ProbeEngine.Config CONFIG = new ProbeEngine.Config() {
-        @Override public int sink_queue_size() { return 1024; }
-        @Override public long sink_stall_millis() { return 2000; }
-        @Override public String[] suppressed_comms() { return new String[0]; }
-        @Override public Class<? extends Annotation> annotationType() { return ProbeEngine.Config.class; }
-    };
+    private static final ProbeEngine.Config CONFIG = FakeInspector.config(1024, 2000);
 
     /** Emits one x_event per observed event, and records what it saw. */
     static final class Emitting implements Converter {
@@ -56,7 +50,7 @@ class ConverterNeedsTest {
         }
     }
 
-    static final class Collecting implements Sink {
+    static class Collecting implements Sink {
         final List<String> names = Collections.synchronizedList(new ArrayList<>());
 
         @Override
@@ -173,6 +167,108 @@ class ConverterNeedsTest {
         await(engine.open(Path.of("fake")));
         assertEquals(2, x.ends, "once when it became inactive, once at the end of the run");
         assertEquals(2, x.observed.size());
+        engine.deactivate();
+    }
+
+    /** Holds what it observes until its end, and tells whether it was called after its removal returned. */
+    static final class Removable extends RunFailuresTest.Holding {
+        volatile boolean removed;
+        volatile int callsAfterRemoval;
+
+        @Override
+        public void observe(RawEvent raw, EventEmitter emitter) {
+            if (removed) {
+                callsAfterRemoval++;
+            }
+            super.observe(raw, emitter);
+        }
+    }
+
+    @Test
+    void aRemovedConverterIsEndedAndNoLongerCalledOnceItsRemovalReturns() throws Exception {
+        FakeInspector inspector = new FakeInspector(List.of(batch(), batch(), batch(), batch(), batch()));
+        ProbeEngine engine = new ProbeEngine(inspector, CONFIG);
+        Removable x = new Removable();
+        engine.addConverter(x, Map.of(Converter.NAME, "x", Converter.EMITS, "x_held", Converter.NEEDS, "syscall_exit-read"));
+        Collecting held = new Collecting();
+        engine.addSink(held, Map.of(Sink.SUBSCRIPTIONS, "x_held"));
+        Thread[] remover = new Thread[1];
+        inspector.beforeBatch = i -> {
+            if (i == 1) { // the bundle goes away while the run reads: DS unbinds it on a thread of its own
+                remover[0] = new Thread(() -> {
+                    engine.removeConverter(x);
+                    x.removed = true;
+                });
+                remover[0].start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (engine.catalog().entries().stream().anyMatch(e -> e.name().equals("x_held"))
+                        && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // until the routing lets it go: the run goes on without it
+                }
+                engine.routing(); // waits for the routing's lock: the tables without it are out
+            }
+        };
+
+        await(engine.open(Path.of("fake")));
+        remover[0].join(10_000);
+        assertTrue(x.removed);
+        assertEquals(0, x.callsAfterRemoval, "not called once its removal returned");
+        assertEquals(1, x.ends, "its end was called, once");
+        assertEquals(List.of(), x.held, "it let go of what it held");
+        engine.deactivate();
+    }
+
+    /** Withholds the reads it converts while active, and emits an x_mark for each read it observes, as the apm converter does with markers. */
+    static final class Marking implements Converter {
+        volatile boolean active;
+        int withheld;
+        int emitted;
+
+        @Override
+        public void activeChanged(boolean active) {
+            this.active = active;
+        }
+
+        @Override
+        public void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter) {
+            if (active) {
+                event.withhold();
+                withheld++;
+            }
+        }
+
+        @Override
+        public void observe(RawEvent raw, EventEmitter emitter) {
+            emitted++;
+            emitter.emit(new KindlingEvent("x_mark", Category.OTHER, Source.UNKNOWN, raw.timestamp(), 0, null));
+        }
+    }
+
+    @Test
+    void aSubscriptionMidBatchChangesAConvertersStateAtTheNextBatch() throws Exception {
+        List<Ev> reads = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            reads.add(new Ev(FakeInspector.READ_X, Category.FILE, true, i + 1));
+        }
+        FakeInspector inspector = new FakeInspector(List.of(reads, reads, reads));
+        ProbeEngine engine = new ProbeEngine(inspector, CONFIG);
+        Marking m = new Marking();
+        engine.addConverter(m, Map.of(Converter.NAME, "marks", Converter.EVENTS, "syscall_exit-read", Converter.EMITS, "x_mark",
+                Converter.NEEDS, "syscall_exit-read"));
+        Collecting plain = new Collecting();
+        engine.addSink(plain, Map.of(Sink.NAME, "reads", Sink.SUBSCRIPTIONS, "syscall_exit-read"));
+        Collecting marks = new Collecting();
+        inspector.onEvent = i -> {
+            if (i == 14) { // in the middle of the second batch, a sink subscribes to what the converter emits
+                engine.addSink(marks, Map.of(Sink.NAME, "marks", Sink.SUBSCRIPTIONS, "x_mark"));
+            }
+        };
+
+        await(engine.open(Path.of("fake")));
+        assertEquals(m.withheld, m.emitted, "each read withheld became an x_mark");
+        assertEquals(30, plain.names.size() + marks.names.size(), "every read arrives, as a read or as an x_mark: "
+                + plain.names.size() + " reads, " + marks.names.size() + " marks");
+        assertEquals(10, marks.names.size(), "from the next batch on");
         engine.deactivate();
     }
 }

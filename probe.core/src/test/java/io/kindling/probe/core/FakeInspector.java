@@ -9,6 +9,7 @@ import io.kindling.probe.api.source.EventTable;
 import io.kindling.probe.api.source.FilterTable;
 import io.kindling.probe.api.source.Inspector;
 import io.kindling.probe.api.source.InspectorCounters;
+import io.kindling.probe.api.source.InspectorException;
 import io.kindling.probe.api.source.InspectorSession;
 import io.kindling.probe.api.source.RawBatch;
 import io.kindling.probe.api.spi.RawEvent;
@@ -68,6 +69,20 @@ final class FakeInspector implements Inspector {
     final List<Filters> seen = new ArrayList<>();
     /** Called with the index of each batch just before it is read. */
     IntConsumer beforeBatch = i -> {};
+    /** Called with the index (counted over the whole session) of each event the event loop moves to. */
+    IntConsumer onEvent = i -> {};
+    /** The index of the batch whose reading fails as a capture corrupt midway does (-1: none). */
+    int failAt = -1;
+
+    /** An engine configuration for these tests: the queue size and stall time given, no process suppressed. */
+    static ProbeEngine.Config config(int queueSize, long stallMillis) {
+        return new ProbeEngine.Config() {
+            @Override public int sink_queue_size() { return queueSize; }
+            @Override public long sink_stall_millis() { return stallMillis; }
+            @Override public String[] suppressed_comms() { return new String[0]; }
+            @Override public Class<? extends java.lang.annotation.Annotation> annotationType() { return ProbeEngine.Config.class; }
+        };
+    }
 
     FakeInspector(List<List<Ev>> batches) {
         this.batches = batches;
@@ -97,6 +112,7 @@ final class FakeInspector implements Inspector {
             private FilterTable threadless = new FilterTable(1);
             private int next;
             private long copiedWithoutThread;
+            private int handedOut;
 
             @Override public void setFilter(FilterTable f) { filter = f; }
             @Override public void setThreadlessFilter(FilterTable f) { threadless = f; }
@@ -104,7 +120,10 @@ final class FakeInspector implements Inspector {
             @Override public long copiedWithoutThread() { return copiedWithoutThread; }
 
             @Override
-            public RawBatch nextBatch() {
+            public RawBatch nextBatch() throws InspectorException {
+                if (next == failAt) {
+                    throw new InspectorException("corrupt capture at batch " + next);
+                }
                 if (next >= batches.size()) {
                     return null;
                 }
@@ -123,7 +142,13 @@ final class FakeInspector implements Inspector {
                 return new RawBatch() {
                     int i = -1;
                     @Override public int size() { return pass.size(); }
-                    @Override public boolean next() { return ++i < pass.size(); }
+                    @Override public boolean next() {
+                        if (++i < pass.size()) {
+                            onEvent.accept(handedOut++);
+                            return true;
+                        }
+                        return false;
+                    }
                     @Override public RawEvent event() { return pass.get(i); }
                     @Override public void release() {}
                 };

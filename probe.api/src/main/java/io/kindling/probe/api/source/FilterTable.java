@@ -55,12 +55,14 @@ public final class FilterTable {
         }
     }
 
+    /** Whether the cell lets the event through; a type or category beyond the table's cells is not let through. */
     public boolean allows(int type, int category) {
-        return types[type * W + category] != 0;
+        return type >= 0 && type < MAX_TYPES && category >= 0 && category < W && types[type * W + category] != 0;
     }
 
     public boolean allowsGeneric(boolean exit, int syscall, int category) {
-        return syscall >= 0 && syscall < syscalls && generic[((exit ? 1 : 0) * syscalls + syscall) * W + category] != 0;
+        return syscall >= 0 && syscall < syscalls && category >= 0 && category < W
+                && generic[((exit ? 1 : 0) * syscalls + syscall) * W + category] != 0;
     }
 
     public int syscalls() {

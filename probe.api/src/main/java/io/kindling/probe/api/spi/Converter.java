@@ -86,8 +86,9 @@ public interface Converter {
 
     /**
      * Tells the converter that it became active (some sink subscribes to a name it emits) or inactive.
-     * Called from the thread that changed the routing, before the event loop routes with the change;
-     * a converter that needs to know keeps it in a volatile field.
+     * Called by the event loop, at the batch boundary from which the change applies, so that a converter
+     * sees one state for a whole batch (its {@link #convert} and {@link #observe} agree); a run starts with
+     * every converter inactive and ends telling the active ones they are inactive.
      * @since 1.3
      */
     default void activeChanged(boolean active) {}

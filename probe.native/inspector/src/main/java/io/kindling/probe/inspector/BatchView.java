@@ -27,6 +27,8 @@ final class BatchView implements RawBatch {
     private final NativeSession owner;
     private final RecordView record;
 
+    private static final System.Logger LOG = System.getLogger(BatchView.class.getName());
+    private int refusals;
     private int count;
     private int index;
     private int next;
@@ -42,9 +44,15 @@ final class BatchView implements RawBatch {
         this.record = new RecordView(buf, table, names, comms, containers, fdNames);
     }
 
-    /** Prepares the view after the shim filled the buffer. */
+    /** Prepares the view after the shim filled the buffer; a count the buffer cannot hold is cut to what it can. */
     void reset() {
-        count = buf.getInt(H_COUNT);
+        int n = buf.getInt(H_COUNT);
+        int most = (capacity - HEADER) / RecordView.FIXED;
+        if (n < 0 || n > most) {
+            refused("a record count of " + n + " in a buffer that holds at most " + most);
+            n = Math.max(0, Math.min(n, most));
+        }
+        count = n;
         status = buf.getInt(H_STATUS);
         index = -1;
         next = HEADER;
@@ -55,16 +63,37 @@ final class BatchView implements RawBatch {
         return count;
     }
 
+    /**
+     * Moves to the next record. Batch memory is the shim's, yet it is read with checks: a record whose
+     * length is not a whole 8-byte aligned record inside the buffer ends the batch (where the next record
+     * starts is not known), and a record whose own parts run past its end is skipped.
+     */
     @Override
     public boolean next() {
-        if (index + 1 >= count) {
-            return false;
+        while (index + 1 < count) {
+            index++;
+            int pos = next;
+            int length = pos <= capacity - RecordView.FIXED ? record.length(pos) : -1;
+            if (length < RecordView.FIXED || (length & 7) != 0 || length > capacity - pos) {
+                refused("record " + index + " of " + count + " at offset " + pos + " has length " + length
+                        + "; the rest of the batch is left out");
+                count = index;
+                return false;
+            }
+            next = pos + length;
+            if (record.moveTo(pos, next)) {
+                return true;
+            }
+            refused("record " + index + " at offset " + pos + " does not hold its own strings and event; it is left out");
         }
-        index++;
-        int pos = next;
-        next = pos + record.length(pos);
-        record.moveTo(pos, next);
-        return true;
+        return false;
+    }
+
+    /** Batch memory that does not read as the shim writes it: logged (a few times), never read past. */
+    private void refused(String what) {
+        if (refusals++ < 10) {
+            LOG.log(System.Logger.Level.ERROR, "batch memory refused: " + what);
+        }
     }
 
     @Override

@@ -43,7 +43,7 @@ final class RecordView extends ScapRecord implements RawEvent {
     private static final int O_FDTYPE = 58;
     private static final int O_L4 = 59;
     private static final int O_ROLE = 60;
-    private static final int FIXED = 64;
+    static final int FIXED = 64;
     // the namespace ids block (a thread in a pid namespace of its own), from the end of the fixed part
     private static final int NS_BLOCK = 16;
     private static final int N_VPID = 0;
@@ -84,15 +84,23 @@ final class RecordView extends ScapRecord implements RawEvent {
         return buf.getInt(pos + O_LEN);
     }
 
-    /** Moves to the record at {@code pos}, which ends at {@code end}. */
-    void moveTo(int pos, int end) {
+    /**
+     * Moves to the record at {@code pos}, which ends at {@code end} (at least {@link #FIXED} bytes further).
+     * Returns false, and stays nowhere, when its socket block, strings and event header do not fit before
+     * {@code end}.
+     */
+    boolean moveTo(int pos, int end) {
         this.pos = pos;
         flags = u16(O_FLAGS);
         nsIds = pos + FIXED;
         socket = (flags & FLAG_NS_IDS) != 0 ? nsIds + NS_BLOCK : nsIds;
         strings = (flags & FLAG_SOCKET) != 0 ? socket + SOCKET_BLOCK : socket;
         int record = strings + u16(O_COMMLEN) + u16(O_CONTLEN) + u16(O_FDNAMELEN);
+        if (record > end - SCAP_HEADER) {
+            return false;
+        }
         moveToRecord(record, end, (flags & FLAG_LARGE_PAYLOAD) != 0);
+        return true;
     }
 
     private int u16(int field) {

@@ -19,6 +19,8 @@ class ScapRecord {
     private static final int R_TYPE = 20;
     private static final int R_NPARAMS = 22;
     private static final int R_HEADER = 26;
+    /** The size of libscap's event header, which a record holds at least. */
+    static final int SCAP_HEADER = R_HEADER;
     /** libscap's PT_BYTEBUF: the native type of a parameter the event table does not describe. */
     private static final int UNDESCRIBED_TYPE = 10;
 

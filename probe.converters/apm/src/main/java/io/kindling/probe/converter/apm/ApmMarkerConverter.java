@@ -53,7 +53,9 @@ public final class ApmMarkerConverter implements Converter {
     public static final String TRACE = "apm_trace_id_event";
     public static final String SPAN = "apm_span_event";
     public static final String EMITS = FUTEX + "," + TRACE + "," + SPAN;
-    public static final String NEEDS = "syscall_exit-write:file";
+    /** File writes carry the markers; process and thread exits end the Java names of their threads. */
+    public static final String NEEDS = "syscall_exit-write:file,tracepoint-procexit";
+    private static final String PROCEXIT = "tracepoint-procexit";
 
     private final JavaThreadNames names;
     private final AtomicLong markers = new AtomicLong();
@@ -94,6 +96,12 @@ public final class ApmMarkerConverter implements Converter {
 
     @Override
     public void observe(RawEvent raw, EventEmitter emitter) {
+        if (PROCEXIT.equals(raw.name())) {
+            if (raw.hasThread()) {
+                names.exited(raw.pid(), raw.tid(), raw.vtid());
+            }
+            return;
+        }
         if (!raw.hasFd() || !raw.fdType().isFile()) {
             return;
         }

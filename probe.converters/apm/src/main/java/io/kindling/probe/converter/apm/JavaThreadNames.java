@@ -1,11 +1,15 @@
 package io.kindling.probe.converter.apm;
 
 import io.kindling.probe.api.ThreadContext;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -14,8 +18,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * The Java names of threads, as Kindling's Java agent tells them ({@code kd-tm@} markers), keyed by
  * process id (the host's) and thread id as the JVM knows it (the thread's id in its pid namespace: a
  * containerized JVM's own ids, the host's elsewhere). At most {@link Config#max_threads()} are kept;
- * the least recently used name goes first, and is counted. Used on the event loop thread only (the
- * counters may be read from any thread).
+ * the least recently used name goes first, and is counted. A thread's name is forgotten when the thread
+ * exits, and all of a process's names when the process does, so that a new process or thread that
+ * reuses the id keeps its own {@code comm}. Used on the event loop thread only (the counters may be
+ * read from any thread).
  */
 @Component(service = JavaThreadNames.class, configurationPid = JavaThreadNames.PID)
 @Designate(ocd = JavaThreadNames.Config.class)
@@ -31,17 +37,21 @@ public final class JavaThreadNames {
 
     /** A thread's name, and the last context renamed with it, so that its events share one context. */
     private static final class Entry {
+        final long pid;
         final String name;
         ThreadContext from;
         ThreadContext to;
 
-        Entry(String name) {
+        Entry(long pid, String name) {
+            this.pid = pid;
             this.name = name;
         }
     }
 
-    private final int max;
+    private volatile int max;
     private final Map<Long, Entry> names;
+    /** The keys of each process's names, so that a process exit costs its own names, not a scan. */
+    private final Map<Long, Set<Long>> byProcess = new HashMap<>();
     private final AtomicLong evicted = new AtomicLong();
     private volatile int size;
 
@@ -59,11 +69,18 @@ public final class JavaThreadNames {
             protected boolean removeEldestEntry(Map.Entry<Long, Entry> eldest) {
                 if (size() > max) {
                     evicted.incrementAndGet();
+                    unindex(eldest.getValue().pid, eldest.getKey());
                     return true;
                 }
                 return false;
             }
         };
+    }
+
+    /** A new bound applies at once; a smaller one is reached as names are added. */
+    @Modified
+    void modified(Config config) {
+        this.max = Math.max(1, config.max_threads());
     }
 
     /** The Kindling probe's key: the pid in the high 32 bits, the tid's low 32 bits below. */
@@ -76,8 +93,40 @@ public final class JavaThreadNames {
         long k = key(pid, tid);
         Entry e = names.get(k);
         if (e == null || !e.name.equals(name)) {
-            names.put(k, new Entry(name));
+            names.put(k, new Entry(pid, name));
+            byProcess.computeIfAbsent(pid, p -> new HashSet<>()).add(k);
             size = names.size();
+        }
+    }
+
+    /**
+     * Thread {@code tid} (the host's id; {@code vtid} in its pid namespace) of process {@code pid} exited: its
+     * name goes, and all of the process's when it is the main thread.
+     */
+    void exited(long pid, long tid, long vtid) {
+        if (size == 0) {
+            return;
+        }
+        if (tid == pid) {
+            Set<Long> keys = byProcess.remove(pid);
+            if (keys != null) {
+                for (Long k : keys) {
+                    names.remove(k);
+                }
+            }
+        } else {
+            long k = key(pid, vtid);
+            if (names.remove(k) != null) {
+                unindex(pid, k);
+            }
+        }
+        size = names.size();
+    }
+
+    private void unindex(long pid, long key) {
+        Set<Long> keys = byProcess.get(pid);
+        if (keys != null && keys.remove(key) && keys.isEmpty()) {
+            byProcess.remove(pid);
         }
     }
 
@@ -111,6 +160,7 @@ public final class JavaThreadNames {
 
     void clear() {
         names.clear();
+        byProcess.clear();
         size = 0;
     }
 

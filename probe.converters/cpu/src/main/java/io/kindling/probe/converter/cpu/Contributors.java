@@ -81,7 +81,7 @@ final class Contributors {
         for (CpuContributor c : ordered) {
             try {
                 call.on(c, argument);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // an Error too: the converter and the other contributors go on
                 LOG.log(Level.WARNING, "cpu contributor " + c + " failed to " + what + " " + describe(argument) + ": " + e);
             }
         }

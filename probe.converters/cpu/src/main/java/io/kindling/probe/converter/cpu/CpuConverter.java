@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -75,12 +76,22 @@ public final class CpuConverter implements Converter {
 
         @AttributeDefinition(name = "Log bytes per event at most", min = "0")
         int max_log_bytes() default 16384;
+
+        @AttributeDefinition(name = "Whole windows of one interval at most", min = "0",
+                description = "An on or off interval that covers more whole windows (a thread asleep for long, a jump in"
+                        + " event time) gives its first and last windows only; the windows between are counted as"
+                        + " windows_skipped")
+        long max_spanned_windows() default DEFAULT_MAX_SPANNED;
     }
 
-    private final long windowNanos;
-    private final int maxThreads;
-    private final int maxIntervals;
-    private final int maxLogBytes;
+    // event loop thread only; a new configuration is taken at a point where the converter holds nothing
+    private long windowNanos;
+    private int maxThreads;
+    private int maxIntervals;
+    private int maxLogBytes;
+    private long maxSpanned;
+    /** A configuration that Configuration Admin gave, not taken yet. */
+    private volatile Config pending;
 
     private final Contributors contributors = new Contributors();
     private final Map<Long, ThreadTimeline> threads;
@@ -94,18 +105,24 @@ public final class CpuConverter implements Converter {
     private final AtomicLong inferred = new AtomicLong();
     private final AtomicLong evicted = new AtomicLong();
     private final AtomicLong logTruncated = new AtomicLong();
+    private final AtomicLong skippedWindows = new AtomicLong();
     private volatile int tracked;
+
+    /** Whole windows an interval may cover and still give one event per window: a minute of 1 s windows. */
+    static final long DEFAULT_MAX_SPANNED = 60;
 
     @Activate
     public CpuConverter(Config config) {
-        this(config.window_ms() * 1_000_000L, config.max_threads(), config.max_intervals(), config.max_log_bytes());
+        this(config.window_ms() * 1_000_000L, config.max_threads(), config.max_intervals(), config.max_log_bytes(),
+                config.max_spanned_windows());
     }
 
     public CpuConverter(long windowNanos, int maxThreads, int maxIntervals, int maxLogBytes) {
-        this.windowNanos = Math.max(1, windowNanos);
-        this.maxThreads = Math.max(1, maxThreads);
-        this.maxIntervals = Math.max(2, maxIntervals);
-        this.maxLogBytes = Math.max(0, maxLogBytes);
+        this(windowNanos, maxThreads, maxIntervals, maxLogBytes, DEFAULT_MAX_SPANNED);
+    }
+
+    public CpuConverter(long windowNanos, int maxThreads, int maxIntervals, int maxLogBytes, long maxSpannedWindows) {
+        set(windowNanos, maxThreads, maxIntervals, maxLogBytes, maxSpannedWindows);
         this.threads = new LinkedHashMap<>(1024, 0.75f, true) {
             private static final long serialVersionUID = 1L;
 
@@ -119,6 +136,32 @@ public final class CpuConverter implements Converter {
                 return true;
             }
         };
+    }
+
+    private void set(long windowNanos, int maxThreads, int maxIntervals, int maxLogBytes, long maxSpannedWindows) {
+        this.maxSpanned = Math.max(0, maxSpannedWindows);
+        this.windowNanos = Math.max(1, windowNanos);
+        this.maxThreads = Math.max(1, maxThreads);
+        this.maxIntervals = Math.max(2, maxIntervals);
+        this.maxLogBytes = Math.max(0, maxLogBytes);
+    }
+
+    /**
+     * A new configuration does not cut the windows in progress: it is taken when the converter holds no
+     * thread (at the end of a run, or before its first event), so that a run is cut one way throughout.
+     */
+    @Modified
+    void modified(Config config) {
+        pending = config;
+    }
+
+    /** Takes the pending configuration; only where no thread is held. */
+    private void takePending() {
+        Config c = pending;
+        if (c != null) {
+            pending = null;
+            set(c.window_ms() * 1_000_000L, c.max_threads(), c.max_intervals(), c.max_log_bytes(), c.max_spanned_windows());
+        }
     }
 
     // ---- contributors (whiteboard)
@@ -142,6 +185,9 @@ public final class CpuConverter implements Converter {
 
     @Override
     public void observe(RawEvent raw, EventEmitter emitter) {
+        if (pending != null && threads.isEmpty()) {
+            takePending();
+        }
         this.emitter = emitter;
         contributors.observe(raw);
         String name = raw.name();
@@ -175,13 +221,14 @@ public final class CpuConverter implements Converter {
         onCpu = new long[0];
         tracked = 0;
         contributors.clear();
+        takePending();
     }
 
     @Override
     public Map<String, Long> statistics() {
         return Map.of("threads", (long) tracked, "events", emitted.get(), "breaks", breaks.get(), "evicted", evicted.get(),
                 "log_truncated", logTruncated.get(), "contributors", (long) contributors.size(), "switch_ins_inferred",
-                inferred.get());
+                inferred.get(), "windows_skipped", skippedWindows.get());
     }
 
     // ---- the timelines
@@ -198,7 +245,7 @@ public final class CpuConverter implements Converter {
     private ThreadTimeline thread(long tid) {
         ThreadTimeline t = threads.get(tid);
         if (t == null) {
-            t = new ThreadTimeline(tid, windowNanos, maxIntervals);
+            t = new ThreadTimeline(tid, windowNanos, maxIntervals, maxSpanned, skippedWindows);
             threads.put(tid, t);
         }
         return t;

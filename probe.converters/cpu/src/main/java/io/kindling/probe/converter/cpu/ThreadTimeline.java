@@ -4,6 +4,7 @@ import io.kindling.probe.api.FdType;
 import io.kindling.probe.api.ThreadContext;
 import io.kindling.probe.api.spi.RawEvent;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One thread as the CPU converter follows it: what it is doing (the last system call it entered,
@@ -17,6 +18,9 @@ final class ThreadTimeline {
     final long tid;
     private final long windowNanos;
     private final int maxIntervals;
+    private final long maxSpanned;
+    /** Where the whole windows left out of long intervals are counted (the converter's). */
+    private final AtomicLong skippedWindows;
     private ThreadContext context;
 
     private boolean syscallKnown;
@@ -37,11 +41,17 @@ final class ThreadTimeline {
     private IntervalList current;
     private final ArrayDeque<IntervalList> complete = new ArrayDeque<>();
 
-    /** A timeline cut into windows of {@code windowNanos}, with at most {@code maxIntervals} in an event. */
-    ThreadTimeline(long tid, long windowNanos, int maxIntervals) {
+    /**
+     * A timeline cut into windows of {@code windowNanos}, with at most {@code maxIntervals} in an event; an
+     * interval that covers more than {@code maxSpanned} whole windows gives only its first and last parts,
+     * and the whole windows between are counted in {@code skippedWindows}.
+     */
+    ThreadTimeline(long tid, long windowNanos, int maxIntervals, long maxSpanned, AtomicLong skippedWindows) {
         this.tid = tid;
         this.windowNanos = windowNanos;
         this.maxIntervals = maxIntervals;
+        this.maxSpanned = maxSpanned;
+        this.skippedWindows = skippedWindows;
     }
 
     void context(RawEvent raw) {
@@ -154,13 +164,24 @@ final class ThreadTimeline {
         return complete.poll();
     }
 
-    /** Adds an interval, cut at window boundaries; a window that is left behind is complete. */
+    /**
+     * Adds an interval, cut at window boundaries; a window that is left behind is complete. An interval
+     * over more than {@code maxSpanned} whole windows (a thread asleep for hours, a timestamp that jumps)
+     * keeps its first and last parts only, so that it costs two windows, not one per window it spans.
+     */
     private void add(long s, long e, int onCpu, OffCause cause) {
         if (e <= s) {
             return;
         }
         long w = Math.floorDiv(s, windowNanos);
+        long last = Math.floorDiv(e - 1, windowNanos);
+        long whole = last - w - 1;
         while (s < e) {
+            if (whole > maxSpanned && w == last - whole) {
+                skippedWindows.addAndGet(whole); // after the first part: on to the last window
+                s = last * windowNanos;
+                w = last;
+            }
             long pe = Math.min(e, (w + 1) * windowNanos);
             if (current != null && (current.window != w || current.size() >= maxIntervals)) {
                 complete.add(current);

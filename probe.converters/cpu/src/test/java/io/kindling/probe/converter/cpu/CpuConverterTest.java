@@ -211,4 +211,23 @@ class CpuConverterTest {
         assertEquals(1L, c.statistics().get("switch_ins_inferred"));
         assertEquals(0L, c.statistics().get("breaks"));
     }
+
+    @Test
+    void aThreadOffForAMillionWindowsGivesABoundedNumberOfEvents() {
+        long second = 1_000_000_000L;
+        CpuConverter c = new CpuConverter(second, 16, 4096, 1024);
+        long[] emitted = new long[1];
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = mx.getCurrentThreadAllocatedBytes();
+        // on from 0.5 s, off at 1 s, back on a million seconds later (an old capture's thread seen live, a clock jump)
+        for (RawEvent e : new RawEvent[] {sw(second / 2, 0, 0, T), sw(second, 0, T, 0), sw(1_000_000 * second, 0, 0, T),
+                sw(1_000_000 * second + second / 2, 0, T, 0)}) {
+            c.observe(e, ev -> emitted[0]++);
+        }
+        c.end(ev -> emitted[0]++);
+        long allocated = mx.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(emitted[0] <= 70, "cpu_events: " + emitted[0]);
+        assertTrue(allocated < 16L << 20, "bytes allocated: " + allocated);
+        assertTrue(c.statistics().get("windows_skipped") > 999_000, "the whole windows left out are counted: " + c.statistics());
+    }
 }

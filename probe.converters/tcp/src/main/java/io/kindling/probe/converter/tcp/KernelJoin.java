@@ -33,7 +33,7 @@ final class KernelJoin {
 
     private record Held(KindlingEvent event, long deadline, boolean owner) {}
 
-    private final int maxHeld;
+    private volatile int maxHeld;
     /** Closes waiting for the kernel's, by local and remote endpoint, oldest first. */
     private final LinkedHashMap<String, Held> held = new LinkedHashMap<>();
     /** The kernel's closes that came before the system call's (the order of two sources can differ). */
@@ -43,6 +43,11 @@ final class KernelJoin {
     private boolean kernelSeen;
     private long joined;
     private long unjoined;
+
+    /** A new bound on the closes held, reached as closes are held. */
+    void resize(int maxHeld) {
+        this.maxHeld = Math.max(1, maxHeld);
+    }
 
     KernelJoin(int maxHeld) {
         this.maxHeld = Math.max(1, maxHeld);

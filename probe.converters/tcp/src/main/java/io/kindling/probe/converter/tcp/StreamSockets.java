@@ -2,8 +2,10 @@ package io.kindling.probe.converter.tcp;
 
 import io.kindling.probe.api.spi.RawEvent;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The IPv6 stream sockets that {@code socket()} created, by process and fd, until they connect or close.
@@ -12,19 +14,26 @@ import java.util.Map;
  * turns its fd into an IPv4 one, whose protocol field then reads as unknown (sysdig shows {@code <4>}
  * without {@code t} and {@code fd.l4proto} {@code <NA>}). The socket's own call said it was a stream
  * socket: such a connect is a TCP connection. At most {@code max} sockets are remembered (the oldest
- * go first). Event loop thread only.
+ * go first); each process's are indexed, so that its exit forgets them without a look at the others.
+ * Event loop thread only.
  */
 final class StreamSockets {
     private static final int AF_INET6 = 10;
     private static final int SOCK_STREAM = 1;
     private static final int IPPROTO_TCP = 6;
 
-    private final int max;
+    private volatile int max;
     /** Threads inside a socket() call that asks for an IPv6 stream socket. */
     private final Map<Long, Boolean> entered = new HashMap<>();
     private final LinkedHashMap<Long, Boolean> sockets = new LinkedHashMap<>();
+    private final Map<Long, Set<Long>> byProcess = new HashMap<>();
 
     StreamSockets(int max) {
+        this.max = Math.max(1, max);
+    }
+
+    /** A new bound, reached as sockets are added. */
+    void resize(int max) {
         this.max = Math.max(1, max);
     }
 
@@ -53,23 +62,41 @@ final class StreamSockets {
             long key = Connection.key(raw.pid(), fd);
             sockets.remove(key);
             sockets.put(key, Boolean.TRUE);
+            byProcess.computeIfAbsent(key >>> 32, p -> new HashSet<>()).add(key);
             if (sockets.size() > max) {
-                sockets.remove(sockets.keySet().iterator().next());
+                remove(sockets.keySet().iterator().next());
             }
         }
     }
 
     /** Whether the fd of the process is a stream socket of its own creation; forgets it. */
     boolean take(long pid, long fd) {
-        return sockets.remove(Connection.key(pid, fd)) != null;
+        return remove(Connection.key(pid, fd));
     }
 
     void forget(long pid, long fd) {
-        sockets.remove(Connection.key(pid, fd));
+        remove(Connection.key(pid, fd));
     }
 
     void forgetProcess(long pid) {
-        sockets.keySet().removeIf(k -> k >>> 32 == pid);
+        Set<Long> keys = byProcess.remove(pid);
+        if (keys != null) {
+            for (Long k : keys) {
+                sockets.remove(k);
+            }
+        }
+    }
+
+    private boolean remove(long key) {
+        if (sockets.remove(key) == null) {
+            return false;
+        }
+        long pid = key >>> 32;
+        Set<Long> keys = byProcess.get(pid);
+        if (keys != null && keys.remove(key) && keys.isEmpty()) {
+            byProcess.remove(pid);
+        }
+        return true;
     }
 
     int size() {
@@ -79,5 +106,6 @@ final class StreamSockets {
     void clear() {
         entered.clear();
         sockets.clear();
+        byProcess.clear();
     }
 }

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -102,6 +103,15 @@ public final class TcpConnectionConverter implements Converter {
     @Activate
     public TcpConnectionConverter(Config config) {
         this(config.max_connections());
+    }
+
+    /** A new bound applies at once: the run goes on with what the converter holds; a smaller bound is reached as connections are added. */
+    @Modified
+    void modified(Config config) {
+        int max = config.max_connections();
+        connections.resize(max);
+        streams.resize(max);
+        kernel.resize(Math.max(1, max));
     }
 
     public TcpConnectionConverter(int maxConnections) {
