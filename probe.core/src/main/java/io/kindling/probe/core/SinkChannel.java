@@ -224,7 +224,7 @@ final class SinkChannel {
     private void flushQuietly() {
         try {
             sink.flush();
-        } catch (Exception e) {
+        } catch (Throwable e) { // an Error of the sink's own must not end the delivery thread
             LOG.log(Level.WARNING, "sink " + name + " failed to flush: " + e);
         }
     }

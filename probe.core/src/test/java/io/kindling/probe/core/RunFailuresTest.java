@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -148,8 +147,6 @@ class RunFailuresTest {
     }
 
     @Test
-    @Disabled("fails today: SinkChannel.flushQuietly catches Exception only, so an Error from flush() ends the sink's"
-            + " delivery thread; enable with the sink queue's fix")
     void anErrorInASinksFlushDoesNotStopItsDelivery() throws Exception {
         FakeInspector inspector = new FakeInspector(List.of(reads(100, 1)));
         engine = new ProbeEngine(inspector, CONFIG);
