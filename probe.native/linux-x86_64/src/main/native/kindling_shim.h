@@ -25,6 +25,8 @@ extern "C" {
 #define KP_MAX_PARAMS 16
 #define KP_MAX_PARAM_LEN 65535u
 #define KP_CATEGORY_CELLS 16
+/* Rows a filter table may have (event types, syscalls): more is refused. */
+#define KP_MAX_TABLE_ROWS 4096
 
 /* Batch status (header offset 8). */
 #define KP_STATUS_MORE 0
@@ -125,7 +127,9 @@ KP_EXPORT int32_t kp_set_threadless_filter(int64_t h, const uint8_t* types, int3
  * written, -1 on error (kp_last_error). */
 KP_EXPORT int32_t kp_next_batch(int64_t h, void* buf, int32_t cap, int32_t maxEvents);
 KP_EXPORT int32_t kp_last_error(int64_t h, char* out, int32_t cap);
-KP_EXPORT void kp_counters(int64_t h, int64_t* out);
+/* Fills out[0..n) with the counters (KP_CNT_*; cells past KP_CNT_COUNT get 0). Returns KP_CNT_COUNT,
+ * -1 on error (kp_last_error). */
+KP_EXPORT int32_t kp_counters(int64_t h, int64_t* out, int32_t n);
 KP_EXPORT void kp_close(int64_t h);
 KP_EXPORT int32_t kp_event_table(char* out, int32_t cap);
 KP_EXPORT int32_t kp_set_own_pid(int64_t h, int64_t pid);

@@ -37,7 +37,8 @@ public class ContainersIT {
             throws IOException, InterruptedException {
         List<String> options = new ArrayList<>(List.of("-Dkindling.container.docker.socket=" + docker.socket()));
         options.addAll(List.of(jvmOptions));
-        return new LiveCaptureIT.LiveProbe(work, options, List.of("syscall_exit-write"), "900s", extra);
+        return new LiveCaptureIT.LiveProbe(work, List.of(), options, LiveCaptureIT.LiveProbe.withSubscriptions(
+                work.resolve("events.jsonl"), List.of("syscall_exit-write"), "900s", extra));
     }
 
     /** Ctrl-C; the run's summary (standard error). */

@@ -61,7 +61,11 @@ final class Shim {
 
     static native int kp_last_error(long handle, byte[] out, int capacity);
 
-    static native void kp_counters(long handle, long[] out);
+    /** Cells of kp_counters (KP_CNT_COUNT). */
+    static final int CNT_COUNT = 12;
+
+    /** Fills out[0..n); returns CNT_COUNT, -1 on error (kp_last_error). */
+    static native int kp_counters(long handle, long[] out, int n);
 
     static native void kp_close(long handle);
 

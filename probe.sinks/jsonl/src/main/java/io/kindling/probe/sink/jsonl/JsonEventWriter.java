@@ -133,6 +133,23 @@ public final class JsonEventWriter implements Flushable, Closeable {
     }
 
     /**
+     * The event's JSON without the line separator, as a new array, for a writer used for this alone
+     * (nothing buffered before): the bytes are taken out of the buffer instead of passed on to the
+     * target. An event too large for the buffer goes on to the target instead, whole, as {@link #write}
+     * and {@link #flush} pass it on, and the answer is null.
+     * @since 1.1
+     */
+    public byte[] encode(KindlingEvent event) throws IOException {
+        long drains = out.drains();
+        write(event);
+        if (out.drains() == drains) {
+            return out.take(1);
+        }
+        out.flush();
+        return null;
+    }
+
+    /**
      * The name, category and source, as bytes remembered per event name: the core hands out one
      * name String per event type, and a thread's context is one object while it does not change,
      * so most events reuse what an earlier one rendered.
