@@ -309,6 +309,8 @@ void capture_statistics(session& s, int64_t* out)
 	{
 		return;
 	}
+	/* the probe's suppression (session.cpp), not libscap's */
+	out[KP_STAT_SUPPRESSED] = s.suppressed_events.load(std::memory_order_relaxed);
 	scap_stats st = {};
 	s.insp->get_capture_stats(&st);
 	out[KP_STAT_EVENTS] = static_cast<int64_t>(st.n_evts);
@@ -317,7 +319,6 @@ void capture_statistics(session& s, int64_t* out)
 	out[KP_STAT_DROPS_PAGE_FAULT] = static_cast<int64_t>(st.n_drops_pf);
 	out[KP_STAT_DROPS_BUG] = static_cast<int64_t>(st.n_drops_bug);
 	out[KP_STAT_PREEMPTIONS] = static_cast<int64_t>(st.n_preemptions);
-	out[KP_STAT_SUPPRESSED] = static_cast<int64_t>(st.n_suppressed);
 	if(s.live_source && s.live_source->has_source())
 	{
 		kindling_live::counters c = s.live_source->read_counters();

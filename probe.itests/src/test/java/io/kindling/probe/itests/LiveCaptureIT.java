@@ -44,7 +44,7 @@ public class LiveCaptureIT {
         final Path stderr;
 
         LiveProbe(Path work, List<String> extra) throws IOException, InterruptedException {
-            this(work, List.of(), withSubscriptions(work.resolve("events.jsonl"), extra));
+            this(work, List.of(), withSubscriptions(work.resolve("events.jsonl"), SUBSCRIPTIONS, "120s", extra));
         }
 
         /**
@@ -52,20 +52,29 @@ public class LiveCaptureIT {
          * temporary files in {@code work}.
          */
         LiveProbe(Path work, List<String> prefix, List<String> args) throws IOException, InterruptedException {
+            this(work, prefix, List.of(), args);
+        }
+
+        /** {@code PREFIX java JVM_OPTIONS -jar probe.jar live ARGS}, its temporary files in {@code work}. */
+        LiveProbe(Path work, List<String> prefix, List<String> jvmOptions, List<String> args)
+                throws IOException, InterruptedException {
             Files.createDirectories(work);
             out = work.resolve("events.jsonl");
             stderr = work.resolve("stderr");
             List<String> command = new ArrayList<>(prefix);
             command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Djava.io.tmpdir=" + work, "-jar", ProbeProcess.probeJar().toString(), "live"));
+                    "-Djava.io.tmpdir=" + work));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", ProbeProcess.probeJar().toString(), "live"));
             command.addAll(args);
             process = new ProcessBuilder(command).directory(work.toFile()).redirectOutput(work.resolve("stdout").toFile())
                     .redirectError(stderr.toFile()).start();
         }
 
-        private static List<String> withSubscriptions(Path out, List<String> extra) {
-            List<String> args = new ArrayList<>(List.of("--duration", "120s", "--sink", "jsonl:" + out));
-            for (String s : SUBSCRIPTIONS) {
+        /** {@code --duration D --sink jsonl:OUT --subscribe S... EXTRA}. */
+        static List<String> withSubscriptions(Path out, List<String> subscriptions, String duration, List<String> extra) {
+            List<String> args = new ArrayList<>(List.of("--duration", duration, "--sink", "jsonl:" + out));
+            for (String s : subscriptions) {
                 args.add("--subscribe");
                 args.add(s);
             }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * The native live check ({@code src/test/native/live_check.cpp}) against this machine's kernel: the eBPF
  * source under libsinsp with a workload it starts (every syscall family's parameters as libsinsp parses
  * them, then a filtered pass), the kernel TCP events against a loopback TCP workload and a network
- * namespace with forced retransmits ({@code --tcp}), and 50 start/stop cycles that must leave no
+ * namespace with forced retransmits ({@code --tcp}), I/O events larger than half the programs' scratch, poll
+ * on 20 descriptors and a udig ring overwritten by someone else during the run ({@code --edges}), and 50 start/stop cycles that must leave no
  * program, map, link, thread or shared memory behind ({@code --cycles}).
  *
  * <p>The check is built with {@code make} against the shim's sources. Where the eBPF programs cannot
@@ -51,6 +52,11 @@ class LiveCheckTest {
     @Test
     void kernelTcpEventsMatchTheWorkloadAndNstat() throws Exception {
         runMode(List.of("--tcp"), 300);
+    }
+
+    @Test
+    void largeEventsPollListsAndACorruptedRing() throws Exception {
+        runMode(List.of("--edges"), 300);
     }
 
     @Test
