@@ -264,9 +264,17 @@ public class LiveInFelixIT {
                     + log.stream().filter(e -> e.kind().equals("file") && e.get("op").equals("write")).count());
             assertEquals("the data of the workload's file writes, cut at live.snaplen 24", List.of(), problems);
         } finally {
-            config.delete();
-            awaitInspectorProperty("live.snaplen", null);
+            restoreDefaults(config);
         }
+    }
+
+    /** The inspector's defaults again, written (a deleted configuration's effect on the service would come later, unseen). */
+    private void restoreDefaults(org.osgi.service.cm.Configuration config) throws IOException, InterruptedException {
+        Hashtable<String, Object> defaults = new Hashtable<>();
+        defaults.put("live.snaplen", 80);
+        defaults.put("live.ring.bytes", 8 << 20);
+        config.update(defaults);
+        awaitInspectorProperty("live.snaplen", 80);
     }
 
     /** Waits until the inspector's service has the property {@code key} at {@code value} (null: without it). */
@@ -314,8 +322,7 @@ public class LiveInFelixIT {
         } finally {
             stop(run);
             registration.unregister();
-            config.delete();
-            awaitInspectorProperty("live.snaplen", null);
+            restoreDefaults(config);
         }
         // the next live start reads with the settings in use, the defaults: a syscalls' ring of 8 MiB
         CollectingSink next = new CollectingSink();
