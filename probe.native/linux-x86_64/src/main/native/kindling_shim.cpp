@@ -560,6 +560,45 @@ int64_t kp_count_rest(int64_t h)
 	}
 }
 
+int32_t kp_set_snaplen(int64_t h, int32_t snaplen)
+{
+	try
+	{
+		auto handle = lookup(h);
+		if(!handle)
+		{
+			return -1;
+		}
+		if(!handle->live || snaplen <= 0)
+		{
+			handle->set_error("kp_set_snaplen: only a live capture keeps a snaplen, of at least 1 byte");
+			return -1;
+		}
+		std::lock_guard<std::mutex> lock(handle->io_mu);
+		handle->insp->set_snaplen(static_cast<uint32_t>(snaplen));
+		return 0;
+	}
+	catch(const std::exception& e)
+	{
+		try
+		{
+			auto handle = lookup(h);
+			if(handle)
+			{
+				handle->set_error("kp_set_snaplen: ", e.what());
+			}
+		}
+		catch(...)
+		{
+		}
+		return -1;
+	}
+	catch(...)
+	{
+		return -1;
+	}
+}
+
 int32_t kp_suppress_comm(int64_t h, const char* comm)
 {
 	try

@@ -50,8 +50,11 @@ final class ConverterRouting {
     final Observer[] observers;
     final Selection filter;
     final FilterTable threadless;
+    /** The most bytes of I/O data that an active converter needs (0: none asks). */
+    final int snaplen;
 
-    private ConverterRouting(ConverterEntry[] chain, Observer[] observers, Selection filter, FilterTable threadless) {
+    private ConverterRouting(ConverterEntry[] chain, Observer[] observers, Selection filter, FilterTable threadless, int snaplen) {
+        this.snaplen = snaplen;
         this.chain = chain;
         this.observers = observers;
         this.filter = filter;
@@ -65,6 +68,7 @@ final class ConverterRouting {
         List<Observer> observers = new ArrayList<>();
         List<Subscription> filter = new ArrayList<>();
         List<Subscription> threadless = new ArrayList<>();
+        int snaplen = 0;
         for (Selection s : sinkSelections) {
             filter.addAll(s.subscriptions());
         }
@@ -87,10 +91,11 @@ final class ConverterRouting {
                 observers.add(new Observer(c, Selection.compile(catalog, c.needs), Selection.compile(catalog, c.needsThreadless)));
                 filter.addAll(c.needs);
                 threadless.addAll(c.needsThreadless);
+                snaplen = Math.max(snaplen, c.snaplen);
             }
         }
         return new ConverterRouting(chain.toArray(new ConverterEntry[0]), observers.toArray(new Observer[0]),
-                Selection.compile(catalog, filter), Selection.compile(catalog, threadless).table());
+                Selection.compile(catalog, filter), Selection.compile(catalog, threadless).table(), snaplen);
     }
 
     /** The names that converters emit, each with the converters that emit it, for the catalog. */

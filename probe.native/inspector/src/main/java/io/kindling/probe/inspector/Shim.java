@@ -71,6 +71,8 @@ final class Shim {
 
     static native int kp_suppress_comm(long handle, String comm);
 
+    static native int kp_set_snaplen(long handle, int snaplen);
+
     /** A NUL-terminated message from a buffer the shim filled. */
     static String message(byte[] buffer) {
         int n = 0;
