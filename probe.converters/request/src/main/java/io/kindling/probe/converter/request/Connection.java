@@ -34,6 +34,11 @@ final class Connection {
     /** Bytes of an interim response still to come. */
     long interimRemaining;
     final ArrayDeque<Exchange> waiting = new ArrayDeque<>(4);
+    /** The first bytes of a message, read or written alone, waiting for the rest of its head (see the converter). */
+    byte[] stash;
+    boolean stashRequestSide;
+    long stashStart;
+    long stashFirst;
     /** Non-blocking connect in progress. */
     boolean connecting;
     long connectStart;

@@ -273,6 +273,35 @@ public final class RequestConverter implements Converter {
         if (c.unmatched < 0) {
             return; // no parser knows it, and unknown protocols are not reported
         }
+        long ts = raw.timestamp();
+        long start = c.server ? ts : ts - Math.max(0, raw.latency());
+        long first = ts;
+        boolean joined = false;
+        if (c.stash != null) {
+            if (c.stashRequestSide != requestSide && c.parser == null && c.stashRequestSide) {
+                unmatched(c); // a few bytes that no parser took, and no more came
+            }
+            if (c.stashRequestSide == requestSide && data != null) {
+                joined = true;
+                byte[] both = new byte[c.stash.length + data.length];
+                System.arraycopy(c.stash, 0, both, 0, c.stash.length);
+                System.arraycopy(data, 0, both, c.stash.length, data.length);
+                data = both;
+                res += c.stash.length;
+                start = c.stashStart;
+                first = c.stashFirst;
+            }
+            c.stash = null;
+        }
+        if (!joined && !c.unknownProtocol && startsMessage(c, requestSide) && data != null && data.length == res && res <= STASH
+                && !complete(c, data, res, requestSide)) {
+            // a message's first bytes read alone (a length, a packet header): its head follows in the next call
+            c.stash = data;
+            c.stashRequestSide = requestSide;
+            c.stashStart = start;
+            c.stashFirst = first;
+            return;
+        }
         if (c.parser == null && !c.unknownProtocol) {
             if (!requestSide || !detect(c, data, res)) {
                 return;
@@ -282,15 +311,50 @@ public final class RequestConverter implements Converter {
             c.parser = null; // its bundle went away: start again
             return;
         }
-        long ts = raw.timestamp();
-        long start = c.server ? ts : ts - Math.max(0, raw.latency());
         if (c.unknownProtocol) {
             turn(c, requestSide, start, ts, res);
         } else if (requestSide) {
             requestBytes(c, data, res, start, ts);
         } else {
-            responseBytes(c, data, res, ts);
+            responseBytes(c, data, res, first, ts);
         }
+    }
+
+    /** Bytes read or written alone at a message's start that are kept for the next call, at most. */
+    static final int STASH = 16;
+
+    private static boolean startsMessage(Connection c, boolean requestSide) {
+        return requestSide ? c.sending == null || c.sendingRemaining == 0
+                : (c.receiving == null || c.receivingRemaining == 0) && c.interimRemaining == 0;
+    }
+
+    /** Whether these few bytes hold a whole message for the connection's parser (or, undetected, for any parser). */
+    private boolean complete(Connection c, byte[] data, long res, boolean requestSide) {
+        Payload p = new Payload(data, 0, data.length, res, false);
+        if (c.parser == null) {
+            if (!requestSide) {
+                return true; // not looked at before detection
+            }
+            for (ProtocolParser parser : parsers) {
+                Message m = safeRequest(parser, p);
+                if (m != null && m.length() > 0 && m.length() <= res) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        Message m;
+        if (requestSide) {
+            m = safeRequest(c.parser, p);
+        } else {
+            long id = safeResponseId(c.parser, p);
+            Exchange x = id >= 0 ? byId(c, id) : c.waiting.peekFirst();
+            if (x == null) {
+                return id >= 0 ? false : true;
+            }
+            m = safeResponse(c.parser, p, x.request);
+        }
+        return m != null && m.length() > 0 && m.length() <= res;
     }
 
     /** Finds the connection's protocol from a request: the verdict for its process and port first, then every parser. */
@@ -318,6 +382,11 @@ public final class RequestConverter implements Converter {
                 return true;
             }
         }
+        unmatched(c);
+        return false;
+    }
+
+    private void unmatched(Connection c) {
         if (++c.unmatched >= detectionMessages) {
             c.unknownProtocol = true;
             unknownConnections.incrementAndGet();
@@ -326,7 +395,6 @@ public final class RequestConverter implements Converter {
                 c.unmatched = Integer.MIN_VALUE; // never tried again, never reported
             }
         }
-        return false;
     }
 
     private boolean registered(ProtocolParser parser) {
@@ -397,7 +465,7 @@ public final class RequestConverter implements Converter {
     }
 
     /** Bytes of responses: the rest of the response being received, then the heads of the next ones. */
-    private void responseBytes(Connection c, byte[] data, long res, long end) {
+    private void responseBytes(Connection c, byte[] data, long res, long first, long end) {
         if (c.sending != null && c.sendingRemaining < 0) {
             c.sending = null; // a request of unknown length ends when the response begins
             c.sendingRemaining = 0;
@@ -450,7 +518,7 @@ public final class RequestConverter implements Converter {
                 c.sending = null; // answered before all of it was seen
                 c.sendingRemaining = 0;
             }
-            x.responseFirst = end;
+            x.responseFirst = first;
             x.responseEnd = end;
             if (m == null) {
                 x.unreadable = true;
@@ -620,7 +688,11 @@ public final class RequestConverter implements Converter {
     private void close(RawEvent raw) {
         long fd = longParam(raw, "fd", raw.fdNum());
         Connection c = connections.remove(key(raw.pid(), fd));
-        if (c != null) {
+        if (c != null && c.connecting) {
+            // a non-blocking connect closed before any data moved: it failed (where getsockopt is not seen) or
+            // was given up, as Kindling counts a connect without a request
+            connectFailed(raw, c.fd, c.tuple, raw.timestamp() - c.connectStart);
+        } else if (c != null) {
             flush(c, raw.timestamp());
         }
     }

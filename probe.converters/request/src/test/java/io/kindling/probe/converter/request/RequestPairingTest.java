@@ -299,4 +299,32 @@ class RequestPairingTest {
         assertEquals(1000L - 16, c.statistics().get("evicted"));
         assertEquals(101L - 4, c.statistics().get("no_response"), "beyond 4 waiting requests the oldest is reported");
     }
+
+    @Test
+    void aLengthReadAloneBeforeItsMessageServerSide() {
+        Wire w = new Wire().server(true);
+        byte[] req = kafkaProduceV9(5, "orders");
+        w.read(java.util.Arrays.copyOf(req, 4), 5).read(java.util.Arrays.copyOfRange(req, 4, req.length), 5);
+        w.write(kafkaProduceResponseV9(5, "orders", 0), 5);
+        byte[] query = mysqlPacket(0, "\u0003select 1".getBytes(StandardCharsets.ISO_8859_1));
+        w.fd = 8;
+        w.read(java.util.Arrays.copyOf(query, 4), 5).read(java.util.Arrays.copyOfRange(query, 4, query.length), 5);
+        w.write(mysqlPacket(1, new byte[] {0, 0, 0, 2, 0, 0, 0}), 5);
+        assertEquals(2, w.emitted.size(), w.emitted.toString());
+        assertEquals("orders", attr(w.emitted.get(0), "kafka_topic"));
+        assertEquals((long) req.length, attr(w.emitted.get(0), "request_io"));
+        assertEquals(5_000L, attr(w.emitted.get(0), "request_sent_time"));
+        assertEquals("mysql", attr(w.emitted.get(1), "protocol"));
+        assertEquals("select ?", attr(w.emitted.get(1), "sql"));
+    }
+
+    @Test
+    void aLengthReadAloneBeforeItsResponseClientSidePairsById() {
+        Wire w = new Wire();
+        w.write(concat(kafkaProduceV9(1, "a"), kafkaProduceV9(2, "b")), 5);
+        byte[] r2 = kafkaProduceResponseV9(2, "b", 0);
+        w.read(java.util.Arrays.copyOf(r2, 4), 5).read(java.util.Arrays.copyOfRange(r2, 4, r2.length), 5);
+        assertEquals(1, w.emitted.size());
+        assertEquals("b", attr(w.emitted.get(0), "kafka_topic"));
+    }
 }

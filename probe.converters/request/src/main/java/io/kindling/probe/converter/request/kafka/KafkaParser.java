@@ -137,6 +137,9 @@ public final class KafkaParser implements ProtocolParser {
     }
 
     private static String produceTopic(Payload p, int at, int version, boolean flexible) {
+        if (version >= 13) {
+            return null; // topics by id
+        }
         if (version >= 3) {
             at = flexible ? skipCompactString(p, at) : skipString(p, at); // transactional id
         }
