@@ -22,6 +22,7 @@ import java.util.Set;
  * the segments it retransmitted and whether it was reset, from the connection close events that carry the
  * kernel's figures ({@code rtt}, {@code retransmits}, {@code reset}: the tcp converter joins them live), remote
  * endpoint as above;</li>
+ * <li>Kindling's request metrics from {@code net_request} events ({@link RequestMetrics});</li>
  * <li>{@code kindling_metrics_folded_total{metric}}: observations recorded under {@code other} because
  * their metric already held {@code maxSeries} label sets.</li>
  * </ul>
@@ -63,6 +64,7 @@ final class EventMetrics {
     private final HistogramFamily tcpRtt;
     private final CounterFamily tcpRetransmits;
     private final CounterFamily tcpResets;
+    private final RequestMetrics requests;
 
     EventMetrics(int maxSeries) {
         events = new CounterFamily(EVENTS, "Events the sink received, by event name, source and category.",
@@ -78,6 +80,7 @@ final class EventMetrics {
                 List.of("remote"), List.of("remote"), maxSeries);
         tcpResets = new CounterFamily(TCP_RESETS, "TCP connections that were reset, by remote endpoint.",
                 List.of("remote"), List.of("remote"), maxSeries);
+        requests = new RequestMetrics(maxSeries);
     }
 
     void record(KindlingEvent event) {
@@ -96,6 +99,9 @@ final class EventMetrics {
             }
         }
         connection(event);
+        if (RequestMetrics.NAME.equals(name)) {
+            requests.record(event);
+        }
     }
 
     /** A connection's close with the kernel's figures (an event with an fd and an {@code rtt}; not the kernel's own events). */
@@ -143,6 +149,7 @@ final class EventMetrics {
         tcpRtt.write(out);
         tcpRetransmits.write(out);
         tcpResets.write(out);
+        requests.write(out);
         TextFormat.header(out, FOLDED, "counter",
                 "Observations recorded under the label value other because their metric was full (see max_series).");
         List<String> label = List.of("metric");
@@ -152,5 +159,6 @@ final class EventMetrics {
         TextFormat.sample(out, FOLDED, label, List.of(TCP_RTT), tcpRtt.folded());
         TextFormat.sample(out, FOLDED, label, List.of(TCP_RETRANSMITS), tcpRetransmits.folded());
         TextFormat.sample(out, FOLDED, label, List.of(TCP_RESETS), tcpResets.folded());
+        requests.writeFolded(out, label);
     }
 }
