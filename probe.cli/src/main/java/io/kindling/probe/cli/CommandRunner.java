@@ -232,6 +232,13 @@ final class CommandRunner {
         for (String summaryLine : Summary.lines(statistics, threadless, cut)) {
             err.println("  " + summaryLine);
         }
+        try {
+            for (String requestLine : Summary.requests(services.control().converterStatistics())) {
+                err.println("  " + requestLine);
+            }
+        } catch (CommandException e) {
+            // the engine went away with the run
+        }
         if (interrupted) {
             Thread.currentThread().interrupt();
             return Exit.FAILURE;

@@ -121,6 +121,7 @@ public final class RequestConverter implements Converter {
     private final AtomicLong unknownConnections = new AtomicLong();
     private final AtomicLong parserFailures = new AtomicLong();
     private volatile int size;
+    private final RequestSummary summary = new RequestSummary();
 
     @Activate
     public RequestConverter(Config config) {
@@ -682,7 +683,7 @@ public final class RequestConverter implements Converter {
         connectFail.incrementAndGet();
         String protocol = verdicts.getOrDefault(key(raw.pid(), t.dport()), "NOSUPPORT");
         ThreadContext thread = new ThreadContext(raw.pid(), raw.tid(), raw.uid(), raw.gid(), raw.comm(), raw.containerId());
-        emitter.emit(outcomes.connectFailed(fd, t.v6(), t, thread, raw.source(), raw.timestamp(), Math.max(0, latency), protocol));
+        emit(outcomes.connectFailed(fd, t.v6(), t, thread, raw.source(), raw.timestamp(), Math.max(0, latency), protocol));
     }
 
     private void close(RawEvent raw) {
@@ -771,6 +772,17 @@ public final class RequestConverter implements Converter {
     }
 
     @Override
+    public void activeChanged(boolean active) {
+        if (active) {
+            summary.clear();
+        }
+    }
+
+    RequestSummary summary() {
+        return summary;
+    }
+
+    @Override
     public Map<String, Long> statistics() {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("connections", (long) size);
@@ -782,6 +794,7 @@ public final class RequestConverter implements Converter {
         m.put("unknown_protocol_connections", unknownConnections.get());
         m.put("evicted", evicted.get());
         m.put("parser_failures", parserFailures.get());
+        m.putAll(summary.figures());
         return m;
     }
 
@@ -792,7 +805,7 @@ public final class RequestConverter implements Converter {
         if (x.unreadable) {
             protocolErrors.incrementAndGet();
         }
-        emitter.emit(outcomes.answered(c, x));
+        emit(outcomes.answered(c, x));
     }
 
     private void unanswered(Connection c, Exchange x, long at) {
@@ -802,7 +815,13 @@ public final class RequestConverter implements Converter {
         }
         requests.incrementAndGet();
         noResponse.incrementAndGet();
-        emitter.emit(outcomes.unanswered(c, x, at));
+        emit(outcomes.unanswered(c, x, at));
+    }
+
+    private void emit(KindlingEvent e) {
+        summary.add(String.valueOf(e.attribute("protocol").value()), String.valueOf(e.attribute("content_key").value()),
+                Boolean.TRUE.equals(e.attribute("is_error").value()), e.latency());
+        emitter.emit(e);
     }
 
     // ---- parsers, guarded: a parser that throws loses its message, never the event loop

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Pairing and framing on one connection, with the bytes each protocol puts on the wire. */
@@ -326,5 +327,25 @@ class RequestPairingTest {
         w.read(java.util.Arrays.copyOf(r2, 4), 5).read(java.util.Arrays.copyOfRange(r2, 4, r2.length), 5);
         assertEquals(1, w.emitted.size());
         assertEquals("b", attr(w.emitted.get(0), "kafka_topic"));
+    }
+
+    @Test
+    void theSummaryCountsPerProtocolWithPercentilesAndTopKeys() {
+        Wire w = new Wire();
+        for (int i = 0; i < 99; i++) {
+            w.write(GET, 10).read(ok("a"), 90); // 100 us
+        }
+        w.write("GET /slow HTTP/1.1\r\n\r\n", 10).read("HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n", 49_990); // 50 ms
+        Map<String, Long> f = w.converter.statistics();
+        assertEquals(100L, f.get("summary.http.requests"));
+        assertEquals(1L, f.get("summary.http.errors"));
+        assertEquals(99L, f.get("summary.http.top./users/*/orders"));
+        long p50 = f.get("summary.http.p50_ns");
+        long p99 = f.get("summary.http.p99_ns");
+        assertTrue(p50 >= 100_000 && p50 < 125_000, "p50 " + p50);
+        assertTrue(p99 >= 100_000 && p99 < 125_000, "p99 " + p99);
+        w.write(GET, 10).read(ok("a"), 49_990);
+        assertTrue(w.converter.statistics().get("summary.http.p99_ns") >= 50_000_000L);
+        assertTrue(w.converter.summary().lines().get(0).startsWith("http      101 requests, 1.0% errors"), w.converter.summary().lines().toString());
     }
 }
