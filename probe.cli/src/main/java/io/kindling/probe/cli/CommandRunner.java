@@ -233,11 +233,14 @@ final class CommandRunner {
             err.println("  " + summaryLine);
         }
         try {
+            for (String line : Summary.containers(services.control().converterStatistics())) {
+                err.println("  " + line);
+            }
             for (String requestLine : Summary.requests(services.control().converterStatistics())) {
                 err.println("  " + requestLine);
             }
         } catch (CommandException e) {
-            // the engine went away with the run
+            // the engine went away with the run: no converter figures to show
         }
         if (interrupted) {
             Thread.currentThread().interrupt();

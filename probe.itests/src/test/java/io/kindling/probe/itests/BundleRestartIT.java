@@ -341,11 +341,11 @@ public class BundleRestartIT {
         assertNotEquals(before, StaticFields.fingerprint(table));
     }
 
-    private static Path work() {
+    static Path work() {
         return Path.of(System.getProperty("kindling.work", "target/itests")).toAbsolutePath();
     }
 
-    private static Path capture() throws Exception {
+    static Path capture() throws Exception {
         Path dir = work().resolve("captures");
         Files.createDirectories(dir);
         Path file = dir.resolve("restart-http-20000.scap");

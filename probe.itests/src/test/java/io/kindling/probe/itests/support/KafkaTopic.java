@@ -49,11 +49,16 @@ public final class KafkaTopic implements AutoCloseable {
      * partitions), whose records' values are expected to be syscall exits named one of {@code names}.
      */
     public static KafkaTopic start(Path work, String topic, int partitions, List<String> names) throws IOException {
+        return start(work, List.of(topic), partitions, names);
+    }
+
+    /** The same with several topics: {@link #count(long)} reads the first, {@link #count(String, long)} any of them. */
+    public static KafkaTopic start(Path work, List<String> topics, int partitions, List<String> names) throws IOException {
         Files.createDirectories(work);
         Path dir = Files.createTempDirectory(work, "kafka-");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                HOST_MAIN, dir.resolve("broker").toString(), topic, Integer.toString(partitions), String.join(",", names)));
+                HOST_MAIN, dir.resolve("broker").toString(), String.join(",", topics), Integer.toString(partitions), String.join(",", names)));
         Process process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("host.log").toFile())).start();
         try {
@@ -73,11 +78,34 @@ public final class KafkaTopic implements AutoCloseable {
 
     /** Reads the records that arrived since the previous count, until {@code expected} came (or none for 15 s). */
     public Count count(long expected) throws IOException {
-        commands.write("count " + expected + "\n");
+        return parse(ask("count " + expected, TimeUnit.MINUTES.toMillis(2)));
+    }
+
+    /** Reads all the records of {@code topic} with a consumer of its own, until {@code expected} came (or none for 15 s). */
+    public Count count(String topic, long expected) throws IOException {
+        return parse(ask("count " + topic + " " + expected, TimeUnit.MINUTES.toMillis(2)));
+    }
+
+    /** The compression codecs of the record batches the broker stored for {@code topic} ({@code none}, {@code lz4}, ...). */
+    public List<String> codecs(String topic) throws IOException {
+        String answer = ask("codecs " + topic, TimeUnit.MINUTES.toMillis(1));
+        if (!answer.startsWith("codecs")) {
+            throw new IOException("the broker's host answered '" + answer + "'");
+        }
+        String list = answer.substring("codecs".length()).trim();
+        return list.isEmpty() ? List.of() : List.of(list.split(","));
+    }
+
+    private String ask(String command, long timeoutMillis) throws IOException {
+        commands.write(command + "\n");
         commands.flush();
-        String[] w = answer(TimeUnit.MINUTES.toMillis(2)).split(" ");
+        return answer(timeoutMillis);
+    }
+
+    private static Count parse(String answer) throws IOException {
+        String[] w = answer.split(" ");
         if (w.length != 6 || !w[0].equals("records")) {
-            throw new IOException("the broker's host answered '" + String.join(" ", w) + "'");
+            throw new IOException("the broker's host answered '" + answer + "'");
         }
         return new Count(Long.parseLong(w[1]), Long.parseLong(w[3]), Long.parseLong(w[5]));
     }

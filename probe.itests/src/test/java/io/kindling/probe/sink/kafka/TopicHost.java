@@ -27,10 +27,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * further JVM), creates the topic, prints {@code bootstrap HOST:PORT} and then answers on its
  * standard output each line of its standard input:
  * <ul>
- * <li>{@code count N}: reads the records that arrived in the topic since the previous count, with a
+ * <li>{@code count N}: reads the records that arrived in the (first) topic since the previous count, with a
  * plain consumer, until N came or none came for 15 s, and a little longer for records beyond N;
  * answers {@code records COUNT unexpected COUNT keys COUNT}, where unexpected counts the values that
  * are not a syscall exit of one of the event names given at the start.</li>
+ * <li>{@code count TOPIC N}: the same for all the records of one of the topics, with a consumer of its own.</li>
+ * <li>{@code codecs TOPIC}: the compression codecs of the record batches in the topic's log segments,
+ * as the broker stored them: {@code codecs NAME,...}.</li>
  * </ul>
  * When its standard input ends (the test is done, or its JVM is gone) it stops the broker and exits.
  */
@@ -40,12 +43,16 @@ public final class TopicHost {
 
     private TopicHost() {}
 
-    /** Arguments: the broker's directory, the topic, its partitions, and the event names its values may have (comma-separated). */
+    /**
+     * Arguments: the broker's directory, the topics (comma-separated: the first is the one {@code count N}
+     * reads), their partitions, and the event names their values may have (comma-separated).
+     */
     public static void main(String[] args) throws Exception {
         PrintStream answers = System.out;
         System.setOut(System.err); // the clients' and the broker launcher's output stays off the answers
         Path dir = Path.of(args[0]);
-        String topic = args[1];
+        List<String> topics = List.of(args[1].split(","));
+        String topic = topics.get(0);
         int partitions = Integer.parseInt(args[2]);
         List<String> prefixes = new ArrayList<>();
         for (String name : args[3].split(",")) {
@@ -53,7 +60,9 @@ public final class TopicHost {
         }
         Files.createDirectories(dir);
         try (KafkaBroker broker = KafkaBroker.start(dir)) {
-            broker.createTopic(topic, partitions);
+            for (String t : topics) {
+                broker.createTopic(t, partitions);
+            }
             try (KafkaConsumer<byte[], byte[]> consumer = consumer(broker.bootstrap(), topic)) {
                 answers.println("bootstrap " + broker.bootstrap());
                 answers.flush();
@@ -62,6 +71,12 @@ public final class TopicHost {
                     String[] words = line.trim().split(" ");
                     if (words.length == 2 && words[0].equals("count")) {
                         answers.println(count(consumer, Long.parseLong(words[1]), prefixes));
+                    } else if (words.length == 3 && words[0].equals("count") && topics.contains(words[1])) {
+                        try (KafkaConsumer<byte[], byte[]> own = consumer(broker.bootstrap(), words[1])) {
+                            answers.println(count(own, Long.parseLong(words[2]), prefixes));
+                        }
+                    } else if (words.length == 2 && words[0].equals("codecs") && topics.contains(words[1])) {
+                        answers.println("codecs " + String.join(",", codecs(dir.resolve("data"), words[1])));
                     } else {
                         answers.println("error unknown command: " + line);
                     }
@@ -69,6 +84,22 @@ public final class TopicHost {
                 }
             }
         }
+    }
+
+    /** The compression codecs of the record batches in the log segments of the topic's partitions. */
+    private static java.util.SortedSet<String> codecs(Path data, String topic) throws java.io.IOException {
+        java.util.SortedSet<String> codecs = new java.util.TreeSet<>();
+        try (java.util.stream.Stream<Path> files = Files.walk(data)) {
+            for (Path segment : files.filter(f -> f.getParent().getFileName().toString().startsWith(topic + "-")
+                    && f.getFileName().toString().endsWith(".log")).toList()) {
+                try (org.apache.kafka.common.record.FileRecords records = org.apache.kafka.common.record.FileRecords.open(segment.toFile())) {
+                    for (org.apache.kafka.common.record.RecordBatch batch : records.batches()) {
+                        codecs.add(batch.compressionType().name);
+                    }
+                }
+            }
+        }
+        return codecs;
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String topic) {

@@ -20,6 +20,7 @@ final class JsonBuffer {
     private final byte[] buf;
     private final byte[] digits = new byte[20];
     private int pos;
+    private long drains;
 
     JsonBuffer(OutputStream target, int size) {
         this.target = target;
@@ -198,7 +199,20 @@ final class JsonBuffer {
         if (pos > 0) {
             target.write(buf, 0, pos);
             pos = 0;
+            drains++;
         }
+    }
+
+    /** How often the buffer was passed on to the target so far. */
+    long drains() {
+        return drains;
+    }
+
+    /** The buffered bytes but the last {@code cut}, as a new array, taken out of the buffer instead of passed on. */
+    byte[] take(int cut) {
+        byte[] bytes = Arrays.copyOf(buf, Math.max(0, pos - cut));
+        pos = 0;
+        return bytes;
     }
 
     static byte[] ascii(String s) {

@@ -3,15 +3,18 @@ package io.kindling.probe.sink.kafka;
 import io.kindling.probe.api.KindlingEvent;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * Hands events to a Kafka producer, one delivering thread at a time.
@@ -28,6 +31,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * which the core counts as {@code failed}. A record that fails after it was taken (its delivery
  * timeout expired, or the sink stopped before the broker came back) is counted here and reported in
  * the log; {@link #counters()} tells all.
+ * <p>
+ * With more than one request in flight, the first record of each partition goes alone: the publisher
+ * waits until the broker acknowledged it before it sends more to that partition. A broker that is
+ * still creating a partition (a new topic, or partitions added) answers the first request with a
+ * retriable error and may take the next one meanwhile; an idempotent producer then retries the first
+ * for ever, out of sequence (KAFKA-15591, in the brokers released so far). The publisher follows the
+ * topic's partitions from the producer's metadata and computes each record's partition as the
+ * producer's default partitioner does (murmur2 of the key).
  */
 final class EventPublisher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventPublisher.class.getName());
@@ -52,10 +63,19 @@ final class EventPublisher implements AutoCloseable {
     private volatile boolean closed;
     private long unreachableSince;
     private volatile boolean failureReported;
+    /** Whether a partition's first record is sent alone (more than one request in flight). */
+    private final boolean firstAlone;
+    private final String topic;
+    /** Partitions of the topic that took a record from this producer; its length is their number as last seen. */
+    private boolean[] started = new boolean[0];
+    private int untilPartitionCheck;
 
     EventPublisher(String label, Map<String, Object> producerSettings, EventRecords records, long maxBackoffMillis) {
         this.label = label;
         this.records = records;
+        this.topic = records.topic();
+        Object inFlight = producerSettings.get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
+        this.firstAlone = inFlight == null || Integer.parseInt(inFlight.toString()) > 1;
         this.maxBackoffMillis = Math.max(FIRST_BACKOFF_MILLIS, maxBackoffMillis);
         // kafka-clients loads classes named in its settings through the context class loader
         Thread current = Thread.currentThread();
@@ -71,6 +91,7 @@ final class EventPublisher implements AutoCloseable {
     /** Takes the event into the producer's buffer, waiting while the broker cannot be reached. */
     void publish(KindlingEvent event) throws Exception {
         ProducerRecord<byte[], byte[]> record = records.of(event);
+        int first = firstAlone ? firstOfPartition(record.key()) : -1;
         long backoff = FIRST_BACKOFF_MILLIS;
         while (true) {
             Delivery delivery = new Delivery();
@@ -78,6 +99,12 @@ final class EventPublisher implements AutoCloseable {
             Exception refusal = delivery.refusal;
             if (refusal == null) {
                 accepted.incrementAndGet();
+                if (first >= 0) {
+                    producer.flush(); // this partition's first record alone, until the broker acknowledged it
+                    if (first < started.length) {
+                        started[first] = true;
+                    }
+                }
                 if (unreachableSince != 0) {
                     LOG.log(Level.INFO, label + ": the broker takes events again after "
                             + (System.nanoTime() - unreachableSince) / 1_000_000 + " ms");
@@ -100,9 +127,48 @@ final class EventPublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * The partition of a record with this key when it is the first this producer sends there, else -1;
+     * looks the topic's partitions up again every few thousand records (partitions may be added).
+     */
+    private int firstOfPartition(byte[] key) {
+        if (--untilPartitionCheck <= 0) {
+            untilPartitionCheck = 4096;
+            int n;
+            try {
+                n = producer.partitionsFor(topic).size();
+            } catch (RuntimeException unknownYet) {
+                n = 0; // not known (the broker is away): this record is sent alone; look again with the next
+            }
+            if (n == 0) {
+                untilPartitionCheck = 0;
+                return Integer.MAX_VALUE;
+            }
+            if (n != started.length) {
+                started = Arrays.copyOf(started, n);
+            }
+        }
+        if (started.length == 0) {
+            return Integer.MAX_VALUE;
+        }
+        int partition = Utils.toPositive(Utils.murmur2(key)) % started.length;
+        return started[partition] ? -1 : partition;
+    }
+
     /** Sends what the producer buffers and waits until the broker acknowledged or refused all of it. */
     void flush() {
         producer.flush();
+    }
+
+    /** A figure of the producer's own metrics (group {@code producer-metrics}), such as {@code outgoing-byte-total}; NaN when absent. */
+    double producerMetric(String name) {
+        for (var e : producer.metrics().entrySet()) {
+            if (e.getKey().group().equals("producer-metrics") && e.getKey().name().equals(name)
+                    && e.getValue().metricValue() instanceof Number value) {
+                return value.doubleValue();
+            }
+        }
+        return Double.NaN;
     }
 
     Counters counters() {

@@ -18,11 +18,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Not thread-safe: one instance per delivering thread.
  */
 final class EventRecords {
+    /** Keys remembered by pid: a slot per pid modulo this size. */
+    private static final int KEYS = 1024;
 
     private final String topic;
     private final String keyPrefix;
     private final Buffer buffer = new Buffer();
     private final JsonEventWriter writer;
+    private final long[] keyPids = new long[KEYS];
+    private final byte[][] keys = new byte[KEYS][];
 
     EventRecords(String topic, String host) {
         this.topic = topic;
@@ -30,23 +34,40 @@ final class EventRecords {
         this.writer = new JsonEventWriter(buffer);
     }
 
+    String topic() {
+        return topic;
+    }
+
     ProducerRecord<byte[], byte[]> of(KindlingEvent event) throws IOException {
         return new ProducerRecord<>(topic, key(event), value(event));
     }
 
+    /** {@code HOST/PID}, the same array for the events of one process while no other pid takes its slot. */
     byte[] key(KindlingEvent event) {
         ThreadContext thread = event.thread();
-        return (keyPrefix + (thread == null ? 0 : thread.pid())).getBytes(StandardCharsets.UTF_8);
+        long pid = thread == null ? 0 : thread.pid();
+        int slot = (int) pid & (KEYS - 1);
+        byte[] key = keys[slot];
+        if (key == null || keyPids[slot] != pid) {
+            key = (keyPrefix + pid).getBytes(StandardCharsets.UTF_8);
+            keys[slot] = key;
+            keyPids[slot] = pid;
+        }
+        return key;
     }
 
     byte[] value(KindlingEvent event) throws IOException {
+        byte[] json = writer.encode(event);
+        if (json != null) {
+            return json;
+        }
+        // larger than the writer's buffer: it went on to ours
+        byte[] large = buffer.withoutLastByte();
         buffer.reset();
-        writer.write(event);
-        writer.flush();
-        return buffer.withoutLastByte();
+        return large;
     }
 
-    /** The bytes written, the line separator cut off. */
+    /** What the writer passes on: only events larger than its own buffer. */
     private static final class Buffer extends ByteArrayOutputStream {
         Buffer() {
             super(1024);

@@ -64,11 +64,14 @@ public final class KafkaSink implements Sink {
                     @Option(value = "lz4"), @Option(value = "zstd")})
         String compression() default "none";
 
-        @AttributeDefinition(name = "Batch size (bytes)", min = "0", description = "Largest batch per partition.")
-        int batch_size() default 65536;
+        @AttributeDefinition(name = "Batch size (bytes)", min = "0",
+                description = "Largest batch per partition (after compression); a produce request carries up to four "
+                        + "of them. Keep it below the brokers' message.max.bytes (1 MiB by default).")
+        int batch_size() default 262144;
 
-        @AttributeDefinition(name = "Linger (ms)", min = "0", description = "How long a batch waits for more events.")
-        int linger_ms() default 20;
+        @AttributeDefinition(name = "Linger (ms)", min = "0",
+                description = "How long a batch that is not full waits for more events before it is sent.")
+        int linger_ms() default 10;
 
         @AttributeDefinition(name = "Producer buffer (bytes)", min = "65536",
                 description = "Memory for events taken but not yet acknowledged.")
@@ -84,11 +87,11 @@ public final class KafkaSink implements Sink {
         int retry_backoff_max_ms() default 5000;
 
         @AttributeDefinition(name = "Requests in flight", min = "1", max = "5",
-                description = "Produce requests per broker connection awaiting an answer. 1 keeps the order in every "
-                        + "case, also when the first write creates the topic (brokers before the fix of KAFKA-15591 can "
-                        + "stall or lose an idempotent producer's first batch otherwise); up to 5 (with acks=all) pays "
-                        + "off when the brokers are far away.")
-        int max_in_flight() default 1;
+                description = "Produce requests per broker connection awaiting an answer. With acks=all the producer is "
+                        + "idempotent and keeps each key's order with up to 5. Set 1 where the first write creates the "
+                        + "topic: brokers without the fix of KAFKA-15591 can lose an idempotent producer's first request "
+                        + "to a partition they are still creating when more are in flight.")
+        int max_in_flight() default 5;
 
         @AttributeDefinition(name = "Host", required = false,
                 description = "This probe's host name in record keys; empty for the machine's name.")
@@ -117,6 +120,8 @@ public final class KafkaSink implements Sink {
                     idempotent ? Math.max(1, Math.min(5, config.max_in_flight())) : 1);
             p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, config.compression().trim().toLowerCase(Locale.ROOT));
             p.put(ProducerConfig.BATCH_SIZE_CONFIG, config.batch_size());
+            // room for a full batch of each of four partitions in one request
+            p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1024 * 1024, 4 * Math.max(0, config.batch_size())));
             p.put(ProducerConfig.LINGER_MS_CONFIG, config.linger_ms());
             p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, config.buffer_memory());
             p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
@@ -201,6 +206,11 @@ public final class KafkaSink implements Sink {
     /** What the current producer did so far. */
     EventPublisher.Counters counters() {
         return current().counters();
+    }
+
+    /** A figure of the current producer's metrics (see {@link EventPublisher#producerMetric}). */
+    double producerMetric(String name) {
+        return current().producerMetric(name);
     }
 
     private EventPublisher current() {

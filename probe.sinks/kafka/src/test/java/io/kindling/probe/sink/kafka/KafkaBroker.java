@@ -23,12 +23,16 @@ final class KafkaBroker implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private final int farPort;
+    private final int farAdvertisedPort;
     private final Path properties;
     private Process process;
 
-    private KafkaBroker(Path dir, int port, Path properties) {
+    private KafkaBroker(Path dir, int port, int farPort, int farAdvertisedPort, Path properties) {
         this.dir = dir;
         this.port = port;
+        this.farPort = farPort;
+        this.farAdvertisedPort = farAdvertisedPort;
         this.properties = properties;
     }
 
@@ -41,16 +45,21 @@ final class KafkaBroker implements AutoCloseable {
         }
         int port = freePort();
         int controllerPort = freePort();
+        // a second listener that tells its clients to connect to another port, where a test may put a
+        // proxy in between (DelayProxy: a broker far away), so that every connection goes through it
+        int farPort = freePort();
+        int farAdvertisedPort = freePort();
         Path properties = dir.resolve("server.properties");
         Files.writeString(properties, String.join("\n",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",FAR://127.0.0.1:" + farPort
+                        + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + ",FAR://127.0.0.1:" + farAdvertisedPort,
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,FAR:PLAINTEXT,CONTROLLER:PLAINTEXT",
                 "log.dirs=" + dir.resolve("data"),
                 "num.partitions=4",
                 "offsets.topic.replication.factor=1",
@@ -62,7 +71,7 @@ final class KafkaBroker implements AutoCloseable {
                 "group.initial.rebalance.delay.ms=0",
                 "auto.create.topics.enable=true",
                 "") );
-        KafkaBroker broker = new KafkaBroker(dir, port, properties);
+        KafkaBroker broker = new KafkaBroker(dir, port, farPort, farAdvertisedPort, properties);
         int formatted = broker.java("kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", properties.toString())
                 .waitFor();
         if (formatted != 0) {
@@ -77,6 +86,20 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     /**
+     * Puts a proxy that delays every segment by {@code delayMillis} each way in front of the broker's
+     * second listener; clients bootstrapped at {@code "127.0.0.1:" + proxy port} reach the broker only through it.
+     */
+    DelayProxy farAway(long delayMillis) throws IOException {
+        return new DelayProxy(farAdvertisedPort, new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), farPort),
+                delayMillis);
+    }
+
+    /** Where a client reaches the broker through {@link #farAway}'s proxy. */
+    String farBootstrap() {
+        return "127.0.0.1:" + farAdvertisedPort;
+    }
+
+    /**
      * Creates a topic and waits until every partition has its leader, as an operator prepares the
      * topic a fleet writes to. (Writing to a topic that the first write creates can lose or stall an
      * idempotent producer's first batch on brokers before the fix of KAFKA-15591.)
@@ -87,9 +110,18 @@ final class KafkaBroker implements AutoCloseable {
                     .all().get(30, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (true) {
-                var description = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
-                if (description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-                    return;
+                Object description;
+                try {
+                    var d = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+                    if (d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                        return;
+                    }
+                    description = d;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                        throw e;
+                    }
+                    description = "not known yet to the broker that answered"; // the new topic's metadata is on its way
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IOException("topic " + topic + " has partitions without a leader: " + description);
@@ -97,6 +129,11 @@ final class KafkaBroker implements AutoCloseable {
                 Thread.sleep(50);
             }
         }
+    }
+
+    /** The CPU time the broker's process used so far, in nanoseconds (0 when the system does not tell). */
+    synchronized long cpuNanos() {
+        return process == null ? 0 : process.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
     }
 
     /** Starts the broker and waits until it answers. */
@@ -142,8 +179,14 @@ final class KafkaBroker implements AutoCloseable {
     private Process java(String main, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:+UseSerialGC",
-                "-cp", brokerClassPath(), main));
+                "-Xmx512m", "-XX:+UseSerialGC"));
+        // further options for the broker's JVM, such as a flight recording of a benchmark
+        for (String option : System.getProperty("kindling.test.broker.jvm", "").split(" ")) {
+            if (!option.isBlank()) {
+                command.add(option);
+            }
+        }
+        command.addAll(List.of("-cp", brokerClassPath(), main));
         command.addAll(List.of(args));
         File log = dir.resolve("broker.log").toFile();
         return new ProcessBuilder(command).redirectErrorStream(true)

@@ -166,59 +166,178 @@ class KafkaSinkTest {
         }
     }
 
+    /**
+     * The kafka sink's rate against the jsonl sink's (to /dev/null) on the same events in one run, the
+     * sinks alone (the events of a generated mixed capture held in memory, delivered as fast as each
+     * sink takes them; the kafka sink's time ends when the broker acknowledged the last one, acks=all).
+     * Nothing is lost and each key's events arrive in order; a plain consumer reads them back. Then the
+     * same events once per codec (bytes on the wire per event) and through a proxy that delays every
+     * segment by 5 ms each way (a far broker). The rates are reported, not asserted.
+     */
     @Test
     void eventsPerSecondIntoTheBrokerAgainstJsonLinesToDevNull() throws Exception {
-        Path capture = generate(Scenario.MIXED, 300_000);
-        String topic = "throughput";
-        KafkaSink kafka = sink(topic, Map.of());
+        List<KindlingEvent> events = eventsOf(generate(Scenario.MIXED, 300_000));
+        int n = events.size();
+        Path reference = dir.resolve("throughput.jsonl");
+        JsonlSink file = Jsonl.open(reference);
+        for (KindlingEvent e : events) {
+            file.deliver(e);
+        }
+        Jsonl.close(file);
+        // both sinks' code compiled before the clock runs
+        // (the broker's too: a fresh broker spends more on compiling than on the events)
+        jsonlRate(events);
+        publish("warm-up", Map.of(), events, broker.bootstrap());
+
+        long jsonlCpu = threadCpu();
+        double jsonlBefore = jsonlRate(events);
+        jsonlCpu = threadCpu() - jsonlCpu;
+        Published local = publish("throughput", Map.of(), events, broker.bootstrap());
+        double jsonlAfter = jsonlRate(events);
+        double jsonl = (jsonlBefore + jsonlAfter) / 2;
+        System.out.printf("throughput, the sinks alone on the same %d events of a generated mixed capture, one run: kafka, "
+                + "acks=all, all acknowledged: %.0f events/s; jsonl to /dev/null: %.0f events/s (%.0f before, %.0f after "
+                + "the kafka run); kafka/jsonl %.2f%n", n, local.rate(), jsonl, jsonlBefore, jsonlAfter, local.rate() / jsonl);
+        System.out.printf("throughput, CPU time per event: jsonl %.2f us; kafka %.2f us in the sink's thread, %.2f us in the "
+                + "producer's network thread, %.2f us in the broker's process; kafka/jsonl by the sink's thread %.2f%n",
+                jsonlCpu / 1e3 / n, local.sinkCpu(), local.networkCpu(), local.brokerCpu(), jsonlCpu / 1e3 / n / local.sinkCpu());
+        System.out.println("throughput, the producer: " + local.producer());
+
+        // -Dkindling.kafka.local.settings=KEY=VALUE,...;...: further configurations on the same events, for comparison
+        for (String settings : System.getProperty("kindling.kafka.local.settings", "").split(";")) {
+            if (!settings.isBlank()) {
+                Published q = publish("local-" + Integer.toHexString(settings.hashCode()), settingsOf(settings), events,
+                        broker.bootstrap());
+                System.out.printf("throughput, local broker, %s: %.0f events/s, %.2f of the defaults' rate; CPU per event "
+                        + "%.2f us sink, %.2f us network thread, %.2f us broker; %s%n", settings, q.rate(), q.rate() / local.rate(),
+                        q.sinkCpu(), q.networkCpu(), q.brokerCpu(), q.producer());
+            }
+        }
+
+        long t0 = System.nanoTime();
+        Map<String, List<String>> arrived = Topic.read(broker.bootstrap(), "throughput", n, 10_000);
+        double readSeconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, List<String>> expected = Jsonl.byKey(reference, HOST);
+        assertEquals(n, Topic.count(arrived), "every event arrived once");
+        assertEquals(expected.keySet(), arrived.keySet());
+        for (Map.Entry<String, List<String>> e : expected.entrySet()) {
+            assertEquals(e.getValue(), arrived.get(e.getKey()), "the events of " + e.getKey() + ", once each and in order");
+        }
+        System.out.printf("throughput, one plain consumer reading the topic back (4 partitions, values as text): %.0f events/s%n",
+                n / readSeconds);
+
+        StringBuilder codecs = new StringBuilder(String.format("none %.0f B/event %.0f events/s", local.bytesPerEvent(), local.rate()));
+        for (String codec : List.of("lz4", "zstd", "gzip")) {
+            Published p = publish("codec-" + codec, Map.of("compression", codec), events, broker.bootstrap());
+            assertEquals(n, Topic.countRecords(broker.bootstrap(), "codec-" + codec, n), codec + ": every event readable");
+            codecs.append(String.format("; %s %.0f B/event %.0f events/s (CPU per event %.2f us sink, %.2f us broker)",
+                    codec, p.bytesPerEvent(), p.rate(), p.sinkCpu(), p.brokerCpu()));
+        }
+        System.out.printf("throughput, bytes on the wire per event (produce requests, %d events, acks=all): %s%n", n, codecs);
+
+        try (DelayProxy far = broker.farAway(5)) {
+            Published p = publish("far", Map.of(), events, broker.farBootstrap());
+            assertEquals(n, Topic.countRecords(broker.bootstrap(), "far", n), "every event arrived through the far link");
+            System.out.printf("throughput, a broker 5 ms away each way (10 ms more per round trip), the sink's defaults: "
+                    + "%.0f events/s, %.2f of the local rate; %s%n", p.rate(), p.rate() / local.rate(), p.producer());
+            for (String settings : System.getProperty("kindling.kafka.far.settings", "").split(";")) {
+                if (!settings.isBlank()) {
+                    String topic = "far-" + Integer.toHexString(settings.hashCode());
+                    Published q = publish(topic, settingsOf(settings), events, broker.farBootstrap());
+                    System.out.printf("throughput, far broker, %s: %.0f events/s, %.2f of the local rate; %s%n",
+                            settings, q.rate(), q.rate() / local.rate(), q.producer());
+                }
+            }
+        }
+    }
+
+    /** The events a replay of {@code capture} delivers, in order. */
+    private static List<KindlingEvent> eventsOf(Path capture) throws Exception {
         List<KindlingEvent> events = new java.util.ArrayList<>();
         try (Replay replay = Replay.start(new FileConverter(), new SocketConverter())) {
-            JsonlSink jsonl = Jsonl.open(Path.of("/dev/null"));
-            Timed timedKafka = new Timed(kafka);
-            Timed timedJsonl = new Timed(jsonl);
-            replay.add(timedKafka, "kafka", 65536);
-            replay.add(timedJsonl, "jsonl", 65536);
             replay.add(events::add, "memory", 1 << 20);
-            long start = System.nanoTime();
-            Statistics stats = replay.run(capture);
-            Jsonl.close(jsonl);
-            long n = sinkStats(stats, "jsonl").delivered();
-            assertEquals(new SinkStatistics("kafka", n, 0, 0, 0), sinkStats(stats, "kafka"));
-            awaitSent(kafka, n);
-            double kafkaSeconds = (timedKafka.lastFlushEnd - start) / 1e9;
-            double jsonlSeconds = (timedJsonl.lastFlushEnd - start) / 1e9;
-            System.out.printf("throughput, generated mixed capture, one run: %d events delivered to each sink (%d read, "
-                    + "replay %.2f s); kafka, acks=all, all acknowledged: %.2f s = %.0f events/s; jsonl to /dev/null: "
-                    + "%.2f s = %.0f events/s%n", n, stats.read(), stats.elapsedNanos() / 1e9, kafkaSeconds,
-                    n / kafkaSeconds, jsonlSeconds, n / jsonlSeconds);
-            assertEquals(n, Topic.count(Topic.read(broker.bootstrap(), topic, n, 10_000)));
+            replay.run(capture);
+        }
+        return events;
+    }
+
+    private static double jsonlRate(List<KindlingEvent> events) throws Exception {
+        JsonlSink jsonl = Jsonl.open(Path.of("/dev/null"));
+        long t0 = System.nanoTime();
+        for (KindlingEvent e : events) {
+            jsonl.deliver(e);
+        }
+        jsonl.flush();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Jsonl.close(jsonl);
+        return events.size() / seconds;
+    }
+
+    /**
+     * What publishing a list of events took: events per second until all were acknowledged, produce bytes
+     * per event, and CPU microseconds per event of the sending thread, the producer's network thread and the broker.
+     */
+    private record Published(double rate, double bytesPerEvent, double sinkCpu, double networkCpu, double brokerCpu,
+            String producer) {}
+
+    private static long threadCpu() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    /** CPU time of the live threads whose name ends with {@code suffix}. */
+    private static long threadsCpu(String suffix) {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (var info : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (info != null && info.getThreadName().endsWith(suffix)) {
+                sum += Math.max(0, mx.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return sum;
+    }
+
+    private static Published publish(String topic, Map<String, Object> settings, List<KindlingEvent> events,
+            String bootstrap) throws Exception {
+        Map<String, Object> values = new HashMap<>(settings);
+        values.put("bootstrap_servers", bootstrap);
+        KafkaSink kafka = sink(topic, values, true, "kafka-" + topic);
+        String network = "| kindling-probe-" + HOST + "-kafka-" + topic;
+        try {
+            long cpu0 = threadCpu();
+            long network0 = threadsCpu(network);
+            long broker0 = broker.cpuNanos();
+            long t0 = System.nanoTime();
+            for (KindlingEvent e : events) {
+                kafka.deliver(e);
+            }
+            kafka.flush();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double perEvent = 1e3 * events.size();
+            double sinkCpu = (threadCpu() - cpu0) / perEvent;
+            double networkCpu = (threadsCpu(network) - network0) / perEvent;
+            double brokerCpu = (broker.cpuNanos() - broker0) / perEvent;
+            EventPublisher.Counters c = kafka.counters();
+            assertEquals(new EventPublisher.Counters(events.size(), events.size(), 0, 0, c.retries()), c,
+                    topic + ": the broker acknowledged every event");
+            String producer = String.format("batches of %.0f B on average, %.0f records per request, %.1f ms per request, "
+                    + "%.0f%% of the time waiting for buffer memory", kafka.producerMetric("batch-size-avg"),
+                    kafka.producerMetric("records-per-request-avg"), kafka.producerMetric("request-latency-avg"),
+                    100 * kafka.producerMetric("bufferpool-wait-time-ns-total") / 1e9 / seconds);
+            return new Published(events.size() / seconds, kafka.producerMetric("outgoing-byte-total") / events.size(),
+                    sinkCpu, networkCpu, brokerCpu, producer);
         } finally {
             kafka.deactivate();
         }
-        // the sinks alone, without the replay in front: the same events, delivered as fast as each sink takes them
-        KafkaSink alone = sink("throughput-alone", Map.of());
-        try {
-            long t0 = System.nanoTime();
-            for (KindlingEvent e : events) {
-                alone.deliver(e);
-            }
-            alone.flush();
-            double kafkaSeconds = (System.nanoTime() - t0) / 1e9;
-            JsonlSink jsonl = Jsonl.open(Path.of("/dev/null"));
-            long t1 = System.nanoTime();
-            for (KindlingEvent e : events) {
-                jsonl.deliver(e);
-            }
-            jsonl.flush();
-            double jsonlSeconds = (System.nanoTime() - t1) / 1e9;
-            Jsonl.close(jsonl);
-            assertEquals(events.size(), alone.counters().acknowledged());
-            System.out.printf("throughput, the sinks alone on the same %d events: kafka, acks=all, all acknowledged: "
-                    + "%.0f events/s; jsonl to /dev/null: %.0f events/s%n", events.size(), events.size() / kafkaSeconds,
-                    events.size() / jsonlSeconds);
-        } finally {
-            alone.deactivate();
+    }
+
+    /** {@code KEY=VALUE,...} of the sink's configuration, numbers as numbers. */
+    private static Map<String, Object> settingsOf(String text) {
+        Map<String, Object> out = new HashMap<>();
+        for (String kv : text.split(",")) {
+            String[] parts = kv.trim().split("=", 2);
+            out.put(parts[0], parts[1].matches("\\d+") ? (Object) Integer.valueOf(parts[1]) : parts[1]);
         }
+        return out;
     }
 
     // ---- helpers
@@ -228,15 +347,19 @@ class KafkaSinkTest {
     }
 
     static KafkaSink sink(String topic, Map<String, Object> settings, boolean createTopic) throws Exception {
+        return sink(topic, settings, createTopic, "kafka");
+    }
+
+    static KafkaSink sink(String topic, Map<String, Object> settings, boolean createTopic, String name) throws Exception {
         if (createTopic) {
             broker.createTopic(topic, 4);
         }
         Map<String, Object> values = new HashMap<>(settings);
-        values.put("bootstrap_servers", broker.bootstrap());
+        values.putIfAbsent("bootstrap_servers", broker.bootstrap());
         values.put("topic", topic);
         values.put("host", HOST);
         values.put("retry_backoff_max_ms", 500);
-        return new KafkaSink(Replay.config(KafkaSink.Config.class, values), "kafka");
+        return new KafkaSink(Replay.config(KafkaSink.Config.class, values), name);
     }
 
     static Path generate(Scenario scenario, long events) throws Exception {

@@ -22,18 +22,8 @@ final class Topic {
 
     /** Reads until {@code expected} records arrived, or nothing more came for {@code quietMillis}. */
     static Map<String, List<String>> read(String bootstrap, String topic, long expected, long quietMillis) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
         Map<String, List<String>> byKey = new LinkedHashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-                partitions.add(new TopicPartition(topic, info.partition()));
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (KafkaConsumer<byte[], byte[]> consumer = fromBeginning(bootstrap, topic)) {
             long count = 0;
             long lastRecord = System.nanoTime();
             while (count < expected && System.nanoTime() - lastRecord < TimeUnit.MILLISECONDS.toNanos(quietMillis)) {
@@ -51,6 +41,37 @@ final class Topic {
             }
         }
         return byKey;
+    }
+
+    /** Counts the topic's records (each one read, its batch decompressed) until {@code expected} came or none for 10 s. */
+    static long countRecords(String bootstrap, String topic, long expected) {
+        try (KafkaConsumer<byte[], byte[]> consumer = fromBeginning(bootstrap, topic)) {
+            long count = 0;
+            long lastRecord = System.nanoTime();
+            while (count < expected && System.nanoTime() - lastRecord < TimeUnit.SECONDS.toNanos(10)) {
+                int n = consumer.poll(Duration.ofMillis(200)).count();
+                if (n > 0) {
+                    count += n;
+                    lastRecord = System.nanoTime();
+                }
+            }
+            return count + consumer.poll(Duration.ofMillis(500)).count();
+        }
+    }
+
+    private static KafkaConsumer<byte[], byte[]> fromBeginning(String bootstrap, String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+            partitions.add(new TopicPartition(topic, info.partition()));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
     }
 
     static long count(Map<String, List<String>> byKey) {
