@@ -490,6 +490,19 @@ int64_t kp_count_rest(int64_t h)
 	});
 }
 
+int32_t kp_set_snaplen(int64_t h, int32_t snaplen)
+{
+	return with_session(h, "kp_set_snaplen", -1, [&](session& s) -> int32_t {
+		if(!s.live || snaplen <= 0)
+		{
+			throw std::invalid_argument("only a live capture keeps a snaplen, of at least 1 byte");
+		}
+		std::lock_guard<std::mutex> lock(s.io_mu);
+		s.insp->set_snaplen(static_cast<uint32_t>(snaplen));
+		return 0;
+	});
+}
+
 int32_t kp_suppress_comm(int64_t h, const char* comm)
 {
 	return with_session(h, "kp_suppress_comm", -1, [&](session& s) -> int32_t {

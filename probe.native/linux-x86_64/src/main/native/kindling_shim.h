@@ -133,6 +133,10 @@ KP_EXPORT int32_t kp_counters(int64_t h, int64_t* out, int32_t n);
 KP_EXPORT void kp_close(int64_t h);
 KP_EXPORT int32_t kp_event_table(char* out, int32_t cap);
 KP_EXPORT int32_t kp_set_own_pid(int64_t h, int64_t pid);
+/* A live capture keeps the first snaplen bytes of each I/O call's data from the next events on (libsinsp's
+ * set_snaplen, which the eBPF source follows). Returns 0, or -1 (a capture file, or libsinsp refused: see
+ * kp_last_error). */
+KP_EXPORT int32_t kp_set_snaplen(int64_t h, int32_t snaplen);
 /* Reads the rest of the capture applying the drop rules and the filter, copying nothing
  * (the baseline of the benchmark). Returns the number of surviving events, -1 on error. */
 KP_EXPORT int64_t kp_count_rest(int64_t h);

@@ -236,6 +236,9 @@ final class CommandRunner {
             for (String line : Summary.containers(services.control().converterStatistics())) {
                 err.println("  " + line);
             }
+            for (String requestLine : Summary.requests(services.control().converterStatistics())) {
+                err.println("  " + requestLine);
+            }
         } catch (CommandException e) {
             // the engine went away with the run: no converter figures to show
         }

@@ -16,6 +16,46 @@ final class Summary {
     private Summary() {}
 
     /**
+     * The requests section: per protocol, what the request converter counted in the run (its statistics figures
+     * {@code summary.PROTOCOL.requests}, {@code .errors}, {@code .p50_ns}, {@code .p99_ns}, {@code .top.KEY});
+     * nothing when no converter reports requests.
+     */
+    static List<String> requests(List<io.kindling.probe.api.control.ConverterStatistics> converters) {
+        List<String> lines = new ArrayList<>();
+        for (io.kindling.probe.api.control.ConverterStatistics c : converters) {
+            java.util.Map<String, java.util.Map<String, Long>> byProtocol = new java.util.TreeMap<>();
+            c.figures().forEach((key, value) -> {
+                if (key.startsWith("summary.")) {
+                    String rest = key.substring("summary.".length());
+                    int dot = rest.indexOf('.');
+                    if (dot > 0) {
+                        byProtocol.computeIfAbsent(rest.substring(0, dot), k -> new java.util.HashMap<>()).put(rest.substring(dot + 1), value);
+                    }
+                }
+            });
+            byProtocol.forEach((protocol, f) -> {
+                long n = f.getOrDefault("requests", 0L);
+                StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                        "requests         %s %d, errors %.1f%%, p50 %.3f ms, p99 %.3f ms", protocol, n,
+                        n == 0 ? 0.0 : 100.0 * f.getOrDefault("errors", 0L) / n, f.getOrDefault("p50_ns", 0L) / 1e6,
+                        f.getOrDefault("p99_ns", 0L) / 1e6));
+                List<java.util.Map.Entry<String, Long>> top = f.entrySet().stream().filter(e -> e.getKey().startsWith("top."))
+                        .sorted((x, y) -> Long.compare(y.getValue(), x.getValue())).toList();
+                if (!top.isEmpty()) {
+                    b.append("; top");
+                    for (java.util.Map.Entry<String, Long> e : top) {
+                        String k = e.getKey().substring(4);
+                        b.append(' ').append(k.isEmpty() ? "\"\"" : k).append(' ').append(e.getValue()).append(',');
+                    }
+                    b.setLength(b.length() - 1);
+                }
+                lines.add(b.toString());
+            });
+        }
+        return lines;
+    }
+
+    /**
      * @param threadless events without thread information that were read for converters only (the
      *     Kindling probe's rule keeps them from sinks); they are counted among the converted events
      * @param cut events that did not fit an empty batch buffer and went on with their longest

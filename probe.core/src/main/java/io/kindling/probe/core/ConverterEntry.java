@@ -28,6 +28,8 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
     /** Raw events it observes while active, and those it observes even without thread information. */
     final List<Subscription> needs;
     final List<Subscription> needsThreadless;
+    /** Bytes of I/O data it needs while active ({@link Converter#SNAPLEN}), 0 when it says nothing. */
+    final int snaplen;
     /** Whether {@link Converter#convert} is called for the events it matches on their way to sinks. */
     final boolean convertible;
     /** Set by the engine's routing: some sink subscribes to a name it emits (or it emits nothing). */
@@ -67,11 +69,25 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
         this.emits = Set.copyOf(Properties.strings(props.get(Converter.EMITS)));
         this.needs = subscriptions(props.get(Converter.NEEDS), Converter.NEEDS);
         this.needsThreadless = subscriptions(props.get(Converter.NEEDS_THREADLESS), Converter.NEEDS_THREADLESS);
+        this.snaplen = snaplenOf(props.get(Converter.SNAPLEN));
         this.convertible = events != null || fdTypes != null || (emits.isEmpty() && needs.isEmpty() && needsThreadless.isEmpty());
         Object r = props.get("service.ranking");
         this.ranking = r instanceof Integer i ? i : 0;
         Object id = props.get("service.id");
         this.serviceId = id instanceof Long l ? l : 0L;
+    }
+
+    private int snaplenOf(Object value) {
+        if (value == null) {
+            return 0;
+        }
+        try {
+            int n = value instanceof Number num ? num.intValue() : Integer.parseInt(value.toString().trim());
+            return Math.max(0, n);
+        } catch (NumberFormatException e) {
+            LOG.log(Level.WARNING, "converter " + name + ": " + Converter.SNAPLEN + " ignored, not a number: " + value);
+            return 0;
+        }
     }
 
     private List<Subscription> subscriptions(Object value, String property) {

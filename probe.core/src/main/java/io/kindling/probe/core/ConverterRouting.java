@@ -55,10 +55,13 @@ final class ConverterRouting {
     final FilterTable threadless;
     /** The converters active with this routing, told so by the event loop at the batch boundary where it applies. */
     final Set<Converter> active;
+    /** The most bytes of I/O data that an active converter needs (0: none asks). */
+    final int snaplen;
 
     private ConverterRouting(ConverterEntry[] chain, Observer[] observers, Selection filter, FilterTable threadless,
-            Set<Converter> active) {
+            Set<Converter> active, int snaplen) {
         this.active = active;
+        this.snaplen = snaplen;
         this.chain = chain;
         this.observers = observers;
         this.filter = filter;
@@ -73,6 +76,7 @@ final class ConverterRouting {
         List<Observer> observers = new ArrayList<>();
         List<Subscription> filter = new ArrayList<>();
         List<Subscription> threadless = new ArrayList<>();
+        int snaplen = 0;
         for (Selection s : sinkSelections) {
             filter.addAll(s.subscriptions());
         }
@@ -89,10 +93,12 @@ final class ConverterRouting {
                 observers.add(new Observer(c, Selection.compile(catalog, c.needs), Selection.compile(catalog, c.needsThreadless)));
                 filter.addAll(c.needs);
                 threadless.addAll(c.needsThreadless);
+                snaplen = Math.max(snaplen, c.snaplen);
             }
         }
         return new ConverterRouting(chain.toArray(new ConverterEntry[0]), observers.toArray(new Observer[0]),
-                Selection.compile(catalog, filter), Selection.compile(catalog, threadless).table(), Set.copyOf(activeConverters));
+                Selection.compile(catalog, filter), Selection.compile(catalog, threadless).table(), Set.copyOf(activeConverters),
+                snaplen);
     }
 
     /** The names that converters emit, each with the converters that emit it, for the catalog. */

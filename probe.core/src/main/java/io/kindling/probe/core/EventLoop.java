@@ -134,6 +134,7 @@ final class EventLoop implements Runnable {
 
     private void read() throws InspectorException {
         long version = -1;
+        int snaplen = 0;
         ConverterRouting.Observer[] watching = NO_OBSERVERS;
         EventEmitter[] watchingEmitters = new EventEmitter[0];
         Set<String> suppressed = new HashSet<>();
@@ -143,6 +144,14 @@ final class EventLoop implements Runnable {
                 version = filters.version();
                 session.setFilter(filters.union().table());
                 session.setThreadlessFilter(filters.threadless());
+                if (filters.snaplen() != snaplen) {
+                    snaplen = filters.snaplen();
+                    int kept = session.requireSnaplen(snaplen);
+                    if (kept > 0) {
+                        LOG.log(Level.INFO, "live capture keeps " + kept + " bytes of each I/O call's data"
+                                + (snaplen > 0 ? " (an active converter needs " + snaplen + ")" : ""));
+                    }
+                }
                 suppress(filters, suppressed);
             }
             RawBatch batch = session.nextBatch();

@@ -28,7 +28,7 @@ final class Routing {
 
     /** What one batch is routed with. */
     record Tables(long version, ConverterEntry[] chain, SinkChannel[] routes, ConverterRouting.Observer[] observers,
-            Selection union, FilterTable threadless, List<String> suppressed, Set<Converter> active) {}
+            Selection union, FilterTable threadless, List<String> suppressed, Set<Converter> active, int snaplen) {}
 
     private final EventTable eventTable;
     private final IntSupplier defaultQueueSize;
@@ -49,7 +49,7 @@ final class Routing {
         this.catalog = new Catalog(eventTable, Map.of());
         Selection none = Selection.compile(catalog, List.of());
         this.tables = new Tables(0, new ConverterEntry[0], new SinkChannel[0], new ConverterRouting.Observer[0], none,
-                none.table(), List.of(), Set.of());
+                none.table(), List.of(), Set.of(), 0);
     }
 
     Catalog catalog() {
@@ -230,7 +230,8 @@ final class Routing {
         }
         ConverterRouting converterRouting = ConverterRouting.compute(catalog, converters.values(), selections);
         tables = new Tables(tables.version() + 1, converterRouting.chain, active, converterRouting.observers,
-                converterRouting.filter, converterRouting.threadless, suppressed, converterRouting.active);
+                converterRouting.filter, converterRouting.threadless, suppressed, converterRouting.active,
+                converterRouting.snaplen);
         changes.signal();
     }
 

@@ -47,6 +47,16 @@ public interface InspectorSession extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Asks a live capture to keep at least {@code bytes} of the data of each I/O call from now on (0: only what it
+     * was opened with), because a converter that needs them became active or inactive. A capture file keeps
+     * what it was recorded with; returns the bytes the capture now keeps, or 0 when it cannot change.
+     * @since 1.5
+     */
+    default int requireSnaplen(int bytes) {
+        return 0;
+    }
+
     /** Events of this process are dropped (the probe's own process by default). */
     void setOwnPid(long pid);
 

@@ -73,6 +73,14 @@ public interface Converter {
      */
     String NEEDS_THREADLESS = "kindling.converter.needs.threadless";
 
+    /**
+     * Service property (Integer): how many bytes of the data of each read, write, send or receive this converter
+     * needs while it is active. A live capture keeps at least that many (its snaplen is raised while the converter
+     * is active, and lowered again when no active converter needs it); a capture file keeps what it was recorded with.
+     * @since 1.4
+     */
+    String SNAPLEN = "kindling.converter.snaplen";
+
     /** Fills the converter's part of {@code event} from {@code raw}; may emit further events. */
     void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter);
 

@@ -46,6 +46,12 @@ public @interface ConverterService {
     /** {@link Converter#NEEDS}: the raw events it needs while it is active, as subscriptions. */
     String[] needs() default {};
 
+    /**
+     * {@link Converter#SNAPLEN}: the bytes of I/O data it needs while active; 0: no need beyond the capture's own.
+     * @since 1.4
+     */
+    int snaplen() default 0;
+
     /** {@link Converter#NEEDS_THREADLESS}: the raw events it needs even without thread information. */
     String[] needs_threadless() default {};
 }

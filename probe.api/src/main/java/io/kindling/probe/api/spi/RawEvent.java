@@ -183,6 +183,29 @@ public interface RawEvent {
     int paramIndex(String name);
 
     /**
+     * The parameter of this name read as a little-endian signed integer when it is 1, 2, 4 or 8 bytes long;
+     * {@code fallback} when there is no such parameter or it has another length.
+     * @since 1.4
+     */
+    default long paramLong(String name, long fallback) {
+        int i = paramIndex(name);
+        if (i < 0) {
+            return fallback;
+        }
+        int len = paramLength(i);
+        return len == 1 || len == 2 || len == 4 || len == 8 ? paramAsLong(i) : fallback;
+    }
+
+    /**
+     * The raw bytes (a copy) of the parameter of this name, or null when there is none.
+     * @since 1.4
+     */
+    default byte[] paramBytesOf(String name) {
+        int i = paramIndex(name);
+        return i < 0 ? null : paramBytes(i);
+    }
+
+    /**
      * Whether some parameter was cut short because the whole event did not fit an empty batch
      * buffer (see the inspector's batch size): its bytes are then the first bytes of the value.
      */

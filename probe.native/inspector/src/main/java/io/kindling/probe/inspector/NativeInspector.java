@@ -112,7 +112,7 @@ public final class NativeInspector implements Inspector {
         if (h == 0) {
             throw new InspectorException("cannot open capture " + capture + ": " + Shim.message(err));
         }
-        return start(h, capture.getFileName().toString(), false);
+        return start(h, capture.getFileName().toString(), false, 0);
     }
 
     @Override
@@ -132,7 +132,7 @@ public final class NativeInspector implements Inspector {
             String message = Shim.message(err);
             throw new InspectorException(refusal[0] == Shim.LIVE_FAILED ? "cannot open live capture: " + message : message);
         }
-        return start(h, "live", true);
+        return start(h, "live", true, settings.snaplen());
     }
 
     /** The live settings in use (ConfigAdmin's, or the defaults outside a framework). */
@@ -145,7 +145,9 @@ public final class NativeInspector implements Inspector {
         this.live = settings;
     }
 
-    private InspectorSession start(long handle, String label, boolean live) {
-        return new NativeSession(handle, table, names, batchBytes, batchEvents, label, live);
+    private InspectorSession start(long handle, String label, boolean live, int snaplen) {
+        NativeSession session = new NativeSession(handle, table, names, batchBytes, batchEvents, label, live);
+        session.openedSnaplen = snaplen;
+        return session;
     }
 }

@@ -19,6 +19,9 @@ final class NativeSession implements InspectorSession {
 
     private final long handle;
     private final int maxEvents;
+    /** The snaplen a live capture was opened with (its floor); 0 for a capture file. */
+    int openedSnaplen;
+    private int snaplen;
     private final BlockingQueue<BatchView> free;
     private final BlockingQueue<Object> full;
     private final Thread reader;
@@ -116,6 +119,18 @@ final class NativeSession implements InspectorSession {
     @Override
     public synchronized long paramsCut() {
         return counters0()[9];
+    }
+
+    @Override
+    public int requireSnaplen(int bytes) {
+        if (openedSnaplen <= 0) {
+            return 0;
+        }
+        int wanted = Math.max(openedSnaplen, Math.min(65000, bytes));
+        if (wanted != (snaplen == 0 ? openedSnaplen : snaplen) && Shim.kp_set_snaplen(handle, wanted) == 0) {
+            snaplen = wanted;
+        }
+        return snaplen == 0 ? openedSnaplen : snaplen;
     }
 
     @Override

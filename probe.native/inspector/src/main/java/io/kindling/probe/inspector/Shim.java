@@ -75,6 +75,8 @@ final class Shim {
 
     static native int kp_suppress_comm(long handle, String comm);
 
+    static native int kp_set_snaplen(long handle, int snaplen);
+
     static native int kp_container_id_of_cgroup(String path, byte[] out, int capacity);
 
     /** A NUL-terminated message from a buffer the shim filled. */

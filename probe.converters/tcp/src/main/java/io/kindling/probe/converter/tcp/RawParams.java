@@ -40,16 +40,10 @@ final class RawParams {
     }
 
     static long longParam(RawEvent raw, String name, long fallback) {
-        int i = raw.paramIndex(name);
-        if (i < 0) {
-            return fallback;
-        }
-        int len = raw.paramLength(i);
-        return len == 1 || len == 2 || len == 4 || len == 8 ? raw.paramAsLong(i) : fallback;
+        return raw.paramLong(name, fallback);
     }
 
     static byte[] bytesParam(RawEvent raw, String name) {
-        int i = raw.paramIndex(name);
-        return i < 0 ? null : raw.paramBytes(i);
+        return raw.paramBytesOf(name);
     }
 }

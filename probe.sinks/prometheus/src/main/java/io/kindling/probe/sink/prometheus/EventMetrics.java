@@ -26,6 +26,7 @@ import java.util.Set;
  * <li>{@code kindling_container_events_total{container_id,container_name,image,pod_namespace,pod_name}}: the
  * events of containers' threads, by container (with the container converter's names; a label it has not
  * filled is empty);</li>
+ * <li>Kindling's request metrics from {@code net_request} events ({@link RequestMetrics});</li>
  * <li>{@code kindling_metrics_folded_total{metric}}: observations recorded under {@code other} because
  * their metric already held {@code maxSeries} label sets.</li>
  * </ul>
@@ -69,6 +70,7 @@ final class EventMetrics {
     private final CounterFamily tcpRetransmits;
     private final CounterFamily tcpResets;
     private final CounterFamily containerEvents;
+    private final RequestMetrics requests;
 
     EventMetrics(int maxSeries) {
         events = new CounterFamily(EVENTS, "Events the sink received, by event name, source and category.",
@@ -87,6 +89,7 @@ final class EventMetrics {
         List<String> container = List.of("container_id", "container_name", "image", "pod_namespace", "pod_name");
         containerEvents = new CounterFamily(CONTAINER_EVENTS, "Events of containers' threads, by container.", container,
                 container, maxSeries);
+        requests = new RequestMetrics(maxSeries);
     }
 
     void record(KindlingEvent event) {
@@ -105,6 +108,9 @@ final class EventMetrics {
             }
         }
         connection(event);
+        if (RequestMetrics.NAME.equals(name)) {
+            requests.record(event);
+        }
         container(event);
     }
 
@@ -164,6 +170,7 @@ final class EventMetrics {
         tcpRetransmits.write(out);
         tcpResets.write(out);
         containerEvents.write(out);
+        requests.write(out);
         TextFormat.header(out, FOLDED, "counter",
                 "Observations recorded under the label value other because their metric was full (see max_series).");
         List<String> label = List.of("metric");
@@ -174,5 +181,6 @@ final class EventMetrics {
         TextFormat.sample(out, FOLDED, label, List.of(TCP_RETRANSMITS), tcpRetransmits.folded());
         TextFormat.sample(out, FOLDED, label, List.of(TCP_RESETS), tcpResets.folded());
         TextFormat.sample(out, FOLDED, label, List.of(CONTAINER_EVENTS), containerEvents.folded());
+        requests.writeFolded(out, label);
     }
 }

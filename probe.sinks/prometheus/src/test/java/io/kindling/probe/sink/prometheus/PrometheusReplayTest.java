@@ -94,9 +94,9 @@ class PrometheusReplayTest {
                 assertHistograms(seen, scrape.histograms(EventMetrics.LATENCY, "name"));
                 assertEquals(seen.socketBytes, scrape.values(EventMetrics.SOCKET_BYTES, "direction", "protocol", "remote"),
                         "socket bytes by direction, protocol and remote endpoint");
-                assertEquals(Map.of(EventMetrics.EVENTS, 0.0, EventMetrics.LATENCY, 0.0, EventMetrics.SOCKET_BYTES, 0.0,
-                        EventMetrics.TCP_RTT, 0.0, EventMetrics.TCP_RETRANSMITS, 0.0, EventMetrics.TCP_RESETS, 0.0),
-                        scrape.values(EventMetrics.FOLDED, "metric"), "nothing folded below the series bound");
+                Map<String, Double> folded = scrape.values(EventMetrics.FOLDED, "metric");
+                assertEquals(14, folded.size(), "every metric says what it folded: " + folded);
+                assertTrue(folded.values().stream().allMatch(v -> v == 0.0), "nothing folded below the series bound: " + folded);
 
                 assertEquals(Map.of("", (double) stats.read()), scrape.values(ProbeMetrics.READ), "events read");
                 for (SinkStatistics sink : stats.sinks()) {

@@ -1,0 +1,144 @@
+package io.kindling.probe.converter.request;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The requests of the run so far, per protocol: how many, how many failed, the median and 99th percentile of their
+ * total time (from a histogram of 4 buckets per power of two, so within a quarter of the true value), and the
+ * content keys seen most. Bounded: {@value #MAX_KEYS} keys per protocol (the others counted together),
+ * {@value #MAX_PROTOCOLS} protocols. Recorded by the event loop, read by any thread.
+ */
+final class RequestSummary {
+    static final int MAX_KEYS = 256;
+    static final int MAX_PROTOCOLS = 32;
+    static final int TOP = 5;
+    static final String PREFIX = "summary.";
+
+    private static final class Protocol {
+        long count;
+        long errors;
+        final long[] buckets = new long[64 * 4];
+        final Map<String, long[]> keys = new LinkedHashMap<>();
+        long otherKeys;
+    }
+
+    private final Map<String, Protocol> protocols = new TreeMap<>();
+
+    synchronized void add(String protocol, String key, boolean error, long nanos) {
+        Protocol p = protocols.get(protocol);
+        if (p == null) {
+            if (protocols.size() >= MAX_PROTOCOLS) {
+                return;
+            }
+            p = new Protocol();
+            protocols.put(protocol, p);
+        }
+        p.count++;
+        if (error) {
+            p.errors++;
+        }
+        p.buckets[bucket(nanos)]++;
+        long[] n = p.keys.get(key);
+        if (n == null && p.keys.size() < MAX_KEYS) {
+            n = new long[1];
+            p.keys.put(key, n);
+        }
+        if (n != null) {
+            n[0]++;
+        } else {
+            p.otherKeys++;
+        }
+    }
+
+    synchronized void clear() {
+        protocols.clear();
+    }
+
+    static int bucket(long nanos) {
+        if (nanos < 4) {
+            return (int) Math.max(0, nanos);
+        }
+        int power = 63 - Long.numberOfLeadingZeros(nanos);
+        return power * 4 + (int) ((nanos >>> (power - 2)) & 3);
+    }
+
+    /** The upper bound of a bucket. */
+    static long upper(int bucket) {
+        if (bucket < 4) {
+            return bucket;
+        }
+        int power = bucket / 4;
+        int sub = bucket % 4;
+        return (1L << power) + ((long) (sub + 1) << (power - 2)) - 1;
+    }
+
+    private static long percentile(Protocol p, double q) {
+        long rank = (long) Math.ceil(q * p.count);
+        long seen = 0;
+        for (int i = 0; i < p.buckets.length; i++) {
+            seen += p.buckets[i];
+            if (seen >= rank && seen > 0) {
+                return upper(i);
+            }
+        }
+        return 0;
+    }
+
+    private static List<Map.Entry<String, long[]>> top(Protocol p) {
+        List<Map.Entry<String, long[]>> keys = new ArrayList<>(p.keys.entrySet());
+        keys.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
+        return keys.subList(0, Math.min(TOP, keys.size()));
+    }
+
+    /**
+     * The summary as statistics figures: {@code summary.PROTOCOL.requests}, {@code .errors}, {@code .p50_ns},
+     * {@code .p99_ns}, and {@code summary.PROTOCOL.top.KEY} for the keys seen most.
+     */
+    synchronized Map<String, Long> figures() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        protocols.forEach((name, p) -> {
+            m.put(PREFIX + name + ".requests", p.count);
+            m.put(PREFIX + name + ".errors", p.errors);
+            m.put(PREFIX + name + ".p50_ns", percentile(p, 0.50));
+            m.put(PREFIX + name + ".p99_ns", percentile(p, 0.99));
+            for (Map.Entry<String, long[]> k : top(p)) {
+                m.put(PREFIX + name + ".top." + k.getKey(), k.getValue()[0]);
+            }
+        });
+        return m;
+    }
+
+    /** One line per protocol, as the shell's {@code requests} command prints them. */
+    synchronized List<String> lines() {
+        List<String> lines = new ArrayList<>();
+        protocols.forEach((name, p) -> {
+            StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-9s %d requests, %.1f%% errors, p50 %s, p99 %s; top:",
+                    name, p.count, p.count == 0 ? 0.0 : 100.0 * p.errors / p.count, duration(percentile(p, 0.5)),
+                    duration(percentile(p, 0.99))));
+            for (Map.Entry<String, long[]> k : top(p)) {
+                b.append(' ').append(k.getKey().isEmpty() ? "\"\"" : k.getKey()).append(' ').append(k.getValue()[0]).append(',');
+            }
+            b.setLength(b.length() - 1);
+            lines.add(b.toString());
+        });
+        if (lines.isEmpty()) {
+            lines.add("no requests yet (subscribe to net_request)");
+        }
+        return lines;
+    }
+
+    static String duration(long nanos) {
+        if (nanos >= 1_000_000_000L) {
+            return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
+        }
+        if (nanos >= 1_000_000L) {
+            return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
+        }
+        return String.format(Locale.ROOT, "%.1f us", nanos / 1e3);
+    }
+}

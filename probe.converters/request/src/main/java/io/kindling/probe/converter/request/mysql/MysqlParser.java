@@ -1,0 +1,109 @@
+package io.kindling.probe.converter.request.mysql;
+
+import io.kindling.probe.converter.request.spi.Message;
+import io.kindling.probe.converter.request.spi.Payload;
+import io.kindling.probe.converter.request.spi.ProtocolParser;
+import io.kindling.probe.converter.request.sql.SqlText;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * MySQL and MariaDB (the client/server protocol, without TLS): a request is a command packet (sequence 0);
+ * {@code sql} is a query's or prepared statement's text with its literals replaced by {@code ?}, the content key
+ * its operation and table; an ERR packet answering it gives {@code sql_error_code} (the error number). The
+ * handshake is not a request. A result set runs until the next command (its end is not read from its packets).
+ */
+@Component(service = ProtocolParser.class, property = "service.ranking:Integer=45")
+public final class MysqlParser implements ProtocolParser {
+    static final int COM_QUIT = 0x01;
+    static final int COM_INIT_DB = 0x02;
+    static final int COM_QUERY = 0x03;
+    static final int COM_STMT_PREPARE = 0x16;
+    static final int COM_STMT_EXECUTE = 0x17;
+    static final int COM_STMT_CLOSE = 0x19;
+
+    private static final String[] NAMES = new String[0x20];
+
+    static {
+        NAMES[0x01] = "QUIT";
+        NAMES[0x02] = "INIT_DB";
+        NAMES[0x03] = "QUERY";
+        NAMES[0x04] = "FIELD_LIST";
+        NAMES[0x09] = "STATISTICS";
+        NAMES[0x0e] = "PING";
+        NAMES[0x11] = "CHANGE_USER";
+        NAMES[0x16] = "STMT_PREPARE";
+        NAMES[0x17] = "STMT_EXECUTE";
+        NAMES[0x18] = "STMT_SEND_LONG_DATA";
+        NAMES[0x19] = "STMT_CLOSE";
+        NAMES[0x1a] = "STMT_RESET";
+        NAMES[0x1b] = "SET_OPTION";
+        NAMES[0x1c] = "STMT_FETCH";
+        NAMES[0x1f] = "RESET_CONNECTION";
+    }
+
+    @Override
+    public String protocol() {
+        return "mysql";
+    }
+
+    @Override
+    public Message request(Payload p) {
+        long len = p.le(0, 3);
+        int seq = p.u8(3);
+        int cmd = p.u8(4);
+        if (len < 1 || seq != 0 || cmd < 0 || cmd >= NAMES.length || NAMES[cmd] == null || len + 4 > p.remaining()) {
+            return null;
+        }
+        Message m = new Message().length(len + 4);
+        if (cmd == COM_QUIT || cmd == COM_STMT_CLOSE || cmd == 0x18) {
+            return len == (cmd == COM_QUIT ? 1 : len) ? m.oneWay() : null;
+        }
+        if (cmd == COM_QUERY || cmd == COM_STMT_PREPARE) {
+            int end = (int) Math.min(len + 4, p.captured());
+            if (end <= 5 || !printable(p, 5, end)) {
+                return null;
+            }
+            String sql = SqlText.withoutLiterals(p.text(5, end), true);
+            if (sql.isEmpty()) {
+                return null;
+            }
+            return m.attribute("sql", sql).contentKey(SqlText.contentKey(sql));
+        }
+        if (cmd == COM_INIT_DB && !printable(p, 5, (int) Math.min(len + 4, p.captured()))) {
+            return null;
+        }
+        if (cmd == 0x0e && len != 1) {
+            return null; // a ping is the command alone
+        }
+        return m.contentKey(NAMES[cmd]);
+    }
+
+    @Override
+    public Message response(Payload p, Message request) {
+        long len = p.le(0, 3);
+        int first = p.u8(4);
+        if (len < 1 || first < 0) {
+            return null;
+        }
+        Message m = new Message();
+        if (first == 0xff) {
+            long code = p.le(5, 2);
+            m.attribute("sql_error_code", code).error(true).length(len + 4);
+        } else if (first == 0x00 && len >= 7) {
+            m.length(len + 4); // OK
+        } else {
+            m.length(Message.UNTIL_REPLY); // a result set, or a prepared statement's description
+        }
+        return m;
+    }
+
+    private static boolean printable(Payload p, int from, int to) {
+        for (int i = from; i < to; i++) {
+            int c = p.u8(i);
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,112 @@
+package io.kindling.probe.converter.request.spi;
+
+/**
+ * The bytes of one read or write, from where a message starts: {@link #captured()} bytes are known (the
+ * capture keeps only the first bytes of each call, its snaplen), {@link #remaining()} bytes the call moved from
+ * here on (at least as many). A parser reads the head of a message and never more than {@link #captured()}.
+ */
+public final class Payload {
+    private final byte[] data;
+    private final int offset;
+    private final int captured;
+    private final long remaining;
+    private final boolean datagram;
+
+    public Payload(byte[] data, int offset, int captured, long remaining, boolean datagram) {
+        this.data = data;
+        this.offset = offset;
+        this.captured = Math.max(0, Math.min(captured, data.length - offset));
+        this.remaining = Math.max(remaining, this.captured);
+        this.datagram = datagram;
+    }
+
+    /** Bytes known from the message's start. */
+    public int captured() {
+        return captured;
+    }
+
+    /** Bytes the call moved from the message's start (known or not). */
+    public long remaining() {
+        return remaining;
+    }
+
+    /** Whether the bytes are one whole datagram (UDP), rather than a piece of a stream. */
+    public boolean datagram() {
+        return datagram;
+    }
+
+    /** The byte at {@code index} (from the message's start) as 0..255, or -1 beyond what is known. */
+    public int u8(int index) {
+        return index >= 0 && index < captured ? data[offset + index] & 0xff : -1;
+    }
+
+    /** A big-endian unsigned 16-bit number at {@code index}, or -1 beyond what is known. */
+    public int u16(int index) {
+        return index >= 0 && index + 2 <= captured ? (u8(index) << 8) | u8(index + 1) : -1;
+    }
+
+    /** A big-endian signed 32-bit number at {@code index}; {@link Long#MIN_VALUE} beyond what is known. */
+    public long i32(int index) {
+        return index >= 0 && index + 4 <= captured ? (long) ((u8(index) << 24) | (u8(index + 1) << 16) | (u8(index + 2) << 8) | u8(index + 3))
+                : Long.MIN_VALUE;
+    }
+
+    /** A little-endian unsigned number of {@code size} bytes (at most 4) at {@code index}, or -1 beyond what is known. */
+    public long le(int index, int size) {
+        if (index < 0 || index + size > captured) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = size - 1; i >= 0; i--) {
+            v = (v << 8) | u8(index + i);
+        }
+        return v;
+    }
+
+    /** The first index at or after {@code from} of {@code b}, or -1. */
+    public int indexOf(int from, byte b) {
+        for (int i = Math.max(0, from); i < captured; i++) {
+            if (data[offset + i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The first index at or after {@code from} where {@code pattern} starts, or -1. */
+    public int indexOf(int from, byte[] pattern) {
+        outer:
+        for (int i = Math.max(0, from); i + pattern.length <= captured; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (data[offset + i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** Whether the bytes at {@code index} are those of {@code ascii}. */
+    public boolean startsWith(int index, String ascii) {
+        if (index < 0 || index + ascii.length() > captured) {
+            return false;
+        }
+        for (int i = 0; i < ascii.length(); i++) {
+            if (data[offset + index + i] != (byte) ascii.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The known bytes in [from, to) as text (ISO-8859-1, then read as UTF-8 where valid), cut to what is known. */
+    public String text(int from, int to) {
+        int a = Math.max(0, from);
+        int b = Math.min(to, captured);
+        if (b <= a) {
+            return "";
+        }
+        return new String(data, offset + a, b - a, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,135 @@
+package io.kindling.probe.sink.prometheus;
+
+import io.kindling.probe.api.Attribute;
+import io.kindling.probe.api.FdContext;
+import io.kindling.probe.api.KindlingEvent;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Kindling's request metrics, from the {@code net_request} events of the request converter:
+ * <ul>
+ * <li>server side (the entity that serves): {@code kindling_entity_request_total},
+ * {@code kindling_entity_request_duration_nanoseconds_total}, {@code kindling_entity_request_send_bytes_total} (its
+ * responses), {@code kindling_entity_request_receive_bytes_total} (its requests), and the histogram
+ * {@code kindling_entity_request_duration_seconds} with OpenTelemetry's advised HTTP buckets;</li>
+ * <li>client side (who calls whom): {@code kindling_topology_request_total} and
+ * {@code kindling_topology_request_duration_nanoseconds_total}.</li>
+ * </ul>
+ * Labels: {@code protocol}, {@code request_content} (the content key: clustered URL, SQL operation and table,
+ * command, domain, topic), {@code response_content} (the outcome: HTTP status, DNS rcode, SQL error code, Redis
+ * error, Kafka error code), {@code error_type}, the addresses ({@code dst_ip}, {@code dst_port}, and
+ * {@code src_ip} for topology) and {@code container_id}. Each metric keeps at most {@code max_series} label sets;
+ * beyond, the content and address labels fold into {@code other}, counted in {@code kindling_metrics_folded_total}.
+ */
+final class RequestMetrics {
+    static final String NAME = "net_request";
+    static final String ENTITY_TOTAL = "kindling_entity_request_total";
+    static final String ENTITY_DURATION = "kindling_entity_request_duration_nanoseconds_total";
+    static final String ENTITY_SEND = "kindling_entity_request_send_bytes_total";
+    static final String ENTITY_RECEIVE = "kindling_entity_request_receive_bytes_total";
+    static final String ENTITY_HISTOGRAM = "kindling_entity_request_duration_seconds";
+    static final String TOPOLOGY_TOTAL = "kindling_topology_request_total";
+    static final String TOPOLOGY_DURATION = "kindling_topology_request_duration_nanoseconds_total";
+
+    /** OpenTelemetry's advised buckets of http.server.request.duration: 5 ms to 10 s. */
+    static final long[] HTTP_BOUNDS_NANOS = {
+        5_000_000L, 10_000_000L, 25_000_000L, 50_000_000L, 75_000_000L, 100_000_000L, 250_000_000L, 500_000_000L,
+        750_000_000L, 1_000_000_000L, 2_500_000_000L, 5_000_000_000L, 7_500_000_000L, 10_000_000_000L
+    };
+
+    private static final List<String> ENTITY_LABELS = List.of("protocol", "request_content", "response_content", "error_type",
+            "dst_ip", "dst_port", "container_id");
+    private static final List<String> TOPOLOGY_LABELS = List.of("protocol", "request_content", "response_content", "error_type",
+            "src_ip", "dst_ip", "dst_port", "container_id");
+    private static final List<String> FOLDABLE = List.of("request_content", "response_content", "src_ip", "dst_ip", "dst_port",
+            "container_id");
+
+    private final CounterFamily entityTotal;
+    private final CounterFamily entityDuration;
+    private final CounterFamily entitySend;
+    private final CounterFamily entityReceive;
+    private final HistogramFamily entityHistogram;
+    private final CounterFamily topologyTotal;
+    private final CounterFamily topologyDuration;
+
+    RequestMetrics(int maxSeries) {
+        entityTotal = new CounterFamily(ENTITY_TOTAL, "Requests served, seen on the server side.", ENTITY_LABELS, FOLDABLE, maxSeries);
+        entityDuration = new CounterFamily(ENTITY_DURATION, "Total time of the requests served, in nanoseconds.", ENTITY_LABELS,
+                FOLDABLE, maxSeries);
+        entitySend = new CounterFamily(ENTITY_SEND, "Bytes of the responses the server sent.", ENTITY_LABELS, FOLDABLE, maxSeries);
+        entityReceive = new CounterFamily(ENTITY_RECEIVE, "Bytes of the requests the server received.", ENTITY_LABELS, FOLDABLE,
+                maxSeries);
+        entityHistogram = new HistogramFamily(ENTITY_HISTOGRAM, "Duration of the requests served.",
+                List.of("protocol", "request_content", "dst_ip", "dst_port", "container_id"), FOLDABLE, maxSeries, HTTP_BOUNDS_NANOS);
+        topologyTotal = new CounterFamily(TOPOLOGY_TOTAL, "Requests made, seen on the client side.", TOPOLOGY_LABELS, FOLDABLE,
+                maxSeries);
+        topologyDuration = new CounterFamily(TOPOLOGY_DURATION, "Total time of the requests made, in nanoseconds.",
+                TOPOLOGY_LABELS, FOLDABLE, maxSeries);
+    }
+
+    void record(KindlingEvent e) {
+        String protocol = text(e, "protocol");
+        String content = text(e, "content_key");
+        String outcome = outcome(e);
+        String errorType = text(e, "error_type");
+        FdContext fd = e.fd();
+        String sip = fd == null || fd.sip() == null ? "" : fd.sip();
+        String dip = fd == null || fd.dip() == null ? "" : fd.dip();
+        String dport = fd == null || fd.dport() == null ? "" : fd.dport().toString();
+        String container = e.thread() == null || e.thread().containerId() == null ? "" : e.thread().containerId();
+        long total = number(e, "request_total_time");
+        Attribute server = e.attribute("is_server");
+        if (server != null && Boolean.TRUE.equals(server.value())) {
+            entityTotal.add(1, protocol, content, outcome, errorType, dip, dport, container);
+            entityDuration.add(total, protocol, content, outcome, errorType, dip, dport, container);
+            entitySend.add(number(e, "response_io"), protocol, content, outcome, errorType, dip, dport, container);
+            entityReceive.add(number(e, "request_io"), protocol, content, outcome, errorType, dip, dport, container);
+            entityHistogram.observe(total, protocol, content, dip, dport, container);
+        } else {
+            topologyTotal.add(1, protocol, content, outcome, errorType, sip, dip, dport, container);
+            topologyDuration.add(total, protocol, content, outcome, errorType, sip, dip, dport, container);
+        }
+    }
+
+    /** The response's outcome as one value, whatever the protocol. */
+    static String outcome(KindlingEvent e) {
+        for (String key : List.of("http_status_code", "dns_rcode", "sql_error_code", "kafka_error_code", "redis_error")) {
+            Attribute a = e.attribute(key);
+            if (a != null) {
+                return String.valueOf(a.value());
+            }
+        }
+        return "";
+    }
+
+    private static String text(KindlingEvent e, String key) {
+        Attribute a = e.attribute(key);
+        return a == null ? "" : String.valueOf(a.value());
+    }
+
+    private static long number(KindlingEvent e, String key) {
+        Attribute a = e.attribute(key);
+        return a != null && a.value() instanceof Number n ? Math.max(0, n.longValue()) : 0;
+    }
+
+    void write(Appendable out) throws IOException {
+        entityTotal.write(out);
+        entityDuration.write(out);
+        entitySend.write(out);
+        entityReceive.write(out);
+        entityHistogram.write(out);
+        topologyTotal.write(out);
+        topologyDuration.write(out);
+    }
+
+    void writeFolded(Appendable out, List<String> label) throws IOException {
+        TextFormat.sample(out, EventMetrics.FOLDED, label, List.of(ENTITY_TOTAL), entityTotal.folded());
+        TextFormat.sample(out, EventMetrics.FOLDED, label, List.of(ENTITY_DURATION), entityDuration.folded());
+        TextFormat.sample(out, EventMetrics.FOLDED, label, List.of(ENTITY_SEND), entitySend.folded());
+        TextFormat.sample(out, EventMetrics.FOLDED, label, List.of(ENTITY_RECEIVE), entityReceive.folded());
+        TextFormat.sample(out, EventMetrics.FOLDED, label, List.of(ENTITY_HISTOGRAM), entityHistogram.folded());
+        TextFormat.sample(out, EventMetrics.FOLDED, label, List.of(TOPOLOGY_TOTAL), topologyTotal.folded());
+        TextFormat.sample(out, EventMetrics.FOLDED, label, List.of(TOPOLOGY_DURATION), topologyDuration.folded());
+    }
+}

@@ -1,0 +1,60 @@
+package io.kindling.probe.sink.prometheus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.kindling.probe.api.Attribute;
+import io.kindling.probe.api.Category;
+import io.kindling.probe.api.FdContext;
+import io.kindling.probe.api.FdType;
+import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.api.L4Protocol;
+import io.kindling.probe.api.Source;
+import io.kindling.probe.api.ThreadContext;
+import io.kindling.probe.api.ValueType;
+import java.io.IOException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Kindling's request metrics from net_request events, as the request converter makes them. */
+class RequestMetricsTest {
+
+    static KindlingEvent request(boolean server, String path, long status, long totalNanos, long requestBytes, long responseBytes) {
+        KindlingEvent e = new KindlingEvent("net_request", Category.NET, Source.SYSCALL_EXIT, 1, totalNanos,
+                new ThreadContext(1, 1, 0, 0, server ? "nginx" : "curl", ""));
+        e.setFd(new FdContext(3, FdType.IPV4_SOCK).socket(L4Protocol.TCP, server, "10.0.0.1", 40000, "10.0.0.2", 80));
+        e.addAttribute(Attribute.ofString("protocol", "http"));
+        e.addAttribute(new Attribute("is_server", ValueType.BOOL, server));
+        e.addAttribute(Attribute.ofLong("request_total_time", ValueType.UINT64, totalNanos));
+        e.addAttribute(Attribute.ofLong("request_io", ValueType.UINT64, requestBytes));
+        e.addAttribute(Attribute.ofLong("response_io", ValueType.UINT64, responseBytes));
+        e.addAttribute(Attribute.ofString("error_type", "NoError"));
+        e.addAttribute(Attribute.ofString("content_key", path));
+        e.addAttribute(Attribute.ofLong("http_status_code", ValueType.INT64, status));
+        return e;
+    }
+
+    @Test
+    void entityAndTopologySeriesWithTheHttpBucketsAndABound() throws IOException {
+        EventMetrics metrics = new EventMetrics(2);
+        metrics.record(request(true, "/users/*", 200, 3_000_000, 100, 1000));
+        metrics.record(request(true, "/users/*", 200, 60_000_000, 100, 2000));
+        metrics.record(request(true, "/orders", 404, 1_000_000, 50, 10));
+        metrics.record(request(true, "/third", 200, 1_000_000, 50, 10)); // beyond 2 series: folded
+        metrics.record(request(false, "/users/*", 200, 70_000_000, 100, 2000));
+        Scrape s = Scrape.parse(new MetricsServlet(metrics, () -> null).render());
+        String labels = "|NoError|10.0.0.2|80|";
+        assertEquals(Map.of("http|/users/*|200" + labels, 2.0, "http|/orders|404" + labels, 1.0, "http|other|other|NoError|other|other|other", 1.0),
+                s.values(RequestMetrics.ENTITY_TOTAL, "protocol", "request_content", "response_content", "error_type", "dst_ip",
+                        "dst_port", "container_id"));
+        assertEquals(63_000_000.0, s.values(RequestMetrics.ENTITY_DURATION, "request_content", "response_content").get("/users/*|200"));
+        assertEquals(3000.0, s.values(RequestMetrics.ENTITY_SEND, "request_content", "response_content").get("/users/*|200"));
+        assertEquals(200.0, s.values(RequestMetrics.ENTITY_RECEIVE, "request_content", "response_content").get("/users/*|200"));
+        assertEquals(1.0, s.values(RequestMetrics.TOPOLOGY_TOTAL, "src_ip", "dst_ip").get("10.0.0.1|10.0.0.2"));
+        assertEquals(1.0, s.values(EventMetrics.FOLDED, "metric").get(RequestMetrics.ENTITY_TOTAL));
+        String text = new MetricsServlet(metrics, () -> null).render();
+        // OpenTelemetry's advised buckets: 3 ms falls under 0.005, 60 ms under 0.075
+        assertEquals(true, text.contains("kindling_entity_request_duration_seconds_bucket{protocol=\"http\",request_content=\"/users/*\","
+                + "dst_ip=\"10.0.0.2\",dst_port=\"80\",container_id=\"\",le=\"0.005\"} 1"), text);
+        assertEquals(true, text.contains("le=\"0.075\"} 2"), text);
+    }
+}
