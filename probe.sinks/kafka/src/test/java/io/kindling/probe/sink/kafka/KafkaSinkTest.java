@@ -356,6 +356,7 @@ class KafkaSinkTest {
         }
         Map<String, Object> values = new HashMap<>(settings);
         values.putIfAbsent("bootstrap_servers", broker.bootstrap());
+        values.putIfAbsent("max_in_flight", Integer.getInteger("kindling.kafka.inflight", 5));
         values.put("topic", topic);
         values.put("host", HOST);
         values.put("retry_backoff_max_ms", 500);
