@@ -7,7 +7,7 @@
 
 #define CG_SUBSYS_MAX 12   /* subsystems looked at */
 #define CG_DEPTH 8         /* path components kept, from the leaf */
-#define CG_NAME_MAX 64     /* bytes of one component */
+#define CG_NAME_MAX 256    /* bytes of one component: a kernfs name is at most 255 (a container id is 64, a scope name such as cri-containerd-ID.scope 85) */
 
 static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 {

@@ -27,9 +27,16 @@ typedef _Bool bool;
 #include "ppm_events_public.h"
 
 #define HDR_LEN 26                 /* sizeof(struct ppm_evt_hdr), packed */
-#define EVT_BUF (64 * 1024)        /* scratch size; an event is at most half of it */
-#define OFF_MASK (EVT_BUF / 2 - 1)
-#define MAX_EVT_LEN (EVT_BUF / 2)
+/* An event is at most MAX_EVT_LEN bytes. The scratch is twice that: a write of at most
+ * MAX_EVT_LEN bytes at an index masked with OFF_MASK stays inside it, which is what the verifier
+ * checks. s->off is the true offset, never masked: an event that grows past MAX_EVT_LEN may have
+ * written over its own beginning (the index wraps), and submit() drops and counts it. */
+#define MAX_EVT_LEN PROBE_EVENT_MAX
+#define EVT_BUF (2 * MAX_EVT_LEN)
+#define OFF_MASK (MAX_EVT_LEN - 1)
+/* Room an I/O buffer's copy leaves after it for the parameters that follow (a tuple with a unix
+ * path, 125 bytes at most) and the CPU submit() appends. */
+#define DATA_RESERVE 256
 #define STR_MAX 4096               /* a path or a string argument */
 #define ARGS_MAX 4096              /* argv or environment of a process */
 #define EVT_TABLE PROBE_EVT_TABLE
@@ -58,6 +65,7 @@ struct scratch {
 struct sc_entry sc_table[SYSCALL_TABLE_SIZE];
 u8 evt_on[EVT_TABLE];
 u8 gen_on[SYSCALL_TABLE_SIZE];
+u8 evt_nparams[EVT_TABLE];  /* parameters of each event type, from libscap's event table */
 u32 own_tgid;
 u32 snaplen;        /* libsinsp's snaplen, set by user space */
 u64 boot_to_epoch_ns;
@@ -111,9 +119,12 @@ static __always_inline struct task_struct *current_task(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
-/* Starts an event of the given type for the current thread. */
-static __always_inline void begin(struct scratch *s, u16 type, u32 nparams)
+/* Starts an event of the given type for the current thread, with as many parameters as
+ * libscap's event table gives the type (evt_nparams); submit() drops an event whose filler
+ * pushed another number. */
+static __always_inline void begin(struct scratch *s, u16 type)
 {
+	u32 nparams = evt_nparams[type & (EVT_TABLE - 1)] & 31;
 	u64 ts = bpf_ktime_get_ns() + boot_to_epoch_ns;
 	u64 tid = (u32)bpf_get_current_pid_tgid();
 	__builtin_memcpy(&s->buf[0], &ts, 8);
@@ -132,7 +143,7 @@ static __always_inline void done(struct scratch *s, u32 len)
 	u32 at = HDR_LEN + 2 * (s->idx & 31);
 	__builtin_memcpy(&s->buf[at & OFF_MASK], &l, 2);
 	s->idx += 1;
-	s->off += len & OFF_MASK;
+	s->off += len;
 }
 
 static __always_inline void push_u8(struct scratch *s, u8 v)
@@ -191,10 +202,16 @@ static __always_inline void push_str_kernel(struct scratch *s, const void *p, u3
 	done(s, n);
 }
 
-/* Writes len bytes of user memory at s->off without closing the parameter; 0 when unreadable. */
+/* Writes at most len bytes of user memory at the offset at without closing the parameter, as
+ * many as fit before the end of the event with DATA_RESERVE bytes left; 0 when unreadable. */
 static __always_inline u32 copy_user(struct scratch *s, u32 at, const void *p, u32 len)
 {
-	len &= (MAX_EVT_LEN / 2 - 1);
+	u32 room = at + DATA_RESERVE < MAX_EVT_LEN ? MAX_EVT_LEN - DATA_RESERVE - at : 0;
+	if (len > room)
+		len = room;
+	/* a bound the verifier sees; len < MAX_EVT_LEN already, the mask changes nothing */
+	asm volatile("" : "+r"(len));
+	len &= (MAX_EVT_LEN - 1);
 	if (!p || !len)
 		return 0;
 	if (bpf_probe_read_user(&s->buf[at & OFF_MASK], len, p))
@@ -214,9 +231,16 @@ static __always_inline void push_data_user(struct scratch *s, const void *p, s64
 	done(s, n);
 }
 
+enum iov_copy {
+	SIZE_ONLY = 0, /* only the sum of the lengths (enter events) */
+	COPY_DATA = 1, /* and the data, as a parameter (exit events) */
+};
+
 /* The data of an iovec array, at most min(total, snaplen) bytes; returns the sum of iov_len. */
-static __always_inline u64 push_iov_data(struct scratch *s, const void *iovp, u64 iovcnt, s64 limit, bool push)
+static __always_inline u64 push_iov_data(struct scratch *s, const void *iovp, u64 iovcnt, s64 limit,
+					 enum iov_copy what)
 {
+	bool push = what == COPY_DATA;
 	u64 total = 0;
 	u32 written = 0;
 	u32 cap = snaplen;
@@ -373,9 +397,15 @@ static __always_inline void push_sockaddr_user(struct scratch *s, const void *ua
 /* PT_SOCKTUPLE of a socket: family, then source and destination. Outbound (connect, send) the
  * source is the local end; inbound (accept, receive) it is the remote end. The remote end comes
  * from the user's sockaddr when one is given (uaddr), otherwise from the socket. */
+enum tuple_dir {
+	OUTBOUND = 0, /* connect, send: the local end is the source */
+	INBOUND = 1,  /* accept, receive: the remote end is the source */
+};
+
 static __always_inline void push_socktuple(struct scratch *s, struct sock *sk, const void *uaddr,
-					   s64 ulen, bool inbound)
+					   s64 ulen, enum tuple_dir dir)
 {
+	bool inbound = dir == INBOUND;
 	u32 at = s->off;
 	if (!sk) {
 		done(s, 0);
@@ -469,7 +499,8 @@ static __always_inline void push_socktuple(struct scratch *s, struct sock *sk, c
 static __always_inline void submit(struct scratch *s)
 {
 	u32 len = s->off;
-	if (len >= MAX_EVT_LEN || s->idx != s->nparams) {
+	/* the true length: one past the end may have wrapped over the header */
+	if (len > MAX_EVT_LEN - 4 || s->idx != s->nparams) {
 		count(STAT_DROP_INVALID);
 		return;
 	}
@@ -522,7 +553,7 @@ static __always_inline s64 sc_ret(struct bpf_raw_tracepoint_args *ctx)
 static __always_inline int fd_only_event(struct bpf_raw_tracepoint_args *ctx, u16 type)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, type, 1);
+	begin(s, type);
 	push_u64(s, FD(0));
 	submit(s);
 	return 0;
@@ -531,7 +562,7 @@ static __always_inline int fd_only_event(struct bpf_raw_tracepoint_args *ctx, u1
 static __always_inline int result_only_event(struct bpf_raw_tracepoint_args *ctx, u16 type)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, type, 1);
+	begin(s, type);
 	push_u64(s, sc_ret(ctx));
 	submit(s);
 	return 0;
@@ -540,7 +571,30 @@ static __always_inline int result_only_event(struct bpf_raw_tracepoint_args *ctx
 static __always_inline int no_param_event(struct bpf_raw_tracepoint_args *ctx, u16 type)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, type, 0);
+	begin(s, type);
+	submit(s);
+	return 0;
+}
+
+/* An event whose parameters are the syscall's first arguments, each as a u32 (socket, socketpair). */
+static __always_inline int u32_args_event(struct bpf_raw_tracepoint_args *ctx, u16 type)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, type);
+	for (int i = 0; i < 3; i++)
+		if (i < s->nparams)
+			push_u32(s, (u32)sc_arg(ctx, i));
+	submit(s);
+	return 0;
+}
+
+/* An exit event of the result and a path argument (chdir, chroot). */
+static __always_inline int result_path_event(struct bpf_raw_tracepoint_args *ctx, u16 type, int arg)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, type);
+	push_u64(s, sc_ret(ctx));
+	push_str_user(s, (const void *)sc_arg(ctx, arg));
 	submit(s);
 	return 0;
 }

@@ -38,7 +38,7 @@ static __always_inline int dispatch(struct bpf_raw_tracepoint_args *ctx, u64 id,
 		struct scratch *s = get_scratch(SLOT_SYSCALL);
 		if (!s)
 			return 0;
-		begin(s, type, enter ? 2 : 1);
+		begin(s, type);
 		push_u16(s, e->code);
 		if (enter)
 			push_u16(s, id);

@@ -23,16 +23,22 @@ enum probe_stat {
 };
 
 /* Kernel TCP events: not in the 2022 event table, they go through a ring of their own as fixed
- * records, never through libsinsp. Kinds are bit numbers of the enable mask. */
+ * records, never through libsinsp. Kinds are bit numbers of the enable mask. The one list of them:
+ * X(number, enum name, C++ name, Kindling's name, what it reports). */
+#define KERNEL_EVENT_KINDS(X)                                                                       \
+	X(1, KE_TCP_CLOSE, tcp_close, "kprobe-tcp_close", "tuple, srtt, retransmits of the connection") \
+	X(2, KE_TCP_RCV_ESTABLISHED, tcp_rcv_established, "kprobe-tcp_rcv_established", "srtt")        \
+	X(3, KE_TCP_DROP, tcp_drop, "kprobe-tcp_drop", "the kernel dropped a received segment")          \
+	X(4, KE_TCP_RETRANSMIT_SKB, tcp_retransmit_skb, "kprobe-tcp_retransmit_skb", "segments")         \
+	X(5, KE_TCP_CONNECT, tcp_connect, "kretprobe-tcp_connect", "retval")                             \
+	X(6, KE_TCP_SEND_RESET, tcp_send_reset, "tracepoint-tcp_send_reset", "tuple")                    \
+	X(7, KE_TCP_RECEIVE_RESET, tcp_receive_reset, "tracepoint-tcp_receive_reset", "tuple")           \
+	X(8, KE_INET_SOCK_SET_STATE, inet_sock_set_state, "tracepoint-inet_sock_set_state", "old_state, new_state")
+
 enum kernel_event_kind {
-	KE_TCP_CLOSE = 1,            /* kprobe-tcp_close: tuple, srtt, retransmits of the connection */
-	KE_TCP_RCV_ESTABLISHED = 2,  /* kprobe-tcp_rcv_established: srtt */
-	KE_TCP_DROP = 3,             /* kprobe-tcp_drop: the kernel dropped a received segment */
-	KE_TCP_RETRANSMIT_SKB = 4,   /* kprobe-tcp_retransmit_skb */
-	KE_TCP_CONNECT = 5,          /* kretprobe-tcp_connect: retval */
-	KE_TCP_SEND_RESET = 6,       /* tracepoint-tcp_send_reset */
-	KE_TCP_RECEIVE_RESET = 7,    /* tracepoint-tcp_receive_reset */
-	KE_INET_SOCK_SET_STATE = 8,  /* tracepoint-inet_sock_set_state: old_state, new_state */
+#define KE_ENUM_ENTRY(n, id, cname, name, what) id = n,
+	KERNEL_EVENT_KINDS(KE_ENUM_ENTRY)
+#undef KE_ENUM_ENTRY
 	KE_MAX = 9,
 };
 
@@ -55,6 +61,11 @@ struct kernel_event_rec {
 	__u32 reason;         /* drop or reset reason, where the kernel gives one */
 	char comm[16];        /* the current task's name, empty when tid is 0 */
 };
+
+/* The largest event the programs write, and so the largest snaplen the probe takes: a consumer
+ * that asks for more gets this much, less what the event's other parameters need. */
+#define PROBE_EVENT_MAX (64 * 1024)
+#define PROBE_SNAPLEN_MAX (PROBE_EVENT_MAX - 1024)
 
 #define PROBE_SYSCALL_TABLE 512   /* = SYSCALL_TABLE_SIZE of the 2022 headers */
 #define PROBE_EVT_TABLE 512       /* >= PPM_EVENT_MAX, a power of two */

@@ -7,7 +7,7 @@ FILLER(fill_open_e)
 {
 	SCRATCH_OR_RETURN(s);
 	unsigned long flags = sc_arg(ctx, 1);
-	begin(s, PPME_SYSCALL_OPEN_E, 3);
+	begin(s, PPME_SYSCALL_OPEN_E);
 	push_str_user(s, (const void *)sc_arg(ctx, 0));
 	push_u32(s, open_flags_to_ppm(flags));
 	push_u32(s, open_mode_to_ppm(flags, sc_arg(ctx, 2)));
@@ -20,7 +20,7 @@ FILLER(fill_open_x)
 	SCRATCH_OR_RETURN(s);
 	s64 fd = sc_ret(ctx);
 	unsigned long flags = sc_arg(ctx, 1);
-	begin(s, PPME_SYSCALL_OPEN_X, 5);
+	begin(s, PPME_SYSCALL_OPEN_X);
 	push_u64(s, fd);
 	push_str_user(s, (const void *)sc_arg(ctx, 0));
 	push_u32(s, open_flags_to_ppm(flags));
@@ -33,7 +33,7 @@ FILLER(fill_open_x)
 FILLER(fill_creat_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_CREAT_E, 2);
+	begin(s, PPME_SYSCALL_CREAT_E);
 	push_str_user(s, (const void *)sc_arg(ctx, 0));
 	push_u32(s, sc_arg(ctx, 1) & 07777);
 	submit(s);
@@ -44,7 +44,7 @@ FILLER(fill_creat_x)
 {
 	SCRATCH_OR_RETURN(s);
 	s64 fd = sc_ret(ctx);
-	begin(s, PPME_SYSCALL_CREAT_X, 4);
+	begin(s, PPME_SYSCALL_CREAT_X);
 	push_u64(s, fd);
 	push_str_user(s, (const void *)sc_arg(ctx, 0));
 	push_u32(s, sc_arg(ctx, 1) & 07777);
@@ -57,7 +57,7 @@ FILLER(fill_openat_e)
 {
 	SCRATCH_OR_RETURN(s);
 	unsigned long flags = sc_arg(ctx, 2);
-	begin(s, PPME_SYSCALL_OPENAT_2_E, 4);
+	begin(s, PPME_SYSCALL_OPENAT_2_E);
 	push_u64(s, dirfd_to_ppm(sc_arg(ctx, 0)));
 	push_str_user(s, (const void *)sc_arg(ctx, 1));
 	push_u32(s, open_flags_to_ppm(flags));
@@ -71,7 +71,7 @@ FILLER(fill_openat_x)
 	SCRATCH_OR_RETURN(s);
 	s64 fd = sc_ret(ctx);
 	unsigned long flags = sc_arg(ctx, 2);
-	begin(s, PPME_SYSCALL_OPENAT_2_X, 6);
+	begin(s, PPME_SYSCALL_OPENAT_2_X);
 	push_u64(s, fd);
 	push_u64(s, dirfd_to_ppm(sc_arg(ctx, 0)));
 	push_str_user(s, (const void *)sc_arg(ctx, 1));
@@ -106,7 +106,7 @@ static __always_inline int openat2_fill(struct bpf_raw_tracepoint_args *ctx, boo
 	SCRATCH_OR_RETURN(s);
 	struct open_how_u how = {};
 	bpf_probe_read_user(&how, sizeof(how), (const void *)sc_arg(ctx, 2));
-	begin(s, exit ? PPME_SYSCALL_OPENAT2_X : PPME_SYSCALL_OPENAT2_E, exit ? 6 : 5);
+	begin(s, exit ? PPME_SYSCALL_OPENAT2_X : PPME_SYSCALL_OPENAT2_E);
 	if (exit)
 		push_u64(s, sc_ret(ctx));
 	push_u64(s, dirfd_to_ppm(sc_arg(ctx, 0)));
@@ -130,13 +130,7 @@ FILLER(fill_dup_e) { return fd_only_event(ctx, PPME_SYSCALL_DUP_E); }
 
 FILLER(fill_dup_x) { return result_only_event(ctx, PPME_SYSCALL_DUP_X); }
 
-FILLER(fill_pipe_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_PIPE_E, 0);
-	submit(s);
-	return 0;
-}
+FILLER(fill_pipe_e) { return no_param_event(ctx, PPME_SYSCALL_PIPE_E); }
 
 FILLER(fill_pipe_x)
 {
@@ -145,7 +139,7 @@ FILLER(fill_pipe_x)
 	int fds[2] = {-1, -1};
 	if (res >= 0)
 		bpf_probe_read_user(fds, sizeof(fds), (const void *)sc_arg(ctx, 0));
-	begin(s, PPME_SYSCALL_PIPE_X, 4);
+	begin(s, PPME_SYSCALL_PIPE_X);
 	push_u64(s, res);
 	push_u64(s, (s64)fds[0]);
 	push_u64(s, (s64)fds[1]);
@@ -157,7 +151,7 @@ FILLER(fill_pipe_x)
 FILLER(fill_eventfd_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_EVENTFD_E, 2);
+	begin(s, PPME_SYSCALL_EVENTFD_E);
 	push_u64(s, sc_arg(ctx, 0));
 	push_u32(s, s->id == 290 ? (u32)sc_arg(ctx, 1) : 0); /* eventfd2 has flags, eventfd none */
 	submit(s);
@@ -169,7 +163,7 @@ FILLER(fill_eventfd_x) { return result_only_event(ctx, PPME_SYSCALL_EVENTFD_X); 
 FILLER(fill_fcntl_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_FCNTL_E, 2);
+	begin(s, PPME_SYSCALL_FCNTL_E);
 	push_u64(s, FD(0));
 	push_u8(s, fcntl_cmd_to_ppm(sc_arg(ctx, 1)));
 	submit(s);
@@ -181,15 +175,7 @@ FILLER(fill_fcntl_x) { return result_only_event(ctx, PPME_SYSCALL_FCNTL_X); }
 /* The working and root directories: libsinsp resolves relative paths against the cwd it keeps. */
 FILLER(fill_chdir_e) { return no_param_event(ctx, PPME_SYSCALL_CHDIR_E); }
 
-FILLER(fill_chdir_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_CHDIR_X, 2);
-	push_u64(s, sc_ret(ctx));
-	push_str_user(s, (const void *)sc_arg(ctx, 0));
-	submit(s);
-	return 0;
-}
+FILLER(fill_chdir_x) { return result_path_event(ctx, PPME_SYSCALL_CHDIR_X, 0); }
 
 FILLER(fill_fchdir_e) { return fd_only_event(ctx, PPME_SYSCALL_FCHDIR_E); }
 
@@ -197,21 +183,13 @@ FILLER(fill_fchdir_x) { return result_only_event(ctx, PPME_SYSCALL_FCHDIR_X); }
 
 FILLER(fill_chroot_e) { return no_param_event(ctx, PPME_SYSCALL_CHROOT_E); }
 
-FILLER(fill_chroot_x)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_CHROOT_X, 2);
-	push_u64(s, sc_ret(ctx));
-	push_str_user(s, (const void *)sc_arg(ctx, 0));
-	submit(s);
-	return 0;
-}
+FILLER(fill_chroot_x) { return result_path_event(ctx, PPME_SYSCALL_CHROOT_X, 0); }
 
 /* Other calls that create fds: signalfd/signalfd4, timerfd_create, inotify_init/inotify_init1. */
 FILLER(fill_signalfd_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_SIGNALFD_E, 3);
+	begin(s, PPME_SYSCALL_SIGNALFD_E);
 	push_u64(s, FD(0));
 	push_u32(s, 0); /* the mask is not read, as in the 2022 drivers */
 	push_u8(s, s->id == 289 ? (u8)sc_arg(ctx, 3) : 0);
@@ -222,7 +200,7 @@ FILLER(fill_signalfd_e)
 FILLER(fill_timerfd_create_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_TIMERFD_CREATE_E, 2);
+	begin(s, PPME_SYSCALL_TIMERFD_CREATE_E);
 	push_u8(s, (u8)sc_arg(ctx, 0));
 	push_u8(s, (u8)sc_arg(ctx, 1));
 	submit(s);
@@ -232,7 +210,7 @@ FILLER(fill_timerfd_create_e)
 FILLER(fill_inotify_init_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_INOTIFY_INIT_E, 1);
+	begin(s, PPME_SYSCALL_INOTIFY_INIT_E);
 	push_u8(s, s->id == 294 ? (u8)sc_arg(ctx, 0) : 0);
 	submit(s);
 	return 0;

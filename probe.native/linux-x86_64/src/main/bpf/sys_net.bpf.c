@@ -1,17 +1,16 @@
 /* Sockets: creation, addresses and tuples, the send and receive calls with their data. */
 #include "fill.h"
 
-FILLER(fill_socket_e)
+/* The struct msghdr of sendmsg/recvmsg (their second argument); zeroed when unreadable. */
+static __always_inline struct msghdr_u read_msghdr(struct bpf_raw_tracepoint_args *ctx)
 {
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_SOCKET_E, 3);
-	push_u32(s, (u32)sc_arg(ctx, 0)); /* AF_* and PPM_AF_* agree */
-	push_u32(s, (u32)sc_arg(ctx, 1));
-	push_u32(s, (u32)sc_arg(ctx, 2));
-	submit(s);
-	return 0;
+	struct msghdr_u mh = {};
+	bpf_probe_read_user(&mh, sizeof(mh), (const void *)sc_arg(ctx, 1));
+	return mh;
 }
 
+/* AF_*, SOCK_* and the protocol: the kernel's values and PPM_AF_* agree */
+FILLER(fill_socket_e) { return u32_args_event(ctx, PPME_SOCKET_SOCKET_E); }
 FILLER(fill_socket_x) { return result_only_event(ctx, PPME_SOCKET_SOCKET_X); }
 
 FILLER(fill_bind_e) { return fd_only_event(ctx, PPME_SOCKET_BIND_E); }
@@ -19,7 +18,7 @@ FILLER(fill_bind_e) { return fd_only_event(ctx, PPME_SOCKET_BIND_E); }
 FILLER(fill_bind_x)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_BIND_X, 2);
+	begin(s, PPME_SOCKET_BIND_X);
 	push_u64(s, sc_ret(ctx));
 	push_sockaddr_user(s, (const void *)sc_arg(ctx, 1), (s64)(int)sc_arg(ctx, 2));
 	submit(s);
@@ -29,7 +28,7 @@ FILLER(fill_bind_x)
 FILLER(fill_connect_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_CONNECT_E, 2);
+	begin(s, PPME_SOCKET_CONNECT_E);
 	push_u64(s, FD(0));
 	push_sockaddr_user(s, (const void *)sc_arg(ctx, 1), (s64)(int)sc_arg(ctx, 2));
 	submit(s);
@@ -41,12 +40,12 @@ FILLER(fill_connect_x)
 {
 	SCRATCH_OR_RETURN(s);
 	s64 fd = FD(0);
-	begin(s, PPME_SOCKET_CONNECT_X, 2);
+	begin(s, PPME_SOCKET_CONNECT_X);
 	push_u64(s, sc_ret(ctx));
 	const void *ua = (const void *)sc_arg(ctx, 1);
 	s64 ulen = (s64)(int)sc_arg(ctx, 2);
 	if (fd >= 0 && ua && ulen > 0)
-		push_socktuple(s, fd_to_sock(fd), ua, ulen, false);
+		push_socktuple(s, fd_to_sock(fd), ua, ulen, OUTBOUND);
 	else
 		push_empty(s);
 	submit(s);
@@ -56,7 +55,7 @@ FILLER(fill_connect_x)
 FILLER(fill_listen_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_LISTEN_E, 2);
+	begin(s, PPME_SOCKET_LISTEN_E);
 	push_u64(s, FD(0));
 	push_u32(s, (u32)sc_arg(ctx, 1));
 	submit(s);
@@ -65,18 +64,12 @@ FILLER(fill_listen_e)
 
 FILLER(fill_listen_x) { return result_only_event(ctx, PPME_SOCKET_LISTEN_X); }
 
-FILLER(fill_accept_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_ACCEPT_5_E, 0);
-	submit(s);
-	return 0;
-}
+FILLER(fill_accept_e) { return no_param_event(ctx, PPME_SOCKET_ACCEPT_5_E); }
 
 FILLER(fill_accept4_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_ACCEPT4_5_E, 1);
+	begin(s, PPME_SOCKET_ACCEPT4_5_E);
 	push_u32(s, (u32)sc_arg(ctx, 3));
 	submit(s);
 	return 0;
@@ -87,10 +80,10 @@ static __always_inline int accept_exit(struct bpf_raw_tracepoint_args *ctx, u16 
 {
 	SCRATCH_OR_RETURN(s);
 	s64 fd = sc_ret(ctx);
-	begin(s, type, 5);
+	begin(s, type);
 	push_u64(s, fd);
 	if (fd >= 0)
-		push_socktuple(s, fd_to_sock(fd), 0, 0, true);
+		push_socktuple(s, fd_to_sock(fd), 0, 0, INBOUND);
 	else
 		push_empty(s);
 	u32 len = 0, max = 0;
@@ -112,7 +105,7 @@ FILLER(fill_accept4_x) { return accept_exit(ctx, PPME_SOCKET_ACCEPT4_5_X); }
 FILLER(fill_shutdown_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_SHUTDOWN_E, 2);
+	begin(s, PPME_SOCKET_SHUTDOWN_E);
 	push_u64(s, FD(0));
 	push_u8(s, (u8)sc_arg(ctx, 1)); /* SHUT_* and PPM_SHUT_* agree */
 	submit(s);
@@ -121,16 +114,7 @@ FILLER(fill_shutdown_e)
 
 FILLER(fill_shutdown_x) { return result_only_event(ctx, PPME_SOCKET_SHUTDOWN_X); }
 
-FILLER(fill_socketpair_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_SOCKETPAIR_E, 3);
-	push_u32(s, (u32)sc_arg(ctx, 0));
-	push_u32(s, (u32)sc_arg(ctx, 1));
-	push_u32(s, (u32)sc_arg(ctx, 2));
-	submit(s);
-	return 0;
-}
+FILLER(fill_socketpair_e) { return u32_args_event(ctx, PPME_SOCKET_SOCKETPAIR_E); }
 
 FILLER(fill_socketpair_x)
 {
@@ -146,7 +130,7 @@ FILLER(fill_socketpair_x)
 			peer = (u64)BPF_CORE_READ((struct unix_sock *)sk, peer);
 		}
 	}
-	begin(s, PPME_SOCKET_SOCKETPAIR_X, 5);
+	begin(s, PPME_SOCKET_SOCKETPAIR_X);
 	push_u64(s, res);
 	push_u64(s, (s64)fds[0]);
 	push_u64(s, (s64)fds[1]);
@@ -160,10 +144,10 @@ FILLER(fill_sendto_e)
 {
 	SCRATCH_OR_RETURN(s);
 	s64 fd = FD(0);
-	begin(s, PPME_SOCKET_SENDTO_E, 3);
+	begin(s, PPME_SOCKET_SENDTO_E);
 	push_u64(s, fd);
 	push_u32(s, (u32)sc_arg(ctx, 2));
-	push_socktuple(s, fd_to_sock(fd), (const void *)sc_arg(ctx, 4), (s64)(int)sc_arg(ctx, 5), false);
+	push_socktuple(s, fd_to_sock(fd), (const void *)sc_arg(ctx, 4), (s64)(int)sc_arg(ctx, 5), OUTBOUND);
 	submit(s);
 	return 0;
 }
@@ -172,7 +156,7 @@ FILLER(fill_sendto_x)
 {
 	SCRATCH_OR_RETURN(s);
 	s64 res = sc_ret(ctx);
-	begin(s, PPME_SOCKET_SENDTO_X, 2);
+	begin(s, PPME_SOCKET_SENDTO_X);
 	push_u64(s, res);
 	push_data_user(s, (const void *)sc_arg(ctx, 1), res);
 	submit(s);
@@ -182,7 +166,7 @@ FILLER(fill_sendto_x)
 FILLER(fill_recvfrom_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SOCKET_RECVFROM_E, 2);
+	begin(s, PPME_SOCKET_RECVFROM_E);
 	push_u64(s, FD(0));
 	push_u32(s, (u32)sc_arg(ctx, 2));
 	submit(s);
@@ -194,7 +178,7 @@ FILLER(fill_recvfrom_x)
 {
 	SCRATCH_OR_RETURN(s);
 	s64 res = sc_ret(ctx);
-	begin(s, PPME_SOCKET_RECVFROM_X, 3);
+	begin(s, PPME_SOCKET_RECVFROM_X);
 	push_u64(s, res);
 	push_data_user(s, (const void *)sc_arg(ctx, 1), res);
 	if (res >= 0) {
@@ -202,7 +186,7 @@ FILLER(fill_recvfrom_x)
 		s32 ulen = 0;
 		if (ua && sc_arg(ctx, 5))
 			bpf_probe_read_user(&ulen, 4, (const void *)sc_arg(ctx, 5));
-		push_socktuple(s, fd_to_sock(FD(0)), ulen > 0 ? ua : 0, ulen, true);
+		push_socktuple(s, fd_to_sock(FD(0)), ulen > 0 ? ua : 0, ulen, INBOUND);
 	} else {
 		push_empty(s);
 	}
@@ -214,13 +198,12 @@ FILLER(fill_sendmsg_e)
 {
 	SCRATCH_OR_RETURN(s);
 	s64 fd = FD(0);
-	struct msghdr_u mh = {};
-	bpf_probe_read_user(&mh, sizeof(mh), (const void *)sc_arg(ctx, 1));
-	begin(s, PPME_SOCKET_SENDMSG_E, 3);
+	struct msghdr_u mh = read_msghdr(ctx);
+	begin(s, PPME_SOCKET_SENDMSG_E);
 	push_u64(s, fd);
-	u64 total = push_iov_data(s, (const void *)mh.msg_iov, mh.msg_iovlen, 0, false);
+	u64 total = push_iov_data(s, (const void *)mh.msg_iov, mh.msg_iovlen, 0, SIZE_ONLY);
 	push_u32(s, total);
-	push_socktuple(s, fd_to_sock(fd), (const void *)mh.msg_name, mh.msg_namelen, false);
+	push_socktuple(s, fd_to_sock(fd), (const void *)mh.msg_name, mh.msg_namelen, OUTBOUND);
 	submit(s);
 	return 0;
 }
@@ -229,11 +212,10 @@ FILLER(fill_sendmsg_x)
 {
 	SCRATCH_OR_RETURN(s);
 	s64 res = sc_ret(ctx);
-	struct msghdr_u mh = {};
-	bpf_probe_read_user(&mh, sizeof(mh), (const void *)sc_arg(ctx, 1));
-	begin(s, PPME_SOCKET_SENDMSG_X, 2);
+	struct msghdr_u mh = read_msghdr(ctx);
+	begin(s, PPME_SOCKET_SENDMSG_X);
 	push_u64(s, res);
-	push_iov_data(s, (const void *)mh.msg_iov, mh.msg_iovlen, res > 0 ? res : 0, true);
+	push_iov_data(s, (const void *)mh.msg_iov, mh.msg_iovlen, res > 0 ? res : 0, COPY_DATA);
 	submit(s);
 	return 0;
 }
@@ -244,18 +226,17 @@ FILLER(fill_recvmsg_x)
 {
 	SCRATCH_OR_RETURN(s);
 	s64 res = sc_ret(ctx);
-	struct msghdr_u mh = {};
-	bpf_probe_read_user(&mh, sizeof(mh), (const void *)sc_arg(ctx, 1));
-	begin(s, PPME_SOCKET_RECVMSG_X, 4);
+	struct msghdr_u mh = read_msghdr(ctx);
+	begin(s, PPME_SOCKET_RECVMSG_X);
 	push_u64(s, res);
 	u32 size_at = s->off;
 	push_u32(s, 0);
-	u64 total = push_iov_data(s, (const void *)mh.msg_iov, mh.msg_iovlen, res > 0 ? res : 0, true);
+	u64 total = push_iov_data(s, (const void *)mh.msg_iov, mh.msg_iovlen, res > 0 ? res : 0, COPY_DATA);
 	u32 t = total;
 	__builtin_memcpy(&s->buf[size_at & OFF_MASK], &t, 4);
 	if (res >= 0)
 		push_socktuple(s, fd_to_sock(FD(0)), mh.msg_namelen ? (const void *)mh.msg_name : 0,
-			       mh.msg_namelen, true);
+			       mh.msg_namelen, INBOUND);
 	else
 		push_empty(s);
 	submit(s);

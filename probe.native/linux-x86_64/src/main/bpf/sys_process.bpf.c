@@ -130,7 +130,7 @@ static __always_inline int clone_exit(struct bpf_raw_tracepoint_args *ctx, u16 t
 	SCRATCH_OR_RETURN(s);
 	struct task_struct *t = current_task();
 	s64 res = sc_ret(ctx);
-	begin(s, type, 20);
+	begin(s, type);
 	push_proc_common(s, t, res);
 	s64 vtid = pid_vnr(t);
 	s64 vpid = pid_vnr(BPF_CORE_READ(t, group_leader));
@@ -158,7 +158,7 @@ FILLER(fill_clone3_x) { return clone_exit(ctx, PPME_SYSCALL_CLONE3_X); }
 FILLER(fill_execve_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_EXECVE_19_E, 1);
+	begin(s, PPME_SYSCALL_EXECVE_19_E);
 	push_str_user(s, (const void *)sc_arg(ctx, 0));
 	submit(s);
 	return 0;
@@ -175,7 +175,7 @@ static __always_inline u32 execveat_flags_to_ppm(unsigned long f)
 FILLER(fill_execveat_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_EXECVEAT_E, 3);
+	begin(s, PPME_SYSCALL_EXECVEAT_E);
 	push_u64(s, dirfd_to_ppm(sc_arg(ctx, 0)));
 	push_str_user(s, (const void *)sc_arg(ctx, 1));
 	push_u32(s, execveat_flags_to_ppm(sc_arg(ctx, 4)));
@@ -188,7 +188,7 @@ static __always_inline int execve_exit(struct bpf_raw_tracepoint_args *ctx, u16 
 {
 	SCRATCH_OR_RETURN(s);
 	struct task_struct *t = current_task();
-	begin(s, type, 20);
+	begin(s, type);
 	push_proc_common(s, t, sc_ret(ctx));
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
 	unsigned long es = 0, ee = 0;
@@ -250,7 +250,7 @@ int on_process_exit(struct bpf_raw_tracepoint_args *ctx)
 	SCHED_SCRATCH_OR_RETURN(s, PPME_PROCEXIT_1_E);
 	struct task_struct *t = (struct task_struct *)ctx->args[0];
 	int status = BPF_CORE_READ(t, exit_code);
-	begin(s, PPME_PROCEXIT_1_E, 4);
+	begin(s, PPME_PROCEXIT_1_E);
 	push_u64(s, status);
 	push_u64(s, (status >> 8) & 0xff);
 	int sig = status & 0x7f;
@@ -268,7 +268,7 @@ int on_sched_switch(struct bpf_raw_tracepoint_args *ctx)
 	SCHED_SCRATCH_OR_RETURN(s, PPME_SCHEDSWITCH_6_E);
 	struct task_struct *prev = (struct task_struct *)ctx->args[1];
 	struct task_struct *next = (struct task_struct *)ctx->args[2];
-	begin(s, PPME_SCHEDSWITCH_6_E, 6);
+	begin(s, PPME_SCHEDSWITCH_6_E);
 	push_u64(s, BPF_CORE_READ(next, pid));
 	struct mm_struct *mm = BPF_CORE_READ(prev, mm);
 	push_faults_and_memory(s, prev, mm);
@@ -290,7 +290,7 @@ int on_signal_deliver(struct bpf_raw_tracepoint_args *ctx)
 		if (code <= 0 || sig == 17 /* SIGCHLD */)
 			bpf_probe_read_kernel(&spid, 4, info + 16);
 	}
-	begin(s, PPME_SIGNALDELIVER_E, 3);
+	begin(s, PPME_SIGNALDELIVER_E);
 	push_u64(s, spid);
 	push_u64(s, (u32)bpf_get_current_pid_tgid());
 	push_u8(s, sig);
@@ -298,25 +298,12 @@ int on_signal_deliver(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* User and group changes: libsinsp keeps each thread's uid and gid. */
-static __always_inline int ids_enter(struct bpf_raw_tracepoint_args *ctx, u16 type, int n)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, type, n);
-	push_u32(s, (u32)sc_arg(ctx, 0));
-	if (n == 3) {
-		push_u32(s, (u32)sc_arg(ctx, 1));
-		push_u32(s, (u32)sc_arg(ctx, 2));
-	}
-	submit(s);
-	return 0;
-}
-
-FILLER(fill_setuid_e) { return ids_enter(ctx, PPME_SYSCALL_SETUID_E, 1); }
+/* User and group changes: libsinsp keeps each thread's uid and gid (the ids, as u32 each). */
+FILLER(fill_setuid_e) { return u32_args_event(ctx, PPME_SYSCALL_SETUID_E); }
 FILLER(fill_setuid_x) { return result_only_event(ctx, PPME_SYSCALL_SETUID_X); }
-FILLER(fill_setgid_e) { return ids_enter(ctx, PPME_SYSCALL_SETGID_E, 1); }
+FILLER(fill_setgid_e) { return u32_args_event(ctx, PPME_SYSCALL_SETGID_E); }
 FILLER(fill_setgid_x) { return result_only_event(ctx, PPME_SYSCALL_SETGID_X); }
-FILLER(fill_setresuid_e) { return ids_enter(ctx, PPME_SYSCALL_SETRESUID_E, 3); }
+FILLER(fill_setresuid_e) { return u32_args_event(ctx, PPME_SYSCALL_SETRESUID_E); }
 FILLER(fill_setresuid_x) { return result_only_event(ctx, PPME_SYSCALL_SETRESUID_X); }
-FILLER(fill_setresgid_e) { return ids_enter(ctx, PPME_SYSCALL_SETRESGID_E, 3); }
+FILLER(fill_setresgid_e) { return u32_args_event(ctx, PPME_SYSCALL_SETRESGID_E); }
 FILLER(fill_setresgid_x) { return result_only_event(ctx, PPME_SYSCALL_SETRESGID_X); }

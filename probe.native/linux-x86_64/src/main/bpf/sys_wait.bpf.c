@@ -2,7 +2,10 @@
 #include "fill.h"
 #include "flags.h"
 
-#define POLL_FDS_MAX 16
+/* Descriptors listed of a poll set (the rest are left out); their pollfds are read into the
+ * scratch's tmp, 8 bytes each. */
+#define POLL_FDS_MAX 32
+_Static_assert(POLL_FDS_MAX * 8 <= sizeof(((struct scratch *)0)->tmp), "pollfds fit tmp");
 
 /* PT_FDLIST: a u16 count, then per entry the fd (s64) and the PPM poll flags (u16), from the
  * events asked on enter or the revents returned on exit. */
@@ -12,7 +15,10 @@ static __always_inline void push_fdlist(struct scratch *s, const void *ufds, u64
 	u16 n = 0;
 	if (nfds > POLL_FDS_MAX)
 		nfds = POLL_FDS_MAX;
-	if (!ufds || bpf_probe_read_user(s->tmp, (nfds * sizeof(struct pollfd_u)) & 0x7f, ufds))
+	/* the mask bounds the size for the verifier and keeps every value up to POLL_FDS_MAX entries:
+	 * a size of 0 would read nothing and list stale scratch bytes */
+	u32 size = (nfds * sizeof(struct pollfd_u)) & 0x1ff;
+	if (!ufds || !size || bpf_probe_read_user(s->tmp, size, ufds))
 		nfds = 0;
 	struct pollfd_u *p = (struct pollfd_u *)s->tmp;
 	for (int i = 0; i < POLL_FDS_MAX; i++) {
@@ -31,7 +37,7 @@ static __always_inline void push_fdlist(struct scratch *s, const void *ufds, u64
 FILLER(fill_poll_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_POLL_E, 2);
+	begin(s, PPME_SYSCALL_POLL_E);
 	push_fdlist(s, (const void *)sc_arg(ctx, 0), sc_arg(ctx, 1), false);
 	push_u64(s, (s64)(int)sc_arg(ctx, 2));
 	submit(s);
@@ -42,7 +48,7 @@ FILLER(fill_poll_x)
 {
 	SCRATCH_OR_RETURN(s);
 	s64 res = sc_ret(ctx);
-	begin(s, PPME_SYSCALL_POLL_X, 2);
+	begin(s, PPME_SYSCALL_POLL_X);
 	push_u64(s, res);
 	push_fdlist(s, (const void *)sc_arg(ctx, 0), res > 0 ? sc_arg(ctx, 1) : 0, true);
 	submit(s);
@@ -65,7 +71,7 @@ FILLER(fill_ppoll_e)
 	const void *sm = (const void *)sc_arg(ctx, 3);
 	if (sm)
 		bpf_probe_read_user(&sigmask, 4, sm);
-	begin(s, PPME_SYSCALL_PPOLL_E, 3);
+	begin(s, PPME_SYSCALL_PPOLL_E);
 	push_fdlist(s, (const void *)sc_arg(ctx, 0), sc_arg(ctx, 1), false);
 	push_u64(s, timespec_ns((const void *)sc_arg(ctx, 2)));
 	push_u32(s, sigmask);
@@ -77,27 +83,21 @@ FILLER(fill_ppoll_x)
 {
 	SCRATCH_OR_RETURN(s);
 	s64 res = sc_ret(ctx);
-	begin(s, PPME_SYSCALL_PPOLL_X, 2);
+	begin(s, PPME_SYSCALL_PPOLL_X);
 	push_u64(s, res);
 	push_fdlist(s, (const void *)sc_arg(ctx, 0), res > 0 ? sc_arg(ctx, 1) : 0, true);
 	submit(s);
 	return 0;
 }
 
-FILLER(fill_select_e)
-{
-	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_SELECT_E, 0);
-	submit(s);
-	return 0;
-}
+FILLER(fill_select_e) { return no_param_event(ctx, PPME_SYSCALL_SELECT_E); }
 
 FILLER(fill_select_x) { return result_only_event(ctx, PPME_SYSCALL_SELECT_X); }
 
 FILLER(fill_epoll_wait_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_EPOLLWAIT_E, 1);
+	begin(s, PPME_SYSCALL_EPOLLWAIT_E);
 	push_u64(s, (s64)(int)sc_arg(ctx, 2));
 	submit(s);
 	return 0;
@@ -108,7 +108,7 @@ FILLER(fill_epoll_wait_x) { return result_only_event(ctx, PPME_SYSCALL_EPOLLWAIT
 FILLER(fill_futex_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_FUTEX_E, 3);
+	begin(s, PPME_SYSCALL_FUTEX_E);
 	push_u64(s, sc_arg(ctx, 0));
 	push_u16(s, futex_op_to_ppm(sc_arg(ctx, 1)));
 	push_u64(s, sc_arg(ctx, 2));
@@ -121,7 +121,7 @@ FILLER(fill_futex_x) { return result_only_event(ctx, PPME_SYSCALL_FUTEX_X); }
 FILLER(fill_nanosleep_e)
 {
 	SCRATCH_OR_RETURN(s);
-	begin(s, PPME_SYSCALL_NANOSLEEP_E, 1);
+	begin(s, PPME_SYSCALL_NANOSLEEP_E);
 	push_u64(s, timespec_ns((const void *)sc_arg(ctx, 0)));
 	submit(s);
 	return 0;

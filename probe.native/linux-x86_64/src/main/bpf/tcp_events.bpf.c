@@ -245,12 +245,9 @@ int ke_tcp_rcv_established_tp(struct bpf_raw_tracepoint_args *ctx)
 	return ke_rcv_established((const struct sock *)ctx->args[0]);
 }
 
-/* kfree_skb(struct sk_buff *skb, void *location, enum skb_drop_reason reason, ...): a freed
- * packet that was not consumed, i.e. dropped; only TCP segments are reported. */
-SEC("raw_tp/kfree_skb")
-int ke_tcp_drop_tp(struct bpf_raw_tracepoint_args *ctx)
+/* A freed packet that was not consumed, i.e. dropped; only TCP segments are reported. */
+static __always_inline int ke_kfree_skb(const struct sk_buff *skb, u32 reason)
 {
-	const struct sk_buff *skb = (const struct sk_buff *)ctx->args[0];
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	u16 nh = BPF_CORE_READ(skb, network_header);
 	u8 ip[10] = {};
@@ -264,9 +261,25 @@ int ke_tcp_drop_tp(struct bpf_raw_tracepoint_args *ctx)
 	if (!r)
 		return 0;
 	ke_tuple_skb(r, skb);
-	r->reason = (u32)ctx->args[2];
+	r->reason = reason;
 	ke_submit(r);
 	return 0;
+}
+
+/* kfree_skb(struct sk_buff *skb, void *location, enum skb_drop_reason reason, ...) from Linux
+ * 5.17 on. A raw tracepoint program that reads an argument the tracepoint does not have loads, but
+ * the kernel refuses to attach it: older kernels take the next program. */
+SEC("raw_tp/kfree_skb")
+int ke_tcp_drop_tp(struct bpf_raw_tracepoint_args *ctx)
+{
+	return ke_kfree_skb((const struct sk_buff *)ctx->args[0], (u32)ctx->args[2]);
+}
+
+/* kfree_skb(struct sk_buff *skb, void *location) before Linux 5.17: no reason (0). */
+SEC("raw_tp/kfree_skb")
+int ke_tcp_drop_tp_no_reason(struct bpf_raw_tracepoint_args *ctx)
+{
+	return ke_kfree_skb((const struct sk_buff *)ctx->args[0], 0);
 }
 
 /* The socket leaving SYN_SENT (to ESTABLISHED, or to CLOSE when refused): tcp_connect sent its

@@ -8,6 +8,8 @@
 #include "kindling_shim.h"
 #include "shim_util.h"
 
+#include <cstring>
+
 namespace kindling_probe
 {
 namespace
@@ -137,7 +139,7 @@ struct record_head
 	size_t size = 0;
 };
 
-void plan_head(sinsp_evt* ev, sinsp_threadinfo* tinfo, record_head* head)
+void plan_head(sinsp_evt* ev, sinsp_threadinfo* tinfo, const thread_extras& extras, record_head* head)
 {
 	head->rec = test_helpers::event_builder::record(ev);
 	uint16_t type = head->rec->type;
@@ -164,7 +166,12 @@ void plan_head(sinsp_evt* ev, sinsp_threadinfo* tinfo, record_head* head)
 	if(tinfo != nullptr)
 	{
 		head->comm_len = string_len(tinfo->m_comm);
-		head->container_len = string_len(tinfo->m_container_id);
+		head->container_len = extras.container.len > MAX_STRING_LEN ? MAX_STRING_LEN : extras.container.len;
+		if(extras.ns_ids)
+		{
+			head->flags |= KP_FLAG_NS_IDS;
+			size += KP_NS_BLOCK_SIZE;
+		}
 	}
 	else
 	{
@@ -228,8 +235,8 @@ size_t cut_record(sinsp_evt* ev, uint32_t max_len, uint8_t* dst, bool* cut)
 /* Writes the record of a surviving event at dst: the fixed part as eight 8-byte words
  * assembled in registers, the socket block, the strings, then the scap record, as it is
  * (cut_to < 0) or with its parameters cut to cut_to bytes. */
-void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_head& head, uint16_t kcat, size_t size,
-                  int64_t cut_to, uint8_t* dst, int32_t cpu_of_event)
+void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const thread_extras& extras, const record_head& head,
+                  uint16_t kcat, size_t size, int64_t cut_to, uint8_t* dst, int32_t cpu_of_event)
 {
 	uint16_t type = head.rec->type;
 	uint16_t source = kindling_source_of(type);
@@ -271,6 +278,12 @@ void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_head& hea
 	                           static_cast<uint64_t>(head.comm_len) << 32 |
 	                           static_cast<uint64_t>(head.container_len) << 48);
 	size_t off = KP_RECORD_FIXED_SIZE;
+	if(head.flags & KP_FLAG_NS_IDS)
+	{
+		put<int64_t>(dst, off, extras.vpid);
+		put<int64_t>(dst, off + 8, extras.vtid);
+		off += KP_NS_BLOCK_SIZE;
+	}
 	if(head.flags & KP_FLAG_SOCKET)
 	{
 		const sinsp_sockinfo& si = fdinfo->m_sockinfo;
@@ -327,7 +340,7 @@ void write_record(sinsp_evt* ev, sinsp_threadinfo* tinfo, const record_head& hea
 	{
 		copy_string(dst + off, tinfo->m_comm, head.comm_len);
 		off += head.comm_len;
-		copy_string(dst + off, tinfo->m_container_id, head.container_len);
+		std::memcpy(dst + off, extras.container.data, head.container_len);
 		off += head.container_len;
 	}
 	if(fdinfo != nullptr)
@@ -359,11 +372,30 @@ void write_header(uint8_t* buf, uint32_t count, uint32_t used, int32_t status)
  * even an empty batch (alone_in_batch) has its parameters cut, halving the longest allowed
  * until the record fits, rather than stalling the reader (flag bit1). NO_ROOM then means not
  * even its fixed part, strings and parameter lengths fit. */
-place_result place(sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat, bool alone_in_batch, uint8_t* buf,
-                   size_t cap, size_t* off, size_t* needed, bool* params_cut, int32_t cpu)
+thread_extras extras_of(sinsp_threadinfo* tinfo, int64_t container_slot)
+{
+	thread_extras x;
+	if(tinfo == nullptr)
+	{
+		return x;
+	}
+	x.container = container_id_of(tinfo, container_slot);
+	/* libsinsp's vtid/vpid: from the clone exit, or NSpid in /proc/PID/status for the threads of the scan */
+	if(tinfo->m_vtid > 0 && (tinfo->m_vtid != tinfo->m_tid || tinfo->m_vpid != tinfo->m_pid))
+	{
+		x.ns_ids = true;
+		x.vpid = tinfo->m_vpid;
+		x.vtid = tinfo->m_vtid;
+	}
+	return x;
+}
+
+place_result place(sinsp_evt* ev, sinsp_threadinfo* tinfo, const thread_extras& extras, uint16_t kcat,
+                   bool alone_in_batch, uint8_t* buf, size_t cap, size_t* off, size_t* needed, bool* params_cut,
+                   int32_t cpu)
 {
 	record_head head;
-	plan_head(ev, tinfo, &head);
+	plan_head(ev, tinfo, extras, &head);
 	int64_t cut_to = -1;
 	size_t size;
 	if(record_is_whole(head.rec))
@@ -399,7 +431,7 @@ place_result place(sinsp_evt* ev, sinsp_threadinfo* tinfo, uint16_t kcat, bool a
 	{
 		return place_result::NO_ROOM;
 	}
-	write_record(ev, tinfo, head, kcat, size, cut_to, buf + *off, cpu);
+	write_record(ev, tinfo, extras, head, kcat, size, cut_to, buf + *off, cpu);
 	*off += size;
 	*params_cut = (head.flags & KP_FLAG_PARAM_TRUNCATED) != 0;
 	return place_result::WRITTEN;

@@ -109,8 +109,8 @@ inline bool cell_set(const filter_table& t, uint16_t type)
 }
 
 /* Writes one kernel event's record (layout of batch_writer.h; no fd, no socket block) if it fits. */
-bool place_kernel(const kindling_live::kernel_event& e, sinsp_threadinfo* tinfo, uint8_t* buf, size_t cap,
-                  size_t* off, size_t* needed)
+bool place_kernel(const kindling_live::kernel_event& e, sinsp_threadinfo* tinfo, const thread_extras& extras,
+                  uint8_t* buf, size_t cap, size_t* off, size_t* needed)
 {
 	uint16_t type = static_cast<uint16_t>(KERNEL_EVENT_BASE + e.kind - 1);
 	bool v6 = e.family == PPM_AF_INET6;
@@ -127,8 +127,9 @@ bool place_kernel(const kindling_live::kernel_event& e, sinsp_threadinfo* tinfo,
 	uint32_t nparams = static_cast<uint32_t>(1 + nvalues);
 	size_t rec_len = sizeof(struct ppm_evt_hdr) + nparams * sizeof(uint16_t) + values_len;
 	size_t comm_len = tinfo != nullptr ? string_len(tinfo->m_comm) : 0;
-	size_t container_len = tinfo != nullptr ? string_len(tinfo->m_container_id) : 0;
-	size_t size = padded(KP_RECORD_FIXED_SIZE + comm_len + container_len + rec_len);
+	size_t container_len = tinfo != nullptr ? extras.container.len : 0;
+	size_t ns_block = tinfo != nullptr && extras.ns_ids ? KP_NS_BLOCK_SIZE : 0;
+	size_t size = padded(KP_RECORD_FIXED_SIZE + ns_block + comm_len + container_len + rec_len);
 	*needed = size;
 	if(size > cap - *off)
 	{
@@ -136,7 +137,7 @@ bool place_kernel(const kindling_live::kernel_event& e, sinsp_threadinfo* tinfo,
 	}
 	uint8_t* dst = buf + *off;
 	std::memset(dst, 0, size);
-	uint16_t flags = tinfo != nullptr ? 0 : (KP_FLAG_NO_THREAD | KP_FLAG_KERNEL_CONTEXT);
+	uint16_t flags = tinfo != nullptr ? (ns_block != 0 ? KP_FLAG_NS_IDS : 0) : (KP_FLAG_NO_THREAD | KP_FLAG_KERNEL_CONTEXT);
 	put<uint32_t>(dst, 0, static_cast<uint32_t>(size));
 	put<uint16_t>(dst, 4, flags);
 	dst[6] = static_cast<uint8_t>(KCAT_NET);
@@ -159,11 +160,17 @@ bool place_kernel(const kindling_live::kernel_event& e, sinsp_threadinfo* tinfo,
 	put<uint16_t>(dst, 52, static_cast<uint16_t>(comm_len));
 	put<uint16_t>(dst, 54, static_cast<uint16_t>(container_len));
 	size_t at = KP_RECORD_FIXED_SIZE;
+	if(ns_block != 0)
+	{
+		put<int64_t>(dst, at, extras.vpid);
+		put<int64_t>(dst, at + 8, extras.vtid);
+		at += ns_block;
+	}
 	if(tinfo != nullptr)
 	{
 		copy_string(dst + at, tinfo->m_comm, comm_len);
 		at += comm_len;
-		copy_string(dst + at, tinfo->m_container_id, container_len);
+		std::memcpy(dst + at, extras.container.data, container_len);
 		at += container_len;
 	}
 	/* the scap-style record: header, lengths, values */
@@ -333,7 +340,7 @@ bool merge_kernel_events(session& h, uint64_t upto, uint8_t* buf, size_t cap, si
 			continue;
 		}
 		size_t needed = 0;
-		if(!place_kernel(e, tinfo, buf, cap, off, &needed))
+		if(!place_kernel(e, tinfo, extras_of(tinfo, h.container_slot), buf, cap, off, &needed))
 		{
 			if(*count == 0)
 			{

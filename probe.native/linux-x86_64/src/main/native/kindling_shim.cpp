@@ -10,6 +10,7 @@
 #include "kindling_shim.h"
 
 #include "capture_check.h"
+#include "container_id.h"
 #include "live_open.h"
 #include "session.h"
 #include "shim_util.h"
@@ -21,6 +22,7 @@
 
 #include <cstring>
 #include <exception>
+#include <stdexcept>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -89,6 +91,45 @@ int64_t register_handle(std::shared_ptr<session> handle)
 	return id;
 }
 
+/* Stores why a call on a handle failed where kp_last_error(h) reads it: the handle's error, or the
+ * global one when there is no handle. */
+void report(const std::shared_ptr<session>& handle, const char* fn, const char* what) noexcept
+{
+	if(handle)
+	{
+		handle->set_error((std::string(fn) + ": ").c_str(), what);
+	}
+	else
+	{
+		set_global_error((std::string(fn) + ": ").c_str(), what);
+	}
+}
+
+/* Every entry point on a handle: looks it up, runs body with its session and turns whatever it
+ * throws into `failed`, with the reason where kp_last_error(h) reads it. No exception leaves. */
+template<typename R, typename Body> R with_session(int64_t h, const char* fn, R failed, Body body) noexcept
+{
+	std::shared_ptr<session> handle;
+	try
+	{
+		handle = lookup(h);
+		if(!handle)
+		{
+			return failed;
+		}
+		return body(*handle);
+	}
+	catch(const std::exception& e)
+	{
+		report(handle, fn, e.what() != nullptr && e.what()[0] != '\0' ? e.what() : "failed");
+	}
+	catch(...)
+	{
+		report(handle, fn, "unknown exception");
+	}
+	return failed;
+}
+
 /* Opens a sinsp inspector with `opener` and registers it; 0 and a message on failure.
  * For a capture file (check_path != nullptr) the file is first checked structurally. */
 template<typename Opener>
@@ -112,6 +153,7 @@ int64_t open_handle(bool live, const char* check_path, Opener opener, char* err,
 		}
 		handle->own_pid.store(static_cast<int64_t>(getpid()));
 		handle->insp.reset(new sinsp());
+		handle->container_slot = kindling_probe::reserve_container_slot(handle->insp.get());
 		handle->insp->set_hostname_and_port_resolution_mode(false);
 		opener(*handle);
 		int64_t id = register_handle(std::move(handle));
@@ -251,111 +293,51 @@ int64_t kp_open_live(const char* write_path, int32_t snaplen, int32_t bpf_ring_b
 int32_t kp_set_filter(int64_t h, const uint8_t* types, int32_t ntypes, const uint8_t* generic,
                       int32_t nsc)
 {
-	try
-	{
-		auto handle = lookup(h);
-		if(!handle)
+	return with_session(h, "kp_set_filter", -1, [&](session& s) -> int32_t {
+		if(ntypes < 0 || nsc < 0 || ntypes > KP_MAX_TABLE_ROWS || nsc > KP_MAX_TABLE_ROWS ||
+		   (ntypes > 0 && types == nullptr) || (nsc > 0 && generic == nullptr))
 		{
-			return -1;
-		}
-		if(ntypes < 0 || nsc < 0 || (ntypes > 0 && types == nullptr) ||
-		   (nsc > 0 && generic == nullptr))
-		{
-			handle->set_error("kp_set_filter: invalid table sizes or null table");
-			return -1;
+			throw std::invalid_argument("invalid table sizes or null table");
 		}
 		filter_table t;
 		t.ntypes = ntypes;
 		t.nsc = nsc;
 		t.types.assign(types, types + static_cast<size_t>(ntypes) * KP_CATEGORY_CELLS);
 		t.generic.assign(generic, generic + 2 * static_cast<size_t>(nsc) * KP_CATEGORY_CELLS);
-		std::lock_guard<std::mutex> lock(handle->staged_mu);
-		handle->staged = std::move(t);
-		handle->staged_dirty = true;
+		std::lock_guard<std::mutex> lock(s.staged_mu);
+		s.staged = std::move(t);
+		s.staged_dirty = true;
 		return 0;
-	}
-	catch(const std::exception& e)
-	{
-		set_global_error("kp_set_filter: ", e.what());
-		return -1;
-	}
-	catch(...)
-	{
-		set_global_error("kp_set_filter: unknown exception", "");
-		return -1;
-	}
+	});
 }
 
 int32_t kp_set_threadless_filter(int64_t h, const uint8_t* types, int32_t ntypes)
 {
-	try
-	{
-		auto handle = lookup(h);
-		if(!handle)
+	return with_session(h, "kp_set_threadless_filter", -1, [&](session& s) -> int32_t {
+		if(ntypes < 0 || ntypes > KP_MAX_TABLE_ROWS || (ntypes > 0 && types == nullptr))
 		{
-			return -1;
-		}
-		if(ntypes < 0 || (ntypes > 0 && types == nullptr))
-		{
-			handle->set_error("kp_set_threadless_filter: invalid table size or null table");
-			return -1;
+			throw std::invalid_argument("invalid table size or null table");
 		}
 		filter_table t;
 		t.ntypes = ntypes;
 		t.types.assign(types, types + static_cast<size_t>(ntypes) * KP_CATEGORY_CELLS);
-		std::lock_guard<std::mutex> lock(handle->staged_mu);
-		handle->staged_threadless = std::move(t);
-		handle->staged_threadless_dirty = true;
+		std::lock_guard<std::mutex> lock(s.staged_mu);
+		s.staged_threadless = std::move(t);
+		s.staged_threadless_dirty = true;
 		return 0;
-	}
-	catch(const std::exception& e)
-	{
-		set_global_error("kp_set_threadless_filter: ", e.what());
-		return -1;
-	}
-	catch(...)
-	{
-		set_global_error("kp_set_threadless_filter: unknown exception", "");
-		return -1;
-	}
+	});
 }
 
 int32_t kp_next_batch(int64_t h, void* buf, int32_t cap, int32_t maxEvents)
 {
-	try
-	{
-		auto handle = lookup(h);
-		if(!handle)
-		{
-			return -1;
-		}
+	return with_session(h, "kp_next_batch", -1, [&](session& s) -> int32_t {
 		if(buf == nullptr || cap < KP_BATCH_HEADER_SIZE)
 		{
-			handle->set_error("kp_next_batch: buffer is null or smaller than the 64-byte header");
-			return -1;
+			throw std::invalid_argument("buffer is null or smaller than the 64-byte header");
 		}
-		std::lock_guard<std::mutex> lock(handle->io_mu);
-		return next_batch(*handle, static_cast<uint8_t*>(buf), static_cast<size_t>(cap), maxEvents);
-	}
-	catch(const std::exception& e)
-	{
-		try
-		{
-			auto handle = lookup(h);
-			if(handle)
-			{
-				handle->set_error("", e.what());
-			}
-		}
-		catch(...)
-		{
-		}
-		return -1;
-	}
-	catch(...)
-	{
-		return -1;
-	}
+		std::lock_guard<std::mutex> lock(s.io_mu);
+		return next_batch(s, static_cast<uint8_t*>(buf), static_cast<size_t>(cap), maxEvents);
+	});
 }
 
 int32_t kp_last_error(int64_t h, char* out, int32_t cap)
@@ -392,31 +374,19 @@ int32_t kp_last_error(int64_t h, char* out, int32_t cap)
 	}
 }
 
-void kp_counters(int64_t h, int64_t* out)
+int32_t kp_counters(int64_t h, int64_t* out, int32_t n)
 {
-	if(out == nullptr)
-	{
-		return;
-	}
-	try
-	{
-		for(int i = 0; i < KP_CNT_COUNT; i++)
+	return with_session(h, "kp_counters", -1, [&](session& s) -> int32_t {
+		if(out == nullptr || n < 0)
 		{
-			out[i] = 0;
+			throw std::invalid_argument("null or negative cells");
 		}
-		auto handle = lookup(h);
-		if(!handle)
+		for(int32_t i = 0; i < n; i++)
 		{
-			return;
+			out[i] = i < KP_CNT_COUNT ? s.counters[i].load(std::memory_order_relaxed) : 0;
 		}
-		for(int i = 0; i < KP_CNT_COUNT; i++)
-		{
-			out[i] = handle->counters[i].load(std::memory_order_relaxed);
-		}
-	}
-	catch(...)
-	{
-	}
+		return KP_CNT_COUNT;
+	});
 }
 
 void kp_close(int64_t h)
@@ -486,37 +456,82 @@ int32_t kp_event_table(char* out, int32_t cap)
 
 int32_t kp_set_own_pid(int64_t h, int64_t pid)
 {
-	try
-	{
-		auto handle = lookup(h);
-		if(!handle)
-		{
-			return -1;
-		}
-		handle->own_pid.store(pid);
+	return with_session(h, "kp_set_own_pid", -1, [&](session& s) -> int32_t {
+		s.own_pid.store(pid);
 		return 0;
-	}
-	catch(...)
-	{
-		return -1;
-	}
+	});
 }
 
 int32_t kp_capture_stats(int64_t h, int64_t* out, int32_t n)
 {
-	if(out == nullptr || n < KP_STAT_COUNT)
-	{
-		return -1;
-	}
+	return with_session(h, "kp_capture_stats", -1, [&](session& s) -> int32_t {
+		if(out == nullptr || n < KP_STAT_COUNT)
+		{
+			throw std::invalid_argument("needs " + std::to_string(KP_STAT_COUNT) + " cells");
+		}
+		capture_statistics(s, out);
+		return KP_STAT_COUNT;
+	});
+}
+
+int64_t kp_count_rest(int64_t h)
+{
+	return with_session(h, "kp_count_rest", int64_t{-1}, [&](session& s) -> int64_t {
+		std::lock_guard<std::mutex> lock(s.io_mu);
+		try
+		{
+			return count_rest(s);
+		}
+		catch(...)
+		{
+			s.count_only = false; /* under io_mu, as every other write of it */
+			throw;
+		}
+	});
+}
+
+int32_t kp_suppress_comm(int64_t h, const char* comm)
+{
+	return with_session(h, "kp_suppress_comm", -1, [&](session& s) -> int32_t {
+		if(comm == nullptr || comm[0] == '\0')
+		{
+			throw std::invalid_argument("empty process name");
+		}
+		/* between two batches: the reader is not looking at the list while it changes */
+		std::lock_guard<std::mutex> lock(s.io_mu);
+		std::string name(comm);
+		for(const std::string& known : s.suppressed_comms)
+		{
+			if(known == name)
+			{
+				return 0;
+			}
+		}
+		if(s.suppressed_comms.size() >= MAX_SUPPRESSED_COMMS)
+		{
+			throw std::invalid_argument("cannot suppress '" + name + "': at most " +
+			                            std::to_string(MAX_SUPPRESSED_COMMS) + " process names are suppressed");
+		}
+		s.suppressed_comms.push_back(name);
+		return 0;
+	});
+}
+
+int32_t kp_container_id_of_cgroup(const char* path, char* out, int32_t cap)
+{
 	try
 	{
-		auto handle = lookup(h);
-		if(!handle)
+		if(path == nullptr || out == nullptr || cap <= 0)
 		{
 			return -1;
 		}
-		capture_statistics(*handle, out);
-		return KP_STAT_COUNT;
+		std::string id = kindling_probe::container_id_of_path(std::string(path));
+		if(id.size() + 1 > static_cast<size_t>(cap))
+		{
+			return -1;
+		}
+		std::memcpy(out, id.c_str(), id.size() + 1);
+		return static_cast<int32_t>(id.size());
 	}
 	catch(...)
 	{
@@ -525,83 +540,3 @@ int32_t kp_capture_stats(int64_t h, int64_t* out, int32_t n)
 }
 
 } // extern "C"
-
-int64_t kp_count_rest(int64_t h)
-{
-	try
-	{
-		auto handle = lookup(h);
-		if(!handle)
-		{
-			return -1;
-		}
-		std::lock_guard<std::mutex> lock(handle->io_mu);
-		return count_rest(*handle);
-	}
-	catch(const std::exception& e)
-	{
-		try
-		{
-			auto handle = lookup(h);
-			if(handle)
-			{
-				handle->count_only = false;
-				handle->set_error("", e.what());
-			}
-		}
-		catch(...)
-		{
-		}
-		return -1;
-	}
-	catch(...)
-	{
-		return -1;
-	}
-}
-
-int32_t kp_suppress_comm(int64_t h, const char* comm)
-{
-	try
-	{
-		auto handle = lookup(h);
-		if(!handle)
-		{
-			return -1;
-		}
-		if(comm == nullptr || comm[0] == '\0')
-		{
-			handle->set_error("kp_suppress_comm: empty process name");
-			return -1;
-		}
-		/* between two batches: sinsp is not reading while its suppression list changes */
-		std::lock_guard<std::mutex> lock(handle->io_mu);
-		if(!handle->insp->suppress_events_comm(std::string(comm)))
-		{
-			handle->set_error(std::string("cannot suppress '") + comm +
-			                  "': libsinsp suppresses at most " +
-			                  std::to_string(SCAP_MAX_SUPPRESSED_COMMS) + " process names");
-			return -1;
-		}
-		return 0;
-	}
-	catch(const std::exception& e)
-	{
-		try
-		{
-			auto handle = lookup(h);
-			if(handle)
-			{
-				handle->set_error("kp_suppress_comm: ", e.what());
-			}
-		}
-		catch(...)
-		{
-		}
-		return -1;
-	}
-	catch(...)
-	{
-		return -1;
-	}
-}

@@ -21,9 +21,12 @@ extern "C" {
 #define KP_BATCH_HEADER_SIZE 64
 #define KP_RECORD_FIXED_SIZE 64
 #define KP_SOCKET_BLOCK_SIZE 40
+#define KP_NS_BLOCK_SIZE 16
 #define KP_MAX_PARAMS 16
 #define KP_MAX_PARAM_LEN 65535u
 #define KP_CATEGORY_CELLS 16
+/* Rows a filter table may have (event types, syscalls): more is refused. */
+#define KP_MAX_TABLE_ROWS 4096
 
 /* Batch status (header offset 8). */
 #define KP_STATUS_MORE 0
@@ -44,6 +47,9 @@ extern "C" {
 /* With KP_FLAG_NO_THREAD: a kernel TCP event (kernel_events.h) that ran in a kernel context that is no
  * task libsinsp knows (softirq: tid 0). It passed the main filter table and is meant for sinks too. */
 #define KP_FLAG_KERNEL_CONTEXT 0x20
+/* The thread runs in a pid namespace of its own (a container): a 16-byte block follows the fixed part
+ * (before the socket block): i64 vpid | i64 vtid, the process and thread ids inside that namespace. */
+#define KP_FLAG_NS_IDS 0x40
 
 /* Counter slots filled by kp_counters. */
 enum kp_counter
@@ -121,17 +127,23 @@ KP_EXPORT int32_t kp_set_threadless_filter(int64_t h, const uint8_t* types, int3
  * written, -1 on error (kp_last_error). */
 KP_EXPORT int32_t kp_next_batch(int64_t h, void* buf, int32_t cap, int32_t maxEvents);
 KP_EXPORT int32_t kp_last_error(int64_t h, char* out, int32_t cap);
-KP_EXPORT void kp_counters(int64_t h, int64_t* out);
+/* Fills out[0..n) with the counters (KP_CNT_*; cells past KP_CNT_COUNT get 0). Returns KP_CNT_COUNT,
+ * -1 on error (kp_last_error). */
+KP_EXPORT int32_t kp_counters(int64_t h, int64_t* out, int32_t n);
 KP_EXPORT void kp_close(int64_t h);
 KP_EXPORT int32_t kp_event_table(char* out, int32_t cap);
 KP_EXPORT int32_t kp_set_own_pid(int64_t h, int64_t pid);
 /* Reads the rest of the capture applying the drop rules and the filter, copying nothing
  * (the baseline of the benchmark). Returns the number of surviving events, -1 on error. */
 KP_EXPORT int64_t kp_count_rest(int64_t h);
-/* Adds a process name (comm) whose events libsinsp no longer returns, from now on
- * (sinsp::suppress_events_comm; at most 32 names). Returns 0, or -1 with the reason in
- * kp_last_error(h). */
+/* Adds a process name (comm) whose events are no longer delivered, from now on: the events of every
+ * thread whose command is that name (the process that runs the program, its threads and its children
+ * that have not executed another program); a child that executes a program of another name is no
+ * longer covered. At most 32 names. Returns 0, or -1 with the reason in kp_last_error(h). */
 KP_EXPORT int32_t kp_suppress_comm(int64_t h, const char* comm);
+/* The short (12-character) container id that a cgroup path names, as the probe works it out where
+ * libsinsp names none; empty for none. Returns its length, -1 when out is too small. */
+KP_EXPORT int32_t kp_container_id_of_cgroup(const char* path, char* out, int32_t cap);
 
 #ifdef __cplusplus
 }

@@ -5,11 +5,16 @@
 
 #include "kindling_shim.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace kindling_probe
@@ -55,6 +60,44 @@ void mark_types(const filter_table& t, std::vector<uint8_t>* types, std::vector<
 				}
 			}
 		}
+	}
+}
+
+/* The BPF programs this process holds (loaded) and its BPF links (programs attached). */
+std::pair<int, int> bpf_programs()
+{
+	std::pair<int, int> n(0, 0);
+	DIR* d = opendir("/proc/self/fd");
+	if(d == nullptr)
+	{
+		return n;
+	}
+	while(dirent* e = readdir(d))
+	{
+		std::string path = std::string("/proc/self/fd/") + e->d_name;
+		char target[64] = {0};
+		ssize_t len = readlink(path.c_str(), target, sizeof(target) - 1);
+		if(len > 0 && strcmp(target, "anon_inode:bpf-prog") == 0)
+		{
+			n.first++;
+		}
+		else if(len > 0 && strcmp(target, "anon_inode:bpf_link") == 0)
+		{
+			n.second++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* The capture file holds every process's data: a new one is the user's alone (mode 0600); a file that
+ * exists keeps the mode its owner gave it. libscap then opens it as it is. */
+void create_private_file(const std::string& path)
+{
+	int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, S_IRUSR | S_IWUSR);
+	if(fd >= 0)
+	{
+		close(fd);
 	}
 }
 
@@ -179,6 +222,7 @@ kindling_live::counters live_capture::read_counters() const
 
 void open_live(session& s, const live_options& options)
 {
+	auto started = std::chrono::steady_clock::now();
 	std::string missing = kindling_live::missing_requirement();
 	if(!missing.empty())
 	{
@@ -240,7 +284,18 @@ void open_live(session& s, const live_options& options)
 		s.dumper.reset(new sinsp_dumper(s.insp.get()));
 		/* the file's thread and fd tables are libsinsp's own, what this run knows, not one more /proc
 		 * scan that would know fds and processes whose opening and start the run then reads as events */
+		create_private_file(options.write_path);
 		s.dumper->open(options.write_path, false, true);
+	}
+	if(s.live_source->has_source())
+	{
+		/* attached, scanned, writing: from here on only what a running capture needs stays */
+		std::string kept = kindling_live::keep_only_needed_capabilities();
+		double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+		std::pair<int, int> programs = bpf_programs();
+		fprintf(stderr, "capturing: %d programs attached (%d loaded) in %.1f s; %s\n", programs.second, programs.first,
+		        seconds, kept.c_str());
+		fflush(stderr);
 	}
 }
 
@@ -254,6 +309,8 @@ void capture_statistics(session& s, int64_t* out)
 	{
 		return;
 	}
+	/* the probe's suppression (session.cpp), not libscap's */
+	out[KP_STAT_SUPPRESSED] = s.suppressed_events.load(std::memory_order_relaxed);
 	scap_stats st = {};
 	s.insp->get_capture_stats(&st);
 	out[KP_STAT_EVENTS] = static_cast<int64_t>(st.n_evts);
@@ -262,7 +319,6 @@ void capture_statistics(session& s, int64_t* out)
 	out[KP_STAT_DROPS_PAGE_FAULT] = static_cast<int64_t>(st.n_drops_pf);
 	out[KP_STAT_DROPS_BUG] = static_cast<int64_t>(st.n_drops_bug);
 	out[KP_STAT_PREEMPTIONS] = static_cast<int64_t>(st.n_preemptions);
-	out[KP_STAT_SUPPRESSED] = static_cast<int64_t>(st.n_suppressed);
 	if(s.live_source && s.live_source->has_source())
 	{
 		kindling_live::counters c = s.live_source->read_counters();

@@ -150,6 +150,34 @@ bool survives(session& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_t*
 	return true;
 }
 
+/* Whether the event's thread runs a suppressed command. A thread's command is the name of the program it
+ * runs (libsinsp's m_comm: set at execve, inherited by clone): so a suppressed name covers the daemon, its
+ * threads and its children that have not executed a program of another name, never a program such a
+ * child executes (a container's first process, a shell the daemon starts). libscap's own suppression
+ * (suppress_events_comm) is not used: it follows the parent's tid at execve too, so everything a
+ * suppressed daemon starts, containers included, stayed suppressed. A context switch is kept whoever
+ * leaves the CPU: it also says which thread runs next there (the cpu converter follows each CPU by them). */
+inline bool suppressed(session& h, sinsp_evt* ev)
+{
+	if(h.suppressed_comms.empty() || ev->get_type() == PPME_SCHEDSWITCH_6_E)
+	{
+		return false;
+	}
+	sinsp_threadinfo* tinfo = ev->get_thread_info();
+	if(tinfo == nullptr)
+	{
+		return false;
+	}
+	for(const std::string& comm : h.suppressed_comms)
+	{
+		if(tinfo->m_comm == comm)
+		{
+			return true;
+		}
+	}
+	return false;
+}
+
 void install_staged_filter(session& h)
 {
 	std::lock_guard<std::mutex> lock(h.staged_mu);
@@ -236,7 +264,8 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 			size_t needed = 0;
 			uint16_t kcat = kindling_category_of(ev);
 			bool cut = false;
-			if(place(ev, tinfo, kcat, true, buf, cap, &off, &needed, &cut, h.pending_cpu) == place_result::NO_ROOM)
+			if(place(ev, tinfo, extras_of(tinfo, h.container_slot), kcat, true, buf, cap, &off, &needed, &cut,
+			         h.pending_cpu) == place_result::NO_ROOM)
 			{
 				h.set_error(too_small_message(cap, needed));
 				return -1;
@@ -296,19 +325,26 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 			}
 			consecutive_timeouts = 0;
 			read_here++;
-			h.bump(KP_CNT_READ);
 			/* asked for every event read, so that the source's list of CPUs stays in step with libsinsp */
 			int32_t cpu = h.cpu_from_source ? h.live_source->cpu_of(ev->get_ts(), ev->get_tid()) : ev->get_cpuid();
 			if(h.dumper)
 			{
-				/* --write: what libsinsp read, before the drop rules */
+				/* --write: what libsinsp read, before the drop rules and the suppression */
 				h.dumper->dump(ev);
 			}
-
 			if(h.live_source && ++h.kernel.reads_since_pull >= KERNEL_PULL_EVERY)
 			{
 				pull_kernel_events(h);
 			}
+
+			if(suppressed(h, ev))
+			{
+				/* as libscap's suppression did: neither read nor dropped (capture statistics: suppressed) */
+				h.suppressed_events.store(h.suppressed_events.load(std::memory_order_relaxed) + 1,
+				                          std::memory_order_relaxed);
+				continue;
+			}
+			h.bump(KP_CNT_READ);
 
 			sinsp_threadinfo* tinfo = nullptr;
 			uint16_t kcat = 0;
@@ -340,7 +376,8 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events)
 			}
 			size_t needed = 0;
 			bool cut = false;
-			if(place(ev, tinfo, kcat, count == 0, buf, cap, &off, &needed, &cut, cpu) == place_result::NO_ROOM)
+			if(place(ev, tinfo, extras_of(tinfo, h.container_slot), kcat, count == 0, buf, cap, &off, &needed, &cut,
+			         cpu) == place_result::NO_ROOM)
 			{
 				/* sinsp keeps the event valid until the next sinsp::next */
 				h.pending = ev;

@@ -22,6 +22,9 @@ namespace kindling_probe
 
 class live_capture;
 
+/* Process names suppressed at most, as libscap's own limit was (SCAP_MAX_SUPPRESSED_COMMS). */
+const size_t MAX_SUPPRESSED_COMMS = 32;
+
 /* The [event type][Kindling category] table of events that pass (the Kindling probe's event_filters),
  * and the same per generic syscall (PPM_SC_* code), enter and exit. */
 struct filter_table
@@ -48,6 +51,14 @@ struct session
 	std::string bad_event_reason;
 
 	std::atomic<int64_t> own_pid{0};
+
+	/* libsinsp's private thread state where the probe keeps each thread's container id (container_id.h) */
+	int64_t container_slot = -1;
+
+	/* Process names whose threads' events are not delivered (kp_suppress_comm), and how many were not:
+	 * a thread is suppressed while its command is one of them (used under io_mu). */
+	std::vector<std::string> suppressed_comms;
+	std::atomic<int64_t> suppressed_events{0};
 
 	/* Set by kp_count_rest: read to the end applying drop rules and filter, copy nothing. */
 	bool count_only = false;

@@ -73,21 +73,31 @@ inline size_t string_len(const std::string& s)
 	return n > MAX_STRING_LEN ? MAX_STRING_LEN : n;
 }
 
-/* Copies the first n bytes of s (n <= s.size()) to dst. One that fits 16 bytes is copied as 16
- * bytes, without a branch on its length: libstdc++ keeps capacity() + 1 >= 16 readable bytes at
- * data() (a local buffer of 16, or a heap block of more). So up to 16 bytes are written at dst
- * whatever n: the caller writes what follows afterwards, and a record always ends with the
- * scap record (26 bytes at least) after its strings. */
+/* Copies the first n bytes of s (n <= s.size()) to dst, and nothing else. Short strings (most
+ * comms, container ids, fd names up to 16 bytes) take two fixed-size copies that may overlap,
+ * without a call: each reads and writes inside the n bytes. */
 inline void copy_string(uint8_t* dst, const std::string& s, size_t n)
 {
-	static_assert(sizeof(std::string) == 32, "libstdc++'s std::string (a 16-byte local buffer)");
-	if(n <= 16 && s.capacity() >= 15)
+	const char* src = s.data();
+	if(n >= 8 && n <= 16)
 	{
-		std::memcpy(dst, s.data(), 16);
+		std::memcpy(dst, src, 8);
+		std::memcpy(dst + n - 8, src + n - 8, 8);
 	}
-	else
+	else if(n >= 4 && n < 8)
 	{
-		std::memcpy(dst, s.data(), n);
+		std::memcpy(dst, src, 4);
+		std::memcpy(dst + n - 4, src + n - 4, 4);
+	}
+	else if(n > 0 && n < 4)
+	{
+		dst[0] = static_cast<uint8_t>(src[0]);
+		dst[n / 2] = static_cast<uint8_t>(src[n / 2]);
+		dst[n - 1] = static_cast<uint8_t>(src[n - 1]);
+	}
+	else if(n > 16)
+	{
+		std::memcpy(dst, src, n);
 	}
 }
 

@@ -176,6 +176,21 @@ int run_tcp_check(void (*check)(bool, const std::string&)) {
     for (uint16_t k = 1; k < kindling_live::kernel_kind::max; k++) all |= 1u << k;
     uint32_t attached = src->set_kernel_events(all);
     int links_on = count_links();
+    {
+        // a kernel under lockdown refuses fentry/fexit: the source must have found out before loading
+        FILE* f = fopen("/sys/kernel/security/lockdown", "r");
+        char mode[128] = {};
+        if (f && !fgets(mode, sizeof mode, f)) mode[0] = 0;
+        if (f) fclose(f);
+        mode[strcspn(mode, "\n")] = 0;
+        bool locked = strstr(mode, "[integrity]") || strstr(mode, "[confidentiality]");
+        std::string why = src->tracing_refusal();
+        printf("lockdown: %s; fentry/fexit: %s\n", mode[0] ? mode : "(unknown)",
+               why.empty() ? "used" : why.c_str());
+        if (mode[0])
+            check(locked == !why.empty(), std::string("fentry/fexit ") + (why.empty() ? "used" : "refused") +
+                                              (locked ? " under lockdown" : " without lockdown"));
+    }
     int n_attached = __builtin_popcount(attached);
     check(n_attached == kindling_live::kernel_kind::max - 1, "every kernel TCP program attached (" + std::to_string(n_attached) + ")");
     check(links_on == links_before + n_attached, "one link per attached program: " + std::to_string(links_before) + " -> " + std::to_string(links_on));

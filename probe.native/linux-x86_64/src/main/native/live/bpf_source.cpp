@@ -48,10 +48,6 @@ namespace kindling_live {
 namespace {
 
 static_assert(PROBE_SYSCALL_TABLE == SYSCALL_TABLE_SIZE, "syscall table size");
-static_assert(sizeof(kernel_event) == sizeof(kernel_event_rec), "kernel event record");
-static_assert(offsetof(kernel_event, comm) == offsetof(kernel_event_rec, comm), "kernel event record");
-static_assert(kernel_kind::tcp_close == KE_TCP_CLOSE && kernel_kind::inet_sock_set_state == KE_INET_SOCK_SET_STATE &&
-                  kernel_kind::max == KE_MAX, "kernel event kinds");
 
 constexpr size_t kKernelQueueMax = 1 << 16;
 
@@ -72,6 +68,7 @@ std::vector<kernel_prog> kernel_progs_of(probe_bpf* k) {
         {KE_TCP_RCV_ESTABLISHED, p.ke_tcp_rcv_established_tp, nullptr},
         {KE_TCP_DROP, p.ke_tcp_drop, "tcp_drop_reason"},
         {KE_TCP_DROP, p.ke_tcp_drop_tp, nullptr},
+        {KE_TCP_DROP, p.ke_tcp_drop_tp_no_reason, nullptr},
         {KE_TCP_RETRANSMIT_SKB, p.ke_tcp_retransmit_skb, nullptr},
         {KE_TCP_CONNECT, p.ke_tcp_connect, "tcp_connect"},
         {KE_TCP_CONNECT, p.ke_tcp_connect_tp, nullptr},
@@ -81,17 +78,42 @@ std::vector<kernel_prog> kernel_progs_of(probe_bpf* k) {
     };
 }
 
+// Whether a program of type (fentry or fexit) can attach to the kernel function whose BTF id is
+// given, found by loading and attaching a program that does nothing, as libbpf-tools'
+// fentry_can_attach does: a kernel under lockdown refuses them, an older one lacks trampolines.
+// Empty when it can; otherwise why not.
+std::string tracing_refusal(bpf_attach_type type, int btf_id) {
+    const bpf_insn nop[] = {
+        {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},  // r0 = 0
+        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},                   // return r0
+    };
+    LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type, .attach_btf_id = static_cast<__u32>(btf_id));
+    int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "kp_can_attach", "GPL", nop, 2, &opts);
+    if (prog < 0) return std::string("loading refused: ") + strerror(errno);
+    int link = bpf_raw_tracepoint_open(nullptr, prog);
+    std::string why = link < 0 ? std::string("attaching refused: ") + strerror(errno) : std::string();
+    if (link >= 0) close(link);
+    close(prog);
+    return why;
+}
+
 // Opens the object and sets what loads: kernel TCP programs never attach with the others;
-// fentry/fexit ones load only where allowed and where the kernel has their function.
-void prepare_kernel_progs(probe_bpf* k, bool tracing_allowed) {
-    btf* vmlinux = tracing_allowed ? btf__load_vmlinux_btf() : nullptr;
+// fentry/fexit ones load only where the kernel has their function and lets them attach to it
+// (asked first, so that a failed load is always an error). Returns, when one is left out, why.
+std::string prepare_kernel_progs(probe_bpf* k) {
+    btf* vmlinux = btf__load_vmlinux_btf();
+    std::string refused;
     for (const auto& kp : kernel_progs_of(k)) {
         bpf_program__set_autoattach(kp.prog, false);
-        bool ok = !kp.function ||
-                  (vmlinux && btf__find_by_name_kind(vmlinux, kp.function, BTF_KIND_FUNC) > 0);
-        bpf_program__set_autoload(kp.prog, ok);
+        if (!kp.function) continue;
+        int id = vmlinux ? btf__find_by_name_kind(vmlinux, kp.function, BTF_KIND_FUNC) : -1;
+        std::string why = id > 0 ? tracing_refusal(bpf_program__expected_attach_type(kp.prog), id)
+                                 : std::string("the kernel has no function ") + kp.function;
+        bpf_program__set_autoload(kp.prog, why.empty());
+        if (!why.empty() && refused.empty()) refused = std::string(kp.function) + ": " + why;
     }
     btf__free(vmlinux);
+    return refused;
 }
 static_assert(PROBE_EVT_TABLE >= PPM_EVENT_MAX, "event table size");
 
@@ -202,6 +224,7 @@ public:
                     size_t nsyscalls) override;
     uint32_t set_kernel_events(uint32_t mask) override;
     size_t read_kernel_events(kernel_event* out, size_t max) override;
+    std::string tracing_refusal() const override { return m_tracing_refused; }
     int32_t cpu_of(uint64_t ts, uint64_t tid) override { return m_cpus.find(ts, tid); }
     counters read_counters() const override;
     void stop() override;
@@ -224,10 +247,14 @@ private:
     mutable std::mutex m_counters_lock;   // the stats map against its unloading
     bool m_unloaded = false;
     counters m_final;                     // what the counters said when the programs were unloaded
+    std::string m_tracing_refused;        // why fentry/fexit programs are not used, empty when they are
+    uint32_t m_ke_told = 0;               // kinds whose refusal was said on stderr
     counters read_live() const;
     uint8_t m_has_filler[PROBE_EVT_TABLE] = {};
     uint8_t m_always[PROBE_EVT_TABLE] = {};
     uint32_t m_consumer_snaplen = 0;
+    std::atomic<uint64_t> m_bad_settings{0};  // consumer snaplens past the limit, ignored
+    bool m_told_corrupt = false;
     std::atomic<uint64_t> m_written{0};
     std::atomic<uint64_t> m_udig_drops{0};
     int m_stats_fd = -1;
@@ -261,27 +288,23 @@ bool bpf_source::init(const settings& s, std::string* err) {
         return fail("the BPF ring size must be a power of two of at least 4096 bytes");
     int cpus = libbpf_num_possible_cpus();
     if (cpus <= 0) return fail("cannot count the possible CPUs");
-    // A kernel under lockdown refuses fentry/fexit programs: then the object loads again
-    // without them, and the kernel TCP events come from tracepoints only. The answer is kept
-    // for the next starts of this process.
-    static std::atomic<bool> tracing_refused{false};
-    for (int attempt = tracing_refused.load() ? 1 : 0; attempt < 2; attempt++) {
-        m_skel = probe_bpf__open();
-        if (!m_skel) return fail("cannot open the eBPF object");
-        bpf_map__set_max_entries(m_skel->maps.events, ring);
-        bpf_map__set_max_entries(m_skel->maps.scratch_map, 2u * static_cast<uint32_t>(cpus));
-        prepare_kernel_progs(m_skel, attempt == 0);
-        if (probe_bpf__load(m_skel) == 0) break;
-        probe_bpf__destroy(m_skel);
-        m_skel = nullptr;
-        if (attempt == 1) return fail("cannot load the eBPF programs");
-        tracing_refused.store(true);
-    }
+    m_skel = probe_bpf__open();
+    if (!m_skel) return fail("cannot open the eBPF object");
+    bpf_map__set_max_entries(m_skel->maps.events, ring);
+    bpf_map__set_max_entries(m_skel->maps.scratch_map, 2u * static_cast<uint32_t>(cpus));
+    // A kernel under lockdown refuses fentry/fexit programs: then the kernel TCP events come from
+    // tracepoints only. Asked of the kernel before the load, so that a load that fails is an error.
+    m_tracing_refused = prepare_kernel_progs(m_skel);
+    if (probe_bpf__load(m_skel) != 0) return fail("cannot load the eBPF programs");
 
     auto* bss = m_skel->bss;
     bss->own_tgid = s.own_tgid ? s.own_tgid : static_cast<uint32_t>(getpid());
-    bss->snaplen = s.snaplen;
+    bss->snaplen = s.snaplen < PROBE_SNAPLEN_MAX ? s.snaplen : PROBE_SNAPLEN_MAX;
     bss->boot_to_epoch_ns = boot_to_epoch_ns();
+    // the programs lay each event out with the parameter count of libscap's own table
+    const ppm_event_info* events = scap_get_event_info_table();
+    for (unsigned t = 0; events && t < PPM_EVENT_MAX && t < PROBE_EVT_TABLE; t++)
+        bss->evt_nparams[t] = static_cast<uint8_t>(events[t].nparams);
 
     int fillers_fd = bpf_map__fd(m_skel->maps.fillers);
     for (const auto& f : fillers_of(m_skel)) {
@@ -379,6 +402,7 @@ uint32_t bpf_source::set_kernel_events(uint32_t mask) {
     std::lock_guard<std::mutex> g(m_ke_lock);
     if (!m_skel) return 0;
     uint32_t attached = 0;
+    std::string refusals[KE_MAX];
     for (const auto& k : kernel_progs_of(m_skel)) {
         bool want = (mask >> k.kind) & 1;
         bpf_link*& link = m_ke_links[k.kind];
@@ -386,11 +410,22 @@ uint32_t bpf_source::set_kernel_events(uint32_t mask) {
         if (want && !link && bpf_program__fd(k.prog) >= 0) {
             bpf_link* l = bpf_program__attach(k.prog);
             if (l && !libbpf_get_error(l)) link = l;
+            else refusals[k.kind] = std::string(bpf_program__name(k.prog)) + ": " + strerror(errno);
         } else if (!want && link) {
             bpf_link__destroy(link);
             link = nullptr;
         }
         if (link) attached |= 1u << k.kind;
+    }
+    // A kind asked for that no program of it serves is said once, with the kernel's answer for
+    // each program tried (tcp_drop's needs the drop reason of kfree_skb, from Linux 5.17 on).
+    for (uint16_t kind = 1; kind < KE_MAX; kind++) {
+        uint32_t bit = 1u << kind;
+        if (!(mask & bit) || (attached & bit) || (m_ke_told & bit)) continue;
+        m_ke_told |= bit;
+        fprintf(stderr, "kindling live: %s is not traced on this kernel (%s)%s%s\n", kernel_event_name(kind),
+                refusals[kind].empty() ? "no program of it loaded" : refusals[kind].c_str(),
+                m_tracing_refused.empty() ? "" : "; fentry/fexit unused: ", m_tracing_refused.c_str());
     }
     return attached;
 }
@@ -415,11 +450,25 @@ size_t bpf_source::read_kernel_events(kernel_event* out, size_t max) {
 }
 
 void bpf_source::sync_settings() {
-    // sinsp::set_snaplen() reaches the udig consumer settings; follow it when it changes.
+    // sinsp::set_snaplen() reaches the udig consumer settings; follow it when it changes. The
+    // settings are in shared memory anyone with access to it can write: a snaplen past the
+    // probe's limit is ignored and counted once per value.
     uint32_t c = m_udig.consumer_snaplen();
     if (c != 0 && c != m_consumer_snaplen) {
         m_consumer_snaplen = c;
-        m_skel->bss->snaplen = c;
+        if (c <= PROBE_SNAPLEN_MAX) {
+            m_skel->bss->snaplen = c;
+        } else {
+            m_bad_settings.fetch_add(1, std::memory_order_relaxed);
+            fprintf(stderr, "kindling live: the udig ring's consumer asks for a snaplen of %u bytes, past the "
+                            "probe's limit of %u: ignored\n", c, static_cast<unsigned>(PROBE_SNAPLEN_MAX));
+        }
+    }
+    uint64_t corrupt = m_udig.corrupt();
+    if (corrupt && !m_told_corrupt) {
+        m_told_corrupt = true;
+        fprintf(stderr, "kindling live: the udig ring's head or tail is out of range (its shared memory was "
+                        "written by another process): events are dropped while it stays so\n");
     }
     counters k = read_counters();
     m_udig.publish(k.events + k.drops_bpf_ring + k.drops_udig_ring + k.drops_invalid,
@@ -473,6 +522,7 @@ counters bpf_source::read_live() const {
     counters c;
     c.events = m_written.load(std::memory_order_relaxed);
     c.drops_udig_ring = m_udig_drops.load(std::memory_order_relaxed);
+    c.udig_ring_corrupt = m_udig.corrupt() + m_bad_settings.load(std::memory_order_relaxed);
     if (m_stats_fd < 0) return c;
     std::vector<uint64_t> v(m_ncpus);
     uint64_t sum[STAT_MAX] = {};
@@ -515,14 +565,10 @@ void bpf_source::stop() {
 
 const char* kernel_event_name(uint16_t kind) {
     switch (kind) {
-    case KE_TCP_CLOSE: return "kprobe-tcp_close";
-    case KE_TCP_RCV_ESTABLISHED: return "kprobe-tcp_rcv_established";
-    case KE_TCP_DROP: return "kprobe-tcp_drop";
-    case KE_TCP_RETRANSMIT_SKB: return "kprobe-tcp_retransmit_skb";
-    case KE_TCP_CONNECT: return "kretprobe-tcp_connect";
-    case KE_TCP_SEND_RESET: return "tracepoint-tcp_send_reset";
-    case KE_TCP_RECEIVE_RESET: return "tracepoint-tcp_receive_reset";
-    case KE_INET_SOCK_SET_STATE: return "tracepoint-inet_sock_set_state";
+#define KE_NAME_CASE(n, id, cname, name, what) \
+    case id: return name;
+        KERNEL_EVENT_KINDS(KE_NAME_CASE)
+#undef KE_NAME_CASE
     default: return nullptr;
     }
 }

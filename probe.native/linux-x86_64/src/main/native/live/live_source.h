@@ -8,11 +8,15 @@
 #include <memory>
 #include <string>
 
+#include <linux/types.h>
+
+#include "probe_shared.h"
+
 namespace kindling_live {
 
 struct settings {
     uint32_t own_tgid = 0;                  // the probe's own process: its events are dropped in the kernel
-    uint32_t snaplen = 80;                  // bytes of an I/O buffer that are copied (libsinsp's snaplen)
+    uint32_t snaplen = 80;                  // bytes of an I/O buffer that are copied (libsinsp's snaplen); at most 64,512
     uint32_t bpf_ring_bytes = 8u << 20;     // size of the BPF ring buffer (a power of two)
 };
 
@@ -28,48 +32,31 @@ struct counters {
     uint64_t kernel_events = 0;          // kernel TCP events handed to read_kernel_events()
     uint64_t kernel_drops_bpf_ring = 0;  // kernel TCP events lost in the kernel: their BPF ring was full
     uint64_t kernel_drops_queue = 0;     // kernel TCP events lost in the producer: nobody read them in time
+    // times the producer found the udig ring's shared head, tail or consumer snaplen out of range
+    // (someone else wrote them); the events it could not write then are in drops_udig_ring
+    uint64_t udig_ring_corrupt = 0;
 };
 
 // Kernel TCP events: the Kindling driver's own events, which the 2022 event table has no types
-// for. They never pass through libsinsp: the producer queues them as these records, in the order
-// the kernel wrote them (timestamps nearly sorted), and the session merges them by ts.
+// for. They never pass through libsinsp: the producer queues them as the programs' records
+// (kernel_event_rec of probe_shared.h), in the order the kernel wrote them (timestamps nearly
+// sorted), and the session merges them by ts. Their kinds are the list KERNEL_EVENT_KINDS there.
 namespace kernel_kind {
-constexpr uint16_t tcp_close = 1;              // kprobe-tcp_close
-constexpr uint16_t tcp_rcv_established = 2;    // kprobe-tcp_rcv_established
-constexpr uint16_t tcp_drop = 3;               // kprobe-tcp_drop
-constexpr uint16_t tcp_retransmit_skb = 4;     // kprobe-tcp_retransmit_skb
-constexpr uint16_t tcp_connect = 5;            // kretprobe-tcp_connect
-constexpr uint16_t tcp_send_reset = 6;         // tracepoint-tcp_send_reset
-constexpr uint16_t tcp_receive_reset = 7;      // tracepoint-tcp_receive_reset
-constexpr uint16_t inet_sock_set_state = 8;    // tracepoint-inet_sock_set_state
-constexpr uint16_t max = 9;
+#define KP_KIND_CONSTANT(n, id, cname, name, what) constexpr uint16_t cname = id;
+KERNEL_EVENT_KINDS(KP_KIND_CONSTANT)
+#undef KP_KIND_CONSTANT
+constexpr uint16_t max = KE_MAX;
 }  // namespace kernel_kind
 
 // The Kindling name of a kind ("kprobe-tcp_close", ...), nullptr for an unknown kind.
 const char* kernel_event_name(uint16_t kind);
 
-struct kernel_event {
-    uint64_t ts;             // epoch nanoseconds
-    uint32_t tid;            // 0: the kernel context may not be a task of the connection (softirq)
-    uint32_t pid;
-    uint16_t kind;           // kernel_kind
-    uint16_t family;         // AF_INET or AF_INET6
-    uint16_t sport;          // host order; source = the socket's local end
-    uint16_t dport;
-    uint8_t sip[16];         // IPv4 in the first 4 bytes, network order
-    uint8_t dip[16];
-    uint32_t srtt_us;        // smoothed RTT in microseconds (tcp_close, tcp_rcv_established, drop, retransmit)
-    uint32_t total_retrans;  // segments retransmitted over the connection's life (same events)
-    int32_t retval;          // tcp_connect's return value
-    uint32_t old_state;      // inet_sock_set_state: TCP_* as the kernel numbers them (1 ESTABLISHED ... 12)
-    uint32_t new_state;
-    uint32_t segs;           // tcp_retransmit_skb: segments retransmitted by this call
-    uint32_t reason;         // tcp_drop: the kernel's drop reason
-    char comm[16];           // the task's name when tid != 0
-};
+using kernel_event = kernel_event_rec;
 
-// Held while a live capture runs: one per machine (udig's shared memory names are global). Taking it
-// removes what a killed capture left in /dev/shm. Released by its destructor or when the process dies.
+// Held while a live capture runs: one per machine (udig's shared memory names are global), an flock on
+// /run/kindling/live.lock. Taking it removes what a killed capture left in /dev/shm and makes udig's two
+// files anew, mode 0600, for libscap to open (never a file someone else made). Released by its
+// destructor (which removes them and the lock file) or when the process dies.
 class machine_lock {
 public:
     virtual ~machine_lock() = default;
@@ -80,8 +67,17 @@ public:
 std::unique_ptr<machine_lock> lock_machine(std::string* err);
 
 // Empty when this host can run the eBPF source; otherwise one line that says which requirement is
-// missing (root / CAP_BPF, a kernel >= 5.8, BTF at /sys/kernel/btf/vmlinux) and what to do.
+// missing (a capability, a kernel >= 5.8, BTF at /sys/kernel/btf/vmlinux) and what to do.
 std::string missing_requirement();
+
+// Empty when this process has every capability live capture needs (CAP_BPF, CAP_PERFMON,
+// CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH); otherwise the missing ones, each with what it is for.
+std::string missing_capabilities();
+
+// Drops, on every thread of the process, every capability but those live capture needs after its
+// start (the programs of the kernel TCP events attach when subscribed; libsinsp reads /proc of
+// processes it meets later), the bounding set included where allowed. Returns one line: which stay.
+std::string keep_only_needed_capabilities();
 
 class source {
 public:
@@ -103,6 +99,9 @@ public:
     // and detaches the others: an event nobody asked for costs nothing. Returns the mask now
     // attached (a kind this kernel cannot trace stays off).
     virtual uint32_t set_kernel_events(uint32_t mask) = 0;
+    // Why the kernel TCP events do not use fentry/fexit programs (the kernel refused a test program
+    // at one of their functions: lockdown, no trampolines), empty when they do.
+    virtual std::string tracing_refusal() const = 0;
     // Moves up to max queued kernel events into out; returns how many.
     virtual size_t read_kernel_events(kernel_event* out, size_t max) = 0;
     // The CPU an event ran on: udig's ring has no place for it (libsinsp gives every event CPU 0),

@@ -3,38 +3,18 @@
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 namespace kindling_live {
 
-namespace {
-
-constexpr int kCapPerfmon = 38;
-constexpr int kCapBpf = 39;
-constexpr int kCapSysAdmin = 21;
-
-uint64_t effective_caps() {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("CapEff:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
-    }
-    return 0;
-}
-
-}  // namespace
-
 std::string missing_requirement() {
-    uint64_t caps = effective_caps();
-    bool bpf_caps = (caps >> kCapBpf & 1) && (caps >> kCapPerfmon & 1);
-    bool admin = caps >> kCapSysAdmin & 1;
-    if (!bpf_caps && !admin) {
-        return geteuid() == 0
-                   ? "live capture needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), which this root process lacks; run it with those capabilities (in a container: --cap-add BPF --cap-add PERFMON)"
-                   : "live capture needs root, or CAP_BPF and CAP_PERFMON; run it as root (sudo) or grant the capabilities";
+    std::string missing = missing_capabilities();
+    if (!missing.empty()) {
+        return "live capture needs " + missing +
+               (geteuid() == 0 ? ", which this root process lacks; run it with every capability live capture needs (in a container: --cap-add BPF --cap-add PERFMON --cap-add SYS_PTRACE --cap-add DAC_READ_SEARCH)"
+                               : "; run it as root (sudo) or grant CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH");
     }
     utsname u{};
     int major = 0, minor = 0;

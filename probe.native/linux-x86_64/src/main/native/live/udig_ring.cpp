@@ -29,6 +29,13 @@ void* map_shm(const char* name, size_t* size, std::string* err) {
         close(fd);
         return nullptr;
     }
+    if (st.st_uid != geteuid() || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        // the probe made the ring's files for its user alone (machine_lock.cpp); never another's
+        *err = std::string("/dev/shm/") + name + " is not this process's own file (uid " + std::to_string(st.st_uid) +
+               "); no events are written into it";
+        close(fd);
+        return nullptr;
+    }
     if (*size == 0) *size = static_cast<size_t>(st.st_size);
     void* p = mmap(nullptr, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
@@ -72,19 +79,25 @@ bool udig_ring::open(std::string* err) {
 bool udig_ring::write(const void* evt, uint32_t len, uint32_t max_wait_us, const std::atomic<bool>& stop) {
     // libscap wraps head and tail at RING_BUF_SIZE; one byte stays free so that a full ring
     // never looks empty.
+    // Head and tail live in shared memory that another process may have written: each is read
+    // once, checked against the ring, and only the checked copy is used.
     const uint32_t ring = RING_BUF_SIZE;
     if (len == 0 || len >= ring) return false;
     uint32_t waited = 0;
+    uint32_t head;
     for (;;) {
-        uint32_t head = m_info->head;
+        head = __atomic_load_n(&m_info->head, __ATOMIC_RELAXED);
         uint32_t tail = __atomic_load_n(&m_info->tail, __ATOMIC_ACQUIRE);
+        if (head >= ring || tail >= ring || ring > m_size) {
+            m_corrupt.fetch_add(1, std::memory_order_relaxed);
+            return false;
+        }
         uint32_t used = head >= tail ? head - tail : ring - tail + head;
         if (ring - used - 1 >= len) break;
         if (waited >= max_wait_us || stop.load(std::memory_order_relaxed)) return false;
         usleep(50);
         waited += 50;
     }
-    uint32_t head = m_info->head;
     uint32_t first = ring - head;
     if (first >= len) {
         memcpy(m_ring + head, evt, len);

@@ -22,8 +22,12 @@ public:
     // Maps the ring a consumer created. false and *err set when there is none.
     bool open(std::string* err);
     // Copies one event (a complete ppm_evt_hdr record). When the ring is full it waits up to
-    // max_wait_us for the consumer, then gives up: false (the caller counts the drop).
+    // max_wait_us for the consumer, then gives up: false (the caller counts the drop). A head or
+    // tail past the ring's end (the shared memory was written by someone else) writes nothing:
+    // false, and corrupt() counts it.
     bool write(const void* evt, uint32_t len, uint32_t max_wait_us, const std::atomic<bool>& stop);
+    // Writes refused because the ring's head or tail was out of range.
+    uint64_t corrupt() const { return m_corrupt.load(std::memory_order_relaxed); }
     // The snaplen the consumer asked for (sinsp::set_snaplen), 0 when unknown.
     uint32_t consumer_snaplen() const;
     // Makes the drop counts visible to the consumer's statistics (scap_get_stats).
@@ -35,6 +39,7 @@ private:
     ppm_ring_buffer_info* m_info = nullptr;
     udig_ring_buffer_status* m_status = nullptr;
     size_t m_descs_size = 0;
+    std::atomic<uint64_t> m_corrupt{0};
 };
 
 }  // namespace kindling_live

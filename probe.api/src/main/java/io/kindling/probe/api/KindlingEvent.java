@@ -19,6 +19,7 @@ public final class KindlingEvent {
     private final long latency;
     private ThreadContext thread;
     private FdContext fd;
+    private ContainerContext container;
     private boolean withheld;
     /** Created with the first attribute: most events reach sinks with deferred attributes only. */
     private List<Attribute> attributes;
@@ -81,6 +82,19 @@ public final class KindlingEvent {
     }
 
     public void setFd(FdContext fd) { this.fd = fd; }
+
+    /**
+     * The container of the event's thread, with what its runtime says of it; {@code null} for a host
+     * process's event, and where no container converter runs.
+     * @since 1.3
+     */
+    public ContainerContext container() { return container; }
+
+    /**
+     * Sets the container of the event's thread (the container converter does).
+     * @since 1.3
+     */
+    public void setContainer(ContainerContext container) { this.container = container; }
 
     /**
      * Replaces the thread context, for example with one that carries the thread's name as its

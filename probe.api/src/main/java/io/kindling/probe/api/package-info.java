@@ -1,5 +1,5 @@
 /** The event model that converters fill and sinks receive. */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package io.kindling.probe.api;
 

@@ -232,6 +232,13 @@ final class CommandRunner {
         for (String summaryLine : Summary.lines(statistics, threadless, cut)) {
             err.println("  " + summaryLine);
         }
+        try {
+            for (String line : Summary.containers(services.control().converterStatistics())) {
+                err.println("  " + line);
+            }
+        } catch (CommandException e) {
+            // the engine went away with the run: no converter figures to show
+        }
         if (interrupted) {
             Thread.currentThread().interrupt();
             return Exit.FAILURE;

@@ -1,5 +1,6 @@
 package io.kindling.probe.cli;
 
+import io.kindling.probe.api.control.ConverterStatistics;
 import io.kindling.probe.api.control.DropRule;
 import io.kindling.probe.api.control.SinkStatistics;
 import io.kindling.probe.api.control.Statistics;
@@ -51,6 +52,18 @@ final class Summary {
         }
         lines.add(String.format(Locale.ROOT, "rate             %.0f events/s", statistics.eventsPerSecond()));
         lines.add(String.format(Locale.ROOT, "elapsed          %.3f s", statistics.elapsedNanos() / 1e9));
+        return lines;
+    }
+
+    /** The container converter's figures, when it runs: the containers it knows and what the runtime answered. */
+    static List<String> containers(List<ConverterStatistics> converters) {
+        List<String> lines = new ArrayList<>();
+        for (ConverterStatistics c : converters) {
+            if (c.name().equals("container") && !c.figures().isEmpty()) {
+                lines.add("containers       " + c.figures().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                        .collect(Collectors.joining(", ")));
+            }
+        }
         return lines;
     }
 }

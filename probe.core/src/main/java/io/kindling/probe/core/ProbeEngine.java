@@ -58,9 +58,12 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
         long sink_stall_millis() default 2000;
 
         @AttributeDefinition(name = "Suppressed processes",
-                description = "Process names (comm) whose events are not read at all, as libsinsp's suppress_events_comm:"
-                        + " at most 32, each up to 15 characters. A name added during a run applies at once; a name removed"
-                        + " applies from the next run. By default Kindling's: its collector and the container runtime daemons.")
+                description = "Process names (comm) whose events are not delivered: a name covers every thread whose command"
+                        + " is that name, that is the process running the program, its threads and its children that have not"
+                        + " executed a program of another name; never a program such a child executes (a container's processes"
+                        + " stay visible). At most 32, each up to 15 characters. A name added during a run applies at once; a"
+                        + " name removed applies from the next run. By default Kindling's: its collector and the container"
+                        + " runtime daemons (runc and the containers they start are not covered).")
         String[] suppressed_comms() default {"kindling-collec", "containerd", "dockerd", "containerd-shim"};
     }
 

@@ -18,9 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * the two threads meet once per chunk rather than once per event; the sink's thread delivers.
  * <p>
  * The queue holds {@code capacity} events, exactly: an event takes a place when it is handed over
- * and gives it back once delivered. When the queue is full, what does not fit is dropped and
- * counted, except that a replay waits up to {@code stallMillis} for room, so a sink that merely runs
- * slower than the replay loses nothing. A sink that makes no progress in that time is stalled: it loses events until its
+ * and gives it back as soon as it is delivered (not when its whole chunk is), so a sink that is slow
+ * but moving always makes room and is never taken for stalled. When the queue is full, what does not fit is dropped and
+ * counted, except that a replay waits for room while the sink makes progress, so a sink that merely runs
+ * slower than the replay loses nothing, and a live run waits up to three quarters of a second in any second,
+ * so that a burst waits in the kernel's rings instead of being dropped. A sink that makes no progress in that time is stalled: it loses events until its
  * queue has room again, and the other sinks do not wait for it any longer.
  */
 final class SinkChannel {
@@ -30,6 +32,11 @@ final class SinkChannel {
      * its thread: big enough chunks keep these wake-ups rare (a few per batch).
      */
     static final int CHUNK = 4096;
+    /** How long, at most, a live run waits for one sink's room in any second. */
+    static final long LIVE_WAIT_NANOS_PER_SECOND = TimeUnit.MILLISECONDS.toNanos(750);
+    /** A live sink that delivers nothing for this long is stalled: the live run stops waiting for it. */
+    static final long LIVE_STALL_MILLIS = 1000;
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /** Queued to mark the end of a run: the delivery thread flushes the sink and counts down. */
     private static final class Marker {
@@ -52,13 +59,20 @@ final class SinkChannel {
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    /** Events handed over and not yet delivered, failed or dropped; 0 for good once closed. */
     private final AtomicLong queued = new AtomicLong();
+    /** Orders hand-overs against {@link #close()}: no chunk enters the queue once it is closed. */
+    private final Object gate = new Object();
     private volatile boolean closed;
     private volatile boolean stalled;
     private volatile long lastProgress = System.nanoTime();
 
     /** Whether a failed delivery was logged (further ones are only counted); delivery thread only. */
     private boolean warned;
+
+    /** The start of the second in which a live run's waits for this sink are counted, and their total; event loop thread only. */
+    private long liveWindowStart = System.nanoTime();
+    private long liveWaited;
 
     /** The chunk being filled; touched by the event loop thread only. */
     private KindlingEvent[] pending;
@@ -124,8 +138,14 @@ final class SinkChannel {
         int taken = places(n, waitMillis);
         if (taken > 0) {
             KindlingEvent[] chunk = taken == chunkSize ? pending : Arrays.copyOf(pending, taken);
-            queued.addAndGet(taken);
-            queue.add(chunk);
+            synchronized (gate) {
+                if (closed) {
+                    taken = 0;
+                } else {
+                    queued.addAndGet(taken);
+                    queue.add(chunk);
+                }
+            }
         }
         if (taken == chunkSize) {
             pending = new KindlingEvent[chunkSize];
@@ -136,7 +156,13 @@ final class SinkChannel {
         dropped.addAndGet(n - taken);
     }
 
-    /** Takes up to {@code n} places of the queue: all of them, waiting for them during a replay, or those that are free. */
+    /**
+     * Takes up to {@code n} places of the queue: all of them, or those that are free once the wait is
+     * over. A replay ({@code waitMillis > 0}) waits while the sink makes progress; a live run waits at
+     * most {@link #LIVE_WAIT_NANOS_PER_SECOND} in any second, so that a burst (the events that piled up in
+     * the kernel's rings while the process was not running: a collection pause, a busy machine) waits in
+     * those rings rather than being dropped here, while a sink slower than the events loses its own.
+     */
     private int places(int n, long waitMillis) {
         if (closed) {
             return 0;
@@ -147,13 +173,22 @@ final class SinkChannel {
             }
             return n;
         }
-        if (waitMillis > 0 && !stalled) {
+        if (!stalled) {
+            boolean live = waitMillis <= 0;
+            long stallNanos = TimeUnit.MILLISECONDS.toNanos(live ? LIVE_STALL_MILLIS : waitMillis);
+            long start = System.nanoTime();
+            long limit = live ? liveWaitLeft(start) : Long.MAX_VALUE;
             try {
                 while (!closed) {
-                    if (room.tryAcquire(n, 50, TimeUnit.MILLISECONDS)) {
-                        return n;
+                    long left = limit - (System.nanoTime() - start);
+                    if (left <= 0) {
+                        break;
                     }
-                    if (System.nanoTime() - lastProgress > TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
+                    if (room.tryAcquire(n, Math.min(left, POLL_NANOS), TimeUnit.NANOSECONDS)) {
+                        n = -n; // taken
+                        break;
+                    }
+                    if (System.nanoTime() - lastProgress > stallNanos) {
                         stalled = true;
                         LOG.log(Level.WARNING, "sink " + name + " makes no progress; its events are dropped until it catches up");
                         break;
@@ -162,6 +197,12 @@ final class SinkChannel {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            if (live) {
+                liveWaited += System.nanoTime() - start;
+            }
+            if (n < 0) {
+                return -n;
+            }
         }
         int got = room.drainPermits(); // the sink's thread may give places back meanwhile: keep n at most
         if (got > n) {
@@ -169,6 +210,15 @@ final class SinkChannel {
             got = n;
         }
         return got;
+    }
+
+    /** How long a live run may still wait for this sink in the current second. Event loop thread only. */
+    private long liveWaitLeft(long now) {
+        if (now - liveWindowStart > TimeUnit.SECONDS.toNanos(1)) {
+            liveWindowStart = now;
+            liveWaited = 0;
+        }
+        return Math.max(0, LIVE_WAIT_NANOS_PER_SECOND - liveWaited);
     }
 
     private void flushQuietly() {
@@ -214,24 +264,47 @@ final class SinkChannel {
         }
     }
 
-    /** Delivers a chunk; its places in the queue are free again once it is delivered. Delivery thread only. */
+    /**
+     * Delivers a chunk, each event giving its place in the queue back at once. Once the channel is
+     * closed the rest of the chunk is not delivered (close counted it as dropped). Delivery thread only.
+     */
     private void deliver(KindlingEvent[] chunk) {
-        long ok = 0;
         for (KindlingEvent event : chunk) {
+            if (closed) {
+                return;
+            }
+            boolean ok;
             try {
                 sink.deliver(event);
-                ok++;
+                ok = true;
             } catch (Throwable t) {
-                failed.incrementAndGet();
+                ok = false;
                 if (!warned) {
                     warned = true;
                     LOG.log(Level.WARNING, "sink " + name + " failed to take an event (further failures are only counted): " + t);
                 }
             }
+            if (settle()) {
+                (ok ? delivered : failed).incrementAndGet();
+            }
+            room.release();
+            lastProgress = System.nanoTime();
         }
-        queued.addAndGet(-chunk.length);
-        delivered.addAndGet(ok);
-        room.release(chunk.length);
+    }
+
+    /**
+     * Takes one event off the queued count; false when {@link #close()} has counted it as dropped
+     * meanwhile (each event is counted once: delivered, failed or dropped).
+     */
+    private boolean settle() {
+        long q;
+        do {
+            q = queued.get();
+            if (q <= 0) {
+                return false;
+            }
+        } while (!queued.compareAndSet(q, q - 1));
+        return true;
     }
 
     /**
@@ -251,22 +324,28 @@ final class SinkChannel {
         return true;
     }
 
-    /** Stops the delivery thread; what is still queued or gathered is counted as dropped. */
+    /**
+     * Stops the delivery thread; what is still queued or gathered is counted as dropped, the event a
+     * sink is stuck in included. Returns within about two seconds even when the sink never returns
+     * (its thread is left to it).
+     */
     void close() {
-        closed = true;
+        synchronized (gate) {
+            closed = true;
+            for (Object o : queue) {
+                if (o instanceof Marker m) {
+                    m.done.countDown();
+                }
+            }
+            queue.clear();
+        }
+        dropped.addAndGet(queued.getAndSet(0));
         thread.interrupt();
         try {
             thread.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Object o : queue) {
-            if (o instanceof Marker m) {
-                m.done.countDown();
-            }
-        }
-        queue.clear();
-        dropped.addAndGet(queued.getAndSet(0));
     }
 
     /** A run starts: the sink's figures count from zero (the previous run drained the queue). */

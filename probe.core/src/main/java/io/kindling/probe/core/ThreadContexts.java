@@ -22,11 +22,13 @@ final class ThreadContexts {
         long gid = raw.gid();
         String comm = raw.comm();
         String container = raw.containerId();
+        long vtid = raw.vtid();
+        long vpid = raw.vpid();
         if (c != null && c.tid() == tid && c.pid() == pid && c.uid() == uid && c.gid() == gid
-                && c.comm().equals(comm) && c.containerId().equals(container)) {
+                && c.comm().equals(comm) && c.containerId().equals(container) && c.vtid() == vtid && c.vpid() == vpid) {
             return c;
         }
-        c = new ThreadContext(pid, tid, uid, gid, comm, container);
+        c = new ThreadContext(pid, tid, uid, gid, comm, container, vpid, vtid);
         slots[slot] = c;
         return c;
     }

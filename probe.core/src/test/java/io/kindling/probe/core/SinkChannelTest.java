@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -100,6 +102,132 @@ class SinkChannelTest {
             assertEquals(total, s.delivered());
             assertEquals(0, s.dropped());
             assertEquals(total, received.size());
+        } finally {
+            channel.close();
+        }
+    }
+
+    @Test
+    void aSlowButMovingSinkLosesNothingDuringAReplay() throws Exception {
+        Sink slow = event -> Thread.sleep(1); // about 1,000 events a second: far slower than the loop, never stalled
+        SinkChannel channel = new SinkChannel(slow, "slow", null, 8192);
+        try {
+            int total = 20_000;
+            for (long n = 0; n < total; n++) {
+                channel.offer(event(n), 2_000);
+            }
+            assertTrue(channel.drain(10_000));
+            SinkStatistics s = channel.statistics();
+            assertEquals(0, s.dropped(), "events dropped by a sink that never stopped moving");
+            assertEquals(total, s.delivered());
+        } finally {
+            channel.close();
+        }
+    }
+
+    @Test
+    void eachDeliveredEventGivesItsPlaceBackAtOnce() throws Exception {
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicLong seen = new AtomicLong();
+        Sink sink = event -> {
+            if (seen.incrementAndGet() == 4096) { // 4,095 delivered, then held up within the chunk
+                stuck.countDown();
+                release.await();
+            }
+        };
+        SinkChannel channel = new SinkChannel(sink, "held", null, 8192);
+        try {
+            for (long n = 0; n < 8192; n++) {
+                channel.offer(event(n), 0);
+            }
+            channel.handOver(0);
+            assertTrue(stuck.await(10, TimeUnit.SECONDS));
+            channel.offer(event(8192), 0);
+            channel.handOver(0);
+            assertEquals(0, channel.statistics().dropped(), "a place freed by each of the 4,095 delivered events");
+        } finally {
+            release.countDown();
+            channel.close();
+        }
+    }
+
+    @Test
+    void closeReturnsWhileTheSinkIsStuckAndEveryEventIsCountedOnce() throws Exception {
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicLong seen = new AtomicLong();
+        Sink sink = event -> {
+            if (seen.incrementAndGet() == 10) {
+                stuck.countDown();
+                while (true) { // like a write into a pipe nobody reads: an interrupt does not end it
+                    try {
+                        release.await();
+                        break;
+                    } catch (InterruptedException ignored) {
+                        // stays stuck
+                    }
+                }
+            }
+        };
+        SinkChannel channel = new SinkChannel(sink, "stuck", null, 1000);
+        int total = 100;
+        for (long n = 0; n < total; n++) {
+            channel.offer(event(n), 0);
+        }
+        channel.handOver(0);
+        assertTrue(stuck.await(10, TimeUnit.SECONDS));
+        channel.close();
+        SinkStatistics closed = channel.statistics();
+        assertEquals(0, closed.queued());
+        assertEquals(9, closed.delivered());
+        assertEquals(total, closed.delivered() + closed.failed() + closed.dropped(), "every event counted once");
+        channel.offer(event(total), 0);
+        channel.handOver(0);
+        release.countDown();
+        Thread.sleep(200); // the sink's thread returns from the stuck event and ends
+        SinkStatistics later = channel.statistics();
+        assertEquals(0, later.queued(), "never negative");
+        assertEquals(total + 1, later.delivered() + later.failed() + later.dropped(), "every event counted once");
+    }
+
+    @Test
+    void liveABurstAfterAPauseOfTheSinkWaitsInsteadOfBeingDropped() throws Exception {
+        AtomicLong seen = new AtomicLong();
+        Sink paused = event -> {
+            if (seen.incrementAndGet() == 1) {
+                Thread.sleep(100); // descheduled on a busy machine, a collection pause of the sink's thread
+            }
+        };
+        SinkChannel channel = new SinkChannel(paused, "paused", null, 8192);
+        try {
+            int total = 20_000; // more than the queue while the sink is paused: the events a live run reads at once
+            for (long n = 0; n < total; n++) {
+                channel.offer(event(n), 0);
+            }
+            channel.handOver(0);
+            assertTrue(channel.drain(10_000));
+            assertEquals(0, channel.statistics().dropped(), "events dropped in a burst the sink took up after its pause");
+            assertEquals(total, channel.statistics().delivered());
+        } finally {
+            channel.close();
+        }
+    }
+
+    @Test
+    void liveASinkSlowerThanTheEventsLosesItsOwn() throws Exception {
+        Sink slow = event -> Thread.sleep(1);
+        SinkChannel channel = new SinkChannel(slow, "slow", null, 16);
+        try {
+            int total = 5_000;
+            for (long n = 0; n < total; n++) {
+                channel.offer(event(n), 0);
+            }
+            channel.handOver(0);
+            assertTrue(channel.drain(10_000));
+            SinkStatistics s = channel.statistics();
+            assertTrue(s.dropped() > 0, "a live run does not keep waiting for a sink slower than its events");
+            assertEquals(total, s.delivered() + s.dropped());
         } finally {
             channel.close();
         }

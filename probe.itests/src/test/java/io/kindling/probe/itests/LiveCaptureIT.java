@@ -44,18 +44,59 @@ public class LiveCaptureIT {
         final Path stderr;
 
         LiveProbe(Path work, List<String> extra) throws IOException, InterruptedException {
+            this(work, List.of(), withSubscriptions(work.resolve("events.jsonl"), SUBSCRIPTIONS, "120s", extra));
+        }
+
+        /**
+         * {@code PREFIX java -jar probe.jar live ARGS}: the prefix runs it (as another user, in a namespace...), its
+         * temporary files in {@code work}.
+         */
+        LiveProbe(Path work, List<String> prefix, List<String> args) throws IOException, InterruptedException {
+            this(work, prefix, List.of(), args);
+        }
+
+        /** {@code PREFIX java JVM_OPTIONS -jar probe.jar live ARGS}, its temporary files in {@code work}. */
+        LiveProbe(Path work, List<String> prefix, List<String> jvmOptions, List<String> args)
+                throws IOException, InterruptedException {
             Files.createDirectories(work);
             out = work.resolve("events.jsonl");
             stderr = work.resolve("stderr");
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", ProbeProcess.probeJar().toString(), "live", "--duration", "120s", "--sink", "jsonl:" + out));
-            for (String s : SUBSCRIPTIONS) {
-                command.add("--subscribe");
-                command.add(s);
-            }
-            command.addAll(extra);
+            List<String> command = new ArrayList<>(prefix);
+            command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Djava.io.tmpdir=" + work));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", ProbeProcess.probeJar().toString(), "live"));
+            command.addAll(args);
             process = new ProcessBuilder(command).directory(work.toFile()).redirectOutput(work.resolve("stdout").toFile())
                     .redirectError(stderr.toFile()).start();
+        }
+
+        /** {@code --duration D --sink jsonl:OUT --subscribe S... EXTRA}. */
+        static List<String> withSubscriptions(Path out, List<String> subscriptions, String duration, List<String> extra) {
+            List<String> args = new ArrayList<>(List.of("--duration", duration, "--sink", "jsonl:" + out));
+            for (String s : subscriptions) {
+                args.add("--subscribe");
+                args.add(s);
+            }
+            args.addAll(extra);
+            return args;
+        }
+
+        /** Waits for the line that says the capture began (the programs attached, /proc scanned); returns it. */
+        String awaitCapturing() throws IOException, InterruptedException {
+            for (int i = 0; i < 1200; i++) {
+                for (String line : Files.readAllLines(stderr)) {
+                    if (line.startsWith("capturing: ")) {
+                        return line;
+                    }
+                }
+                if (!process.isAlive()) {
+                    fail("the live probe ended before capturing (exit " + process.exitValue() + "):\n" + errors());
+                }
+                Thread.sleep(100);
+            }
+            fail("the live probe did not begin capturing within two minutes:\n" + errors());
+            return null;
         }
 
         /** Waits until events flow (the machine is never quiet: this test's own JVM is another process). */

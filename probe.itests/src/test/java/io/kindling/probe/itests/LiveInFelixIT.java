@@ -214,7 +214,11 @@ public class LiveInFelixIT {
         settings.put("live.ring.bytes", 1 << 21);
         config.update(settings);
         try {
-            ProbeControl control = Services.awaitReplacing(context(), ProbeControl.class, before);
+            // the inspector takes a new configuration in place (ConfigAdmin delivers it on its own thread)
+            awaitInspectorProperty("live.snaplen", 24);
+            ProbeControl control = Services.await(context(), ProbeControl.class);
+            assertEquals("the same ProbeControl: a live setting changes nothing that runs", before,
+                    Services.id(context(), ProbeControl.class));
             CollectingSink sink = new CollectingSink();
             ServiceRegistration<Sink> registration = register(sink, "itest-settings", List.of("syscall_exit-write"));
             List<Entry> log;
@@ -260,9 +264,70 @@ public class LiveInFelixIT {
                     + log.stream().filter(e -> e.kind().equals("file") && e.get("op").equals("write")).count());
             assertEquals("the data of the workload's file writes, cut at live.snaplen 24", List.of(), problems);
         } finally {
-            long reconfigured = Services.id(context(), ProbeControl.class);
             config.delete();
-            Services.awaitReplacing(context(), ProbeControl.class, reconfigured);
+            awaitInspectorProperty("live.snaplen", null);
+        }
+    }
+
+    /** Waits until the inspector's service has the property {@code key} at {@code value} (null: without it). */
+    private void awaitInspectorProperty(String key, Object value) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            org.osgi.framework.ServiceReference<?> ref = context().getServiceReference(io.kindling.probe.api.source.Inspector.class);
+            if (ref != null && java.util.Objects.equals(value, ref.getProperty(key))) {
+                return;
+            }
+            assertTrue("the inspector's " + key + " becomes " + value + " within 30 s", System.nanoTime() < deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    /**
+     * A wrong live setting through ConfigAdmin (a snaplen of -1, a ring size that is not a power of two,
+     * 0 or 2^40) is refused and changes nothing: the live run that goes on meanwhile keeps delivering and
+     * the inspector's settings in use stay (the next live start still reads with the default ring).
+     */
+    @Test
+    public void wrongLiveSettingsAreRefusedAndTheRunGoesOn() throws Exception {
+        LiveEnvironment.requireLive();
+        org.osgi.service.cm.ConfigurationAdmin admin = Services.await(context(), org.osgi.service.cm.ConfigurationAdmin.class);
+        org.osgi.service.cm.Configuration config = admin.getConfiguration("io.kindling.probe.inspector", "?");
+        ProbeControl control = Services.await(context(), ProbeControl.class);
+        long before = Services.id(context(), ProbeControl.class);
+        CollectingSink sink = new CollectingSink();
+        ServiceRegistration<Sink> registration = register(sink, "itest-wrong-settings", List.of("syscall_exit-write"));
+        Run run = control.openLive();
+        try {
+            assertTrue("live events arrive", awaitEvent(sink, e -> true));
+            for (Object[] wrong : new Object[][] {{"live.snaplen", -1}, {"live.snaplen", 1_000_000_000},
+                    {"live.ring.bytes", 3 << 16}, {"live.ring.bytes", 0}, {"live.ring.bytes", 1L << 40}}) {
+                Hashtable<String, Object> settings = new Hashtable<>();
+                settings.put((String) wrong[0], wrong[1]);
+                config.update(settings);
+                awaitInspectorProperty((String) wrong[0], wrong[1]);
+                int seen = sink.snapshot().size();
+                LiveEnvironment.runMixed(TestEnvironment.workDir("live/felix-wrong-settings"));
+                assertTrue("the run goes on after " + wrong[0] + "=" + wrong[1], awaitEvent(sink, e -> sink.snapshot().size() > seen));
+                assertTrue("the run is not ended", !run.isDone());
+                assertEquals("the same ProbeControl", before, Services.id(context(), ProbeControl.class));
+            }
+        } finally {
+            stop(run);
+            registration.unregister();
+            config.delete();
+            awaitInspectorProperty("live.snaplen", null);
+        }
+        // the next live start reads with the settings in use, the defaults: a syscalls' ring of 8 MiB
+        CollectingSink next = new CollectingSink();
+        ServiceRegistration<Sink> again = register(next, "itest-after-wrong-settings", List.of("syscall_exit-write"));
+        Run second = control.openLive();
+        try {
+            assertTrue("live events arrive", awaitEvent(next, e -> true));
+            assertTrue("the default ring of 8 MiB: " + LiveEnvironment.ringBuffers(),
+                    LiveEnvironment.ringBuffers().getOrDefault(8L << 20, 0L) == 1);
+        } finally {
+            stop(second);
+            again.unregister();
         }
     }
 

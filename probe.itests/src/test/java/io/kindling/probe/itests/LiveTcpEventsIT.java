@@ -61,10 +61,11 @@ public class LiveTcpEventsIT {
     static final int SYN_SENT = 2;
     static final int CLOSE = 7;
 
-    /** The command in a mount namespace with its own /dev/shm (as root; otherwise as it is). */
+    /** The command in a mount namespace with its own /dev/shm and /run/kindling (the live lock) (as root; otherwise as it is). */
     static List<String> privateShm(List<String> command) {
         List<String> c = new ArrayList<>(List.of("/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
-                "mount -t tmpfs kindling-it /dev/shm && exec \"$0\" \"$@\""));
+                "mount -t tmpfs kindling-it /dev/shm && mkdir -p /run/kindling && mount -t tmpfs -o mode=0755 kindling-it-run"
+                        + " /run/kindling && exec \"$0\" \"$@\""));
         c.addAll(command);
         return c;
     }

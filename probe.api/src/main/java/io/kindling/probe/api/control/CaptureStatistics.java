@@ -8,7 +8,8 @@ import java.util.Locale;
  * What the capture source reported for the current or last run: the figures the Kindling probe
  * reads with libsinsp's {@code get_capture_stats} ({@code events} the source received, {@code drops}
  * in total, of them for a full buffer, for page faults and for a bug in the instrumentation,
- * {@code preemptions}, {@code suppressed} events of suppressed threads), and, for the probe's own eBPF
+ * {@code preemptions}, {@code suppressed}: events of threads whose command is a suppressed name, see
+ * {@link io.kindling.probe.api.source.InspectorSession#suppressComm}), and, for the probe's own eBPF
  * source, the events it wrote into libsinsp's ring, its drops per reason (the kernel's BPF ring full,
  * the ring it writes into full, a parameter that could not be read) and the events its in-kernel
  * filter left out (the probe's own process, syscalls no one needs). Then Kindling's kernel TCP events

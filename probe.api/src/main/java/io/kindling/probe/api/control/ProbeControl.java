@@ -11,9 +11,12 @@ public interface ProbeControl {
     Run open(Path capture) throws ProbeException;
 
     /**
-     * Reads live events: from the probe's own eBPF programs where the kernel allows them (root, BTF,
-     * Linux 5.8 or later), else from the falcosecurity kernel module where it is loaded. One live run
-     * per machine at a time; the message of the exception says which requirement is missing.
+     * Reads live events: from the probe's own eBPF programs where the kernel allows them (root or the
+     * capabilities the README lists, BTF, Linux 5.8 or later), else from the falcosecurity kernel module
+     * where it is loaded. One live run per machine at a time; the message of the exception says which
+     * requirement is missing. Returns once the capture has begun (the programs attached and the
+     * process table read): whatever happens from then on is seen. Taking a few seconds, the first time
+     * above all (the kernel verifies the programs), it is best called off the caller's own event thread.
      */
     Run openLive() throws ProbeException;
 

@@ -35,9 +35,11 @@ public interface InspectorSession extends AutoCloseable {
     }
 
     /**
-     * From now on, events of processes with this name ({@code comm}) are not read at all, as the
-     * Kindling probe's {@code suppress_events_comm} does; threads that such a process creates are suppressed
-     * too. Returns false when this inspector cannot suppress processes.
+     * From now on, events of every thread whose command ({@code comm}) is this name are not delivered:
+     * the process running the program, its threads and its children that have not executed a program of
+     * another name; never a program such a child executes (the Kindling probe's {@code suppress_events_comm}
+     * also covered those, so that a container runtime's daemon hid every container it started). Returns
+     * false when this inspector cannot suppress processes.
      * @throws InspectorException when the name is refused (libsinsp takes at most 32)
      * @since 1.2
      */

@@ -68,7 +68,25 @@ public interface RawEvent {
 
     String comm();
 
+    /** libsinsp's short (12-character) container id of the thread, or the probe's own from its cgroups; empty for a host process. */
     String containerId();
+
+    /**
+     * The process id inside the thread's pid namespace (a container's), equal to {@link #pid()} for a
+     * process of the host's namespace.
+     * @since 1.4
+     */
+    default long vpid() {
+        return pid();
+    }
+
+    /**
+     * The thread id inside the thread's pid namespace, equal to {@link #tid()} for a thread of the host's namespace.
+     * @since 1.4
+     */
+    default long vtid() {
+        return tid();
+    }
 
     /** The event's fd number as libsinsp reports it (-1 or another negative value when none). */
     long fdNum();

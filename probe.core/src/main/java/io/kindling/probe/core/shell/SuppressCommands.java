@@ -34,9 +34,10 @@ public final class SuppressCommands {
         this.runs = runs;
     }
 
-    @Descriptor("events of processes named COMM (and of the threads they start) are no longer read, from the next batch of"
-            + " a running capture on (libsinsp's suppress_events_comm); at most 32 names. Without COMM, lists them."
-            + " Saved in the engine's configuration.")
+    @Descriptor("events of every thread whose command is COMM are no longer delivered, from the next batch of a running"
+            + " capture on: the process running COMM, its threads and its children that have not executed another program;"
+            + " never a program such a child executes (the containers a runtime daemon starts stay visible). At most 32"
+            + " names. Without COMM, lists them. Saved in the engine's configuration.")
     public String suppress(
             @Descriptor("COMM: takes a name off the list, from the next run on") @Parameter(names = "--remove", absentValue = "")
             String remove,
@@ -65,7 +66,7 @@ public final class SuppressCommands {
             return removing ? comm + " is not suppressed" : comm + " is already suppressed";
         }
         if (names.size() > MAX_NAMES) {
-            throw new IllegalArgumentException("suppress: libsinsp suppresses at most " + MAX_NAMES + " process names");
+            throw new IllegalArgumentException("suppress: at most " + MAX_NAMES + " process names are suppressed");
         }
         configurations.suppressed(names);
         List<String> wanted = List.copyOf(names);
@@ -77,7 +78,7 @@ public final class SuppressCommands {
         Run current = runs.current();
         boolean running = current != null && !current.isDone();
         return "suppressed: " + String.join(", ", names) + " (" + (running ? "from the next batch of the current run"
-                : "from the next run") + " on, its events are not read)";
+                : "from the next run") + " on, the events of threads running it are not delivered)";
     }
 
     /** Gogo's call when the words fit none of this class's commands' forms: {@link Usage#unfit} says why. */

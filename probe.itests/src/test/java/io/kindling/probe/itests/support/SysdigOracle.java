@@ -28,6 +28,10 @@ public final class SysdigOracle {
 
     public static final String NA = "<NA>";
 
+    /** The process names the probe suppresses by default (the engine's suppressed.comms). */
+    public static final java.util.Set<String> SUPPRESSED = java.util.Set.of("kindling-collec", "containerd", "dockerd",
+            "containerd-shim");
+
     /** The fields printed for each event, in this order. */
     public static final List<String> FIELDS = List.of("evt.num", "evt.rawtime", "proc.pid", "thread.tid", "proc.name",
             "evt.dir", "evt.type", "evt.category", "evt.rawarg.res", "evt.arg.ID", "fd.num", "fd.type", "fd.typechar",
@@ -102,7 +106,8 @@ public final class SysdigOracle {
     }
 
     /** What sysdig printed, what the drop rules keep, and how many each rule dropped. */
-    public record Result(List<Event> printed, List<Event> kept, int droppedNoThread, int droppedIoResult) {}
+    /** {@code suppressed}: events of threads whose command the probe suppresses by default (never read by the probe). */
+    public record Result(List<Event> printed, List<Event> kept, int droppedNoThread, int droppedIoResult, int suppressed) {}
 
     private SysdigOracle() {}
 
@@ -188,9 +193,14 @@ public final class SysdigOracle {
         List<Event> kept = new ArrayList<>();
         int noThread = 0;
         int ioResult = 0;
+        int suppressed = 0;
         for (Event e : printed) {
             if (e.isNa("proc.pid")) {
                 noThread++;
+                continue;
+            }
+            if (SUPPRESSED.contains(e.get("proc.name")) && !e.get("evt.type").equals("switch")) {
+                suppressed++; // the probe's default suppression: threads whose command is one of the names, switches kept
                 continue;
             }
             boolean io = !e.isGeneric() && table.isIo(e.get("evt.type"), e.get("evt.dir"));
@@ -200,6 +210,6 @@ public final class SysdigOracle {
             }
             kept.add(e);
         }
-        return new Result(printed, kept, noThread, ioResult);
+        return new Result(printed, kept, noThread, ioResult, suppressed);
     }
 }

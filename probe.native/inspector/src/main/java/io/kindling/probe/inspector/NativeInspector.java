@@ -6,8 +6,10 @@ import io.kindling.probe.api.source.InspectorException;
 import io.kindling.probe.api.source.InspectorSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -17,6 +19,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Designate(ocd = NativeInspector.Config.class)
 public final class NativeInspector implements Inspector {
     static final String PID = "io.kindling.probe.inspector";
+    private static final System.Logger LOG = System.getLogger(NativeInspector.class.getName());
 
     @ObjectClassDefinition(name = "Kindling native inspector", description = "How events are read from libsinsp")
     public @interface Config {
@@ -27,24 +30,45 @@ public final class NativeInspector implements Inspector {
         int batch_events() default 8192;
 
         @AttributeDefinition(name = "Live: bytes of an I/O buffer kept (snaplen)", min = "1", max = "65000",
-                description = "How much of the data of a read, write, send or receive a live capture keeps (libsinsp's snaplen)")
+                description = "How much of the data of a read, write, send or receive a live capture keeps (libsinsp's snaplen),"
+                        + " from 1 to 65000; applies from the next live start")
         int live_snaplen() default LiveSettings.DEFAULT_SNAPLEN;
 
         @AttributeDefinition(name = "Live: size of the kernel's BPF ring buffer (bytes)", min = "65536",
-                description = "Rounded up to a power of two; events the programs cannot put in it are counted as dropped (bpf ring full)")
+                description = "A power of two from 65536 to 1 GiB; applies from the next live start; events the programs cannot put in it"
+                        + " are counted as dropped (bpf ring full)")
         int live_ring_bytes() default LiveSettings.DEFAULT_RING_BYTES;
     }
 
     private final NativeEventTable table;
     private final EventNameTable names;
-    private final int batchBytes;
-    private final int batchEvents;
+    private volatile int batchBytes;
+    private volatile int batchEvents;
     private volatile LiveSettings live = LiveSettings.DEFAULTS;
 
     @Activate
-    public NativeInspector(Config config) {
+    public NativeInspector(Config config, Map<String, Object> properties) {
         this(config.batch_bytes(), config.batch_events());
-        this.live = LiveSettings.of(config.live_snaplen(), config.live_ring_bytes());
+        applyLive(properties, "the defaults apply");
+    }
+
+    /**
+     * A new configuration: the live settings apply from the next live start (a running capture keeps
+     * its own); wrong ones are refused whole, with a log line that says why, and the previous ones stay.
+     */
+    @Modified
+    void modified(Config config, Map<String, Object> properties) {
+        batchBytes = Math.max(65536, config.batch_bytes());
+        batchEvents = Math.max(1, config.batch_events());
+        applyLive(properties, "the previous ones stay");
+    }
+
+    private void applyLive(Map<String, Object> properties, String otherwise) {
+        try {
+            live = LiveSettings.of(properties);
+        } catch (LiveSettings.Refused e) {
+            LOG.log(System.Logger.Level.WARNING, "configuration " + PID + " refused: " + e.getMessage() + "; " + otherwise);
+        }
     }
 
     /** For use outside a framework. */

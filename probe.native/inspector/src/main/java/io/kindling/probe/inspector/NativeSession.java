@@ -24,8 +24,8 @@ final class NativeSession implements InspectorSession {
     private final Thread reader;
     private volatile boolean closing;
     private boolean ended;
-    /** kp_counters fills KP_CNT_COUNT (10) cells; room for more. */
-    private final long[] counterCells = new long[16];
+    /** The counters kp_counters fills (KP_CNT_*); after the close, the last ones read. */
+    private final long[] counterCells = new long[Shim.CNT_COUNT];
 
     /** What the reader thread puts in the full queue when the capture ends or fails. */
     private record End(String error) {}
@@ -92,12 +92,20 @@ final class NativeSession implements InspectorSession {
 
     @Override
     public void setFilter(FilterTable filter) {
-        Shim.kp_set_filter(handle, filter.typeCells(), FilterTable.MAX_TYPES, filter.genericCells(), filter.syscalls());
+        refused(Shim.kp_set_filter(handle, filter.typeCells(), FilterTable.MAX_TYPES, filter.genericCells(),
+                filter.syscalls()));
     }
 
     @Override
     public void setThreadlessFilter(FilterTable filter) {
-        Shim.kp_set_threadless_filter(handle, filter.typeCells(), FilterTable.MAX_TYPES);
+        refused(Shim.kp_set_threadless_filter(handle, filter.typeCells(), FilterTable.MAX_TYPES));
+    }
+
+    /** A setting the shim refused on an open session is a fault of the caller's: said, never ignored. */
+    private void refused(int status) {
+        if (status < 0 && !closing) {
+            throw new IllegalStateException(lastError());
+        }
     }
 
     @Override
@@ -112,7 +120,7 @@ final class NativeSession implements InspectorSession {
 
     @Override
     public void setOwnPid(long pid) {
-        Shim.kp_set_own_pid(handle, pid);
+        refused(Shim.kp_set_own_pid(handle, pid));
     }
 
     @Override
@@ -192,8 +200,18 @@ final class NativeSession implements InspectorSession {
     private io.kindling.probe.api.control.CaptureStatistics lastCapture = io.kindling.probe.api.control.CaptureStatistics.NONE;
 
     private synchronized long[] counters0() {
-        Shim.kp_counters(handle, counterCells);
+        long[] read = new long[counterCells.length];
+        if (Shim.kp_counters(handle, read, read.length) >= 0) {
+            System.arraycopy(read, 0, counterCells, 0, read.length);
+        }
         return counterCells;
+    }
+
+    /** How long close() waits for the reader thread. */
+    int joinMillis = 10_000;
+
+    long handle() {
+        return handle;
     }
 
     @Override
@@ -208,12 +226,13 @@ final class NativeSession implements InspectorSession {
         }
         reader.interrupt();
         try {
-            reader.join(10_000);
+            reader.join(joinMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!reader.isAlive()) {
-            Shim.kp_close(handle);
-        }
+        // also when the reader is still inside a batch: kp_close waits for the batch, and the reader's
+        // next call finds the handle closed and ends; a live capture and its machine lock never outlive
+        // the session
+        Shim.kp_close(handle);
     }
 }

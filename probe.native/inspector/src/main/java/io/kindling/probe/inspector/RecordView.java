@@ -12,7 +12,7 @@ import java.util.Arrays;
 /**
  * The current record of a batch, reused from one record to the next. What the shim wrote around
  * the event is read here: a 64-byte fixed part (flags, Kindling category and source, thread, fd),
- * the socket block when the fd is a socket, the command, container and fd names; the event's own
+ * the namespace ids of a thread in a pid namespace of its own, the socket block when the fd is a socket, the command, container and fd names; the event's own
  * record that follows is read by the {@link ScapRecord} it extends.
  */
 final class RecordView extends ScapRecord implements RawEvent {
@@ -22,6 +22,7 @@ final class RecordView extends ScapRecord implements RawEvent {
     static final int FLAG_LARGE_PAYLOAD = 0x8;
     static final int FLAG_SOCKET = 0x10;
     static final int FLAG_KERNEL_CONTEXT = 0x20;
+    static final int FLAG_NS_IDS = 0x40;
 
     // the fixed part of a record
     private static final int O_LEN = 0;
@@ -43,7 +44,11 @@ final class RecordView extends ScapRecord implements RawEvent {
     private static final int O_L4 = 59;
     private static final int O_ROLE = 60;
     private static final int FIXED = 64;
-    // the socket block, from the end of the fixed part
+    // the namespace ids block (a thread in a pid namespace of its own), from the end of the fixed part
+    private static final int NS_BLOCK = 16;
+    private static final int N_VPID = 0;
+    private static final int N_VTID = 8;
+    // the socket block, after the fixed part and the namespace ids block
     private static final int SOCKET_BLOCK = 40;
     private static final int S_SPORT = 0;
     private static final int S_DPORT = 2;
@@ -60,6 +65,7 @@ final class RecordView extends ScapRecord implements RawEvent {
 
     private int pos;
     private int flags;
+    private int nsIds;
     private int socket;
     private int strings;
 
@@ -82,7 +88,8 @@ final class RecordView extends ScapRecord implements RawEvent {
     void moveTo(int pos, int end) {
         this.pos = pos;
         flags = u16(O_FLAGS);
-        socket = pos + FIXED;
+        nsIds = pos + FIXED;
+        socket = (flags & FLAG_NS_IDS) != 0 ? nsIds + NS_BLOCK : nsIds;
         strings = (flags & FLAG_SOCKET) != 0 ? socket + SOCKET_BLOCK : socket;
         int record = strings + u16(O_COMMLEN) + u16(O_CONTLEN) + u16(O_FDNAMELEN);
         moveToRecord(record, end, (flags & FLAG_LARGE_PAYLOAD) != 0);
@@ -149,6 +156,16 @@ final class RecordView extends ScapRecord implements RawEvent {
     @Override
     public long tid() {
         return buf.getLong(pos + O_TID);
+    }
+
+    @Override
+    public long vpid() {
+        return (flags & FLAG_NS_IDS) != 0 ? buf.getLong(nsIds + N_VPID) : pid();
+    }
+
+    @Override
+    public long vtid() {
+        return (flags & FLAG_NS_IDS) != 0 ? buf.getLong(nsIds + N_VTID) : tid();
     }
 
     @Override

@@ -61,7 +61,11 @@ final class Shim {
 
     static native int kp_last_error(long handle, byte[] out, int capacity);
 
-    static native void kp_counters(long handle, long[] out);
+    /** Cells of kp_counters (KP_CNT_COUNT). */
+    static final int CNT_COUNT = 12;
+
+    /** Fills out[0..n); returns CNT_COUNT, -1 on error (kp_last_error). */
+    static native int kp_counters(long handle, long[] out, int n);
 
     static native void kp_close(long handle);
 
@@ -70,6 +74,8 @@ final class Shim {
     static native int kp_event_table(byte[] out, int capacity);
 
     static native int kp_suppress_comm(long handle, String comm);
+
+    static native int kp_container_id_of_cgroup(String path, byte[] out, int capacity);
 
     /** A NUL-terminated message from a buffer the shim filled. */
     static String message(byte[] buffer) {

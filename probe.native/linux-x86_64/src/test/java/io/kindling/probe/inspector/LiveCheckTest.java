@@ -19,13 +19,14 @@ import org.junit.jupiter.api.Test;
  * The native live check ({@code src/test/native/live_check.cpp}) against this machine's kernel: the eBPF
  * source under libsinsp with a workload it starts (every syscall family's parameters as libsinsp parses
  * them, then a filtered pass), the kernel TCP events against a loopback TCP workload and a network
- * namespace with forced retransmits ({@code --tcp}), and 50 start/stop cycles that must leave no
+ * namespace with forced retransmits ({@code --tcp}), I/O events larger than half the programs' scratch, poll
+ * on 20 descriptors and a udig ring overwritten by someone else during the run ({@code --edges}), and 50 start/stop cycles that must leave no
  * program, map, link, thread or shared memory behind ({@code --cycles}).
  *
  * <p>The check is built with {@code make} against the shim's sources. Where the eBPF programs cannot
  * load (no root, no BTF, a kernel older than 5.8) it exits with 77 and the test is skipped with its
  * reason, unless {@code KINDLING_REQUIRE_LIVE=1}: then the check itself fails. As root each mode runs in
- * a mount namespace of its own with its own {@code /dev/shm}, so that a live capture elsewhere on the
+ * a mount namespace of its own with its own {@code /dev/shm} and {@code /run/kindling} (the live lock), so that a live capture elsewhere on the
  * machine (udig's shared memory names are global) does not refuse it.
  */
 class LiveCheckTest {
@@ -54,6 +55,11 @@ class LiveCheckTest {
     }
 
     @Test
+    void largeEventsPollListsAndACorruptedRing() throws Exception {
+        runMode(List.of("--edges"), 300);
+    }
+
+    @Test
     void fiftyStartStopCyclesLeaveNothingBehind() throws Exception {
         runMode(List.of("--cycles", "50"), 600);
     }
@@ -63,7 +69,8 @@ class LiveCheckTest {
         if (root() && Files.isExecutable(Path.of("/usr/bin/unshare"))) {
             // its own mount namespace and /dev/shm: udig's ring and the machine lock are private to it
             command.addAll(List.of("/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
-                    "mount -t tmpfs kindling-live-check /dev/shm && exec \"$0\" \"$@\""));
+                    "mount -t tmpfs kindling-live-check /dev/shm && mkdir -p /run/kindling"
+                            + " && mount -t tmpfs -o mode=0755 kindling-live-lock /run/kindling && exec \"$0\" \"$@\""));
         }
         command.add(check.toString());
         command.addAll(args);

@@ -151,7 +151,7 @@ public final class ApmMarkerConverter implements Converter {
     }
 
     private KindlingEvent event(String name, RawEvent raw, long timestamp) {
-        ThreadContext thread = new ThreadContext(raw.pid(), raw.tid(), raw.uid(), raw.gid(), raw.comm(), raw.containerId());
+        ThreadContext thread = new ThreadContext(raw.pid(), raw.tid(), raw.uid(), raw.gid(), raw.comm(), raw.containerId(), raw.vpid(), raw.vtid());
         return new KindlingEvent(name, Category.OTHER, Source.SYSCALL_EXIT, timestamp, 0, names.rename(thread));
     }
 

@@ -12,7 +12,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The Java names of threads, as Kindling's Java agent tells them ({@code kd-tm@} markers), keyed by
- * process and thread id as the Kindling probe keys them. At most {@link Config#max_threads()} are kept;
+ * process id (the host's) and thread id as the JVM knows it (the thread's id in its pid namespace: a
+ * containerized JVM's own ids, the host's elsewhere). At most {@link Config#max_threads()} are kept;
  * the least recently used name goes first, and is counted. Used on the event loop thread only (the
  * counters may be read from any thread).
  */
@@ -94,14 +95,16 @@ public final class JavaThreadNames {
         if (size == 0 || context == null) {
             return context;
         }
-        Entry e = names.get(key(context.pid(), context.tid()));
+        // a kd-tm@ marker names the thread by the id the JVM knows it by: inside a container, the
+        // thread's id in the container's pid namespace (vtid); the host's elsewhere (vtid == tid)
+        Entry e = names.get(key(context.pid(), context.vtid()));
         if (e == null) {
             return context;
         }
         if (e.from != context) {
             e.from = context;
             e.to = context.comm().equals(e.name) ? context
-                    : new ThreadContext(context.pid(), context.tid(), context.uid(), context.gid(), e.name, context.containerId());
+                    : context.withComm(e.name);
         }
         return e.to;
     }

@@ -47,7 +47,7 @@ final class ThreadTimeline {
     void context(RawEvent raw) {
         ThreadContext c = context;
         if (c == null || c.pid() != raw.pid() || !c.comm().equals(raw.comm())) {
-            context = new ThreadContext(raw.pid(), raw.tid(), raw.uid(), raw.gid(), raw.comm(), raw.containerId());
+            context = new ThreadContext(raw.pid(), raw.tid(), raw.uid(), raw.gid(), raw.comm(), raw.containerId(), raw.vpid(), raw.vtid());
         }
     }
 

@@ -375,7 +375,7 @@ public final class TcpConnectionConverter implements Converter {
 
     private static KindlingEvent event(String name, Connection c, RawEvent raw, long latency) {
         ThreadContext thread = raw == null || !raw.hasThread() ? new ThreadContext(c.pid, c.pid, 0, 0, "", "")
-                : new ThreadContext(raw.pid(), raw.tid(), raw.uid(), raw.gid(), raw.comm(), raw.containerId());
+                : new ThreadContext(raw.pid(), raw.tid(), raw.uid(), raw.gid(), raw.comm(), raw.containerId(), raw.vpid(), raw.vtid());
         long ts = raw == null ? c.start : raw.timestamp();
         KindlingEvent e = new KindlingEvent(name, Category.NET, raw == null ? io.kindling.probe.api.Source.UNKNOWN : raw.source(),
                 ts, latency, thread);

@@ -30,10 +30,13 @@ public final class ConsoleSink implements Sink {
     public static final String PID = "io.kindling.probe.sink.console";
 
     private static final int BUFFER_CHARS = 8192;
+    /** How long deactivation waits for the last flush. */
+    private static final long CLOSE_WAIT_MILLIS = 2000;
 
     private final Object lock = new Object();
     private final StringBuilder line = new StringBuilder(256);
     private Writer out;
+    private volatile boolean closed;
 
     public ConsoleSink() {}
 
@@ -51,27 +54,48 @@ public final class ConsoleSink implements Sink {
     @Modified
     void modified() {}
 
+    /**
+     * Flushes what is buffered and stops writing. Returns within a few seconds even when standard
+     * output is a pipe nobody reads and a delivery is stuck writing into it (that write is left to
+     * end, or not, on the sink's own thread).
+     */
     @Deactivate
     void deactivate() throws IOException {
-        synchronized (lock) {
-            if (out != null) {
-                try {
-                    out.flush();
-                } finally {
-                    out = null;
+        closed = true; // deliveries from now on return at once
+        Thread closer = new Thread(() -> {
+            synchronized (lock) {
+                if (out != null) {
+                    try {
+                        out.flush();
+                    } catch (IOException e) {
+                        // standard output is gone: nothing more to write anyway
+                    } finally {
+                        out = null;
+                    }
                 }
             }
+        }, "kindling-console-sink-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(CLOSE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     private void open(OutputStream target) {
         synchronized (lock) {
+            closed = false;
             out = new BufferedWriter(new OutputStreamWriter(target, StandardCharsets.UTF_8), BUFFER_CHARS);
         }
     }
 
     @Override
     public void deliver(KindlingEvent event) throws IOException {
+        if (closed) {
+            return;
+        }
         synchronized (lock) {
             if (out == null) {
                 return;

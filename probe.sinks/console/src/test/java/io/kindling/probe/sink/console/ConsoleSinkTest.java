@@ -1,12 +1,17 @@
 package io.kindling.probe.sink.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kindling.probe.api.Category;
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.Source;
 import io.kindling.probe.api.ThreadContext;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -34,5 +39,35 @@ class ConsoleSinkTest {
         assertEquals(line + line + line, target.toString(StandardCharsets.UTF_8));
         sink.deliver(e);
         assertEquals(line + line + line, target.toString(StandardCharsets.UTF_8), "nothing after deactivation");
+    }
+
+    @Test
+    void deactivateReturnsWhileADeliveryIsStuckInAPipeNobodyReads() throws Exception {
+        Process reader = new ProcessBuilder("sleep", "60").start(); // its standard input: a pipe it never reads
+        try {
+            ConsoleSink sink = new ConsoleSink(reader.getOutputStream());
+            AtomicLong delivered = new AtomicLong();
+            Thread delivery = new Thread(() -> {
+                try {
+                    while (true) {
+                        sink.deliver(event("write", Category.NET, 0, CURL));
+                        delivered.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    // the pipe closed at the end of the test
+                }
+            }, "delivery");
+            delivery.setDaemon(true);
+            delivery.start();
+            long last = -1;
+            while (delivered.get() != last) { // until the pipe is full and the delivery stuck in it
+                last = delivered.get();
+                Thread.sleep(300);
+            }
+            assertTrue(delivery.isAlive(), "the delivery is stuck writing");
+            assertTimeoutPreemptively(Duration.ofSeconds(5), sink::deactivate, "deactivate() returns");
+        } finally {
+            reader.destroyForcibly();
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.kindling.probe.sink.jsonl;
 
 import io.kindling.probe.api.Attribute;
 import io.kindling.probe.api.Category;
+import io.kindling.probe.api.ContainerContext;
 import io.kindling.probe.api.FdContext;
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.Source;
@@ -21,8 +22,13 @@ import java.util.Base64;
  *  "fd":{"num":3,"type":"file","filename":"passwd","directory":"/etc"},
  *  "attributes":{"res":1024,"data":"cm9vdDp4OjA6MA=="}}
  * </pre>
- * (shown on several lines here, written on one). {@code thread} and {@code fd} are left out when
- * the event has none, and of the fd only what converters filled is written: {@code filename} and
+ * (shown on several lines here, written on one). A thread in a pid namespace of its own (a container's)
+ * also has {@code vpid} and {@code vtid}, its ids there. The event of a container's thread has a
+ * {@code container} object after {@code thread}:
+ * {@code "container":{"id":"4f1d2c3b5a69","name":"web","image":"nginx:1.25"}}, with, for a Kubernetes
+ * pod's container, {@code pod_name}, {@code pod_namespace}, {@code pod_uid} and {@code pod_container};
+ * what the runtime has not told (yet) is left out. {@code thread}, {@code container} and {@code fd} are
+ * left out when the event has none, and of the fd only what converters filled is written: {@code filename} and
  * {@code directory}; or {@code protocol}, {@code role} ({@code server} or {@code client}),
  * {@code sip}, {@code sport}, {@code dip}, {@code dport}; or the unix endpoints {@code source} and
  * {@code destination} (unsigned numbers). Attribute values: integers as JSON numbers read at their
@@ -53,6 +59,15 @@ public final class JsonEventWriter implements Flushable, Closeable {
     private static final byte[] GID = JsonBuffer.ascii(",\"gid\":");
     private static final byte[] COMM = JsonBuffer.ascii(",\"comm\":");
     private static final byte[] CONTAINER_ID = JsonBuffer.ascii(",\"container_id\":");
+    private static final byte[] VPID = JsonBuffer.ascii(",\"vpid\":");
+    private static final byte[] VTID = JsonBuffer.ascii(",\"vtid\":");
+    private static final byte[] CONTAINER = JsonBuffer.ascii(",\"container\":{\"id\":");
+    private static final byte[] C_NAME = JsonBuffer.ascii(",\"name\":");
+    private static final byte[] C_IMAGE = JsonBuffer.ascii(",\"image\":");
+    private static final byte[] POD_NAME = JsonBuffer.ascii(",\"pod_name\":");
+    private static final byte[] POD_NAMESPACE = JsonBuffer.ascii(",\"pod_namespace\":");
+    private static final byte[] POD_UID = JsonBuffer.ascii(",\"pod_uid\":");
+    private static final byte[] POD_CONTAINER = JsonBuffer.ascii(",\"pod_container\":");
     private static final byte[] FD_NUM = JsonBuffer.ascii(",\"fd\":{\"num\":");
     private static final byte[] TYPE = JsonBuffer.ascii(",\"type\":");
     private static final byte[] FILENAME = JsonBuffer.ascii(",\"filename\":");
@@ -75,6 +90,8 @@ public final class JsonEventWriter implements Flushable, Closeable {
     private final byte[][] headBytes = new byte[CACHE][];
     private final ThreadContext[] threads = new ThreadContext[CACHE];
     private final byte[][] threadBytes = new byte[CACHE][];
+    private ContainerContext lastContainer;
+    private byte[] lastContainerBytes;
 
     public JsonEventWriter(OutputStream target) {
         this.out = new JsonBuffer(target, BUFFER_SIZE);
@@ -90,6 +107,10 @@ public final class JsonEventWriter implements Flushable, Closeable {
         ThreadContext thread = event.thread();
         if (thread != null) {
             writeThread(thread);
+        }
+        ContainerContext container = event.container();
+        if (container != null) {
+            writeContainer(container);
         }
         FdContext fd = event.fd();
         if (fd != null) {
@@ -174,10 +195,46 @@ public final class JsonEventWriter implements Flushable, Closeable {
         out.string(thread.comm());
         out.raw(CONTAINER_ID);
         out.string(thread.containerId());
+        if (thread.inPidNamespace()) {
+            out.raw(VPID);
+            out.number(thread.vpid());
+            out.raw(VTID);
+            out.number(thread.vtid());
+        }
         out.raw('}');
         if (start >= 0) {
             threads[slot] = thread;
             threadBytes[slot] = out.copyFrom(start);
+        }
+    }
+
+    /** The container object; the container converter hands out one context per container while it does not change. */
+    private void writeContainer(ContainerContext c) throws IOException {
+        if (c == lastContainer) {
+            out.raw(lastContainerBytes);
+            return;
+        }
+        int start = out.renderStart(c.id().length() + c.name().length() + c.image().length() + c.podName().length()
+                + c.podNamespace().length() + c.podUid().length() + c.podContainer().length());
+        out.raw(CONTAINER);
+        out.string(c.id());
+        optional(C_NAME, c.name());
+        optional(C_IMAGE, c.image());
+        optional(POD_NAME, c.podName());
+        optional(POD_NAMESPACE, c.podNamespace());
+        optional(POD_UID, c.podUid());
+        optional(POD_CONTAINER, c.podContainer());
+        out.raw('}');
+        if (start >= 0) {
+            lastContainer = c;
+            lastContainerBytes = out.copyFrom(start);
+        }
+    }
+
+    private void optional(byte[] key, String value) throws IOException {
+        if (!value.isEmpty()) {
+            out.raw(key);
+            out.string(value);
         }
     }
 

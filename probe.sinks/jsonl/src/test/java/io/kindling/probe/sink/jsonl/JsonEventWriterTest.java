@@ -54,6 +54,24 @@ class JsonEventWriterTest {
     }
 
     @Test
+    void aContainersThreadHasItsNamespaceIdsAndTheContainerObject() throws IOException {
+        ThreadContext t = new ThreadContext(4711, 4712, 0, 0, "nginx", "4f1d2c3b5a69", 1, 7);
+        KindlingEvent e = new KindlingEvent("write", Category.FILE, Source.SYSCALL_EXIT, TS, 10, t);
+        e.setContainer(new io.kindling.probe.api.ContainerContext("4f1d2c3b5a69", "k8s_web", "nginx:1.25", "web-0", "shop",
+                "u-1", "web"));
+        KindlingEvent idOnly = new KindlingEvent("write", Category.FILE, Source.SYSCALL_EXIT, TS, 10, t);
+        idOnly.setContainer(io.kindling.probe.api.ContainerContext.ofId("4f1d2c3b5a69"));
+        String head = "{\"name\":\"write\",\"category\":\"file\",\"source\":\"syscall_exit\","
+                + "\"timestamp\":1700000000123456789,\"latency\":10,"
+                + "\"thread\":{\"pid\":4711,\"tid\":4712,\"uid\":0,\"gid\":0,\"comm\":\"nginx\",\"container_id\":\"4f1d2c3b5a69\","
+                + "\"vpid\":1,\"vtid\":7},";
+        assertEquals(head + "\"container\":{\"id\":\"4f1d2c3b5a69\",\"name\":\"k8s_web\",\"image\":\"nginx:1.25\","
+                + "\"pod_name\":\"web-0\",\"pod_namespace\":\"shop\",\"pod_uid\":\"u-1\",\"pod_container\":\"web\"},"
+                + "\"attributes\":{}}\n"
+                + head + "\"container\":{\"id\":\"4f1d2c3b5a69\"},\"attributes\":{}}\n", write(e, idOnly));
+    }
+
+    @Test
     void socketsClientServerAndUnix() throws IOException {
         KindlingEvent v6 = new KindlingEvent("sendto", Category.NET, Source.SYSCALL_EXIT, TS, 0, CAT);
         v6.setFd(new FdContext(3, FdType.IPV6_SOCK).socket(L4Protocol.UDP, false,

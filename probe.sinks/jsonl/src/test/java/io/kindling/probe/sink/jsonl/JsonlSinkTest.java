@@ -3,6 +3,7 @@ package io.kindling.probe.sink.jsonl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kindling.probe.api.Category;
@@ -15,6 +16,9 @@ import java.lang.annotation.Annotation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +57,61 @@ class JsonlSinkTest {
         assertEquals(List.of("earlier", line("a"), line("b")), Files.readAllLines(file, StandardCharsets.UTF_8));
         sink.deliver(event("c"));
         assertEquals(3, Files.readAllLines(file).size(), "nothing after deactivation");
+    }
+
+    @Test
+    void aNewFileIsReadableByTheProbesUserOnlyAnExistingOneKeepsItsMode() throws IOException {
+        Path fresh = dir.resolve("fresh.jsonl");
+        JsonlSink sink = new JsonlSink();
+        sink.activate(config(fresh.toString()));
+        sink.deliver(event("a"));
+        sink.deactivate();
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(fresh));
+
+        Path shared = dir.resolve("shared.jsonl");
+        Files.createFile(shared, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rw-r--r--"));
+        JsonlSink other = new JsonlSink();
+        other.activate(config(shared.toString()));
+        other.deliver(event("b"));
+        other.deactivate();
+        assertEquals(PosixFilePermissions.fromString("rw-r--r--"), Files.getPosixFilePermissions(shared), "the owner's choice stays");
+        assertEquals(List.of(line("b")), Files.readAllLines(shared));
+    }
+
+    @Test
+    void deactivateReturnsWhileADeliveryIsStuckInAFifoNobodyReads() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Process reader = new ProcessBuilder("sh", "-c", "exec sleep 60 < \"$0\"", fifo.toString()).start(); // opens, never reads
+        try {
+            JsonlSink sink = new JsonlSink();
+            sink.activate(config(fifo.toString()));
+            AtomicLong delivered = new AtomicLong();
+            Thread delivery = new Thread(() -> {
+                try {
+                    while (true) {
+                        sink.deliver(event("a"));
+                        delivered.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    // closed under the stuck write
+                }
+            }, "delivery");
+            delivery.setDaemon(true);
+            delivery.start();
+            long last = -1;
+            while (delivered.get() != last) { // until the FIFO is full and the delivery stuck in it
+                last = delivered.get();
+                Thread.sleep(300);
+            }
+            assertTrue(delivery.isAlive(), "the delivery is stuck writing");
+            assertTimeoutPreemptively(Duration.ofSeconds(5), sink::deactivate, "deactivate() returns");
+            delivery.join(5000);
+            assertFalse(delivery.isAlive(), "the stuck write ended once the file was closed");
+        } finally {
+            reader.destroyForcibly();
+        }
     }
 
     @Test

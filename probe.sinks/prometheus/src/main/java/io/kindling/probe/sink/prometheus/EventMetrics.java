@@ -1,6 +1,7 @@
 package io.kindling.probe.sink.prometheus;
 
 import io.kindling.probe.api.Attribute;
+import io.kindling.probe.api.ContainerContext;
 import io.kindling.probe.api.FdContext;
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.Source;
@@ -22,6 +23,9 @@ import java.util.Set;
  * the segments it retransmitted and whether it was reset, from the connection close events that carry the
  * kernel's figures ({@code rtt}, {@code retransmits}, {@code reset}: the tcp converter joins them live), remote
  * endpoint as above;</li>
+ * <li>{@code kindling_container_events_total{container_id,container_name,image,pod_namespace,pod_name}}: the
+ * events of containers' threads, by container (with the container converter's names; a label it has not
+ * filled is empty);</li>
  * <li>{@code kindling_metrics_folded_total{metric}}: observations recorded under {@code other} because
  * their metric already held {@code maxSeries} label sets.</li>
  * </ul>
@@ -35,6 +39,7 @@ final class EventMetrics {
     static final String TCP_RTT = "kindling_tcp_rtt_seconds";
     static final String TCP_RETRANSMITS = "kindling_tcp_retransmits_total";
     static final String TCP_RESETS = "kindling_tcp_resets_total";
+    static final String CONTAINER_EVENTS = "kindling_container_events_total";
     static final String FOLDED = "kindling_metrics_folded_total";
 
     /** Bucket bounds of the RTT histogram: 10 µs to 1 s. */
@@ -63,6 +68,7 @@ final class EventMetrics {
     private final HistogramFamily tcpRtt;
     private final CounterFamily tcpRetransmits;
     private final CounterFamily tcpResets;
+    private final CounterFamily containerEvents;
 
     EventMetrics(int maxSeries) {
         events = new CounterFamily(EVENTS, "Events the sink received, by event name, source and category.",
@@ -78,6 +84,9 @@ final class EventMetrics {
                 List.of("remote"), List.of("remote"), maxSeries);
         tcpResets = new CounterFamily(TCP_RESETS, "TCP connections that were reset, by remote endpoint.",
                 List.of("remote"), List.of("remote"), maxSeries);
+        List<String> container = List.of("container_id", "container_name", "image", "pod_namespace", "pod_name");
+        containerEvents = new CounterFamily(CONTAINER_EVENTS, "Events of containers' threads, by container.", container,
+                container, maxSeries);
     }
 
     void record(KindlingEvent event) {
@@ -96,6 +105,17 @@ final class EventMetrics {
             }
         }
         connection(event);
+        container(event);
+    }
+
+    /** The event of a container's thread: counted under the container and what its runtime said of it. */
+    private void container(KindlingEvent event) {
+        ContainerContext c = event.container();
+        if (c != null) {
+            containerEvents.add(1, c.id(), c.name(), c.image(), c.podNamespace(), c.podName());
+        } else if (event.thread() != null && !event.thread().containerId().isEmpty()) {
+            containerEvents.add(1, event.thread().containerId(), "", "", "", "");
+        }
     }
 
     /** A connection's close with the kernel's figures (an event with an fd and an {@code rtt}; not the kernel's own events). */
@@ -143,6 +163,7 @@ final class EventMetrics {
         tcpRtt.write(out);
         tcpRetransmits.write(out);
         tcpResets.write(out);
+        containerEvents.write(out);
         TextFormat.header(out, FOLDED, "counter",
                 "Observations recorded under the label value other because their metric was full (see max_series).");
         List<String> label = List.of("metric");
@@ -152,5 +173,6 @@ final class EventMetrics {
         TextFormat.sample(out, FOLDED, label, List.of(TCP_RTT), tcpRtt.folded());
         TextFormat.sample(out, FOLDED, label, List.of(TCP_RETRANSMITS), tcpRetransmits.folded());
         TextFormat.sample(out, FOLDED, label, List.of(TCP_RESETS), tcpResets.folded());
+        TextFormat.sample(out, FOLDED, label, List.of(CONTAINER_EVENTS), containerEvents.folded());
     }
 }

@@ -118,6 +118,25 @@ class EventMetricsTest {
     }
 
     @Test
+    void containersEventsByContainerWithTheRuntimesNames() throws IOException {
+        EventMetrics metrics = new EventMetrics(16);
+        ThreadContext inContainer = new ThreadContext(900, 901, 0, 0, "nginx", "4f1d2c3b5a69", 1, 1);
+        KindlingEvent named = new KindlingEvent("write", Category.FILE, Source.SYSCALL_EXIT, 1, 10, inContainer);
+        named.setContainer(new io.kindling.probe.api.ContainerContext("4f1d2c3b5a69", "web", "nginx:1.25", "web-0", "shop",
+                "u-1", "nginx"));
+        metrics.record(named);
+        metrics.record(named);
+        // no container converter: the id alone
+        metrics.record(new KindlingEvent("write", Category.FILE, Source.SYSCALL_EXIT, 1, 10,
+                new ThreadContext(902, 902, 0, 0, "sh", "a1b2c3d4e5f6")));
+        // a host process: not counted here
+        metrics.record(event("write", Category.FILE, Source.SYSCALL_EXIT, 10));
+        assertEquals(Map.of("4f1d2c3b5a69|web|nginx:1.25|shop|web-0", 2.0, "a1b2c3d4e5f6||||", 1.0),
+                scrape(metrics).values(EventMetrics.CONTAINER_EVENTS, "container_id", "container_name", "image", "pod_namespace",
+                        "pod_name"));
+    }
+
+    @Test
     void labelValuesAndHelpAreEscaped() throws IOException {
         StringBuilder out = new StringBuilder();
         TextFormat.header(out, "m", "counter", "a \\ b\nc");

@@ -1,0 +1,406 @@
+package io.kindling.probe.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.kindling.probe.itests.support.Json;
+import io.kindling.probe.itests.support.LiveEnvironment;
+import io.kindling.probe.itests.support.OwnDocker;
+import io.kindling.probe.itests.support.ProbeProcess;
+import io.kindling.probe.itests.support.TestEnvironment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.Test;
+
+/**
+ * Containers seen by the live probe with its default settings, on a Docker daemon of the test's own
+ * ({@link OwnDocker}): a container started before the probe, containers started after it, and one with
+ * the kubelet's cgroup parent and labels. Every write of theirs that carries a marker must arrive with
+ * the container's short id, its name and image (from the Docker Engine API), and the pod's fields; the
+ * run's {@code --write} capture holds each container's whole 64-character id (sysdig reads it in the
+ * cgroups of the container's processes); a replay of that capture gives the same container ids.
+ */
+public class ContainersIT {
+
+    /** A live probe of the default settings, subscribed to write exits, asking the test's Docker daemon for metadata. */
+    static LiveCaptureIT.LiveProbe probe(Path work, OwnDocker docker, List<String> extra, String... jvmOptions)
+            throws IOException, InterruptedException {
+        List<String> options = new ArrayList<>(List.of("-Dkindling.container.docker.socket=" + docker.socket()));
+        options.addAll(List.of(jvmOptions));
+        return new LiveCaptureIT.LiveProbe(work, List.of(), options, LiveCaptureIT.LiveProbe.withSubscriptions(
+                work.resolve("events.jsonl"), List.of("syscall_exit-write"), "900s", extra));
+    }
+
+    /** Ctrl-C; the run's summary (standard error). */
+    static String stop(LiveCaptureIT.LiveProbe probe) throws IOException, InterruptedException {
+        probe.stop();
+        return probe.errors();
+    }
+
+    /** What a container is expected to show in the events. */
+    record Expected(String fullId, String name, Map<String, String> pod) {
+        String shortId() {
+            return fullId.substring(0, 12);
+        }
+    }
+
+    static final Pattern MARKER = Pattern.compile("ctr-marker-([a-z0-9-]+)-(\\d+)");
+
+    /** The shell script of a container: writes {@code n} markers of its name to a file, one every 50 ms. */
+    static String writer(String name, int n) {
+        return "i=0; while [ $i -lt " + n + " ]; do echo ctr-marker-" + name + "-$i > /tmp/marker; i=$((i+1)); sleep 0.05; done";
+    }
+
+    @Test
+    public void everyContainerIsSeenAndNamedLiveAndInReplay() throws Exception {
+        LiveEnvironment.requireLive();
+        OwnDocker docker = OwnDocker.shared();
+        Path work = TestEnvironment.workDir("containers/run");
+        Path capture = work.resolve("containers.scap");
+        Map<String, Expected> expected = new LinkedHashMap<>();
+        int perContainer = 20;
+
+        // a container that runs before the probe starts: its processes come from the /proc scan
+        String before = docker.run("run", "-d", "--network", "none", "--name", "kp-before", OwnDocker.IMAGE,
+                "sh", "-c", "sleep 1; " + writer("kp-before", 400));
+        expected.put("kp-before", new Expected(before, "kp-before", Map.of()));
+        String summary;
+        try (LiveCaptureIT.LiveProbe probe = probe(work, docker, List.of("--write", capture.toString()))) {
+            probe.awaitEvents();
+            for (int i = 1; i <= 4; i++) {
+                String name = "kp-after-" + i;
+                String id = docker.run("run", "-d", "--network", "none", "--name", name, OwnDocker.IMAGE,
+                        "sh", "-c", writer(name, perContainer));
+                expected.put(name, new Expected(id, name, Map.of()));
+            }
+            String podUid = "3f1c2a9e-5b7d-4e21-9a43-0c8e6d2b7f10";
+            String kube = docker.run("run", "-d", "--network", "none", "--name", "k8s_web_web-0_shop_" + podUid + "_0",
+                    "--cgroup-parent", "/kubepods/burstable/pod" + podUid,
+                    "--label", "io.kubernetes.pod.name=web-0", "--label", "io.kubernetes.pod.namespace=shop",
+                    "--label", "io.kubernetes.pod.uid=" + podUid, "--label", "io.kubernetes.container.name=web",
+                    OwnDocker.IMAGE, "sh", "-c", writer("kp-kube", perContainer));
+            expected.put("kp-kube", new Expected(kube, "k8s_web_web-0_shop_" + podUid + "_0",
+                    Map.of("pod_name", "web-0", "pod_namespace", "shop", "pod_uid", podUid, "pod_container", "web")));
+            for (Expected e : expected.values()) {
+                if (!e.name().equals("kp-before")) {
+                    docker.run("wait", e.fullId());
+                }
+            }
+            docker.run("rm", "-f", before);
+            Thread.sleep(2000);
+            summary = stop(probe);
+        } finally {
+            for (Expected e : expected.values()) {
+                docker.docker(List.of("rm", "-f", e.fullId()), 30);
+            }
+        }
+        System.out.println("CONTAINERS summary:\n" + summary);
+
+        List<Map<String, Object>> events = read(work.resolve("events.jsonl"));
+        Map<String, Integer> seen = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        int right = check(events, expected, seen, problems, true);
+        System.out.println("CONTAINERS live: " + expected.size() + " containers, " + events.size() + " write events, "
+                + right + " marker writes of containers with the right id, name, image and pod; per container " + seen);
+        assertEquals("marker writes of containers delivered wrong", List.of(), problems.subList(0, Math.min(20, problems.size())));
+        for (String name : expected.keySet()) {
+            int n = seen.getOrDefault(name, 0);
+            if (name.equals("kp-before")) {
+                assertTrue("writes of the container started before the probe: " + n, n >= 10);
+            } else {
+                assertEquals("writes of container " + name, perContainer, n);
+            }
+        }
+
+        // the --write capture holds the whole 64-character ids: sysdig shows them in the cgroups
+        Process sysdig = new ProcessBuilder(System.getProperty(TestEnvironment.SYSDIG, "sysdig"), "-r", capture.toString(),
+                "-p", "%thread.cgroups", "evt.type=execve and evt.dir=< and proc.name=sh").redirectErrorStream(true).start();
+        String cgroups = new String(sysdig.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, sysdig.waitFor());
+        for (Expected e : expected.values()) {
+            if (e.name().equals("kp-before")) {
+                continue;
+            }
+            String path = e.pod().isEmpty() ? "cpuset=/docker/" + e.fullId() + " "
+                    : "cpuset=/kubepods/burstable/pod" + e.pod().get("pod_uid") + "/" + e.fullId() + " ";
+            assertTrue("sysdig -r of the live --write capture shows " + path + "of " + e.name() + ":\n"
+                    + cgroups.substring(0, Math.min(3000, cgroups.length())), (cgroups + " ").replace("\n", " \n").contains(path));
+        }
+
+        // the replay of that capture: the same container ids (metadata is the live run's: no runtime is asked)
+        Path replayOut = work.resolve("replay.jsonl");
+        ProbeProcess.Result replay = ProbeProcess.run(work.resolve("replay"), "replay", capture.toString(), "--subscribe", "syscall_exit-write",
+                "--sink", "jsonl:" + replayOut);
+        assertEquals("probe replay of the live capture:\n" + replay, 0, replay.exitCode());
+        Map<String, Integer> replayed = new TreeMap<>();
+        List<String> replayProblems = new ArrayList<>();
+        int replayRight = check(read(replayOut), expected, replayed, replayProblems, false);
+        System.out.println("CONTAINERS replay: " + replayRight + " marker writes with the right container id; per container " + replayed);
+        assertEquals("marker writes of the replay", List.of(), replayProblems.subList(0, Math.min(20, replayProblems.size())));
+        for (String name : expected.keySet()) {
+            assertEquals("replayed writes of container " + name, seen.get(name), replayed.get(name));
+        }
+    }
+
+    /**
+     * A JVM in a container (the host's JDK, /usr mounted read-only into the busybox image) names three
+     * threads the way Kindling's Java agent does, with their ids in the container's pid namespace: the
+     * writes of those threads arrive with their Java names as {@code comm}, their in-container ids as
+     * {@code vtid} beside the host's {@code tid}, and the container's id.
+     */
+    @Test
+    public void aContainerizedJvmsThreadNamesAreJoinedByTheirIdsInTheContainer() throws Exception {
+        LiveEnvironment.requireLive();
+        OwnDocker docker = OwnDocker.shared();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java").toRealPath();
+        org.junit.Assume.assumeTrue("the JDK is not under /usr, which the test mounts into the container: " + java,
+                java.startsWith("/usr/"));
+        Path work = TestEnvironment.workDir("containers/jvm");
+        Path source = Path.of("src/test/java-in-container").toAbsolutePath();
+        Path out = work.resolve("out");
+        Files.createDirectories(out);
+        String id;
+        String log;
+        try (LiveCaptureIT.LiveProbe probe = probe(work, docker, List.of("--subscribe", "java_futex_info"))) {
+            probe.awaitEvents();
+            List<String> run = new ArrayList<>(List.of("run", "-d", "--network", "none", "-v", "/usr:/usr:ro",
+                    "-v", source + ":/src:ro", "-v", out + ":/out"));
+            // Debian's JDK keeps its configuration under /etc/java-N-openjdk (links from its conf folder)
+            try (var etc = Files.list(Path.of("/etc"))) {
+                for (Path d : (Iterable<Path>) etc.filter(f -> f.getFileName().toString().startsWith("java-"))::iterator) {
+                    run.addAll(List.of("-v", d + ":" + d + ":ro"));
+                }
+            }
+            run.addAll(List.of(OwnDocker.IMAGE, java.toString(), "-Xshare:off", "-XX:TieredStopAtLevel=1",
+                    "/src/ThreadNames.java", "/out"));
+            id = docker.run(run.toArray(String[]::new));
+            docker.run("wait", id);
+            log = docker.run("logs", id);
+            Thread.sleep(2000);
+            stop(probe);
+        }
+        docker.run("rm", "-f", id);
+        Map<String, Long> vtids = new TreeMap<>();
+        for (String line : log.split("\n")) {
+            String[] p = line.trim().split(" ");
+            if (p.length == 2 && p[0].startsWith("kp-worker-")) {
+                vtids.put(p[0], Long.parseLong(p[1]));
+            }
+        }
+        assertEquals("the JVM's threads and their ids in the container:\n" + log, 3, vtids.size());
+        Pattern write = Pattern.compile("jvm-write-(kp-worker-\\d)-\\d");
+        Map<String, Integer> named = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Map<String, Object> e : read(work.resolve("events.jsonl"))) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> attributes = (Map<String, Object>) e.get("attributes");
+            if (attributes == null || !(attributes.get("data") instanceof String data)) {
+                continue;
+            }
+            Matcher m = write.matcher(new String(Base64.getDecoder().decode(data), StandardCharsets.ISO_8859_1));
+            if (!m.find()) {
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> thread = (Map<String, Object>) e.get("thread");
+            String thread0 = m.group(1);
+            if (!thread0.equals(thread.get("comm")) || !id.substring(0, 12).equals(thread.get("container_id"))
+                    || !Long.valueOf(vtids.get(thread0)).equals(((Number) thread.getOrDefault("vtid", -1L)).longValue())
+                    || ((Number) thread.get("tid")).longValue() == vtids.get(thread0)) {
+                problems.add(m.group() + ": " + thread);
+            } else {
+                named.merge(thread0, 1, Integer::sum);
+            }
+        }
+        System.out.println("CONTAINERS jvm: thread ids in the container " + vtids + ", writes named right " + named);
+        assertEquals("writes of the containerized JVM's named threads", List.of(), problems);
+        assertEquals("threads whose writes arrived named", vtids.keySet(), named.keySet());
+    }
+
+    /**
+     * System property: how many short-lived containers the lifecycle test starts: 100 by default (about two
+     * minutes on a busy 2-core machine, where each {@code docker run} takes one to two seconds); 1,000 to
+     * run the full check.
+     */
+    static final String COUNT = "kindling.containers.count";
+    /** System property: how many of them run at a time (8 by default). */
+    static final String PARALLEL = "kindling.containers.parallel";
+
+    /**
+     * Short-lived containers started and removed one after another (a few at a time) during one live run:
+     * every one is seen (its marker write arrives with its id), the container table ends as small as it
+     * began (the runtime's removals and the idle sweep forget them), and the probe's resident memory does
+     * not grow with their number (the second half of them adds at most 16 MiB; measured after a tenth,
+     * half and all of them).
+     */
+    @Test
+    public void thousandsOfShortLivedContainersAreSeenAndForgotten() throws Exception {
+        LiveEnvironment.requireLive();
+        OwnDocker docker = OwnDocker.shared();
+        int count = Integer.getInteger(COUNT, 100);
+        int parallel = Integer.getInteger(PARALLEL, 8);
+        Path work = TestEnvironment.workDir("containers/lifecycle");
+        Map<String, Expected> expected = new java.util.concurrent.ConcurrentHashMap<>();
+        long start = System.nanoTime();
+        long rssEarly = 0;
+        long rssHalf = 0;
+        long rssEnd;
+        String summary;
+        // bin/probe's memory settings, so that the heap is bounded as users run it and RSS tells what the probe keeps
+        try (LiveCaptureIT.LiveProbe probe = probe(work, docker, List.of(), "-Dkindling.container.idle.seconds=3", "-Xmx80m", "-Xmn30m",
+                "-XX:SurvivorRatio=3", "-XX:+UseSerialGC")) {
+            probe.awaitEvents();
+            long rssStart = rss(probe.process.pid());
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel);
+            java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+            List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+            long[] early = {0};
+            long[] half = {0};
+            for (int i = 0; i < count; i++) {
+                String name = "lc" + i;
+                runs.add(pool.submit(() -> {
+                    String id = docker.run("run", "--rm", "-d", "--network", "none", "--log-driver", "none", OwnDocker.IMAGE,
+                            // the number comes from the shell: runc's own writes of the command line hold no marker
+                            "sh", "-c", "n=0; echo ctr-marker-" + name + "-$n > /tmp/marker");
+                    expected.put(name, new Expected(id, "", Map.of()));
+                    int n = done.incrementAndGet();
+                    if (n == Math.max(1, count / 10)) {
+                        early[0] = rss(probe.process.pid());
+                    } else if (n == Math.max(1, count / 2)) {
+                        half[0] = rss(probe.process.pid());
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : runs) {
+                f.get();
+            }
+            pool.shutdown();
+            for (int i = 0; i < 600 && !docker.run("ps", "-aq").isEmpty(); i++) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(5000); // the last events, the runtime's last removals, the idle sweep (3 s)
+            rssEarly = early[0];
+            rssHalf = half[0];
+            rssEnd = rss(probe.process.pid());
+            summary = stop(probe);
+            System.out.println("CONTAINERS lifecycle: RSS at the start " + rssStart / 1024 + " MiB, after " + Math.max(1, count / 10)
+                    + " containers " + rssEarly / 1024 + " MiB, after " + Math.max(1, count / 2) + " " + half[0] / 1024
+                    + " MiB, after " + count + " " + rssEnd / 1024 + " MiB");
+        }
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        System.out.println("CONTAINERS lifecycle summary:\n" + summary);
+        Map<String, Integer> seen = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        int right = check(read(work.resolve("events.jsonl")), expected, seen, problems, false);
+        Map<String, Long> figures = containerFigures(summary);
+        System.out.println("CONTAINERS lifecycle: " + count + " containers, " + parallel + " at a time, in " + seconds + " s; "
+                + right + " marker writes with the right container id, containers seen " + seen.size() + "; table " + figures);
+        assertEquals("marker writes with a wrong container id", List.of(), problems.subList(0, Math.min(20, problems.size())));
+        assertEquals("containers whose marker write arrived", count, seen.size());
+        assertEquals("containers the table still knows once every container is removed: " + figures, 0L,
+                (long) figures.getOrDefault("containers_known", -1L));
+        assertTrue("the runtime described or the probe looked up every container: " + figures,
+                figures.getOrDefault("containers_peak", 0L) >= 1);
+        // resident memory: the second half of the containers adds no more than 16 MiB to what the first half left
+        // (the first containers also warm the JVM up: its compiled code, classes and libsinsp's tables grow then)
+        assertTrue("resident memory after " + count + " containers (" + rssEnd / 1024 + " MiB) against after half of them ("
+                + rssHalf / 1024 + " MiB)", rssEnd <= rssHalf + 16 * 1024);
+    }
+
+    /** The resident memory of a process, in KiB. */
+    static long rss(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
+    }
+
+    /** The container converter's figures from a run's summary ({@code containers  NAME N, ...}). */
+    static Map<String, Long> containerFigures(String summary) {
+        Map<String, Long> m = new TreeMap<>();
+        for (String line : summary.split("\n")) {
+            String t = line.trim();
+            if (t.startsWith("containers ")) {
+                for (String part : t.substring("containers ".length()).split(",")) {
+                    String[] kv = part.trim().split(" ");
+                    if (kv.length == 2) {
+                        m.put(kv[0], Long.parseLong(kv[1]));
+                    }
+                }
+            }
+        }
+        return m;
+    }
+
+    static List<Map<String, Object>> read(Path jsonl) throws IOException {
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
+            events.add(Json.object(line));
+        }
+        return events;
+    }
+
+    /** Checks every marker write; counts them per container; returns how many were right. */
+    @SuppressWarnings("unchecked")
+    static int check(List<Map<String, Object>> events, Map<String, Expected> expected, Map<String, Integer> seen,
+            List<String> problems, boolean metadata) {
+        int right = 0;
+        for (Map<String, Object> e : events) {
+            Map<String, Object> attributes = (Map<String, Object>) e.get("attributes");
+            Object data = attributes == null ? null : attributes.get("data");
+            if (!(data instanceof String)) {
+                continue;
+            }
+            String text = new String(Base64.getDecoder().decode((String) data), StandardCharsets.ISO_8859_1);
+            Matcher m = MARKER.matcher(text);
+            if (!m.find() || !expected.containsKey(m.group(1))) {
+                continue;
+            }
+            Expected x = expected.get(m.group(1));
+            seen.merge(m.group(1), 1, Integer::sum);
+            Map<String, Object> thread = (Map<String, Object>) e.get("thread");
+            List<String> wrong = new ArrayList<>();
+            if (!x.shortId().equals(thread.get("container_id"))) {
+                wrong.add("container_id " + thread.get("container_id") + ", expected " + x.shortId());
+            }
+            if (metadata) {
+                Map<String, Object> c = (Map<String, Object>) e.get("container");
+                if (c == null) {
+                    wrong.add("no container object");
+                } else {
+                    expect(wrong, c, "id", x.shortId());
+                    expect(wrong, c, "name", x.name());
+                    expect(wrong, c, "image", OwnDocker.IMAGE);
+                    for (Map.Entry<String, String> p : x.pod().entrySet()) {
+                        expect(wrong, c, p.getKey(), p.getValue());
+                    }
+                }
+            }
+            if (wrong.isEmpty()) {
+                right++;
+            } else {
+                problems.add(m.group() + " (" + thread + "): " + wrong);
+            }
+        }
+        return right;
+    }
+
+    static void expect(List<String> wrong, Map<String, Object> container, String key, String value) {
+        if (!value.equals(container.get(key))) {
+            wrong.add("container." + key + " " + container.get(key) + ", expected " + value);
+        }
+    }
+}
