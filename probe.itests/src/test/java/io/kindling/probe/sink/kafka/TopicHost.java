@@ -10,15 +10,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The integration tests' Kafka broker and topic reader, in a JVM of its own outside the OSGi
@@ -63,7 +58,7 @@ public final class TopicHost {
             for (String t : topics) {
                 broker.createTopic(t, partitions);
             }
-            try (KafkaConsumer<byte[], byte[]> consumer = consumer(broker.bootstrap(), topic)) {
+            try (KafkaConsumer<byte[], byte[]> consumer = Topic.fromBeginning(broker.bootstrap(), topic)) {
                 answers.println("bootstrap " + broker.bootstrap());
                 answers.flush();
                 BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -72,7 +67,7 @@ public final class TopicHost {
                     if (words.length == 2 && words[0].equals("count")) {
                         answers.println(count(consumer, Long.parseLong(words[1]), prefixes));
                     } else if (words.length == 3 && words[0].equals("count") && topics.contains(words[1])) {
-                        try (KafkaConsumer<byte[], byte[]> own = consumer(broker.bootstrap(), words[1])) {
+                        try (KafkaConsumer<byte[], byte[]> own = Topic.fromBeginning(broker.bootstrap(), words[1])) {
                             answers.println(count(own, Long.parseLong(words[2]), prefixes));
                         }
                     } else if (words.length == 2 && words[0].equals("codecs") && topics.contains(words[1])) {
@@ -100,20 +95,6 @@ public final class TopicHost {
             }
         }
         return codecs;
-    }
-
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> assigned = new ArrayList<>();
-        for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-            assigned.add(new TopicPartition(topic, info.partition()));
-        }
-        consumer.assign(assigned);
-        consumer.seekToBeginning(assigned);
-        return consumer;
     }
 
     /** Reads on from where the previous count stopped. */

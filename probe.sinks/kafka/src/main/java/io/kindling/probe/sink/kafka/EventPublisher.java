@@ -5,6 +5,8 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -33,7 +35,8 @@ import org.apache.kafka.common.utils.Utils;
  * the log; {@link #counters()} tells all.
  * <p>
  * With more than one request in flight, the first record of each partition goes alone: the publisher
- * waits until the broker acknowledged it before it sends more to that partition. A broker that is
+ * sends nothing more to that partition until the broker answered it (records of other partitions go
+ * on meanwhile, so that the first records of all partitions usually share one round trip). A broker that is
  * still creating a partition (a new topic, or partitions added) answers the first request with a
  * retriable error and may take the next one meanwhile; an idempotent producer then retries the first
  * for ever, out of sequence (KAFKA-15591, in the brokers released so far). The publisher follows the
@@ -66,8 +69,12 @@ final class EventPublisher implements AutoCloseable {
     /** Whether a partition's first record is sent alone (more than one request in flight). */
     private final boolean firstAlone;
     private final String topic;
-    /** Partitions of the topic that took a record from this producer; its length is their number as last seen. */
-    private boolean[] started = new boolean[0];
+    /**
+     * Per partition of the topic (as many as last seen): null before its first record, then that
+     * record's outcome until the broker answered it, then {@link #ANSWERED}.
+     */
+    private Future<?>[] firsts = new Future<?>[0];
+    private static final Future<?> ANSWERED = java.util.concurrent.CompletableFuture.completedFuture(null);
     private int untilPartitionCheck;
 
     EventPublisher(String label, Map<String, Object> producerSettings, EventRecords records, long maxBackoffMillis) {
@@ -91,19 +98,18 @@ final class EventPublisher implements AutoCloseable {
     /** Takes the event into the producer's buffer, waiting while the broker cannot be reached. */
     void publish(KindlingEvent event) throws Exception {
         ProducerRecord<byte[], byte[]> record = records.of(event);
-        int first = firstAlone ? firstOfPartition(record.key()) : -1;
+        int partition = firstAlone ? partitionOfFirsts(record.key()) : -1;
         long backoff = FIRST_BACKOFF_MILLIS;
         while (true) {
             Delivery delivery = new Delivery();
-            producer.send(record, delivery);
+            Future<?> outcome = producer.send(record, delivery);
             Exception refusal = delivery.refusal;
             if (refusal == null) {
                 accepted.incrementAndGet();
-                if (first >= 0) {
-                    producer.flush(); // this partition's first record alone, until the broker acknowledged it
-                    if (first < started.length) {
-                        started[first] = true;
-                    }
+                if (partition == Integer.MAX_VALUE) {
+                    producer.flush(); // the partitions are not known yet: one record at a time
+                } else if (partition >= 0) {
+                    firsts[partition] = outcome;
                 }
                 if (unreachableSince != 0) {
                     LOG.log(Level.INFO, label + ": the broker takes events again after "
@@ -128,31 +134,46 @@ final class EventPublisher implements AutoCloseable {
     }
 
     /**
-     * The partition of a record with this key when it is the first this producer sends there, else -1;
-     * looks the topic's partitions up again every few thousand records (partitions may be added).
+     * The partition of a record with this key while the broker has not answered a first record there
+     * (the caller sends it as the first when none went yet; it has waited for the answer otherwise),
+     * -1 once it has, {@link Integer#MAX_VALUE} while the topic's partitions are not known. Looks the
+     * partitions up again every few thousand records (partitions may be added).
      */
-    private int firstOfPartition(byte[] key) {
+    private int partitionOfFirsts(byte[] key) throws InterruptedException {
         if (--untilPartitionCheck <= 0) {
             untilPartitionCheck = 4096;
             int n;
             try {
                 n = producer.partitionsFor(topic).size();
             } catch (RuntimeException unknownYet) {
-                n = 0; // not known (the broker is away): this record is sent alone; look again with the next
+                n = 0; // the broker is away: look again with the next record
             }
             if (n == 0) {
                 untilPartitionCheck = 0;
                 return Integer.MAX_VALUE;
             }
-            if (n != started.length) {
-                started = Arrays.copyOf(started, n);
+            if (n != firsts.length) {
+                firsts = Arrays.copyOf(firsts, n);
             }
         }
-        if (started.length == 0) {
+        if (firsts.length == 0) {
             return Integer.MAX_VALUE;
         }
-        int partition = Utils.toPositive(Utils.murmur2(key)) % started.length;
-        return started[partition] ? -1 : partition;
+        int partition = Utils.toPositive(Utils.murmur2(key)) % firsts.length;
+        Future<?> first = firsts[partition];
+        if (first == ANSWERED) {
+            return -1;
+        }
+        if (first == null) {
+            return partition;
+        }
+        try {
+            first.get(); // a second record for the partition waits for the first one's answer
+        } catch (ExecutionException answeredWithFailure) {
+            // counted by its callback; the partition took a request all the same
+        }
+        firsts[partition] = ANSWERED;
+        return -1;
     }
 
     /** Sends what the producer buffers and waits until the broker acknowledged or refused all of it. */

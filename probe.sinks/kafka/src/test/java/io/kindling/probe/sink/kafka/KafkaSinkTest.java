@@ -356,6 +356,8 @@ class KafkaSinkTest {
         }
         Map<String, Object> values = new HashMap<>(settings);
         values.putIfAbsent("bootstrap_servers", broker.bootstrap());
+        // -Dkindling.kafka.inflight=1: every test with one request in flight, to compare
+        values.putIfAbsent("max_in_flight", Integer.getInteger("kindling.kafka.inflight", 5));
         values.put("topic", topic);
         values.put("host", HOST);
         values.put("retry_backoff_max_ms", 500);

@@ -59,7 +59,8 @@ final class Topic {
         }
     }
 
-    private static KafkaConsumer<byte[], byte[]> fromBeginning(String bootstrap, String topic) {
+    /** A plain consumer of all the topic's partitions, from their beginning (also the integration tests' topic host's). */
+    static KafkaConsumer<byte[], byte[]> fromBeginning(String bootstrap, String topic) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
