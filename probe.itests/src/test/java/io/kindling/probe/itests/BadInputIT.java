@@ -160,7 +160,7 @@ public class BadInputIT {
         System.out.println("BAD-INPUT live-without-bpf: exit " + run.exitCode() + ", stderr " + run.stderr());
         assertEquals("exit status of\n" + run.describe(), 2, run.exitCode());
         assertEquals("no stack trace:\n" + run.describe(), List.of(), run.stackTraceLines());
-        oneLine(run, "live capture needs", "CAP_BPF and CAP_PERFMON");
+        oneLine(run, "live capture needs", "CAP_BPF (", "CAP_PERFMON (", "which this root process lacks");
         nothingOnStdout(run);
     }
 
@@ -178,7 +178,7 @@ public class BadInputIT {
         System.out.println("BAD-INPUT live-without-root: exit " + run.exitCode() + ", stderr " + run.stderr());
         assertEquals("exit status of\n" + run.describe(), 2, run.exitCode());
         assertEquals("no stack trace:\n" + run.describe(), List.of(), run.stackTraceLines());
-        oneLine(run, "live capture needs root", "CAP_BPF", "run it as root");
+        oneLine(run, "live capture needs", "CAP_BPF", "CAP_SYS_PTRACE", "run it as root");
         nothingOnStdout(run);
     }
 }
