@@ -6,8 +6,8 @@ import io.kindling.probe.converter.request.spi.ProtocolParser;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * Apache Kafka: requests pair with responses by correlation id (clients pipeline them); {@code kafka_api} is the
- * API's name, {@code kafka_topic} the first topic of a Produce or Fetch request (a Fetch of version 13 or later
+ * Apache Kafka: requests pair with responses by correlation id ({@code kafka_id}; clients pipeline them);
+ * {@code kafka_api} is the API's name and {@code kafka_version} its version, {@code kafka_topic} the first topic of a Produce or Fetch request (a Fetch of version 13 or later
  * names topics by id only, so it has none), the content key the topic or else the API; {@code kafka_error_code} the
  * first partition's error of a Produce response or the top-level error of a Fetch response (version 7 on), an error
  * when not 0.
@@ -74,7 +74,8 @@ public final class KafkaParser implements ProtocolParser {
             default -> null;
         };
         Message m = new Message().id(correlation).length(size + 4).state(new Api(key, version))
-                .attribute("kafka_api", APIS[key]).contentKey(topic != null ? topic : APIS[key]);
+                .attribute("kafka_api", APIS[key]).attribute("kafka_version", version).attribute("kafka_id", correlation)
+                .contentKey(topic != null ? topic : APIS[key]);
         if (topic != null) {
             m.attribute("kafka_topic", topic);
         }

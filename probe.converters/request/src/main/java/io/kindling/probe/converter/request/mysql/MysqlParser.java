@@ -9,7 +9,8 @@ import org.osgi.service.component.annotations.Component;
 /**
  * MySQL and MariaDB (the client/server protocol, without TLS): a request is a command packet (sequence 0);
  * {@code sql} is a query's or prepared statement's text with its literals replaced by {@code ?}, the content key
- * its operation and table; an ERR packet answering it gives {@code sql_error_code} (the error number). The
+ * its operation and table; the execution of a prepared statement carries the text of its prepare (the statement
+ * ids each connection's prepares were answered with are kept, at most 256 a connection); an ERR packet answering it gives {@code sql_error_code} (the error number). The
  * handshake is not a request. A result set runs until the next command (its end is not read from its packets).
  */
 @Component(service = ProtocolParser.class, property = "service.ranking:Integer=45")
@@ -55,8 +56,23 @@ public final class MysqlParser implements ProtocolParser {
             return null;
         }
         Message m = new Message().length(len + 4);
+        if (cmd == COM_STMT_CLOSE && len == 5) {
+            Statements statements = p.connectionState(Statements.class, Statements::new);
+            if (statements != null) {
+                statements.remove(p.le(5, 4));
+            }
+            return m.oneWay();
+        }
         if (cmd == COM_QUIT || cmd == COM_STMT_CLOSE || cmd == 0x18) {
             return len == (cmd == COM_QUIT ? 1 : len) ? m.oneWay() : null;
+        }
+        if (cmd == COM_STMT_EXECUTE) {
+            if (len < 10) {
+                return null; // the statement id, flags and iteration count at least
+            }
+            Statements statements = p.connectionState(Statements.class, Statements::new);
+            String sql = statements == null ? null : statements.get(p.le(5, 4));
+            return sql == null ? m.contentKey(NAMES[cmd]) : m.attribute("sql", sql).contentKey(SqlText.contentKey(sql));
         }
         if (cmd == COM_QUERY || cmd == COM_STMT_PREPARE) {
             int end = (int) Math.min(len + 4, p.captured());
@@ -66,6 +82,9 @@ public final class MysqlParser implements ProtocolParser {
             String sql = SqlText.withoutLiterals(p.text(5, end), true);
             if (sql.isEmpty()) {
                 return null;
+            }
+            if (cmd == COM_STMT_PREPARE) {
+                m.state(new Prepare(sql));
             }
             return m.attribute("sql", sql).contentKey(SqlText.contentKey(sql));
         }
@@ -89,12 +108,33 @@ public final class MysqlParser implements ProtocolParser {
         if (first == 0xff) {
             long code = p.le(5, 2);
             m.attribute("sql_error_code", code).error(true).length(len + 4);
+        } else if (first == 0x00 && len >= 12 && request != null && request.state() instanceof Prepare prepare) {
+            // COM_STMT_PREPARE_OK: the statement's id, then its parameters' and columns' definitions
+            Statements statements = p.connectionState(Statements.class, Statements::new);
+            if (statements != null) {
+                statements.put(p.le(5, 4), prepare.sql());
+            }
+            m.length(p.le(9, 2) == 0 && p.le(11, 2) == 0 ? len + 4 : Message.UNTIL_REPLY);
         } else if (first == 0x00 && len >= 7) {
             m.length(len + 4); // OK
         } else {
             m.length(Message.UNTIL_REPLY); // a result set, or a prepared statement's description
         }
         return m;
+    }
+
+    /** A statement being prepared: its text, for the id its response gives. */
+    record Prepare(String sql) {}
+
+    /** The texts of a connection's prepared statements by id, the most recently prepared kept. */
+    static final class Statements extends java.util.LinkedHashMap<Long, String> {
+        private static final long serialVersionUID = 1L;
+        static final int MAX = 256;
+
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Long, String> eldest) {
+            return size() > MAX;
+        }
     }
 
     private static boolean printable(Payload p, int from, int to) {
