@@ -108,3 +108,38 @@ FILLER(fill_pwritev_e)
 }
 
 FILLER(fill_pwritev_x) { return writev_exit(ctx, PPME_SYSCALL_PWRITEV_X); }
+
+/* sendfile: the value the offset pointer points to (0 without one). */
+static __always_inline u64 sendfile_offset(struct bpf_raw_tracepoint_args *ctx)
+{
+	u64 off = 0;
+	const void *p = (const void *)sc_arg(ctx, 2);
+	if (p && bpf_probe_read_user(&off, sizeof(off), p))
+		off = 0;
+	return off;
+}
+
+/* sendfile enter: out fd, in fd, offset, size; exit: the bytes sent and the offset after them. No data: the
+ * bytes go from file to socket in the kernel (a server's zero-copy responses: their lengths still count). */
+FILLER(fill_sendfile_e)
+{
+	SCRATCH_OR_RETURN(s);
+	begin(s, PPME_SYSCALL_SENDFILE_E);
+	push_u64(s, FD(0));
+	push_u64(s, FD(1));
+	push_u64(s, sendfile_offset(ctx));
+	push_u64(s, sc_arg(ctx, 3));
+	submit(s);
+	return 0;
+}
+
+FILLER(fill_sendfile_x)
+{
+	SCRATCH_OR_RETURN(s);
+	s64 res = sc_ret(ctx);
+	begin(s, PPME_SYSCALL_SENDFILE_X);
+	push_u64(s, res);
+	push_u64(s, sendfile_offset(ctx));
+	submit(s);
+	return 0;
+}

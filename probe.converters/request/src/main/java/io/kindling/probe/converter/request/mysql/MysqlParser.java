@@ -71,7 +71,9 @@ public final class MysqlParser implements ProtocolParser {
                 return null; // the statement id, flags and iteration count at least
             }
             Statements statements = p.connectionState(Statements.class, Statements::new);
-            String sql = statements == null ? null : statements.get(p.le(5, 4));
+            long id = p.le(5, 4);
+            // MariaDB's id -1: the statement prepared just before, whose id its client did not wait for
+            String sql = statements == null ? null : id == 0xffffffffL ? statements.last : statements.get(id);
             return sql == null ? m.contentKey(NAMES[cmd]) : m.attribute("sql", sql).contentKey(SqlText.contentKey(sql));
         }
         if (cmd == COM_QUERY || cmd == COM_STMT_PREPARE) {
@@ -85,6 +87,10 @@ public final class MysqlParser implements ProtocolParser {
             }
             if (cmd == COM_STMT_PREPARE) {
                 m.state(new Prepare(sql));
+                Statements statements = p.connectionState(Statements.class, Statements::new);
+                if (statements != null) {
+                    statements.last = sql;
+                }
             }
             return m.attribute("sql", sql).contentKey(SqlText.contentKey(sql));
         }
@@ -114,13 +120,69 @@ public final class MysqlParser implements ProtocolParser {
             if (statements != null) {
                 statements.put(p.le(5, 4), prepare.sql());
             }
-            m.length(p.le(9, 2) == 0 && p.le(11, 2) == 0 ? len + 4 : Message.UNTIL_REPLY);
+            m.length(prepared(p, len));
         } else if (first == 0x00 && len >= 7) {
             m.length(len + 4); // OK
         } else {
-            m.length(Message.UNTIL_REPLY); // a result set, or a prepared statement's description
+            m.length(resultSet(p));
         }
         return m;
+    }
+
+    /**
+     * The length of a result set (a column count, its columns' definitions, an EOF unless the client deprecated it,
+     * rows, then an EOF, an OK of header 0xfe or an ERR), or {@link Message#UNTIL_REPLY} when its end is beyond what
+     * is known: it then runs until the next request.
+     */
+    private static long resultSet(Payload p) {
+        long columns = p.u8(4);
+        if (columns < 1 || columns > 250) {
+            return Message.UNTIL_REPLY;
+        }
+        long at = definitions(p, next(p, 0), columns);
+        for (int n = 0; at >= 0 && n < 100_000; n++) {
+            long len = p.le((int) at, 3);
+            int first = p.u8((int) at + 4);
+            if (len < 0 || first < 0) {
+                return Message.UNTIL_REPLY;
+            }
+            if (first == 0xff || first == 0xfe && len < 0xffffff) {
+                return at + 4 + len; // its last packet
+            }
+            at = next(p, at);
+        }
+        return Message.UNTIL_REPLY;
+    }
+
+    /** The length of a prepare's answer: the OK, its parameters' and then its columns' definitions, each with its EOF. */
+    private static long prepared(Payload p, long len) {
+        long at = definitions(p, 4 + len, p.le(11, 2));
+        at = definitions(p, at, p.le(9, 2));
+        return at < 0 ? Message.UNTIL_REPLY : at;
+    }
+
+    /**
+     * Past {@code count} definition packets from {@code at} and the EOF after them (when the client did not deprecate
+     * it); -1 when that is beyond what is known.
+     */
+    private static long definitions(Payload p, long at, long count) {
+        for (long i = 0; i < count && at >= 0; i++) {
+            at = next(p, at);
+        }
+        if (at < 0 || count <= 0) {
+            return at;
+        }
+        if (at >= p.captured()) {
+            // the bytes end with the definitions: an EOF would have come with them
+            return at == p.remaining() ? at : -1;
+        }
+        return p.le((int) at, 3) == 5 && p.u8((int) at + 4) == 0xfe ? next(p, at) : at;
+    }
+
+    /** The offset after the packet at {@code at}, or -1 when its header is beyond what is known. */
+    private static long next(Payload p, long at) {
+        long len = at < 0 || at > Integer.MAX_VALUE - 4 ? -1 : p.le((int) at, 3);
+        return len < 0 ? -1 : at + 4 + len;
     }
 
     /** A statement being prepared: its text, for the id its response gives. */
@@ -130,6 +192,8 @@ public final class MysqlParser implements ProtocolParser {
     static final class Statements extends java.util.LinkedHashMap<Long, String> {
         private static final long serialVersionUID = 1L;
         static final int MAX = 256;
+        /** The text of the statement prepared last. */
+        String last;
 
         @Override
         protected boolean removeEldestEntry(java.util.Map.Entry<Long, String> eldest) {
