@@ -35,8 +35,7 @@
 
 #include <string>
 
-namespace kindling_probe
-{
+namespace kindling_probe {
 
 /* Value of the "ID" parameter (the PPM_SC_* code) of PPME_GENERIC_E/X; 0xFFFF when absent. */
 uint16_t generic_sc_of(sinsp_evt* ev);
@@ -45,20 +44,15 @@ uint16_t generic_sc_of(sinsp_evt* ev);
 void write_header(uint8_t* buf, uint32_t count, uint32_t used, int32_t status);
 
 /* Outcome of trying to place one surviving event into the batch. */
-enum class place_result
-{
-	WRITTEN,
-	NO_ROOM
-};
+enum class place_result { WRITTEN, NO_ROOM };
 
 /* What a record says of its thread beside libsinsp's thread info: its container id and, for a thread in
  * a pid namespace of its own, its ids there (ns_ids). */
-struct thread_extras
-{
-	container_name container;
-	bool ns_ids = false;
-	int64_t vpid = 0;
-	int64_t vtid = 0;
+struct thread_extras {
+    container_name container;
+    bool ns_ids = false;
+    int64_t vpid = 0;
+    int64_t vtid = 0;
 };
 
 /* The extras of a thread (null: none). container_slot: container_id_of's. */
@@ -75,6 +69,6 @@ place_result place(sinsp_evt* ev, sinsp_threadinfo* tinfo, const thread_extras& 
 /* The error of a batch buffer too small for one event. */
 std::string too_small_message(size_t cap, size_t needed);
 
-} // namespace kindling_probe
+}  // namespace kindling_probe
 
 #endif /* KINDLING_BATCH_WRITER_H */

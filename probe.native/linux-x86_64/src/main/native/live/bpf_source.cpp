@@ -146,6 +146,8 @@ struct filler_ref {
 // Every filler of the object, by the event type it writes.
 std::vector<filler_ref> fillers_of(probe_bpf* k) {
     auto& p = k->progs;
+    // two events a line
+    // clang-format off
     return {
         {PPME_SYSCALL_READ_E, p.fill_read_e}, {PPME_SYSCALL_READ_X, p.fill_read_x},
         {PPME_SYSCALL_WRITE_E, p.fill_write_e}, {PPME_SYSCALL_WRITE_X, p.fill_write_x},
@@ -202,6 +204,7 @@ std::vector<filler_ref> fillers_of(probe_bpf* k) {
         {PPME_SYSCALL_SETRESUID_E, p.fill_setresuid_e}, {PPME_SYSCALL_SETRESUID_X, p.fill_setresuid_x},
         {PPME_SYSCALL_SETRESGID_E, p.fill_setresgid_e}, {PPME_SYSCALL_SETRESGID_X, p.fill_setresgid_x},
     };
+    // clang-format on
 }
 
 // CLOCK_REALTIME minus CLOCK_MONOTONIC (bpf_ktime_get_ns), measured between two monotonic reads.
@@ -220,8 +223,7 @@ public:
 
     bool init(const settings& s, std::string* err);
     bool deliver(std::string* err) override;
-    void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls,
-                    size_t nsyscalls) override;
+    void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls) override;
     uint32_t set_kernel_events(uint32_t mask) override;
     size_t read_kernel_events(kernel_event* out, size_t max) override;
     std::string tracing_refusal() const override { return m_tracing_refused; }
@@ -239,16 +241,16 @@ private:
     probe_bpf* m_skel = nullptr;
     ring_buffer* m_rb = nullptr;
     udig_ring m_udig;
-    cpu_list m_cpus{1u << 18};            // the CPU of each event written into udig's ring
+    cpu_list m_cpus{1u << 18};  // the CPU of each event written into udig's ring
     std::thread m_thread;
     std::atomic<bool> m_stop{false};
-    std::mutex m_stop_lock;               // serializes stop()
+    std::mutex m_stop_lock;  // serializes stop()
     bool m_stopped = false;
-    mutable std::mutex m_counters_lock;   // the stats map against its unloading
+    mutable std::mutex m_counters_lock;  // the stats map against its unloading
     bool m_unloaded = false;
-    counters m_final;                     // what the counters said when the programs were unloaded
-    std::string m_tracing_refused;        // why fentry/fexit programs are not used, empty when they are
-    uint32_t m_ke_told = 0;               // kinds whose refusal was said on stderr
+    counters m_final;               // what the counters said when the programs were unloaded
+    std::string m_tracing_refused;  // why fentry/fexit programs are not used, empty when they are
+    uint32_t m_ke_told = 0;         // kinds whose refusal was said on stderr
     counters read_live() const;
     uint8_t m_has_filler[PROBE_EVT_TABLE] = {};
     uint8_t m_always[PROBE_EVT_TABLE] = {};
@@ -260,9 +262,9 @@ private:
     int m_stats_fd = -1;
     unsigned m_ncpus = 1;
     // kernel TCP events
-    std::mutex m_ke_lock;                       // the links
+    std::mutex m_ke_lock;  // the links
     bpf_link* m_ke_links[KE_MAX] = {};
-    mutable std::mutex m_queue_lock;            // the queue and its counters
+    mutable std::mutex m_queue_lock;  // the queue and its counters
     std::deque<kernel_event> m_queue;
     uint64_t m_ke_read = 0;
     uint64_t m_ke_queue_drops = 0;
@@ -409,8 +411,10 @@ uint32_t bpf_source::set_kernel_events(uint32_t mask) {
         // the first program of a kind that loaded and attaches serves it
         if (want && !link && bpf_program__fd(k.prog) >= 0) {
             bpf_link* l = bpf_program__attach(k.prog);
-            if (l && !libbpf_get_error(l)) link = l;
-            else refusals[k.kind] = std::string(bpf_program__name(k.prog)) + ": " + strerror(errno);
+            if (l && !libbpf_get_error(l))
+                link = l;
+            else
+                refusals[k.kind] = std::string(bpf_program__name(k.prog)) + ": " + strerror(errno);
         } else if (!want && link) {
             bpf_link__destroy(link);
             link = nullptr;
@@ -460,15 +464,18 @@ void bpf_source::sync_settings() {
             m_skel->bss->snaplen = c;
         } else {
             m_bad_settings.fetch_add(1, std::memory_order_relaxed);
-            fprintf(stderr, "kindling live: the udig ring's consumer asks for a snaplen of %u bytes, past the "
-                            "probe's limit of %u: ignored\n", c, static_cast<unsigned>(PROBE_SNAPLEN_MAX));
+            fprintf(stderr,
+                    "kindling live: the udig ring's consumer asks for a snaplen of %u bytes, past the "
+                    "probe's limit of %u: ignored\n",
+                    c, static_cast<unsigned>(PROBE_SNAPLEN_MAX));
         }
     }
     uint64_t corrupt = m_udig.corrupt();
     if (corrupt && !m_told_corrupt) {
         m_told_corrupt = true;
-        fprintf(stderr, "kindling live: the udig ring's head or tail is out of range (its shared memory was "
-                        "written by another process): events are dropped while it stays so\n");
+        fprintf(stderr,
+                "kindling live: the udig ring's head or tail is out of range (its shared memory was "
+                "written by another process): events are dropped while it stays so\n");
     }
     counters k = read_counters();
     m_udig.publish(k.events + k.drops_bpf_ring + k.drops_udig_ring + k.drops_invalid,
@@ -495,8 +502,7 @@ void bpf_source::run() {
     sync_settings();
 }
 
-void bpf_source::set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls,
-                            size_t nsyscalls) {
+void bpf_source::set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls) {
     if (!m_skel) return;
     auto* bss = m_skel->bss;
     for (size_t i = 0; i < PROBE_EVT_TABLE; i++) {

@@ -27,9 +27,7 @@ constexpr const char* kLockDir = "/run/kindling";
 constexpr const char* kLockName = "live.lock";
 constexpr const char* kShmDir = "/dev/shm/";
 
-std::string lock_path() {
-    return std::string(kLockDir) + "/" + kLockName;
-}
+std::string lock_path() { return std::string(kLockDir) + "/" + kLockName; }
 
 void remove_udig_files() {
     // Left behind by a capture that was killed (libscap never removes them); the flock proves
@@ -49,7 +47,8 @@ bool create_udig_file(const char* name, size_t size, std::string* err) {
         struct stat st {};
         if (e == EEXIST && lstat(path.c_str(), &st) == 0) {
             *err = path + " exists and belongs to uid " + std::to_string(st.st_uid) +
-                   ", which this process may not remove; the probe never writes events into a file it did not make: remove it (as root) and start again";
+                   ", which this process may not remove; the probe never writes events into a file it did not make: "
+                   "remove it (as root) and start again";
         } else {
             *err = "cannot create " + path + ": " + strerror(e);
         }
@@ -70,8 +69,9 @@ bool create_udig_file(const char* name, size_t size, std::string* err) {
 int open_lock_dir(std::string* err) {
     if (mkdir(kLockDir, 0755) != 0 && errno != EEXIST) {
         int e = errno;
-        *err = std::string("cannot create ") + kLockDir + " (" + strerror(e) + "); a live capture run by a user other than root needs " +
-               kLockDir + " made for that user beforehand (install -d -m 0755 -o USER " + kLockDir +
+        *err = std::string("cannot create ") + kLockDir + " (" + strerror(e) +
+               "); a live capture run by a user other than root needs " + kLockDir +
+               " made for that user beforehand (install -d -m 0755 -o USER " + kLockDir +
                ", or RuntimeDirectory=kindling in a systemd unit)";
         return -1;
     }
@@ -135,7 +135,8 @@ std::unique_ptr<machine_lock> lock_machine(std::string* err) {
                 long pid = n > 0 ? strtol(buf, nullptr, 10) : 0;
                 *err = "another live capture runs on this machine" +
                        (pid > 0 ? " (pid " + std::to_string(pid) + ")" : std::string()) +
-                       "; stop it first, or run this one in its own mount namespace with its own /dev/shm and " + kLockDir;
+                       "; stop it first, or run this one in its own mount namespace with its own /dev/shm and " +
+                       kLockDir;
             } else {
                 *err = "cannot lock " + path + ": " + strerror(e);
             }
@@ -153,7 +154,8 @@ std::unique_ptr<machine_lock> lock_machine(std::string* err) {
         }
         remove_udig_files();
         if (!create_udig_file(UDIG_RING_SM_FNAME, UDIG_RING_SIZE, err) ||
-            !create_udig_file(UDIG_RING_DESCS_SM_FNAME, sizeof(ppm_ring_buffer_info) + sizeof(udig_ring_buffer_status), err)) {
+            !create_udig_file(UDIG_RING_DESCS_SM_FNAME, sizeof(ppm_ring_buffer_info) + sizeof(udig_ring_buffer_status),
+                              err)) {
             remove_udig_files();
             unlinkat(dir, kLockName, 0);
             close(fd);

@@ -31,7 +31,8 @@ struct needed_cap {
 constexpr needed_cap kNeeded[] = {
     {CAP_BPF, "CAP_BPF", "load the eBPF programs and create their maps"},
     {CAP_PERFMON, "CAP_PERFMON", "attach the programs to tracepoints and let them read kernel memory"},
-    {CAP_SYS_PTRACE, "CAP_SYS_PTRACE", "read the fds, executable, working folder and environment of other users' processes in /proc"},
+    {CAP_SYS_PTRACE, "CAP_SYS_PTRACE",
+     "read the fds, executable, working folder and environment of other users' processes in /proc"},
     {CAP_DAC_READ_SEARCH, "CAP_DAC_READ_SEARCH", "list /proc/PID/fd of other users' processes"},
 };
 
@@ -60,7 +61,8 @@ void drop_on_this_thread() {
     uint64_t target = g_target.load();
     for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
         if ((target >> cap & 1) == 0) {
-            syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);  // fails without CAP_SETPCAP: then the bounding set stays
+            syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0,
+                    0);  // fails without CAP_SETPCAP: then the bounding set stays
         }
     }
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};

@@ -111,9 +111,7 @@ bool udig_ring::write(const void* evt, uint32_t len, uint32_t max_wait_us, const
     return true;
 }
 
-uint32_t udig_ring::consumer_snaplen() const {
-    return m_status ? m_status->m_consumer.snaplen : 0;
-}
+uint32_t udig_ring::consumer_snaplen() const { return m_status ? m_status->m_consumer.snaplen : 0; }
 
 void udig_ring::publish(uint64_t seen, uint64_t dropped_full, uint64_t dropped_invalid) {
     if (!m_info) return;
