@@ -102,7 +102,10 @@ enum kp_capture_stat {
     KP_STAT_KERNEL_EVENTS = 14,
     KP_STAT_KERNEL_DROPS_BPF_RING = 15,
     KP_STAT_KERNEL_DROPS_QUEUE = 16,
-    KP_STAT_COUNT = 17
+    /* times the eBPF source found the udig ring's shared head, tail or consumer snaplen out of range: another
+     * process wrote them (the events it could not write then are in KP_STAT_DROPS_UDIG_RING) */
+    KP_STAT_UDIG_RING_TAMPERED = 17,
+    KP_STAT_COUNT = 18
 };
 #define KP_SOURCE_EBPF          1
 #define KP_SOURCE_KERNEL_MODULE 2

@@ -270,6 +270,7 @@ void capture_statistics(session& s, int64_t* out) {
         out[KP_STAT_KERNEL_EVENTS] = static_cast<int64_t>(c.kernel_events);
         out[KP_STAT_KERNEL_DROPS_BPF_RING] = static_cast<int64_t>(c.kernel_drops_bpf_ring);
         out[KP_STAT_KERNEL_DROPS_QUEUE] = static_cast<int64_t>(c.kernel_drops_queue);
+        out[KP_STAT_UDIG_RING_TAMPERED] = static_cast<int64_t>(c.udig_ring_corrupt);
     } else {
         out[KP_STAT_SOURCE] = KP_SOURCE_KERNEL_MODULE;
     }
