@@ -101,48 +101,39 @@ bool place_kernel(const kindling_live::kernel_event& e, sinsp_threadinfo* tinfo,
     }
     uint32_t nparams = static_cast<uint32_t>(1 + nvalues);
     size_t rec_len = sizeof(struct ppm_evt_hdr) + nparams * sizeof(uint16_t) + values_len;
-    size_t comm_len = tinfo != nullptr ? string_len(tinfo->m_comm) : 0;
-    size_t container_len = tinfo != nullptr ? extras.container.len : 0;
-    size_t ns_block = tinfo != nullptr && extras.ns_ids ? KP_NS_BLOCK_SIZE : 0;
-    size_t size = padded(KP_RECORD_FIXED_SIZE + ns_block + comm_len + container_len + rec_len);
+    record_front front;
+    kp_record& r = front.fixed;
+    r.kcat = static_cast<uint8_t>(KCAT_NET);
+    r.source = static_cast<uint8_t>(source_of(e.kind));
+    if (tinfo != nullptr) {
+        r.flags = extras.ns_ids ? KP_FLAG_NS_IDS : 0;
+        r.pid = tinfo->m_pid;
+        r.tid = tinfo->m_tid;
+        r.uid = tinfo->m_uid;
+        r.gid = tinfo->m_gid;
+        r.comm_len = static_cast<uint16_t>(string_len(tinfo->m_comm));
+        r.container_len =
+            static_cast<uint16_t>(extras.container.len > MAX_STRING_LEN ? MAX_STRING_LEN : extras.container.len);
+        front.comm = &tinfo->m_comm;
+        front.container = extras.container.data;
+        front.ns.vpid = extras.vpid;
+        front.ns.vtid = extras.vtid;
+    } else {
+        r.flags = KP_FLAG_NO_THREAD | KP_FLAG_KERNEL_CONTEXT;
+        r.pid = e.pid;
+        r.tid = e.tid;
+    }
+    r.fd_num = -1;  /* no fd */
+    r.cpu = 0xFFFF; /* the CPU is not known */
+    r.generic_sc = NO_GENERIC_SC;
+    size_t size = padded(front.size() + rec_len);
     *needed = size;
     if (size > cap - *off) {
         return false;
     }
+    r.rec_len = static_cast<uint32_t>(size);
     uint8_t* dst = buf + *off;
-    std::memset(dst, 0, size);
-    uint16_t flags =
-        tinfo != nullptr ? (ns_block != 0 ? KP_FLAG_NS_IDS : 0) : (KP_FLAG_NO_THREAD | KP_FLAG_KERNEL_CONTEXT);
-    put<uint32_t>(dst, 0, static_cast<uint32_t>(size));
-    put<uint16_t>(dst, 4, flags);
-    dst[6] = static_cast<uint8_t>(KCAT_NET);
-    dst[7] = static_cast<uint8_t>(source_of(e.kind));
-    if (tinfo != nullptr) {
-        put<int64_t>(dst, 8, tinfo->m_pid);
-        put<int64_t>(dst, 16, tinfo->m_tid);
-        put<uint32_t>(dst, 32, tinfo->m_uid);
-        put<uint32_t>(dst, 36, tinfo->m_gid);
-    } else {
-        put<int64_t>(dst, 8, e.pid);
-        put<int64_t>(dst, 16, e.tid);
-    }
-    put<int64_t>(dst, 40, -1);      /* no fd */
-    put<uint16_t>(dst, 48, 0xFFFF); /* the CPU is not known */
-    put<uint16_t>(dst, 50, NO_GENERIC_SC);
-    put<uint16_t>(dst, 52, static_cast<uint16_t>(comm_len));
-    put<uint16_t>(dst, 54, static_cast<uint16_t>(container_len));
-    size_t at = KP_RECORD_FIXED_SIZE;
-    if (ns_block != 0) {
-        put<int64_t>(dst, at, extras.vpid);
-        put<int64_t>(dst, at + 8, extras.vtid);
-        at += ns_block;
-    }
-    if (tinfo != nullptr) {
-        copy_string(dst + at, tinfo->m_comm, comm_len);
-        at += comm_len;
-        std::memcpy(dst + at, extras.container.data, container_len);
-        at += container_len;
-    }
+    size_t at = write_front(dst, front);
     /* the scap-style record: header, lengths, values */
     struct ppm_evt_hdr hdr;
     hdr.ts = e.ts;

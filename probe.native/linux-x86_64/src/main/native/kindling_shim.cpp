@@ -9,6 +9,7 @@
  */
 #include "kindling_shim.h"
 
+#include "batch_writer.h"
 #include "capture_check.h"
 #include "container_id.h"
 #include "live_open.h"
@@ -364,6 +365,19 @@ int32_t kp_event_table(char* out, int32_t cap) {
     } catch (const std::exception& e) {
         set_global_error("kp_event_table: ", e.what());
         return -1;
+    } catch (...) {
+        return -1;
+    }
+}
+
+int32_t kp_record_layout(char* out, int32_t cap) {
+    try {
+        static const std::string text = kindling_probe::record_layout_text();
+        if (out == nullptr || cap <= 0 || text.size() + 1 > static_cast<size_t>(cap)) {
+            return -1;
+        }
+        std::memcpy(out, text.c_str(), text.size() + 1);
+        return static_cast<int32_t>(text.size());
     } catch (...) {
         return -1;
     }

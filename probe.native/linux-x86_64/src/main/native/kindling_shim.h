@@ -16,8 +16,60 @@ extern "C" {
 
 #define KP_EXPORT __attribute__((visibility("default")))
 
-/* Size of the batch header and of the fixed part of each record (see the layout in
- * batch_writer.h). */
+/* The record schema: what a batch holds, little-endian, as Java reads it (RecordView, BatchView).
+ * kp_record_layout() tells each field's offset and size, and a test compares them with Java's.
+ *
+ * A batch: the header, then records from offset KP_BATCH_HEADER_SIZE, each 8-byte aligned. A record:
+ * the fixed part (struct kp_record); the namespace ids (struct kp_ns_block) when flags has
+ * KP_FLAG_NS_IDS; the socket block (struct kp_socket_block) when flags has KP_FLAG_SOCKET; the bytes of
+ * comm, container id and fd name (comm_len, container_len, fdname_len of them; a reader stops at a NUL,
+ * as C would); the event's scap record (u64 ts | u64 tid | u32 len | u16 type | u32 nparams | nparams
+ * lengths, u16 each, u32 with KP_FLAG_LARGE_PAYLOAD | the values); zero padding to a multiple of 8. */
+struct kp_batch_header {
+    uint32_t event_count;
+    uint32_t bytes_used; /* the header included */
+    int32_t status;      /* KP_STATUS_* */
+    uint8_t reserved[52];
+};
+
+struct kp_record {
+    uint32_t rec_len; /* to the next record, padding included */
+    uint16_t flags;   /* KP_FLAG_* */
+    uint8_t kcat;     /* Kindling's category (classify.h) */
+    uint8_t source;   /* Kindling's source: syscall enter/exit, kprobe, tracepoint... (classify.h) */
+    int64_t pid;
+    int64_t tid;
+    uint64_t latency; /* of a syscall exit: since its enter, nanoseconds */
+    uint32_t uid;
+    uint32_t gid;
+    int64_t fd_num;
+    uint16_t cpu;           /* 0xFFFF: not known */
+    uint16_t generic_sc;    /* the PPM_SC code of a generic event, 0xFFFF for others */
+    uint16_t comm_len;      /* bytes of comm after the blocks */
+    uint16_t container_len; /* bytes of the container id after comm */
+    uint16_t fdname_len;    /* bytes of the fd name after the container id */
+    uint8_t fd_type;        /* scap_fd_type */
+    uint8_t l4proto;        /* Kindling's (classify.h), for an inet socket */
+    uint8_t role_server;    /* 1: the socket is the server's end */
+    uint8_t reserved[3];
+};
+
+/* A thread in a pid namespace of its own: its ids there. */
+struct kp_ns_block {
+    int64_t vpid;
+    int64_t vtid;
+};
+
+/* The socket of the event's fd: host-order ports, then the addresses (IPv4 in their first 4 bytes);
+ * a unix socket's source and destination (u64) in sip and dip. */
+struct kp_socket_block {
+    uint16_t sport;
+    uint16_t dport;
+    uint32_t reserved;
+    uint8_t sip[16];
+    uint8_t dip[16];
+};
+
 #define KP_BATCH_HEADER_SIZE 64
 #define KP_RECORD_FIXED_SIZE 64
 #define KP_SOCKET_BLOCK_SIZE 40
@@ -28,12 +80,12 @@ extern "C" {
 /* Rows a filter table may have (event types, syscalls): more is refused. */
 #define KP_MAX_TABLE_ROWS    4096
 
-/* Batch status (header offset 8). */
+/* Batch status (kp_batch_header.status). */
 #define KP_STATUS_MORE    0
 #define KP_STATUS_EOF     1
 #define KP_STATUS_TIMEOUT 2
 
-/* Record flags (record offset 14). */
+/* Record flags (kp_record.flags). */
 #define KP_FLAG_FD_INFO         0x1
 #define KP_FLAG_PARAM_TRUNCATED 0x2
 /* The event has no thread information and passed only through the threadless filter
@@ -110,6 +162,10 @@ enum kp_capture_stat {
 #define KP_SOURCE_EBPF          1
 #define KP_SOURCE_KERNEL_MODULE 2
 
+/* The record schema as text, one line a field: block, field, offset in its block, size in bytes, tab-separated
+ * (for example "record\tpid\t8\t8"); blocks: header, record, ns, socket. Returns the length written,
+ * -1 when cap is too small. */
+KP_EXPORT int32_t kp_record_layout(char* out, int32_t cap);
 KP_EXPORT int64_t kp_open_file(const char* path, char* err, int32_t errcap);
 /* Opens a live capture: the probe's eBPF source through libsinsp's udig ring (the kernel module where
  * only that can run). write_path (null: none) receives every event read, as a capture file; snaplen

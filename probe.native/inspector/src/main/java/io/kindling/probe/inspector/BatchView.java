@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * One batch buffer that the shim fills, and the walk over its records. The layout is written by
- * the shim (kindling_shim.cpp): a 64-byte header (the record count, then the status), then 8-byte
+ * One batch buffer that the shim fills, and the walk over its records. The layout is the shim's record
+ * schema (kindling_shim.h): a 64-byte header (the record count, then the status), then 8-byte
  * aligned records, each starting with its own length. The current record is read through one
  * reused {@link RecordView}.
  */
@@ -18,8 +18,8 @@ final class BatchView implements RawBatch {
     static final int STATUS_MORE = 0;
     static final int STATUS_END = 1;
     static final int STATUS_TIMEOUT = 2;
-    private static final int H_COUNT = 0;
-    private static final int H_STATUS = 8;
+    static final int H_COUNT = 0;
+    static final int H_STATUS = 8;
 
     final Memory memory;
     final ByteBuffer buf;

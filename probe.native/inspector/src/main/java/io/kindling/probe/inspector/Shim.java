@@ -79,6 +79,9 @@ final class Shim {
 
     static native int kp_container_id_of_cgroup(String path, byte[] out, int capacity);
 
+    /** The record schema, one "block TAB field TAB offset TAB size" line a field; its length, -1 when out is too small. */
+    static native int kp_record_layout(byte[] out, int capacity);
+
     /** A NUL-terminated message from a buffer the shim filled. */
     static String message(byte[] buffer) {
         int n = 0;
