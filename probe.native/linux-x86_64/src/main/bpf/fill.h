@@ -492,23 +492,28 @@ static __always_inline s64 sc_ret(struct bpf_raw_tracepoint_args* ctx) { return 
     struct scratch* s = get_scratch(SLOT_SYSCALL); \
     if (!s) return 0;
 
-/* The events of one parameter or none, which many system calls share. */
+/* The shapes many system calls share. Each parameter is pushed under a comment that gives its number in
+ * the event table and its name there. */
+
+/* 1 fd. */
 static __always_inline int fd_only_event(struct bpf_raw_tracepoint_args* ctx, u16 type) {
     SCRATCH_OR_RETURN(s);
     begin(s, type);
-    push_u64(s, FD(0));
+    push_u64(s, FD(0)); /* 1 fd */
     submit(s);
     return 0;
 }
 
+/* 1 res (or fd: the result). */
 static __always_inline int result_only_event(struct bpf_raw_tracepoint_args* ctx, u16 type) {
     SCRATCH_OR_RETURN(s);
     begin(s, type);
-    push_u64(s, sc_ret(ctx));
+    push_u64(s, sc_ret(ctx)); /* 1 res */
     submit(s);
     return 0;
 }
 
+/* No parameter. */
 static __always_inline int no_param_event(struct bpf_raw_tracepoint_args* ctx, u16 type) {
     SCRATCH_OR_RETURN(s);
     begin(s, type);
@@ -516,22 +521,72 @@ static __always_inline int no_param_event(struct bpf_raw_tracepoint_args* ctx, u
     return 0;
 }
 
-/* An event whose parameters are the syscall's first arguments, each as a u32 (socket, socketpair). */
+/* The syscall's first arguments, each as a u32 (socket, socketpair: 1 domain, 2 type, 3 proto; set*id). */
 static __always_inline int u32_args_event(struct bpf_raw_tracepoint_args* ctx, u16 type) {
     SCRATCH_OR_RETURN(s);
     begin(s, type);
     for (int i = 0; i < 3; i++)
-        if (i < s->nparams) push_u32(s, (u32)sc_arg(ctx, i));
+        if (i < s->nparams) push_u32(s, (u32)sc_arg(ctx, i)); /* i + 1: argument i */
     submit(s);
     return 0;
 }
 
-/* An exit event of the result and a path argument (chdir, chroot). */
+/* 1 res, 2 path (argument arg; chdir, chroot). */
 static __always_inline int result_path_event(struct bpf_raw_tracepoint_args* ctx, u16 type, int arg) {
     SCRATCH_OR_RETURN(s);
     begin(s, type);
-    push_u64(s, sc_ret(ctx));
-    push_str_user(s, (const void*)sc_arg(ctx, arg));
+    push_u64(s, sc_ret(ctx));                        /* 1 res */
+    push_str_user(s, (const void*)sc_arg(ctx, arg)); /* 2 path */
     submit(s);
     return 0;
+}
+
+/* 1 fd, 2 a u32 argument (the size of read, write, recvfrom; listen's backlog), and where the event has a
+ * third parameter 3 pos (argument 3: pread, pwrite). */
+static __always_inline int fd_u32_event(struct bpf_raw_tracepoint_args* ctx, u16 type, int arg) {
+    SCRATCH_OR_RETURN(s);
+    begin(s, type);
+    push_u64(s, FD(0));                               /* 1 fd */
+    push_u32(s, (u32)sc_arg(ctx, arg));               /* 2 size or backlog */
+    if (s->nparams == 3) push_u64(s, sc_arg(ctx, 3)); /* 3 pos */
+    submit(s);
+    return 0;
+}
+
+/* 1 res, 2 data: as much of the buffer (argument 1) as the result says and the snaplen allows (read, write,
+ * pread, pwrite, sendto exit). */
+static __always_inline int result_data_event(struct bpf_raw_tracepoint_args* ctx, u16 type) {
+    SCRATCH_OR_RETURN(s);
+    s64 res = sc_ret(ctx);
+    begin(s, type);
+    push_u64(s, res);                                    /* 1 res */
+    push_data_user(s, (const void*)sc_arg(ctx, 1), res); /* 2 data */
+    submit(s);
+    return 0;
+}
+
+/* The size of an iovec array, the sum of its lengths, as a u32 parameter (writev, pwritev, sendmsg enter). */
+static __always_inline void push_iov_size(struct scratch* s, const void* iov, u64 iovcnt) {
+    u64 total = push_iov_data(s, iov, iovcnt, 0, SIZE_ONLY);
+    push_u32(s, total);
+}
+
+enum iov_layout {
+    RES_DATA = 0,      /* res, data (writev, pwritev, sendmsg exit) */
+    RES_SIZE_DATA = 1, /* res, size, data (readv, preadv, recvmsg exit) */
+};
+
+/* The parameters an exit event gives an iovec array: the result, the sum of the iovecs' lengths where the
+ * layout has it, and as much of their data as the result says and the snaplen allows. */
+static __always_inline void push_iov_result(struct scratch* s, s64 res, const void* iov, u64 iovcnt,
+                                            enum iov_layout layout) {
+    push_u64(s, res); /* 1 res */
+    u32 size_at = s->off;
+    if (layout == RES_SIZE_DATA) push_u32(s, 0); /* 2 size, written below */
+    /* 2 or 3 data */
+    u64 total = push_iov_data(s, iov, iovcnt, res > 0 ? res : 0, COPY_DATA);
+    if (layout == RES_SIZE_DATA) {
+        u32 t = total;
+        __builtin_memcpy(&s->buf[size_at & OFF_MASK], &t, 4);
+    }
 }

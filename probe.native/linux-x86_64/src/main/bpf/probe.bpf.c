@@ -37,8 +37,8 @@ static __always_inline int dispatch(struct bpf_raw_tracepoint_args* ctx, u64 id,
         struct scratch* s = get_scratch(SLOT_SYSCALL);
         if (!s) return 0;
         begin(s, type);
-        push_u16(s, e->code);
-        if (enter) push_u16(s, id);
+        push_u16(s, e->code);       /* 1 ID: the PPM_SC code */
+        if (enter) push_u16(s, id); /* enter: 2 nativeID */
         submit(s);
         return 0;
     }

@@ -22,10 +22,10 @@ static __always_inline s64 rss_counter(struct mm_struct* mm, int i) {
 }
 
 /* A task's page faults and memory in KiB (size, resident, swapped), as clone, execve and sched_switch
- * carry them. */
+ * carry them: five parameters, k to k + 4 (k = 9 for clone and execve exits, 2 for sched_switch). */
 static __always_inline void push_faults_and_memory(struct scratch* s, struct task_struct* t, struct mm_struct* mm) {
-    push_u64(s, BPF_CORE_READ(t, maj_flt));
-    push_u64(s, BPF_CORE_READ(t, min_flt));
+    push_u64(s, BPF_CORE_READ(t, maj_flt)); /* k pgft_maj */
+    push_u64(s, BPF_CORE_READ(t, min_flt)); /* k + 1 pgft_min */
     u32 vm_size = 0, vm_rss = 0, vm_swap = 0;
     if (mm) {
         vm_size = pages_kb(BPF_CORE_READ(mm, total_vm));
@@ -33,9 +33,9 @@ static __always_inline void push_faults_and_memory(struct scratch* s, struct tas
                           rss_counter(mm, MM_SHMEMPAGES_K));
         vm_swap = pages_kb(rss_counter(mm, MM_SWAPENTS_K));
     }
-    push_u32(s, vm_size);
-    push_u32(s, vm_rss);
-    push_u32(s, vm_swap);
+    push_u32(s, vm_size); /* k + 2 vm_size */
+    push_u32(s, vm_rss);  /* k + 3 vm_rss */
+    push_u32(s, vm_swap); /* k + 4 vm_swap */
 }
 
 /* The pid a task has in its own pid namespace. */
@@ -58,7 +58,7 @@ static __always_inline void push_proc_common(struct scratch* s, struct task_stru
         as = BPF_CORE_READ(mm, arg_start);
         ae = BPF_CORE_READ(mm, arg_end);
     }
-    push_u64(s, res);
+    push_u64(s, res); /* 1 res */
     u64 total = ae > as ? ae - as : 0;
     if (total > ARGS_MAX) total = ARGS_MAX;
     long exe_len = 0;
@@ -68,18 +68,18 @@ static __always_inline void push_proc_common(struct scratch* s, struct task_stru
         exe_len = 1;
         total = 0;
     }
-    done(s, exe_len);
+    done(s, exe_len); /* 2 exe */
     u32 rest = total > (u64)exe_len ? total - exe_len : 0;
-    done(s, copy_user(s, s->off, (const void*)(as + exe_len), rest));
-    push_u64(s, BPF_CORE_READ(t, pid));
-    push_u64(s, BPF_CORE_READ(t, tgid));
-    push_u64(s, BPF_CORE_READ(t, real_parent, pid));
+    done(s, copy_user(s, s->off, (const void*)(as + exe_len), rest)); /* 3 args */
+    push_u64(s, BPF_CORE_READ(t, pid));                               /* 4 tid */
+    push_u64(s, BPF_CORE_READ(t, tgid));                              /* 5 pid */
+    push_u64(s, BPF_CORE_READ(t, real_parent, pid));                  /* 6 ptid */
     s->buf[s->off & OFF_MASK] = 0;
-    done(s, 1);
-    push_u64(s, BPF_CORE_READ(t, signal, rlim[RLIMIT_NOFILE_K].rlim_cur));
-    push_faults_and_memory(s, t, mm);
-    push_str_kernel(s, &t->comm[0], 16);
-    push_cgroups(s, t);
+    done(s, 1);                                                            /* 7 cwd */
+    push_u64(s, BPF_CORE_READ(t, signal, rlim[RLIMIT_NOFILE_K].rlim_cur)); /* 8 fdlimit */
+    push_faults_and_memory(s, t, mm);                                      /* 9 to 13 */
+    push_str_kernel(s, &t->comm[0], 16);                                   /* 14 comm */
+    push_cgroups(s, t);                                                    /* 15 cgroups */
 }
 
 /* In the child of clone3 the clone_args pointer may point into the parent's reused stack: the
@@ -112,16 +112,16 @@ static __always_inline int clone_exit(struct bpf_raw_tracepoint_args* ctx, u16 t
     struct task_struct* t = current_task();
     s64 res = sc_ret(ctx);
     begin(s, type);
-    push_proc_common(s, t, res);
+    push_proc_common(s, t, res); /* 1 to 15 */
     s64 vtid = pid_vnr(t);
     s64 vpid = pid_vnr(BPF_CORE_READ(t, group_leader));
     u32 flags = clone_flags_of(ctx, s->id, res);
     if (vtid != BPF_CORE_READ(t, pid)) flags |= PPM_CL_CHILD_IN_PIDNS;
-    push_u32(s, flags);
-    push_u32(s, BPF_CORE_READ(t, cred, euid.val));
-    push_u32(s, BPF_CORE_READ(t, cred, egid.val));
-    push_u64(s, vtid);
-    push_u64(s, vpid);
+    push_u32(s, flags);                            /* 16 flags */
+    push_u32(s, BPF_CORE_READ(t, cred, euid.val)); /* 17 uid */
+    push_u32(s, BPF_CORE_READ(t, cred, egid.val)); /* 18 gid */
+    push_u64(s, vtid);                             /* 19 vtid */
+    push_u64(s, vpid);                             /* 20 vpid */
     submit(s);
     return 0;
 }
@@ -138,7 +138,7 @@ FILLER(fill_clone3_x) { return clone_exit(ctx, PPME_SYSCALL_CLONE3_X); }
 FILLER(fill_execve_e) {
     SCRATCH_OR_RETURN(s);
     begin(s, PPME_SYSCALL_EXECVE_19_E);
-    push_str_user(s, (const void*)sc_arg(ctx, 0));
+    push_str_user(s, (const void*)sc_arg(ctx, 0)); /* 1 filename */
     submit(s);
     return 0;
 }
@@ -153,9 +153,9 @@ static __always_inline u32 execveat_flags_to_ppm(unsigned long f) {
 FILLER(fill_execveat_e) {
     SCRATCH_OR_RETURN(s);
     begin(s, PPME_SYSCALL_EXECVEAT_E);
-    push_u64(s, dirfd_to_ppm(sc_arg(ctx, 0)));
-    push_str_user(s, (const void*)sc_arg(ctx, 1));
-    push_u32(s, execveat_flags_to_ppm(sc_arg(ctx, 4)));
+    push_u64(s, dirfd_to_ppm(sc_arg(ctx, 0)));          /* 1 dirfd */
+    push_str_user(s, (const void*)sc_arg(ctx, 1));      /* 2 pathname */
+    push_u32(s, execveat_flags_to_ppm(sc_arg(ctx, 4))); /* 3 flags */
     submit(s);
     return 0;
 }
@@ -165,7 +165,7 @@ static __always_inline int execve_exit(struct bpf_raw_tracepoint_args* ctx, u16 
     SCRATCH_OR_RETURN(s);
     struct task_struct* t = current_task();
     begin(s, type);
-    push_proc_common(s, t, sc_ret(ctx));
+    push_proc_common(s, t, sc_ret(ctx)); /* 1 to 15 */
     struct mm_struct* mm = BPF_CORE_READ(t, mm);
     unsigned long es = 0, ee = 0;
     if (mm) {
@@ -174,19 +174,19 @@ static __always_inline int execve_exit(struct bpf_raw_tracepoint_args* ctx, u16 
     }
     u64 elen = ee > es ? ee - es : 0;
     if (elen > ARGS_MAX) elen = ARGS_MAX;
-    done(s, copy_user(s, s->off, (const void*)es, elen));
-    push_u32(s, 0); /* tty */
+    done(s, copy_user(s, s->off, (const void*)es, elen)); /* 16 env */
+    push_u32(s, 0);                                       /* 17 tty */
     s64 pgid = 0;
     struct pid* pg = BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID_K]);
     if (pg) {
         unsigned int level = BPF_CORE_READ(pg, level);
         bpf_probe_read_kernel(&pgid, 4, &pg->numbers[level & 31].nr);
     }
-    push_u64(s, pgid);
+    push_u64(s, pgid); /* 18 pgid */
     u32 loginuid = (u32)-1;
     if (bpf_core_field_exists(t->loginuid)) loginuid = BPF_CORE_READ(t, loginuid.val);
-    push_u32(s, loginuid);
-    push_u32(s, 0); /* exe flags */
+    push_u32(s, loginuid); /* 19 loginuid */
+    push_u32(s, 0);        /* 20 flags (of the executable) */
     submit(s);
     return 0;
 }
@@ -221,11 +221,11 @@ int on_process_exit(struct bpf_raw_tracepoint_args* ctx) {
     struct task_struct* t = (struct task_struct*)ctx->args[0];
     int status = BPF_CORE_READ(t, exit_code);
     begin(s, PPME_PROCEXIT_1_E);
-    push_u64(s, status);
-    push_u64(s, (status >> 8) & 0xff);
+    push_u64(s, status);               /* 1 status */
+    push_u64(s, (status >> 8) & 0xff); /* 2 ret */
     int sig = status & 0x7f;
-    push_u8(s, (sig && sig != 0x7f) ? sig : 0);
-    push_u8(s, (status & 0x80) ? 1 : 0);
+    push_u8(s, (sig && sig != 0x7f) ? sig : 0); /* 3 sig */
+    push_u8(s, (status & 0x80) ? 1 : 0);        /* 4 core */
     submit(s);
     return 0;
 }
@@ -238,9 +238,9 @@ int on_sched_switch(struct bpf_raw_tracepoint_args* ctx) {
     struct task_struct* prev = (struct task_struct*)ctx->args[1];
     struct task_struct* next = (struct task_struct*)ctx->args[2];
     begin(s, PPME_SCHEDSWITCH_6_E);
-    push_u64(s, BPF_CORE_READ(next, pid));
+    push_u64(s, BPF_CORE_READ(next, pid)); /* 1 next */
     struct mm_struct* mm = BPF_CORE_READ(prev, mm);
-    push_faults_and_memory(s, prev, mm);
+    push_faults_and_memory(s, prev, mm); /* 2 to 6 */
     submit(s);
     return 0;
 }
@@ -258,9 +258,9 @@ int on_signal_deliver(struct bpf_raw_tracepoint_args* ctx) {
         if (code <= 0 || sig == 17 /* SIGCHLD */) bpf_probe_read_kernel(&spid, 4, info + 16);
     }
     begin(s, PPME_SIGNALDELIVER_E);
-    push_u64(s, spid);
-    push_u64(s, (u32)bpf_get_current_pid_tgid());
-    push_u8(s, sig);
+    push_u64(s, spid);                            /* 1 spid */
+    push_u64(s, (u32)bpf_get_current_pid_tgid()); /* 2 dpid */
+    push_u8(s, sig);                              /* 3 sig */
     submit(s);
     return 0;
 }

@@ -33,8 +33,8 @@ static __always_inline void push_fdlist(struct scratch* s, const void* ufds, u64
 FILLER(fill_poll_e) {
     SCRATCH_OR_RETURN(s);
     begin(s, PPME_SYSCALL_POLL_E);
-    push_fdlist(s, (const void*)sc_arg(ctx, 0), sc_arg(ctx, 1), false);
-    push_u64(s, (s64)(int)sc_arg(ctx, 2));
+    push_fdlist(s, (const void*)sc_arg(ctx, 0), sc_arg(ctx, 1), false); /* 1 fds */
+    push_u64(s, (s64)(int)sc_arg(ctx, 2));                              /* 2 timeout */
     submit(s);
     return 0;
 }
@@ -43,8 +43,8 @@ FILLER(fill_poll_x) {
     SCRATCH_OR_RETURN(s);
     s64 res = sc_ret(ctx);
     begin(s, PPME_SYSCALL_POLL_X);
-    push_u64(s, res);
-    push_fdlist(s, (const void*)sc_arg(ctx, 0), res > 0 ? sc_arg(ctx, 1) : 0, true);
+    push_u64(s, res);                                                                /* 1 res */
+    push_fdlist(s, (const void*)sc_arg(ctx, 0), res > 0 ? sc_arg(ctx, 1) : 0, true); /* 2 fds */
     submit(s);
     return 0;
 }
@@ -62,9 +62,9 @@ FILLER(fill_ppoll_e) {
     const void* sm = (const void*)sc_arg(ctx, 3);
     if (sm) bpf_probe_read_user(&sigmask, 4, sm);
     begin(s, PPME_SYSCALL_PPOLL_E);
-    push_fdlist(s, (const void*)sc_arg(ctx, 0), sc_arg(ctx, 1), false);
-    push_u64(s, timespec_ns((const void*)sc_arg(ctx, 2)));
-    push_u32(s, sigmask);
+    push_fdlist(s, (const void*)sc_arg(ctx, 0), sc_arg(ctx, 1), false); /* 1 fds */
+    push_u64(s, timespec_ns((const void*)sc_arg(ctx, 2)));              /* 2 timeout */
+    push_u32(s, sigmask);                                               /* 3 sigmask */
     submit(s);
     return 0;
 }
@@ -73,8 +73,8 @@ FILLER(fill_ppoll_x) {
     SCRATCH_OR_RETURN(s);
     s64 res = sc_ret(ctx);
     begin(s, PPME_SYSCALL_PPOLL_X);
-    push_u64(s, res);
-    push_fdlist(s, (const void*)sc_arg(ctx, 0), res > 0 ? sc_arg(ctx, 1) : 0, true);
+    push_u64(s, res);                                                                /* 1 res */
+    push_fdlist(s, (const void*)sc_arg(ctx, 0), res > 0 ? sc_arg(ctx, 1) : 0, true); /* 2 fds */
     submit(s);
     return 0;
 }
@@ -86,7 +86,7 @@ FILLER(fill_select_x) { return result_only_event(ctx, PPME_SYSCALL_SELECT_X); }
 FILLER(fill_epoll_wait_e) {
     SCRATCH_OR_RETURN(s);
     begin(s, PPME_SYSCALL_EPOLLWAIT_E);
-    push_u64(s, (s64)(int)sc_arg(ctx, 2));
+    push_u64(s, (s64)(int)sc_arg(ctx, 2)); /* 1 maxevents */
     submit(s);
     return 0;
 }
@@ -96,9 +96,9 @@ FILLER(fill_epoll_wait_x) { return result_only_event(ctx, PPME_SYSCALL_EPOLLWAIT
 FILLER(fill_futex_e) {
     SCRATCH_OR_RETURN(s);
     begin(s, PPME_SYSCALL_FUTEX_E);
-    push_u64(s, sc_arg(ctx, 0));
-    push_u16(s, futex_op_to_ppm(sc_arg(ctx, 1)));
-    push_u64(s, sc_arg(ctx, 2));
+    push_u64(s, sc_arg(ctx, 0));                  /* 1 addr */
+    push_u16(s, futex_op_to_ppm(sc_arg(ctx, 1))); /* 2 op */
+    push_u64(s, sc_arg(ctx, 2));                  /* 3 val */
     submit(s);
     return 0;
 }
@@ -108,7 +108,7 @@ FILLER(fill_futex_x) { return result_only_event(ctx, PPME_SYSCALL_FUTEX_X); }
 FILLER(fill_nanosleep_e) {
     SCRATCH_OR_RETURN(s);
     begin(s, PPME_SYSCALL_NANOSLEEP_E);
-    push_u64(s, timespec_ns((const void*)sc_arg(ctx, 0)));
+    push_u64(s, timespec_ns((const void*)sc_arg(ctx, 0))); /* 1 interval */
     submit(s);
     return 0;
 }
