@@ -16,6 +16,7 @@
  *     enter events are not checked (0 parameters is common there).
  */
 #include "capture_check.h"
+#include "handles.h"
 
 #include <scap.h>
 
@@ -115,12 +116,12 @@ const char* check_event(const scap_evt* ev, const struct ppm_event_info* table) 
 
 capture_check_result check_capture_file(const char* path) noexcept {
     capture_check_result result;
-    scap_t* handle = nullptr;
+    kindling_handles::owned<scap_t, scap_close> handle;
     try {
         char error[SCAP_LASTERR_SIZE] = {0};
         int32_t rc = SCAP_SUCCESS;
-        handle = scap_open_offline(path, error, &rc);
-        if (handle == nullptr) {
+        handle.reset(scap_open_offline(path, error, &rc));
+        if (!handle) {
             return result;
         }
         const struct ppm_event_info* table = scap_get_event_info_table();
@@ -128,7 +129,7 @@ capture_check_result check_capture_file(const char* path) noexcept {
         for (;;) {
             scap_evt* ev = nullptr;
             uint16_t cpu = 0;
-            int32_t res = scap_next(handle, &ev, &cpu);
+            int32_t res = scap_next(handle.get(), &ev, &cpu);
             if (res == SCAP_TIMEOUT && ++timeouts < 1000) {
                 continue;
             }
@@ -146,9 +147,6 @@ capture_check_result check_capture_file(const char* path) noexcept {
         }
     } catch (...) {
         /* only std::string can throw here (bad_alloc); report what was found so far */
-    }
-    if (handle != nullptr) {
-        scap_close(handle);
     }
     return result;
 }

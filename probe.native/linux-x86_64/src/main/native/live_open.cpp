@@ -3,6 +3,7 @@
  */
 #include "live_open.h"
 
+#include "handles.h"
 #include "kindling_shim.h"
 
 #include <dirent.h>
@@ -54,11 +55,11 @@ void mark_types(const filter_table& t, std::vector<uint8_t>* types, std::vector<
 /* The BPF programs this process holds (loaded) and its BPF links (programs attached). */
 std::pair<int, int> bpf_programs() {
     std::pair<int, int> n(0, 0);
-    DIR* d = opendir("/proc/self/fd");
-    if (d == nullptr) {
+    kindling_handles::dir_ptr d(opendir("/proc/self/fd"));
+    if (!d) {
         return n;
     }
-    while (dirent* e = readdir(d)) {
+    while (dirent* e = readdir(d.get())) {
         std::string path = std::string("/proc/self/fd/") + e->d_name;
         char target[64] = {0};
         ssize_t len = readlink(path.c_str(), target, sizeof(target) - 1);
@@ -68,17 +69,13 @@ std::pair<int, int> bpf_programs() {
             n.second++;
         }
     }
-    closedir(d);
     return n;
 }
 
 /* The capture file holds every process's data: a new one is the user's alone (mode 0600); a file that
  * exists keeps the mode its owner gave it. libscap then opens it as it is. */
 void create_private_file(const std::string& path) {
-    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, S_IRUSR | S_IWUSR);
-    if (fd >= 0) {
-        close(fd);
-    }
+    kindling_handles::unique_fd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, S_IRUSR | S_IWUSR));
 }
 
 }  // namespace
@@ -88,12 +85,12 @@ void create_private_file(const std::string& path) {
  * would stay in the process for good, 8 MiB per live capture. These are the mappings it made. */
 std::vector<udig_mapping> udig_consumer_mappings() {
     std::vector<udig_mapping> out;
-    FILE* f = fopen("/proc/self/maps", "r");
-    if (f == nullptr) {
+    kindling_handles::file_ptr f(fopen("/proc/self/maps", "r"));
+    if (!f) {
         return out;
     }
     char line[512];
-    while (fgets(line, sizeof(line), f) != nullptr) {
+    while (fgets(line, sizeof(line), f.get()) != nullptr) {
         unsigned long start = 0;
         unsigned long end = 0;
         char perms[8] = {0};
@@ -103,7 +100,6 @@ std::vector<udig_mapping> udig_consumer_mappings() {
         }
         out.push_back({static_cast<uintptr_t>(start), static_cast<size_t>(end - start)});
     }
-    fclose(f);
     return out;
 }
 

@@ -3,6 +3,7 @@
 // per thread: every thread of the process (the JVM's included) drops them, each in a signal handler
 // that runs on that thread.
 #include "live_source.h"
+#include "../handles.h"
 
 #include <atomic>
 #include <cerrno>
@@ -107,9 +108,9 @@ std::string keep_only_needed_capabilities() {
     int left = 0;
     for (int round = 0; round < 200; round++) {
         left = 0;
-        DIR* d = opendir("/proc/self/task");
-        if (d == nullptr) break;
-        while (dirent* e = readdir(d)) {
+        kindling_handles::dir_ptr d(opendir("/proc/self/task"));
+        if (!d) break;
+        while (dirent* e = readdir(d.get())) {
             if (e->d_name[0] == '.') continue;
             pid_t tid = static_cast<pid_t>(atoi(e->d_name));
             std::string status = std::string("/proc/self/task/") + e->d_name + "/status";
@@ -122,7 +123,7 @@ std::string keep_only_needed_capabilities() {
                 syscall(SYS_tgkill, pid, tid, kDropSignal);
             }
         }
-        closedir(d);
+        d.reset();
         if (left == 0) break;
         timespec pause{0, 5 * 1000 * 1000};
         nanosleep(&pause, nullptr);
