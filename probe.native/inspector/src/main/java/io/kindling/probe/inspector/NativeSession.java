@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * a batch filled while the core is still working on an earlier one may be handed out after a new
  * subscription, so it is filled with every event (the push-down waits) and the filters in force when it
  * is handed out choose its records here. A batch filled while the core waits for it is filled with the
- * filters themselves. A live capture's filters, which the kernel programs follow, apply from the next
+ * filters themselves. Batches are filled ahead only while the core takes longer over a batch than the
+ * shim takes to fill one; otherwise each is filled when asked for. A live capture's filters, which the kernel programs follow, apply from the next
  * batch filled, and only to events the kernel produces from then on.
  */
 final class NativeSession implements InspectorSession {
@@ -43,6 +44,11 @@ final class NativeSession implements InspectorSession {
     private final Object gate = new Object();
     /** Whether the core waits in nextBatch with no batch filled: the batch filled now is the one it gets. */
     private boolean loopWaiting;
+    /** A capture file: whether the reader fills batches before they are asked for (with every event). */
+    private boolean readAhead;
+    /** How long the core worked on its last batch, from its hand-out to the next call; when it was handed out. */
+    private volatile long loopNanos;
+    private long handedOutAt;
     /** Records filled with every event that the filters in force when handed out left out (with thread, without). */
     private final java.util.concurrent.atomic.AtomicLong leftOut = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong leftOutNoThread = new java.util.concurrent.atomic.AtomicLong();
@@ -110,6 +116,9 @@ final class NativeSession implements InspectorSession {
                 if (!live) {
                     Filters fill;
                     synchronized (gate) {
+                        while (!readAhead && !closing && !(loopWaiting && full.isEmpty())) {
+                            gate.wait(100); // the core asks for the batch: filled with the filters themselves
+                        }
                         fill = loopWaiting && full.isEmpty() ? wanted : everything;
                     }
                     // an event that did not fit the last batch opens this one, as the filters then let it through
@@ -119,12 +128,20 @@ final class NativeSession implements InspectorSession {
                         installed = fill;
                     }
                 }
+                long fillStart = System.nanoTime();
                 int n = Shim.kp_next_batch(handle, view.memory, view.capacity, maxEvents);
+                long fillNanos = System.nanoTime() - fillStart;
                 if (n < 0) {
                     full.put(new End(lastError()));
                     return;
                 }
                 view.reset();
+                synchronized (gate) {
+                    // reading ahead pays while the core takes longer over a batch than the shim does to fill one;
+                    // once the core waits for a batch, the next ones are filled when asked for (no events copied
+                    // for nothing)
+                    readAhead = readAhead ? !loopWaiting : loopNanos > fillNanos;
+                }
                 full.put(view);
                 if (view.status == BatchView.STATUS_END) {
                     full.put(new End(null));
@@ -240,9 +257,13 @@ final class NativeSession implements InspectorSession {
             return null;
         }
         Object item;
+        if (handedOutAt != 0) {
+            loopNanos = System.nanoTime() - handedOutAt;
+        }
         synchronized (gate) {
             item = full.poll();
             loopWaiting = item == null;
+            gate.notifyAll();
         }
         if (!started) {
             started = true;
@@ -268,6 +289,7 @@ final class NativeSession implements InspectorSession {
             return null;
         }
         BatchView view = (BatchView) item;
+        handedOutAt = System.nanoTime();
         Filters now = wanted;
         view.choose(live || view.filledWith == now ? null : now);
         return view;
