@@ -81,10 +81,11 @@ class SubscriptionChangeTest {
 
     /**
      * The first {@code before} batches read with {@code first}, the core taking its time over each (so that the
-     * reader fills batches ahead), then the rest with {@code then}; returns both parts and checks that every
-     * copied event counted was handed out once.
+     * reader fills batches ahead), then the rest with {@code then}; returns both parts with the oracle, and checks
+     * that every copied event counted was handed out once.
      */
-    private List<List<String>> readChanging(FilterTable first, FilterTable then, int before) throws Exception {
+    private Read readChanging(FilterTable first, FilterTable then, int before) throws Exception {
+        List<String> oracle = oracle();
         List<String> head = new ArrayList<>();
         List<String> rest = new ArrayList<>();
         try (InspectorSession s = inspector.openFile(capture)) {
@@ -109,8 +110,11 @@ class SubscriptionChangeTest {
             InspectorCounters c = s.counters();
             assertEquals(head.size() + rest.size(), c.copied(), "the events counted as copied are the ones handed out");
         }
-        return List.of(head, rest);
+        return new Read(oracle, head, rest);
     }
+
+    /** Every event read with every event subscribed; the events read before the change, and after it. */
+    private record Read(List<String> oracle, List<String> head, List<String> rest) {}
 
     /** The index in the oracle after the last event of {@code head}, whose events must be the oracle's, in order. */
     private static int after(List<String> oracle, List<String> head) {
@@ -127,10 +131,10 @@ class SubscriptionChangeTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 3})
     void writesSubscribedAfterABatchAllArriveFromTheNext(int before) throws Exception {
-        List<String> oracle = oracle();
-        List<List<String>> read = readChanging(noWrites, everything, before);
-        List<String> head = read.get(0);
-        List<String> rest = read.get(1);
+        Read read = readChanging(noWrites, everything, before);
+        List<String> oracle = read.oracle();
+        List<String> head = read.head();
+        List<String> rest = read.rest();
         assertTrue(head.stream().noneMatch(SubscriptionChangeTest::isWrite), "no write before the subscription");
         int boundary = after(oracle, head);
         // the last batch before the change may have ended with writes it left out (read, and not subscribed then)
@@ -147,13 +151,12 @@ class SubscriptionChangeTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 3})
     void writesUnsubscribedAfterABatchNoLongerArrive(int before) throws Exception {
-        List<String> oracle = oracle();
-        List<List<String>> read = readChanging(everything, noWrites, before);
-        List<String> head = read.get(0);
-        assertEquals(oracle.subList(0, head.size()), head);
-        List<String> expected = new ArrayList<>(oracle.subList(head.size(), oracle.size()));
+        Read read = readChanging(everything, noWrites, before);
+        List<String> head = read.head();
+        assertEquals(read.oracle().subList(0, head.size()), head);
+        List<String> expected = new ArrayList<>(read.oracle().subList(head.size(), read.oracle().size()));
         expected.removeIf(SubscriptionChangeTest::isWrite);
-        assertEquals(0, read.get(1).stream().filter(SubscriptionChangeTest::isWrite).count(), "no write after the change");
-        assertEquals(expected, read.get(1), "every other event after the change arrives, in order");
+        assertEquals(0, read.rest().stream().filter(SubscriptionChangeTest::isWrite).count(), "no write after the change");
+        assertEquals(expected, read.rest(), "every other event after the change arrives, in order");
     }
 }
