@@ -33,6 +33,13 @@ final class BatchView implements RawBatch {
     private int index;
     private int next;
     int status;
+    /**
+     * The filters the shim filled this batch with (a capture file; null when the filters changed at its start),
+     * and those that choose its records, if others.
+     */
+    NativeSession.Filters filledWith;
+    private NativeSession.Filters choosing;
+    private final int genericEnter;
 
     /** The caches are the session's, one per kind of string, shared by its batches (one reader thread). */
     BatchView(int capacity, EventTable table, EventNameTable names, NativeSession owner, StringCache comms,
@@ -42,6 +49,12 @@ final class BatchView implements RawBatch {
         this.buf = memory.getByteBuffer(0, capacity).order(ByteOrder.LITTLE_ENDIAN);
         this.owner = owner;
         this.record = new RecordView(buf, table, names, comms, containers, fdNames);
+        this.genericEnter = table.genericEnterType();
+    }
+
+    /** The filters that choose the records handed out, null for every record the shim copied. */
+    void choose(NativeSession.Filters filters) {
+        choosing = filters;
     }
 
     /** Prepares the view after the shim filled the buffer; a count the buffer cannot hold is cut to what it can. */
@@ -82,7 +95,11 @@ final class BatchView implements RawBatch {
             }
             next = pos + length;
             if (record.moveTo(pos, next)) {
-                return true;
+                if (choosing == null || choosing.admits(record, genericEnter)) {
+                    return true;
+                }
+                owner.leftOut(record.hasThread());
+                continue;
             }
             refused("record " + index + " at offset " + pos + " does not hold its own strings and event; it is left out");
         }
