@@ -10,7 +10,8 @@ import org.osgi.service.component.annotations.Component;
  * MySQL and MariaDB (the client/server protocol, without TLS): a request is a command packet (sequence 0);
  * {@code sql} is a query's or prepared statement's text with its literals replaced by {@code ?}, the content key
  * its operation and table; the execution of a prepared statement carries the text of its prepare (the statement
- * ids each connection's prepares were answered with are kept, at most 256 a connection); an ERR packet answering it gives {@code sql_error_code} (the error number). The
+ * ids the prepares were answered with are kept, at most 16384 over all connections, the least recently used
+ * forgotten beyond); an ERR packet answering it gives {@code sql_error_code} (the error number). The
  * handshake is not a request. A result set runs until the next command (its end is not read from its packets).
  */
 @Component(service = ProtocolParser.class, property = "service.ranking:Integer=45")
@@ -59,7 +60,7 @@ public final class MysqlParser implements ProtocolParser {
         if (cmd == COM_STMT_CLOSE && len == 5) {
             Statements statements = p.connectionState(Statements.class, Statements::new);
             if (statements != null) {
-                statements.remove(p.le(5, 4));
+                prepared.remove(new StatementId(statements, p.le(5, 4)));
             }
             return m.oneWay();
         }
@@ -73,7 +74,7 @@ public final class MysqlParser implements ProtocolParser {
             Statements statements = p.connectionState(Statements.class, Statements::new);
             long id = p.le(5, 4);
             // MariaDB's id -1: the statement prepared just before, whose id its client did not wait for
-            String sql = statements == null ? null : id == 0xffffffffL ? statements.last : statements.get(id);
+            String sql = statements == null ? null : id == 0xffffffffL ? statements.last : prepared.get(new StatementId(statements, id));
             return sql == null ? m.contentKey(NAMES[cmd]) : m.attribute("sql", sql).contentKey(SqlText.contentKey(sql));
         }
         if (cmd == COM_QUERY || cmd == COM_STMT_PREPARE) {
@@ -118,7 +119,7 @@ public final class MysqlParser implements ProtocolParser {
             // COM_STMT_PREPARE_OK: the statement's id, then its parameters' and columns' definitions
             Statements statements = p.connectionState(Statements.class, Statements::new);
             if (statements != null) {
-                statements.put(p.le(5, 4), prepare.sql());
+                prepared.put(new StatementId(statements, p.le(5, 4)), prepare.sql());
             }
             m.length(prepared(p, len));
         } else if (first == 0x00 && len >= 7) {
@@ -188,18 +189,29 @@ public final class MysqlParser implements ProtocolParser {
     /** A statement being prepared: its text, for the id its response gives. */
     record Prepare(String sql) {}
 
-    /** The texts of a connection's prepared statements by id, the most recently prepared kept. */
-    static final class Statements extends java.util.LinkedHashMap<Long, String> {
-        private static final long serialVersionUID = 1L;
-        static final int MAX = 256;
-        /** The text of the statement prepared last. */
+    /** What a connection keeps: the text of the statement it prepared last (its texts by id are in {@link #prepared}). */
+    static final class Statements {
         String last;
+    }
+
+    /** A statement id of one connection (the connection's {@link Statements}, compared by identity). */
+    record StatementId(Statements connection, long id) {}
+
+    /** Prepared statements' texts kept at most, over all connections. */
+    static final int MAX_STATEMENTS = 16384;
+
+    /**
+     * The texts of the prepared statements of all connections by connection and id, the least recently used
+     * forgotten beyond {@link #MAX_STATEMENTS} (so those of connections gone age out).
+     */
+    private final java.util.LinkedHashMap<StatementId, String> prepared = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
 
         @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<Long, String> eldest) {
-            return size() > MAX;
+        protected boolean removeEldestEntry(java.util.Map.Entry<StatementId, String> eldest) {
+            return size() > MAX_STATEMENTS;
         }
-    }
+    };
 
     private static boolean printable(Payload p, int from, int to) {
         for (int i = from; i < to; i++) {
