@@ -693,7 +693,7 @@ public class LiveRequestsIT {
         }
     }
 
-    static final Pattern CLIENT_LINE = Pattern.compile("clientId=requests-(?:producer|consumer)\\] (Sending|Received) (PRODUCE|FETCH) "
+    static final Pattern CLIENT_LINE = Pattern.compile("clientId=requests-(?:producer|consumer)[^\\]]*\\] (Sending|Received) (PRODUCE|FETCH) "
             + "(?:request|response).*?apiVersion=(\\d+), clientId=requests-(?:producer|consumer), correlationId=(\\d+)");
     static final Pattern BROKER_LINE = Pattern.compile("Completed request:\\{.*?\"requestHeader\":\\{\"requestApiKey\":(\\d+),"
             + "\"requestApiVersion\":(\\d+),\"correlationId\":(\\d+),\"clientId\":\"requests-(?:producer|consumer)\".*\"totalTimeMs\":([0-9.]+)");
