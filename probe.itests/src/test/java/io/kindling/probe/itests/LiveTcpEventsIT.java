@@ -70,6 +70,20 @@ public class LiveTcpEventsIT {
         return c;
     }
 
+    /** The probe command in a mount namespace of its own ({@link #privateShm}); its output in {@code work}/stdout and stderr. */
+    static Process startProbe(Path work, List<String> command) throws IOException {
+        return new ProcessBuilder(privateShm(command)).redirectOutput(work.resolve("stdout").toFile())
+                .redirectError(work.resolve("stderr").toFile()).start();
+    }
+
+    /** Ctrl-C, and the probe's end within a minute. */
+    static void stopProbe(Process probe, Path stderr) throws Exception {
+        new ProcessBuilder("kill", "-INT", Long.toString(probe.pid())).start().waitFor();
+        if (!probe.waitFor(60, TimeUnit.SECONDS)) {
+            fail("the live probe did not end on SIGINT:\n" + Files.readString(stderr));
+        }
+    }
+
     static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
@@ -94,8 +108,7 @@ public class LiveTcpEventsIT {
             command.add(s);
         }
         Path stderr = work.resolve("stderr");
-        Process probe = new ProcessBuilder(privateShm(command)).redirectOutput(work.resolve("stdout").toFile())
-                .redirectError(stderr.toFile()).start();
+        Process probe = startProbe(work, command);
         List<Conn> conns = new ArrayList<>();
         int refusedPort;
         int refusedClient;
@@ -115,10 +128,7 @@ public class LiveTcpEventsIT {
             netns = inNamespace(work, RetransmitWorkload.class, "netns.txt");
             dropReport = inNamespace(work, DropWorkload.class, "netns-drops.txt");
             Thread.sleep(2500); // the kernel's closes and the joined closes reach the sink
-            new ProcessBuilder("kill", "-INT", Long.toString(probe.pid())).start().waitFor();
-            if (!probe.waitFor(60, TimeUnit.SECONDS)) {
-                fail("the live probe did not end on SIGINT:\n" + Files.readString(stderr));
-            }
+            stopProbe(probe, stderr);
         } finally {
             probe.destroyForcibly();
         }
@@ -227,8 +237,7 @@ public class LiveTcpEventsIT {
             command.add(s);
         }
         Path stderr = work.resolve("stderr");
-        Process probe = new ProcessBuilder(privateShm(command)).redirectOutput(work.resolve("stdout").toFile())
-                .redirectError(stderr.toFile()).start();
+        Process probe = startProbe(work, command);
         int[] suppressed;
         int[] delivered;
         try {
@@ -236,10 +245,7 @@ public class LiveTcpEventsIT {
             suppressed = connectAs(bin.resolve("containerd"));
             delivered = connectAs(bin.resolve("kp-tcp-client"));
             Thread.sleep(2500);
-            new ProcessBuilder("kill", "-INT", Long.toString(probe.pid())).start().waitFor();
-            if (!probe.waitFor(60, TimeUnit.SECONDS)) {
-                fail("the live probe did not end on SIGINT:\n" + Files.readString(stderr));
-            }
+            stopProbe(probe, stderr);
         } finally {
             probe.destroyForcibly();
         }

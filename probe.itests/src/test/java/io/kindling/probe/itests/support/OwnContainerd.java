@@ -1,18 +1,12 @@
 package io.kindling.probe.itests.support;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.fail;
-import static org.junit.Assume.assumeTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A containerd of the test's own (Debian's {@code containerd}): its root, state folder, sockets and configuration in a
@@ -30,13 +24,7 @@ public final class OwnContainerd implements AutoCloseable {
     }
 
     private static void require(boolean ok, String why) {
-        if (ok) {
-            return;
-        }
-        if ("1".equals(System.getenv(LiveEnvironment.REQUIRE))) {
-            fail("the containerd test cannot run here (" + why + ") and " + LiveEnvironment.REQUIRE + "=1 asks for it");
-        }
-        assumeTrue("the containerd test is skipped: " + why, false);
+        OwnDaemon.require(ok, "the containerd tests", why);
     }
 
     /** Starts the daemon and waits until it answers. */
@@ -62,20 +50,9 @@ public final class OwnContainerd implements AutoCloseable {
         Process p = new ProcessBuilder("containerd", "--config", dir.resolve("config.toml").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile()).start();
         OwnContainerd c = new OwnContainerd(dir, p);
-        for (int i = 0; i < 300; i++) {
-            if (!p.isAlive()) {
-                String log = Files.readString(dir.resolve("containerd.log"));
-                c.close();
-                require(false, "containerd ended at its start: " + log.substring(Math.max(0, log.length() - 2000)));
-            }
-            if (Files.exists(c.socket()) && c.ctr(List.of("version"), 20).status() == 0) {
-                return c;
-            }
-            Thread.sleep(100);
-        }
-        c.close();
-        require(false, "containerd did not answer within 30 s");
-        return null;
+        OwnDaemon.awaitStart(p, dir.resolve("containerd.log"), "the containerd tests",
+                () -> Files.exists(c.socket()) && c.ctr(List.of("version"), 20).status() == 0, c::close);
+        return c;
     }
 
     public Path socket() {
@@ -96,13 +73,7 @@ public final class OwnContainerd implements AutoCloseable {
     public OwnDocker.Result ctr(List<String> args, int timeoutSeconds) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("ctr", "-a", socket().toString()));
         command.addAll(args);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new OwnDocker.Result(-1, new String(out, StandardCharsets.UTF_8));
-        }
-        return new OwnDocker.Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        return OwnDaemon.run(command, timeoutSeconds);
     }
 
     /** Runs {@code ctr -a SOCKET ARGS}; fails the test unless it succeeds; returns its output, trimmed. */
@@ -126,19 +97,7 @@ public final class OwnContainerd implements AutoCloseable {
     @Override
     public void close() {
         try {
-            if (daemon.isAlive()) {
-                daemon.destroy();
-                if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
-                    daemon.destroyForcibly();
-                    daemon.waitFor(10, TimeUnit.SECONDS);
-                }
-            }
-            String mounts = Files.readString(Path.of("/proc/self/mounts"));
-            if (!mounts.contains(dir.toString())) {
-                try (Stream<Path> s = Files.walk(dir)) {
-                    s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
-            }
+            OwnDaemon.stop(daemon, dir);
         } catch (IOException | InterruptedException e) {
             System.err.println("stopping the test's containerd in " + dir + ": " + e);
         }
