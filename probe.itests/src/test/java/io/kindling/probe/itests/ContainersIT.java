@@ -342,9 +342,8 @@ public class ContainersIT {
     }
 
     /**
-     * System property: how many short-lived containers the lifecycle test starts: 100 by default (about two
-     * minutes on a busy 2-core machine, where each {@code docker run} takes one to two seconds); 1,000 to
-     * run the full check.
+     * System property: how many short-lived containers the lifecycle test starts: 100 by default (about a
+     * minute on a busy 2-core machine); 1,000 to run the full check (about nine minutes there, 16 at a time).
      */
     static final String COUNT = "kindling.containers.count";
     /** System property: how many of them run at a time (8 by default). */
