@@ -56,10 +56,10 @@ public class NodeImageIT {
         Path work = TestEnvironment.workDir("node-image");
 
         long buildStart = System.nanoTime();
-        ProcessBuilder image = new ProcessBuilder("bash", ROOT.resolve("bin/image").toString()).redirectErrorStream(true)
+        ProcessBuilder imageBuild = new ProcessBuilder("bash", ROOT.resolve("bin/image").toString()).redirectErrorStream(true)
                 .redirectOutput(work.resolve("image.log").toFile());
-        image.environment().put("DOCKER_HOST", "unix://" + docker.socket());
-        Process build = image.start();
+        imageBuild.environment().put("DOCKER_HOST", "unix://" + docker.socket());
+        Process build = imageBuild.start();
         build.getOutputStream().close();
         int built = build.waitFor();
         String buildLog = Files.readString(work.resolve("image.log"));
@@ -80,27 +80,47 @@ public class NodeImageIT {
         assertTrue("the ConfigMap serves the metrics on 9500: " + options, options.contains(":" + port));
         Files.writeString(config.resolve("probe.args"), options + "--sink jsonl:/out/events.jsonl\n--subscribe syscall_exit-write\n");
 
-        List<String> run = new ArrayList<>(List.of("run", "-d", "--name", "kp-node-probe"));
-        run.addAll(dockerFlags(pod, container, Map.of("config", config)));
+        // Docker 20.10 (Debian 12) refuses CAP_BPF and CAP_PERFMON: the probe runs under Docker's containerd
+        // through ctr, as Kubernetes runs it under containerd, and the workload through Docker
+        Containerd ctr = new Containerd(docker.dir().resolve("exec/containerd/containerd.sock"));
+        long importStart = System.nanoTime();
+        Process save = new ProcessBuilder("sh", "-c", "docker -H unix://" + docker.socket() + " save " + image + " | ctr -a "
+                + ctr.socket + " -n " + Containerd.NAMESPACE + " images import -").redirectErrorStream(true).start();
+        String imported = new String(save.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals("docker save | ctr images import:\n" + imported, 0, save.waitFor());
+        System.out.printf("NODE IMAGE docker save | ctr images import: %.1f s%n", (System.nanoTime() - importStart) / 1e9);
+        // ctr's spec mounts a tmpfs on /run (Kubernetes' CRI leaves the image's /run, with /run/kindling owned by
+        // the probe's user): the test mounts that folder as the image holds it
+        Path runKindling = Files.createDirectories(work.resolve("run-kindling"));
+        Files.setAttribute(runKindling, "unix:uid", 65532);
+        Files.setAttribute(runKindling, "unix:gid", 65532);
+
+        List<String> run = new ArrayList<>(List.of("run", "-d", "--log-uri", "file://" + work.resolve("probe-1.log")));
+        run.addAll(ctrFlags(pod, container, Map.of("config", config)));
         // for the container converter's names: the test daemon's socket where the entry point looks for it
-        run.addAll(List.of("-v", docker.socket() + ":/var/run/docker.sock", "-v", out + ":/out", image));
-        System.out.println("NODE IMAGE docker " + String.join(" ", run));
+        run.addAll(List.of("--mount", "type=bind,src=" + docker.socket() + ",dst=/var/run/docker.sock,options=rbind",
+                "--mount", "type=bind,src=" + out + ",dst=/out,options=rbind",
+                "--mount", "type=bind,src=" + runKindling + ",dst=/run/kindling,options=rbind",
+                "docker.io/" + image, "kp-node-probe"));
+        System.out.println("NODE IMAGE ctr " + String.join(" ", run));
         Map<String, String> markers = new TreeMap<>();
         String probeLog;
         try {
-            docker.run(run.toArray(String[]::new));
-            String capturing = awaitLog(docker, "kp-node-probe", "capturing:", 1);
+            ctr.run(run.toArray(String[]::new));
+            String capturing = awaitLog(ctr, work.resolve("probe-1.log"), "capturing:");
             System.out.println("NODE IMAGE " + capturing);
             String metrics = awaitMetrics(port);
             assertTrue("the probe's own metrics:\n" + metrics, metrics.contains("kindling_probe_events_read_total"));
-            long pid = Long.parseLong(docker.run("inspect", "-f", "{{.State.Pid}}", "kp-node-probe"));
+            long pid = ctr.pid("kp-node-probe");
             String status = Files.readString(Path.of("/proc/" + pid + "/status"));
-            System.out.println("NODE IMAGE probe process " + pid + ": " + line(status, "Uid:") + "; " + line(status, "CapEff:")
-                    + "; " + line(status, "VmRSS:"));
+            System.out.println("NODE IMAGE probe process " + pid + ": Uid " + line(status, "Uid:") + "; CapEff " + line(status, "CapEff:")
+                    + "; CapBnd " + line(status, "CapBnd:") + "; VmRSS " + line(status, "VmRSS:"));
             assertEquals("the probe runs as user 65532", "65532 65532 65532 65532", line(status, "Uid:").replaceAll("\\s+", " "));
             // CAP_DAC_READ_SEARCH (2), CAP_SYS_PTRACE (19), CAP_PERFMON (38), CAP_BPF (39) and no other
-            assertEquals(line(status, "CapEff:"), (1L << 2) | (1L << 19) | (1L << 38) | (1L << 39),
-                    Long.parseLong(line(status, "CapEff:"), 16));
+            long four = (1L << 2) | (1L << 19) | (1L << 38) | (1L << 39);
+            assertEquals(line(status, "CapEff:"), four, Long.parseLong(line(status, "CapEff:"), 16));
+            // the container's bounding set: the four, and CAP_SETGID (6) and CAP_SETUID (7) for the entry point
+            assertEquals(line(status, "CapBnd:"), four | (1L << 6) | (1L << 7), Long.parseLong(line(status, "CapBnd:"), 16));
 
             String name = "kp-node-workload";
             String id = docker.run("run", "-d", "--network", "none", "--name", name, OwnDocker.IMAGE, "sh", "-c",
@@ -109,6 +129,7 @@ public class NodeImageIT {
             for (String line : docker.run("logs", id).split("\n")) {
                 markers.put(line.trim(), id);
             }
+            docker.run("rm", "-f", id);
             assertEquals("the workload's own log", MARKERS, markers.size());
             Thread.sleep(2000);
             String after = awaitMetrics(port);
@@ -117,23 +138,18 @@ public class NodeImageIT {
             assertTrue("the metrics count the workload's events:\n" + grep(after, "kindling_container_events_total"), counted.find());
             System.out.println("NODE IMAGE metrics: " + counted.group());
 
-            long stopStart = System.nanoTime();
-            docker.run("stop", "-t", "30", "kp-node-probe");
-            double stopSeconds = (System.nanoTime() - stopStart) / 1e9;
-            String exit = docker.run("inspect", "-f", "{{.State.ExitCode}}", "kp-node-probe");
-            probeLog = docker.run("logs", "kp-node-probe");
-            System.out.printf("NODE IMAGE SIGTERM: exit status %s after %.1f s%n", exit, stopSeconds);
-            assertNotEquals("docker stop had to kill the probe:\n" + probeLog, "137", exit);
+            int exit = ctr.stop("kp-node-probe");
+            probeLog = Files.readString(work.resolve("probe-1.log"));
+            System.out.println("NODE IMAGE SIGTERM: exit status " + exit);
+            assertNotEquals("the probe had to be killed:\n" + probeLog, 137, exit);
             assertTrue("the run's summary after SIGTERM:\n" + probeLog, probeLog.contains("summary of live events"));
 
-            docker.run("start", "kp-node-probe");
-            System.out.println("NODE IMAGE restarted: " + awaitLog(docker, "kp-node-probe", "capturing:", 2));
+            ctr.run("task", "start", "-d", "--log-uri", "file://" + work.resolve("probe-2.log"), "kp-node-probe");
+            System.out.println("NODE IMAGE restarted: " + awaitLog(ctr, work.resolve("probe-2.log"), "capturing:"));
             awaitMetrics(port);
-            docker.run("stop", "-t", "30", "kp-node-probe");
-            docker.run("rm", "-f", id);
+            System.out.println("NODE IMAGE SIGTERM after the restart: exit status " + ctr.stop("kp-node-probe"));
         } finally {
-            Files.writeString(work.resolve("probe.log"), docker.docker(List.of("logs", "kp-node-probe"), 30).out());
-            docker.docker(List.of("rm", "-f", "kp-node-probe"), 30);
+            ctr.remove("kp-node-probe");
         }
         System.out.println("NODE IMAGE probe log (first run):\n" + probeLog);
 
@@ -163,34 +179,44 @@ public class NodeImageIT {
         assertEquals("one write event per line of its log", MARKERS, (int) seen.getOrDefault("kp-node-workload", 0));
     }
 
-    /** The DaemonSet's pod settings as {@code docker run} flags; {@code configMaps}: a local folder for each ConfigMap volume. */
+    /** The capabilities containerd gives a container by default (its default spec's), which "drop ALL" drops. */
+    private static final List<String> CONTAINERD_DEFAULT_CAPS = List.of("CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD",
+            "NET_RAW", "SETGID", "SETUID", "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE");
+
+    /**
+     * The DaemonSet's pod and container settings as {@code ctr run} flags; {@code configMaps}: a local folder for
+     * each ConfigMap volume.
+     */
     @SuppressWarnings("unchecked")
-    static List<String> dockerFlags(Map<String, Object> pod, Map<String, Object> container, Map<String, Path> configMaps) {
+    static List<String> ctrFlags(Map<String, Object> pod, Map<String, Object> container, Map<String, Path> configMaps) {
         List<String> flags = new ArrayList<>();
         if (Boolean.TRUE.equals(pod.get("hostPID"))) {
-            flags.add("--pid=host");
+            // the host's pid namespace: this JVM's (the tests' mount namespace is their own, not their pid namespace)
+            flags.addAll(List.of("--with-ns", "pid:/proc/" + ProcessHandle.current().pid() + "/ns/pid"));
         }
-        flags.add(Boolean.TRUE.equals(pod.get("hostNetwork")) ? "--network=host" : "--network=none");
+        if (Boolean.TRUE.equals(pod.get("hostNetwork"))) {
+            flags.add("--net-host");
+        }
         Map<String, Object> security = (Map<String, Object>) container.get("securityContext");
-        if (security.get("runAsUser") != null) {
-            flags.add("--user=" + security.get("runAsUser"));
-        }
+        assertEquals("the entry point starts as root to switch to its user", 0, security.get("runAsUser"));
         if (Boolean.TRUE.equals(security.get("readOnlyRootFilesystem"))) {
             flags.add("--read-only");
         }
-        if (Boolean.TRUE.equals(security.get("privileged"))) {
-            fail("the DaemonSet is not privileged");
-        }
+        assertNotEquals("the DaemonSet is not privileged", Boolean.TRUE, security.get("privileged"));
         Map<String, Object> capabilities = (Map<String, Object>) security.get("capabilities");
         for (Object c : (List<Object>) capabilities.getOrDefault("drop", List.of())) {
-            flags.add("--cap-drop=" + c);
+            for (String cap : "ALL".equals(c) ? CONTAINERD_DEFAULT_CAPS : List.of(c.toString())) {
+                flags.addAll(List.of("--cap-drop", "CAP_" + cap));
+            }
         }
         for (Object c : (List<Object>) capabilities.getOrDefault("add", List.of())) {
-            flags.add("--cap-add=" + c);
+            flags.addAll(List.of("--cap-add", "CAP_" + c));
         }
         Map<String, Object> limits = (Map<String, Object>) ((Map<String, Object>) container.get("resources")).get("limits");
-        flags.add("--memory=" + limits.get("memory").toString().replace("Mi", "m"));
-        flags.add("--cpus=" + limits.get("cpu"));
+        String memory = limits.get("memory").toString();
+        assertTrue("memory in Mi: " + memory, memory.endsWith("Mi"));
+        flags.addAll(List.of("--memory-limit", String.valueOf(Long.parseLong(memory.replace("Mi", "")) << 20)));
+        flags.addAll(List.of("--cpus", limits.get("cpu").toString()));
         Map<String, Map<String, Object>> volumes = new LinkedHashMap<>();
         for (Object v : (List<Object>) pod.get("volumes")) {
             volumes.put((String) ((Map<String, Object>) v).get("name"), (Map<String, Object>) v);
@@ -198,24 +224,95 @@ public class NodeImageIT {
         for (Object m : (List<Object>) container.get("volumeMounts")) {
             Map<String, Object> mount = (Map<String, Object>) m;
             Map<String, Object> volume = volumes.get(mount.get("name"));
-            String ro = Boolean.TRUE.equals(mount.get("readOnly")) ? ":ro" : "";
+            String options = Boolean.TRUE.equals(mount.get("readOnly")) ? "rbind:ro" : "rbind";
+            String source;
             if (volume.containsKey("hostPath")) {
-                flags.addAll(List.of("-v", ((Map<String, Object>) volume.get("hostPath")).get("path") + ":" + mount.get("mountPath") + ro));
+                source = ((Map<String, Object>) volume.get("hostPath")).get("path").toString();
             } else if (volume.containsKey("configMap")) {
-                flags.addAll(List.of("-v", configMaps.get(mount.get("name")) + ":" + mount.get("mountPath") + ro));
+                source = configMaps.get(mount.get("name")).toString();
             } else if (volume.containsKey("emptyDir")) {
                 // an emptyDir is a folder of the node's disk: executables allowed (JNA extracts its library there)
-                flags.addAll(List.of("--tmpfs", mount.get("mountPath") + ":rw,exec,nosuid,size=64m"));
+                flags.addAll(List.of("--mount", "type=tmpfs,src=tmpfs,dst=" + mount.get("mountPath") + ",options=rw:exec:nosuid:size=64m"));
+                continue;
             } else {
-                fail("a volume the test cannot give docker: " + volume);
+                throw new AssertionError("a volume the test cannot give ctr: " + volume);
             }
+            flags.addAll(List.of("--mount", "type=bind,src=" + source + ",dst=" + mount.get("mountPath") + ",options=" + options));
         }
-        List<Object> env = (List<Object>) container.getOrDefault("env", List.of());
-        for (Object e : env) {
+        for (Object e : (List<Object>) container.getOrDefault("env", List.of())) {
             Map<String, Object> variable = (Map<String, Object>) e;
-            flags.addAll(List.of("-e", variable.get("name") + "=" + variable.get("value")));
+            flags.addAll(List.of("--env", variable.get("name") + "=" + variable.get("value")));
         }
         return flags;
+    }
+
+    /** Docker's own containerd, through its {@code ctr} command, in a namespace of the test's. */
+    static final class Containerd {
+        static final String NAMESPACE = "kindling-test";
+        final Path socket;
+
+        Containerd(Path socket) {
+            this.socket = socket;
+        }
+
+        OwnDocker.Result ctr(List<String> args, int timeoutSeconds) throws IOException, InterruptedException {
+            List<String> command = new ArrayList<>(List.of("ctr", "-a", socket.toString(), "-n", NAMESPACE));
+            command.addAll(args);
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new OwnDocker.Result(-1, new String(out, StandardCharsets.UTF_8));
+            }
+            return new OwnDocker.Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        }
+
+        String run(String... args) throws IOException, InterruptedException {
+            OwnDocker.Result r = ctr(List.of(args), 120);
+            assertEquals("ctr " + String.join(" ", args) + ":\n" + r.out(), 0, r.status());
+            return r.out().trim();
+        }
+
+        /** The task's line of {@code ctr task ls}: ID, PID, STATUS. */
+        String[] task(String id) throws IOException, InterruptedException {
+            for (String line : run("task", "ls").split("\n")) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length == 3 && f[0].equals(id)) {
+                    return f;
+                }
+            }
+            return null;
+        }
+
+        long pid(String id) throws IOException, InterruptedException {
+            return Long.parseLong(task(id)[1]);
+        }
+
+        /** SIGTERM; waits (at most 40 s, then SIGKILL) until the task stops; deletes it; returns its exit status. */
+        int stop(String id) throws IOException, InterruptedException {
+            run("task", "kill", "-s", "SIGTERM", id);
+            for (int i = 0; i < 400; i++) {
+                String[] t = task(id);
+                if (t == null || t[2].equals("STOPPED")) {
+                    break;
+                }
+                Thread.sleep(100);
+                if (i == 399) {
+                    ctr(List.of("task", "kill", "-s", "SIGKILL", id), 30);
+                    Thread.sleep(1000);
+                }
+            }
+            // ctr task delete exits with the task's exit status
+            return ctr(List.of("task", "delete", id), 60).status();
+        }
+
+        /** Removes the container and its task, whatever their state. */
+        void remove(String id) throws IOException, InterruptedException {
+            ctr(List.of("task", "kill", "-s", "SIGKILL", id), 30);
+            ctr(List.of("task", "delete", "-f", id), 60);
+            ctr(List.of("container", "delete", id), 60);
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -258,22 +355,22 @@ public class NodeImageIT {
         return (Map<String, Object>) items.get(0);
     }
 
-    /** Waits (at most 3 minutes) until the container's log holds {@code text} {@code times} times; returns its last such line. */
-    private static String awaitLog(OwnDocker docker, String container, String text, int times) throws Exception {
-        String log = "";
+    /** Waits (at most 3 minutes) until the task's log holds {@code text}; returns that line. */
+    private static String awaitLog(Containerd ctr, Path log, String text) throws Exception {
+        String content = "";
         for (int i = 0; i < 1800; i++) {
-            log = docker.docker(List.of("logs", container), 30).out();
-            String[] lines = log.lines().filter(l -> l.contains(text)).toArray(String[]::new);
-            if (lines.length >= times) {
-                return lines[lines.length - 1];
+            content = Files.exists(log) ? Files.readString(log) : "";
+            java.util.Optional<String> line = content.lines().filter(l -> l.contains(text)).findFirst();
+            if (line.isPresent()) {
+                return line.get();
             }
-            String state = docker.docker(List.of("inspect", "-f", "{{.State.Running}}", container), 30).out().trim();
-            if (!"true".equals(state)) {
-                fail("the probe's container ended before '" + text + "':\n" + log);
+            String[] task = ctr.task("kp-node-probe");
+            if (task == null || !task[2].equals("RUNNING")) {
+                fail("the probe's container ended before '" + text + "':\n" + content);
             }
             Thread.sleep(100);
         }
-        fail("no '" + text + "' in the probe's log within 3 minutes:\n" + log);
+        fail("no '" + text + "' in the probe's log within 3 minutes:\n" + content);
         return null;
     }
 
