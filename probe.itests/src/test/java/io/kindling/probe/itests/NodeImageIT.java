@@ -126,11 +126,6 @@ public class NodeImageIT {
             String id = docker.run("run", "-d", "--network", "none", "--name", name, OwnDocker.IMAGE, "sh", "-c",
                     "i=0; while [ $i -lt " + MARKERS + " ]; do echo ctr-marker-" + name + "-$i; i=$((i+1)); sleep 0.05; done");
             docker.run("wait", id);
-            for (String line : docker.run("logs", id).split("\n")) {
-                markers.put(line.trim(), id);
-            }
-            docker.run("rm", "-f", id);
-            assertEquals("the workload's own log", MARKERS, markers.size());
             Thread.sleep(2000);
             String after = awaitMetrics(port);
             Matcher counted = Pattern.compile("kindling_container_events_total\\{[^}]*container_name=\"" + name + "\"[^}]*\\} ([0-9.e+]+)")
@@ -140,6 +135,13 @@ public class NodeImageIT {
 
             int exit = ctr.stop("kp-node-probe");
             probeLog = Files.readString(work.resolve("probe-1.log"));
+            // the workload's own log, read once the probe no longer captures (docker writes it to its output)
+            for (String line : docker.run("logs", id).split("\n")) {
+                markers.put(line.trim(), id);
+            }
+            docker.run("rm", "-f", id);
+            assertEquals("the workload's own log", MARKERS, markers.size());
+            Files.move(out.resolve("events.jsonl"), work.resolve("events-first-run.jsonl"));
             System.out.println("NODE IMAGE SIGTERM: exit status " + exit);
             assertNotEquals("the probe had to be killed:\n" + probeLog, 137, exit);
             assertTrue("the run's summary after SIGTERM:\n" + probeLog, probeLog.contains("summary of live events"));
@@ -156,7 +158,7 @@ public class NodeImageIT {
         Map<String, ContainersIT.Expected> expected = new LinkedHashMap<>();
         String id = markers.values().iterator().next();
         expected.put("kp-node-workload", new ContainersIT.Expected(id, "kp-node-workload", Map.of()));
-        List<Map<String, Object>> events = ContainersIT.read(out.resolve("events.jsonl"));
+        List<Map<String, Object>> events = ContainersIT.read(work.resolve("events-first-run.jsonl"));
         Map<String, Integer> seen = new TreeMap<>();
         List<String> problems = new ArrayList<>();
         int right = ContainersIT.check(events, expected, seen, problems, true);
