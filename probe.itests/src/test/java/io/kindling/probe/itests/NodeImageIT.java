@@ -206,9 +206,13 @@ public class NodeImageIT {
         }
         assertNotEquals("the DaemonSet is not privileged", Boolean.TRUE, security.get("privileged"));
         Map<String, Object> capabilities = (Map<String, Object>) security.get("capabilities");
+        // Kubernetes drops first, then adds; ctr applies its drops last: those added are not dropped
+        List<Object> added = (List<Object>) capabilities.getOrDefault("add", List.of());
         for (Object c : (List<Object>) capabilities.getOrDefault("drop", List.of())) {
             for (String cap : "ALL".equals(c) ? CONTAINERD_DEFAULT_CAPS : List.of(c.toString())) {
-                flags.addAll(List.of("--cap-drop", "CAP_" + cap));
+                if (!added.contains(cap)) {
+                    flags.addAll(List.of("--cap-drop", "CAP_" + cap));
+                }
             }
         }
         for (Object c : (List<Object>) capabilities.getOrDefault("add", List.of())) {
