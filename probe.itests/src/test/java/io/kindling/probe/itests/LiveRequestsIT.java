@@ -155,7 +155,7 @@ public class LiveRequestsIT {
             checkSql(events, "pgsql", ports.pgsql, e -> comm(e).equals("postgres"), e -> comm(e).equals("psql"),
                     statementLog(tmp.resolve("pgsql/server.log")), "42P01", 1);
             checkCopy(events, ports.pgsql);
-            checkKafka(events, kafka.get(), self);
+            checkKafka(events, kafka.get(), kafka.get().process.pid());
             assertTrue(summary, summary.contains("net_request") || summary.contains("emitted"));
         } finally {
             System.out.println("LIVE REQUESTS took " + (System.nanoTime() - started) / 1_000_000 + " ms");
@@ -703,7 +703,7 @@ public class LiveRequestsIT {
      * probe's client side; as the broker's request log completed them against its server side; the latency against
      * the broker's own total time.
      */
-    static void checkKafka(List<Map<String, Object>> events, KafkaHost kafka, long self) throws Exception {
+    static void checkKafka(List<Map<String, Object>> events, KafkaHost kafka, long clients) throws Exception {
         List<String> sent = new ArrayList<>();
         List<String> received = new ArrayList<>();
         for (String line : Files.readAllLines(kafka.dir.resolve("client.log"))) {
@@ -726,7 +726,7 @@ public class LiveRequestsIT {
         Predicate<Map<String, Object>> produceOrFetch = e -> "Produce".equals(attrs(e).get("kafka_api")) || "Fetch".equals(attrs(e).get("kafka_api"));
         List<String> client = new ArrayList<>();
         List<String> clientAnswered = new ArrayList<>();
-        for (Map<String, Object> e : select(events, "kafka", kafka.port, false, e -> pid(e) == self && produceOrFetch.test(e))) {
+        for (Map<String, Object> e : select(events, "kafka", kafka.port, false, e -> pid(e) == clients && produceOrFetch.test(e))) {
             String request = kafkaRequest(e);
             client.add(request);
             if ("NoError".equals(attrs(e).get("error_type"))) {
