@@ -9,6 +9,7 @@ import io.kindling.probe.itests.support.LiveEnvironment;
 import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.TestEnvironment;
 import io.kindling.probe.itests.support.TestServers;
+import io.kindling.probe.sink.otlp.OtlpReceiver;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
@@ -40,7 +41,8 @@ import org.junit.Test;
  * the mariadb and psql clients, and this JVM's own sockets for a Redis pipeline and DNS over UDP). The probe runs
  * {@code live --subscribe net_request}; each server's own log is the oracle: nginx's access log, Redis's MONITOR,
  * dnsmasq's query log, MariaDB's general log, PostgreSQL's statement log. Every request the server logged appears
- * as a server-side {@code net_request} with the same fields, and as a client-side one.
+ * as a server-side {@code net_request} with the same fields, and as a client-side one. The same run feeds the OTLP
+ * sink, whose metrics and spans a receiver in this test decodes ({@link LiveRequestsOtlp}).
  */
 public class LiveRequestsIT {
     static final String NGINX = "/usr/sbin/nginx";
@@ -70,7 +72,7 @@ public class LiveRequestsIT {
         Path stderr = work.resolve("stderr");
         Path monitor = tmp.resolve("redis/monitor.log");
         long started = System.nanoTime();
-        try (TestServers servers = new TestServers()) {
+        try (TestServers servers = new TestServers(); OtlpReceiver receiver = new OtlpReceiver()) {
             ExecutorService pool = Executors.newFixedThreadPool(5);
             List<Future<?>> ready = new ArrayList<>();
             ready.add(pool.submit(() -> nginx(servers, tmp.resolve("nginx"), ports.http)));
@@ -79,7 +81,8 @@ public class LiveRequestsIT {
             ready.add(pool.submit(() -> mariadb(servers, tmp.resolve("mysql"), ports.mysql)));
             ready.add(pool.submit(() -> postgres(servers, tmp.resolve("pgsql"), ports.pgsql)));
             List<String> command = List.of(LiveTcpEventsIT.java(), "-jar", ProbeProcess.probeJar().toString(), "live",
-                    "--duration", "300s", "--subscribe", "net_request", "--sink", "jsonl:" + out);
+                    "--duration", "300s", "--subscribe", "net_request", "--sink", "jsonl:" + out, "--sink",
+                    "otlp:" + receiver.endpoint());
             Process probe = new ProcessBuilder(LiveTcpEventsIT.privateShm(command)).redirectOutput(work.resolve("stdout").toFile())
                     .redirectError(stderr.toFile()).start();
             try {
@@ -122,6 +125,7 @@ public class LiveRequestsIT {
             checkSql(events, "mysql", "mariadbd", "mariadb", ports.mysql, generalLog(tmp.resolve("mysql/general.log")));
             checkSql(events, "pgsql", "postgres", "psql", ports.pgsql, statementLog(tmp.resolve("pgsql/server.log")));
             assertTrue(summary, summary.contains("net_request") || summary.contains("emitted"));
+            LiveRequestsOtlp.check(receiver, events, tmp.resolve("nginx/access.log"), ports, monitor, tmp.resolve("dns/log"));
         } finally {
             System.out.println("LIVE REQUESTS took " + (System.nanoTime() - started) / 1_000_000 + " ms");
         }
