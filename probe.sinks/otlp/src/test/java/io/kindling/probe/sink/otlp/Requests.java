@@ -46,8 +46,13 @@ final class Requests {
 
     /** The sink's configuration: these properties (dots as in Configuration Admin), the rest by default. */
     static OtlpSink.Config config(Map<String, Object> properties) {
+        return config(OtlpSink.Config.class, properties);
+    }
+
+    /** A configuration annotation of {@code type}: these properties, the rest by default. */
+    static <A> A config(Class<A> type, Map<String, Object> properties) {
         Map<String, Object> p = new HashMap<>(properties);
-        return (OtlpSink.Config) Proxy.newProxyInstance(OtlpSink.Config.class.getClassLoader(), new Class<?>[] {OtlpSink.Config.class},
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
                 (proxy, method, args) -> {
                     String key = method.getName().replace('_', '.');
                     if (p.containsKey(key)) {
@@ -60,9 +65,9 @@ final class Requests {
                         case "hashCode" -> System.identityHashCode(proxy);
                         case "equals" -> proxy == args[0];
                         case "toString" -> "config" + p;
-                        case "annotationType" -> OtlpSink.Config.class;
+                        case "annotationType" -> type;
                         default -> null;
                     };
-                });
+                }));
     }
 }
