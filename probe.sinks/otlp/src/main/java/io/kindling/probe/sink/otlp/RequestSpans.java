@@ -187,6 +187,9 @@ final class RequestSpans {
 
     /** The other side of {@code r} if it came first: same connection, the server's times inside the client's. */
     private Pending take(NetRequest r) {
+        if (pending.isEmpty()) {
+            return null;
+        }
         ArrayDeque<Pending> sides = pending.get(r.connection());
         if (sides == null) {
             return null;
