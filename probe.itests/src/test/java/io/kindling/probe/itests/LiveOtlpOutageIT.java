@@ -75,7 +75,7 @@ public class LiveOtlpOutageIT {
             try {
                 LiveRequestsIT.awaitCapture(probe, stderr);
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-                sent = traffic(client, port, 5, 0);
+                sent = traffic(client, port, 3, 0);
                 receiver.stop();
                 downAt = System.currentTimeMillis() * 1_000_000L;
                 System.out.println("LIVE OTLP OUTAGE receiver down after " + sent + " requests");
@@ -83,7 +83,7 @@ public class LiveOtlpOutageIT {
                 receiver.restart();
                 upAt = System.currentTimeMillis() * 1_000_000L;
                 System.out.println("LIVE OTLP OUTAGE receiver back after " + sent + " requests");
-                sent += traffic(client, port, 8, sent);
+                sent += traffic(client, port, 3, sent);
                 Thread.sleep(2500); // what the probe read reaches the sinks
                 new ProcessBuilder("kill", "-INT", Long.toString(probe.pid())).start().waitFor();
                 if (!probe.waitFor(60, TimeUnit.SECONDS)) {
