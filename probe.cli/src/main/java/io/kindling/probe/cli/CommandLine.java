@@ -167,7 +167,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
                 }
                 case "--sink" -> {
                     if (value == null) {
-                        value = value(args, ++i, option, "a sink: console, jsonl[:PATH], prometheus[:[HOST:]PORT] or kafka:BOOTSTRAP[/TOPIC]");
+                        value = value(args, ++i, option, "a sink: console, jsonl[:PATH], prometheus[:[HOST:]PORT], kafka:BOOTSTRAP[/TOPIC] or otlp[:URL]");
                     }
                     sinks.add(SinkSpec.parse(value));
                 }

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * One {@code --sink} option: {@code console}, {@code jsonl} (standard output), {@code jsonl:PATH},
- * {@code prometheus[:[HOST:]PORT]} or {@code kafka:BOOTSTRAP[/TOPIC]}. A sink is a factory
+ * {@code prometheus[:[HOST:]PORT]}, {@code kafka:BOOTSTRAP[/TOPIC]} or {@code otlp[:URL]}. A sink is a factory
  * configuration of the sink bundle's component. {@code path} holds the option's argument.
  */
 record SinkSpec(Kind kind, String path) {
@@ -25,7 +25,8 @@ record SinkSpec(Kind kind, String path) {
         CONSOLE("console", "io.kindling.probe.sink.console"),
         JSONL("jsonl", "io.kindling.probe.sink.jsonl"),
         PROMETHEUS("prometheus", "io.kindling.probe.sink.prometheus"),
-        KAFKA("kafka", "io.kindling.probe.sink.kafka");
+        KAFKA("kafka", "io.kindling.probe.sink.kafka"),
+        OTLP("otlp", "io.kindling.probe.sink.otlp");
 
         private final String label;
         private final String factoryPid;
@@ -51,7 +52,10 @@ record SinkSpec(Kind kind, String path) {
 
     static final SinkSpec CONSOLE = new SinkSpec(Kind.CONSOLE, null);
 
-    /** Parses {@code console}, {@code jsonl}, {@code jsonl:-}, {@code jsonl:PATH}, {@code prometheus[:[HOST:]PORT]}, {@code kafka:BOOTSTRAP[/TOPIC]}. */
+    /**
+     * Parses {@code console}, {@code jsonl}, {@code jsonl:-}, {@code jsonl:PATH}, {@code prometheus[:[HOST:]PORT]},
+     * {@code kafka:BOOTSTRAP[/TOPIC]}, {@code otlp[:URL]}.
+     */
     static SinkSpec parse(String text) throws UsageException {
         int colon = text.indexOf(':');
         String label = (colon < 0 ? text : text.substring(0, colon)).toLowerCase(Locale.ROOT);
@@ -77,9 +81,14 @@ record SinkSpec(Kind kind, String path) {
                     throw new UsageException("the kafka sink needs its brokers: kafka:HOST:PORT[,HOST:PORT...][/TOPIC]");
                 }
                 return new SinkSpec(Kind.KAFKA, path);
+            case "otlp":
+                if (path != null && !path.isEmpty() && !(path.startsWith("http://") || path.startsWith("https://"))) {
+                    throw new UsageException("the otlp sink takes the OTLP/HTTP base URL: otlp:http://HOST:4318, not '" + text + "'");
+                }
+                return new SinkSpec(Kind.OTLP, path == null || path.isEmpty() ? null : path);
             default:
                 throw new UsageException("unknown sink '" + text
-                        + "': use console, jsonl[:PATH], prometheus[:[HOST:]PORT] or kafka:BOOTSTRAP[/TOPIC]");
+                        + "': use console, jsonl[:PATH], prometheus[:[HOST:]PORT], kafka:BOOTSTRAP[/TOPIC] or otlp[:URL]");
         }
     }
 
@@ -124,6 +133,11 @@ record SinkSpec(Kind kind, String path) {
                 properties.put("bootstrap.servers", slash < 0 ? path : path.substring(0, slash));
                 if (slash >= 0 && slash < path.length() - 1) {
                     properties.put("topic", path.substring(slash + 1));
+                }
+            }
+            case OTLP -> {
+                if (path != null) {
+                    properties.put("endpoint", path);
                 }
             }
             default -> { }

@@ -46,11 +46,13 @@ final class Usage {
                             category (derived events such as conn_close or cpu_event are
                             subscribed by name); without --subscribe, the Kindling
                             collector's default list is used
-              --sink console|jsonl[:PATH]|prometheus[:[HOST:]PORT]|kafka:BOOTSTRAP[/TOPIC]
+              --sink console|jsonl[:PATH]|prometheus[:[HOST:]PORT]|kafka:BOOTSTRAP[/TOPIC]|otlp[:URL]
                             where the events go (default: console); jsonl writes one JSON
                             object a line, to PATH or, without PATH, to standard output;
                             prometheus serves /metrics (127.0.0.1:9500 by default); kafka
-                            publishes to TOPIC (kindling-events by default); every sink
+                            publishes to TOPIC (kindling-events by default); otlp sends the
+                            requests (net_request) as OpenTelemetry metrics and spans to the
+                            OTLP/HTTP URL (http://127.0.0.1:4318 by default); every sink
                             gets all the subscriptions
 
             Standard output carries only the events; messages and the summary go to standard error.

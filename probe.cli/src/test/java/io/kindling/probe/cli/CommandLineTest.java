@@ -107,7 +107,7 @@ class CommandLineTest {
         assertEquals("replay takes one FILE, got also 'b.scap'", error("replay", "a.scap", "b.scap"));
         assertEquals("--subscribe needs NAME[:CATEGORY]", error("replay", "x.scap", "--subscribe"));
         assertEquals("--subscribe needs NAME[:CATEGORY]", error("replay", "x.scap", "--subscribe", "--sink", "console"));
-        assertEquals("--sink needs a sink: console, jsonl[:PATH], prometheus[:[HOST:]PORT] or kafka:BOOTSTRAP[/TOPIC]", error("replay", "x.scap", "--sink"));
+        assertEquals("--sink needs a sink: console, jsonl[:PATH], prometheus[:[HOST:]PORT], kafka:BOOTSTRAP[/TOPIC] or otlp[:URL]", error("replay", "x.scap", "--sink"));
         assertEquals("--subscribe needs a NAME before the category: ':net'", error("replay", "x.scap", "--subscribe", ":net"));
         assertTrue(error("replay", "x.scap", "--subscribe", "syscall_exit-read:nett")
                 .startsWith("unknown category 'nett' in 'syscall_exit-read:nett'; categories are other, file, net"));
@@ -115,7 +115,7 @@ class CommandLineTest {
 
     @Test
     void sinkErrors() {
-        assertEquals("unknown sink 'syslog': use console, jsonl[:PATH], prometheus[:[HOST:]PORT] or kafka:BOOTSTRAP[/TOPIC]",
+        assertEquals("unknown sink 'syslog': use console, jsonl[:PATH], prometheus[:[HOST:]PORT], kafka:BOOTSTRAP[/TOPIC] or otlp[:URL]",
                 error("replay", "x.scap", "--sink", "syslog"));
         assertEquals("the kafka sink needs its brokers: kafka:HOST:PORT[,HOST:PORT...][/TOPIC]",
                 error("replay", "x.scap", "--sink", "kafka"));

@@ -71,6 +71,17 @@ class SinkSpecTest {
     }
 
     @Test
+    void otlp() throws UsageException {
+        SinkSpec otlp = SinkSpec.parse("otlp:https://collector.example:4318");
+        assertEquals("io.kindling.probe.sink.otlp", otlp.kind().factoryPid());
+        assertEquals("https://collector.example:4318", otlp.configuration("otlp", SUBSCRIPTIONS, "r").get("endpoint"));
+        assertEquals(null, SinkSpec.parse("otlp").configuration("otlp", SUBSCRIPTIONS, "r").get("endpoint"));
+        assertEquals(false, otlp.toStandardOutput());
+        UsageException e = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class, () -> SinkSpec.parse("otlp:localhost:4318"));
+        assertEquals("the otlp sink takes the OTLP/HTTP base URL: otlp:http://HOST:4318, not 'otlp:localhost:4318'", e.getMessage());
+    }
+
+    @Test
     void uniqueNames() {
         assertEquals("console", CommandSinks.uniqueName("console", Set.of("jsonl")));
         assertEquals("jsonl-3", CommandSinks.uniqueName("jsonl", Set.of("jsonl", "jsonl-2")));

@@ -36,7 +36,8 @@ public class KarafFeatureIT {
     private static final String SUBSCRIPTIONS = "syscall_exit-connect,syscall_exit-read:net";
     private static final List<String> OPTIONAL_BUNDLES = List.of("io.kindling.probe.converter.cpu", "io.kindling.probe.converter.apm",
             "io.kindling.probe.sink.prometheus", "org.apache.felix.http.jetty", "io.kindling.probe.sink.kafka",
-            "io.kindling.probe.converter.container");
+            "io.kindling.probe.converter.container", "io.kindling.probe.sink.otlp", "opentelemetry-exporter-otlp",
+            "opentelemetry-exporter-sender-jdk", "org.apache.aries.spifly.dynamic.bundle");
 
     private static boolean active(String bundleList, String bundle) {
         return bundleList.lines().anyMatch(l -> l.contains("Active") && l.trim().endsWith(bundle));
@@ -135,7 +136,7 @@ public class KarafFeatureIT {
 
             // The other features resolve and start in the same Karaf (their sinks stay off until configured).
             String optional = karaf.client("feature:install kindling-probe-converter-apm kindling-probe-sink-prometheus "
-                    + "kindling-probe-sink-kafka kindling-probe-converter-container");
+                    + "kindling-probe-sink-kafka kindling-probe-converter-container kindling-probe-sink-otlp");
             assertNoError("feature:install of the optional features", optional, karaf);
             String optionalBundles = waitFor(karaf, "bundle:list -s -t 0", out -> OPTIONAL_BUNDLES.stream().allMatch(b -> active(out, b)));
             for (String bundle : OPTIONAL_BUNDLES) {
@@ -143,7 +144,8 @@ public class KarafFeatureIT {
             }
 
             String uninstalled = karaf.client("feature:uninstall kindling-probe-converter-apm "
-                    + "kindling-probe-sink-prometheus kindling-probe-sink-kafka kindling-probe-converter-container kindling-probe-decanter; "
+                    + "kindling-probe-sink-prometheus kindling-probe-sink-kafka kindling-probe-converter-container kindling-probe-decanter "
+                    + "kindling-probe-sink-otlp; "
                     + "feature:uninstall kindling-probe");
             assertNoError("feature:uninstall", uninstalled, karaf);
             String after = waitFor(karaf, "bundle:list -s -t 0; shell:threads", out -> !out.contains("kindling-"));

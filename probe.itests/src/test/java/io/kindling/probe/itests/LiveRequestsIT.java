@@ -9,6 +9,7 @@ import io.kindling.probe.itests.support.LiveEnvironment;
 import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.TestEnvironment;
 import io.kindling.probe.itests.support.TestServers;
+import io.kindling.probe.sink.otlp.OtlpReceiver;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
@@ -42,7 +43,8 @@ import org.junit.Test;
  * runs {@code live --subscribe net_request}; each server's own log is the oracle: nginx's access log, Redis's
  * MONITOR, dnsmasq's query log, MariaDB's general log, PostgreSQL's statement log, the Kafka broker's request log and
  * the kafka client's own log of the requests it sent and the responses it received. Every request the server logged
- * appears as a server-side {@code net_request} with the same fields, and as a client-side one.
+ * appears as a server-side {@code net_request} with the same fields, and as a client-side one. The same run feeds the
+ * OTLP sink, whose metrics and spans a receiver in this test decodes ({@link LiveRequestsOtlp}).
  */
 public class LiveRequestsIT {
     static final String NGINX = "/usr/sbin/nginx";
@@ -75,7 +77,7 @@ public class LiveRequestsIT {
         Path stderr = work.resolve("stderr");
         Path monitor = tmp.resolve("redis/monitor.log");
         long started = System.nanoTime();
-        try (TestServers servers = new TestServers()) {
+        try (TestServers servers = new TestServers(); OtlpReceiver receiver = new OtlpReceiver()) {
             ExecutorService pool = Executors.newFixedThreadPool(6);
             List<Future<?>> ready = new ArrayList<>();
             ready.add(pool.submit(() -> nginx(servers, tmp.resolve("nginx"), ports.http)));
@@ -86,7 +88,8 @@ public class LiveRequestsIT {
             Future<KafkaHost> kafka = pool.submit(() -> KafkaHost.start(tmp.resolve("kafka")));
             long[] jdbc = {-1}; // the JDBC connection's id in MariaDB's general log
             List<String> command = List.of(LiveTcpEventsIT.java(), "-jar", ProbeProcess.probeJar().toString(), "live",
-                    "--duration", "300s", "--subscribe", "net_request", "--sink", "jsonl:" + out);
+                    "--duration", "300s", "--subscribe", "net_request", "--sink", "jsonl:" + out, "--sink",
+                    "otlp:" + receiver.endpoint());
             Process probe = new ProcessBuilder(LiveTcpEventsIT.privateShm(command)).redirectOutput(work.resolve("stdout").toFile())
                     .redirectError(stderr.toFile()).start();
             try {
@@ -157,6 +160,7 @@ public class LiveRequestsIT {
             checkCopy(events, ports.pgsql);
             checkKafka(events, kafka.get(), kafka.get().process.pid());
             assertTrue(summary, summary.contains("net_request") || summary.contains("emitted"));
+            LiveRequestsOtlp.check(receiver, events, tmp.resolve("nginx/access.log"), ports, monitor, tmp.resolve("dns/log"));
         } finally {
             System.out.println("LIVE REQUESTS took " + (System.nanoTime() - started) / 1_000_000 + " ms");
         }

@@ -1,5 +1,6 @@
 package io.kindling.probe.sink.prometheus;
 
+import io.kindling.probe.api.metrics.SeriesTable;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class CounterFamily {
 
     /** The label value that stands for every value that did not fit. */
-    static final String OTHER = "other";
+    static final String OTHER = SeriesTable.OTHER;
 
     private final String name;
     private final String help;

@@ -1,5 +1,6 @@
 package io.kindling.probe.sink.prometheus;
 
+import io.kindling.probe.api.metrics.SeriesTable;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
