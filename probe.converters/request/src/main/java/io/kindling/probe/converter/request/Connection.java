@@ -1,6 +1,7 @@
 package io.kindling.probe.converter.request;
 
 import io.kindling.probe.api.ThreadContext;
+import io.kindling.probe.converter.request.spi.MultiplexedParser;
 import io.kindling.probe.converter.request.spi.ProtocolParser;
 import java.util.ArrayDeque;
 
@@ -21,6 +22,8 @@ final class Connection {
 
     /** The parser that owns the connection; null while undetected or when no parser matched. */
     ProtocolParser parser;
+    /** The state of a multiplexed protocol's connection (HTTP/2), kept by its parser. */
+    MultiplexedParser.Session session;
     /** Messages no parser took; when they reach the limit the connection is reported without a protocol. */
     int unmatched;
     boolean unknownProtocol;
