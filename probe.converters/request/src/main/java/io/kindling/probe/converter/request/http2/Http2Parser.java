@@ -90,7 +90,7 @@ public final class Http2Parser implements MultiplexedParser {
     @Override
     public Message request(Payload p) {
         if (p.startsWith(0, Frames.PREFACE) || Frames.chain(p, true, true)) {
-            return new Message();
+            return new Message().length(p.remaining()); // whole frames: nothing of it waits for more bytes
         }
         return null;
     }

@@ -83,6 +83,7 @@ final class Http2Session implements MultiplexedParser.Session {
         final boolean client;
         HpackDecoder hpack = new HpackDecoder(true);
         boolean synced;
+        boolean lostOnce;
         int prefaceLeft;
         final byte[] head = new byte[Frames.HEADER];
         int headLength;
@@ -120,7 +121,9 @@ final class Http2Session implements MultiplexedParser.Session {
                     return;
                 }
                 synced = true;
-                parser.resyncs.incrementAndGet();
+                if (lostOnce) {
+                    parser.resyncs.incrementAndGet();
+                }
             }
             while (pos < res) {
                 if (prefaceLeft > 0) {
@@ -366,6 +369,7 @@ final class Http2Session implements MultiplexedParser.Session {
         /** The place in the frames is lost: every entry the table may have gained since is unknown. */
         private void lose() {
             synced = false;
+            lostOnce = true;
             inFrame = false;
             headLength = 0;
             blockStream = -1;
