@@ -376,6 +376,13 @@ final class Http2Session implements MultiplexedParser.Session {
             pendingHeaderBytes = 0;
             hpack.lost();
             parser.syncLost.incrementAndGet();
+            // the streams still open in this direction may have had frames among the unseen bytes (their response,
+            // its end): what is reported of them is not all there was
+            for (Stream s : streams.values()) {
+                if (client ? !s.requestEnded : true) {
+                    s.unknownHeaders = true;
+                }
+            }
         }
     }
 }
