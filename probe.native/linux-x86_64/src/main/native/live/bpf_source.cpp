@@ -2,6 +2,7 @@
 // syscall number to the event types of libscap's own syscall table, attaches the programs and
 // runs the producer thread that drains the BPF ring buffer into the udig ring.
 #include "live_source.h"
+#include "../handles.h"
 #include "udig_ring.h"
 #include "cpu_list.h"
 
@@ -47,6 +48,12 @@ namespace kindling_live {
 
 namespace {
 
+using kindling_handles::owned;
+using kindling_handles::unique_fd;
+using skeleton_ptr = owned<probe_bpf, probe_bpf__destroy>;
+using ring_buffer_ptr = owned<ring_buffer, ring_buffer__free>;
+using link_ptr = owned<bpf_link, bpf_link__destroy>;
+
 static_assert(PROBE_SYSCALL_TABLE == SYSCALL_TABLE_SIZE, "syscall table size");
 
 constexpr size_t kKernelQueueMax = 1 << 16;
@@ -88,31 +95,27 @@ std::string tracing_refusal(bpf_attach_type type, int btf_id) {
         {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},                   // return r0
     };
     LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type, .attach_btf_id = static_cast<__u32>(btf_id));
-    int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "kp_can_attach", "GPL", nop, 2, &opts);
-    if (prog < 0) return std::string("loading refused: ") + strerror(errno);
-    int link = bpf_raw_tracepoint_open(nullptr, prog);
-    std::string why = link < 0 ? std::string("attaching refused: ") + strerror(errno) : std::string();
-    if (link >= 0) close(link);
-    close(prog);
-    return why;
+    unique_fd prog(bpf_prog_load(BPF_PROG_TYPE_TRACING, "kp_can_attach", "GPL", nop, 2, &opts));
+    if (!prog.valid()) return std::string("loading refused: ") + strerror(errno);
+    unique_fd link(bpf_raw_tracepoint_open(nullptr, prog.get()));
+    return link.valid() ? std::string() : std::string("attaching refused: ") + strerror(errno);
 }
 
 // Opens the object and sets what loads: kernel TCP programs never attach with the others;
 // fentry/fexit ones load only where the kernel has their function and lets them attach to it
 // (asked first, so that a failed load is always an error). Returns, when one is left out, why.
 std::string prepare_kernel_progs(probe_bpf* k) {
-    btf* vmlinux = btf__load_vmlinux_btf();
+    owned<btf, btf__free> vmlinux(btf__load_vmlinux_btf());
     std::string refused;
     for (const auto& kp : kernel_progs_of(k)) {
         bpf_program__set_autoattach(kp.prog, false);
         if (!kp.function) continue;
-        int id = vmlinux ? btf__find_by_name_kind(vmlinux, kp.function, BTF_KIND_FUNC) : -1;
+        int id = vmlinux ? btf__find_by_name_kind(vmlinux.get(), kp.function, BTF_KIND_FUNC) : -1;
         std::string why = id > 0 ? tracing_refusal(bpf_program__expected_attach_type(kp.prog), id)
                                  : std::string("the kernel has no function ") + kp.function;
         bpf_program__set_autoload(kp.prog, why.empty());
         if (!why.empty() && refused.empty()) refused = std::string(kp.function) + ": " + why;
     }
-    btf__free(vmlinux);
     return refused;
 }
 static_assert(PROBE_EVT_TABLE >= PPM_EVENT_MAX, "event table size");
@@ -146,6 +149,8 @@ struct filler_ref {
 // Every filler of the object, by the event type it writes.
 std::vector<filler_ref> fillers_of(probe_bpf* k) {
     auto& p = k->progs;
+    // two events a line
+    // clang-format off
     return {
         {PPME_SYSCALL_READ_E, p.fill_read_e}, {PPME_SYSCALL_READ_X, p.fill_read_x},
         {PPME_SYSCALL_WRITE_E, p.fill_write_e}, {PPME_SYSCALL_WRITE_X, p.fill_write_x},
@@ -202,6 +207,7 @@ std::vector<filler_ref> fillers_of(probe_bpf* k) {
         {PPME_SYSCALL_SETRESUID_E, p.fill_setresuid_e}, {PPME_SYSCALL_SETRESUID_X, p.fill_setresuid_x},
         {PPME_SYSCALL_SETRESGID_E, p.fill_setresgid_e}, {PPME_SYSCALL_SETRESGID_X, p.fill_setresgid_x},
     };
+    // clang-format on
 }
 
 // CLOCK_REALTIME minus CLOCK_MONOTONIC (bpf_ktime_get_ns), measured between two monotonic reads.
@@ -220,8 +226,7 @@ public:
 
     bool init(const settings& s, std::string* err);
     bool deliver(std::string* err) override;
-    void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls,
-                    size_t nsyscalls) override;
+    void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls) override;
     uint32_t set_kernel_events(uint32_t mask) override;
     size_t read_kernel_events(kernel_event* out, size_t max) override;
     std::string tracing_refusal() const override { return m_tracing_refused; }
@@ -236,19 +241,20 @@ private:
     void run();
     void sync_settings();
 
-    probe_bpf* m_skel = nullptr;
-    ring_buffer* m_rb = nullptr;
+    // released by stop() in this order: the kernel TCP programs' links, the ring buffer, the programs
+    skeleton_ptr m_skel;
+    ring_buffer_ptr m_rb;
     udig_ring m_udig;
-    cpu_list m_cpus{1u << 18};            // the CPU of each event written into udig's ring
+    cpu_list m_cpus{1u << 18};  // the CPU of each event written into udig's ring
     std::thread m_thread;
     std::atomic<bool> m_stop{false};
-    std::mutex m_stop_lock;               // serializes stop()
+    std::mutex m_stop_lock;  // serializes stop()
     bool m_stopped = false;
-    mutable std::mutex m_counters_lock;   // the stats map against its unloading
+    mutable std::mutex m_counters_lock;  // the stats map against its unloading
     bool m_unloaded = false;
-    counters m_final;                     // what the counters said when the programs were unloaded
-    std::string m_tracing_refused;        // why fentry/fexit programs are not used, empty when they are
-    uint32_t m_ke_told = 0;               // kinds whose refusal was said on stderr
+    counters m_final;               // what the counters said when the programs were unloaded
+    std::string m_tracing_refused;  // why fentry/fexit programs are not used, empty when they are
+    uint32_t m_ke_told = 0;         // kinds whose refusal was said on stderr
     counters read_live() const;
     uint8_t m_has_filler[PROBE_EVT_TABLE] = {};
     uint8_t m_always[PROBE_EVT_TABLE] = {};
@@ -260,9 +266,9 @@ private:
     int m_stats_fd = -1;
     unsigned m_ncpus = 1;
     // kernel TCP events
-    std::mutex m_ke_lock;                       // the links
-    bpf_link* m_ke_links[KE_MAX] = {};
-    mutable std::mutex m_queue_lock;            // the queue and its counters
+    std::mutex m_ke_lock;  // the links
+    link_ptr m_ke_links[KE_MAX];
+    mutable std::mutex m_queue_lock;  // the queue and its counters
     std::deque<kernel_event> m_queue;
     uint64_t m_ke_read = 0;
     uint64_t m_ke_queue_drops = 0;
@@ -288,14 +294,14 @@ bool bpf_source::init(const settings& s, std::string* err) {
         return fail("the BPF ring size must be a power of two of at least 4096 bytes");
     int cpus = libbpf_num_possible_cpus();
     if (cpus <= 0) return fail("cannot count the possible CPUs");
-    m_skel = probe_bpf__open();
+    m_skel.reset(probe_bpf__open());
     if (!m_skel) return fail("cannot open the eBPF object");
     bpf_map__set_max_entries(m_skel->maps.events, ring);
     bpf_map__set_max_entries(m_skel->maps.scratch_map, 2u * static_cast<uint32_t>(cpus));
     // A kernel under lockdown refuses fentry/fexit programs: then the kernel TCP events come from
     // tracepoints only. Asked of the kernel before the load, so that a load that fails is an error.
-    m_tracing_refused = prepare_kernel_progs(m_skel);
-    if (probe_bpf__load(m_skel) != 0) return fail("cannot load the eBPF programs");
+    m_tracing_refused = prepare_kernel_progs(m_skel.get());
+    if (probe_bpf__load(m_skel.get()) != 0) return fail("cannot load the eBPF programs");
 
     auto* bss = m_skel->bss;
     bss->own_tgid = s.own_tgid ? s.own_tgid : static_cast<uint32_t>(getpid());
@@ -307,7 +313,7 @@ bool bpf_source::init(const settings& s, std::string* err) {
         bss->evt_nparams[t] = static_cast<uint8_t>(events[t].nparams);
 
     int fillers_fd = bpf_map__fd(m_skel->maps.fillers);
-    for (const auto& f : fillers_of(m_skel)) {
+    for (const auto& f : fillers_of(m_skel.get())) {
         uint32_t key = f.type;
         int fd = bpf_program__fd(f.prog);
         if (bpf_map_update_elem(fillers_fd, &key, &fd, BPF_ANY) != 0)
@@ -338,15 +344,15 @@ bool bpf_source::init(const settings& s, std::string* err) {
     memset(bss->evt_on, 1, sizeof(bss->evt_on));
     memset(bss->gen_on, 1, sizeof(bss->gen_on));
 
-    if (probe_bpf__attach(m_skel)) return fail("cannot attach the eBPF programs");
+    if (probe_bpf__attach(m_skel.get())) return fail("cannot attach the eBPF programs");
 
     m_stats_fd = bpf_map__fd(m_skel->maps.stats);
     int n = libbpf_num_possible_cpus();
     m_ncpus = n > 0 ? static_cast<unsigned>(n) : 1;
 
-    m_rb = ring_buffer__new(bpf_map__fd(m_skel->maps.events), &bpf_source::on_event, this, nullptr);
+    m_rb.reset(ring_buffer__new(bpf_map__fd(m_skel->maps.events), &bpf_source::on_event, this, nullptr));
     if (!m_rb) return fail("cannot open the BPF ring buffer");
-    if (ring_buffer__add(m_rb, bpf_map__fd(m_skel->maps.kernel_events), &bpf_source::on_kernel_event, this) != 0)
+    if (ring_buffer__add(m_rb.get(), bpf_map__fd(m_skel->maps.kernel_events), &bpf_source::on_kernel_event, this) != 0)
         return fail("cannot open the kernel events' ring buffer");
     t_libbpf_log = nullptr;
     return true;
@@ -403,17 +409,18 @@ uint32_t bpf_source::set_kernel_events(uint32_t mask) {
     if (!m_skel) return 0;
     uint32_t attached = 0;
     std::string refusals[KE_MAX];
-    for (const auto& k : kernel_progs_of(m_skel)) {
+    for (const auto& k : kernel_progs_of(m_skel.get())) {
         bool want = (mask >> k.kind) & 1;
-        bpf_link*& link = m_ke_links[k.kind];
+        link_ptr& link = m_ke_links[k.kind];
         // the first program of a kind that loaded and attaches serves it
         if (want && !link && bpf_program__fd(k.prog) >= 0) {
             bpf_link* l = bpf_program__attach(k.prog);
-            if (l && !libbpf_get_error(l)) link = l;
-            else refusals[k.kind] = std::string(bpf_program__name(k.prog)) + ": " + strerror(errno);
+            if (l && !libbpf_get_error(l))
+                link.reset(l);
+            else
+                refusals[k.kind] = std::string(bpf_program__name(k.prog)) + ": " + strerror(errno);
         } else if (!want && link) {
-            bpf_link__destroy(link);
-            link = nullptr;
+            link.reset();
         }
         if (link) attached |= 1u << k.kind;
     }
@@ -432,10 +439,7 @@ uint32_t bpf_source::set_kernel_events(uint32_t mask) {
 
 void bpf_source::detach_kernel_events() {
     std::lock_guard<std::mutex> g(m_ke_lock);
-    for (auto& link : m_ke_links) {
-        if (link) bpf_link__destroy(link);
-        link = nullptr;
-    }
+    for (auto& link : m_ke_links) link.reset();
 }
 
 size_t bpf_source::read_kernel_events(kernel_event* out, size_t max) {
@@ -460,15 +464,18 @@ void bpf_source::sync_settings() {
             m_skel->bss->snaplen = c;
         } else {
             m_bad_settings.fetch_add(1, std::memory_order_relaxed);
-            fprintf(stderr, "kindling live: the udig ring's consumer asks for a snaplen of %u bytes, past the "
-                            "probe's limit of %u: ignored\n", c, static_cast<unsigned>(PROBE_SNAPLEN_MAX));
+            fprintf(stderr,
+                    "kindling live: the udig ring's consumer asks for a snaplen of %u bytes, past the "
+                    "probe's limit of %u: ignored\n",
+                    c, static_cast<unsigned>(PROBE_SNAPLEN_MAX));
         }
     }
     uint64_t corrupt = m_udig.corrupt();
     if (corrupt && !m_told_corrupt) {
         m_told_corrupt = true;
-        fprintf(stderr, "kindling live: the udig ring's head or tail is out of range (its shared memory was "
-                        "written by another process): events are dropped while it stays so\n");
+        fprintf(stderr,
+                "kindling live: the udig ring's head or tail is out of range (its shared memory was "
+                "written by another process): events are dropped while it stays so\n");
     }
     counters k = read_counters();
     m_udig.publish(k.events + k.drops_bpf_ring + k.drops_udig_ring + k.drops_invalid,
@@ -481,7 +488,7 @@ void bpf_source::run() {
     // latency. Settings and counters are synchronized ten times a second.
     auto next_sync = std::chrono::steady_clock::now();
     while (!m_stop.load(std::memory_order_relaxed)) {
-        int n = ring_buffer__poll(m_rb, 100);
+        int n = ring_buffer__poll(m_rb.get(), 100);
         if (n < 0 && n != -EINTR) break;
         auto now = std::chrono::steady_clock::now();
         if (now >= next_sync) {
@@ -491,12 +498,11 @@ void bpf_source::run() {
         if (n >= 0 && n < 8192) usleep(1000);
     }
     // The programs are detached by now: hand on what is still in the ring.
-    ring_buffer__consume(m_rb);
+    ring_buffer__consume(m_rb.get());
     sync_settings();
 }
 
-void bpf_source::set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls,
-                            size_t nsyscalls) {
+void bpf_source::set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls) {
     if (!m_skel) return;
     auto* bss = m_skel->bss;
     for (size_t i = 0; i < PROBE_EVT_TABLE; i++) {
@@ -546,19 +552,17 @@ void bpf_source::stop() {
     if (m_stopped) return;
     m_stopped = true;
     detach_kernel_events();
-    if (m_skel) probe_bpf__detach(m_skel);
+    if (m_skel) probe_bpf__detach(m_skel.get());
     m_stop.store(true);
     if (m_thread.joinable()) m_thread.join();
-    if (m_rb) ring_buffer__free(m_rb);
-    m_rb = nullptr;
+    m_rb.reset();
     {
         std::lock_guard<std::mutex> c(m_counters_lock);
         m_final = read_live();
         m_unloaded = true;
         m_stats_fd = -1;
     }
-    if (m_skel) probe_bpf__destroy(m_skel);
-    m_skel = nullptr;
+    m_skel.reset();
 }
 
 }  // namespace

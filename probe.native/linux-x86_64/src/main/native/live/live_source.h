@@ -15,20 +15,20 @@
 namespace kindling_live {
 
 struct settings {
-    uint32_t own_tgid = 0;                  // the probe's own process: its events are dropped in the kernel
-    uint32_t snaplen = 80;                  // bytes of an I/O buffer that are copied (libsinsp's snaplen); at most 64,512
-    uint32_t bpf_ring_bytes = 8u << 20;     // size of the BPF ring buffer (a power of two)
+    uint32_t own_tgid = 0;               // the probe's own process: its events are dropped in the kernel
+    uint32_t snaplen = 80;               // bytes of an I/O buffer that are copied (libsinsp's snaplen); at most 64,512
+    uint32_t bpf_ring_bytes = 8u << 20;  // size of the BPF ring buffer (a power of two)
 };
 
 // What the live source counted since it started. Every event the kernel saw and did not deliver is
 // in exactly one drop counter.
 struct counters {
-    uint64_t events = 0;            // events written into the udig ring
-    uint64_t drops_bpf_ring = 0;    // lost in the kernel: the BPF ring buffer was full
-    uint64_t drops_udig_ring = 0;   // lost in the producer: the udig ring was full
-    uint64_t drops_invalid = 0;     // lost in the kernel: a parameter could not be read (fault, bad pointer)
-    uint64_t filtered_own = 0;      // events of the probe's own process, not copied
-    uint64_t filtered_syscall = 0;  // syscalls that no subscription and no libsinsp state needed, not copied
+    uint64_t events = 0;                 // events written into the udig ring
+    uint64_t drops_bpf_ring = 0;         // lost in the kernel: the BPF ring buffer was full
+    uint64_t drops_udig_ring = 0;        // lost in the producer: the udig ring was full
+    uint64_t drops_invalid = 0;          // lost in the kernel: a parameter could not be read (fault, bad pointer)
+    uint64_t filtered_own = 0;           // events of the probe's own process, not copied
+    uint64_t filtered_syscall = 0;       // syscalls that no subscription and no libsinsp state needed, not copied
     uint64_t kernel_events = 0;          // kernel TCP events handed to read_kernel_events()
     uint64_t kernel_drops_bpf_ring = 0;  // kernel TCP events lost in the kernel: their BPF ring was full
     uint64_t kernel_drops_queue = 0;     // kernel TCP events lost in the producer: nobody read them in time
@@ -92,8 +92,7 @@ public:
     // generic_syscalls is indexed by the PPM_SC code (the ID parameter of PPME_GENERIC_E/X, as in
     // libsinsp's syscall info table), not by the kernel's syscall number.
     // Takes effect for events that start after the call.
-    virtual void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls,
-                            size_t nsyscalls) = 0;
+    virtual void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls) = 0;
     virtual counters read_counters() const = 0;
     // Attaches the programs of the kernel TCP events whose bit (1u << kernel_kind) is set in mask
     // and detaches the others: an event nobody asked for costs nothing. Returns the mask now
