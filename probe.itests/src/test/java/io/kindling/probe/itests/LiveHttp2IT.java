@@ -121,14 +121,8 @@ public class LiveHttp2IT {
         byte[] big = new byte[300_000];
         new java.util.Random(1).nextBytes(big);
         Files.write(dir.resolve("html/big.bin"), big);
-        String conf = "worker_processes 1;\ndaemon off;\nuser root;\nerror_log " + dir + "/error.log;\npid " + dir + "/nginx.pid;\n"
-                + "events { worker_connections 64; }\nhttp {\n"
-                + "  log_format oracle '$request_method $uri $status $body_bytes_sent $server_protocol';\n"
-                + "  access_log " + dir + "/access.log oracle;\n"
-                + "  client_body_temp_path " + dir + "/body;\n  proxy_temp_path " + dir + "/proxy;\n"
-                + "  fastcgi_temp_path " + dir + "/fastcgi;\n  uwsgi_temp_path " + dir + "/uwsgi;\n  scgi_temp_path " + dir + "/scgi;\n"
-                + "  server {\n    listen 127.0.0.1:" + port + " http2;\n    root " + dir + "/html;\n"
-                + "    location /status/ { return 503; }\n    location /teapot { return 418; }\n  }\n}\n";
+        String conf = LiveRequestsIT.nginxConf(dir, "127.0.0.1:" + port + " http2", "$request_method $uri $status $body_bytes_sent $server_protocol",
+                "location /status/ { return 503; }\n    location /teapot { return 418; }");
         Files.writeString(dir.resolve("nginx.conf"), conf);
         Process p = servers.start(dir.resolve("stdout"), List.of(LiveRequestsIT.NGINX, "-c", dir + "/nginx.conf", "-p", dir.toString()));
         TestServers.awaitPort(port, p, 30);

@@ -119,11 +119,14 @@ public final class GrpcWorkload {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
                 String method = call.getMethodDescriptor().getBareMethodName();
+                java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
                 ServerCall<Q, R> logged = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
                     @Override
                     public void close(Status status, Metadata trailers) {
                         synchronized (log) {
-                            log.println(method + " " + status.getCode());
+                            if (!cancelled.get()) { // a handler that ends a cancelled call sends nothing
+                                log.println(method + " " + status.getCode());
+                            }
                         }
                         super.close(status, trailers);
                     }
@@ -131,6 +134,7 @@ public final class GrpcWorkload {
                 return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(logged, headers)) {
                     @Override
                     public void onCancel() {
+                        cancelled.set(true);
                         synchronized (log) {
                             log.println(method + " CANCELLED");
                         }

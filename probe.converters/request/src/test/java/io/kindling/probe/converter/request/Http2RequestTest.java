@@ -151,6 +151,26 @@ class Http2RequestTest {
     }
 
     @Test
+    void aResponseToAnUnseenRequestIsCountedFlaggedAndALateFrameOfAReportedStreamIsNot() {
+        Wire w = wire(false);
+        w.write(H2.bytes().preface().headers(1, true, H2.block(GET, HTTP, ":path=/seen")).get(), 10);
+        w.read(H2.bytes().headers(1, true, H2.block(STATUS_200)).get(), 10);
+        // stream 3's request went by unseen; its response comes
+        w.read(H2.bytes().headers(3, false, H2.block(STATUS_404)).data(3, true, 10).get(), 10);
+        // a late frame of stream 1, already reported
+        w.read(H2.bytes().headers(1, true, H2.block("grpc-status=0")).get(), 10);
+        assertEquals(2, w.emitted.size());
+        KindlingEvent unseen = w.emitted.get(1);
+        assertEquals("", attr(unseen, "http_url"));
+        assertEquals("", attr(unseen, "http_method"));
+        assertEquals(404L, attr(unseen, "http_status_code"));
+        assertEquals(true, attr(unseen, "http2_headers_unknown"));
+        Map<String, Long> stats = w.converter.statistics();
+        assertEquals(1L, stats.get("http2_responses_to_unseen_requests"));
+        assertEquals(1L, stats.get("http2_unpaired_responses"));
+    }
+
+    @Test
     void closeReportsOpenStreamsAndStreamsAreBounded() {
         Wire w = wire(false);
         H2 many = H2.bytes().preface();

@@ -64,6 +64,7 @@ public final class Http2Parser implements MultiplexedParser {
     final AtomicLong resyncs = new AtomicLong();
     final AtomicLong streamsEvicted = new AtomicLong();
     final AtomicLong unpaired = new AtomicLong();
+    final AtomicLong unseenRequests = new AtomicLong();
 
     @Activate
     public Http2Parser(Config config) {
@@ -112,6 +113,7 @@ public final class Http2Parser implements MultiplexedParser {
         m.put("http2_frame_resyncs", resyncs.get());
         m.put("http2_streams_evicted", streamsEvicted.get());
         m.put("http2_unpaired_responses", unpaired.get());
+        m.put("http2_responses_to_unseen_requests", unseenRequests.get());
         return m;
     }
 

@@ -22,6 +22,9 @@ final class Http2Session implements MultiplexedParser.Session {
     private final Direction fromClient = new Direction(true);
     private final Direction fromServer = new Direction(false);
     private final LinkedHashMap<Long, Stream> streams = new LinkedHashMap<>();
+    /** The ids of the streams reported last, so that a frame of one of them coming late opens no new one. */
+    private final java.util.ArrayDeque<Long> finished = new java.util.ArrayDeque<>();
+    private static final int FINISHED_KEPT = 128;
     private boolean started;
 
     Http2Session(Http2Parser parser) {
@@ -75,6 +78,10 @@ final class Http2Session implements MultiplexedParser.Session {
 
     private void report(Stream s, long at, Consumer<Call> calls) {
         streams.remove(s.id);
+        if (finished.size() >= FINISHED_KEPT) {
+            finished.pollFirst();
+        }
+        finished.addLast(s.id);
         calls.accept(s.call(parser, at));
     }
 
@@ -345,8 +352,18 @@ final class Http2Session implements MultiplexedParser.Session {
                     s.requestEnded = true;
                 }
             } else {
+                if (s == null && (id & 1) == 1 && !finished.contains(id)) {
+                    // the response to a request that went by unseen (before the capture, or among bytes it did not
+                    // keep): the call is counted, its request's headers unknown, its times from the response on
+                    s = new Stream(id, blockStart, blockStart);
+                    s.unknownHeaders = true;
+                    s.requestEnded = true;
+                    streams.put(id, s);
+                    parser.streams.incrementAndGet();
+                    parser.unseenRequests.incrementAndGet();
+                }
                 if (s == null) {
-                    parser.unpaired.incrementAndGet(); // a response to a request sent before the capture, or unseen
+                    parser.unpaired.incrementAndGet(); // a response to a stream already reported
                     return;
                 }
                 s.responseHeaders(h, end);
