@@ -104,6 +104,9 @@ public final class GrpcWorkload {
                     }
                     if (s.equals("slow")) {
                         sleep(1500);
+                        if (io.grpc.Context.current().isCancelled()) {
+                            return; // the client gave up (its deadline): nothing is sent, the call is logged as cancelled
+                        }
                     }
                     response.onNext(request);
                     response.onCompleted();
