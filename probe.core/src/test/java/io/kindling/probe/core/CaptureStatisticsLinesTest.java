@@ -19,6 +19,8 @@ class CaptureStatisticsLinesTest {
         List<String> lines = ebpf(3).lines();
         assertEquals(4, lines.size(), lines.toString());
         assertEquals("udig ring       tampered with 3 times: another process wrote its head, tail or snaplen", lines.get(3));
+        assertEquals("udig ring       tampered with 1 time: another process wrote its head, tail or snaplen",
+                ebpf(1).lines().get(3));
         assertTrue(lines.get(1).startsWith("ebpf source     written 98, dropped 2 (bpf ring full 1, udig ring full 1,"), lines.get(1));
     }
 

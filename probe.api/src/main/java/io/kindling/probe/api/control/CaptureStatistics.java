@@ -89,8 +89,8 @@ public record CaptureStatistics(String source, long events, long drops, long dro
                     kernelEvents, kernelDrops(), kernelDropsBpfRing, kernelDropsQueue));
             if (udigRingTampered > 0) {
                 lines.add(String.format(Locale.ROOT,
-                        "udig ring       tampered with %d times: another process wrote its head, tail or snaplen",
-                        udigRingTampered));
+                        "udig ring       tampered with %d %s: another process wrote its head, tail or snaplen",
+                        udigRingTampered, udigRingTampered == 1 ? "time" : "times"));
             }
         }
         return lines;
