@@ -185,6 +185,9 @@ public class LiveHttp2IT {
         if ("NoResponse".equals(attrs(e).get("error_type"))) {
             return method + " NO_RESPONSE";
         }
+        if (attrs(e).get("grpc_status") == null) {
+            return method + " ?"; // no gRPC status seen (an http2 call whose content type was not seen)
+        }
         int status = (int) num(e, "grpc_status");
         return method + " " + (status >= 0 && status < GRPC_CODES.length ? GRPC_CODES[status] : Integer.toString(status));
     }
