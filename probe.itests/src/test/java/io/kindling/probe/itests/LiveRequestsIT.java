@@ -174,18 +174,23 @@ public class LiveRequestsIT {
         byte[] big = new byte[200_000];
         new java.util.Random(1).nextBytes(big);
         Files.write(dir.resolve("html/big.bin"), big);
-        String conf = "worker_processes 1;\ndaemon off;\nuser root;\nerror_log " + dir + "/error.log;\npid " + dir + "/nginx.pid;\n"
-                + "events { worker_connections 64; }\nhttp {\n"
-                + "  log_format oracle '$request_method $uri $status $bytes_sent $request_length $request_time';\n"
-                + "  access_log " + dir + "/access.log oracle;\n"
-                + "  client_body_temp_path " + dir + "/body;\n  proxy_temp_path " + dir + "/proxy;\n"
-                + "  fastcgi_temp_path " + dir + "/fastcgi;\n  uwsgi_temp_path " + dir + "/uwsgi;\n  scgi_temp_path " + dir + "/scgi;\n"
-                + "  server {\n    listen 127.0.0.1:" + port + ";\n    root " + dir + "/html;\n"
-                + "    location /status/ { return 503; }\n  }\n}\n";
+        String conf = nginxConf(dir, "127.0.0.1:" + port, "$request_method $uri $status $bytes_sent $request_length $request_time",
+                "location /status/ { return 503; }");
         Files.writeString(dir.resolve("nginx.conf"), conf);
         Process p = servers.start(dir.resolve("stdout"), List.of(NGINX, "-c", dir + "/nginx.conf", "-p", dir.toString()));
         TestServers.awaitPort(port, p, 30);
         return null;
+    }
+
+    /** A configuration of nginx in the foreground with its files in {@code dir}, one server, an access log of {@code logFormat}. */
+    static String nginxConf(Path dir, String listen, String logFormat, String locations) {
+        return "worker_processes 1;\ndaemon off;\nuser root;\nerror_log " + dir + "/error.log;\npid " + dir + "/nginx.pid;\n"
+                + "events { worker_connections 64; }\nhttp {\n"
+                + "  log_format oracle '" + logFormat + "';\n"
+                + "  access_log " + dir + "/access.log oracle;\n"
+                + "  client_body_temp_path " + dir + "/body;\n  proxy_temp_path " + dir + "/proxy;\n"
+                + "  fastcgi_temp_path " + dir + "/fastcgi;\n  uwsgi_temp_path " + dir + "/uwsgi;\n  scgi_temp_path " + dir + "/scgi;\n"
+                + "  server {\n    listen " + listen + ";\n    root " + dir + "/html;\n    " + locations + "\n  }\n}\n";
     }
 
     static Void redis(TestServers servers, Path dir, int port) throws Exception {

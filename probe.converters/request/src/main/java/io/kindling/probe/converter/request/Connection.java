@@ -1,6 +1,7 @@
 package io.kindling.probe.converter.request;
 
 import io.kindling.probe.api.ThreadContext;
+import io.kindling.probe.converter.request.spi.MultiplexedParser;
 import io.kindling.probe.converter.request.spi.ProtocolParser;
 import java.util.ArrayDeque;
 
@@ -23,6 +24,8 @@ final class Connection {
     ProtocolParser parser;
     /** What the connection's parser keeps for it (see {@code Payload.connectionState}). */
     final Object[] parserState = new Object[1];
+    /** The state of a multiplexed protocol's connection (HTTP/2), kept by its parser. */
+    MultiplexedParser.Session session;
     /** Messages no parser took; when they reach the limit the connection is reported without a protocol. */
     int unmatched;
     boolean unknownProtocol;

@@ -38,7 +38,7 @@ final class Outcomes {
         long ttfb = Math.max(0, x.responseFirst - x.requestEnd);
         long download = Math.max(0, x.responseEnd - x.responseFirst);
         boolean error = x.unreadable || x.response != null && x.response.isError();
-        KindlingEvent e = event(c, x.tuple, x.responseEnd, sent + ttfb + download, c.protocol(), sent, ttfb, download,
+        KindlingEvent e = event(c, x.tuple, x.responseEnd, sent + ttfb + download, protocol(c, x), sent, ttfb, download,
                 x.requestBytes, x.responseBytes, error, x.unreadable ? PROTOCOL_ERROR : NO_ERROR, x.request);
         if (x.response != null) {
             for (Attribute a : x.response.attributes()) {
@@ -52,7 +52,13 @@ final class Outcomes {
     KindlingEvent unanswered(Connection c, Exchange x, long at) {
         long sent = Math.max(0, x.requestEnd - x.requestStart);
         long total = Math.max(sent, at - x.requestStart);
-        return event(c, x.tuple, at, total, c.protocol(), sent, 0, 0, x.requestBytes, 0, true, NO_RESPONSE, x.request);
+        return event(c, x.tuple, at, total, protocol(c, x), sent, 0, 0, x.requestBytes, 0, true, NO_RESPONSE, x.request);
+    }
+
+    /** The request's own protocol where its parser tells one (gRPC over HTTP/2), else the connection's. */
+    private static String protocol(Connection c, Exchange x) {
+        String p = x.request == null ? null : x.request.protocol();
+        return p != null ? p : c.protocol();
     }
 
     /** A connect that failed. */

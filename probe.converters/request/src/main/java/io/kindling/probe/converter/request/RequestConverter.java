@@ -8,7 +8,9 @@ import io.kindling.probe.api.spi.Converter;
 import io.kindling.probe.api.spi.ConverterService;
 import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
+import io.kindling.probe.converter.request.spi.Call;
 import io.kindling.probe.converter.request.spi.Message;
+import io.kindling.probe.converter.request.spi.MultiplexedParser;
 import io.kindling.probe.converter.request.spi.Payload;
 import io.kindling.probe.converter.request.spi.ProtocolParser;
 import java.util.ArrayList;
@@ -294,7 +296,7 @@ public final class RequestConverter implements Converter {
             }
             c.stash = null;
         }
-        if (!joined && !c.unknownProtocol && startsMessage(c, requestSide) && data != null && data.length == res && res <= STASH
+        if (!joined && !c.unknownProtocol && !(c.parser instanceof MultiplexedParser) && startsMessage(c, requestSide) && data != null && data.length == res && res <= STASH
                 && !complete(c, data, res, requestSide)) {
             // a message's first bytes read alone (a length, a packet header): its head follows in the next call
             c.stash = data;
@@ -310,6 +312,11 @@ public final class RequestConverter implements Converter {
         }
         if (c.parser != null && !registered(c.parser)) {
             c.parser = null; // its bundle went away: start again
+            c.session = null;
+            return;
+        }
+        if (c.parser instanceof MultiplexedParser mp) {
+            multiplexed(c, mp, requestSide, data, res, start, ts);
             return;
         }
         if (c.unknownProtocol) {
@@ -318,6 +325,35 @@ public final class RequestConverter implements Converter {
             requestBytes(c, data, res, start, ts);
         } else {
             responseBytes(c, data, res, first, ts);
+        }
+    }
+
+    /** A multiplexed protocol's bytes go to the connection's session, which reports the calls it completes. */
+    private void multiplexed(Connection c, MultiplexedParser parser, boolean requestSide, byte[] data, long res, long start, long end) {
+        try {
+            if (c.session == null) {
+                c.session = parser.open(c.server);
+            }
+            byte[] bytes = data == null ? new byte[0] : data;
+            c.session.bytes(requestSide, new Payload(bytes, 0, bytes.length, res, false), start, end, call -> report(c, call));
+        } catch (RuntimeException e) {
+            parserFailures.incrementAndGet();
+            c.session = null; // its state is lost; a new session finds its way back
+        }
+    }
+
+    private void report(Connection c, Call call) {
+        Exchange x = new Exchange(call.request(), call.requestStart(), call.requestEnd());
+        x.tuple = c.tuple;
+        x.requestBytes = call.requestBytes();
+        x.responseBytes = call.responseBytes();
+        x.responseFirst = call.responseFirst();
+        x.responseEnd = call.responseEnd();
+        x.response = call.response();
+        if (x.response == null) {
+            unanswered(c, x, call.responseEnd());
+        } else {
+            finish(c, x);
         }
     }
 
@@ -728,6 +764,15 @@ public final class RequestConverter implements Converter {
 
     /** Reports all a connection holds: its response in progress, and its requests that got none. */
     private void flush(Connection c, long at) {
+        if (c.session != null) {
+            MultiplexedParser.Session session = c.session;
+            c.session = null;
+            try {
+                session.close(at, call -> report(c, call));
+            } catch (RuntimeException e) {
+                parserFailures.incrementAndGet();
+            }
+        }
         if (c.receiving != null) {
             finish(c, c.receiving);
             c.receiving = null;
@@ -760,6 +805,13 @@ public final class RequestConverter implements Converter {
             if (c.unknownProtocol && c.sending != null && now - c.sending.requestEnd >= noResponseNanos) {
                 unanswered(c, c.sending, now);
                 c.sending = null;
+            }
+            if (c.session != null) {
+                try {
+                    c.session.expire(now - noResponseNanos, now, call -> report(c, call));
+                } catch (RuntimeException e) {
+                    parserFailures.incrementAndGet();
+                }
             }
             while (!c.waiting.isEmpty() && now - c.waiting.peekFirst().requestEnd >= noResponseNanos) {
                 Exchange x = c.waiting.pollFirst();
@@ -808,6 +860,11 @@ public final class RequestConverter implements Converter {
         m.put("unknown_protocol_connections", unknownConnections.get());
         m.put("evicted", evicted.get());
         m.put("parser_failures", parserFailures.get());
+        for (ProtocolParser p : parsers) {
+            if (p instanceof MultiplexedParser mp) {
+                m.putAll(mp.statistics());
+            }
+        }
         m.putAll(summary.figures());
         return m;
     }

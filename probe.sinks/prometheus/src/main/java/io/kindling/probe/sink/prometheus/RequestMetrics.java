@@ -16,8 +16,12 @@ import java.util.List;
  * <li>client side (who calls whom): {@code kindling_topology_request_total} and
  * {@code kindling_topology_request_duration_nanoseconds_total}.</li>
  * </ul>
+ * For gRPC calls also OpenTelemetry's {@code rpc_server_call_duration_seconds} and {@code rpc_client_call_duration_seconds}
+ * ({@code rpc.server.call.duration}, {@code rpc.client.call.duration}) with {@code rpc_system}, {@code rpc_service},
+ * {@code rpc_method}, {@code rpc_grpc_status_code}, {@code server_address}, {@code server_port}, {@code container_id}.
+ * <p>
  * Labels: {@code protocol}, {@code request_content} (the content key: clustered URL, SQL operation and table,
- * command, domain, topic), {@code response_content} (the outcome: HTTP status, DNS rcode, SQL error code, Redis
+ * command, domain, topic), {@code response_content} (the outcome: gRPC status, HTTP status, DNS rcode, SQL error code, Redis
  * error, Kafka error code), {@code error_type}, the addresses ({@code dst_ip}, {@code dst_port}, and
  * {@code src_ip} for topology) and {@code container_id}. Each metric keeps at most {@code max_series} label sets;
  * beyond, the content and address labels fold into {@code other}, counted in {@code kindling_metrics_folded_total}.
@@ -31,6 +35,9 @@ final class RequestMetrics {
     static final String ENTITY_HISTOGRAM = "kindling_entity_request_duration_seconds";
     static final String TOPOLOGY_TOTAL = "kindling_topology_request_total";
     static final String TOPOLOGY_DURATION = "kindling_topology_request_duration_nanoseconds_total";
+    /** OpenTelemetry's {@code rpc.server.call.duration} and {@code rpc.client.call.duration}, for gRPC calls. */
+    static final String RPC_SERVER_DURATION = "rpc_server_call_duration_seconds";
+    static final String RPC_CLIENT_DURATION = "rpc_client_call_duration_seconds";
 
     /** OpenTelemetry's advised buckets of http.server.request.duration: 5 ms to 10 s. */
     static final long[] HTTP_BOUNDS_NANOS = {
@@ -52,6 +59,8 @@ final class RequestMetrics {
     private final HistogramFamily entityHistogram;
     private final CounterFamily topologyTotal;
     private final CounterFamily topologyDuration;
+    private final HistogramFamily rpcServer;
+    private final HistogramFamily rpcClient;
 
     RequestMetrics(int maxSeries) {
         entityTotal = new CounterFamily(ENTITY_TOTAL, "Requests served, seen on the server side.", ENTITY_LABELS, FOLDABLE, maxSeries);
@@ -66,6 +75,13 @@ final class RequestMetrics {
                 maxSeries);
         topologyDuration = new CounterFamily(TOPOLOGY_DURATION, "Total time of the requests made, in nanoseconds.",
                 TOPOLOGY_LABELS, FOLDABLE, maxSeries);
+        List<String> rpc = List.of("rpc_system", "rpc_service", "rpc_method", "rpc_grpc_status_code", "server_address", "server_port",
+                "container_id");
+        List<String> rpcFoldable = List.of("rpc_service", "rpc_method", "server_address", "server_port", "container_id");
+        rpcServer = new HistogramFamily(RPC_SERVER_DURATION, "Duration of the gRPC calls served (rpc.server.call.duration).", rpc,
+                rpcFoldable, maxSeries, HTTP_BOUNDS_NANOS);
+        rpcClient = new HistogramFamily(RPC_CLIENT_DURATION, "Duration of the gRPC calls made (rpc.client.call.duration).", rpc,
+                rpcFoldable, maxSeries, HTTP_BOUNDS_NANOS);
     }
 
     void record(KindlingEvent e) {
@@ -90,11 +106,17 @@ final class RequestMetrics {
             topologyTotal.add(1, protocol, content, outcome, errorType, sip, dip, dport, container);
             topologyDuration.add(total, protocol, content, outcome, errorType, sip, dip, dport, container);
         }
+        if (protocol.equals("grpc")) {
+            Attribute status = e.attribute("grpc_status");
+            String code = status == null || !(status.value() instanceof Number n) || n.longValue() < 0 ? "" : status.value().toString();
+            HistogramFamily h = server != null && Boolean.TRUE.equals(server.value()) ? rpcServer : rpcClient;
+            h.observe(total, "grpc", text(e, "grpc_service"), text(e, "grpc_method"), code, dip, dport, container);
+        }
     }
 
     /** The response's outcome as one value, whatever the protocol. */
     static String outcome(KindlingEvent e) {
-        for (String key : List.of("http_status_code", "dns_rcode", "sql_error_code", "kafka_error_code", "redis_error")) {
+        for (String key : List.of("grpc_status", "http_status_code", "dns_rcode", "sql_error_code", "kafka_error_code", "redis_error")) {
             Attribute a = e.attribute(key);
             if (a != null) {
                 return String.valueOf(a.value());
@@ -121,6 +143,8 @@ final class RequestMetrics {
         entityHistogram.write(out);
         topologyTotal.write(out);
         topologyDuration.write(out);
+        rpcServer.write(out);
+        rpcClient.write(out);
     }
 
     void writeFolded(Appendable out, List<String> label) throws IOException {
@@ -131,5 +155,7 @@ final class RequestMetrics {
         TextFormat.sample(out, EventMetrics.FOLDED, label, List.of(ENTITY_HISTOGRAM), entityHistogram.folded());
         TextFormat.sample(out, EventMetrics.FOLDED, label, List.of(TOPOLOGY_TOTAL), topologyTotal.folded());
         TextFormat.sample(out, EventMetrics.FOLDED, label, List.of(TOPOLOGY_DURATION), topologyDuration.folded());
+        TextFormat.sample(out, EventMetrics.FOLDED, label, List.of(RPC_SERVER_DURATION), rpcServer.folded());
+        TextFormat.sample(out, EventMetrics.FOLDED, label, List.of(RPC_CLIENT_DURATION), rpcClient.folded());
     }
 }

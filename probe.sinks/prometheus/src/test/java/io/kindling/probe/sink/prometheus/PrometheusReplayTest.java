@@ -95,7 +95,7 @@ class PrometheusReplayTest {
                 assertEquals(seen.socketBytes, scrape.values(EventMetrics.SOCKET_BYTES, "direction", "protocol", "remote"),
                         "socket bytes by direction, protocol and remote endpoint");
                 Map<String, Double> folded = scrape.values(EventMetrics.FOLDED, "metric");
-                assertEquals(14, folded.size(), "every metric says what it folded: " + folded);
+                assertEquals(16, folded.size(), "every metric says what it folded: " + folded);
                 assertTrue(folded.values().stream().allMatch(v -> v == 0.0), "nothing folded below the series bound: " + folded);
 
                 assertEquals(Map.of("", (double) stats.read()), scrape.values(ProbeMetrics.READ), "events read");

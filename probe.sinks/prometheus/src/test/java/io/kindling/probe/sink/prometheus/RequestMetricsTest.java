@@ -19,10 +19,15 @@ import org.junit.jupiter.api.Test;
 class RequestMetricsTest {
 
     static KindlingEvent request(boolean server, String path, long status, long totalNanos, long requestBytes, long responseBytes) {
+        return request("http", server, path, status, totalNanos, requestBytes, responseBytes);
+    }
+
+    static KindlingEvent request(String protocol, boolean server, String path, long status, long totalNanos, long requestBytes,
+            long responseBytes) {
         KindlingEvent e = new KindlingEvent("net_request", Category.NET, Source.SYSCALL_EXIT, 1, totalNanos,
                 new ThreadContext(1, 1, 0, 0, server ? "nginx" : "curl", ""));
         e.setFd(new FdContext(3, FdType.IPV4_SOCK).socket(L4Protocol.TCP, server, "10.0.0.1", 40000, "10.0.0.2", 80));
-        e.addAttribute(Attribute.ofString("protocol", "http"));
+        e.addAttribute(Attribute.ofString("protocol", protocol));
         e.addAttribute(new Attribute("is_server", ValueType.BOOL, server));
         e.addAttribute(Attribute.ofLong("request_total_time", ValueType.UINT64, totalNanos));
         e.addAttribute(Attribute.ofLong("request_io", ValueType.UINT64, requestBytes));
@@ -56,5 +61,34 @@ class RequestMetricsTest {
         assertEquals(true, text.contains("kindling_entity_request_duration_seconds_bucket{protocol=\"http\",request_content=\"/users/*\","
                 + "dst_ip=\"10.0.0.2\",dst_port=\"80\",container_id=\"\",le=\"0.005\"} 1"), text);
         assertEquals(true, text.contains("le=\"0.075\"} 2"), text);
+    }
+
+    static KindlingEvent grpc(boolean server, String method, long grpcStatus, long totalNanos) {
+        KindlingEvent e = request("grpc", server, "/demo.Echo/" + method, 200, totalNanos, 30, 40);
+        e.addAttribute(Attribute.ofString("grpc_service", "demo.Echo"));
+        e.addAttribute(Attribute.ofString("grpc_method", method));
+        e.addAttribute(Attribute.ofLong("grpc_status", ValueType.INT64, grpcStatus));
+        return e;
+    }
+
+    @Test
+    void grpcCallsAsKindlingsRequestsAndOpenTelemetrysRpcDurations() throws IOException {
+        EventMetrics metrics = new EventMetrics(16);
+        metrics.record(grpc(true, "Say", 0, 2_000_000));
+        metrics.record(grpc(true, "Say", 5, 30_000_000));
+        metrics.record(grpc(false, "Say", 0, 4_000_000));
+        String text = new MetricsServlet(metrics, () -> null).render();
+        Scrape s = Scrape.parse(text);
+        // the gRPC status is the response's outcome (its HTTP status is 200 whatever the call's outcome)
+        assertEquals(Map.of("grpc|/demo.Echo/Say|0", 1.0, "grpc|/demo.Echo/Say|5", 1.0),
+                s.values(RequestMetrics.ENTITY_TOTAL, "protocol", "request_content", "response_content"));
+        assertEquals(true, text.contains("rpc_server_call_duration_seconds_bucket{rpc_system=\"grpc\",rpc_service=\"demo.Echo\","
+                + "rpc_method=\"Say\",rpc_grpc_status_code=\"0\",server_address=\"10.0.0.2\",server_port=\"80\",container_id=\"\","
+                + "le=\"0.005\"} 1"), text);
+        assertEquals(true, text.contains("rpc_server_call_duration_seconds_count{rpc_system=\"grpc\",rpc_service=\"demo.Echo\","
+                + "rpc_method=\"Say\",rpc_grpc_status_code=\"5\""), text);
+        assertEquals(true, text.contains("rpc_client_call_duration_seconds_bucket{rpc_system=\"grpc\",rpc_service=\"demo.Echo\","
+                + "rpc_method=\"Say\",rpc_grpc_status_code=\"0\",server_address=\"10.0.0.2\",server_port=\"80\",container_id=\"\","
+                + "le=\"0.005\"} 1"), text);
     }
 }

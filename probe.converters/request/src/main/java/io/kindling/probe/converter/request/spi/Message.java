@@ -21,6 +21,7 @@ public final class Message {
     private boolean error;
     private String contentKey = "";
     private Object state;
+    private String protocol;
     private final List<Attribute> attributes = new ArrayList<>(4);
 
     /** The bytes of the whole message from its first byte (head and body), or {@link #UNTIL_REPLY}. */
@@ -76,6 +77,16 @@ public final class Message {
     public Message state(Object state) {
         this.state = state;
         return this;
+    }
+
+    /** The protocol of this request when it is not the parser's own (gRPC over HTTP/2); null: the parser's. */
+    public Message protocol(String protocol) {
+        this.protocol = protocol;
+        return this;
+    }
+
+    public String protocol() {
+        return protocol;
     }
 
     public Message attribute(String key, String value) {

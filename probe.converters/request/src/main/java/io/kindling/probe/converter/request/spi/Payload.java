@@ -70,6 +70,17 @@ public final class Payload {
         return v;
     }
 
+    /** Copies the known bytes in [from, from + length) into {@code to} at {@code at}; returns how many were known. */
+    public int copy(int from, int length, byte[] to, int at) {
+        int a = Math.max(0, from);
+        int n = Math.min(Math.min(length, captured - a), to.length - at);
+        if (n <= 0 || at < 0) {
+            return 0;
+        }
+        System.arraycopy(data, offset + a, to, at, n);
+        return n;
+    }
+
     /** The first index at or after {@code from} of {@code b}, or -1. */
     public int indexOf(int from, byte b) {
         for (int i = Math.max(0, from); i < captured; i++) {

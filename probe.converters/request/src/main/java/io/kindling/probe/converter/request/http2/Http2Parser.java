@@ -1,0 +1,135 @@
+package io.kindling.probe.converter.request.http2;
+
+import io.kindling.probe.converter.request.http.UrlClustering;
+import io.kindling.probe.converter.request.spi.Message;
+import io.kindling.probe.converter.request.spi.MultiplexedParser;
+import io.kindling.probe.converter.request.spi.Payload;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Cleartext HTTP/2 (h2c with prior knowledge) and gRPC over it: one {@code net_request} per stream with
+ * {@code protocol} {@code http2} or {@code grpc} (a request or response of content type {@code application/grpc},
+ * or a {@code grpc-status}), {@code http_method}, {@code http_url} ({@code :path}), {@code http_status_code}
+ * ({@code :status}) and for gRPC {@code grpc_service}, {@code grpc_method} and {@code grpc_status} (from the
+ * trailers). Headers are decoded with each direction's HPACK table; on a connection opened before the capture
+ * the table's older entries are unknown: headers that refer to them are left out (never guessed) and the event says
+ * so with {@code http2_headers_unknown}.
+ * <p>
+ * A connection is recognised by the client's connection preface, or, when it was open before the capture, by a
+ * client's write or a server's read that is whole HTTP/2 frames with a request's HEADERS frame among them. Its rank
+ * is below the other parsers': they are asked first.
+ */
+@Component(service = io.kindling.probe.converter.request.spi.ProtocolParser.class, configurationPid = Http2Parser.PID,
+        property = "service.ranking:Integer=10")
+@Designate(ocd = Http2Parser.Config.class)
+public final class Http2Parser implements MultiplexedParser {
+    static final String PID = "io.kindling.probe.converter.request.http2";
+
+    @ObjectClassDefinition(name = "Kindling request converter: HTTP/2 and gRPC")
+    public @interface Config {
+        @AttributeDefinition(name = "URL clustering", description = "How the content key of an HTTP/2 request is made from "
+                + "its path: alphabet, noparam or blank (as for HTTP/1.x); a gRPC call's key is its /service/method")
+        String url_clustering_method() default "alphabet";
+
+        @AttributeDefinition(name = "Keep the query string", description = "Whether http_url keeps the query string")
+        boolean keep_query() default false;
+
+        @AttributeDefinition(name = "Streams per connection", min = "1",
+                description = "Requests of one connection waiting for their responses; beyond it the oldest is reported as NoResponse")
+        int max_streams() default 256;
+
+        @AttributeDefinition(name = "Header block bytes", min = "1024",
+                description = "The largest header block read; a larger one is passed over (its headers, and the table's entries it added, are unknown)")
+        int max_header_block() default 16384;
+    }
+
+    private final UrlClustering clustering;
+    private final boolean keepQuery;
+    private final int maxStreams;
+    private final int maxHeaderBlock;
+
+    final AtomicLong streams = new AtomicLong();
+    final AtomicLong unknownHeaders = new AtomicLong();
+    final AtomicLong streamsWithUnknownHeaders = new AtomicLong();
+    final AtomicLong blocksLost = new AtomicLong();
+    final AtomicLong blocksMalformed = new AtomicLong();
+    final AtomicLong syncLost = new AtomicLong();
+    final AtomicLong resyncs = new AtomicLong();
+    final AtomicLong streamsEvicted = new AtomicLong();
+    final AtomicLong unpaired = new AtomicLong();
+    final AtomicLong unseenRequests = new AtomicLong();
+
+    @Activate
+    public Http2Parser(Config config) {
+        this(UrlClustering.of(config.url_clustering_method()), config.keep_query(), config.max_streams(), config.max_header_block());
+    }
+
+    public Http2Parser() {
+        this(UrlClustering.ALPHABET, false, 256, 16384);
+    }
+
+    public Http2Parser(UrlClustering clustering, boolean keepQuery, int maxStreams, int maxHeaderBlock) {
+        this.clustering = clustering;
+        this.keepQuery = keepQuery;
+        this.maxStreams = Math.max(1, maxStreams);
+        this.maxHeaderBlock = Math.max(1024, maxHeaderBlock);
+    }
+
+    @Override
+    public String protocol() {
+        return "http2";
+    }
+
+    /** A connection preface, or whole frames of a client with a HEADERS frame among them. */
+    @Override
+    public Message request(Payload p) {
+        if (p.startsWith(0, Frames.PREFACE) || Frames.chain(p, true, true)) {
+            return new Message().length(p.remaining()); // whole frames: nothing of it waits for more bytes
+        }
+        return null;
+    }
+
+    @Override
+    public Session open(boolean server) {
+        return new Http2Session(this);
+    }
+
+    @Override
+    public Map<String, Long> statistics() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("http2_streams", streams.get());
+        m.put("http2_unknown_header_refs", unknownHeaders.get());
+        m.put("http2_streams_with_unknown_headers", streamsWithUnknownHeaders.get());
+        m.put("http2_header_blocks_lost", blocksLost.get());
+        m.put("http2_header_blocks_malformed", blocksMalformed.get());
+        m.put("http2_frame_sync_lost", syncLost.get());
+        m.put("http2_frame_resyncs", resyncs.get());
+        m.put("http2_streams_evicted", streamsEvicted.get());
+        m.put("http2_unpaired_responses", unpaired.get());
+        m.put("http2_responses_to_unseen_requests", unseenRequests.get());
+        return m;
+    }
+
+    UrlClustering clustering() {
+        return clustering;
+    }
+
+    boolean keepQuery() {
+        return keepQuery;
+    }
+
+    int maxStreams() {
+        return maxStreams;
+    }
+
+    int maxHeaderBlock() {
+        return maxHeaderBlock;
+    }
+}
