@@ -215,19 +215,19 @@ class SinkChannelTest {
     }
 
     @Test
-    void liveASinkSlowerThanTheEventsLosesItsOwn() throws Exception {
-        Sink slow = event -> Thread.sleep(1);
+    void liveASinkSlowerThanTheEventsButMovingLosesNothingTheLoopWaitsForIt() throws Exception {
+        Sink slow = event -> Thread.sleep(1); // about 1,000 events a second, a sixteen-event queue
         SinkChannel channel = new SinkChannel(slow, "slow", null, 16);
         try {
-            int total = 5_000;
+            int total = 1_500; // well over a second of the sink's work
             for (long n = 0; n < total; n++) {
                 channel.offer(event(n), 0);
             }
             channel.handOver(0);
             assertTrue(channel.drain(10_000));
             SinkStatistics s = channel.statistics();
-            assertTrue(s.dropped() > 0, "a live run does not keep waiting for a sink slower than its events");
-            assertEquals(total, s.delivered() + s.dropped());
+            assertEquals(0, s.dropped(), "a live run waits for a sink that makes progress: the kernel's rings hold the rest");
+            assertEquals(total, s.delivered());
         } finally {
             channel.close();
         }
