@@ -3,6 +3,7 @@
  */
 #include "live_open.h"
 
+#include "kernel_events.h"
 #include "kindling_shim.h"
 
 #include <dirent.h>
@@ -176,6 +177,37 @@ void live_capture::follow_filter(const filter_table& main, const filter_table& t
 	m_source->set_filter(types.data(), types.size(), generic.data(), generic.size());
 }
 
+void live_capture::prepare(const filter_table& main, const filter_table& threadless)
+{
+	{
+		std::lock_guard<std::mutex> lock(m_mu);
+		if(!m_source || m_stopped)
+		{
+			return;
+		}
+		std::vector<uint8_t> types(PPM_EVENT_MAX, 0);
+		std::vector<uint8_t> generic(PPM_SC_MAX, 0);
+		mark_types(main, &types, &generic);
+		mark_types(threadless, &types, &generic);
+		m_source->prepare(types.data(), types.size(), generic.data(), generic.size(),
+		                  kernel_event_mask(main, threadless));
+	}
+	announce();
+}
+
+void live_capture::announce()
+{
+	if(!m_source || m_announced.exchange(true))
+	{
+		return;
+	}
+	double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+	std::pair<int, int> programs = bpf_programs();
+	fprintf(stderr, "capturing: %d programs attached (%d loaded) in %.1f s; %s\n", programs.second, programs.first,
+	        seconds, m_kept.c_str());
+	fflush(stderr);
+}
+
 uint32_t live_capture::set_kernel_events(uint32_t mask)
 {
 	if(!m_source || m_stopped)
@@ -249,6 +281,8 @@ void open_live(session& s, const live_options& options)
 		settings.own_tgid = static_cast<uint32_t>(getpid());
 		settings.snaplen = options.snaplen;
 		settings.bpf_ring_bytes = options.bpf_ring_bytes;
+		/* the programs of the events the first filter asks for load with it (live_capture::prepare) */
+		settings.load_on_demand = true;
 		/* The programs attach first and their events wait in the BPF ring while open_udig() creates
 		 * udig's ring and scans /proc into libsinsp's thread and fd tables: a process, thread or fd
 		 * born after the attach is in the events, one born before it is in the scan. */
@@ -289,13 +323,9 @@ void open_live(session& s, const live_options& options)
 	}
 	if(s.live_source->has_source())
 	{
-		/* attached, scanned, writing: from here on only what a running capture needs stays */
-		std::string kept = kindling_live::keep_only_needed_capabilities();
-		double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-		std::pair<int, int> programs = bpf_programs();
-		fprintf(stderr, "capturing: %d programs attached (%d loaded) in %.1f s; %s\n", programs.second, programs.first,
-		        seconds, kept.c_str());
-		fflush(stderr);
+		/* attached, scanned, writing: from here on only what a running capture needs stays (loading
+		 * the programs a filter asks for later needs CAP_BPF and CAP_PERFMON, which stay) */
+		s.live_source->opened(started, kindling_live::keep_only_needed_capabilities());
 	}
 }
 
