@@ -64,6 +64,20 @@ void mark_types(const filter_table& t, std::vector<uint8_t>* types, std::vector<
 	}
 }
 
+/* What the kernel side reads for a session's two filter tables: event types, and generic syscalls by
+ * PPM_SC code (live_source.h set_filter). */
+struct kernel_switches
+{
+	std::vector<uint8_t> types = std::vector<uint8_t>(PPM_EVENT_MAX, 0);
+	std::vector<uint8_t> generic = std::vector<uint8_t>(PPM_SC_MAX, 0);
+
+	kernel_switches(const filter_table& main, const filter_table& threadless)
+	{
+		mark_types(main, &types, &generic);
+		mark_types(threadless, &types, &generic);
+	}
+};
+
 /* The BPF programs this process holds (loaded) and its BPF links (programs attached). */
 std::pair<int, int> bpf_programs()
 {
@@ -170,11 +184,8 @@ void live_capture::follow_filter(const filter_table& main, const filter_table& t
 	{
 		return;
 	}
-	std::vector<uint8_t> types(PPM_EVENT_MAX, 0);
-	std::vector<uint8_t> generic(PPM_SC_MAX, 0);
-	mark_types(main, &types, &generic);
-	mark_types(threadless, &types, &generic);
-	m_source->set_filter(types.data(), types.size(), generic.data(), generic.size());
+	kernel_switches on(main, threadless);
+	m_source->set_filter(on.types.data(), on.types.size(), on.generic.data(), on.generic.size());
 }
 
 void live_capture::prepare(const filter_table& main, const filter_table& threadless)
@@ -185,11 +196,8 @@ void live_capture::prepare(const filter_table& main, const filter_table& threadl
 		{
 			return;
 		}
-		std::vector<uint8_t> types(PPM_EVENT_MAX, 0);
-		std::vector<uint8_t> generic(PPM_SC_MAX, 0);
-		mark_types(main, &types, &generic);
-		mark_types(threadless, &types, &generic);
-		m_source->prepare(types.data(), types.size(), generic.data(), generic.size(),
+		kernel_switches on(main, threadless);
+		m_source->prepare(on.types.data(), on.types.size(), on.generic.data(), on.generic.size(),
 		                  kernel_event_mask(main, threadless));
 	}
 	announce();
