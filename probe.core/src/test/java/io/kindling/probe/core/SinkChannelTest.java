@@ -51,7 +51,7 @@ class SinkChannelTest {
             int extra = 3;
             long n = 0;
             for (; n < capacity + extra; n++) {
-                channel.offer(event(n), 0); // 0: live events, nothing waits for room
+                channel.offer(event(n), 0); // 0: live events; a sink held up is waited for a second, then stalled
             }
             channel.handOver(0);
             assertTrue(sink.entered.await(10, TimeUnit.SECONDS), "the sink's thread took the first chunk");
