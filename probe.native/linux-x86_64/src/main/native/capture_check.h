@@ -14,23 +14,21 @@
 
 #include <string>
 
-namespace kindling_probe
-{
+namespace kindling_probe {
 
-struct capture_check_result
-{
-	/* Index (0-based, in file order) of the first unsafe event, or -1 if none. */
-	int64_t first_bad_event = -1;
-	/* Why that event is unsafe (empty when first_bad_event is -1). */
-	std::string reason;
-	/* Events that libscap read before it stopped (end of file or a read error). */
-	int64_t events_checked = 0;
+struct capture_check_result {
+    /* Index (0-based, in file order) of the first unsafe event, or -1 if none. */
+    int64_t first_bad_event = -1;
+    /* Why that event is unsafe (empty when first_bad_event is -1). */
+    std::string reason;
+    /* Events that libscap read before it stopped (end of file or a read error). */
+    int64_t events_checked = 0;
 };
 
 /* Never throws. If libscap cannot open or read the file, the result reports no unsafe
  * event: libsinsp will then report the same read error itself. */
 capture_check_result check_capture_file(const char* path) noexcept;
 
-} // namespace kindling_probe
+}  // namespace kindling_probe
 
 #endif /* KINDLING_CAPTURE_CHECK_H */

@@ -21,8 +21,7 @@
 
 #include <string>
 
-namespace kindling_probe
-{
+namespace kindling_probe {
 
 /* Characters of a container id in a cgroup path, and of the id delivered. */
 const size_t CONTAINER_ID_FULL = 64;
@@ -35,10 +34,9 @@ std::string container_id_of_path(const std::string& path);
 std::string container_id_of_cgroups(const std::vector<std::pair<std::string, std::string>>& cgroups);
 
 /* A thread's container id as the batch writer copies it: its bytes and their count (0: none). */
-struct container_name
-{
-	const char* data = nullptr;
-	size_t len = 0;
+struct container_name {
+    const char* data = nullptr;
+    size_t len = 0;
 };
 
 /* The thread's container id: libsinsp's when it has one, else the probe's own from the thread's
@@ -49,6 +47,6 @@ container_name container_id_of(sinsp_threadinfo* tinfo, int64_t slot);
 /* Reserves the private thread state that container_id_of keeps; -1 when libsinsp refuses. */
 int64_t reserve_container_slot(sinsp* insp);
 
-} // namespace kindling_probe
+}  // namespace kindling_probe
 
 #endif /* KINDLING_CONTAINER_ID_H */

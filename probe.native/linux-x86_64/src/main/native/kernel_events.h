@@ -27,8 +27,7 @@
 #include <string>
 #include <vector>
 
-namespace kindling_probe
-{
+namespace kindling_probe {
 
 struct session;
 struct filter_table;
@@ -47,13 +46,12 @@ uint32_t kernel_event_mask(const filter_table& main, const filter_table& threadl
 constexpr uint32_t KERNEL_PULL_EVERY = 64;
 
 /* The session's kernel events taken from the live source and not yet placed, oldest first. */
-struct kernel_feed
-{
-	std::vector<kindling_live::kernel_event> queue; // room for one pull
-	size_t size = 0;                                // events in queue
-	size_t next = 0;
-	uint32_t reads_since_pull = 0;
-	uint32_t mask = 0; // the kinds attached now
+struct kernel_feed {
+    std::vector<kindling_live::kernel_event> queue;  // room for one pull
+    size_t size = 0;                                 // events in queue
+    size_t next = 0;
+    uint32_t reads_since_pull = 0;
+    uint32_t mask = 0;  // the kinds attached now
 };
 
 /* Takes what the live source queued when the feed is used up. Call under io_mu. */
@@ -69,6 +67,6 @@ uint64_t kernel_events_due();
 bool merge_kernel_events(session& h, uint64_t upto, uint8_t* buf, size_t cap, size_t* off, uint32_t* count,
                          int32_t max_events, bool* too_big);
 
-} // namespace kindling_probe
+}  // namespace kindling_probe
 
 #endif /* KINDLING_KERNEL_EVENTS_H */

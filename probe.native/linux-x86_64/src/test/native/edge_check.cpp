@@ -329,20 +329,22 @@ int corrupt_ring(check_fn check) {
     munmap(dm, dsize);
     munmap(bm, bsize);
 
-    printf("corrupt ring: udig_ring_corrupt %llu -> %llu -> %llu -> %llu, drops_udig_ring %llu -> %llu -> %llu; "
-           "consumer snaplen %u; data lengths of the writes afterwards:",
-           (unsigned long long)c0.udig_ring_corrupt, (unsigned long long)c1.udig_ring_corrupt,
-           (unsigned long long)c2.udig_ring_corrupt, (unsigned long long)c3.udig_ring_corrupt,
-           (unsigned long long)c0.drops_udig_ring, (unsigned long long)c1.drops_udig_ring,
-           (unsigned long long)c2.drops_udig_ring, snaplen_before);
+    printf(
+        "corrupt ring: udig_ring_corrupt %llu -> %llu -> %llu -> %llu, drops_udig_ring %llu -> %llu -> %llu; "
+        "consumer snaplen %u; data lengths of the writes afterwards:",
+        (unsigned long long)c0.udig_ring_corrupt, (unsigned long long)c1.udig_ring_corrupt,
+        (unsigned long long)c2.udig_ring_corrupt, (unsigned long long)c3.udig_ring_corrupt,
+        (unsigned long long)c0.drops_udig_ring, (unsigned long long)c1.drops_udig_ring,
+        (unsigned long long)c2.drops_udig_ring, snaplen_before);
     for (auto& kv : lengths) printf(" %zu bytes x%d", kv.first, kv.second);
     printf("\n");
     check(c1.udig_ring_corrupt > c0.udig_ring_corrupt && c1.drops_udig_ring >= c0.drops_udig_ring + 40,
-          "a head past the ring's end: the producer wrote nothing, counted the ring as corrupt and the events as dropped");
+          "a head past the ring's end: the producer wrote nothing, counted the ring as corrupt and the events as "
+          "dropped");
     check(c2.udig_ring_corrupt > c1.udig_ring_corrupt && c2.drops_udig_ring >= c1.drops_udig_ring + 10,
           "a tail past the ring's end: the same");
-    check(ring_after == ring_before, "while head or tail was wrong, not one of the ring's " + std::to_string(bsize) +
-                                         " bytes changed");
+    check(ring_after == ring_before,
+          "while head or tail was wrong, not one of the ring's " + std::to_string(bsize) + " bytes changed");
     check(lengths.size() == 1 && lengths.begin()->first == snaplen_before && lengths.begin()->second == 10,
           "a consumer snaplen past the probe's limit is ignored: the 10 writes after it carry " +
               std::to_string(snaplen_before) + " bytes each");

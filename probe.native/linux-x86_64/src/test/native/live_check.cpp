@@ -10,7 +10,8 @@
 //   live_check --edges    large I/O events, poll on 20 descriptors, a udig ring corrupted during
 //                         the run (edge_check.cpp)
 //   live_check --cycles N
-//                         N start/stop cycles; counts programs, maps, links and threads around them
+//                         N start/stop cycles, each with a start that fails once its programs are loaded and
+//                         attached (no udig ring); counts programs, maps, links and threads around them
 //   live_check --rate S [W]
 //                         libsinsp reads everything on the machine for S seconds, with a child
 //                         writing W times a second to /dev/null; prints events/s, drops, counters
@@ -73,11 +74,12 @@ int skip_or_fail(const std::string& why) {
 }
 
 void print_counters(const kindling_live::counters& c) {
-    printf("counters: events=%llu drops_bpf_ring=%llu drops_udig_ring=%llu drops_invalid=%llu "
-           "filtered_own=%llu filtered_syscall=%llu\n",
-           (unsigned long long)c.events, (unsigned long long)c.drops_bpf_ring,
-           (unsigned long long)c.drops_udig_ring, (unsigned long long)c.drops_invalid,
-           (unsigned long long)c.filtered_own, (unsigned long long)c.filtered_syscall);
+    printf(
+        "counters: events=%llu drops_bpf_ring=%llu drops_udig_ring=%llu drops_invalid=%llu "
+        "filtered_own=%llu filtered_syscall=%llu\n",
+        (unsigned long long)c.events, (unsigned long long)c.drops_bpf_ring, (unsigned long long)c.drops_udig_ring,
+        (unsigned long long)c.drops_invalid, (unsigned long long)c.filtered_own,
+        (unsigned long long)c.filtered_syscall);
 }
 
 const seen_event* find(const std::vector<seen_event>& evs, const std::string& name, bool enter,
@@ -147,8 +149,7 @@ int run_check(bool verbose) {
         e.pid = pid;
         e.comm = ti->m_comm;
         if (sinsp_fdinfo_t* fd = ev->get_fd_info()) e.fd_name = fd->m_name;
-        for (uint32_t i = 0; i < ev->get_num_params(); i++)
-        {
+        for (uint32_t i = 0; i < ev->get_num_params(); i++) {
             e.params[ev->get_param_name(i)] = ev->get_param_value_str(std::string(ev->get_param_name(i)));
             sinsp_evt_param* p = ev->get_param(i);
             if (p && p->m_len == 8) {
@@ -196,28 +197,36 @@ int run_check(bool verbose) {
     check(min_lag >= -5000000 && max_lag < 5000000000LL,
           "event timestamps are epoch nanoseconds (read after they happened, within 5 s)");
 
-    auto res_is = [](long v) { return [v](const seen_event& e) {
-        auto it = e.params.find("res");
-        return it != e.params.end() && it->second == std::to_string(v);
-    }; };
+    auto res_is = [](long v) {
+        return [v](const seen_event& e) {
+            auto it = e.params.find("res");
+            return it != e.params.end() && it->second == std::to_string(v);
+        };
+    };
     auto on_fd = [](const std::string& name) { return [name](const seen_event& e) { return e.fd_name == name; }; };
     auto both = [](std::function<bool(const seen_event&)> a, std::function<bool(const seen_event&)> b) {
         return [a, b](const seen_event& e) { return a(e) && b(e); };
     };
 
-    check(find(evs, "openat", false, [&](const seen_event& e) {
-              return e.params["name"].find(log.file) != std::string::npos && e.fd_name == log.file;
-          }) != nullptr, "openat exit names the file and its fd: " + log.file);
+    check(find(evs, "openat", false,
+               [&](const seen_event& e) {
+                   return e.params["name"].find(log.file) != std::string::npos && e.fd_name == log.file;
+               }) != nullptr,
+          "openat exit names the file and its fd: " + log.file);
     check(find(evs, "write", false, both(on_fd(log.file), res_is(log.file_bytes))) != nullptr,
           "write of " + std::to_string(log.file_bytes) + " bytes to the file");
     check(find(evs, "read", false, both(on_fd(log.file), res_is(log.file_bytes))) != nullptr,
           "read of " + std::to_string(log.file_bytes) + " bytes from the file");
-    check(find(evs, "openat", false, [&](const seen_event& e) { return e.fd_name == log.dir + "/relative.txt"; }) != nullptr,
+    check(find(evs, "openat", false, [&](const seen_event& e) { return e.fd_name == log.dir + "/relative.txt"; }) !=
+              nullptr,
           "a relative open after chdir resolves against the new cwd");
-    check(find(evs, "openat", false, [&](const seen_event& e) { return e.fd_name == log.dir + "/mapped.txt"; }) != nullptr,
+    check(find(evs, "openat", false, [&](const seen_event& e) { return e.fd_name == log.dir + "/mapped.txt"; }) !=
+              nullptr,
           "an open whose path the programs could not read on enter gets its name from the exit");
     check(find(evs, "dup", false, [](const seen_event&) { return true; }) != nullptr, "dup");
-    check(find(evs, "fcntl", true, [&](const seen_event& e) { return e.params["cmd"].find("F_DUPFD_CLOEXEC") != std::string::npos; }) != nullptr,
+    check(find(evs, "fcntl", true,
+               [&](const seen_event& e) { return e.params["cmd"].find("F_DUPFD_CLOEXEC") != std::string::npos; }) !=
+              nullptr,
           "fcntl F_DUPFD_CLOEXEC");
     check(find(evs, "pipe", false, [](const seen_event& e) { return e.params["res"] == "0"; }) != nullptr, "pipe2");
     check(find(evs, "eventfd", false, [](const seen_event&) { return true; }) != nullptr, "eventfd");
@@ -226,27 +235,35 @@ int run_check(bool verbose) {
     check(find(evs, "syscall", true, [](const seen_event& e) { return e.params["ID"] == "epoll_ctl"; }) != nullptr,
           "epoll_ctl as a generic event with its syscall id");
     // glibc's nanosleep() is the clock_nanosleep syscall, a generic event in the 2022 table
-    check(find(evs, "syscall", true, [](const seen_event& e) { return e.params["ID"] == "clock_nanosleep"; }) != nullptr,
-          "clock_nanosleep as a generic event");
+    check(
+        find(evs, "syscall", true, [](const seen_event& e) { return e.params["ID"] == "clock_nanosleep"; }) != nullptr,
+        "clock_nanosleep as a generic event");
     check(find(evs, "futex", true, [&](const seen_event& e) { return e.tid == log.thread_tid; }) != nullptr,
           "futex wait of the thread " + std::to_string(log.thread_tid));
     auto is_thread_clone = [&](const seen_event& e) {
         return e.params["flags"].find("CLONE_THREAD") != std::string::npos;
     };
-    check(find(evs, "clone3", false, [&](const seen_event& e) {
-              return e.tid == log.thread_tid && e.params["res"] == "0" && is_thread_clone(e);
-          }) != nullptr || find(evs, "clone", false, [&](const seen_event& e) {
-              return e.tid == log.thread_tid && e.params["res"] == "0" && is_thread_clone(e);
-          }) != nullptr, "clone exit in the new thread, with CLONE_THREAD");
-    check(find(evs, "clone3", false, [&](const seen_event& e) {
-              return e.raw["res"] == log.thread_tid && is_thread_clone(e);
-          }) != nullptr || find(evs, "clone", false, [&](const seen_event& e) {
-              return e.raw["res"] == log.thread_tid && is_thread_clone(e);
-          }) != nullptr, "clone exit in the parent, returning the thread's tid");
-    check(find(evs, "execve", false, [](const seen_event& e) {
-              long size = atol(e.params["vm_size"].c_str()), rss = atol(e.params["vm_rss"].c_str());
-              return size > 0 && size < 100000000 && rss >= 0 && rss <= size;
-          }) != nullptr, "execve exit with plausible vm_size and vm_rss");
+    check(find(evs, "clone3", false,
+               [&](const seen_event& e) {
+                   return e.tid == log.thread_tid && e.params["res"] == "0" && is_thread_clone(e);
+               }) != nullptr ||
+              find(evs, "clone", false,
+                   [&](const seen_event& e) {
+                       return e.tid == log.thread_tid && e.params["res"] == "0" && is_thread_clone(e);
+                   }) != nullptr,
+          "clone exit in the new thread, with CLONE_THREAD");
+    check(
+        find(evs, "clone3", false,
+             [&](const seen_event& e) { return e.raw["res"] == log.thread_tid && is_thread_clone(e); }) != nullptr ||
+            find(evs, "clone", false,
+                 [&](const seen_event& e) { return e.raw["res"] == log.thread_tid && is_thread_clone(e); }) != nullptr,
+        "clone exit in the parent, returning the thread's tid");
+    check(find(evs, "execve", false,
+               [](const seen_event& e) {
+                   long size = atol(e.params["vm_size"].c_str()), rss = atol(e.params["vm_rss"].c_str());
+                   return size > 0 && size < 100000000 && rss >= 0 && rss <= size;
+               }) != nullptr,
+          "execve exit with plausible vm_size and vm_rss");
     check(child_tids.count(log.thread_tid) == 1, "the thread's events carry its tid and the process's pid");
 
     std::string port = std::to_string(log.tcp_server_port);
@@ -254,7 +271,8 @@ int run_check(bool verbose) {
         return e.fd_name.find("127.0.0.1:") == 0 && e.fd_name.find("->127.0.0.1:" + port) != std::string::npos;
     };
     const seen_event* conn = find(evs, "connect", false, tcp_client);
-    check(conn != nullptr, "connect exit with the tuple ->127.0.0.1:" + port + (conn ? " (" + conn->fd_name + ")" : ""));
+    check(conn != nullptr,
+          "connect exit with the tuple ->127.0.0.1:" + port + (conn ? " (" + conn->fd_name + ")" : ""));
     check(find(evs, "accept", false, tcp_client) != nullptr, "accept exit with the same tuple");
     check(find(evs, "sendto", false, both(tcp_client, res_is(log.tcp_request_bytes))) != nullptr,
           "send of the request: " + std::to_string(log.tcp_request_bytes) + " bytes");
@@ -264,23 +282,31 @@ int run_check(bool verbose) {
           "writev of the reply: " + std::to_string(log.tcp_reply_bytes) + " bytes");
     check(find(evs, "read", false, both(tcp_client, res_is(log.tcp_reply_bytes))) != nullptr,
           "read of the reply on the client side");
-    check(find(evs, "sendto", false, [&](const seen_event& e) { return e.params["data"].find("GET /live") == 0; }) != nullptr,
+    check(find(evs, "sendto", false, [&](const seen_event& e) { return e.params["data"].find("GET /live") == 0; }) !=
+              nullptr,
           "the request's bytes are in the data parameter");
     check(find(evs, "shutdown", true, tcp_client) != nullptr, "shutdown");
     check(find(evs, "close", false, [](const seen_event& e) { return e.params["res"] == "0"; }) != nullptr, "close");
 
     std::string uport = std::to_string(log.udp_server_port);
-    check(find(evs, "sendto", true, [&](const seen_event& e) {
-              return e.params["tuple"].find("->127.0.0.1:" + uport) != std::string::npos;
-          }) != nullptr, "UDP sendto enter with the destination 127.0.0.1:" + uport);
-    check(find(evs, "recvfrom", false, [&](const seen_event& e) {
-              return e.params["res"] == std::to_string(log.udp_bytes) &&
-                     e.params["tuple"].find("->127.0.0.1:" + uport) != std::string::npos;
-          }) != nullptr, "UDP recvfrom of " + std::to_string(log.udp_bytes) + " bytes with the sender's tuple");
+    check(find(evs, "sendto", true,
+               [&](const seen_event& e) {
+                   return e.params["tuple"].find("->127.0.0.1:" + uport) != std::string::npos;
+               }) != nullptr,
+          "UDP sendto enter with the destination 127.0.0.1:" + uport);
+    check(find(evs, "recvfrom", false,
+               [&](const seen_event& e) {
+                   return e.params["res"] == std::to_string(log.udp_bytes) &&
+                          e.params["tuple"].find("->127.0.0.1:" + uport) != std::string::npos;
+               }) != nullptr,
+          "UDP recvfrom of " + std::to_string(log.udp_bytes) + " bytes with the sender's tuple");
 
-    check(find(evs, "execve", false, [](const seen_event& e) {
-              return e.params["res"] == "0" && e.comm == "true" && e.params["args"].find("--live-check") != std::string::npos;
-          }) != nullptr, "execve of /bin/true: comm and args");
+    check(find(evs, "execve", false,
+               [](const seen_event& e) {
+                   return e.params["res"] == "0" && e.comm == "true" &&
+                          e.params["args"].find("--live-check") != std::string::npos;
+               }) != nullptr,
+          "execve of /bin/true: comm and args");
     {
         // the workload inherited this process's cgroups: each "N:subsystem:path" line of
         // /proc/self/cgroup for a named v1 subsystem appears as "subsystem=path"
@@ -299,7 +325,8 @@ int run_check(bool verbose) {
         bool all = ex != nullptr;
         for (const auto& w : want)
             if (ex && ex->params["cgroups"].find(w) == std::string::npos) all = false;
-        check(all, "execve exit carries the process's cgroups (" + std::to_string(want.size()) + " compared with /proc/self/cgroup)");
+        check(all, "execve exit carries the process's cgroups (" + std::to_string(want.size()) +
+                       " compared with /proc/self/cgroup)");
     }
     check(find(evs, "procexit", true, [&](const seen_event& e) { return e.tid == child; }) != nullptr,
           "procexit of the workload");
@@ -367,7 +394,8 @@ int run_filter_check() {
     size_t generics = 0;
     for (auto& kv : names)
         if (kv.first.rfind("syscall:", 0) == 0 && kv.first != "syscall:epoll_ctl") generics++;
-    check(names["syscall:epoll_ctl"] == 2 && generics == 0, "filtered pass: of the generic events only epoll_ctl, enter and exit");
+    check(names["syscall:epoll_ctl"] == 2 && generics == 0,
+          "filtered pass: of the generic events only epoll_ctl, enter and exit");
     check(names["openat"] > 0 && names["close"] > 0 && names["connect"] > 0 && names["procexit"] > 0,
           "filtered pass: openat, close, connect, procexit stay on for libsinsp's state");
     check(c.filtered_syscall > 0, "filtered pass: the filtered events were counted");
@@ -409,9 +437,12 @@ std::vector<int> own_objects() {
         if (l <= 0) continue;
         target[l] = 0;
         std::string t(target);
-        if (t == "anon_inode:bpf-prog") n[0]++;
-        else if (t == "anon_inode:bpf-map") n[1]++;
-        else if (t == "anon_inode:bpf-link" || t == "anon_inode:[perf_event]") n[2]++;
+        if (t == "anon_inode:bpf-prog")
+            n[0]++;
+        else if (t == "anon_inode:bpf-map")
+            n[1]++;
+        else if (t == "anon_inode:bpf-link" || t == "anon_inode:[perf_event]")
+            n[2]++;
     }
     if (d) closedir(d);
     DIR* shm = opendir("/dev/shm");
@@ -427,11 +458,13 @@ int run_cycles(int n) {
     // the machine-wide counts also see other captures that may run meanwhile: the check is on
     // this process's own objects, the machine-wide counts are printed
     auto snapshot = [] {
-        return std::vector<int>{count_lines("bpftool prog list 2>/dev/null"), count_lines("bpftool map list 2>/dev/null"),
+        return std::vector<int>{count_lines("bpftool prog list 2>/dev/null"),
+                                count_lines("bpftool map list 2>/dev/null"),
                                 count_lines("bpftool link list 2>/dev/null"), count_threads()};
     };
     std::vector<int> own_before = own_objects();
     std::vector<int> before = snapshot();
+    int refused_deliveries = 0;
     for (int i = 0; i < n; i++) {
         sinsp inspector;
         std::string err;
@@ -443,6 +476,16 @@ int run_cycles(int n) {
         src->stop();
         src.reset();
         inspector.close();
+        // the error path of a source refused once everything is loaded and attached: its udig ring is gone
+        rename("/dev/shm/" UDIG_RING_SM_FNAME, "/dev/shm/" UDIG_RING_SM_FNAME ".away");
+        kindling_live::settings s;
+        s.own_tgid = static_cast<uint32_t>(getpid());
+        std::string deliver_err;
+        std::unique_ptr<kindling_live::source> bad = kindling_live::start(s, &deliver_err);
+        if (bad) bad->stop();
+        refused_deliveries += bad ? 0 : 1;
+        rename("/dev/shm/" UDIG_RING_SM_FNAME ".away", "/dev/shm/" UDIG_RING_SM_FNAME);
+        if (i == 0) printf("failed start: %s\n", deliver_err.c_str());
     }
     usleep(500000);  // programs and maps are freed after an RCU grace period
     std::vector<int> after = snapshot();
@@ -452,7 +495,10 @@ int run_cycles(int n) {
     printf("this process: prog fds %d -> %d, map fds %d -> %d, link fds %d -> %d, /dev/shm entries %d -> %d\n",
            own_before[0], own_after[0], own_before[1], own_after[1], own_before[2], own_after[2], own_before[3],
            own_after[3]);
-    check(own_before == own_after && before[3] == after[3], "nothing left behind after the cycles");
+    check(refused_deliveries == n,
+          "every start meant to fail failed (" + std::to_string(refused_deliveries) + " of " + std::to_string(n) + ")");
+    check(own_before == own_after && before[3] == after[3],
+          "nothing left behind after the cycles, the failed starts included");
     return 0;
 }
 
@@ -472,9 +518,8 @@ int run_produce(int seconds) {
     src->stop();
     live_check::workload_log log;
     if (live_check::read_workload_log(log_fd, &log))
-        printf("workload pid %d file %s tcp port %d (%ld/%ld bytes) udp port %d thread %d\n", log.pid,
-               log.file.c_str(), log.tcp_server_port, log.tcp_request_bytes, log.tcp_reply_bytes,
-               log.udp_server_port, log.thread_tid);
+        printf("workload pid %d file %s tcp port %d (%ld/%ld bytes) udp port %d thread %d\n", log.pid, log.file.c_str(),
+               log.tcp_server_port, log.tcp_request_bytes, log.tcp_reply_bytes, log.udp_server_port, log.thread_tid);
     print_counters(src->read_counters());
     return 0;
 }

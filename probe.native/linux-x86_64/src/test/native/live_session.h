@@ -17,8 +17,8 @@
 namespace live_check {
 
 // on_demand: only what libsinsp's state needs loads now, the rest when a filter asks (as the probe does).
-inline std::unique_ptr<kindling_live::source> open_live_source(sinsp& inspector, std::string* err,
-                                                               uint32_t snaplen = 0, bool on_demand = false) {
+inline std::unique_ptr<kindling_live::source> open_live_source(sinsp& inspector, std::string* err, uint32_t snaplen = 0,
+                                                               bool on_demand = false) {
     kindling_live::settings s;
     s.own_tgid = static_cast<uint32_t>(getpid());
     if (snaplen) s.snaplen = snaplen;

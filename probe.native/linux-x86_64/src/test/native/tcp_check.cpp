@@ -29,13 +29,13 @@ namespace live_check {
 namespace {
 
 struct tcp_log {
-    int netns_server_port = 0;    // the connection in a network namespace of its own
+    int netns_server_port = 0;  // the connection in a network namespace of its own
     int netns_client_port = 0;
-    long netns_retrans_segs = -1; // that namespace's TcpRetransSegs (what nstat shows), after
+    long netns_retrans_segs = -1;      // that namespace's TcpRetransSegs (what nstat shows), after
     unsigned netns_total_retrans = 0;  // TCP_INFO tcpi_total_retrans of the sending socket
     int server_port = 0;
     int client_port = 0;
-    unsigned client_rtt_us = 0;   // TCP_INFO tcpi_rtt of the client socket just before close
+    unsigned client_rtt_us = 0;  // TCP_INFO tcpi_rtt of the client socket just before close
     int refused_port = 0;
     int refused_client_port = 0;
 };
@@ -185,15 +185,16 @@ int run_tcp_check(void (*check)(bool, const std::string&)) {
         mode[strcspn(mode, "\n")] = 0;
         bool locked = strstr(mode, "[integrity]") || strstr(mode, "[confidentiality]");
         std::string why = src->tracing_refusal();
-        printf("lockdown: %s; fentry/fexit: %s\n", mode[0] ? mode : "(unknown)",
-               why.empty() ? "used" : why.c_str());
+        printf("lockdown: %s; fentry/fexit: %s\n", mode[0] ? mode : "(unknown)", why.empty() ? "used" : why.c_str());
         if (mode[0])
             check(locked == !why.empty(), std::string("fentry/fexit ") + (why.empty() ? "used" : "refused") +
                                               (locked ? " under lockdown" : " without lockdown"));
     }
     int n_attached = __builtin_popcount(attached);
-    check(n_attached == kindling_live::kernel_kind::max - 1, "every kernel TCP program attached (" + std::to_string(n_attached) + ")");
-    check(links_on == links_before + n_attached, "one link per attached program: " + std::to_string(links_before) + " -> " + std::to_string(links_on));
+    check(n_attached == kindling_live::kernel_kind::max - 1,
+          "every kernel TCP program attached (" + std::to_string(n_attached) + ")");
+    check(links_on == links_before + n_attached,
+          "one link per attached program: " + std::to_string(links_before) + " -> " + std::to_string(links_on));
 
     int logp[2];
     if (pipe(logp) != 0) return 1;
@@ -294,9 +295,11 @@ int run_tcp_check(void (*check)(bool, const std::string&)) {
     check(closes_client == 1 && closes_server == 1, "kprobe-tcp_close for the client and the server side");
     // at tcp_close (fentry) the RTT is TCP_INFO's; at the socket's destruction (tracepoint) the
     // FIN exchange may have added samples
-    check(close_rtt > 0 && close_rtt < 1000000,
-          "tcp_close's RTT " + std::to_string(close_rtt) + " us (TCP_INFO before close: " + std::to_string(log.client_rtt_us) + " us)");
-    check(rcv_rtt > 0 && rcv_rtt < 1000000, "tcp_rcv_established carries a plausible RTT (" + std::to_string(rcv_rtt) + " us)");
+    check(close_rtt > 0 && close_rtt < 1000000, "tcp_close's RTT " + std::to_string(close_rtt) +
+                                                    " us (TCP_INFO before close: " + std::to_string(log.client_rtt_us) +
+                                                    " us)");
+    check(rcv_rtt > 0 && rcv_rtt < 1000000,
+          "tcp_rcv_established carries a plausible RTT (" + std::to_string(rcv_rtt) + " us)");
     check(states.size() >= 3 && states[0] == std::make_pair(7u, 2u) && states[1] == std::make_pair(2u, 1u) &&
               states.back().second == 7u,
           "client states CLOSE>SYN_SENT, SYN_SENT>ESTABLISHED, ... >CLOSE in order");

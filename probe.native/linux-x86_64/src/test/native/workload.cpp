@@ -176,9 +176,9 @@ int start_workload(int start_delay_ms, int* log_read_fd) {
     usleep(static_cast<useconds_t>(start_delay_ms) * 1000);
     workload_log log;
     run(&log);
-    dprintf(log_fd, "%d %s %s %ld %d %ld %ld %d %ld %d\n", log.pid, log.dir.c_str(), log.file.c_str(),
-            log.file_bytes, log.tcp_server_port, log.tcp_request_bytes, log.tcp_reply_bytes,
-            log.udp_server_port, log.udp_bytes, log.thread_tid);
+    dprintf(log_fd, "%d %s %s %ld %d %ld %ld %d %ld %d\n", log.pid, log.dir.c_str(), log.file.c_str(), log.file_bytes,
+            log.tcp_server_port, log.tcp_request_bytes, log.tcp_reply_bytes, log.udp_server_port, log.udp_bytes,
+            log.thread_tid);
     close(log_fd);
     // end with an exec, so that execve and the process exit are seen too
     execl("/bin/true", "true", "--live-check", static_cast<char*>(nullptr));

@@ -9,15 +9,15 @@ namespace live_check {
 
 struct workload_log {
     int pid = 0;
-    std::string dir;            // a fresh directory under /tmp
-    std::string file;           // written then read back
-    long file_bytes = 0;        // bytes written, then read
-    int tcp_server_port = 0;    // loopback TCP: the listening port
-    long tcp_request_bytes = 0; // client -> server
-    long tcp_reply_bytes = 0;   // server -> client
-    int udp_server_port = 0;    // loopback UDP exchange
+    std::string dir;             // a fresh directory under /tmp
+    std::string file;            // written then read back
+    long file_bytes = 0;         // bytes written, then read
+    int tcp_server_port = 0;     // loopback TCP: the listening port
+    long tcp_request_bytes = 0;  // client -> server
+    long tcp_reply_bytes = 0;    // server -> client
+    int udp_server_port = 0;     // loopback UDP exchange
     long udp_bytes = 0;
-    int thread_tid = 0;         // a thread that waits on a futex
+    int thread_tid = 0;  // a thread that waits on a futex
 };
 
 // Forks the workload; it starts after start_delay_ms and writes its log into a pipe whose reading

@@ -2,6 +2,7 @@
 // syscall number to the event types of libscap's own syscall table, attaches the programs and
 // runs the producer thread that drains the BPF ring buffer into the udig ring.
 #include "live_source.h"
+#include "../handles.h"
 #include "udig_ring.h"
 #include "cpu_list.h"
 
@@ -47,6 +48,12 @@ namespace kindling_live {
 
 namespace {
 
+using kindling_handles::owned;
+using kindling_handles::unique_fd;
+using skeleton_ptr = owned<probe_bpf, probe_bpf__destroy>;
+using ring_buffer_ptr = owned<ring_buffer, ring_buffer__free>;
+using link_ptr = owned<bpf_link, bpf_link__destroy>;
+
 static_assert(PROBE_SYSCALL_TABLE == SYSCALL_TABLE_SIZE, "syscall table size");
 
 constexpr size_t kKernelQueueMax = 1 << 16;
@@ -88,13 +95,10 @@ std::string tracing_refusal(bpf_attach_type type, int btf_id) {
         {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},                   // return r0
     };
     LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type, .attach_btf_id = static_cast<__u32>(btf_id));
-    int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "kp_can_attach", "GPL", nop, 2, &opts);
-    if (prog < 0) return std::string("loading refused: ") + strerror(errno);
-    int link = bpf_raw_tracepoint_open(nullptr, prog);
-    std::string why = link < 0 ? std::string("attaching refused: ") + strerror(errno) : std::string();
-    if (link >= 0) close(link);
-    close(prog);
-    return why;
+    unique_fd prog(bpf_prog_load(BPF_PROG_TYPE_TRACING, "kp_can_attach", "GPL", nop, 2, &opts));
+    if (!prog.valid()) return std::string("loading refused: ") + strerror(errno);
+    unique_fd link(bpf_raw_tracepoint_open(nullptr, prog.get()));
+    return link.valid() ? std::string() : std::string("attaching refused: ") + strerror(errno);
 }
 
 // The kernel's answer for each fentry/fexit program's function, asked once per source: empty when
@@ -102,21 +106,20 @@ std::string tracing_refusal(bpf_attach_type type, int btf_id) {
 struct fentry_answers {
     bool asked = false;
     std::vector<std::pair<std::string, std::string>> why;  // function, refusal
-    std::string first_refusal;                              // "function: why", empty when none
+    std::string first_refusal;                             // "function: why", empty when none
 
     void ask(probe_bpf* k) {
         if (asked) return;
         asked = true;
-        btf* vmlinux = btf__load_vmlinux_btf();
+        owned<btf, btf__free> vmlinux(btf__load_vmlinux_btf());
         for (const auto& kp : kernel_progs_of(k)) {
             if (!kp.function) continue;
-            int id = vmlinux ? btf__find_by_name_kind(vmlinux, kp.function, BTF_KIND_FUNC) : -1;
+            int id = vmlinux ? btf__find_by_name_kind(vmlinux.get(), kp.function, BTF_KIND_FUNC) : -1;
             std::string no = id > 0 ? tracing_refusal(bpf_program__expected_attach_type(kp.prog), id)
                                     : std::string("the kernel has no function ") + kp.function;
             why.emplace_back(kp.function, no);
             if (!no.empty() && first_refusal.empty()) first_refusal = std::string(kp.function) + ": " + no;
         }
-        btf__free(vmlinux);
     }
 
     bool allows(const char* function) const {
@@ -171,6 +174,8 @@ struct filler_ref {
 // Every filler of the object, by the event type it writes.
 std::vector<filler_ref> fillers_of(probe_bpf* k) {
     auto& p = k->progs;
+    // two events a line
+    // clang-format off
     return {
         {PPME_SYSCALL_READ_E, p.fill_read_e}, {PPME_SYSCALL_READ_X, p.fill_read_x},
         {PPME_SYSCALL_WRITE_E, p.fill_write_e}, {PPME_SYSCALL_WRITE_X, p.fill_write_x},
@@ -227,6 +232,7 @@ std::vector<filler_ref> fillers_of(probe_bpf* k) {
         {PPME_SYSCALL_SETRESUID_E, p.fill_setresuid_e}, {PPME_SYSCALL_SETRESUID_X, p.fill_setresuid_x},
         {PPME_SYSCALL_SETRESGID_E, p.fill_setresgid_e}, {PPME_SYSCALL_SETRESGID_X, p.fill_setresgid_x},
     };
+    // clang-format on
 }
 
 // CLOCK_REALTIME minus CLOCK_MONOTONIC (bpf_ktime_get_ns), measured between two monotonic reads.
@@ -245,8 +251,7 @@ public:
 
     bool init(const settings& s, std::string* err);
     bool deliver(std::string* err) override;
-    void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls,
-                    size_t nsyscalls) override;
+    void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls) override;
     uint32_t set_kernel_events(uint32_t mask) override;
     size_t read_kernel_events(kernel_event* out, size_t max) override;
     int prepare(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls,
@@ -261,8 +266,7 @@ private:
     static int on_kernel_event(void* ctx, void* data, size_t len);
     void detach_kernel_events();
     uint32_t attach_kernel_events(uint32_t mask);
-    int load_fillers(const uint8_t* types, size_t ntypes);
-    int load_kernel_progs(uint32_t mask);
+    int load_missing(const uint8_t* types, size_t ntypes, uint32_t kernel_mask);
     int load_more(const std::vector<uint16_t>& fillers, uint32_t kinds, std::string* err);
     std::vector<kernel_prog> all_kernel_progs();
     bool register_fillers(probe_bpf* k, std::string* err);
@@ -272,24 +276,25 @@ private:
     void run();
     void sync_settings();
 
-    probe_bpf* m_skel = nullptr;          // the first object: it owns the maps
-    std::vector<probe_bpf*> m_more;       // objects loaded later for more programs, on m_skel's maps
+    // released by stop() in this order: the kernel TCP programs' links, the ring buffer, the programs
+    skeleton_ptr m_skel;               // the first object: it owns the maps
+    std::vector<skeleton_ptr> m_more;  // objects loaded later for more programs, on m_skel's maps
     bool m_on_demand = false;
-    std::mutex m_load_lock;               // loading, and the event switches against each other
+    std::mutex m_load_lock;                  // loading, and the event switches against each other
     uint8_t m_loaded[PROBE_EVT_TABLE] = {};  // event types whose filler is loaded and registered
-    uint32_t m_ke_tried = 0;              // kernel TCP kinds whose programs were loaded (or refused)
+    uint32_t m_ke_tried = 0;                 // kernel TCP kinds whose programs were loaded (or refused)
     fentry_answers m_fentry;
-    ring_buffer* m_rb = nullptr;
+    ring_buffer_ptr m_rb;
     udig_ring m_udig;
-    cpu_list m_cpus{1u << 18};            // the CPU of each event written into udig's ring
+    cpu_list m_cpus{1u << 18};  // the CPU of each event written into udig's ring
     std::thread m_thread;
     std::atomic<bool> m_stop{false};
-    std::mutex m_stop_lock;               // serializes stop()
+    std::mutex m_stop_lock;  // serializes stop()
     bool m_stopped = false;
-    mutable std::mutex m_counters_lock;   // the stats map against its unloading
+    mutable std::mutex m_counters_lock;  // the stats map against its unloading
     bool m_unloaded = false;
-    counters m_final;                     // what the counters said when the programs were unloaded
-    uint32_t m_ke_told = 0;               // kinds whose refusal was said on stderr
+    counters m_final;        // what the counters said when the programs were unloaded
+    uint32_t m_ke_told = 0;  // kinds whose refusal was said on stderr
     counters read_live() const;
     uint8_t m_has_filler[PROBE_EVT_TABLE] = {};
     uint8_t m_always[PROBE_EVT_TABLE] = {};
@@ -301,9 +306,9 @@ private:
     int m_stats_fd = -1;
     unsigned m_ncpus = 1;
     // kernel TCP events
-    std::mutex m_ke_lock;                       // the links
-    bpf_link* m_ke_links[KE_MAX] = {};
-    mutable std::mutex m_queue_lock;            // the queue and its counters
+    std::mutex m_ke_lock;  // the links
+    link_ptr m_ke_links[KE_MAX];
+    mutable std::mutex m_queue_lock;  // the queue and its counters
     std::deque<kernel_event> m_queue;
     uint64_t m_ke_read = 0;
     uint64_t m_ke_queue_drops = 0;
@@ -329,12 +334,12 @@ bool bpf_source::init(const settings& s, std::string* err) {
         return fail("the BPF ring size must be a power of two of at least 4096 bytes");
     int cpus = libbpf_num_possible_cpus();
     if (cpus <= 0) return fail("cannot count the possible CPUs");
-    m_skel = probe_bpf__open();
+    m_skel.reset(probe_bpf__open());
     if (!m_skel) return fail("cannot open the eBPF object");
     bpf_map__set_max_entries(m_skel->maps.events, ring);
     bpf_map__set_max_entries(m_skel->maps.scratch_map, 2u * static_cast<uint32_t>(cpus));
     m_on_demand = s.load_on_demand;
-    for (const auto& f : fillers_of(m_skel)) m_has_filler[f.type] = 1;
+    for (const auto& f : fillers_of(m_skel.get())) m_has_filler[f.type] = 1;
 
     // Route every syscall: its own events where the table has them and the object has fillers
     // for both, generic events otherwise. Events libsinsp needs for its thread and fd tables stay
@@ -361,10 +366,10 @@ bool bpf_source::init(const settings& s, std::string* err) {
     // fillers libsinsp's state needs. A kernel under lockdown refuses fentry/fexit programs: then
     // the kernel TCP events come from tracepoints only (asked of the kernel before a load that has
     // them, so that a load that fails is an error).
-    for (const auto& f : fillers_of(m_skel)) bpf_program__set_autoload(f.prog, !m_on_demand || m_always[f.type]);
+    for (const auto& f : fillers_of(m_skel.get())) bpf_program__set_autoload(f.prog, !m_on_demand || m_always[f.type]);
     m_ke_tried = m_on_demand ? 0 : kAllKernelKinds;
-    choose_kernel_progs(m_skel, m_ke_tried, &m_fentry);
-    if (probe_bpf__load(m_skel) != 0) return fail("cannot load the eBPF programs");
+    choose_kernel_progs(m_skel.get(), m_ke_tried, &m_fentry);
+    if (probe_bpf__load(m_skel.get()) != 0) return fail("cannot load the eBPF programs");
 
     auto* bss = m_skel->bss;
     bss->own_tgid = s.own_tgid ? s.own_tgid : static_cast<uint32_t>(getpid());
@@ -374,22 +379,22 @@ bool bpf_source::init(const settings& s, std::string* err) {
     const ppm_event_info* events = scap_get_event_info_table();
     for (unsigned t = 0; events && t < PPM_EVENT_MAX && t < PROBE_EVT_TABLE; t++)
         bss->evt_nparams[t] = static_cast<uint8_t>(events[t].nparams);
-    if (!register_fillers(m_skel, &log)) return fail("cannot register a filler");
+    std::string why;
+    if (!register_fillers(m_skel.get(), &why)) return fail("cannot register a filler: " + why);
 
     // Until a filter is set, everything is read; on demand, what libsinsp's state needs.
-    for (size_t i = 0; i < PROBE_EVT_TABLE; i++)
-        bss->evt_on[i] = !m_on_demand || (m_always[i] && usable(i));
+    for (size_t i = 0; i < PROBE_EVT_TABLE; i++) bss->evt_on[i] = !m_on_demand || (m_always[i] && usable(i));
     memset(bss->gen_on, m_on_demand ? 0 : 1, sizeof(bss->gen_on));
 
-    if (probe_bpf__attach(m_skel)) return fail("cannot attach the eBPF programs");
+    if (probe_bpf__attach(m_skel.get())) return fail("cannot attach the eBPF programs");
 
     m_stats_fd = bpf_map__fd(m_skel->maps.stats);
     int n = libbpf_num_possible_cpus();
     m_ncpus = n > 0 ? static_cast<unsigned>(n) : 1;
 
-    m_rb = ring_buffer__new(bpf_map__fd(m_skel->maps.events), &bpf_source::on_event, this, nullptr);
+    m_rb.reset(ring_buffer__new(bpf_map__fd(m_skel->maps.events), &bpf_source::on_event, this, nullptr));
     if (!m_rb) return fail("cannot open the BPF ring buffer");
-    if (ring_buffer__add(m_rb, bpf_map__fd(m_skel->maps.kernel_events), &bpf_source::on_kernel_event, this) != 0)
+    if (ring_buffer__add(m_rb.get(), bpf_map__fd(m_skel->maps.kernel_events), &bpf_source::on_kernel_event, this) != 0)
         return fail("cannot open the kernel events' ring buffer");
     t_libbpf_log = nullptr;
     return true;
@@ -447,7 +452,7 @@ uint32_t bpf_source::set_kernel_events(uint32_t mask) {
     if (!m_skel) return 0;
     {
         std::lock_guard<std::mutex> l(m_load_lock);
-        load_kernel_progs(mask);
+        load_missing(nullptr, 0, mask);
     }
     std::lock_guard<std::mutex> g(m_ke_lock);
     return attach_kernel_events(mask);
@@ -459,15 +464,16 @@ uint32_t bpf_source::attach_kernel_events(uint32_t mask) {
     std::string refusals[KE_MAX];
     for (const auto& k : all_kernel_progs()) {
         bool want = (mask >> k.kind) & 1;
-        bpf_link*& link = m_ke_links[k.kind];
+        link_ptr& link = m_ke_links[k.kind];
         // the first program of a kind that loaded and attaches serves it
         if (want && !link && bpf_program__fd(k.prog) >= 0) {
             bpf_link* l = bpf_program__attach(k.prog);
-            if (l && !libbpf_get_error(l)) link = l;
-            else refusals[k.kind] = std::string(bpf_program__name(k.prog)) + ": " + strerror(errno);
+            if (l && !libbpf_get_error(l))
+                link.reset(l);
+            else
+                refusals[k.kind] = std::string(bpf_program__name(k.prog)) + ": " + strerror(errno);
         } else if (!want && link) {
-            bpf_link__destroy(link);
-            link = nullptr;
+            link.reset();
         }
         if (link) attached |= 1u << k.kind;
     }
@@ -486,9 +492,9 @@ uint32_t bpf_source::attach_kernel_events(uint32_t mask) {
 
 std::vector<kernel_prog> bpf_source::all_kernel_progs() {
     std::lock_guard<std::mutex> l(m_load_lock);
-    std::vector<kernel_prog> all = kernel_progs_of(m_skel);
-    for (probe_bpf* more : m_more) {
-        std::vector<kernel_prog> its = kernel_progs_of(more);
+    std::vector<kernel_prog> all = kernel_progs_of(m_skel.get());
+    for (const auto& more : m_more) {
+        std::vector<kernel_prog> its = kernel_progs_of(more.get());
         all.insert(all.end(), its.begin(), its.end());
     }
     return all;
@@ -517,11 +523,10 @@ bool bpf_source::register_fillers(probe_bpf* k, std::string* err) {
 int bpf_source::load_more(const std::vector<uint16_t>& fillers, uint32_t kinds, std::string* err) {
     std::string log;
     t_libbpf_log = &log;
-    probe_bpf* more = probe_bpf__open();
+    skeleton_ptr more(probe_bpf__open());
     auto fail = [&](const std::string& what) {
         *err = what + (log.empty() ? std::string() : ": " + log);
         t_libbpf_log = nullptr;
-        if (more) probe_bpf__destroy(more);
         return -1;
     };
     if (!more) return fail("cannot open the eBPF object");
@@ -536,45 +541,36 @@ int bpf_source::load_more(const std::vector<uint16_t>& fillers, uint32_t kinds, 
     uint8_t wanted[PROBE_EVT_TABLE] = {};
     for (uint16_t t : fillers) wanted[t] = 1;
     int n = 0;
-    for (const auto& f : fillers_of(more)) {
+    for (const auto& f : fillers_of(more.get())) {
         bpf_program__set_autoload(f.prog, wanted[f.type] != 0);
         n += wanted[f.type];
     }
-    choose_kernel_progs(more, kinds, &m_fentry);
-    for (const auto& kp : kernel_progs_of(more)) n += bpf_program__autoload(kp.prog) ? 1 : 0;
-    if (probe_bpf__load(more) != 0) return fail("the kernel refused them");
+    choose_kernel_progs(more.get(), kinds, &m_fentry);
+    for (const auto& kp : kernel_progs_of(more.get())) n += bpf_program__autoload(kp.prog) ? 1 : 0;
+    if (probe_bpf__load(more.get()) != 0) return fail("the kernel refused them");
     std::string why;
-    if (!register_fillers(more, &why)) return fail("cannot register a filler: " + why);
+    if (!register_fillers(more.get(), &why)) return fail("cannot register a filler: " + why);
     t_libbpf_log = nullptr;
-    m_more.push_back(more);
+    m_more.push_back(std::move(more));
     return n;
 }
 
-// On demand: loads the fillers of the types asked for that are not loaded yet. m_load_lock held.
-int bpf_source::load_fillers(const uint8_t* types, size_t ntypes) {
-    if (!m_on_demand || !types) return 0;
+// On demand: loads, in one object, the fillers of the types asked for that are not loaded yet and
+// the kernel TCP programs of the kinds in kernel_mask not tried yet. What the kernel refuses is said
+// once and not tried again. Returns the programs loaded. m_load_lock held.
+int bpf_source::load_missing(const uint8_t* types, size_t ntypes, uint32_t kernel_mask) {
     std::vector<uint16_t> missing;
-    for (size_t i = 0; i < ntypes && i < PROBE_EVT_TABLE; i++)
+    for (size_t i = 0; m_on_demand && types && i < ntypes && i < PROBE_EVT_TABLE; i++)
         if (types[i] && m_has_filler[i] && m_loaded[i] == 0) missing.push_back(static_cast<uint16_t>(i));
-    if (missing.empty()) return 0;
-    std::string err;
-    int n = load_more(missing, 0, &err);
-    if (n >= 0) return n;
-    for (uint16_t t : missing) m_loaded[t] = kRefused;
-    fprintf(stderr, "kindling live: the programs of %zu event types cannot load, these events are not read: %s\n",
-            missing.size(), err.c_str());
-    return 0;
-}
-
-// On demand: loads the kernel TCP programs of the kinds in mask not tried yet. m_load_lock held.
-int bpf_source::load_kernel_progs(uint32_t mask) {
-    uint32_t kinds = mask & kAllKernelKinds & ~m_ke_tried;
-    if (!kinds) return 0;
+    uint32_t kinds = kernel_mask & kAllKernelKinds & ~m_ke_tried;
+    if (missing.empty() && !kinds) return 0;
     m_ke_tried |= kinds;
     std::string err;
-    int n = load_more({}, kinds, &err);
+    int n = load_more(missing, kinds, &err);
     if (n >= 0) return n;
-    fprintf(stderr, "kindling live: the kernel TCP programs cannot load: %s\n", err.c_str());
+    for (uint16_t t : missing) m_loaded[t] = kRefused;
+    fprintf(stderr, "kindling live: the programs of %zu event types%s cannot load, these events are not read: %s\n",
+            missing.size(), kinds ? " and of the kernel TCP events" : "", err.c_str());
     return 0;
 }
 
@@ -584,7 +580,7 @@ int bpf_source::prepare(const uint8_t* types, size_t ntypes, const uint8_t* gene
     int loaded;
     {
         std::lock_guard<std::mutex> l(m_load_lock);
-        loaded = load_fillers(types, ntypes) + load_kernel_progs(kernel_mask);
+        loaded = load_missing(types, ntypes, kernel_mask);
         auto* bss = m_skel->bss;
         for (size_t i = 0; types && i < ntypes && i < PROBE_EVT_TABLE; i++)
             if (types[i] && usable(i)) __atomic_store_n(&bss->evt_on[i], 1, __ATOMIC_RELAXED);
@@ -603,10 +599,7 @@ int bpf_source::prepare(const uint8_t* types, size_t ntypes, const uint8_t* gene
 
 void bpf_source::detach_kernel_events() {
     std::lock_guard<std::mutex> g(m_ke_lock);
-    for (auto& link : m_ke_links) {
-        if (link) bpf_link__destroy(link);
-        link = nullptr;
-    }
+    for (auto& link : m_ke_links) link.reset();
 }
 
 size_t bpf_source::read_kernel_events(kernel_event* out, size_t max) {
@@ -631,15 +624,18 @@ void bpf_source::sync_settings() {
             m_skel->bss->snaplen = c;
         } else {
             m_bad_settings.fetch_add(1, std::memory_order_relaxed);
-            fprintf(stderr, "kindling live: the udig ring's consumer asks for a snaplen of %u bytes, past the "
-                            "probe's limit of %u: ignored\n", c, static_cast<unsigned>(PROBE_SNAPLEN_MAX));
+            fprintf(stderr,
+                    "kindling live: the udig ring's consumer asks for a snaplen of %u bytes, past the "
+                    "probe's limit of %u: ignored\n",
+                    c, static_cast<unsigned>(PROBE_SNAPLEN_MAX));
         }
     }
     uint64_t corrupt = m_udig.corrupt();
     if (corrupt && !m_told_corrupt) {
         m_told_corrupt = true;
-        fprintf(stderr, "kindling live: the udig ring's head or tail is out of range (its shared memory was "
-                        "written by another process): events are dropped while it stays so\n");
+        fprintf(stderr,
+                "kindling live: the udig ring's head or tail is out of range (its shared memory was "
+                "written by another process): events are dropped while it stays so\n");
     }
     counters k = read_counters();
     m_udig.publish(k.events + k.drops_bpf_ring + k.drops_udig_ring + k.drops_invalid,
@@ -652,7 +648,7 @@ void bpf_source::run() {
     // latency. Settings and counters are synchronized ten times a second.
     auto next_sync = std::chrono::steady_clock::now();
     while (!m_stop.load(std::memory_order_relaxed)) {
-        int n = ring_buffer__poll(m_rb, 100);
+        int n = ring_buffer__poll(m_rb.get(), 100);
         if (n < 0 && n != -EINTR) break;
         auto now = std::chrono::steady_clock::now();
         if (now >= next_sync) {
@@ -662,15 +658,14 @@ void bpf_source::run() {
         if (n >= 0 && n < 8192) usleep(1000);
     }
     // The programs are detached by now: hand on what is still in the ring.
-    ring_buffer__consume(m_rb);
+    ring_buffer__consume(m_rb.get());
     sync_settings();
 }
 
-void bpf_source::set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls,
-                            size_t nsyscalls) {
+void bpf_source::set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls) {
     if (!m_skel) return;
     std::lock_guard<std::mutex> l(m_load_lock);
-    load_fillers(types, ntypes);
+    load_missing(types, ntypes, 0);
     auto* bss = m_skel->bss;
     for (size_t i = 0; i < PROBE_EVT_TABLE; i++) {
         bool on = ((types && i < ntypes && types[i]) || m_always[i]) && usable(i);
@@ -719,21 +714,18 @@ void bpf_source::stop() {
     if (m_stopped) return;
     m_stopped = true;
     detach_kernel_events();
-    if (m_skel) probe_bpf__detach(m_skel);
+    if (m_skel) probe_bpf__detach(m_skel.get());
     m_stop.store(true);
     if (m_thread.joinable()) m_thread.join();
-    if (m_rb) ring_buffer__free(m_rb);
-    m_rb = nullptr;
+    m_rb.reset();
     {
         std::lock_guard<std::mutex> c(m_counters_lock);
         m_final = read_live();
         m_unloaded = true;
         m_stats_fd = -1;
     }
-    for (probe_bpf* more : m_more) probe_bpf__destroy(more);
     m_more.clear();
-    if (m_skel) probe_bpf__destroy(m_skel);
-    m_skel = nullptr;
+    m_skel.reset();
 }
 
 }  // namespace

@@ -15,9 +15,9 @@
 namespace kindling_live {
 
 struct settings {
-    uint32_t own_tgid = 0;                  // the probe's own process: its events are dropped in the kernel
-    uint32_t snaplen = 80;                  // bytes of an I/O buffer that are copied (libsinsp's snaplen); at most 64,512
-    uint32_t bpf_ring_bytes = 8u << 20;     // size of the BPF ring buffer (a power of two)
+    uint32_t own_tgid = 0;               // the probe's own process: its events are dropped in the kernel
+    uint32_t snaplen = 80;               // bytes of an I/O buffer that are copied (libsinsp's snaplen); at most 64,512
+    uint32_t bpf_ring_bytes = 8u << 20;  // size of the BPF ring buffer (a power of two)
     // false: every program loads at the start. true: only the system call dispatchers, the
     // scheduler's programs and the fillers of the events libsinsp needs for its thread and fd tables
     // load at the start; the filler of any other event and the kernel TCP programs load when
@@ -29,13 +29,13 @@ struct settings {
 // What the live source counted since it started. Every event the kernel saw and did not deliver is
 // in exactly one drop counter.
 struct counters {
-    uint64_t events = 0;            // events written into the udig ring
-    uint64_t drops_bpf_ring = 0;    // lost in the kernel: the BPF ring buffer was full
-    uint64_t drops_udig_ring = 0;   // lost in the producer: the udig ring stayed full until the run stopped
-                                    // (the producer waits for the reader; the kernel's ring then fills)
-    uint64_t drops_invalid = 0;     // lost in the kernel: a parameter could not be read (fault, bad pointer)
-    uint64_t filtered_own = 0;      // events of the probe's own process, not copied
-    uint64_t filtered_syscall = 0;  // syscalls that no subscription and no libsinsp state needed, not copied
+    uint64_t events = 0;                 // events written into the udig ring
+    uint64_t drops_bpf_ring = 0;         // lost in the kernel: the BPF ring buffer was full
+    uint64_t drops_udig_ring = 0;        // lost in the producer: the udig ring stayed full until the run stopped
+                                         // (the producer waits for the reader; the kernel's ring then fills)
+    uint64_t drops_invalid = 0;          // lost in the kernel: a parameter could not be read (fault, bad pointer)
+    uint64_t filtered_own = 0;           // events of the probe's own process, not copied
+    uint64_t filtered_syscall = 0;       // syscalls that no subscription and no libsinsp state needed, not copied
     uint64_t kernel_events = 0;          // kernel TCP events handed to read_kernel_events()
     uint64_t kernel_drops_bpf_ring = 0;  // kernel TCP events lost in the kernel: their BPF ring was full
     uint64_t kernel_drops_queue = 0;     // kernel TCP events lost in the producer: nobody read them in time
@@ -101,8 +101,7 @@ public:
     // Takes effect for events that start after the call. Until a filter is set, everything is read
     // (an on-demand source: only what libsinsp's state needs). An on-demand source loads the fillers
     // the filter needs first.
-    virtual void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls,
-                            size_t nsyscalls) = 0;
+    virtual void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls) = 0;
     // What a new filter needs, made ready before it is installed: loads the fillers of its event
     // types and the kernel TCP programs of kernel_mask that are not loaded yet (on-demand sources),
     // then lets the kernel read these events from now on and attaches those TCP programs, switching

@@ -3,6 +3,7 @@
 // per thread: every thread of the process (the JVM's included) drops them, each in a signal handler
 // that runs on that thread.
 #include "live_source.h"
+#include "../handles.h"
 
 #include <atomic>
 #include <cerrno>
@@ -31,7 +32,8 @@ struct needed_cap {
 constexpr needed_cap kNeeded[] = {
     {CAP_BPF, "CAP_BPF", "load the eBPF programs and create their maps"},
     {CAP_PERFMON, "CAP_PERFMON", "attach the programs to tracepoints and let them read kernel memory"},
-    {CAP_SYS_PTRACE, "CAP_SYS_PTRACE", "read the fds, executable, working folder and environment of other users' processes in /proc"},
+    {CAP_SYS_PTRACE, "CAP_SYS_PTRACE",
+     "read the fds, executable, working folder and environment of other users' processes in /proc"},
     {CAP_DAC_READ_SEARCH, "CAP_DAC_READ_SEARCH", "list /proc/PID/fd of other users' processes"},
 };
 
@@ -60,7 +62,8 @@ void drop_on_this_thread() {
     uint64_t target = g_target.load();
     for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
         if ((target >> cap & 1) == 0) {
-            syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);  // fails without CAP_SETPCAP: then the bounding set stays
+            syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0,
+                    0);  // fails without CAP_SETPCAP: then the bounding set stays
         }
     }
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -105,9 +108,9 @@ std::string keep_only_needed_capabilities() {
     int left = 0;
     for (int round = 0; round < 200; round++) {
         left = 0;
-        DIR* d = opendir("/proc/self/task");
-        if (d == nullptr) break;
-        while (dirent* e = readdir(d)) {
+        kindling_handles::dir_ptr d(opendir("/proc/self/task"));
+        if (!d) break;
+        while (dirent* e = readdir(d.get())) {
             if (e->d_name[0] == '.') continue;
             pid_t tid = static_cast<pid_t>(atoi(e->d_name));
             std::string status = std::string("/proc/self/task/") + e->d_name + "/status";
@@ -120,7 +123,7 @@ std::string keep_only_needed_capabilities() {
                 syscall(SYS_tgkill, pid, tid, kDropSignal);
             }
         }
-        closedir(d);
+        d.reset();
         if (left == 0) break;
         timespec pause{0, 5 * 1000 * 1000};
         nanosleep(&pause, nullptr);

@@ -13,8 +13,10 @@ std::string missing_requirement() {
     std::string missing = missing_capabilities();
     if (!missing.empty()) {
         return "live capture needs " + missing +
-               (geteuid() == 0 ? ", which this root process lacks; run it with every capability live capture needs (in a container: --cap-add BPF --cap-add PERFMON --cap-add SYS_PTRACE --cap-add DAC_READ_SEARCH)"
-                               : "; run it as root (sudo) or grant CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH");
+               (geteuid() == 0
+                    ? ", which this root process lacks; run it with every capability live capture needs (in a "
+                      "container: --cap-add BPF --cap-add PERFMON --cap-add SYS_PTRACE --cap-add DAC_READ_SEARCH)"
+                    : "; run it as root (sudo) or grant CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH");
     }
     utsname u{};
     int major = 0, minor = 0;
@@ -24,7 +26,8 @@ std::string missing_requirement() {
                "; upgrade the kernel, or replay captures instead";
     }
     if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-        return "live capture needs kernel BTF (/sys/kernel/btf/vmlinux is missing); use a kernel built with CONFIG_DEBUG_INFO_BTF=y";
+        return "live capture needs kernel BTF (/sys/kernel/btf/vmlinux is missing); use a kernel built with "
+               "CONFIG_DEBUG_INFO_BTF=y";
     }
     return std::string();
 }

@@ -1,4 +1,5 @@
 #include "udig_ring.h"
+#include "../handles.h"
 
 #include <cerrno>
 #include <cstring>
@@ -17,28 +18,25 @@ namespace {
 
 // Opens and maps one shared memory object; nullptr and *err set on failure.
 void* map_shm(const char* name, size_t* size, std::string* err) {
-    int fd = shm_open(name, O_RDWR, 0);
-    if (fd < 0) {
+    kindling_handles::unique_fd fd(shm_open(name, O_RDWR, 0));
+    if (!fd.valid()) {
         *err = std::string("no udig ring to write into (/dev/shm/") + name + ": " + strerror(errno) +
                "); open the inspector with open_udig() first";
         return nullptr;
     }
     struct stat st {};
-    if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+    if (fstat(fd.get(), &st) != 0 || st.st_size <= 0) {
         *err = std::string("cannot size /dev/shm/") + name;
-        close(fd);
         return nullptr;
     }
     if (st.st_uid != geteuid() || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         // the probe made the ring's files for its user alone (machine_lock.cpp); never another's
         *err = std::string("/dev/shm/") + name + " is not this process's own file (uid " + std::to_string(st.st_uid) +
                "); no events are written into it";
-        close(fd);
         return nullptr;
     }
     if (*size == 0) *size = static_cast<size_t>(st.st_size);
-    void* p = mmap(nullptr, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
+    void* p = mmap(nullptr, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
     if (p == MAP_FAILED) {
         *err = std::string("cannot map /dev/shm/") + name + ": " + strerror(errno);
         return nullptr;
@@ -114,9 +112,7 @@ bool udig_ring::write(const void* evt, uint32_t len, uint32_t max_wait_us, const
     return true;
 }
 
-uint32_t udig_ring::consumer_snaplen() const {
-    return m_status ? m_status->m_consumer.snaplen : 0;
-}
+uint32_t udig_ring::consumer_snaplen() const { return m_status ? m_status->m_consumer.snaplen : 0; }
 
 void udig_ring::publish(uint64_t seen, uint64_t dropped_full, uint64_t dropped_invalid) {
     if (!m_info) return;

@@ -43,6 +43,8 @@ final class EventLoop implements Runnable {
     private Routing.Tables routed;
     /** The routing version the loop has finished a batch with (-1 before the first, MAX_VALUE once ended). */
     private volatile long loopVersion = -1;
+    /** The routing version of the batch the loop works on: the sinks of earlier tables have all their events. */
+    private volatile long batchVersion = -1;
 
     EventLoop(InspectorSession session, EngineRun run, Routing routing, RunFigures figures, long waitMillis, long drainMillis) {
         this.session = session;
@@ -73,6 +75,14 @@ final class EventLoop implements Runnable {
     /** Whether the loop has finished a batch with routing {@code version} or a later one, or has ended. */
     boolean reached(long version) {
         return loopVersion >= version;
+    }
+
+    /**
+     * Whether the loop works on a batch routed with {@code version} or a later one, or has ended: a sink channel
+     * that earlier tables routed to and {@code version}'s do not has been handed every event it gets.
+     */
+    boolean began(long version) {
+        return batchVersion >= version || loopVersion == Long.MAX_VALUE;
     }
 
     @Override
@@ -172,16 +182,17 @@ final class EventLoop implements Runnable {
                 break;
             }
             Routing.Tables t = routing.tables();
+            if (t != routed && routed != null) {
+                endRemoved(routed); // before the sinks take the new tables' selections
+            }
             for (SinkChannel c : t.routes()) {
                 c.beginBatch();
             }
             if (t != routed) {
-                if (routed != null) {
-                    endRemoved(routed);
-                }
                 tellActive(t);
                 routed = t;
             }
+            batchVersion = t.version();
             if (t.observers() != watching) {
                 endDeactivated(watching, t.observers());
                 watching = t.observers();
@@ -249,18 +260,26 @@ final class EventLoop implements Runnable {
     /**
      * Calls {@code end} of the converters that were routed with {@code before} and are no longer registered,
      * so that what they hold is delivered; the engine waits for this batch boundary before it lets them go.
+     * What they emit goes to the sinks as {@code before} routed them: the names such a converter emitted are
+     * no longer in the catalog, so the sinks' new selections no longer list them.
      */
     private void endRemoved(Routing.Tables before) {
+        EventEmitter toBefore = event -> emit(event, before.routes());
         Set<Converter> ended = new HashSet<>();
         for (ConverterEntry[] entries : List.of(before.chain(), observed(before.observers()))) {
             for (ConverterEntry e : entries) {
                 if (!routing.hasConverter(e.converter) && ended.add(e.converter)) {
                     try {
-                        e.converter.end(emitter);
+                        e.converter.end(toBefore);
                     } catch (Throwable x) {
                         e.failed("when it was removed", x);
                     }
                 }
+            }
+        }
+        if (!ended.isEmpty()) {
+            for (SinkChannel c : before.routes()) {
+                c.handOver(waitMillis); // a channel the new tables no longer route to gets no later hand-over
             }
         }
     }

@@ -150,20 +150,20 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
     }
 
     /**
-     * New properties of a sink. A new name or queue size gives it a new channel: the old one is retired as
-     * a removed sink's is (what it holds is delivered), then the sink is routed again under its new name.
+     * New properties of a sink. A new name or queue size gives it a new channel from the next batch on: the
+     * old one is retired as a removed sink's is (what it holds is delivered), and the new one delivers after it.
      */
     void updatedSink(Sink sink, Map<String, Object> props) {
-        if (routing.remakes(sink, props)) {
-            removeSink(sink);
+        Routing.Removed replaced = routing.putSink(sink, props);
+        if (replaced.channel() != null) {
+            retire(replaced.channel(), replaced.version(), true);
         }
-        routing.putSink(sink, props);
     }
 
     void removeSink(Sink sink) {
         Routing.Removed removed = routing.removeSink(sink);
         if (removed.channel() != null) {
-            retire(removed.channel(), removed.version());
+            retire(removed.channel(), removed.version(), false);
         }
     }
 
@@ -173,15 +173,15 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
      * while the sink makes progress; the rest is counted as dropped, and its figures stay in the run's
      * statistics. Called while the sink service is being unregistered, so the sink still takes events.
      */
-    private void retire(SinkChannel channel, long version) {
+    private void retire(SinkChannel channel, long version, boolean replaced) {
         EngineRun run;
-        EventLoop l;
         synchronized (runLock) {
             run = current;
-            l = loop;
         }
         boolean running = run != null && !run.isDone();
-        if (running && awaitLoop(version)) {
+        // a replaced channel's successor takes the events from version's first batch on, and waits for it:
+        // the batch that routes to the successor is not waited for
+        if (running && awaitLoop(version, replaced)) {
             try {
                 channel.drain(Math.max(stallMillis, 1000));
             } catch (InterruptedException e) {
@@ -199,6 +199,11 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
      * one (or the run ended), at most the stall time; returns whether it got there (true without a run).
      */
     private boolean awaitLoop(long version) {
+        return awaitLoop(version, false);
+    }
+
+    /** {@code begun}: until the loop works on a batch routed with {@code version} (it need not finish it). */
+    private boolean awaitLoop(long version, boolean begun) {
         EngineRun run;
         EventLoop l;
         synchronized (runLock) {
@@ -212,7 +217,8 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
             return false; // called back from the loop itself (an inspector's or a sink's doing): it cannot wait for itself
         }
         try {
-            return routing.changes().await(() -> l.reached(version) || run.isDone(), Math.max(stallMillis, 1000),
+            return routing.changes().await(() -> (begun ? l.began(version) : l.reached(version)) || run.isDone(),
+                    Math.max(stallMillis, 1000),
                     TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

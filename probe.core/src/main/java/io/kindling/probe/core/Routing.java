@@ -113,9 +113,12 @@ final class Routing {
 
     /**
      * A sink registered or changed its properties. A wrong configuration is refused whole: the sink
-     * keeps what it had (nothing, when it is new).
+     * keeps what it had (nothing, when it is new). A new name or queue size gives it a new channel in the
+     * same change of tables, so that no event goes to neither: the new channel delivers once the old one,
+     * returned here with the version from which it gets no events, is closed.
      */
-    synchronized void putSink(Sink sink, Map<String, Object> props) {
+    synchronized Removed putSink(Sink sink, Map<String, Object> props) {
+        boolean remake = remakes(sink, props);
         String name = uniqueName(sink, Sink.nameOf(props), props);
         String problem = SinkSubscriptions.problem(catalog, props);
         if (problem != null) {
@@ -131,20 +134,21 @@ final class Routing {
         sinkProperties.put(sink, props);
         Selection selection = selectionOf(props);
         SinkChannel existing = sinks.get(sink);
-        if (existing != null) {
+        if (existing != null && !remake) {
             existing.setSelection(selection);
         } else {
             int size = Properties.integer(props.get(Sink.QUEUE_SIZE), 0);
-            sinks.put(sink, new SinkChannel(sink, name, selection, size > 0 ? size : defaultQueueSize.getAsInt()));
+            sinks.put(sink, new SinkChannel(sink, name, selection, size > 0 ? size : defaultQueueSize.getAsInt(), existing));
         }
         reroute();
+        return new Removed(remake ? existing : null, tables.version());
     }
 
     /**
      * Whether new properties of a registered sink change what its channel was made with (its name or its
-     * queue size): the channel is then replaced (the engine retires the old one, then routes to a new one).
+     * queue size): the channel is then replaced.
      */
-    synchronized boolean remakes(Sink sink, Map<String, Object> props) {
+    private boolean remakes(Sink sink, Map<String, Object> props) {
         SinkChannel existing = sinks.get(sink);
         Map<String, Object> previous = sinkProperties.get(sink);
         return existing != null && previous != null

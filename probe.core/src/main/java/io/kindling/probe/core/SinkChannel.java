@@ -67,6 +67,8 @@ final class SinkChannel {
     private volatile boolean closed;
     private volatile boolean stalled;
     private volatile long lastProgress = System.nanoTime();
+    /** The channel this one replaces (the sink's former name or queue size): nothing is delivered before it is done. */
+    private volatile SinkChannel predecessor;
 
     /** Whether a failed delivery was logged (further ones are only counted); delivery thread only. */
     private boolean warned;
@@ -76,6 +78,15 @@ final class SinkChannel {
     private int pendingCount;
 
     SinkChannel(Sink sink, String name, Selection selection, int capacity) {
+        this(sink, name, selection, capacity, null);
+    }
+
+    /**
+     * {@code predecessor}: the sink's channel so far (null for none), which is handed its last events before
+     * this one is handed its first: this one's delivery starts once that one's thread has ended.
+     */
+    SinkChannel(Sink sink, String name, Selection selection, int capacity, SinkChannel predecessor) {
+        this.predecessor = predecessor;
         this.sink = sink;
         this.name = name;
         this.selection = selection;
@@ -181,7 +192,8 @@ final class SinkChannel {
                         break;
                     }
                     long now = System.nanoTime();
-                    if (now - (lastProgress - start > 0 ? lastProgress : start) > stallNanos) {
+                    long progress = lastProgress();
+                    if (now - (progress - start > 0 ? progress : start) > stallNanos) {
                         stalled = true;
                         LOG.log(Level.WARNING, "sink " + name + " makes no progress; its events are dropped until it catches up");
                         break;
@@ -210,7 +222,30 @@ final class SinkChannel {
         }
     }
 
+    /** The last progress of this sink's delivery: while this channel waits for its predecessor, that one's. */
+    private long lastProgress() {
+        SinkChannel p = predecessor;
+        return p == null ? lastProgress : Math.max(lastProgress, p.lastProgress);
+    }
+
+    /** Waits until the predecessor's delivery thread has ended (it ends once that channel is closed). */
+    private void awaitPredecessor() {
+        SinkChannel p = predecessor;
+        while (p != null && p.thread.isAlive() && !closed) {
+            try {
+                p.thread.join(100);
+            } catch (InterruptedException e) {
+                if (closed) {
+                    return;
+                }
+            }
+        }
+        lastProgress = System.nanoTime();
+        predecessor = null;
+    }
+
     private void deliverLoop() {
+        awaitPredecessor();
         boolean unflushed = false;
         while (true) {
             Object item;
@@ -298,7 +333,7 @@ final class SinkChannel {
         Marker marker = new Marker();
         queue.add(marker);
         while (!marker.done.await(100, TimeUnit.MILLISECONDS)) {
-            if (closed || System.nanoTime() - lastProgress > TimeUnit.MILLISECONDS.toNanos(stallMillis)) {
+            if (closed || System.nanoTime() - lastProgress() > TimeUnit.MILLISECONDS.toNanos(stallMillis)) {
                 return false;
             }
         }

@@ -174,12 +174,14 @@ class ConverterNeedsTest {
     static final class Removable extends RunFailuresTest.Holding {
         volatile boolean removed;
         volatile int callsAfterRemoval;
+        volatile int observedCount;
 
         @Override
         public void observe(RawEvent raw, EventEmitter emitter) {
             if (removed) {
                 callsAfterRemoval++;
             }
+            observedCount++;
             super.observe(raw, emitter);
         }
     }
@@ -215,6 +217,8 @@ class ConverterNeedsTest {
         assertEquals(0, x.callsAfterRemoval, "not called once its removal returned");
         assertEquals(1, x.ends, "its end was called, once");
         assertEquals(List.of(), x.held, "it let go of what it held");
+        assertTrue(x.observedCount > 0);
+        assertEquals(x.observedCount, held.names.size(), "what it held reached the sink subscribed to it");
         engine.deactivate();
     }
 

@@ -46,6 +46,44 @@ class SinkNamesTest {
         assertEquals(List.of("after"), engine.statistics().sinks().stream().map(s -> s.name()).toList());
     }
 
+    /**
+     * A sink renamed while a run reads (its configuration written on a thread of its own, as Configuration
+     * Admin does) receives every event once and in order: those routed before the change through its old
+     * channel, the rest through the new one, which delivers once the old one is done.
+     */
+    @Test
+    void aSinkRenamedDuringARunLosesNoEvent() throws Exception {
+        List<Ev> reads = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            reads.add(new Ev(FakeInspector.READ_X, Category.FILE, true, i + 1));
+        }
+        FakeInspector three = new FakeInspector(List.of(reads, reads, reads));
+        ProbeEngine probe = new ProbeEngine(three, CONFIG);
+        Collecting sink = new Collecting();
+        probe.addSink(sink, Map.of(Sink.NAME, "before", Sink.SUBSCRIPTIONS, "syscall_exit-read", "service.id", 7L));
+        Thread[] renamer = new Thread[1];
+        three.onEvent = i -> {
+            if (i == 14) { // in the middle of the second batch
+                renamer[0] = new Thread(() -> probe.updatedSink(sink,
+                        Map.of(Sink.NAME, "after", Sink.SUBSCRIPTIONS, "syscall_exit-read", "service.id", 7L, Sink.QUEUE_SIZE, 16)));
+                renamer[0].start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!probe.routing().sinks().containsKey("after") && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // until the routing took the change: the run goes on with it
+                }
+            }
+        };
+        try {
+            Run run = probe.open(Path.of("fake"));
+            assertEquals(true, run.await(10, TimeUnit.SECONDS));
+            renamer[0].join(10_000);
+            assertEquals(30, sink.names.size(), "every event once, whether routed before or after the change");
+            assertEquals(Set.of("after"), probe.routing().sinks().keySet());
+        } finally {
+            probe.deactivate();
+        }
+    }
+
     @Test
     void twoSinksOfOneNameGetNamesOfTheirOwn() {
         engine.addSink(new Collecting(), Map.of("component.name", "io.kindling.probe.sink.jsonl", "service.id", 11L,

@@ -41,7 +41,9 @@ import org.osgi.service.cm.ConfigurationAdmin;
  * Configuration written while a replay is in progress, in the real framework: the inspector's
  * configuration (the same values again) leaves the engine, its control service and the run alone,
  * and the cpu converter's (a new window) does not cut the run in progress: its cpu events, and
- * their on_total_time, are those of a run without it; the new window applies from the next run.
+ * their on_total_time, are those of a run without it; the new window applies from the next run. The
+ * sink of those cpu events, renamed meanwhile (its service properties modified), receives every one of
+ * them all the same.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -124,12 +126,19 @@ public class ConfigurationUpdateIT {
                 awaitProperty(context, Inspector.class, null, REVISION, 1);
                 update(admin, CPU_PID, "window.ms", 500L);
                 awaitProperty(context, Converter.class, "(" + Converter.NAME + "=cpu)", "window.ms", 500L);
+                // the cpu sink renamed, on a thread of its own as a configuration update would be
+                Thread renamer = new Thread(() -> cpuSink.setProperties(properties("cpu-totals-renamed", "cpu_event", 1 << 20)),
+                        "rename");
+                renamer.start();
+                assertTrue("the sink is routed under its new name", routing.awaitRouting(
+                        v -> v.sinks().containsKey("cpu-totals-renamed") && !v.sinks().containsKey("cpu-totals"), 30, TimeUnit.SECONDS));
                 Thread.sleep(500); // what a restart of the engine would take to show
 
                 assertEquals("the same control service", controlId, Services.id(context, ProbeControl.class));
                 assertFalse("the run goes on", run.isDone());
                 gate.open.countDown();
                 assertTrue(run.await(5, TimeUnit.MINUTES));
+                renamer.join(60_000);
                 assertNull("the run read to the end: " + run.failure(), run.failure());
                 assertEquals("read as much as the reference", reference.statistics().read(), run.statistics().read());
                 assertEquals("cpu events of the run in progress, as without the update", referenceEvents, cpu.events.get());
@@ -152,11 +161,15 @@ public class ConfigurationUpdateIT {
 
     private static ServiceRegistration<Sink> register(BundleContext context, Sink sink, String name, String subscription,
             int queue) {
+        return context.registerService(Sink.class, sink, properties(name, subscription, queue));
+    }
+
+    private static Hashtable<String, Object> properties(String name, String subscription, int queue) {
         Hashtable<String, Object> p = new Hashtable<>();
         p.put(Sink.NAME, name);
         p.put(Sink.SUBSCRIPTIONS, new String[] {subscription});
         p.put(Sink.QUEUE_SIZE, queue);
-        return context.registerService(Sink.class, sink, p);
+        return p;
     }
 
     private static void update(ConfigurationAdmin admin, String pid, String key, Object value) throws Exception {

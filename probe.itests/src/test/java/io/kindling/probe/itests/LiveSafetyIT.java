@@ -12,6 +12,8 @@ import io.kindling.probe.itests.support.TestEnvironment;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -102,6 +104,39 @@ public class LiveSafetyIT {
         assertEquals("the jsonl sink's new file", "rw------- uid 0", permissions(events));
         assertEquals("the --write capture", "rw------- uid 0", permissions(capture));
         assertFalse("the lock goes with its holder", Files.exists(LOCK));
+    }
+
+    /**
+     * Where libsinsp keeps the snaplen it asks of the producer in {@code udig_descs}: after libscap's
+     * {@code ppm_ring_buffer_info} (48 bytes), at offset 40 of its {@code udig_ring_buffer_status}.
+     */
+    static final int CONSUMER_SNAPLEN = 48 + 40;
+
+    @Test
+    public void aRingTamperedWithIsCountedAndSaidInTheSummary() throws Exception {
+        LiveEnvironment.requireLive();
+        Path work = TestEnvironment.workDir("live/ring-tampered");
+        Path events = work.resolve("events.jsonl");
+        Files.deleteIfExists(events);
+        String summary;
+        try (LiveProbe probe = new LiveProbe(work, List.of(), List.of("--duration", "120s", "--sink", "jsonl:" + events))) {
+            probe.awaitCapturing();
+            // another root process writes a snaplen past the probe's limit into the ring's shared state
+            try (FileChannel descs = FileChannel.open(UDIG_DESCS, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                MappedByteBuffer m = descs.map(FileChannel.MapMode.READ_WRITE, 0, CONSUMER_SNAPLEN + 4);
+                m.order(ByteOrder.nativeOrder());
+                int asked = m.getInt(CONSUMER_SNAPLEN);
+                m.putInt(CONSUMER_SNAPLEN, 0xfffffff0);
+                Thread.sleep(600); // the producer looks at the reader's settings ten times a second
+                m.putInt(CONSUMER_SNAPLEN, asked);
+            }
+            assertEquals("exit status of the live probe after SIGINT:\n" + probe.errors(), 130, probe.stop());
+            summary = probe.errors();
+        }
+        System.out.println("LIVE tampered ring summary:\n" + summary);
+        assertTrue("the summary counts the tampering:\n" + summary,
+                summary.matches("(?s).*\\budig ring +tampered with [1-9][0-9]* times?: another process wrote its head, tail or snaplen.*"));
+        assertTrue("the probe said it on stderr when it happened:\n" + summary, summary.contains("past the probe's limit"));
     }
 
     @Test

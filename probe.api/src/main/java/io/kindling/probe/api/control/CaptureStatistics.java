@@ -15,7 +15,10 @@ import java.util.Locale;
  * filter left out (the probe's own process, syscalls no one needs). Then Kindling's kernel TCP events
  * ({@code kprobe-tcp_close}, ...), which do not pass through libsinsp: how many the source handed to the
  * reader ({@code kernelEvents}), and its drops of them per reason (their BPF ring full in the kernel, its
- * queue full because the reader did not take them in time). All zero for a capture file.
+ * queue full because the reader did not take them in time). Last, {@code udigRingTampered}: how many
+ * times the eBPF source found the shared state of libsinsp's ring (its head, tail or the snaplen the reader
+ * asks for) out of range, i.e. written by another process; it wrote nothing while that lasted (those
+ * events are in {@code dropsUdigRing}). All zero for a capture file.
  *
  * @param source {@link #FILE}, {@link #EBPF} or {@link #KERNEL_MODULE}
  * @since 1.3
@@ -23,7 +26,17 @@ import java.util.Locale;
 public record CaptureStatistics(String source, long events, long drops, long dropsBuffer, long dropsPageFault,
         long dropsBug, long preemptions, long suppressed, long sourceEvents, long dropsBpfRing, long dropsUdigRing,
         long dropsInvalid, long filteredOwnProcess, long filteredSyscall, long kernelEvents, long kernelDropsBpfRing,
-        long kernelDropsQueue) {
+        long kernelDropsQueue, long udigRingTampered) {
+
+    /** Figures of a source that never found its ring tampered with. */
+    public CaptureStatistics(String source, long events, long drops, long dropsBuffer, long dropsPageFault,
+            long dropsBug, long preemptions, long suppressed, long sourceEvents, long dropsBpfRing, long dropsUdigRing,
+            long dropsInvalid, long filteredOwnProcess, long filteredSyscall, long kernelEvents, long kernelDropsBpfRing,
+            long kernelDropsQueue) {
+        this(source, events, drops, dropsBuffer, dropsPageFault, dropsBug, preemptions, suppressed, sourceEvents,
+                dropsBpfRing, dropsUdigRing, dropsInvalid, filteredOwnProcess, filteredSyscall, kernelEvents,
+                kernelDropsBpfRing, kernelDropsQueue, 0);
+    }
 
     /** Figures of a source without kernel TCP events. */
     public CaptureStatistics(String source, long events, long drops, long dropsBuffer, long dropsPageFault,
@@ -40,7 +53,7 @@ public record CaptureStatistics(String source, long events, long drops, long dro
     /** Live, from the falcosecurity kernel module. */
     public static final String KERNEL_MODULE = "kernel-module";
 
-    public static final CaptureStatistics NONE = new CaptureStatistics(FILE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final CaptureStatistics NONE = new CaptureStatistics(FILE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public boolean live() {
         return !FILE.equals(source);
@@ -74,6 +87,11 @@ public record CaptureStatistics(String source, long events, long drops, long dro
             lines.add(String.format(Locale.ROOT,
                     "kernel tcp      events %d, dropped %d (bpf ring full %d, queue full %d)",
                     kernelEvents, kernelDrops(), kernelDropsBpfRing, kernelDropsQueue));
+            if (udigRingTampered > 0) {
+                lines.add(String.format(Locale.ROOT,
+                        "udig ring       tampered with %d %s: another process wrote its head, tail or snaplen",
+                        udigRingTampered, udigRingTampered == 1 ? "time" : "times"));
+            }
         }
         return lines;
     }

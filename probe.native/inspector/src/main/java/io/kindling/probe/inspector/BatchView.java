@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * One batch buffer that the shim fills, and the walk over its records. The layout is written by
- * the shim (kindling_shim.cpp): a 64-byte header (the record count, then the status), then 8-byte
+ * One batch buffer that the shim fills, and the walk over its records. The layout is the shim's record
+ * schema (kindling_shim.h): a 64-byte header (the record count, then the status), then 8-byte
  * aligned records, each starting with its own length. The current record is read through one
  * reused {@link RecordView}.
  */
@@ -18,8 +18,8 @@ final class BatchView implements RawBatch {
     static final int STATUS_MORE = 0;
     static final int STATUS_END = 1;
     static final int STATUS_TIMEOUT = 2;
-    private static final int H_COUNT = 0;
-    private static final int H_STATUS = 8;
+    static final int H_COUNT = 0;
+    static final int H_STATUS = 8;
 
     final Memory memory;
     final ByteBuffer buf;
@@ -33,6 +33,13 @@ final class BatchView implements RawBatch {
     private int index;
     private int next;
     int status;
+    /**
+     * The filters the shim filled this batch with (a capture file; null when the filters changed at its start),
+     * and those that choose its records, if others.
+     */
+    NativeSession.Filters filledWith;
+    private NativeSession.Filters choosing;
+    private final int genericEnter;
 
     /** The caches are the session's, one per kind of string, shared by its batches (one reader thread). */
     BatchView(int capacity, EventTable table, EventNameTable names, NativeSession owner, StringCache comms,
@@ -42,6 +49,12 @@ final class BatchView implements RawBatch {
         this.buf = memory.getByteBuffer(0, capacity).order(ByteOrder.LITTLE_ENDIAN);
         this.owner = owner;
         this.record = new RecordView(buf, table, names, comms, containers, fdNames);
+        this.genericEnter = table.genericEnterType();
+    }
+
+    /** The filters that choose the records handed out, null for every record the shim copied. */
+    void choose(NativeSession.Filters filters) {
+        choosing = filters;
     }
 
     /** Prepares the view after the shim filled the buffer; a count the buffer cannot hold is cut to what it can. */
@@ -82,7 +95,11 @@ final class BatchView implements RawBatch {
             }
             next = pos + length;
             if (record.moveTo(pos, next)) {
-                return true;
+                if (choosing == null || choosing.admits(record, genericEnter)) {
+                    return true;
+                }
+                owner.leftOut(record.hasThread());
+                continue;
             }
             refused("record " + index + " at offset " + pos + " does not hold its own strings and event; it is left out");
         }

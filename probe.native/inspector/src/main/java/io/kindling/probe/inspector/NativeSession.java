@@ -13,6 +13,14 @@ import java.util.concurrent.TimeUnit;
  * An open capture. A reader thread fills the next batch in the shim while the core works on the
  * current one, so libsinsp's reading overlaps Java's work. Buffers circulate between a free queue
  * and a full queue; the end of the capture and errors travel through the full queue too.
+ *
+ * <p>A capture file's filters apply from the first event after the batch during which they were set:
+ * a batch filled while the core is still working on an earlier one may be handed out after a new
+ * subscription, so it is filled with every event (the push-down waits) and the filters in force when it
+ * is handed out choose its records here. A batch filled while the core waits for it is filled with the
+ * filters themselves. Batches are filled ahead only while the core takes longer over a batch than the
+ * shim takes to fill one; otherwise each is filled when asked for. A live capture's filters, which the kernel programs follow, apply from the next
+ * batch filled, and only to events the kernel produces from then on.
  */
 final class NativeSession implements InspectorSession {
     static final int BUFFERS = 4;
@@ -27,11 +35,45 @@ final class NativeSession implements InspectorSession {
     private final Thread reader;
     private volatile boolean closing;
     private boolean ended;
+    private final boolean live;
+    private final Filters everything;
+    /** The filters set last (a capture file); what the reader installed in the shim (reader thread only). */
+    private volatile Filters wanted;
+    private Filters installed;
+    /** Guards {@link #loopWaiting} against the full queue's state. */
+    private final Object gate = new Object();
+    /** Whether the core waits in nextBatch with no batch filled: the batch filled now is the one it gets. */
+    private boolean loopWaiting;
+    /** A capture file: whether the reader fills batches before they are asked for (with every event). */
+    private boolean readAhead;
+    /** How long the core worked on its last batch, from its hand-out to the next call; when it was handed out. */
+    private volatile long loopNanos;
+    private long handedOutAt;
+    /** Records filled with every event that the filters in force when handed out left out (with thread, without). */
+    private final java.util.concurrent.atomic.AtomicLong leftOut = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong leftOutNoThread = new java.util.concurrent.atomic.AtomicLong();
     /** The counters kp_counters fills (KP_CNT_*); after the close, the last ones read. */
     private final long[] counterCells = new long[Shim.CNT_COUNT];
 
     /** What the reader thread puts in the full queue when the capture ends or fails. */
     private record End(String error) {}
+
+    /** The subscriptions' filter and the threadless filter, as set together into the shim. */
+    record Filters(FilterTable main, FilterTable threadless) {
+        /** Whether the shim, filtering with these, would have copied the record. */
+        boolean admits(RecordView r, int genericEnter) {
+            int type = r.type();
+            int category = r.category().code();
+            if (!r.hasThread()) {
+                return threadless.allows(type, category);
+            }
+            if (!main.allows(type, category)) {
+                return false;
+            }
+            return (type != genericEnter && type != genericEnter + 1)
+                    || main.allowsGeneric(type == genericEnter + 1, r.genericSyscall(), category);
+        }
+    }
 
     /** No process has this id: the own-process rule then drops nothing. */
     static final long NO_PID = Long.MIN_VALUE;
@@ -44,6 +86,10 @@ final class NativeSession implements InspectorSession {
             boolean live) {
         this.handle = handle;
         this.maxEvents = maxEvents;
+        this.live = live;
+        this.everything = new Filters(FilterTable.everything(table), FilterTable.everything(table));
+        this.wanted = new Filters(new FilterTable(table.syscallCount()), new FilterTable(table.syscallCount()));
+        this.installed = wanted;
         this.free = new ArrayBlockingQueue<>(BUFFERS);
         this.full = new ArrayBlockingQueue<>(BUFFERS + 1);
         // the batches are read by one thread, the event loop
@@ -67,12 +113,35 @@ final class NativeSession implements InspectorSession {
                 if (view == null) {
                     continue;
                 }
+                if (!live) {
+                    Filters fill;
+                    synchronized (gate) {
+                        while (!readAhead && !closing && !(loopWaiting && full.isEmpty())) {
+                            gate.wait(100); // the core asks for the batch: filled with the filters themselves
+                        }
+                        fill = loopWaiting && full.isEmpty() ? wanted : everything;
+                    }
+                    // an event that did not fit the last batch opens this one, as the filters then let it through
+                    view.filledWith = fill == installed ? fill : null;
+                    if (fill != installed) {
+                        install(fill);
+                        installed = fill;
+                    }
+                }
+                long fillStart = System.nanoTime();
                 int n = Shim.kp_next_batch(handle, view.memory, view.capacity, maxEvents);
+                long fillNanos = System.nanoTime() - fillStart;
                 if (n < 0) {
                     full.put(new End(lastError()));
                     return;
                 }
                 view.reset();
+                synchronized (gate) {
+                    // reading ahead pays while the core takes longer over a batch than the shim does to fill one;
+                    // once the core waits for a batch, the next ones are filled when asked for (no events copied
+                    // for nothing)
+                    readAhead = readAhead ? !loopWaiting : loopNanos > fillNanos;
+                }
                 full.put(view);
                 if (view.status == BatchView.STATUS_END) {
                     full.put(new End(null));
@@ -93,15 +162,51 @@ final class NativeSession implements InspectorSession {
         return m.isEmpty() ? "unknown error while reading events" : m;
     }
 
+    /**
+     * A capture file's filters are taken here and installed by the reader before the batch they apply to
+     * (see the class comment); a live capture's go to the shim at once, for its next batch.
+     */
     @Override
     public void setFilter(FilterTable filter) {
-        refused(Shim.kp_set_filter(handle, filter.typeCells(), FilterTable.MAX_TYPES, filter.genericCells(),
-                filter.syscalls()));
+        if (live || !started) {
+            refused(Shim.kp_set_filter(handle, filter.typeCells(), FilterTable.MAX_TYPES, filter.genericCells(),
+                    filter.syscalls()));
+        }
+        wanted = new Filters(copy(filter), wanted.threadless());
+        if (!started) {
+            installed = wanted;
+        }
     }
 
     @Override
     public void setThreadlessFilter(FilterTable filter) {
-        refused(Shim.kp_set_threadless_filter(handle, filter.typeCells(), FilterTable.MAX_TYPES));
+        if (live || !started) {
+            refused(Shim.kp_set_threadless_filter(handle, filter.typeCells(), FilterTable.MAX_TYPES));
+        }
+        wanted = new Filters(wanted.main(), copy(filter));
+        if (!started) {
+            installed = wanted;
+        }
+    }
+
+    /** The caller may change its table afterwards: the session keeps what it was given. */
+    private static FilterTable copy(FilterTable filter) {
+        FilterTable c = new FilterTable(filter.syscalls());
+        System.arraycopy(filter.typeCells(), 0, c.typeCells(), 0, c.typeCells().length);
+        System.arraycopy(filter.genericCells(), 0, c.genericCells(), 0, c.genericCells().length);
+        return c;
+    }
+
+    /** Reader thread: the filters the next batch is filled with. */
+    private void install(Filters f) {
+        refused(Shim.kp_set_filter(handle, f.main().typeCells(), FilterTable.MAX_TYPES, f.main().genericCells(),
+                f.main().syscalls()));
+        refused(Shim.kp_set_threadless_filter(handle, f.threadless().typeCells(), FilterTable.MAX_TYPES));
+    }
+
+    /** Event loop thread: a record of a batch filled with every event that the filters in force leave out. */
+    void leftOut(boolean hasThread) {
+        (hasThread ? leftOut : leftOutNoThread).incrementAndGet();
     }
 
     /** A setting the shim refused on an open session is a fault of the caller's: said, never ignored. */
@@ -113,7 +218,7 @@ final class NativeSession implements InspectorSession {
 
     @Override
     public synchronized long copiedWithoutThread() {
-        return counters0()[8];
+        return counters0()[8] - leftOutNoThread.get();
     }
 
     @Override
@@ -151,16 +256,30 @@ final class NativeSession implements InspectorSession {
         if (ended) {
             return null;
         }
+        Object item;
+        if (handedOutAt != 0) {
+            loopNanos = System.nanoTime() - handedOutAt;
+        }
+        synchronized (gate) {
+            item = full.poll();
+            loopWaiting = item == null;
+            gate.notifyAll();
+        }
         if (!started) {
             started = true;
             reader.start(); // only now: the filter set before the first batch applies to every event
         }
-        Object item;
         try {
-            item = full.take();
+            if (item == null) {
+                item = full.take();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InspectorException("interrupted while waiting for events", e);
+        } finally {
+            synchronized (gate) {
+                loopWaiting = false;
+            }
         }
         if (item instanceof End end) {
             ended = true;
@@ -169,7 +288,11 @@ final class NativeSession implements InspectorSession {
             }
             return null;
         }
-        return (BatchView) item;
+        BatchView view = (BatchView) item;
+        handedOutAt = System.nanoTime();
+        Filters now = wanted;
+        view.choose(live || view.filledWith == now ? null : now);
+        return view;
     }
 
     @Override
@@ -192,7 +315,10 @@ final class NativeSession implements InspectorSession {
     @Override
     public synchronized InspectorCounters counters() {
         long[] c = counters0();
-        return new InspectorCounters(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+        // the records chosen out here count as the shim counts what its filters drop
+        long out = leftOut.get();
+        long outNoThread = leftOutNoThread.get();
+        return new InspectorCounters(c[0], c[1], c[2], c[3] + outNoThread, c[4], c[5] + out, c[6] - out - outNoThread);
     }
 
     private final long[] captureCells = new long[Shim.STAT_COUNT];
@@ -207,7 +333,7 @@ final class NativeSession implements InspectorSession {
                 : c[Shim.STAT_SOURCE] == Shim.SOURCE_KERNEL_MODULE ? io.kindling.probe.api.control.CaptureStatistics.KERNEL_MODULE
                 : io.kindling.probe.api.control.CaptureStatistics.FILE;
         lastCapture = new io.kindling.probe.api.control.CaptureStatistics(source, c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-                c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16]);
+                c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17]);
         return lastCapture;
     }
 

@@ -8,6 +8,9 @@ import io.kindling.probe.api.spi.RawEvent;
 import io.kindling.probe.api.source.EventTable;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The current record of a batch, reused from one record to the next. What the shim wrote around
@@ -24,7 +27,7 @@ final class RecordView extends ScapRecord implements RawEvent {
     static final int FLAG_KERNEL_CONTEXT = 0x20;
     static final int FLAG_NS_IDS = 0x40;
 
-    // the fixed part of a record
+    // the fixed part of a record (struct kp_record of the shim's kindling_shim.h; layout() lists them all)
     private static final int O_LEN = 0;
     private static final int O_FLAGS = 4;
     private static final int O_KCAT = 6;
@@ -54,6 +57,46 @@ final class RecordView extends ScapRecord implements RawEvent {
     private static final int S_DPORT = 2;
     private static final int S_SIP = 8;
     private static final int S_DIP = 24;
+    /**
+     * Where this class and {@link BatchView} read each field of the shim's record schema (kindling_shim.h):
+     * {@code block.field} to its offset in its block and the bytes read there; {@code block.(size)} to the
+     * block's size. A test compares it with the shim's own ({@code kp_record_layout}).
+     */
+    static Map<String, List<Integer>> layout() {
+        Map<String, List<Integer>> m = new LinkedHashMap<>();
+        m.put("header.event_count", List.of(BatchView.H_COUNT, Integer.BYTES));
+        m.put("header.status", List.of(BatchView.H_STATUS, Integer.BYTES));
+        m.put("header.(size)", List.of(0, BatchView.HEADER));
+        m.put("record.rec_len", List.of(O_LEN, Integer.BYTES));
+        m.put("record.flags", List.of(O_FLAGS, Short.BYTES));
+        m.put("record.kcat", List.of(O_KCAT, Byte.BYTES));
+        m.put("record.source", List.of(O_SOURCE, Byte.BYTES));
+        m.put("record.pid", List.of(O_PID, Long.BYTES));
+        m.put("record.tid", List.of(O_TID, Long.BYTES));
+        m.put("record.latency", List.of(O_LATENCY, Long.BYTES));
+        m.put("record.uid", List.of(O_UID, Integer.BYTES));
+        m.put("record.gid", List.of(O_GID, Integer.BYTES));
+        m.put("record.fd_num", List.of(O_FDNUM, Long.BYTES));
+        m.put("record.cpu", List.of(O_CPU, Short.BYTES));
+        m.put("record.generic_sc", List.of(O_GENERIC, Short.BYTES));
+        m.put("record.comm_len", List.of(O_COMMLEN, Short.BYTES));
+        m.put("record.container_len", List.of(O_CONTLEN, Short.BYTES));
+        m.put("record.fdname_len", List.of(O_FDNAMELEN, Short.BYTES));
+        m.put("record.fd_type", List.of(O_FDTYPE, Byte.BYTES));
+        m.put("record.l4proto", List.of(O_L4, Byte.BYTES));
+        m.put("record.role_server", List.of(O_ROLE, Byte.BYTES));
+        m.put("record.(size)", List.of(0, FIXED));
+        m.put("ns.vpid", List.of(N_VPID, Long.BYTES));
+        m.put("ns.vtid", List.of(N_VTID, Long.BYTES));
+        m.put("ns.(size)", List.of(0, NS_BLOCK));
+        m.put("socket.sport", List.of(S_SPORT, Short.BYTES));
+        m.put("socket.dport", List.of(S_DPORT, Short.BYTES));
+        m.put("socket.sip", List.of(S_SIP, 16));
+        m.put("socket.dip", List.of(S_DIP, 16));
+        m.put("socket.(size)", List.of(0, SOCKET_BLOCK));
+        return m;
+    }
+
     /** The shim's "not known" for a 16-bit field (the CPU live through udig, a generic event's syscall). */
     private static final int UNKNOWN_U16 = 0xffff;
 

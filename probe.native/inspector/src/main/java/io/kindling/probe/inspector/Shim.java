@@ -45,7 +45,7 @@ final class Shim {
 
     /** Slots of kp_capture_stats. */
     static final int STAT_SOURCE = 0;
-    static final int STAT_COUNT = 17;
+    static final int STAT_COUNT = 18;
     static final int SOURCE_EBPF = 1;
     static final int SOURCE_KERNEL_MODULE = 2;
 
@@ -78,6 +78,9 @@ final class Shim {
     static native int kp_set_snaplen(long handle, int snaplen);
 
     static native int kp_container_id_of_cgroup(String path, byte[] out, int capacity);
+
+    /** The record schema, one "block TAB field TAB offset TAB size" line a field; its length, -1 when out is too small. */
+    static native int kp_record_layout(byte[] out, int capacity);
 
     /** A NUL-terminated message from a buffer the shim filled. */
     static String message(byte[] buffer) {

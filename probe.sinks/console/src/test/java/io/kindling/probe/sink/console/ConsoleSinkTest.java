@@ -8,10 +8,9 @@ import io.kindling.probe.api.Category;
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.Source;
 import io.kindling.probe.api.ThreadContext;
+import io.kindling.probe.testing.StuckWriter;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -46,24 +45,7 @@ class ConsoleSinkTest {
         Process reader = new ProcessBuilder("sleep", "60").start(); // its standard input: a pipe it never reads
         try {
             ConsoleSink sink = new ConsoleSink(reader.getOutputStream());
-            AtomicLong delivered = new AtomicLong();
-            Thread delivery = new Thread(() -> {
-                try {
-                    while (true) {
-                        sink.deliver(event("write", Category.NET, 0, CURL));
-                        delivered.incrementAndGet();
-                    }
-                } catch (IOException e) {
-                    // the pipe closed at the end of the test
-                }
-            }, "delivery");
-            delivery.setDaemon(true);
-            delivery.start();
-            long last = -1;
-            while (delivered.get() != last) { // until the pipe is full and the delivery stuck in it
-                last = delivered.get();
-                Thread.sleep(300);
-            }
+            Thread delivery = StuckWriter.writeUntilStuck(() -> sink.deliver(event("write", Category.NET, 0, CURL)));
             assertTrue(delivery.isAlive(), "the delivery is stuck writing");
             assertTimeoutPreemptively(Duration.ofSeconds(5), sink::deactivate, "deactivate() returns");
         } finally {

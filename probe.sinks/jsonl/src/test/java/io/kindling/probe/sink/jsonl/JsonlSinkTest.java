@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.kindling.probe.api.Category;
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.Source;
+import io.kindling.probe.testing.StuckWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -87,24 +87,7 @@ class JsonlSinkTest {
         try {
             JsonlSink sink = new JsonlSink();
             sink.activate(config(fifo.toString()));
-            AtomicLong delivered = new AtomicLong();
-            Thread delivery = new Thread(() -> {
-                try {
-                    while (true) {
-                        sink.deliver(event("a"));
-                        delivered.incrementAndGet();
-                    }
-                } catch (IOException e) {
-                    // closed under the stuck write
-                }
-            }, "delivery");
-            delivery.setDaemon(true);
-            delivery.start();
-            long last = -1;
-            while (delivered.get() != last) { // until the FIFO is full and the delivery stuck in it
-                last = delivered.get();
-                Thread.sleep(300);
-            }
+            Thread delivery = StuckWriter.writeUntilStuck(() -> sink.deliver(event("a")));
             assertTrue(delivery.isAlive(), "the delivery is stuck writing");
             assertTimeoutPreemptively(Duration.ofSeconds(5), sink::deactivate, "deactivate() returns");
             delivery.join(5000);

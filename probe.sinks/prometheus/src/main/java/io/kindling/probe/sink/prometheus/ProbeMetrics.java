@@ -27,6 +27,7 @@ final class ProbeMetrics {
     static final String CAPTURE_FILTERED = "kindling_probe_capture_filtered_total";
     static final String KERNEL_EVENTS = "kindling_probe_kernel_tcp_events_total";
     static final String KERNEL_DROPS = "kindling_probe_kernel_tcp_drops_total";
+    static final String RING_TAMPERED = "kindling_probe_capture_ring_tampered_total";
 
     private ProbeMetrics() {}
 
@@ -91,5 +92,8 @@ final class ProbeMetrics {
                 "Kernel TCP events the eBPF source lost, by reason (bpf_ring_full, queue_full).");
         TextFormat.sample(out, KERNEL_DROPS, reason, List.of("bpf_ring_full"), c.kernelDropsBpfRing());
         TextFormat.sample(out, KERNEL_DROPS, reason, List.of("queue_full"), c.kernelDropsQueue());
+        TextFormat.header(out, RING_TAMPERED, "counter",
+                "Times the eBPF source found the shared head, tail or snaplen of libsinsp's ring written by another process.");
+        TextFormat.sample(out, RING_TAMPERED, none, none, c.udigRingTampered());
     }
 }
