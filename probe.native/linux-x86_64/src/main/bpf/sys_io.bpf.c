@@ -56,3 +56,34 @@ FILLER(fill_readv_x) { return iov_exit(ctx, PPME_SYSCALL_READV_X, RES_SIZE_DATA)
 FILLER(fill_preadv_x) { return iov_exit(ctx, PPME_SYSCALL_PREADV_X, RES_SIZE_DATA); }
 FILLER(fill_writev_x) { return iov_exit(ctx, PPME_SYSCALL_WRITEV_X, RES_DATA); }
 FILLER(fill_pwritev_x) { return iov_exit(ctx, PPME_SYSCALL_PWRITEV_X, RES_DATA); }
+
+/* sendfile: the value its offset pointer (argument 2) points to, 0 without one. */
+static __always_inline u64 sendfile_offset(struct bpf_raw_tracepoint_args* ctx) {
+    u64 off = 0;
+    const void* p = (const void*)sc_arg(ctx, 2);
+    if (p && bpf_probe_read_user(&off, sizeof(off), p)) off = 0;
+    return off;
+}
+
+/* sendfile enter: 1 out_fd, 2 in_fd, 3 offset, 4 size. No data: the bytes go from the file to the socket
+ * in the kernel (a server's zero-copy responses), and the exit's result counts them. */
+FILLER(fill_sendfile_e) {
+    SCRATCH_OR_RETURN(s);
+    begin(s, PPME_SYSCALL_SENDFILE_E);
+    push_u64(s, FD(0));                /* 1 out_fd */
+    push_u64(s, FD(1));                /* 2 in_fd */
+    push_u64(s, sendfile_offset(ctx)); /* 3 offset */
+    push_u64(s, sc_arg(ctx, 3));       /* 4 size */
+    submit(s);
+    return 0;
+}
+
+/* sendfile exit: 1 res, 2 offset (after the bytes sent). */
+FILLER(fill_sendfile_x) {
+    SCRATCH_OR_RETURN(s);
+    begin(s, PPME_SYSCALL_SENDFILE_X);
+    push_u64(s, sc_ret(ctx));          /* 1 res */
+    push_u64(s, sendfile_offset(ctx)); /* 2 offset */
+    submit(s);
+    return 0;
+}

@@ -140,6 +140,7 @@ static __always_inline void push_send_enter(struct scratch* s, s64 fd, u32 size,
 FILLER(fill_sendto_e) {
     SCRATCH_OR_RETURN(s);
     begin(s, PPME_SOCKET_SENDTO_E);
+    /* 1 fd, 2 size, 3 tuple */
     push_send_enter(s, FD(0), (u32)sc_arg(ctx, 2), (const void*)sc_arg(ctx, 4), (s64)(int)sc_arg(ctx, 5));
     submit(s);
     return 0;
@@ -178,6 +179,7 @@ FILLER(fill_sendmsg_e) {
     struct msghdr_u mh = read_msghdr(ctx);
     u64 size = push_iov_data(s, (const void*)mh.msg_iov, mh.msg_iovlen, 0, SIZE_ONLY);
     begin(s, PPME_SOCKET_SENDMSG_E);
+    /* 1 fd, 2 size, 3 tuple */
     push_send_enter(s, FD(0), size, (const void*)mh.msg_name, mh.msg_namelen);
     submit(s);
     return 0;

@@ -125,27 +125,13 @@ bool survives(session& h, sinsp_evt* ev, sinsp_threadinfo** tinfo_out, uint16_t*
     return true;
 }
 
-/* Whether the event's thread runs a suppressed command. A thread's command is the name of the program it
- * runs (libsinsp's m_comm: set at execve, inherited by clone): so a suppressed name covers the daemon, its
- * threads and its children that have not executed a program of another name, never a program such a
- * child executes (a container's first process, a shell the daemon starts). libscap's own suppression
- * (suppress_events_comm) is not used: it follows the parent's tid at execve too, so everything a
- * suppressed daemon starts, containers included, stayed suppressed. A context switch is kept whoever
- * leaves the CPU: it also says which thread runs next there (the cpu converter follows each CPU by them). */
+/* Whether the event's thread runs a suppressed command. A context switch is kept whoever leaves the
+ * CPU: it also says which thread runs next there (the cpu converter follows each CPU by them). */
 inline bool suppressed(session& h, sinsp_evt* ev) {
     if (h.suppressed_comms.empty() || ev->get_type() == PPME_SCHEDSWITCH_6_E) {
         return false;
     }
-    sinsp_threadinfo* tinfo = ev->get_thread_info();
-    if (tinfo == nullptr) {
-        return false;
-    }
-    for (const std::string& comm : h.suppressed_comms) {
-        if (tinfo->m_comm == comm) {
-            return true;
-        }
-    }
-    return false;
+    return runs_suppressed_command(h, ev->get_thread_info());
 }
 
 void install_staged_filter(session& h) {
@@ -180,6 +166,24 @@ void guard_corrupt_event(session& h) {
 }
 
 }  // namespace
+
+/* Whether the thread runs a suppressed command. A thread's command is the name of the program it runs
+ * (libsinsp's m_comm: set at execve, inherited by clone): so a suppressed name covers the daemon, its
+ * threads and its children that have not executed a program of another name, never a program such a
+ * child executes (a container's first process, a shell the daemon starts). libscap's own suppression
+ * (suppress_events_comm) is not used: it follows the parent's tid at execve too, so everything a
+ * suppressed daemon starts, containers included, stayed suppressed. */
+bool runs_suppressed_command(const session& h, const sinsp_threadinfo* tinfo) {
+    if (tinfo == nullptr) {
+        return false;
+    }
+    for (const std::string& comm : h.suppressed_comms) {
+        if (tinfo->m_comm == comm) {
+            return true;
+        }
+    }
+    return false;
+}
 
 int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events) {
     install_staged_filter(h);

@@ -119,6 +119,10 @@ struct session {
     }
 };
 
+/* Whether the thread runs a suppressed command (session::suppressed_comms), the rule for its system
+ * calls and its kernel TCP events alike; an unknown thread (nullptr) is not suppressed. */
+bool runs_suppressed_command(const session& h, const sinsp_threadinfo* tinfo);
+
 /* The body of kp_next_batch: fills buf with the next surviving events. Exceptions are turned
  * into the session's error; events already written when an error occurs are returned, the
  * error is reported by the following call. Call under io_mu. */

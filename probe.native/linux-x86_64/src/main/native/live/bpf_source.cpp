@@ -185,6 +185,7 @@ std::vector<filler_ref> fillers_of(probe_bpf* k) {
         {PPME_SYSCALL_WRITEV_E, p.fill_writev_e}, {PPME_SYSCALL_WRITEV_X, p.fill_writev_x},
         {PPME_SYSCALL_PREADV_E, p.fill_preadv_e}, {PPME_SYSCALL_PREADV_X, p.fill_preadv_x},
         {PPME_SYSCALL_PWRITEV_E, p.fill_pwritev_e}, {PPME_SYSCALL_PWRITEV_X, p.fill_pwritev_x},
+        {PPME_SYSCALL_SENDFILE_E, p.fill_sendfile_e}, {PPME_SYSCALL_SENDFILE_X, p.fill_sendfile_x},
         {PPME_SOCKET_SOCKET_E, p.fill_socket_e}, {PPME_SOCKET_SOCKET_X, p.fill_socket_x},
         {PPME_SOCKET_BIND_E, p.fill_bind_e}, {PPME_SOCKET_BIND_X, p.fill_bind_x},
         {PPME_SOCKET_CONNECT_E, p.fill_connect_e}, {PPME_SOCKET_CONNECT_X, p.fill_connect_x},

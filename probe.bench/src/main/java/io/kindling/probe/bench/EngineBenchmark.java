@@ -101,6 +101,7 @@ public class EngineBenchmark {
                     Map.of(Converter.FD_TYPES, new String[] {"file"}, Converter.NAME, "file"));
             EngineAccess.addConverter(engine, new SocketConverter(), Map.of(Converter.FD_TYPES,
                     new String[] {"ipv4", "ipv6", "ipv4_server", "ipv6_server", "unix"}, Converter.NAME, "socket"));
+            moreConverters(engine);
             String[][] subscriptions = subscriptions();
             for (int i = 0; i < subscriptions.length; i++) {
                 CountingSink sink = new CountingSink();
@@ -108,6 +109,9 @@ public class EngineBenchmark {
                 EngineAccess.addSink(engine, sink, Map.of(Sink.SUBSCRIPTIONS, subscriptions[i], Sink.NAME, "sink" + i));
             }
         }
+
+        /** Converters a benchmark adds to the file and socket converters. */
+        void moreConverters(ProbeEngine engine) {}
 
         /** One replay; checks that every event was read and every sink got something. */
         void replay() throws Exception {

@@ -32,8 +32,11 @@ final class CommandSinks {
     /** How long a finished run waits for its sinks to go away. */
     static final long GONE_MILLIS = 3000;
 
-    /** How long the engine may take to route to a new sink before the run opens. */
-    static final long ROUTING_MILLIS = 10_000;
+    /**
+     * How long the engine may take to route to a new sink before the run opens: as long as a start may take,
+     * since on a busy node (a container limited to one CPU on a loaded machine) 10 s were seen not to suffice.
+     */
+    static final long ROUTING_MILLIS = START_TIMEOUT_MILLIS;
 
     private final Monitor monitor;
     /** Each sink service: its name and its run ({@code null}: none). Guarded by the monitor. */

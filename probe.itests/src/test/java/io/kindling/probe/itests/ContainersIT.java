@@ -5,6 +5,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.kindling.probe.itests.support.Json;
 import io.kindling.probe.itests.support.LiveEnvironment;
+import io.kindling.probe.itests.support.OwnContainerd;
 import io.kindling.probe.itests.support.OwnDocker;
 import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.TestEnvironment;
@@ -152,6 +153,119 @@ public class ContainersIT {
         }
     }
 
+    /** A random 64-character container id, as containerd's CRI plugin and CRI-O make them. */
+    static String containerId() {
+        byte[] b = new byte[32];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
+    }
+
+    /**
+     * containerd's containers, as a Kubernetes node runs them, on a containerd of the test's own ({@link OwnContainerd},
+     * its state folder not the default one): one as containerd's CRI plugin makes it (cgroup
+     * {@code /kubepods/besteffort/pod<UID>/<ID>}, the plugin's {@code io.kubernetes.cri.*} annotations in the OCI spec),
+     * one as CRI-O makes it (cgroup {@code /kubepods/burstable/pod<UID>/crio-<ID>}, the kubelet's
+     * {@code io.kubernetes.pod.*} names as annotations), both started with {@code ctr run}. The probe, with its default
+     * settings, finds their bundles from containerd's shims: every marker write carries the container's id, and all but
+     * the first few (written before the bundle was read: there is no event stream to follow) the pod's name, namespace,
+     * uid, the container's name and the image.
+     */
+    @Test
+    public void containerdsContainersAreNamedFromTheirOciBundles() throws Exception {
+        LiveEnvironment.requireLive();
+        Path work = TestEnvironment.workDir("containers/containerd");
+        int perContainer = 20;
+        String criId = containerId();
+        String crioId = containerId();
+        String criPod = "5a0c9e2f-41d7-4b8e-a3f6-2d9c1b7e8f01";
+        String crioPod = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b";
+        Map<String, Expected> expected = new LinkedHashMap<>();
+        expected.put("kp-cri", new Expected(criId, "web", Map.of("pod_name", "web-0", "pod_namespace", "shop", "pod_uid", criPod,
+                "pod_container", "web", "image", "registry.local/shop/web:1.0")));
+        expected.put("kp-crio", new Expected(crioId, "api", Map.of("pod_name", "api-7f9c", "pod_namespace", "prod", "pod_uid", crioPod,
+                "pod_container", "api", "image", "quay.io/acme/api:2.1")));
+        String summary;
+        try (OwnContainerd containerd = OwnContainerd.start();
+                LiveCaptureIT.LiveProbe probe = new LiveCaptureIT.LiveProbe(work, List.of(), List.of(),
+                        LiveCaptureIT.LiveProbe.withSubscriptions(work.resolve("events.jsonl"), List.of("syscall_exit-write"), "900s",
+                                List.of()))) {
+            try {
+                probe.awaitEvents();
+                containerd.run("-n", "k8s.io", "run", "-d", "--rootfs", "--null-io", "--env", "PATH=/bin",
+                        "--cgroup", "/kubepods/besteffort/pod" + criPod + "/" + criId,
+                        "--annotation", "io.kubernetes.cri.container-type=container",
+                        "--annotation", "io.kubernetes.cri.container-name=web",
+                        "--annotation", "io.kubernetes.cri.sandbox-id=" + containerId(),
+                        "--annotation", "io.kubernetes.cri.sandbox-name=web-0",
+                        "--annotation", "io.kubernetes.cri.sandbox-namespace=shop",
+                        "--annotation", "io.kubernetes.cri.sandbox-uid=" + criPod,
+                        "--annotation", "io.kubernetes.cri.image-name=registry.local/shop/web:1.0",
+                        containerd.rootfs().toString(), criId, "sh", "-c", writer("kp-cri", perContainer));
+                containerd.run("-n", "k8s.io", "run", "-d", "--rootfs", "--null-io", "--env", "PATH=/bin",
+                        "--cgroup", "/kubepods/burstable/pod" + crioPod + "/crio-" + crioId,
+                        "--annotation", "io.kubernetes.pod.name=api-7f9c",
+                        "--annotation", "io.kubernetes.pod.namespace=prod",
+                        "--annotation", "io.kubernetes.pod.uid=" + crioPod,
+                        "--annotation", "io.kubernetes.container.name=api",
+                        "--annotation", "io.kubernetes.cri-o.ContainerType=container",
+                        "--annotation", "io.kubernetes.cri-o.ImageName=quay.io/acme/api:2.1",
+                        containerd.rootfs().toString(), crioId, "sh", "-c", writer("kp-crio", perContainer));
+                for (int i = 0; i < 600 && containerd.run("-n", "k8s.io", "tasks", "ls").contains("RUNNING"); i++) {
+                    Thread.sleep(100);
+                }
+                Thread.sleep(2000);
+                summary = stop(probe);
+            } finally {
+                containerd.removeAll("k8s.io");
+            }
+        }
+        System.out.println("CONTAINERS containerd summary:\n" + summary);
+        Map<String, Integer> seen = new TreeMap<>();
+        Map<String, Integer> described = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Map<String, Object> e : read(work.resolve("events.jsonl"))) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> attributes = (Map<String, Object>) e.get("attributes");
+            Object data = attributes == null ? null : attributes.get("data");
+            Matcher m = data instanceof String d ? MARKER.matcher(new String(Base64.getDecoder().decode(d), StandardCharsets.ISO_8859_1)) : null;
+            if (m == null || !m.find() || !expected.containsKey(m.group(1))) {
+                continue;
+            }
+            Expected x = expected.get(m.group(1));
+            seen.merge(m.group(1), 1, Integer::sum);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> thread = (Map<String, Object>) e.get("thread");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> c = (Map<String, Object>) e.get("container");
+            if (!x.shortId().equals(thread.get("container_id")) || c == null || !x.shortId().equals(c.get("id"))) {
+                problems.add(m.group() + ": thread " + thread + ", container " + c);
+                continue;
+            }
+            if ("".equals(c.getOrDefault("name", ""))) {
+                continue; // before the bundle was read: the id alone
+            }
+            List<String> wrong = new ArrayList<>();
+            expect(wrong, c, "name", x.name());
+            for (Map.Entry<String, String> p : x.pod().entrySet()) {
+                expect(wrong, c, p.getKey(), p.getValue());
+            }
+            if (wrong.isEmpty()) {
+                described.merge(m.group(1), 1, Integer::sum);
+            } else {
+                problems.add(m.group() + ": " + wrong);
+            }
+        }
+        System.out.println("CONTAINERS containerd: marker writes per container " + seen + ", with the pod and container named "
+                + described + "; table " + containerFigures(summary));
+        assertEquals("marker writes of containerd's containers delivered wrong", List.of(), problems);
+        for (String name : expected.keySet()) {
+            assertEquals("marker writes of " + name, perContainer, (int) seen.getOrDefault(name, 0));
+            assertTrue("marker writes of " + name + " named from its bundle: " + described,
+                    described.getOrDefault(name, 0) >= perContainer - 5);
+        }
+        assertTrue("lookups answered from bundles: " + summary, containerFigures(summary).getOrDefault("lookups_from_bundles", 0L) >= 2);
+    }
+
     /**
      * A JVM in a container (the host's JDK, /usr mounted read-only into the busybox image) names three
      * threads the way Kindling's Java agent does, with their ids in the container's pid namespace: the
@@ -228,9 +342,8 @@ public class ContainersIT {
     }
 
     /**
-     * System property: how many short-lived containers the lifecycle test starts: 100 by default (about two
-     * minutes on a busy 2-core machine, where each {@code docker run} takes one to two seconds); 1,000 to
-     * run the full check.
+     * System property: how many short-lived containers the lifecycle test starts: 100 by default (about a
+     * minute on a busy 2-core machine); 1,000 to run the full check (about nine minutes there, 16 at a time).
      */
     static final String COUNT = "kindling.containers.count";
     /** System property: how many of them run at a time (8 by default). */
@@ -269,7 +382,8 @@ public class ContainersIT {
             for (int i = 0; i < count; i++) {
                 String name = "lc" + i;
                 runs.add(pool.submit(() -> {
-                    String id = docker.run("run", "--rm", "-d", "--network", "none", "--log-driver", "none", OwnDocker.IMAGE,
+                    // the host's network: no network namespace to make and tear down (the kernel frees those slowly)
+                    String id = docker.run("run", "--rm", "-d", "--network", "host", "--log-driver", "none", OwnDocker.IMAGE,
                             // the number comes from the shell: runc's own writes of the command line hold no marker
                             "sh", "-c", "n=0; echo ctr-marker-" + name + "-$n > /tmp/marker");
                     expected.put(name, new Expected(id, "", Map.of()));

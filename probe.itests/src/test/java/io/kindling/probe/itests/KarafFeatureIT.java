@@ -101,6 +101,9 @@ public class KarafFeatureIT {
             Map<String, Long> actual = waitForLines(events, total);
             assertEquals("the events the jsonl sink wrote in Karaf against probe replay's", expected, actual);
             assertTrue("probe:stats does not show the sink's deliveries:\n" + run, run.contains("sink karaf: delivered " + total + ","));
+            // a command's answer, as bin/client prints it without echo (Karaf's non-interactive shell drops return values)
+            String stats = karaf.client("probe:stats");
+            assertTrue("bin/client probe:stats does not print the answer:\n" + stats, stats.contains("sink karaf: delivered " + total + ","));
 
             // Karaf Decanter's collector convention: the decanter sink posts each event on Event Admin, and a
             // handler in the same Karaf (the event command's collector, subscribed to every topic) receives it.
@@ -157,8 +160,8 @@ public class KarafFeatureIT {
     }
 
     /**
-     * A command of the probe as {@code bin/client} runs it: Karaf's non-interactive shell prints no command's
-     * return value (its console does), so the answer is echoed.
+     * A command of the probe among others in one {@code bin/client} call: Gogo shows the answer of the last
+     * statement of a line only, so each answer is echoed.
      */
     private static String probe(String command) {
         return "echo (" + command + ")";

@@ -36,11 +36,13 @@ import org.junit.Test;
 
 /**
  * Requests, live, against real servers that the test starts side by side (nginx, redis-server, dnsmasq, MariaDB,
- * PostgreSQL, each on a free loopback port with a folder of its own) and drives with real clients (curl, redis-cli,
- * the mariadb and psql clients, and this JVM's own sockets for a Redis pipeline and DNS over UDP). The probe runs
- * {@code live --subscribe net_request}; each server's own log is the oracle: nginx's access log, Redis's MONITOR,
- * dnsmasq's query log, MariaDB's general log, PostgreSQL's statement log. Every request the server logged appears
- * as a server-side {@code net_request} with the same fields, and as a client-side one.
+ * PostgreSQL, a Kafka broker, each on a free loopback port with a folder of its own) and drives with real clients
+ * (curl, redis-cli, the mariadb and psql clients, MariaDB's JDBC driver with server-side prepared statements, the
+ * kafka client, and this JVM's own sockets for a Redis pipeline, Redis inline commands and DNS over UDP). The probe
+ * runs {@code live --subscribe net_request}; each server's own log is the oracle: nginx's access log, Redis's
+ * MONITOR, dnsmasq's query log, MariaDB's general log, PostgreSQL's statement log, the Kafka broker's request log and
+ * the kafka client's own log of the requests it sent and the responses it received. Every request the server logged
+ * appears as a server-side {@code net_request} with the same fields, and as a client-side one.
  */
 public class LiveRequestsIT {
     static final String NGINX = "/usr/sbin/nginx";
@@ -55,6 +57,9 @@ public class LiveRequestsIT {
     static final String CURL = "/usr/bin/curl";
 
     record Ports(int http, int redis, int dns, int mysql, int pgsql) {}
+
+    /** Records the kafka workload produces, and then fetches. */
+    static final int KAFKA_RECORDS = 20;
 
     @Test
     public void requestsOfRealServersMatchTheirOwnLogs() throws Exception {
@@ -71,13 +76,15 @@ public class LiveRequestsIT {
         Path monitor = tmp.resolve("redis/monitor.log");
         long started = System.nanoTime();
         try (TestServers servers = new TestServers()) {
-            ExecutorService pool = Executors.newFixedThreadPool(5);
+            ExecutorService pool = Executors.newFixedThreadPool(6);
             List<Future<?>> ready = new ArrayList<>();
             ready.add(pool.submit(() -> nginx(servers, tmp.resolve("nginx"), ports.http)));
             ready.add(pool.submit(() -> redis(servers, tmp.resolve("redis"), ports.redis)));
             ready.add(pool.submit(() -> dnsmasq(servers, tmp.resolve("dns"), ports.dns)));
             ready.add(pool.submit(() -> mariadb(servers, tmp.resolve("mysql"), ports.mysql)));
             ready.add(pool.submit(() -> postgres(servers, tmp.resolve("pgsql"), ports.pgsql)));
+            Future<KafkaHost> kafka = pool.submit(() -> KafkaHost.start(tmp.resolve("kafka")));
+            long[] jdbc = {-1}; // the JDBC connection's id in MariaDB's general log
             List<String> command = List.of(LiveTcpEventsIT.java(), "-jar", ProbeProcess.probeJar().toString(), "live",
                     "--duration", "300s", "--subscribe", "net_request", "--sink", "jsonl:" + out);
             Process probe = new ProcessBuilder(LiveTcpEventsIT.privateShm(command)).redirectOutput(work.resolve("stdout").toFile())
@@ -86,6 +93,14 @@ public class LiveRequestsIT {
                 for (Future<?> f : ready) {
                     f.get(180, TimeUnit.SECONDS);
                 }
+                servers.onClose(() -> {
+                    try {
+                        kafka.get().close();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                KafkaHost broker = kafka.get(180, TimeUnit.SECONDS);
                 pool.shutdown();
                 awaitCapture(probe, stderr);
                 System.out.println("LIVE REQUESTS servers and capture ready after " + (System.nanoTime() - started) / 1_000_000 + " ms");
@@ -95,7 +110,10 @@ public class LiveRequestsIT {
                 redisWorkload(ports.redis);
                 dnsWorkload(ports.dns);
                 String mysqlOut = mysqlWorkload(ports.mysql);
+                jdbc[0] = mysqlPreparedWorkload(ports.mysql);
                 String pgOut = pgsqlWorkload(ports.pgsql);
+                String kafkaOut = broker.run(KAFKA_RECORDS);
+                assertEquals("done produced " + KAFKA_RECORDS + " fetched " + KAFKA_RECORDS, kafkaOut);
                 System.out.println("LIVE REQUESTS client errors: mariadb said " + mysqlOut.trim() + "; psql said " + pgOut.trim());
                 Thread.sleep(2500); // what the probe read reaches the sink
                 monitoring.destroy();
@@ -107,6 +125,7 @@ public class LiveRequestsIT {
                 probe.destroyForcibly();
                 pool.shutdownNow();
             }
+            kafka.get().close(); // its logs complete
             String summary = Files.readString(stderr);
             System.out.println("LIVE REQUESTS probe summary:\n" + summary);
             List<Map<String, Object>> events = new ArrayList<>();
@@ -119,8 +138,24 @@ public class LiveRequestsIT {
             checkHttp(events, tmp.resolve("nginx/access.log"), ports.http);
             checkRedis(events, monitor, ports.redis);
             checkDns(events, tmp.resolve("dns/log"), ports.dns);
-            checkSql(events, "mysql", "mariadbd", "mariadb", ports.mysql, generalLog(tmp.resolve("mysql/general.log")));
-            checkSql(events, "pgsql", "postgres", "psql", ports.pgsql, statementLog(tmp.resolve("pgsql/server.log")));
+            long self = ProcessHandle.current().pid();
+            long jdbcConnection = jdbc[0];
+            java.util.Set<Long> jdbcPorts = new java.util.HashSet<>();
+            for (Map<String, Object> e : select(events, "mysql", ports.mysql, false, e -> pid(e) == self)) {
+                jdbcPorts.add(sport(e));
+            }
+            List<String[]> general = generalLog(tmp.resolve("mysql/general.log"));
+            checkSql(events, "mysql", ports.mysql, e -> comm(e).equals("mariadbd") && !jdbcPorts.contains(sport(e)),
+                    e -> comm(e).equals("mariadb"), statements(general, id -> id != jdbcConnection, "Query"), "1146", 1);
+            List<String> prepared = statements(general, id -> id == jdbcConnection, "Query", "Prepare", "Execute");
+            checkSql(events, "mysql", ports.mysql, e -> comm(e).equals("mariadbd") && jdbcPorts.contains(sport(e)),
+                    e -> pid(e) == self, prepared, null, 0);
+            checkPreparedStatements(events, ports.mysql, e -> comm(e).equals("mariadbd") && jdbcPorts.contains(sport(e)),
+                    e -> pid(e) == self, general, jdbcConnection);
+            checkSql(events, "pgsql", ports.pgsql, e -> comm(e).equals("postgres"), e -> comm(e).equals("psql"),
+                    statementLog(tmp.resolve("pgsql/server.log")), "42P01", 1);
+            checkCopy(events, ports.pgsql);
+            checkKafka(events, kafka.get(), kafka.get().process.pid());
             assertTrue(summary, summary.contains("net_request") || summary.contains("emitted"));
         } finally {
             System.out.println("LIVE REQUESTS took " + (System.nanoTime() - started) / 1_000_000 + " ms");
@@ -246,6 +281,15 @@ public class LiveRequestsIT {
             byte[] got = in.readNBytes(expected.length());
             assertEquals(expected, new String(got, StandardCharsets.US_ASCII));
         }
+        // inline commands, as typed into a raw connection: each a line, its reply read before the next
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            String[][] exchanges = {{"PING\r\n", "+PONG\r\n"}, {"SET inline 5\r\n", "+OK\r\n"}, {"GET inline\r\n", "$1\r\n5\r\n"}};
+            for (String[] x : exchanges) {
+                s.getOutputStream().write(x[0].getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                assertEquals(x[1], new String(s.getInputStream().readNBytes(x[1].length()), StandardCharsets.US_ASCII));
+            }
+        }
     }
 
     static String resp(String... args) {
@@ -282,6 +326,36 @@ public class LiveRequestsIT {
                         + "select name from d.t where id = 1; update d.t set name = 'eve' where id = 1; select * from d.missing"), 60);
     }
 
+    /**
+     * Server-side prepared statements through MariaDB's JDBC driver (MySQL's binary protocol): prepares, executions
+     * (the first pipelined with its prepare, as the driver does), a cached statement executed again. Returns the
+     * connection's id, which names its lines in the general log.
+     */
+    static long mysqlPreparedWorkload(int port) throws Exception {
+        String url = "jdbc:mariadb://127.0.0.1:" + port + "/d?user=root&useServerPrepStmts=true&sslMode=disable";
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url)) {
+            long id;
+            try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("select connection_id()")) {
+                rs.next();
+                id = rs.getLong(1);
+            }
+            try (java.sql.PreparedStatement insert = c.prepareStatement("insert into d.t values (?, ?)")) {
+                insert.setInt(1, 2);
+                insert.setString(2, "joe");
+                assertEquals(1, insert.executeUpdate());
+            }
+            for (int i = 1; i <= 2; i++) {
+                try (java.sql.PreparedStatement select = c.prepareStatement("select name from d.t where id = ?")) {
+                    select.setInt(1, i);
+                    try (java.sql.ResultSet rs = select.executeQuery()) {
+                        assertTrue(rs.next());
+                    }
+                }
+            }
+            return id;
+        }
+    }
+
     static String pgsqlWorkload(int port) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(PSQL, "-q", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres",
                 "-c", "create table t (id int, name text)", "-c", "insert into t values (1, 'alice')",
@@ -290,8 +364,20 @@ public class LiveRequestsIT {
         Process p = pb.redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(60, TimeUnit.SECONDS);
+        // COPY FROM STDIN: the rows go from psql's input to the server after the server asks for them
+        ProcessBuilder copy = new ProcessBuilder(PSQL, "-q", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres",
+                "-c", "COPY t FROM STDIN");
+        copy.environment().put("PGSSLMODE", "disable");
+        Process c = copy.redirectErrorStream(true).start();
+        c.getOutputStream().write(COPY_ROWS.getBytes(StandardCharsets.UTF_8));
+        c.getOutputStream().close();
+        text += new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("psql COPY ended", c.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(text, 0, c.exitValue());
         return text;
     }
+
+    static final String COPY_ROWS = "2\tbob\n3\tcarol\n4\tdave\n";
 
     // ---- oracles and checks
 
@@ -309,6 +395,17 @@ public class LiveRequestsIT {
     @SuppressWarnings("unchecked")
     static String comm(Map<String, Object> e) {
         return (String) ((Map<String, Object>) e.get("thread")).get("comm");
+    }
+
+    @SuppressWarnings("unchecked")
+    static long pid(Map<String, Object> e) {
+        return ((Number) ((Map<String, Object>) e.get("thread")).get("pid")).longValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    static long sport(Map<String, Object> e) {
+        Map<String, Object> fd = (Map<String, Object>) e.get("fd");
+        return fd == null || fd.get("sport") == null ? -1 : ((Number) fd.get("sport")).longValue();
     }
 
     static List<Map<String, Object>> select(List<Map<String, Object>> events, String protocol, int port, boolean server,
@@ -419,14 +516,25 @@ public class LiveRequestsIT {
         assertEquals(DNS_NAMES.size(), logged.size());
     }
 
-    /** MariaDB's general log: the statements of its Query lines. */
-    static List<String> generalLog(Path log) throws Exception {
-        List<String> l = new ArrayList<>();
-        Pattern p = Pattern.compile("\\s\\d+ Query\\t(.*)$");
+    /** MariaDB's general log: connection id, command and text of each line. */
+    static List<String[]> generalLog(Path log) throws Exception {
+        List<String[]> l = new ArrayList<>();
+        Pattern p = Pattern.compile("\\s(\\d+) (Query|Prepare|Execute|Close stmt)\\t(.*)$");
         for (String line : Files.readAllLines(log)) {
             Matcher m = p.matcher(line);
             if (m.find()) {
-                l.add(m.group(1));
+                l.add(new String[] {m.group(1), m.group(2), m.group(3)});
+            }
+        }
+        return l;
+    }
+
+    /** The texts of the general log's lines of these commands, of the connections {@code ids} accepts. */
+    static List<String> statements(List<String[]> general, java.util.function.LongPredicate ids, String... commands) {
+        List<String> l = new ArrayList<>();
+        for (String[] line : general) {
+            if (ids.test(Long.parseLong(line[0])) && List.of(commands).contains(line[1])) {
+                l.add(line[2]);
             }
         }
         return l;
@@ -446,11 +554,11 @@ public class LiveRequestsIT {
     }
 
     /** Each logged statement is matched by one request's sql, its literals as {@code ?}; the error as the client was told. */
-    static void checkSql(List<Map<String, Object>> events, String protocol, String serverComm, String clientComm, int port,
-            List<String> logged) {
+    static void checkSql(List<Map<String, Object>> events, String protocol, int port, Predicate<Map<String, Object>> serverSide,
+            Predicate<Map<String, Object>> clientSide, List<String> logged, String errorCode, int errorsExpected) {
         for (boolean side : List.of(true, false)) {
             List<Map<String, Object>> seen = select(events, protocol, port, side,
-                    e -> comm(e).equals(side ? serverComm : clientComm) && attrs(e).get("sql") != null);
+                    e -> (side ? serverSide : clientSide).test(e) && attrs(e).get("sql") != null);
             List<String> unmatched = new ArrayList<>(logged);
             List<String> extra = new ArrayList<>();
             int errors = 0;
@@ -465,14 +573,42 @@ public class LiveRequestsIT {
                 }
                 if (attrs(e).get("sql_error_code") != null) {
                     errors++;
-                    assertEquals(sql, protocol.equals("mysql") ? "1146" : "42P01", String.valueOf(attrs(e).get("sql_error_code")));
+                    assertEquals(sql, errorCode, String.valueOf(attrs(e).get("sql_error_code")));
                     assertEquals(true, attrs(e).get("is_error"));
                 }
             }
             report(protocol + " " + (side ? "server" : "client"), logged.size(), seen.size(), seen.size());
             assertEquals(protocol + " " + (side ? "server" : "client") + ": logged statements the probe did not report", List.of(), unmatched);
             assertEquals(protocol + " " + (side ? "server" : "client") + ": requests the server did not log", List.of(), extra);
-            assertEquals(protocol + ": the one failing statement", 1, errors);
+            assertEquals(protocol + ": the failing statements", errorsExpected, errors);
+        }
+    }
+
+    /**
+     * The JDBC connection used the binary protocol (the general log has its executions), and every execution the
+     * probe saw carries its statement's text (with {@link #checkSql} matching them one to one with the log's lines).
+     */
+    static void checkPreparedStatements(List<Map<String, Object>> events, int port, Predicate<Map<String, Object>> serverSide,
+            Predicate<Map<String, Object>> clientSide, List<String[]> general, long connection) {
+        List<String> executed = statements(general, id -> id == connection, "Execute");
+        assertEquals("executions in the general log: " + executed, 3, executed.size());
+        for (boolean side : List.of(true, false)) {
+            List<Map<String, Object>> jdbc = select(events, "mysql", port, side, side ? serverSide : clientSide);
+            List<Object> withoutText = jdbc.stream().map(e -> attrs(e).get("content_key")).filter(k -> k.toString().startsWith("STMT_")).toList();
+            report("mysql prepared " + (side ? "server" : "client") + " (Execute lines; requests of the connection)", executed.size(),
+                    jdbc.size(), jdbc.size());
+            assertEquals("executions without their statement's text", List.of(), withoutText);
+        }
+    }
+
+    /** COPY FROM STDIN: one request on each side, its rows counted in it, answered without error. */
+    static void checkCopy(List<Map<String, Object>> events, int port) {
+        for (boolean side : List.of(true, false)) {
+            List<Map<String, Object>> copies = select(events, "pgsql", port, side, e -> "COPY t FROM STDIN".equals(attrs(e).get("sql")));
+            assertEquals("COPY " + (side ? "server" : "client") + " side: " + copies, 1, copies.size());
+            Map<String, Object> e = copies.get(0);
+            assertEquals("NoError", attrs(e).get("error_type"));
+            assertTrue("request_io counts the rows: " + e, num(e, "request_io") > COPY_ROWS.length());
         }
     }
 
@@ -485,5 +621,155 @@ public class LiveRequestsIT {
         List<String> c = new ArrayList<>(l);
         Collections.sort(c);
         return c;
+    }
+
+    // ---- kafka
+
+    /**
+     * A Kafka broker with its producer and consumer in a JVM of their own (io.kindling.probe.sink.kafka.RequestsKafkaHost,
+     * on this test's class path), its kafka client's log of each request sent and response received in a file.
+     */
+    static final class KafkaHost implements AutoCloseable {
+        final Path dir;
+        final Process process;
+        final java.io.BufferedReader answers;
+        final int port;
+        private boolean closed;
+
+        private KafkaHost(Path dir, Process process) throws Exception {
+            this.dir = dir;
+            this.process = process;
+            this.answers = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            String first = answer(180);
+            if (!first.startsWith("bootstrap 127.0.0.1:")) {
+                throw new IllegalStateException("the kafka host answered '" + first + "': see " + dir);
+            }
+            this.port = Integer.parseInt(first.substring("bootstrap 127.0.0.1:".length()));
+        }
+
+        static KafkaHost start(Path dir) throws Exception {
+            Files.createDirectories(dir);
+            List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+                    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients.NetworkClient=debug",
+                    "-Dorg.slf4j.simpleLogger.logFile=" + dir.resolve("client.log"), "-cp", System.getProperty("java.class.path"),
+                    "io.kindling.probe.sink.kafka.RequestsKafkaHost", dir.resolve("broker").toString());
+            Process p = new ProcessBuilder(command).redirectError(dir.resolve("host.log").toFile()).start();
+            try {
+                return new KafkaHost(dir, p);
+            } catch (Exception e) {
+                p.destroyForcibly();
+                throw e;
+            }
+        }
+
+        String run(int records) throws Exception {
+            process.getOutputStream().write(("run " + records + "\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+            return answer(120);
+        }
+
+        private String answer(long seconds) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (!answers.ready()) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the kafka host did not answer: see " + dir);
+                }
+                Thread.sleep(20);
+            }
+            return answers.readLine();
+        }
+
+        @Override
+        public synchronized void close() throws Exception {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            process.getOutputStream().close();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    static final Pattern CLIENT_LINE = Pattern.compile("clientId=requests-(?:producer|consumer)[^\\]]*\\] (Sending|Received) (PRODUCE|FETCH) "
+            + "(?:request|response).*?apiVersion=(\\d+), clientId=requests-(?:producer|consumer), correlationId=(\\d+)");
+    static final Pattern BROKER_LINE = Pattern.compile("Completed request:\\{.*?\"requestHeader\":\\{\"requestApiKey\":(\\d+),"
+            + "\"requestApiVersion\":(\\d+),\"correlationId\":(\\d+),\"clientId\":\"requests-(?:producer|consumer)\".*\"totalTimeMs\":([0-9.]+)");
+
+    /**
+     * Produce and Fetch requests, as the kafka client logged sending them (and receiving their responses) against the
+     * probe's client side; as the broker's request log completed them against its server side; the latency against
+     * the broker's own total time.
+     */
+    static void checkKafka(List<Map<String, Object>> events, KafkaHost kafka, long clients) throws Exception {
+        List<String> sent = new ArrayList<>();
+        List<String> received = new ArrayList<>();
+        for (String line : Files.readAllLines(kafka.dir.resolve("client.log"))) {
+            Matcher m = CLIENT_LINE.matcher(line);
+            if (m.find()) {
+                String request = m.group(2) + " v" + m.group(3) + " #" + m.group(4);
+                (m.group(1).equals("Sending") ? sent : received).add(request);
+            }
+        }
+        List<String> completed = new ArrayList<>();
+        Map<String, Double> brokerMillis = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(kafka.dir.resolve("broker/broker.log"))) {
+            Matcher m = BROKER_LINE.matcher(line);
+            if (m.find() && (m.group(1).equals("0") || m.group(1).equals("1"))) {
+                String request = (m.group(1).equals("0") ? "PRODUCE" : "FETCH") + " v" + m.group(2) + " #" + m.group(3);
+                completed.add(request);
+                brokerMillis.put(request, Double.parseDouble(m.group(4)));
+            }
+        }
+        Predicate<Map<String, Object>> produceOrFetch = e -> "Produce".equals(attrs(e).get("kafka_api")) || "Fetch".equals(attrs(e).get("kafka_api"));
+        List<String> client = new ArrayList<>();
+        List<String> clientAnswered = new ArrayList<>();
+        for (Map<String, Object> e : select(events, "kafka", kafka.port, false, e -> pid(e) == clients && produceOrFetch.test(e))) {
+            String request = kafkaRequest(e);
+            client.add(request);
+            if ("NoError".equals(attrs(e).get("error_type"))) {
+                clientAnswered.add(request);
+            }
+        }
+        List<String> server = new ArrayList<>();
+        List<Double> differences = new ArrayList<>();
+        for (Map<String, Object> e : select(events, "kafka", kafka.port, true, produceOrFetch)) {
+            String request = kafkaRequest(e);
+            server.add(request);
+            Double millis = brokerMillis.get(request);
+            if (millis != null && "NoError".equals(attrs(e).get("error_type"))) {
+                differences.add(num(e, "request_total_time") / 1e6 - millis);
+            }
+            assertEquals(request + " " + attrs(e), 0L, num(e, "kafka_error_code"));
+        }
+        for (boolean side : List.of(true, false)) {
+            for (Map<String, Object> e : select(events, "kafka", kafka.port, side, e -> "Produce".equals(attrs(e).get("kafka_api")))) {
+                // Produce 13 names its topic by id: the name comes from the Metadata responses seen before
+                assertEquals(kafkaRequest(e), RequestsKafkaHostTopic.NAME, attrs(e).get("kafka_topic"));
+                assertEquals(RequestsKafkaHostTopic.NAME, attrs(e).get("content_key"));
+            }
+        }
+        long produces = sent.stream().filter(r -> r.startsWith("PRODUCE")).count();
+        report("kafka client (sent; answered)", sent.size(), client.size(), clientAnswered.size());
+        report("kafka server (broker's request log)", completed.size(), server.size(), server.size());
+        Collections.sort(differences);
+        System.out.println("LIVE REQUESTS kafka latency, probe server side minus the broker's totalTimeMs (ms): "
+                + (differences.isEmpty() ? "none" : "min " + differences.get(0) + ", median " + differences.get(differences.size() / 2)
+                + ", max " + differences.get(differences.size() - 1)) + " over " + differences.size());
+        assertEquals("one Produce a record", KAFKA_RECORDS, produces);
+        assertEquals("the kafka client's requests sent vs the client side", sorted(sent), sorted(client));
+        assertEquals("the kafka client's responses received vs the client side's answered requests", sorted(received), sorted(clientAnswered));
+        assertEquals("the broker's request log vs the server side", sorted(completed), sorted(server));
+    }
+
+    static String kafkaRequest(Map<String, Object> e) {
+        return attrs(e).get("kafka_api").toString().toUpperCase(Locale.ROOT) + " v" + num(e, "kafka_version") + " #" + num(e, "kafka_id");
+    }
+
+    /** The topic the kafka workload writes to and reads from. */
+    static final class RequestsKafkaHostTopic {
+        static final String NAME = io.kindling.probe.sink.kafka.RequestsKafkaHost.TOPIC;
     }
 }

@@ -70,6 +70,20 @@ public class LiveTcpEventsIT {
         return c;
     }
 
+    /** The probe command in a mount namespace of its own ({@link #privateShm}); its output in {@code work}/stdout and stderr. */
+    static Process startProbe(Path work, List<String> command) throws IOException {
+        return new ProcessBuilder(privateShm(command)).redirectOutput(work.resolve("stdout").toFile())
+                .redirectError(work.resolve("stderr").toFile()).start();
+    }
+
+    /** Ctrl-C, and the probe's end within a minute. */
+    static void stopProbe(Process probe, Path stderr) throws Exception {
+        new ProcessBuilder("kill", "-INT", Long.toString(probe.pid())).start().waitFor();
+        if (!probe.waitFor(60, TimeUnit.SECONDS)) {
+            fail("the live probe did not end on SIGINT:\n" + Files.readString(stderr));
+        }
+    }
+
     static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
@@ -94,8 +108,7 @@ public class LiveTcpEventsIT {
             command.add(s);
         }
         Path stderr = work.resolve("stderr");
-        Process probe = new ProcessBuilder(privateShm(command)).redirectOutput(work.resolve("stdout").toFile())
-                .redirectError(stderr.toFile()).start();
+        Process probe = startProbe(work, command);
         List<Conn> conns = new ArrayList<>();
         int refusedPort;
         int refusedClient;
@@ -115,10 +128,7 @@ public class LiveTcpEventsIT {
             netns = inNamespace(work, RetransmitWorkload.class, "netns.txt");
             dropReport = inNamespace(work, DropWorkload.class, "netns-drops.txt");
             Thread.sleep(2500); // the kernel's closes and the joined closes reach the sink
-            new ProcessBuilder("kill", "-INT", Long.toString(probe.pid())).start().waitFor();
-            if (!probe.waitFor(60, TimeUnit.SECONDS)) {
-                fail("the live probe did not end on SIGINT:\n" + Files.readString(stderr));
-            }
+            stopProbe(probe, stderr);
         } finally {
             probe.destroyForcibly();
         }
@@ -199,6 +209,100 @@ public class LiveTcpEventsIT {
                 && "java".equals(((Map<?, ?>) e.get("thread")).get("comm"))).findFirst()
                 .orElseThrow(() -> new AssertionError("no converter close of the namespace's client"));
         assertEquals(ssRetrans, ((Number) ((Map<?, ?>) joined.get("attributes")).get("retransmits")).longValue());
+    }
+
+    /**
+     * The default suppressed process names ({@code containerd}, ...) cover the kernel TCP events of their threads as they
+     * cover their system calls: a client whose command is {@code containerd} (busybox's nc started through a link of that
+     * name) connects to a loopback server, and neither its connect nor, where the kernel runs fentry/fexit programs, its
+     * kernel tcp_connect (in its own context) reach the sink; the same client under another name is delivered. Under
+     * lockdown the kernel events come from tracepoints in kernel contexts, belong to no thread and are delivered for both.
+     */
+    @Test
+    public void kernelTcpEventsOfASuppressedCommandAreSuppressedToo() throws Exception {
+        LiveEnvironment.requireLive();
+        org.junit.Assume.assumeTrue("no /bin/busybox (Debian's busybox-static) for the clients", Files.isExecutable(Path.of("/bin/busybox")));
+        Path work = TestEnvironment.workDir("live/tcp-suppressed");
+        Path out = work.resolve("events.jsonl");
+        Files.deleteIfExists(out);
+        Path bin = Files.createDirectories(work.resolve("bin"));
+        for (String name : List.of("containerd", "kp-tcp-client")) {
+            Files.deleteIfExists(bin.resolve(name));
+            Files.createSymbolicLink(bin.resolve(name), Path.of("/bin/busybox"));
+        }
+        List<String> command = new ArrayList<>(List.of(java(), "-jar", ProbeProcess.probeJar().toString(), "live",
+                "--duration", "120s", "--sink", "jsonl:" + out));
+        for (String s : List.of("kretprobe-tcp_connect", "kprobe-tcp_close", "tracepoint-inet_sock_set_state", "syscall_exit-connect")) {
+            command.add("--subscribe");
+            command.add(s);
+        }
+        Path stderr = work.resolve("stderr");
+        Process probe = startProbe(work, command);
+        int[] suppressed;
+        int[] delivered;
+        try {
+            awaitKernelEvents(probe, out, stderr);
+            suppressed = connectAs(bin.resolve("containerd"));
+            delivered = connectAs(bin.resolve("kp-tcp-client"));
+            Thread.sleep(2500);
+            stopProbe(probe, stderr);
+        } finally {
+            probe.destroyForcibly();
+        }
+        String summary = Files.readString(stderr);
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
+            events.add(Json.object(line));
+        }
+        List<Map<String, Object>> ofContainerd = events.stream().filter(e -> "containerd".equals(comm(e))).toList();
+        List<Map<String, Object>> ofClient = events.stream().filter(e -> "kp-tcp-client".equals(comm(e))).toList();
+        System.out.println("LIVE TCP suppressed command: client ports containerd " + suppressed[0] + ", kp-tcp-client " + delivered[0]
+                + "; events of containerd " + ofContainerd.size() + ", of kp-tcp-client " + ofClient.size() + " "
+                + ofClient.stream().map(e -> e.get("name")).toList() + "\n" + summary);
+        assertTrue("the kp-tcp-client's connect: " + ofClient, ofClient.stream().anyMatch(e -> "connect".equals(e.get("name"))
+                && "syscall_exit".equals(e.get("source"))));
+        assertEquals("events delivered of the suppressed command containerd", List.of(), ofContainerd);
+        List<Map<String, Object>> clientConnect = kernel(events, "tcp_connect", delivered[0], delivered[1]);
+        List<Map<String, Object>> suppressedConnect = kernel(events, "tcp_connect", suppressed[0], suppressed[1]);
+        assertEquals("tcp_connect of the client named kp-tcp-client", 1, clientConnect.size());
+        if (clientConnect.get(0).get("thread") != null) {
+            // fexit/tcp_connect: the event is the connecting thread's, and follows its suppression
+            assertEquals("kp-tcp-client", comm(clientConnect.get(0)));
+            assertEquals("tcp_connect of the client named containerd", List.of(), suppressedConnect);
+        } else {
+            // a kernel that refuses fentry/fexit (lockdown): tcp_connect comes from the socket's state change, in a kernel
+            // context that may be no task of the connection; it belongs to no thread, so no suppressed name covers it
+            assertEquals("tcp_connect of the client named containerd, from a kernel context", 1, suppressedConnect.size());
+            assertEquals("a kernel context's tcp_connect has no thread: " + suppressedConnect, null, suppressedConnect.get(0).get("thread"));
+        }
+        Matcher m = Pattern.compile("suppressed (\\d+)").matcher(summary);
+        assertTrue("the summary counts suppressed events:\n" + summary, m.find() && Long.parseLong(m.group(1)) > 0);
+    }
+
+    /**
+     * Busybox's nc, started through {@code link} (its command is the link's name), connects to a loopback server
+     * that writes a line and closes; returns the client's port and the server's.
+     */
+    static int[] connectAs(Path link) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            Process nc = new ProcessBuilder("/bin/bash", "-c", "exec -a nc \"$0\" 127.0.0.1 \"$1\" </dev/null", link.toString(),
+                    Integer.toString(server.getLocalPort())).redirectErrorStream(true).start();
+            server.setSoTimeout(30_000);
+            int client;
+            try (Socket accepted = server.accept()) {
+                client = accepted.getPort();
+                accepted.getOutputStream().write("bye\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            String said = new String(nc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue("nc through " + link + " did not end", nc.waitFor(30, TimeUnit.SECONDS));
+            assertTrue("nc through " + link + " said: " + said, said.contains("bye"));
+            return new int[] {client, server.getLocalPort()};
+        }
+    }
+
+    static String comm(Map<String, Object> e) {
+        Object t = e.get("thread");
+        return t instanceof Map<?, ?> m && m.get("comm") instanceof String c ? c : "";
     }
 
     @Test

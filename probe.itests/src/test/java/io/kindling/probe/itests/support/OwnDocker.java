@@ -1,8 +1,6 @@
 package io.kindling.probe.itests.support;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.fail;
-import static org.junit.Assume.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,10 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A Docker daemon of the tests' own: Debian's {@code dockerd} with a data root, exec root (its own
@@ -52,13 +47,7 @@ public final class OwnDocker implements AutoCloseable {
     }
 
     private static void require(boolean ok, String why) {
-        if (ok) {
-            return;
-        }
-        if ("1".equals(System.getenv(LiveEnvironment.REQUIRE))) {
-            fail("the container tests cannot run here (" + why + ") and " + LiveEnvironment.REQUIRE + "=1 asks for them");
-        }
-        assumeTrue("the container tests are skipped: " + why, false);
+        OwnDaemon.require(ok, "the container tests", why);
     }
 
     private static OwnDocker start() throws IOException, InterruptedException {
@@ -73,21 +62,10 @@ public final class OwnDocker implements AutoCloseable {
                 "--ip6tables=false", "--storage-driver=overlay2")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("dockerd.log").toFile()).start();
         OwnDocker d = new OwnDocker(dir, p);
-        for (int i = 0; i < 300; i++) {
-            if (!p.isAlive()) {
-                String log = Files.readString(dir.resolve("dockerd.log"));
-                d.close();
-                require(false, "dockerd ended at its start: " + log.substring(Math.max(0, log.length() - 2000)));
-            }
-            if (Files.exists(d.socket()) && d.docker(List.of("version"), 20).status == 0) {
-                d.buildImage();
-                return d;
-            }
-            Thread.sleep(100);
-        }
-        d.close();
-        require(false, "dockerd did not answer within 30 s");
-        return null;
+        OwnDaemon.awaitStart(p, dir.resolve("dockerd.log"), "the container tests",
+                () -> Files.exists(d.socket()) && d.docker(List.of("version"), 20).status == 0, d::close);
+        d.buildImage();
+        return d;
     }
 
     /** The daemon's socket. */
@@ -129,13 +107,7 @@ public final class OwnDocker implements AutoCloseable {
     public Result docker(List<String> args, int timeoutSeconds) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("docker", "-H", "unix://" + socket()));
         command.addAll(args);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Result(-1, new String(out, StandardCharsets.UTF_8));
-        }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        return OwnDaemon.run(command, timeoutSeconds);
     }
 
     /** Runs {@code docker ARGS}; fails the test unless it succeeds; returns its output, trimmed. */
@@ -155,19 +127,8 @@ public final class OwnDocker implements AutoCloseable {
                         docker(List.of("rm", "-f", id), 30);
                     }
                 }
-                daemon.destroy(); // SIGTERM: dockerd stops its containerd and unmounts its layers
-                if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
-                    daemon.destroyForcibly();
-                    daemon.waitFor(10, TimeUnit.SECONDS);
-                }
             }
-            // layers still mounted (a daemon killed) stay: a folder is removed only when nothing is mounted in it
-            String mounts = Files.readString(Path.of("/proc/self/mounts"));
-            if (!mounts.contains(dir.toString())) {
-                try (Stream<Path> s = Files.walk(dir)) {
-                    s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
-            }
+            OwnDaemon.stop(daemon, dir); // SIGTERM: dockerd stops its containerd and unmounts its layers
         } catch (IOException | InterruptedException e) {
             System.err.println("stopping the tests' dockerd in " + dir + ": " + e);
         }

@@ -8,7 +8,9 @@ import io.kindling.probe.api.spi.EventEmitter;
 import io.kindling.probe.api.spi.RawEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -31,6 +33,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * container that the stream did not describe is looked up once, on its first event. The event loop
  * never waits: a thread of this bundle talks to the runtime, and until it has answered (or when there
  * is no runtime, or it is slow) the events carry the container's id alone, and the statistics count it.
+ * <p>
+ * A container the Docker API does not know (containerd's, a Kubernetes node's with containerd or CRI-O) is
+ * described from the OCI bundle its runtime keeps for it ({@link OciBundles}), looked up the same way, once, on
+ * its first event; it is forgotten when no event names it for {@code idle.seconds}.
  */
 @Component(service = Converter.class, configurationPid = ContainerConverter.PID)
 @ConverterService(name = "container")
@@ -48,6 +54,14 @@ public final class ContainerConverter implements Converter {
                         + " kindling.container.docker.socket, else DOCKER_HOST when it names a unix socket, else the first of"
                         + " /var/run/docker.sock, /run/docker.sock, /run/podman/podman.sock that exists")
         String docker_socket() default "";
+
+        @AttributeDefinition(name = "OCI bundle folders", required = false,
+                description = "Where runtimes without a Docker API keep the OCI bundles of running containers, comma-separated:"
+                        + " containerd's state folders (bundles in io.containerd.runtime.v2.task/NAMESPACE/ID) and CRI-O's or Podman's"
+                        + " run roots (overlay-containers/ID/userdata). A bundle's config.json annotations name the pod and the"
+                        + " container. containerd's namespaces are also found from its running shims, whatever its state folder."
+                        + " Empty: the framework property kindling.container.bundle.roots, else /run/containerd,/run/containers/storage")
+        String bundle_roots() default "";
 
         @AttributeDefinition(name = "Containers kept at most", min = "16",
                 description = "Containers known at once; beyond it new ones get their id alone, and are counted (table_full)")
@@ -68,17 +82,24 @@ public final class ContainerConverter implements Converter {
 
     @Activate
     public ContainerConverter(Config config, BundleContext context) {
-        int max = intProperty(context, "max_containers", config.max_containers());
-        int idle = intProperty(context, "idle_seconds", config.idle_seconds());
-        int timeout = intProperty(context, "timeout_millis", config.timeout_millis());
+        this(config, context::getProperty);
+    }
+
+    /** {@code properties}: the framework properties (kindling.container.NAME), which override the configuration. */
+    ContainerConverter(Config config, java.util.function.UnaryOperator<String> properties) {
+        int max = intProperty(properties, "max_containers", config.max_containers());
+        int idle = intProperty(properties, "idle_seconds", config.idle_seconds());
+        int timeout = intProperty(properties, "timeout_millis", config.timeout_millis());
         table = new ContainerTable(Math.max(16, max), Math.max(1, idle));
-        Path socket = socket(config.docker_socket(), context.getProperty(PROPERTY_PREFIX + "docker.socket"), System.getenv("DOCKER_HOST"));
-        runtime = new RuntimeClient(socket, Math.max(10, timeout), table);
+        Path socket = socket(config.docker_socket(), properties.apply(PROPERTY_PREFIX + "docker.socket"), System.getenv("DOCKER_HOST"));
+        OciBundles bundles = new OciBundles(bundleRoots(config.bundle_roots(), properties.apply(PROPERTY_PREFIX + "bundle.roots")),
+                Path.of("/proc"));
+        runtime = new RuntimeClient(socket, Math.max(10, timeout), table, bundles);
         runtime.start();
     }
 
-    private static int intProperty(BundleContext context, String name, int configured) {
-        String v = context.getProperty(PROPERTY_PREFIX + name.replace('_', '.'));
+    private static int intProperty(java.util.function.UnaryOperator<String> properties, String name, int configured) {
+        String v = properties.apply(PROPERTY_PREFIX + name.replace('_', '.'));
         if (v == null || v.isBlank()) {
             return configured;
         }
@@ -108,6 +129,19 @@ public final class ContainerConverter implements Converter {
         return Path.of("/var/run/docker.sock");
     }
 
+    /** The OCI bundle folders: the configured ones, the framework property's, or containerd's and CRI-O's defaults. */
+    static List<Path> bundleRoots(String configured, String property) {
+        String list = configured != null && !configured.isBlank() ? configured
+                : property != null && !property.isBlank() ? property : "/run/containerd,/run/containers/storage";
+        List<Path> roots = new ArrayList<>();
+        for (String p : list.split(",")) {
+            if (!p.isBlank()) {
+                roots.add(Path.of(p.trim()));
+            }
+        }
+        return roots;
+    }
+
     @Deactivate
     void deactivate() {
         runtime.stop();
@@ -131,6 +165,7 @@ public final class ContainerConverter implements Converter {
         m.put("runtime_events", runtime.events.get());
         m.put("lookups", runtime.lookups.get());
         m.put("lookups_answered", runtime.answered.get());
+        m.put("lookups_from_bundles", runtime.fromBundles.get());
         m.put("lookups_not_found", runtime.notFound.get());
         m.put("lookups_failed", runtime.failed.get());
         m.put("lookups_refused", runtime.refused.get());

@@ -1,5 +1,6 @@
 package io.kindling.probe.converter.container;
 
+import io.kindling.probe.api.ContainerContext;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.channels.SocketChannel;
@@ -29,6 +30,7 @@ final class RuntimeClient {
 
     private final DockerApi api;
     private final ContainerTable table;
+    private final OciBundles bundles;
     private final ScheduledExecutorService timer;
     private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(QUEUE);
     private final Thread follower;
@@ -40,12 +42,15 @@ final class RuntimeClient {
     final AtomicLong events = new AtomicLong();
     final AtomicLong lookups = new AtomicLong();
     final AtomicLong answered = new AtomicLong();
+    /** Of the answered lookups, those that an OCI bundle answered (containerd, CRI-O). */
+    final AtomicLong fromBundles = new AtomicLong();
     final AtomicLong notFound = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
 
-    RuntimeClient(Path socket, long timeoutMillis, ContainerTable table) {
+    RuntimeClient(Path socket, long timeoutMillis, ContainerTable table, OciBundles bundles) {
         this.table = table;
+        this.bundles = bundles;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "kindling-container-timer"));
         this.api = new DockerApi(socket, timeoutMillis, timer);
         this.follower = daemon(this::follow, "kindling-container-runtime");
@@ -101,23 +106,36 @@ final class RuntimeClient {
                 return;
             }
             lookups.incrementAndGet();
-            try {
-                DockerApi.Answer a = api.get("/containers/" + id + "/json");
-                if (a.status() == 404) {
-                    notFound.incrementAndGet(); // another runtime's container, or one removed meanwhile
-                    continue;
+            ContainerContext described = null;
+            boolean failedHere = false;
+            if (Files.exists(api.socket())) {
+                try {
+                    DockerApi.Answer a = api.get("/containers/" + id + "/json");
+                    if (a.status() == 200) {
+                        Object json = JsonText.parse(a.body());
+                        Object labels = json instanceof Map<?, ?> m && m.get("Config") instanceof Map<?, ?> c ? c.get("Labels") : null;
+                        described = ContainerConverter.describe(id, JsonText.string(json, "Name"), JsonText.string(json, "Config", "Image"),
+                                labels instanceof Map<?, ?> l ? l : Map.of());
+                    } else if (a.status() != 404) { // 404: another runtime's container, or one removed meanwhile
+                        failedHere = true;
+                    }
+                } catch (IOException | IllegalArgumentException e) {
+                    failedHere = true;
                 }
-                if (a.status() != 200) {
-                    failed.incrementAndGet();
-                    continue;
+            }
+            if (described == null) {
+                described = bundles.describe(id);
+                if (described != null) {
+                    fromBundles.incrementAndGet();
                 }
-                Object json = JsonText.parse(a.body());
-                Object labels = json instanceof Map<?, ?> m && m.get("Config") instanceof Map<?, ?> c ? c.get("Labels") : null;
-                table.describe(ContainerConverter.describe(id, JsonText.string(json, "Name"), JsonText.string(json, "Config", "Image"),
-                        labels instanceof Map<?, ?> l ? l : Map.of()));
+            }
+            if (described != null) {
+                table.describe(described);
                 answered.incrementAndGet();
-            } catch (IOException | IllegalArgumentException e) {
+            } else if (failedHere) {
                 failed.incrementAndGet();
+            } else {
+                notFound.incrementAndGet();
             }
         }
     }

@@ -21,6 +21,8 @@ final class Connection {
 
     /** The parser that owns the connection; null while undetected or when no parser matched. */
     ProtocolParser parser;
+    /** What the connection's parser keeps for it (see {@code Payload.connectionState}). */
+    final Object[] parserState = new Object[1];
     /** Messages no parser took; when they reach the limit the connection is reported without a protocol. */
     int unmatched;
     boolean unknownProtocol;

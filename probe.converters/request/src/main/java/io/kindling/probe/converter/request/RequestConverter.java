@@ -331,7 +331,7 @@ public final class RequestConverter implements Converter {
 
     /** Whether these few bytes hold a whole message for the connection's parser (or, undetected, for any parser). */
     private boolean complete(Connection c, byte[] data, long res, boolean requestSide) {
-        Payload p = new Payload(data, 0, data.length, res, false);
+        Payload p = new Payload(data, 0, data.length, res, false, c.parserState);
         if (c.parser == null) {
             if (!requestSide) {
                 return true; // not looked at before detection
@@ -363,7 +363,7 @@ public final class RequestConverter implements Converter {
         if (data == null || data.length == 0) {
             return false;
         }
-        Payload p = new Payload(data, 0, data.length, res, false);
+        Payload p = new Payload(data, 0, data.length, res, false, c.parserState);
         String known = c.tuple == null ? null : verdicts.get(key(c.pid, c.tuple.dport()));
         ProtocolParser[] all = parsers;
         if (known != null) {
@@ -437,7 +437,7 @@ public final class RequestConverter implements Converter {
                 }
                 return;
             }
-            Message m = safeRequest(c.parser, new Payload(data, (int) off, captured - (int) off, avail, false));
+            Message m = safeRequest(c.parser, new Payload(data, (int) off, captured - (int) off, avail, false, c.parserState));
             if (m == null) {
                 c.unmatched++;
                 if (last != null) {
@@ -446,6 +446,20 @@ public final class RequestConverter implements Converter {
                 return;
             }
             long len = m.length();
+            if (m.isContinuation()) {
+                long n = len < 0 ? avail : Math.min(avail, len);
+                off += n;
+                avail -= n;
+                if (last != null) {
+                    last.requestBytes += n;
+                    last.requestEnd = end;
+                    if (len < 0 || len > n) {
+                        c.sending = last;
+                        c.sendingRemaining = len < 0 ? -1 : len - n;
+                    }
+                }
+                continue;
+            }
             if (m.isOneWay()) {
                 off += len < 0 ? avail : Math.min(avail, len);
                 avail -= len < 0 ? avail : Math.min(avail, len);
@@ -498,7 +512,7 @@ public final class RequestConverter implements Converter {
             if (off >= captured) {
                 return; // bytes beyond what the capture kept, of no known response
             }
-            Payload p = new Payload(data, (int) off, captured - (int) off, avail, false);
+            Payload p = new Payload(data, (int) off, captured - (int) off, avail, false, c.parserState);
             long id = safeResponseId(c.parser, p);
             Exchange x = id >= 0 ? byId(c, id) : c.waiting.peekFirst();
             if (x == null) {

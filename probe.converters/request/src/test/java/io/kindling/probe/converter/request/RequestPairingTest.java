@@ -286,6 +286,174 @@ class RequestPairingTest {
     }
 
     @Test
+    void kafkaRequestsCarryTheirCorrelationIdAndVersion() {
+        Wire w = new Wire();
+        w.write(kafkaProduceV9(41, "orders"), 5).read(kafkaProduceResponseV9(41, "orders", 0), 5);
+        assertEquals(1, w.emitted.size(), w.emitted.toString());
+        assertEquals(41L, attr(w.emitted.get(0), "kafka_id"));
+        assertEquals(9L, attr(w.emitted.get(0), "kafka_version"));
+    }
+
+    static byte[] kafkaRequest(int key, int version, int correlation, byte[] body) {
+        byte[] client = "producer-1".getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer b = ByteBuffer.allocate(512);
+        b.putInt(0).putShort((short) key).putShort((short) version).putInt(correlation).putShort((short) client.length).put(client)
+                .put((byte) 0).put(body);
+        b.putInt(0, b.position() - 4);
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
+
+    static byte[] kafkaResponse(int correlation, byte[] body) {
+        ByteBuffer b = ByteBuffer.allocate(512);
+        b.putInt(0).putInt(correlation).put((byte) 0).put(body);
+        b.putInt(0, b.position() - 4);
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
+
+    static final java.util.UUID ORDERS = new java.util.UUID(0x1122334455667788L, 0x99aabbccddeeff00L);
+
+    static byte[] uuid(java.util.UUID id) {
+        return ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).array();
+    }
+
+    @Test
+    void kafkaTopicIdsAreNamedFromMetadataResponses() {
+        Wire w = new Wire();
+        // Metadata v12 for "orders", then Produce v13 (topic by id) answered with an error, and Fetch v17
+        w.write(kafkaRequest(3, 12, 1, new byte[] {2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 'o', 'r', 'd', 'e', 'r', 's', 0,
+            0, 0, 0}), 5);
+        ByteBuffer m = ByteBuffer.allocate(256);
+        m.putInt(0).put((byte) 2).putInt(1).put((byte) 10).put("127.0.0.1".getBytes(StandardCharsets.US_ASCII)).putInt(9092).put((byte) 0)
+                .put((byte) 0).put((byte) 4).put("abc".getBytes(StandardCharsets.US_ASCII)).putInt(1);
+        m.put((byte) 2).putShort((short) 0).put((byte) 7).put("orders".getBytes(StandardCharsets.US_ASCII)).put(uuid(ORDERS)).put((byte) 0);
+        m.put((byte) 2).putShort((short) 0).putInt(0).putInt(1).putInt(0).put((byte) 2).putInt(1).put((byte) 2).putInt(1).put((byte) 1)
+                .put((byte) 0).putInt(0).put((byte) 0).put((byte) 0);
+        w.read(kafkaResponse(1, java.util.Arrays.copyOf(m.array(), m.position())), 5);
+        ByteBuffer produce = ByteBuffer.allocate(128).put((byte) 0).putShort((short) 1).putInt(30000).put((byte) 2).put(uuid(ORDERS))
+                .put((byte) 2).putInt(0).put(new byte[10]);
+        w.write(kafkaRequest(0, 13, 2, java.util.Arrays.copyOf(produce.array(), produce.position())), 5);
+        ByteBuffer produced = ByteBuffer.allocate(128).put((byte) 2).put(uuid(ORDERS)).put((byte) 2).putInt(0).putShort((short) 6)
+                .put(new byte[20]);
+        w.read(kafkaResponse(2, java.util.Arrays.copyOf(produced.array(), produced.position())), 5);
+        ByteBuffer fetch = ByteBuffer.allocate(128).putInt(500).putInt(1).putInt(1 << 20).put((byte) 0).putInt(0).putInt(-1)
+                .put((byte) 2).put(uuid(ORDERS)).put((byte) 2).putInt(0).put(new byte[20]);
+        w.write(kafkaRequest(1, 17, 3, java.util.Arrays.copyOf(fetch.array(), fetch.position())), 5);
+        w.read(kafkaResponse(3, new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0}), 5);
+        assertEquals(3, w.emitted.size(), w.emitted.toString());
+        assertEquals("Metadata", attr(w.emitted.get(0), "content_key"));
+        assertEquals("orders", attr(w.emitted.get(1), "kafka_topic"));
+        assertEquals("orders", attr(w.emitted.get(1), "content_key"));
+        assertEquals(6L, attr(w.emitted.get(1), "kafka_error_code"));
+        assertEquals(true, attr(w.emitted.get(1), "is_error"));
+        assertEquals("orders", attr(w.emitted.get(2), "kafka_topic"));
+        assertEquals(0L, attr(w.emitted.get(2), "kafka_error_code"));
+    }
+
+    @Test
+    void redisInlineCommandsServerSide() {
+        Wire w = new Wire().server(true);
+        w.read("PING\r\n", 5).write("+PONG\r\n", 5);
+        w.read("set k 1\r\nINCR k\r\n", 5).write("+OK\r\n:2\r\n", 5);
+        w.read("get nothere\n", 5).write("$-1\r\n", 5);
+        assertEquals(List.of("PING", "SET", "INCR", "GET"), w.emitted.stream().map(e -> attr(e, "redis_command")).toList(),
+                w.emitted.toString());
+        assertEquals(6L, attr(w.emitted.get(0), "request_io"));
+        assertEquals(7L, attr(w.emitted.get(0), "response_io"));
+    }
+
+    @Test
+    void textLinesThatAreNoRedisCommandAreNotRedis() {
+        Wire w = new Wire();
+        w.write("EHLO mail.example\r\n", 5).read("250 hello\r\n", 5);
+        w.write("GET / HTTP/1.1\r\n\r\n", 5).read(ok("x"), 5);
+        assertEquals("http", attr(w.emitted.get(w.emitted.size() - 1), "protocol"), w.emitted.toString());
+        assertTrue(w.emitted.stream().noneMatch(e -> "redis".equals(attr(e, "protocol"))), w.emitted.toString());
+    }
+
+    static byte[] le32(long v) {
+        return new byte[] {(byte) v, (byte) (v >> 8), (byte) (v >> 16), (byte) (v >> 24)};
+    }
+
+    @Test
+    void mysqlPreparedStatementsCarryTheirTextToTheirExecutions() {
+        Wire w = new Wire();
+        w.read(mysqlPacket(0, "\n10.11.6-MariaDB\0...".getBytes(StandardCharsets.ISO_8859_1)), 5); // greeting
+        w.write(mysqlPacket(1, new byte[40]), 5).read(mysqlPacket(2, new byte[] {0, 0, 0, 2, 0, 0, 0}), 5); // login
+        byte[] prepare = concat(new byte[] {0x16}, "SELECT name FROM users WHERE id = ?".getBytes(StandardCharsets.ISO_8859_1));
+        w.write(mysqlPacket(0, prepare), 5);
+        // PREPARE_OK: statement 7, 1 column, 1 parameter, then their definitions and EOFs
+        w.read(concat(mysqlPacket(1, concat(new byte[] {0}, le32(7), new byte[] {1, 0, 1, 0, 0, 0, 0})), mysqlPacket(2, new byte[20]),
+                mysqlPacket(3, new byte[] {(byte) 0xfe, 0, 0, 2, 0}), mysqlPacket(4, new byte[20]),
+                mysqlPacket(5, new byte[] {(byte) 0xfe, 0, 0, 2, 0})), 5);
+        byte[] execute = concat(new byte[] {0x17}, le32(7), new byte[] {0}, le32(1), new byte[] {0, 1, 3, 0}, le32(42));
+        for (int i = 0; i < 2; i++) {
+            w.write(mysqlPacket(0, execute), 5);
+            w.read(concat(mysqlPacket(1, new byte[] {1}), mysqlPacket(2, new byte[20]), mysqlPacket(3, new byte[] {(byte) 0xfe, 0, 0, 2, 0}),
+                    mysqlPacket(4, new byte[] {0, 0, 3, 'b', 'o', 'b'}), mysqlPacket(5, new byte[] {(byte) 0xfe, 0, 0, 2, 0})), 5);
+        }
+        w.write(mysqlPacket(0, concat(new byte[] {0x19}, le32(7))), 5); // close: no response
+        w.write(mysqlPacket(0, execute), 5).read(mysqlPacket(1, concat(new byte[] {(byte) 0xff, (byte) 0x99, 0x04},
+                "#HY000Unknown prepared statement handler".getBytes(StandardCharsets.ISO_8859_1))), 5);
+        w.close();
+        assertEquals(4, w.emitted.size(), w.emitted.toString());
+        assertEquals("SELECT name FROM users WHERE id = ?", attr(w.emitted.get(0), "sql"));
+        for (int i = 1; i <= 2; i++) {
+            assertEquals("SELECT name FROM users WHERE id = ?", attr(w.emitted.get(i), "sql"));
+            assertEquals("SELECT users", attr(w.emitted.get(i), "content_key"));
+            assertEquals(false, attr(w.emitted.get(i), "is_error"));
+        }
+        assertEquals(null, attr(w.emitted.get(3), "sql"), "closed: its text is forgotten");
+        assertEquals("STMT_EXECUTE", attr(w.emitted.get(3), "content_key"));
+        assertEquals(1177L, attr(w.emitted.get(3), "sql_error_code"));
+    }
+
+    @Test
+    void mysqlPrepareAndExecutePipelinedAsMariaDbClientsDo() {
+        Wire w = new Wire();
+        w.read(mysqlPacket(0, "\n10.11.6-MariaDB\0...".getBytes(StandardCharsets.ISO_8859_1)), 5); // greeting
+        w.write(mysqlPacket(1, new byte[40]), 5).read(mysqlPacket(2, new byte[] {0, 0, 0, 2, 0, 0, 0}), 5); // login
+        byte[] prepare = concat(new byte[] {0x16}, "UPDATE t SET name = ? WHERE id = ?".getBytes(StandardCharsets.ISO_8859_1));
+        byte[] execute = concat(new byte[] {0x17}, le32(0xffffffffL), new byte[] {0}, le32(1), new byte[] {0, 1, 3, 0}, le32(42));
+        w.write(concat(mysqlPacket(0, prepare), mysqlPacket(0, execute)), 5);
+        byte[] prepareOk = concat(mysqlPacket(1, concat(new byte[] {0}, le32(3), new byte[] {0, 0, 2, 0, 0, 0, 0})),
+                mysqlPacket(2, new byte[20]), mysqlPacket(3, new byte[20]));
+        byte[] updated = mysqlPacket(1, new byte[] {0, 1, 0, 2, 0, 0, 0});
+        w.read(concat(prepareOk, updated), 5);
+        assertEquals(2, w.emitted.size(), w.emitted.toString());
+        assertEquals((long) prepareOk.length, attr(w.emitted.get(0), "response_io"));
+        assertEquals("UPDATE t SET name = ? WHERE id = ?", attr(w.emitted.get(1), "sql"));
+        assertEquals((long) updated.length, attr(w.emitted.get(1), "response_io"));
+        assertEquals("NoError", attr(w.emitted.get(1), "error_type"));
+    }
+
+    @Test
+    void pgsqlCopyFromStdinIsOneRequestWithItsData() {
+        for (boolean server : List.of(false, true)) {
+            Wire w = new Wire().server(server);
+            byte[] copy = pg('Q', cstr("COPY t FROM STDIN"));
+            byte[] data1 = pg('d', "1\tann\n".getBytes(StandardCharsets.ISO_8859_1));
+            byte[] data2 = pg('d', "2\tbob\n".getBytes(StandardCharsets.ISO_8859_1));
+            byte[] done = pg('c', new byte[0]);
+            byte[] copyIn = pg('G', new byte[] {0, 0, 2, 0, 0, 0, 0});
+            byte[] outcome = concat(pg('C', cstr("COPY 2")), pg('Z', new byte[] {'I'}));
+            if (server) {
+                w.read(copy, 5).write(copyIn, 5).read(data1, 5).read(concat(data2, done), 5).write(outcome, 5);
+            } else {
+                w.write(copy, 5).read(copyIn, 5).write(data1, 5).write(concat(data2, done), 5).read(outcome, 5);
+            }
+            w.write(server ? outcome : pg('Q', cstr("select 1")), 0);
+            w.close();
+            List<KindlingEvent> copies = w.emitted.stream().filter(e -> "COPY t FROM STDIN".equals(attr(e, "sql"))).toList();
+            assertEquals(1, copies.size(), w.emitted.toString());
+            KindlingEvent e = copies.get(0);
+            assertEquals("NoError", attr(e, "error_type"), e.toString());
+            assertEquals((long) (copy.length + data1.length + data2.length + done.length), attr(e, "request_io"));
+            assertEquals((long) outcome.length, attr(e, "response_io")); // as after HTTP's 100 Continue: the final response
+            assertTrue(w.emitted.stream().noneMatch(x -> "".equals(attr(x, "sql"))), w.emitted.toString());
+        }
+    }
+
+    @Test
     void stateIsBoundedByTheConnectionLimit() {
         RequestConverter c = new RequestConverter(16, 4, 4, true, 500, java.util.Map.of(), 120, 2000, 120);
         Wire w = new Wire(c);

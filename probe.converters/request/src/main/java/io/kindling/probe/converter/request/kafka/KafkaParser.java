@@ -6,11 +6,12 @@ import io.kindling.probe.converter.request.spi.ProtocolParser;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * Apache Kafka: requests pair with responses by correlation id (clients pipeline them); {@code kafka_api} is the
- * API's name, {@code kafka_topic} the first topic of a Produce or Fetch request (a Fetch of version 13 or later
- * names topics by id only, so it has none), the content key the topic or else the API; {@code kafka_error_code} the
- * first partition's error of a Produce response or the top-level error of a Fetch response (version 7 on), an error
- * when not 0.
+ * Apache Kafka: requests pair with responses by correlation id ({@code kafka_id}; clients pipeline them);
+ * {@code kafka_api} is the API's name and {@code kafka_version} its version, {@code kafka_topic} the first topic of a
+ * Produce or Fetch request (the versions that name topics by id get the name from the Metadata responses seen before,
+ * at most 4096 ids kept; a Fetch of an incremental session that lists no topic has none), the content key the topic
+ * or else the API; {@code kafka_error_code} the first partition's error of a Produce response or the top-level error
+ * of a Fetch response (version 7 on), an error when not 0.
  */
 @Component(service = ProtocolParser.class, property = "service.ranking:Integer=50")
 public final class KafkaParser implements ProtocolParser {
@@ -31,6 +32,19 @@ public final class KafkaParser implements ProtocolParser {
         "BrokerHeartbeat", "UnregisterBroker", "DescribeTransactions", "ListTransactions", "AllocateProducerIds",
         "ConsumerGroupHeartbeat", "ConsumerGroupDescribe", "ControllerRegistration", "GetTelemetrySubscriptions",
         "PushTelemetry", "AssignReplicasToDirs", "ListClientMetricsResources", "DescribeTopicPartitions"};
+
+    /** Topic names by topic id, as the Metadata responses the parser saw told them (Produce and Fetch name topics by id). */
+    private final java.util.LinkedHashMap<java.util.UUID, String> topicNames = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<java.util.UUID, String> eldest) {
+            return size() > MAX_TOPIC_IDS;
+        }
+    };
+
+    /** Topic ids whose names are kept at most. */
+    static final int MAX_TOPIC_IDS = 4096;
 
     /** What the response needs to know of its request. */
     record Api(int key, int version) {}
@@ -74,7 +88,8 @@ public final class KafkaParser implements ProtocolParser {
             default -> null;
         };
         Message m = new Message().id(correlation).length(size + 4).state(new Api(key, version))
-                .attribute("kafka_api", APIS[key]).contentKey(topic != null ? topic : APIS[key]);
+                .attribute("kafka_api", APIS[key]).attribute("kafka_version", version).attribute("kafka_id", correlation)
+                .contentKey(topic != null ? topic : APIS[key]);
         if (topic != null) {
             m.attribute("kafka_topic", topic);
         }
@@ -104,6 +119,7 @@ public final class KafkaParser implements ProtocolParser {
             int error = at < 0 ? -1 : switch (api.key()) {
                 case PRODUCE -> produceError(p, at, api.version(), flexible);
                 case FETCH -> api.version() >= 7 ? p.u16(at + 4) : -1;
+                case 3 -> api.version() >= 10 && flexible ? learnTopicIds(p, at) : -1;
                 case 18 -> p.u16(8);
                 default -> -1;
             };
@@ -136,10 +152,7 @@ public final class KafkaParser implements ProtocolParser {
         };
     }
 
-    private static String produceTopic(Payload p, int at, int version, boolean flexible) {
-        if (version >= 13) {
-            return null; // topics by id
-        }
+    private String produceTopic(Payload p, int at, int version, boolean flexible) {
         if (version >= 3) {
             at = flexible ? skipCompactString(p, at) : skipString(p, at); // transactional id
         }
@@ -148,12 +161,12 @@ public final class KafkaParser implements ProtocolParser {
         }
         at += 2 + 4; // acks, timeout
         at = flexible ? skipUvarint(p, at) : at + 4; // topic count
-        return at < 0 ? null : flexible ? compactString(p, at) : string(p, at);
+        return at < 0 ? null : version >= 13 ? topicById(p, at) : flexible ? compactString(p, at) : string(p, at);
     }
 
-    private static String fetchTopic(Payload p, int at, int version, boolean flexible) {
-        if (version >= 13) {
-            return null; // topics by id
+    private String fetchTopic(Payload p, int at, int version, boolean flexible) {
+        if (version >= 15) {
+            at -= 4; // no replica id (it went into a tagged field)
         }
         at += 4 + 4 + 4; // replica id, max wait, min bytes
         if (version >= 3) {
@@ -166,12 +179,75 @@ public final class KafkaParser implements ProtocolParser {
             at += 8;
         }
         at = flexible ? skipUvarint(p, at) : at + 4;
-        return at < 0 ? null : flexible ? compactString(p, at) : string(p, at);
+        return at < 0 ? null : version >= 13 ? topicById(p, at) : flexible ? compactString(p, at) : string(p, at);
+    }
+
+    /** The name of the topic whose id is at {@code at}, as a Metadata response told it; null when unknown. */
+    private String topicById(Payload p, int at) {
+        java.util.UUID id = uuid(p, at);
+        return id == null ? null : topicNames.get(id);
+    }
+
+    private static java.util.UUID uuid(Payload p, int at) {
+        long a = p.i32(at);
+        long b = p.i32(at + 4);
+        long c = p.i32(at + 8);
+        long d = p.i32(at + 12);
+        if (a == Long.MIN_VALUE || b == Long.MIN_VALUE || c == Long.MIN_VALUE || d == Long.MIN_VALUE) {
+            return null;
+        }
+        return new java.util.UUID(a << 32 | b & 0xffffffffL, c << 32 | d & 0xffffffffL);
+    }
+
+    /**
+     * Reads the topics' names and ids of a Metadata response (version 10 on, flexible) as far as they are known;
+     * returns -1 (no error code is read from it).
+     */
+    private int learnTopicIds(Payload p, int at) {
+        at += 4; // throttle time
+        long brokers = uvarint(p, at) - 1;
+        at = skipUvarint(p, at);
+        for (long i = 0; i < brokers && at >= 0 && i < 1024; i++) {
+            at = skipCompactString(p, at + 4); // node id, host
+            at = at < 0 ? -1 : skipCompactString(p, at + 4); // port, rack
+            at = at < 0 ? -1 : skipTags(p, at);
+        }
+        at = at < 0 ? -1 : skipCompactString(p, at); // cluster id
+        if (at < 0) {
+            return -1;
+        }
+        at += 4; // controller id
+        long topics = uvarint(p, at) - 1;
+        at = skipUvarint(p, at);
+        for (long t = 0; t < topics && at >= 0 && at < p.captured() && t < 4096; t++) {
+            String name = compactString(p, at + 2); // after the topic's error code
+            at = skipCompactString(p, at + 2);
+            java.util.UUID id = at < 0 ? null : uuid(p, at);
+            if (id == null) {
+                return -1;
+            }
+            if (name != null && (id.getMostSignificantBits() != 0 || id.getLeastSignificantBits() != 0)) {
+                topicNames.put(id, name);
+            }
+            at += 16 + 1; // id, is internal
+            long partitions = uvarint(p, at) - 1;
+            at = skipUvarint(p, at);
+            for (long i = 0; i < partitions && at >= 0 && i < 100_000; i++) {
+                at += 2 + 4 + 4 + 4; // error, index, leader, leader epoch
+                for (int list = 0; list < 3 && at >= 0; list++) { // replicas, in-sync replicas, offline replicas
+                    long n = uvarint(p, at) - 1;
+                    at = n < -1 ? -1 : skipUvarint(p, at) + 4 * (int) Math.max(0, Math.min(n, 100_000));
+                }
+                at = at < 0 ? -1 : skipTags(p, at);
+            }
+            at = at < 0 ? -1 : skipTags(p, at + 4); // authorized operations
+        }
+        return -1;
     }
 
     private static int produceError(Payload p, int at, int version, boolean flexible) {
         at = flexible ? skipUvarint(p, at) : at + 4; // topic count
-        at = at < 0 ? -1 : flexible ? skipCompactString(p, at) : skipString(p, at);
+        at = at < 0 ? -1 : version >= 13 ? at + 16 : flexible ? skipCompactString(p, at) : skipString(p, at); // its id or name
         if (at < 0) {
             return -1;
         }

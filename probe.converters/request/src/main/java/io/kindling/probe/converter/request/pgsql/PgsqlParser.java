@@ -10,7 +10,9 @@ import org.osgi.service.component.annotations.Component;
  * PostgreSQL (protocol 3, without TLS): a request is a simple query ({@code Q}) or an extended query (the
  * messages up to its {@code Sync}); {@code sql} is its text with literals replaced by {@code ?}, the content key
  * its operation and table. The response runs up to {@code ReadyForQuery}; an {@code ErrorResponse} in it gives
- * {@code sql_error_code} (the SQLSTATE). The startup and authentication exchange is not a request.
+ * {@code sql_error_code} (the SQLSTATE). The startup and authentication exchange is not a request. A
+ * {@code COPY ... FROM STDIN} is one request: the data the client sends after the server's {@code CopyInResponse}
+ * counts in it, and its response is what follows the data.
  */
 @Component(service = ProtocolParser.class, property = "service.ranking:Integer=46")
 public final class PgsqlParser implements ProtocolParser {
@@ -34,6 +36,9 @@ public final class PgsqlParser implements ProtocolParser {
                 return null;
             }
             return query(sql).length(len + 1);
+        }
+        if (type == 'd' || type == 'c' || type == 'f') {
+            return new Message().length(len + 1).continuation(); // COPY data, its end or its failure
         }
         if (type == 'X') {
             return len == 4 ? new Message().length(5).oneWay() : null;
@@ -77,6 +82,10 @@ public final class PgsqlParser implements ProtocolParser {
         int first = p.u8(0);
         if (first < 0 || "ERTDCZI123tnsAKNSVWcdGH".indexOf(first) < 0 || p.i32(1) < 4) {
             return null;
+        }
+        if (first == 'G' && p.i32(1) <= 1 << 16) {
+            // CopyInResponse: the client sends the data now, the outcome comes after it
+            return new Message().length(p.i32(1) + 1).interim();
         }
         Message m = new Message().length(Message.UNTIL_REPLY);
         long at = 0;

@@ -4,16 +4,25 @@ import io.kindling.probe.converter.request.spi.Message;
 import io.kindling.probe.converter.request.spi.Payload;
 import io.kindling.probe.converter.request.spi.ProtocolParser;
 import java.util.Locale;
+import java.util.Set;
 import org.osgi.service.component.annotations.Component;
 
 /**
  * Redis (RESP2 and RESP3): requests are arrays of bulk strings, the first of which is the command
  * ({@code redis_command}, also the content key); a response that is an error ({@code -ERR ...}) sets
- * {@code redis_error}. Pipelined requests pair with their responses in order. A message whose end lies beyond
- * what the capture kept runs until the other side speaks.
+ * {@code redis_error}. An inline command (a line of words, as typed into a raw connection) is read too, when its
+ * first word is one of the common commands. Pipelined requests pair with their responses in order. A message whose
+ * end lies beyond what the capture kept runs until the other side speaks.
  */
 @Component(service = ProtocolParser.class, property = "service.ranking:Integer=60")
 public final class RedisParser implements ProtocolParser {
+    /** Commands taken in inline form: other text lines (other protocols' greetings) are not Redis. */
+    private static final Set<String> INLINE = Set.of("APPEND", "AUTH", "CLIENT", "COMMAND", "CONFIG", "DBSIZE", "DECR",
+            "DECRBY", "DEL", "ECHO", "EXISTS", "EXPIRE", "FLUSHALL", "FLUSHDB", "GET", "GETSET", "HDEL", "HELLO", "HGET",
+            "HGETALL", "HSET", "INCR", "INCRBY", "INFO", "KEYS", "LLEN", "LPOP", "LPUSH", "LRANGE", "MGET", "MONITOR",
+            "MSET", "PING", "PUBLISH", "QUIT", "RPOP", "RPUSH", "SADD", "SCAN", "SELECT", "SET", "SETEX", "SMEMBERS",
+            "STRLEN", "SUBSCRIBE", "TTL", "TYPE", "ZADD", "ZRANGE");
+
     /** Nesting of aggregates followed at most. */
     private static final int MAX_DEPTH = 8;
 
@@ -25,7 +34,7 @@ public final class RedisParser implements ProtocolParser {
     @Override
     public Message request(Payload p) {
         if (p.u8(0) != '*') {
-            return null;
+            return inline(p);
         }
         int[] at = {1};
         long count = number(p, at);
@@ -52,6 +61,39 @@ public final class RedisParser implements ProtocolParser {
         command = command.toUpperCase(Locale.ROOT);
         long length = skip(p, 0, 0);
         return new Message().attribute("redis_command", command).contentKey(command).length(length);
+    }
+
+    /** An inline command: a line up to its newline, whose first word is a command of {@link #INLINE}. */
+    private static Message inline(Payload p) {
+        int eol = p.indexOf(0, (byte) '\n');
+        if (eol < 1 || eol > 4096) {
+            return null;
+        }
+        int word = 0;
+        while (word < eol && word < 16) {
+            int c = p.u8(word);
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+                word++;
+            } else {
+                break;
+            }
+        }
+        int after = p.u8(word);
+        if (word == 0 || after != ' ' && after != '\r' && after != '\n') {
+            return null;
+        }
+        String command = p.text(0, word).toUpperCase(Locale.ROOT);
+        int end = p.u8(eol - 1) == '\r' ? eol - 1 : eol;
+        for (int i = word; i < end; i++) {
+            int c = p.u8(i);
+            if (c < 0x20 && c != '\t' || c == 0x7f) {
+                return null;
+            }
+        }
+        if (!INLINE.contains(command) || p.startsWith(Math.max(0, end - 9), " HTTP/1.")) {
+            return null; // an HTTP request line is not an inline GET
+        }
+        return new Message().attribute("redis_command", command).contentKey(command).length(eol + 1L);
     }
 
     @Override

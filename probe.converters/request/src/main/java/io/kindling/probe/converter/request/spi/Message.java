@@ -17,6 +17,7 @@ public final class Message {
     private long id = -1;
     private boolean interim;
     private boolean oneWay;
+    private boolean continuation;
     private boolean error;
     private String contentKey = "";
     private Object state;
@@ -44,6 +45,19 @@ public final class Message {
     public Message oneWay() {
         this.oneWay = true;
         return this;
+    }
+
+    /**
+     * Bytes that carry on the request that waits last rather than start one (PostgreSQL's {@code COPY} data after
+     * the server asked for it): counted in its {@code request_io} and its send time, never a request of their own.
+     */
+    public Message continuation() {
+        this.continuation = true;
+        return this;
+    }
+
+    public boolean isContinuation() {
+        return continuation;
     }
 
     /** The request failed, as its response says (an HTTP status of 400 or more, a SQL error, ...). */

@@ -11,8 +11,15 @@ public final class Payload {
     private final int captured;
     private final long remaining;
     private final boolean datagram;
+    private final Object[] connection;
 
     public Payload(byte[] data, int offset, int captured, long remaining, boolean datagram) {
+        this(data, offset, captured, remaining, datagram, null);
+    }
+
+    /** Bytes of a connection whose parser state lives in {@code connection[0]} (see {@link #connectionState}). */
+    public Payload(byte[] data, int offset, int captured, long remaining, boolean datagram, Object[] connection) {
+        this.connection = connection != null && connection.length > 0 ? connection : null;
         this.data = data;
         this.offset = offset;
         this.captured = Math.max(0, Math.min(captured, data.length - offset));
@@ -108,5 +115,22 @@ public final class Payload {
             return "";
         }
         return new String(data, offset + a, b - a, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * What the parser keeps for the connection these bytes travel on (MySQL's prepared statements' texts), made by
+     * {@code initial} at its first use and forgotten with the connection; null where the bytes come with no
+     * connection. The parser keeps it small and bounded.
+     */
+    public <T> T connectionState(Class<T> type, java.util.function.Supplier<T> initial) {
+        if (connection == null) {
+            return null;
+        }
+        Object o = connection[0];
+        if (!type.isInstance(o)) {
+            o = initial.get();
+            connection[0] = o;
+        }
+        return type.cast(o);
     }
 }
