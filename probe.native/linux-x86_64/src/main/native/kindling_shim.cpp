@@ -241,6 +241,24 @@ int64_t kp_open_live(const char* write_path, int32_t snaplen, int32_t bpf_ring_b
         true, nullptr, [&options](session& s) { open_live(s, options); }, err, errcap, refusal);
 }
 
+namespace {
+/* A live capture loads the programs of a staged filter's events now, on the caller's thread, and
+ * reads them from now on: the install at the next batch only makes the kernel side exact. */
+void prepare_live(session& s) {
+    if (!s.live_source) {
+        return;
+    }
+    filter_table main;
+    filter_table threadless;
+    {
+        std::lock_guard<std::mutex> lock(s.staged_mu);
+        main = s.staged_dirty ? s.staged : s.active;
+        threadless = s.staged_threadless_dirty ? s.staged_threadless : s.active_threadless;
+    }
+    s.live_source->prepare(main, threadless);
+}
+}  // namespace
+
 int32_t kp_set_filter(int64_t h, const uint8_t* types, int32_t ntypes, const uint8_t* generic, int32_t nsc) {
     return with_session(h, "kp_set_filter", -1, [&](session& s) -> int32_t {
         if (ntypes < 0 || nsc < 0 || ntypes > KP_MAX_TABLE_ROWS || nsc > KP_MAX_TABLE_ROWS ||
@@ -252,9 +270,12 @@ int32_t kp_set_filter(int64_t h, const uint8_t* types, int32_t ntypes, const uin
         t.nsc = nsc;
         t.types.assign(types, types + static_cast<size_t>(ntypes) * KP_CATEGORY_CELLS);
         t.generic.assign(generic, generic + 2 * static_cast<size_t>(nsc) * KP_CATEGORY_CELLS);
-        std::lock_guard<std::mutex> lock(s.staged_mu);
-        s.staged = std::move(t);
-        s.staged_dirty = true;
+        {
+            std::lock_guard<std::mutex> lock(s.staged_mu);
+            s.staged = std::move(t);
+            s.staged_dirty = true;
+        }
+        prepare_live(s);
         return 0;
     });
 }
@@ -267,9 +288,12 @@ int32_t kp_set_threadless_filter(int64_t h, const uint8_t* types, int32_t ntypes
         filter_table t;
         t.ntypes = ntypes;
         t.types.assign(types, types + static_cast<size_t>(ntypes) * KP_CATEGORY_CELLS);
-        std::lock_guard<std::mutex> lock(s.staged_mu);
-        s.staged_threadless = std::move(t);
-        s.staged_threadless_dirty = true;
+        {
+            std::lock_guard<std::mutex> lock(s.staged_mu);
+            s.staged_threadless = std::move(t);
+            s.staged_threadless_dirty = true;
+        }
+        prepare_live(s);
         return 0;
     });
 }

@@ -4,6 +4,7 @@
 #include "live_open.h"
 
 #include "handles.h"
+#include "kernel_events.h"
 #include "kindling_shim.h"
 
 #include <dirent.h>
@@ -53,6 +54,18 @@ void mark_types(const filter_table& t, std::vector<uint8_t>* types, std::vector<
 }
 
 /* The BPF programs this process holds (loaded) and its BPF links (programs attached). */
+/* What the kernel side reads for a session's two filter tables: event types, and generic syscalls by
+ * PPM_SC code (live_source.h set_filter). */
+struct kernel_switches {
+    std::vector<uint8_t> types = std::vector<uint8_t>(PPM_EVENT_MAX, 0);
+    std::vector<uint8_t> generic = std::vector<uint8_t>(PPM_SC_MAX, 0);
+
+    kernel_switches(const filter_table& main, const filter_table& threadless) {
+        mark_types(main, &types, &generic);
+        mark_types(threadless, &types, &generic);
+    }
+};
+
 std::pair<int, int> bpf_programs() {
     std::pair<int, int> n(0, 0);
     kindling_handles::dir_ptr d(opendir("/proc/self/fd"));
@@ -131,11 +144,32 @@ void live_capture::follow_filter(const filter_table& main, const filter_table& t
     if (!m_source || m_stopped) {
         return;
     }
-    std::vector<uint8_t> types(PPM_EVENT_MAX, 0);
-    std::vector<uint8_t> generic(PPM_SC_MAX, 0);
-    mark_types(main, &types, &generic);
-    mark_types(threadless, &types, &generic);
-    m_source->set_filter(types.data(), types.size(), generic.data(), generic.size());
+    kernel_switches on(main, threadless);
+    m_source->set_filter(on.types.data(), on.types.size(), on.generic.data(), on.generic.size());
+}
+
+void live_capture::prepare(const filter_table& main, const filter_table& threadless) {
+    {
+        std::lock_guard<std::mutex> lock(m_mu);
+        if (!m_source || m_stopped) {
+            return;
+        }
+        kernel_switches on(main, threadless);
+        m_source->prepare(on.types.data(), on.types.size(), on.generic.data(), on.generic.size(),
+                          kernel_event_mask(main, threadless));
+    }
+    announce();
+}
+
+void live_capture::announce() {
+    if (!m_source || m_announced.exchange(true)) {
+        return;
+    }
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+    std::pair<int, int> programs = bpf_programs();
+    fprintf(stderr, "capturing: %d programs attached (%d loaded) in %.1f s; %s\n", programs.second, programs.first,
+            seconds, m_kept.c_str());
+    fflush(stderr);
 }
 
 uint32_t live_capture::set_kernel_events(uint32_t mask) {
@@ -194,6 +228,8 @@ void open_live(session& s, const live_options& options) {
         settings.own_tgid = static_cast<uint32_t>(getpid());
         settings.snaplen = options.snaplen;
         settings.bpf_ring_bytes = options.bpf_ring_bytes;
+        /* the programs of the events the first filter asks for load with it (live_capture::prepare) */
+        settings.load_on_demand = true;
         /* The programs attach first and their events wait in the BPF ring while open_udig() creates
          * udig's ring and scans /proc into libsinsp's thread and fd tables: a process, thread or fd
          * born after the attach is in the events, one born before it is in the scan. */
@@ -227,13 +263,9 @@ void open_live(session& s, const live_options& options) {
         s.dumper->open(options.write_path, false, true);
     }
     if (s.live_source->has_source()) {
-        /* attached, scanned, writing: from here on only what a running capture needs stays */
-        std::string kept = kindling_live::keep_only_needed_capabilities();
-        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        std::pair<int, int> programs = bpf_programs();
-        fprintf(stderr, "capturing: %d programs attached (%d loaded) in %.1f s; %s\n", programs.second, programs.first,
-                seconds, kept.c_str());
-        fflush(stderr);
+        /* attached, scanned, writing: from here on only what a running capture needs stays (loading
+         * the programs a filter asks for later needs CAP_BPF and CAP_PERFMON, which stay) */
+        s.live_source->opened(started, kindling_live::keep_only_needed_capabilities());
     }
 }
 

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include <memory>
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -60,6 +62,23 @@ public:
      * (libsinsp takes the fd and the latency of an exit from its enter event). */
     void follow_filter(const filter_table& main, const filter_table& threadless);
 
+    /* Called when a filter is staged, before it is installed at the next batch: the source loads the
+     * programs of the events the filter asks for that are not loaded yet and lets the kernel read them
+     * from now on (live_source.h prepare), so that once kp_set_filter returns nothing it asks for
+     * is missed. The first call says that the capture has begun (announce). */
+    void prepare(const filter_table& main, const filter_table& threadless);
+
+    /* Once per capture, on stderr: "capturing: N programs attached (M loaded) in X s; capabilities
+     * kept: ...", X counted from the open. From the first prepare (the filter's programs loaded), or
+     * the first batch read when no filter was staged before it. */
+    void announce();
+
+    /* Where announce counts from, and which capabilities the open kept. */
+    void opened(std::chrono::steady_clock::time_point started, std::string kept) {
+        m_started = started;
+        m_kept = std::move(kept);
+    }
+
     /* Attaches the programs of the kernel TCP events whose bit (1u << kind) is set, detaches the others
      * (kernel_events.h); returns the kinds attached now. 0 without an eBPF source. */
     uint32_t set_kernel_events(uint32_t mask);
@@ -88,6 +107,9 @@ private:
     mutable std::mutex m_mu;          // read_counters (statistics) against stop (closing)
     bool m_stopped = false;
     std::vector<udig_mapping> m_udig_mappings;
+    std::chrono::steady_clock::time_point m_started;
+    std::string m_kept;
+    std::atomic<bool> m_announced{false};
 };
 
 /* Opens s.insp live and fills s.live_source (and s.dumper with a write path). Throws live_refused

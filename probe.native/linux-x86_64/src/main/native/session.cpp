@@ -187,6 +187,9 @@ bool runs_suppressed_command(const session& h, const sinsp_threadinfo* tinfo) {
 
 int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events) {
     install_staged_filter(h);
+    if (h.live_source) {
+        h.live_source->announce(); /* once: when no filter was staged before the first batch */
+    }
     std::memset(buf, 0, KP_BATCH_HEADER_SIZE);
     if (h.failed) {
         return -1;

@@ -333,27 +333,51 @@ int run_check(bool verbose) {
     return 0;
 }
 
-// With a filter that keeps only write events (and what libsinsp's state needs), the workload's
-// reads and generic syscalls are not copied at all, and are counted as filtered.
-int run_filter_check() {
-    sinsp inspector;
-    std::string err;
-    auto src = live_check::open_live_source(inspector, &err);
-    if (!src) return skip_or_fail(err);
-    std::vector<uint8_t> types(PPM_EVENT_MAX, 0);
-    types[PPME_SYSCALL_WRITE_E] = types[PPME_SYSCALL_WRITE_X] = 1;
-    std::vector<uint8_t> generic(PPM_SC_MAX, 0);
-    generic[PPM_SC_EPOLL_CTL] = 1;
-    src->set_filter(types.data(), types.size(), generic.data(), generic.size());
-    int log_fd = -1;
-    int child = live_check::start_workload(200, &log_fd);
-    if (child < 0) return 1;
+std::vector<int> own_objects();
+
+// The workload once more, its events counted by name (generic ones as syscall:NAME).
+std::map<std::string, int> workload_event_names(sinsp& inspector, int* log_fd) {
     std::map<std::string, int> names;
+    int child = live_check::start_workload(200, log_fd);
+    if (child < 0) return names;
     live_check::read_child_events(inspector, child, [&](sinsp_evt* ev) {
         std::string name = ev->get_name();
         if (name == "syscall") name += ":" + ev->get_param_value_str("ID");
         names[name]++;
     });
+    return names;
+}
+
+// As the probe runs it, the source loads on demand: at the start only what libsinsp's state needs,
+// then what each filter asks for. With a filter that keeps only write events, the workload's reads,
+// polls and generic syscalls are not copied at all, and are counted as filtered; a filter that then
+// asks for poll loads its programs, and the next workload's polls are read.
+int run_filter_check() {
+    sinsp inspector;
+    std::string err;
+    auto src = live_check::open_live_source(inspector, &err, 0, true);
+    if (!src) return skip_or_fail(err);
+    int at_start = own_objects()[0];
+    std::vector<uint8_t> types(PPM_EVENT_MAX, 0);
+    types[PPME_SYSCALL_WRITE_E] = types[PPME_SYSCALL_WRITE_X] = 1;
+    std::vector<uint8_t> generic(PPM_SC_MAX, 0);
+    generic[PPM_SC_EPOLL_CTL] = 1;
+    src->set_filter(types.data(), types.size(), generic.data(), generic.size());
+    int with_write = own_objects()[0];
+    int log_fd = -1;
+    std::map<std::string, int> names = workload_event_names(inspector, &log_fd);
+    types[PPME_SYSCALL_POLL_E] = types[PPME_SYSCALL_POLL_X] = 1;
+    int loaded = src->prepare(types.data(), types.size(), generic.data(), generic.size(), 0);
+    src->set_filter(types.data(), types.size(), generic.data(), generic.size());
+    int with_poll = own_objects()[0];
+    int log_fd2 = -1;
+    std::map<std::string, int> later = workload_event_names(inspector, &log_fd2);
+    if (log_fd2 >= 0) close(log_fd2);
+    printf("programs loaded: %d at the start, %d with write, %d with poll too (prepare loaded %d)\n", at_start,
+           with_write, with_poll, loaded);
+    check(with_write <= at_start + 2, "only write's programs, if any, load with the write filter");
+    check(loaded == 2 && with_poll == with_write + 2, "poll's two programs load when a filter asks for poll");
+    check(later["poll"] > 0 && later["write"] > 0, "the next workload's polls and writes are read");
     src->stop();
     kindling_live::counters c = src->read_counters();
     live_check::workload_log log;
@@ -444,9 +468,10 @@ int run_cycles(int n) {
     for (int i = 0; i < n; i++) {
         sinsp inspector;
         std::string err;
-        auto src = live_check::open_live_source(inspector, &err);
+        auto src = live_check::open_live_source(inspector, &err, 0, true);
         if (!src) return skip_or_fail(err);
-        src->set_kernel_events(i % 2 ? ~0u : 0u);  // every other cycle stops with the TCP programs attached
+        // every other cycle loads the TCP programs (an object of their own) and stops with them attached
+        src->set_kernel_events(i % 2 ? ~0u : 0u);
         usleep(20000);
         src->stop();
         src.reset();

@@ -16,11 +16,13 @@
 
 namespace live_check {
 
-inline std::unique_ptr<kindling_live::source> open_live_source(sinsp& inspector, std::string* err,
-                                                               uint32_t snaplen = 0) {
+// on_demand: only what libsinsp's state needs loads now, the rest when a filter asks (as the probe does).
+inline std::unique_ptr<kindling_live::source> open_live_source(sinsp& inspector, std::string* err, uint32_t snaplen = 0,
+                                                               bool on_demand = false) {
     kindling_live::settings s;
     s.own_tgid = static_cast<uint32_t>(getpid());
     if (snaplen) s.snaplen = snaplen;
+    s.load_on_demand = on_demand;
     std::unique_ptr<kindling_live::source> src = kindling_live::attach(s, err);
     if (!src) return nullptr;
     inspector.open_udig();

@@ -101,23 +101,48 @@ std::string tracing_refusal(bpf_attach_type type, int btf_id) {
     return link.valid() ? std::string() : std::string("attaching refused: ") + strerror(errno);
 }
 
-// Opens the object and sets what loads: kernel TCP programs never attach with the others;
-// fentry/fexit ones load only where the kernel has their function and lets them attach to it
-// (asked first, so that a failed load is always an error). Returns, when one is left out, why.
-std::string prepare_kernel_progs(probe_bpf* k) {
-    owned<btf, btf__free> vmlinux(btf__load_vmlinux_btf());
-    std::string refused;
+// The kernel's answer for each fentry/fexit program's function, asked once per source: empty when
+// a program can attach there, otherwise why not.
+struct fentry_answers {
+    bool asked = false;
+    std::vector<std::pair<std::string, std::string>> why;  // function, refusal
+    std::string first_refusal;                             // "function: why", empty when none
+
+    void ask(probe_bpf* k) {
+        if (asked) return;
+        asked = true;
+        owned<btf, btf__free> vmlinux(btf__load_vmlinux_btf());
+        for (const auto& kp : kernel_progs_of(k)) {
+            if (!kp.function) continue;
+            int id = vmlinux ? btf__find_by_name_kind(vmlinux.get(), kp.function, BTF_KIND_FUNC) : -1;
+            std::string no = id > 0 ? tracing_refusal(bpf_program__expected_attach_type(kp.prog), id)
+                                    : std::string("the kernel has no function ") + kp.function;
+            why.emplace_back(kp.function, no);
+            if (!no.empty() && first_refusal.empty()) first_refusal = std::string(kp.function) + ": " + no;
+        }
+    }
+
+    bool allows(const char* function) const {
+        for (const auto& w : why)
+            if (w.first == function) return w.second.empty();
+        return false;
+    }
+};
+
+// Sets which kernel TCP programs of the object load: those of the kinds in mask, fentry/fexit ones
+// only where the kernel has their function and lets them attach to it (asked first, so that a
+// failed load is always an error). None attaches with the others.
+void choose_kernel_progs(probe_bpf* k, uint32_t kinds, fentry_answers* answers) {
+    if (kinds) answers->ask(k);
     for (const auto& kp : kernel_progs_of(k)) {
         bpf_program__set_autoattach(kp.prog, false);
-        if (!kp.function) continue;
-        int id = vmlinux ? btf__find_by_name_kind(vmlinux.get(), kp.function, BTF_KIND_FUNC) : -1;
-        std::string why = id > 0 ? tracing_refusal(bpf_program__expected_attach_type(kp.prog), id)
-                                 : std::string("the kernel has no function ") + kp.function;
-        bpf_program__set_autoload(kp.prog, why.empty());
-        if (!why.empty() && refused.empty()) refused = std::string(kp.function) + ": " + why;
+        bool wanted = (kinds >> kp.kind) & 1;
+        bpf_program__set_autoload(kp.prog, wanted && (!kp.function || answers->allows(kp.function)));
     }
-    return refused;
 }
+
+// Every kernel TCP event kind.
+constexpr uint32_t kAllKernelKinds = ((1u << KE_MAX) - 1) & ~1u;
 static_assert(PROBE_EVT_TABLE >= PPM_EVENT_MAX, "event table size");
 
 // libbpf's warnings, kept for the one-line error of a failed start.
@@ -230,7 +255,9 @@ public:
     void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls) override;
     uint32_t set_kernel_events(uint32_t mask) override;
     size_t read_kernel_events(kernel_event* out, size_t max) override;
-    std::string tracing_refusal() const override { return m_tracing_refused; }
+    int prepare(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls,
+                uint32_t kernel_mask) override;
+    std::string tracing_refusal() const override { return m_fentry.first_refusal; }
     int32_t cpu_of(uint64_t ts, uint64_t tid) override { return m_cpus.find(ts, tid); }
     counters read_counters() const override;
     void stop() override;
@@ -239,11 +266,25 @@ private:
     static int on_event(void* ctx, void* data, size_t len);
     static int on_kernel_event(void* ctx, void* data, size_t len);
     void detach_kernel_events();
+    uint32_t attach_kernel_events(uint32_t mask);
+    int load_missing(const uint8_t* types, size_t ntypes, uint32_t kernel_mask);
+    int load_more(const std::vector<uint16_t>& fillers, uint32_t kinds, std::string* err);
+    std::vector<kernel_prog> all_kernel_progs();
+    bool register_fillers(probe_bpf* k, std::string* err);
+    // whether the kernel may read events of this type: no filler needed, or its filler loaded
+    bool usable(size_t type) const { return !m_has_filler[type] || m_loaded[type] == kLoaded; }
+    static constexpr uint8_t kLoaded = 1, kRefused = 2;
     void run();
     void sync_settings();
 
     // released by stop() in this order: the kernel TCP programs' links, the ring buffer, the programs
-    skeleton_ptr m_skel;
+    skeleton_ptr m_skel;               // the first object: it owns the maps
+    std::vector<skeleton_ptr> m_more;  // objects loaded later for more programs, on m_skel's maps
+    bool m_on_demand = false;
+    std::mutex m_load_lock;                  // loading, and the event switches against each other
+    uint8_t m_loaded[PROBE_EVT_TABLE] = {};  // event types whose filler is loaded and registered
+    uint32_t m_ke_tried = 0;                 // kernel TCP kinds whose programs were loaded (or refused)
+    fentry_answers m_fentry;
     ring_buffer_ptr m_rb;
     udig_ring m_udig;
     cpu_list m_cpus{1u << 18};  // the CPU of each event written into udig's ring
@@ -253,9 +294,8 @@ private:
     bool m_stopped = false;
     mutable std::mutex m_counters_lock;  // the stats map against its unloading
     bool m_unloaded = false;
-    counters m_final;               // what the counters said when the programs were unloaded
-    std::string m_tracing_refused;  // why fentry/fexit programs are not used, empty when they are
-    uint32_t m_ke_told = 0;         // kinds whose refusal was said on stderr
+    counters m_final;        // what the counters said when the programs were unloaded
+    uint32_t m_ke_told = 0;  // kinds whose refusal was said on stderr
     counters read_live() const;
     uint8_t m_has_filler[PROBE_EVT_TABLE] = {};
     uint8_t m_always[PROBE_EVT_TABLE] = {};
@@ -299,34 +339,15 @@ bool bpf_source::init(const settings& s, std::string* err) {
     if (!m_skel) return fail("cannot open the eBPF object");
     bpf_map__set_max_entries(m_skel->maps.events, ring);
     bpf_map__set_max_entries(m_skel->maps.scratch_map, 2u * static_cast<uint32_t>(cpus));
-    // A kernel under lockdown refuses fentry/fexit programs: then the kernel TCP events come from
-    // tracepoints only. Asked of the kernel before the load, so that a load that fails is an error.
-    m_tracing_refused = prepare_kernel_progs(m_skel.get());
-    if (probe_bpf__load(m_skel.get()) != 0) return fail("cannot load the eBPF programs");
+    m_on_demand = s.load_on_demand;
+    for (const auto& f : fillers_of(m_skel.get())) m_has_filler[f.type] = 1;
 
-    auto* bss = m_skel->bss;
-    bss->own_tgid = s.own_tgid ? s.own_tgid : static_cast<uint32_t>(getpid());
-    bss->snaplen = s.snaplen < PROBE_SNAPLEN_MAX ? s.snaplen : PROBE_SNAPLEN_MAX;
-    bss->boot_to_epoch_ns = boot_to_epoch_ns();
-    // the programs lay each event out with the parameter count of libscap's own table
-    const ppm_event_info* events = scap_get_event_info_table();
-    for (unsigned t = 0; events && t < PPM_EVENT_MAX && t < PROBE_EVT_TABLE; t++)
-        bss->evt_nparams[t] = static_cast<uint8_t>(events[t].nparams);
-
-    int fillers_fd = bpf_map__fd(m_skel->maps.fillers);
-    for (const auto& f : fillers_of(m_skel.get())) {
-        uint32_t key = f.type;
-        int fd = bpf_program__fd(f.prog);
-        if (bpf_map_update_elem(fillers_fd, &key, &fd, BPF_ANY) != 0)
-            return fail(std::string("cannot register a filler: ") + strerror(errno));
-        m_has_filler[f.type] = 1;
-    }
-
-    // Route every syscall: its own events where the table has them and the probe fills both,
-    // generic events otherwise. Events libsinsp needs for its thread and fd tables stay on.
+    // Route every syscall: its own events where the table has them and the object has fillers
+    // for both, generic events otherwise. Events libsinsp needs for its thread and fd tables stay
+    // on. Written into the object's .bss image, which the load copies into the map.
     for (unsigned nr = 0; nr < SYSCALL_TABLE_SIZE; nr++) {
         const syscall_evt_pair& p = g_syscall_table[nr];
-        sc_entry& e = bss->sc_table[nr];
+        sc_entry& e = m_skel->bss->sc_table[nr];
         e.code = static_cast<uint16_t>(g_syscall_code_routing_table[nr]);
         e.flags = static_cast<uint16_t>(p.flags);
         bool own = (p.flags & UF_USED) && p.enter_event_type != PPME_GENERIC_E &&
@@ -341,9 +362,30 @@ bool bpf_source::init(const settings& s, std::string* err) {
     }
     m_always[PPME_PROCEXIT_1_E] = 1;
     m_always[PPME_SYSCALL_FCNTL_E] = m_always[PPME_SYSCALL_FCNTL_X] = 1;  // F_DUPFD makes fds
-    // Until a filter is set, everything is read.
-    memset(bss->evt_on, 1, sizeof(bss->evt_on));
-    memset(bss->gen_on, 1, sizeof(bss->gen_on));
+
+    // What loads now: everything, or (on demand) the dispatchers, the scheduler's programs and the
+    // fillers libsinsp's state needs. A kernel under lockdown refuses fentry/fexit programs: then
+    // the kernel TCP events come from tracepoints only (asked of the kernel before a load that has
+    // them, so that a load that fails is an error).
+    for (const auto& f : fillers_of(m_skel.get())) bpf_program__set_autoload(f.prog, !m_on_demand || m_always[f.type]);
+    m_ke_tried = m_on_demand ? 0 : kAllKernelKinds;
+    choose_kernel_progs(m_skel.get(), m_ke_tried, &m_fentry);
+    if (probe_bpf__load(m_skel.get()) != 0) return fail("cannot load the eBPF programs");
+
+    auto* bss = m_skel->bss;
+    bss->own_tgid = s.own_tgid ? s.own_tgid : static_cast<uint32_t>(getpid());
+    bss->snaplen = s.snaplen < PROBE_SNAPLEN_MAX ? s.snaplen : PROBE_SNAPLEN_MAX;
+    bss->boot_to_epoch_ns = boot_to_epoch_ns();
+    // the programs lay each event out with the parameter count of libscap's own table
+    const ppm_event_info* events = scap_get_event_info_table();
+    for (unsigned t = 0; events && t < PPM_EVENT_MAX && t < PROBE_EVT_TABLE; t++)
+        bss->evt_nparams[t] = static_cast<uint8_t>(events[t].nparams);
+    std::string why;
+    if (!register_fillers(m_skel.get(), &why)) return fail("cannot register a filler: " + why);
+
+    // Until a filter is set, everything is read; on demand, what libsinsp's state needs.
+    for (size_t i = 0; i < PROBE_EVT_TABLE; i++) bss->evt_on[i] = !m_on_demand || (m_always[i] && usable(i));
+    memset(bss->gen_on, m_on_demand ? 0 : 1, sizeof(bss->gen_on));
 
     if (probe_bpf__attach(m_skel.get())) return fail("cannot attach the eBPF programs");
 
@@ -383,8 +425,10 @@ int bpf_source::on_event(void* ctx, void* data, size_t len) {
         self->m_cpus.add(hdr.ts, hdr.tid, static_cast<int32_t>(cpu));
         len = hdr.len;
     }
-    // A full udig ring gets up to 20 ms to drain before the event counts as dropped.
-    if (self->m_udig.write(data, static_cast<uint32_t>(len), 20000, self->m_stop))
+    // A full udig ring is waited for as long as the run goes on: the reader is behind (a sink it
+    // waits for, a busy machine), and meanwhile the events wait in the BPF ring, where the kernel
+    // counts what no longer fits (drops_bpf_ring). Loss is counted in one place, the kernel's.
+    if (self->m_udig.write(data, static_cast<uint32_t>(len), udig_ring::kUntilStopped, self->m_stop))
         self->m_written.fetch_add(1, std::memory_order_relaxed);
     else
         self->m_udig_drops.fetch_add(1, std::memory_order_relaxed);
@@ -406,11 +450,20 @@ int bpf_source::on_kernel_event(void* ctx, void* data, size_t len) {
 }
 
 uint32_t bpf_source::set_kernel_events(uint32_t mask) {
-    std::lock_guard<std::mutex> g(m_ke_lock);
     if (!m_skel) return 0;
+    {
+        std::lock_guard<std::mutex> l(m_load_lock);
+        load_missing(nullptr, 0, mask);
+    }
+    std::lock_guard<std::mutex> g(m_ke_lock);
+    return attach_kernel_events(mask);
+}
+
+// The links follow mask: m_ke_lock held.
+uint32_t bpf_source::attach_kernel_events(uint32_t mask) {
     uint32_t attached = 0;
     std::string refusals[KE_MAX];
-    for (const auto& k : kernel_progs_of(m_skel.get())) {
+    for (const auto& k : all_kernel_progs()) {
         bool want = (mask >> k.kind) & 1;
         link_ptr& link = m_ke_links[k.kind];
         // the first program of a kind that loaded and attaches serves it
@@ -433,9 +486,116 @@ uint32_t bpf_source::set_kernel_events(uint32_t mask) {
         m_ke_told |= bit;
         fprintf(stderr, "kindling live: %s is not traced on this kernel (%s)%s%s\n", kernel_event_name(kind),
                 refusals[kind].empty() ? "no program of it loaded" : refusals[kind].c_str(),
-                m_tracing_refused.empty() ? "" : "; fentry/fexit unused: ", m_tracing_refused.c_str());
+                m_fentry.first_refusal.empty() ? "" : "; fentry/fexit unused: ", m_fentry.first_refusal.c_str());
     }
     return attached;
+}
+
+std::vector<kernel_prog> bpf_source::all_kernel_progs() {
+    std::lock_guard<std::mutex> l(m_load_lock);
+    std::vector<kernel_prog> all = kernel_progs_of(m_skel.get());
+    for (const auto& more : m_more) {
+        std::vector<kernel_prog> its = kernel_progs_of(more.get());
+        all.insert(all.end(), its.begin(), its.end());
+    }
+    return all;
+}
+
+// Puts each loaded filler of k into the tail-call table of its event type.
+bool bpf_source::register_fillers(probe_bpf* k, std::string* err) {
+    int fillers_fd = bpf_map__fd(m_skel->maps.fillers);
+    for (const auto& f : fillers_of(k)) {
+        uint32_t key = f.type;
+        int fd = bpf_program__fd(f.prog);
+        if (fd < 0) continue;
+        if (bpf_map_update_elem(fillers_fd, &key, &fd, BPF_ANY) != 0) {
+            *err = strerror(errno);
+            return false;
+        }
+        m_loaded[f.type] = kLoaded;
+    }
+    return true;
+}
+
+// Loads a further object with only the given fillers and the kernel TCP programs of kinds, on the
+// first object's maps (reused, not made anew: the .bss with its routing, the rings, the counters and
+// the tail-call table stay one), and registers its fillers. Returns the programs loaded, -1 and
+// *err set when the kernel refused. m_load_lock held.
+int bpf_source::load_more(const std::vector<uint16_t>& fillers, uint32_t kinds, std::string* err) {
+    std::string log;
+    t_libbpf_log = &log;
+    skeleton_ptr more(probe_bpf__open());
+    auto fail = [&](const std::string& what) {
+        *err = what + (log.empty() ? std::string() : ": " + log);
+        t_libbpf_log = nullptr;
+        return -1;
+    };
+    if (!more) return fail("cannot open the eBPF object");
+    bpf_map* map;
+    bpf_object__for_each_map(map, more->obj) {
+        bpf_map* own = bpf_object__find_map_by_name(m_skel->obj, bpf_map__name(map));
+        if (!own || bpf_map__reuse_fd(map, bpf_map__fd(own)) != 0)
+            return fail(std::string("cannot share the map ") + bpf_map__name(map));
+    }
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, more->obj) bpf_program__set_autoload(prog, false);
+    uint8_t wanted[PROBE_EVT_TABLE] = {};
+    for (uint16_t t : fillers) wanted[t] = 1;
+    int n = 0;
+    for (const auto& f : fillers_of(more.get())) {
+        bpf_program__set_autoload(f.prog, wanted[f.type] != 0);
+        n += wanted[f.type];
+    }
+    choose_kernel_progs(more.get(), kinds, &m_fentry);
+    for (const auto& kp : kernel_progs_of(more.get())) n += bpf_program__autoload(kp.prog) ? 1 : 0;
+    if (probe_bpf__load(more.get()) != 0) return fail("the kernel refused them");
+    std::string why;
+    if (!register_fillers(more.get(), &why)) return fail("cannot register a filler: " + why);
+    t_libbpf_log = nullptr;
+    m_more.push_back(std::move(more));
+    return n;
+}
+
+// On demand: loads, in one object, the fillers of the types asked for that are not loaded yet and
+// the kernel TCP programs of the kinds in kernel_mask not tried yet. What the kernel refuses is said
+// once and not tried again. Returns the programs loaded. m_load_lock held.
+int bpf_source::load_missing(const uint8_t* types, size_t ntypes, uint32_t kernel_mask) {
+    std::vector<uint16_t> missing;
+    for (size_t i = 0; m_on_demand && types && i < ntypes && i < PROBE_EVT_TABLE; i++)
+        if (types[i] && m_has_filler[i] && m_loaded[i] == 0) missing.push_back(static_cast<uint16_t>(i));
+    uint32_t kinds = kernel_mask & kAllKernelKinds & ~m_ke_tried;
+    if (missing.empty() && !kinds) return 0;
+    m_ke_tried |= kinds;
+    std::string err;
+    int n = load_more(missing, kinds, &err);
+    if (n >= 0) return n;
+    for (uint16_t t : missing) m_loaded[t] = kRefused;
+    fprintf(stderr, "kindling live: the programs of %zu event types%s cannot load, these events are not read: %s\n",
+            missing.size(), kinds ? " and of the kernel TCP events" : "", err.c_str());
+    return 0;
+}
+
+int bpf_source::prepare(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls,
+                        uint32_t kernel_mask) {
+    if (!m_skel) return 0;
+    int loaded;
+    {
+        std::lock_guard<std::mutex> l(m_load_lock);
+        loaded = load_missing(types, ntypes, kernel_mask);
+        auto* bss = m_skel->bss;
+        for (size_t i = 0; types && i < ntypes && i < PROBE_EVT_TABLE; i++)
+            if (types[i] && usable(i)) __atomic_store_n(&bss->evt_on[i], 1, __ATOMIC_RELAXED);
+        for (size_t nr = 0; generic_syscalls && nr < PROBE_SYSCALL_TABLE; nr++) {
+            size_t code = bss->sc_table[nr].code;
+            if (code < nsyscalls && generic_syscalls[code]) __atomic_store_n(&bss->gen_on[nr], 1, __ATOMIC_RELAXED);
+        }
+    }
+    std::lock_guard<std::mutex> g(m_ke_lock);
+    uint32_t now = 0;
+    for (uint16_t kind = 1; kind < KE_MAX; kind++)
+        if (m_ke_links[kind]) now |= 1u << kind;
+    attach_kernel_events(now | kernel_mask);
+    return loaded;
 }
 
 void bpf_source::detach_kernel_events() {
@@ -505,9 +665,11 @@ void bpf_source::run() {
 
 void bpf_source::set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls) {
     if (!m_skel) return;
+    std::lock_guard<std::mutex> l(m_load_lock);
+    load_missing(types, ntypes, 0);
     auto* bss = m_skel->bss;
     for (size_t i = 0; i < PROBE_EVT_TABLE; i++) {
-        bool on = (types && i < ntypes && types[i]) || m_always[i];
+        bool on = ((types && i < ntypes && types[i]) || m_always[i]) && usable(i);
         __atomic_store_n(&bss->evt_on[i], on ? 1 : 0, __ATOMIC_RELAXED);
     }
     // generic_syscalls is indexed by the PPM_SC code libsinsp shows as the generic event's ID;
@@ -563,6 +725,7 @@ void bpf_source::stop() {
         m_unloaded = true;
         m_stats_fd = -1;
     }
+    m_more.clear();
     m_skel.reset();
 }
 

@@ -18,6 +18,12 @@ struct settings {
     uint32_t own_tgid = 0;               // the probe's own process: its events are dropped in the kernel
     uint32_t snaplen = 80;               // bytes of an I/O buffer that are copied (libsinsp's snaplen); at most 64,512
     uint32_t bpf_ring_bytes = 8u << 20;  // size of the BPF ring buffer (a power of two)
+    // false: every program loads at the start. true: only the system call dispatchers, the
+    // scheduler's programs and the fillers of the events libsinsp needs for its thread and fd tables
+    // load at the start; the filler of any other event and the kernel TCP programs load when
+    // prepare(), set_filter() or set_kernel_events() first asks for them (the verifier's work is most
+    // of a start's time).
+    bool load_on_demand = false;
 };
 
 // What the live source counted since it started. Every event the kernel saw and did not deliver is
@@ -25,7 +31,8 @@ struct settings {
 struct counters {
     uint64_t events = 0;                 // events written into the udig ring
     uint64_t drops_bpf_ring = 0;         // lost in the kernel: the BPF ring buffer was full
-    uint64_t drops_udig_ring = 0;        // lost in the producer: the udig ring was full
+    uint64_t drops_udig_ring = 0;        // lost in the producer: the udig ring stayed full until the run stopped
+                                         // (the producer waits for the reader; the kernel's ring then fills)
     uint64_t drops_invalid = 0;          // lost in the kernel: a parameter could not be read (fault, bad pointer)
     uint64_t filtered_own = 0;           // events of the probe's own process, not copied
     uint64_t filtered_syscall = 0;       // syscalls that no subscription and no libsinsp state needed, not copied
@@ -91,11 +98,22 @@ public:
     // Events that libsinsp needs to keep its thread and fd state right stay on whatever is given.
     // generic_syscalls is indexed by the PPM_SC code (the ID parameter of PPME_GENERIC_E/X, as in
     // libsinsp's syscall info table), not by the kernel's syscall number.
-    // Takes effect for events that start after the call.
+    // Takes effect for events that start after the call. Until a filter is set, everything is read
+    // (an on-demand source: only what libsinsp's state needs). An on-demand source loads the fillers
+    // the filter needs first.
     virtual void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls) = 0;
+    // What a new filter needs, made ready before it is installed: loads the fillers of its event
+    // types and the kernel TCP programs of kernel_mask that are not loaded yet (on-demand sources),
+    // then lets the kernel read these events from now on and attaches those TCP programs, switching
+    // nothing off (set_filter and set_kernel_events at the batch boundary make the kernel side exact).
+    // The same tables as set_filter. A program the kernel refuses is said once on stderr and stays
+    // off. Returns the number of programs loaded by this call.
+    virtual int prepare(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls,
+                        uint32_t kernel_mask) = 0;
     virtual counters read_counters() const = 0;
     // Attaches the programs of the kernel TCP events whose bit (1u << kernel_kind) is set in mask
-    // and detaches the others: an event nobody asked for costs nothing. Returns the mask now
+    // (loading them first when the source loads on demand) and detaches the others: an event nobody
+    // asked for costs nothing. Returns the mask now
     // attached (a kind this kernel cannot trace stays off).
     virtual uint32_t set_kernel_events(uint32_t mask) = 0;
     // Why the kernel TCP events do not use fentry/fexit programs (the kernel refused a test program

@@ -92,9 +92,12 @@ bool udig_ring::write(const void* evt, uint32_t len, uint32_t max_wait_us, const
         }
         uint32_t used = head >= tail ? head - tail : ring - tail + head;
         if (ring - used - 1 >= len) break;
-        if (waited >= max_wait_us || stop.load(std::memory_order_relaxed)) return false;
-        usleep(50);
-        waited += 50;
+        if ((max_wait_us != kUntilStopped && waited >= max_wait_us) || stop.load(std::memory_order_relaxed))
+            return false;
+        // 50 us at first, up to 1 ms while the consumer stays behind
+        uint32_t pause = waited < 1000 ? 50 : 1000;
+        usleep(pause);
+        waited += pause;
     }
     uint32_t first = ring - head;
     if (first >= len) {

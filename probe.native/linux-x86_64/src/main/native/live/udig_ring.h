@@ -22,10 +22,12 @@ public:
     // Maps the ring a consumer created. false and *err set when there is none.
     bool open(std::string* err);
     // Copies one event (a complete ppm_evt_hdr record). When the ring is full it waits up to
-    // max_wait_us for the consumer, then gives up: false (the caller counts the drop). A head or
+    // max_wait_us for the consumer (kUntilStopped: until stop is set), then gives up: false (the
+    // caller counts the drop). A head or
     // tail past the ring's end (the shared memory was written by someone else) writes nothing:
     // false, and corrupt() counts it.
     bool write(const void* evt, uint32_t len, uint32_t max_wait_us, const std::atomic<bool>& stop);
+    static constexpr uint32_t kUntilStopped = UINT32_MAX;
     // Writes refused because the ring's head or tail was out of range.
     uint64_t corrupt() const { return m_corrupt.load(std::memory_order_relaxed); }
     // The snaplen the consumer asked for (sinsp::set_snaplen), 0 when unknown.

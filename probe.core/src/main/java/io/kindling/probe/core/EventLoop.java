@@ -35,6 +35,10 @@ final class EventLoop implements Runnable {
     private final DeliveredNames deliveredNames = new DeliveredNames();
     private final ParamLayouts layouts = new ParamLayouts();
     private final EventEmitter emitter;
+    /** What {@link #followRouting} gave the inspector last: routing version, snaplen, suppressed names. */
+    private long followedVersion = -1;
+    private int snaplen;
+    private final Set<String> suppressed = new HashSet<>();
     /** The tables of the last batch; event loop thread only. */
     private Routing.Tables routed;
     /** The routing version the loop has finished a batch with (-1 before the first, MAX_VALUE once ended). */
@@ -142,28 +146,37 @@ final class EventLoop implements Runnable {
         }
     }
 
+    /**
+     * Gives the inspector the routing's latest filters, snaplen and suppressed names when they changed.
+     * Called by the loop before each batch, and once by the engine before the loop starts, so that a
+     * live capture has loaded and switched on what the subscriptions ask for (the inspector does that
+     * when a filter is set) by the time the run is returned. One thread at a time: the engine's call
+     * happens before the loop's thread starts.
+     */
+    void followRouting() throws InspectorException {
+        Routing.Tables filters = routing.tables();
+        if (followedVersion == filters.version()) {
+            return;
+        }
+        followedVersion = filters.version();
+        session.setFilter(filters.union().table());
+        session.setThreadlessFilter(filters.threadless());
+        if (filters.snaplen() != snaplen) {
+            snaplen = filters.snaplen();
+            int kept = session.requireSnaplen(snaplen);
+            if (kept > 0) {
+                LOG.log(Level.INFO, "live capture keeps " + kept + " bytes of each I/O call's data"
+                        + (snaplen > 0 ? " (an active converter needs " + snaplen + ")" : ""));
+            }
+        }
+        suppress(filters, suppressed);
+    }
+
     private void read() throws InspectorException {
-        long version = -1;
-        int snaplen = 0;
         ConverterRouting.Observer[] watching = NO_OBSERVERS;
         EventEmitter[] watchingEmitters = new EventEmitter[0];
-        Set<String> suppressed = new HashSet<>();
         while (!run.stopRequested()) {
-            Routing.Tables filters = routing.tables();
-            if (version != filters.version()) {
-                version = filters.version();
-                session.setFilter(filters.union().table());
-                session.setThreadlessFilter(filters.threadless());
-                if (filters.snaplen() != snaplen) {
-                    snaplen = filters.snaplen();
-                    int kept = session.requireSnaplen(snaplen);
-                    if (kept > 0) {
-                        LOG.log(Level.INFO, "live capture keeps " + kept + " bytes of each I/O call's data"
-                                + (snaplen > 0 ? " (an active converter needs " + snaplen + ")" : ""));
-                    }
-                }
-                suppress(filters, suppressed);
-            }
+            followRouting();
             RawBatch batch = session.nextBatch();
             if (batch == null) {
                 break;

@@ -279,6 +279,12 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
             EngineRun run = new EngineRun(this::statistics);
             figures.reset(routing.channels(), routing.converters());
             EventLoop l = new EventLoop(s, run, routing, figures, waitMillis, Math.max(stallMillis, 1000));
+            try {
+                l.followRouting(); // a live capture has begun once the subscriptions' programs are loaded
+            } catch (InspectorException | RuntimeException e) {
+                s.close();
+                throw new ProbeException("cannot apply the subscriptions: " + e.getMessage(), e);
+            }
             current = run;
             loop = l;
             Thread thread = l.start();

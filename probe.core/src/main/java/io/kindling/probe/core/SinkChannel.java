@@ -19,11 +19,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * The queue holds {@code capacity} events, exactly: an event takes a place when it is handed over
  * and gives it back as soon as it is delivered (not when its whole chunk is), so a sink that is slow
- * but moving always makes room and is never taken for stalled. When the queue is full, what does not fit is dropped and
- * counted, except that a replay waits for room while the sink makes progress, so a sink that merely runs
- * slower than the replay loses nothing, and a live run waits up to three quarters of a second in any second,
- * so that a burst waits in the kernel's rings instead of being dropped. A sink that makes no progress in that time is stalled: it loses events until its
- * queue has room again, and the other sinks do not wait for it any longer.
+ * but moving always makes room and is never taken for stalled. When the queue is full, the event loop waits
+ * for room while the sink makes progress, so a sink that merely runs slower than the events, or was paused (a
+ * collection, a busy machine), loses nothing here. A replay then reads more slowly; a live run reads more
+ * slowly too, and the events wait in the kernel's rings, which are the one place where a live run loses
+ * events when the probe cannot keep up (the capture statistics count them as dropped in the BPF ring). A sink
+ * that makes no progress while it is waited for ({@code sink.stall.millis} in a replay, a second live) is
+ * stalled: what does not fit its queue is dropped and counted as its own loss until its queue is half free
+ * again, and the loop does not wait for it meanwhile, so that one stuck sink does not stop the others.
  */
 final class SinkChannel {
     private static final System.Logger LOG = System.getLogger(SinkChannel.class.getName());
@@ -32,9 +35,7 @@ final class SinkChannel {
      * its thread: big enough chunks keep these wake-ups rare (a few per batch).
      */
     static final int CHUNK = 4096;
-    /** How long, at most, a live run waits for one sink's room in any second. */
-    static final long LIVE_WAIT_NANOS_PER_SECOND = TimeUnit.MILLISECONDS.toNanos(750);
-    /** A live sink that delivers nothing for this long is stalled: the live run stops waiting for it. */
+    /** A live sink that delivers nothing for this long while it is waited for is stalled: the live run stops waiting for it. */
     static final long LIVE_STALL_MILLIS = 1000;
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -71,10 +72,6 @@ final class SinkChannel {
 
     /** Whether a failed delivery was logged (further ones are only counted); delivery thread only. */
     private boolean warned;
-
-    /** The start of the second in which a live run's waits for this sink are counted, and their total; event loop thread only. */
-    private long liveWindowStart = System.nanoTime();
-    private long liveWaited;
 
     /** The chunk being filled; touched by the event loop thread only. */
     private KindlingEvent[] pending;
@@ -169,10 +166,10 @@ final class SinkChannel {
 
     /**
      * Takes up to {@code n} places of the queue: all of them, or those that are free once the wait is
-     * over. A replay ({@code waitMillis > 0}) waits while the sink makes progress; a live run waits at
-     * most {@link #LIVE_WAIT_NANOS_PER_SECOND} in any second, so that a burst (the events that piled up in
-     * the kernel's rings while the process was not running: a collection pause, a busy machine) waits in
-     * those rings rather than being dropped here, while a sink slower than the events loses its own.
+     * over. Waits while the sink makes progress: a replay ({@code waitMillis > 0}) until it made none for
+     * {@code waitMillis}, a live run ({@code waitMillis <= 0}) until it made none for
+     * {@link #LIVE_STALL_MILLIS}, both counted from the later of its last delivery and the start of the wait
+     * (a pause of the whole process is not the sink's).
      */
     private int places(int n, long waitMillis) {
         if (closed) {
@@ -188,18 +185,15 @@ final class SinkChannel {
             boolean live = waitMillis <= 0;
             long stallNanos = TimeUnit.MILLISECONDS.toNanos(live ? LIVE_STALL_MILLIS : waitMillis);
             long start = System.nanoTime();
-            long limit = live ? liveWaitLeft(start) : Long.MAX_VALUE;
             try {
                 while (!closed) {
-                    long left = limit - (System.nanoTime() - start);
-                    if (left <= 0) {
-                        break;
-                    }
-                    if (room.tryAcquire(n, Math.min(left, POLL_NANOS), TimeUnit.NANOSECONDS)) {
+                    if (room.tryAcquire(n, POLL_NANOS, TimeUnit.NANOSECONDS)) {
                         n = -n; // taken
                         break;
                     }
-                    if (System.nanoTime() - lastProgress() > stallNanos) {
+                    long now = System.nanoTime();
+                    long progress = lastProgress();
+                    if (now - (progress - start > 0 ? progress : start) > stallNanos) {
                         stalled = true;
                         LOG.log(Level.WARNING, "sink " + name + " makes no progress; its events are dropped until it catches up");
                         break;
@@ -207,9 +201,6 @@ final class SinkChannel {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            }
-            if (live) {
-                liveWaited += System.nanoTime() - start;
             }
             if (n < 0) {
                 return -n;
@@ -221,15 +212,6 @@ final class SinkChannel {
             got = n;
         }
         return got;
-    }
-
-    /** How long a live run may still wait for this sink in the current second. Event loop thread only. */
-    private long liveWaitLeft(long now) {
-        if (now - liveWindowStart > TimeUnit.SECONDS.toNanos(1)) {
-            liveWindowStart = now;
-            liveWaited = 0;
-        }
-        return Math.max(0, LIVE_WAIT_NANOS_PER_SECOND - liveWaited);
     }
 
     private void flushQuietly() {

@@ -102,7 +102,7 @@ class SinkChannelTest {
         open(sink, "held", capacity);
         int extra = 3;
         long n = capacity + extra;
-        offer(0, n, 0); // 0: live events, nothing waits for room
+        offer(0, n, 0); // 0: live events; a sink held up is waited for a second, then stalled
         assertTrue(sink.entered.await(10, TimeUnit.SECONDS), "the sink's thread took the first chunk");
         SinkStatistics kept = channel.statistics();
         assertEquals(capacity, kept.queued(), "events held while the sink is held up");
@@ -201,13 +201,13 @@ class SinkChannelTest {
     }
 
     @Test
-    void liveASinkSlowerThanTheEventsLosesItsOwn() throws Exception {
-        open(event -> Thread.sleep(1), "slow", 16);
-        int total = 5_000;
+    void liveASinkSlowerThanTheEventsButMovingLosesNothingTheLoopWaitsForIt() throws Exception {
+        open(event -> Thread.sleep(1), "slow", 16); // about 1,000 events a second, a sixteen-event queue
+        int total = 1_500; // well over a second of the sink's work
         offer(0, total, 0);
         assertTrue(channel.drain(10_000));
         SinkStatistics s = channel.statistics();
-        assertTrue(s.dropped() > 0, "a live run does not keep waiting for a sink slower than its events");
-        assertEquals(total, s.delivered() + s.dropped());
+        assertEquals(0, s.dropped(), "a live run waits for a sink that makes progress: the kernel's rings hold the rest");
+        assertEquals(total, s.delivered());
     }
 }

@@ -141,6 +141,7 @@ public final class LiveEnvironment {
     /** The BPF ring buffers this process holds (map type 27 in /proc/self/fdinfo): their size in bytes, with how many have it. */
     public static Map<Long, Long> ringBuffers() throws IOException {
         Map<Long, Long> sizes = new java.util.TreeMap<>();
+        Map<Long, java.util.Set<String>> maps = new java.util.HashMap<>(); // a map shared by several objects has an fd in each
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
                 List<String> info;
@@ -153,11 +154,14 @@ public final class LiveEnvironment {
                     continue;
                 }
                 if (info.stream().anyMatch(l -> l.matches("map_type:\\s+27"))) {
+                    String id = info.stream().filter(l -> l.startsWith("map_id:")).findFirst().orElse(fd.toString());
                     info.stream().filter(l -> l.startsWith("max_entries:")).findFirst()
-                            .ifPresent(l -> sizes.merge(Long.parseLong(l.substring("max_entries:".length()).trim()), 1L, Long::sum));
+                            .ifPresent(l -> maps.computeIfAbsent(Long.parseLong(l.substring("max_entries:".length()).trim()),
+                                    k -> new java.util.HashSet<>()).add(id));
                 }
             }
         }
+        maps.forEach((size, ids) -> sizes.put(size, (long) ids.size()));
         return sizes;
     }
 }
