@@ -269,7 +269,8 @@ bool merge_kernel_events(session& h, uint64_t upto, uint8_t* buf, size_t cap, si
         }
         if (runs_suppressed_command(h, tinfo)) {
             /* as the thread's system calls: neither read nor dropped (capture statistics: suppressed) */
-            h.suppressed_events.store(h.suppressed_events.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+            h.suppressed_events.store(h.suppressed_events.load(std::memory_order_relaxed) + 1,
+                                      std::memory_order_relaxed);
             f.next++;
             continue;
         }
