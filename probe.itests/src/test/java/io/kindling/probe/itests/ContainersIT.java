@@ -403,7 +403,7 @@ public class ContainersIT {
             for (int i = 0; i < 600 && !docker.run("ps", "-aq").isEmpty(); i++) {
                 Thread.sleep(100);
             }
-            Thread.sleep(5000); // the last events, the runtime's last removals, the idle sweep (3 s)
+            Thread.sleep(10000); // the last events (the loop may be seconds behind on a loaded machine), the runtime's last removals, the idle sweep (3 s)
             rssEarly = early[0];
             rssHalf = half[0];
             rssEnd = rss(probe.process.pid());

@@ -126,6 +126,10 @@ public class NodeImageIT {
             String id = docker.run("run", "-d", "--network", "none", "--name", name, OwnDocker.IMAGE, "sh", "-c",
                     "i=0; while [ $i -lt " + MARKERS + " ]; do echo ctr-marker-" + name + "-$i; i=$((i+1)); sleep 0.05; done");
             docker.run("wait", id);
+            // a workload on the host, beside the containers: its lines in a file of its own are the oracle
+            Process host = new ProcessBuilder("/bin/sh", "-c", "i=0; while [ $i -lt " + MARKERS + " ]; do echo ctr-marker-" + HOST
+                    + "-$i; i=$((i+1)); sleep 0.05; done").redirectOutput(work.resolve("host-workload.log").toFile()).start();
+            assertEquals("the host workload", 0, host.waitFor());
             Thread.sleep(2000);
             String after = awaitMetrics(port);
             Matcher counted = Pattern.compile("kindling_container_events_total\\{[^}]*container_name=\"" + name + "\"[^}]*\\} ([0-9.e+]+)")
@@ -179,7 +183,30 @@ public class NodeImageIT {
         assertEquals("marker writes delivered wrong", List.of(), problems.subList(0, Math.min(20, problems.size())));
         assertEquals("the markers of the workload's own log, each a write event of the container", markers.keySet(), delivered);
         assertEquals("one write event per line of its log", MARKERS, (int) seen.getOrDefault("kp-node-workload", 0));
+
+        // the host's workload: every line of its file, once, as a write of a host process (no container id, no container)
+        List<String> hostLines = Files.readAllLines(work.resolve("host-workload.log"));
+        List<String> hostSeen = new ArrayList<>();
+        for (Map<String, Object> e : events) {
+            Object data = e.get("attributes") instanceof Map<?, ?> a ? a.get("data") : null;
+            if (data instanceof String text) {
+                Matcher m = marker.matcher(new String(java.util.Base64.getDecoder().decode(text), StandardCharsets.ISO_8859_1));
+                if (m.find() && m.group(1).equals(HOST)) {
+                    hostSeen.add(m.group());
+                    Map<?, ?> thread = (Map<?, ?>) e.get("thread");
+                    Object containerId = thread.get("container_id");
+                    assertTrue("a host process has no container id: " + thread, containerId == null || "".equals(containerId));
+                    assertEquals("a host process has no container object: " + e, null, e.get("container"));
+                }
+            }
+        }
+        System.out.println("NODE IMAGE host workload: " + hostLines.size() + " lines in its file, " + hostSeen.size() + " write events");
+        assertEquals("the host workload's lines, each a write event of a host process", new TreeSet<>(hostLines), new TreeSet<>(hostSeen));
+        assertEquals("one write event per line of the host workload", hostLines.size(), hostSeen.size());
     }
+
+    /** The marker name of the workload run on the host. */
+    private static final String HOST = "kp-node-host";
 
     /** The capabilities containerd gives a container by default (its default spec's), which "drop ALL" drops. */
     private static final List<String> CONTAINERD_DEFAULT_CAPS = List.of("CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD",

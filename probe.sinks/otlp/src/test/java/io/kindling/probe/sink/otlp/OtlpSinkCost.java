@@ -26,7 +26,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * OTLP receiver runs in a JVM of its own so that its CPU is not counted. A measurement, not a check: run with
  * {@code -Dkindling.otlp.cost=true} (see the README's Performance section).
  */
-class OtlpSinkCostTest {
+class OtlpSinkCost {
 
     /** A receiver for the measurement, in its own JVM: reads every export and answers 200, decoding nothing. */
     public static final class DiscardingReceiver {
