@@ -172,7 +172,7 @@ public class NodeImageIT {
             Object data = e.get("attributes") instanceof Map<?, ?> a ? a.get("data") : null;
             if (data instanceof String text) {
                 Matcher m = marker.matcher(new String(java.util.Base64.getDecoder().decode(text), StandardCharsets.ISO_8859_1));
-                if (m.find()) {
+                if (m.find() && m.group(1).equals("kp-node-workload")) {
                     delivered.add(m.group());
                 }
             }
