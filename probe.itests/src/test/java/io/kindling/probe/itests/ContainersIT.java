@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import io.kindling.probe.itests.support.Json;
+import io.kindling.probe.itests.support.ContainerRunsLock;
 import io.kindling.probe.itests.support.LiveEnvironment;
 import io.kindling.probe.itests.support.OwnContainerd;
 import io.kindling.probe.itests.support.OwnDocker;
@@ -358,6 +359,13 @@ public class ContainersIT {
      */
     @Test
     public void thousandsOfShortLivedContainersAreSeenAndForgotten() throws Exception {
+        // no other test runs containers on the machine meanwhile (see ContainerRunsLock)
+        try (ContainerRunsLock turn = ContainerRunsLock.take()) {
+            thousandsOfShortLivedContainersAreSeenAndForgottenAlone();
+        }
+    }
+
+    private void thousandsOfShortLivedContainersAreSeenAndForgottenAlone() throws Exception {
         LiveEnvironment.requireLive();
         OwnDocker docker = OwnDocker.shared();
         int count = Integer.getInteger(COUNT, 100);

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import io.kindling.probe.itests.support.ContainerRunsLock;
 import io.kindling.probe.itests.support.LiveEnvironment;
 import io.kindling.probe.itests.support.OwnDocker;
 import io.kindling.probe.itests.support.TestEnvironment;
@@ -51,6 +52,13 @@ public class NodeImageIT {
 
     @Test
     public void theImageRunWithTheDaemonSetsSettingsSeesAContainerStartedAfterIt() throws Exception {
+        // no other test runs containers on the machine meanwhile (see ContainerRunsLock)
+        try (ContainerRunsLock turn = ContainerRunsLock.take()) {
+            theImageRunWithTheDaemonSetsSettingsSeesAContainerStartedAfterItAlone();
+        }
+    }
+
+    private void theImageRunWithTheDaemonSetsSettingsSeesAContainerStartedAfterItAlone() throws Exception {
         LiveEnvironment.requireLive();
         OwnDocker docker = OwnDocker.shared();
         Path work = TestEnvironment.workDir("node-image");
