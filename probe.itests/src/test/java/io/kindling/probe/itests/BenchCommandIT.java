@@ -67,7 +67,7 @@ public class BenchCommandIT {
         Path work = TestEnvironment.workDir("bench-requests");
         Path capture = work.resolve("http.scap");
         Files.createDirectories(work);
-        CaptureGenerator.generate(Scenario.HTTP, EVENTS, 11, capture);
+        CaptureGenerator.generate(Scenario.HTTP, 50_000, 11, capture);
         ProbeProcess.Result replay = ProbeProcess.run(work.resolve("replay"), "replay", capture.toString(), "--subscribe", "net_request",
                 "--sink", "jsonl");
         assertEquals("replay:\n" + replay.describe(), 0, replay.exitCode());
