@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -47,7 +48,7 @@ public class RequestParsersBenchmark extends BenchmarkDefaults {
     private Blackhole hole;
 
     /** A converter with every parser and one connection's request and response events. */
-    private static final class Exchange {
+    static final class Exchange {
         final RequestConverter converter = RequestConverter.withDefaults();
         final TestRawEvent request;
         final TestRawEvent response;
@@ -83,29 +84,44 @@ public class RequestParsersBenchmark extends BenchmarkDefaults {
     @Setup
     public void setUp(Blackhole blackhole) {
         hole = blackhole;
-        http1 = new Exchange(L4Protocol.TCP, 8080, "syscall_exit-write", ascii("GET /users/42/orders HTTP/1.1\r\nHost: shop:8080\r\n"
+        Map<String, Exchange> all = exchanges();
+        http1 = all.get("http");
+        dns = all.get("dns");
+        mysql = all.get("mysql");
+        pgsql = all.get("pgsql");
+        redis = all.get("redis");
+        kafka = all.get("kafka");
+        http2 = all.get("grpc");
+    }
+
+    /** One exchange a protocol, by the protocol its requests have, each checked once. */
+    static Map<String, Exchange> exchanges() {
+        Map<String, Exchange> all = new LinkedHashMap<>();
+        all.put("http", new Exchange(L4Protocol.TCP, 8080, "syscall_exit-write", ascii("GET /users/42/orders HTTP/1.1\r\nHost: shop:8080\r\n"
                 + "User-Agent: bench/1\r\nAccept: */*\r\n\r\n"), "syscall_exit-read", ascii("HTTP/1.1 200 OK\r\nServer: bench\r\n"
-                + "Content-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"orders\":[1,2,3],\"ok\":true}")).check("http");
-        dns = new Exchange(L4Protocol.UDP, 53, "syscall_exit-sendto", dns(false, "api.shop.example.com"), "syscall_exit-recvfrom",
-                dns(true, "api.shop.example.com")).check("dns");
-        mysql = new Exchange(L4Protocol.TCP, 3306, "syscall_exit-write",
+                + "Content-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"orders\":[1,2,3],\"ok\":true}")));
+        all.put("dns", new Exchange(L4Protocol.UDP, 53, "syscall_exit-sendto", dns(false, "api.shop.example.com"), "syscall_exit-recvfrom",
+                dns(true, "api.shop.example.com")));
+        all.put("mysql", new Exchange(L4Protocol.TCP, 3306, "syscall_exit-write",
                 mysqlPacket(0, concat(new byte[] {3}, ascii("update users set name = 'eve' where id = 42"))), "syscall_exit-read",
-                mysqlPacket(1, new byte[] {0, 1, 0, 2, 0, 0, 0})).check("mysql");
-        pgsql = new Exchange(L4Protocol.TCP, 5432, "syscall_exit-write", pg('Q', ascii("update users set name = 'eve' where id = 42\0")),
-                "syscall_exit-read", concat(pg('C', ascii("UPDATE 1\0")), pg('Z', new byte[] {'I'}))).check("pgsql");
-        redis = new Exchange(L4Protocol.TCP, 6379, "syscall_exit-write", ascii("*2\r\n$3\r\nGET\r\n$8\r\nuser:421\r\n"),
-                "syscall_exit-read", ascii("$5\r\nalice\r\n")).check("redis");
-        kafka = new Exchange(L4Protocol.TCP, 9092, "syscall_exit-write", kafkaProduceV9("orders"), "syscall_exit-read",
-                kafkaProduceResponseV9("orders")).check("kafka");
+                mysqlPacket(1, new byte[] {0, 1, 0, 2, 0, 0, 0})));
+        all.put("pgsql", new Exchange(L4Protocol.TCP, 5432, "syscall_exit-write", pg('Q', ascii("update users set name = 'eve' where id = 42\0")),
+                "syscall_exit-read", concat(pg('C', ascii("UPDATE 1\0")), pg('Z', new byte[] {'I'}))));
+        all.put("redis", new Exchange(L4Protocol.TCP, 6379, "syscall_exit-write", ascii("*2\r\n$3\r\nGET\r\n$8\r\nuser:421\r\n"),
+                "syscall_exit-read", ascii("$5\r\nalice\r\n")));
+        all.put("kafka", new Exchange(L4Protocol.TCP, 9092, "syscall_exit-write", kafkaProduceV9("orders"), "syscall_exit-read",
+                kafkaProduceResponseV9("orders")));
         // the connection's preface first, then every call on stream 1 (ended each time: a new stream of the same id)
         byte[] request = frames(frame(1, 0x4, literal(":path", "/shop.Orders/List", literal(":method", "POST",
                 literal("content-type", "application/grpc", literal("te", "trailers", new byte[0]))))), frame(0, 0x1, new byte[17]));
         byte[] response = frames(frame(1, 0x4, literal(":status", "200", literal("content-type", "application/grpc", new byte[0]))),
                 frame(0, 0, new byte[32]), frame(1, 0x5, literal("grpc-status", "0", new byte[0])));
-        http2 = new Exchange(L4Protocol.TCP, 8080, "syscall_exit-write", request, "syscall_exit-read", response);
+        Exchange http2 = new Exchange(L4Protocol.TCP, 8080, "syscall_exit-write", request, "syscall_exit-read", response);
         http2.converter.observe(io("syscall_exit-write", L4Protocol.TCP, 8080, frames(
                 "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII), frame(4, 0, new byte[0]))), e -> { });
-        http2.check("grpc");
+        all.put("grpc", http2);
+        all.forEach((protocol, exchange) -> exchange.check(protocol));
+        return all;
     }
 
     @Benchmark
