@@ -57,6 +57,9 @@ public class LiveRequestsIT {
     static final String PG_BIN = "/usr/lib/postgresql/15/bin/";
     static final String PSQL = "/usr/bin/psql";
     static final String CURL = "/usr/bin/curl";
+    static final String IP = "/usr/sbin/ip";
+    static final String UNSHARE = "/usr/bin/unshare";
+    static final String GETENT = "/usr/bin/getent";
 
     record Ports(int http, int redis, int dns, int mysql, int pgsql) {}
 
@@ -66,7 +69,8 @@ public class LiveRequestsIT {
     @Test
     public void requestsOfRealServersMatchTheirOwnLogs() throws Exception {
         LiveEnvironment.requireLive();
-        TestServers.require(NGINX, REDIS, REDIS_CLI, DNSMASQ, MARIADBD, INSTALL_DB, MARIADB, PG_BIN + "initdb", PSQL, CURL);
+        TestServers.require(NGINX, REDIS, REDIS_CLI, DNSMASQ, MARIADBD, INSTALL_DB, MARIADB, PG_BIN + "initdb", PSQL, CURL, IP, UNSHARE,
+                GETENT);
         Path work = TestEnvironment.workDir("live/requests");
         Path tmp = Files.createTempDirectory("kindling-requests-");
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -348,13 +352,13 @@ public class LiveRequestsIT {
         Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.1\noptions attempts:1 timeout:5\n");
         StringBuilder lookups = new StringBuilder();
         for (String name : GLIBC_NAMES) {
-            lookups.append("getent ahosts ").append(name).append(" > /dev/null || true; ");
+            lookups.append(GETENT + " ahosts ").append(name).append(" > /dev/null || true; ");
         }
-        String script = "set -e; ip link set lo up; mount --bind " + dir.resolve("resolv.conf") + " /etc/resolv.conf; " + DNSMASQ
+        String script = "set -e; " + IP + " link set lo up; mount --bind " + dir.resolve("resolv.conf") + " /etc/resolv.conf; " + DNSMASQ
                 + " --port=53 --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts --address=/example.test/10.0.0.1"
                 + " --address=/nx.test/ --log-queries=extra --log-facility=" + dir.resolve("log") + " --pid-file=" + dir.resolve("pid")
                 + "; " + lookups + "kill $(cat " + dir.resolve("pid") + ")";
-        String said = TestServers.run(List.of("unshare", "--net", "--mount", "sh", "-c", script), 60);
+        String said = TestServers.run(List.of(UNSHARE, "--net", "--mount", "sh", "-c", script), 60);
         System.out.println("LIVE REQUESTS glibc resolver workload: " + said.trim());
     }
 
