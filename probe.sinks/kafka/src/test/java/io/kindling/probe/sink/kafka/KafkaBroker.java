@@ -136,6 +136,11 @@ final class KafkaBroker implements AutoCloseable {
         return process == null ? 0 : process.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
     }
 
+    /** The CPU time of the broker's threads so far, by thread name (empty while it is stopped). */
+    synchronized ThreadsCpu threadsCpu() {
+        return ThreadsCpu.of(process == null ? -1 : process.pid());
+    }
+
     /** Starts the broker and waits until it answers. */
     synchronized void start() throws Exception {
         process = java("kafka.Kafka", properties.toString());

@@ -188,10 +188,21 @@ class KafkaSinkTest {
         // (the broker's too: a fresh broker spends more on compiling than on the events)
         jsonlRate(events);
         publish("warm-up", Map.of(), events, broker.bootstrap());
+        awaitCompiled();
 
+        if (Boolean.getBoolean("kindling.kafka.idle")) {
+            // what the broker spends with nothing to do, per second
+            long idle0 = broker.cpuNanos();
+            ThreadsCpu idleThreads0 = broker.threadsCpu();
+            Thread.sleep(3000);
+            System.out.printf("throughput, the broker idle: %.1f ms of CPU per second; by thread (ms per second): %s%n",
+                    (broker.cpuNanos() - idle0) / 3e6, broker.threadsCpu().since(idleThreads0, 3000));
+        }
         long jsonlCpu = threadCpu();
+        ThreadsCpu jsonlThreads0 = ThreadsCpu.of(ProcessHandle.current().pid());
         double jsonlBefore = jsonlRate(events);
         jsonlCpu = threadCpu() - jsonlCpu;
+        String jsonlThreads = ThreadsCpu.of(ProcessHandle.current().pid()).since(jsonlThreads0, n);
         Published local = publish("throughput", Map.of(), events, broker.bootstrap());
         double jsonlAfter = jsonlRate(events);
         double jsonl = (jsonlBefore + jsonlAfter) / 2;
@@ -202,6 +213,8 @@ class KafkaSinkTest {
                 + "producer's network thread, %.2f us in the broker's process; kafka/jsonl by the sink's thread %.2f%n",
                 jsonlCpu / 1e3 / n, local.sinkCpu(), local.networkCpu(), local.brokerCpu(), jsonlCpu / 1e3 / n / local.sinkCpu());
         System.out.println("throughput, the producer: " + local.producer());
+        System.out.println("throughput, jsonl's CPU by thread (us per event): " + jsonlThreads);
+        System.out.println("throughput, kafka's " + local.threads());
 
         // -Dkindling.kafka.local.settings=KEY=VALUE,...;...: further configurations on the same events, for comparison
         for (String settings : System.getProperty("kindling.kafka.local.settings", "").split(";")) {
@@ -251,6 +264,31 @@ class KafkaSinkTest {
         }
     }
 
+    /**
+     * Waits until the JIT compilers of this JVM and of the broker's are done with what the warm-up
+     * gave them (their threads spent at most one clock tick in the last 300 ms), 20 s at most: on a
+     * loaded machine they work on for seconds after the warm-up, and what they spend during a measured
+     * phase is taken from it.
+     */
+    private static void awaitCompiled() throws InterruptedException {
+        long self = ProcessHandle.current().pid();
+        long t0 = System.nanoTime();
+        long compiled0 = ThreadsCpu.of(self).millis("CompilerThre") + broker.threadsCpu().millis("CompilerThre");
+        long previous = compiled0;
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(300);
+            long now = ThreadsCpu.of(self).millis("CompilerThre") + broker.threadsCpu().millis("CompilerThre");
+            if (now - previous <= 10) {
+                previous = now;
+                break;
+            }
+            previous = now;
+        }
+        System.out.printf("throughput, after the warm-up the JIT compilers of both JVMs worked %d ms more (CPU), "
+                + "waited %d ms%n", previous - compiled0, (System.nanoTime() - t0) / 1_000_000);
+    }
+
     /** The events a replay of {@code capture} delivers, in order. */
     private static List<KindlingEvent> eventsOf(Path capture) throws Exception {
         List<KindlingEvent> events = new java.util.ArrayList<>();
@@ -278,7 +316,7 @@ class KafkaSinkTest {
      * per event, and CPU microseconds per event of the sending thread, the producer's network thread and the broker.
      */
     private record Published(double rate, double bytesPerEvent, double sinkCpu, double networkCpu, double brokerCpu,
-            String producer) {}
+            String producer, String threads) {}
 
     private static long threadCpu() {
         return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
@@ -306,6 +344,8 @@ class KafkaSinkTest {
             long cpu0 = threadCpu();
             long network0 = threadsCpu(network);
             long broker0 = broker.cpuNanos();
+            ThreadsCpu brokerThreads0 = broker.threadsCpu();
+            ThreadsCpu ownThreads0 = ThreadsCpu.of(ProcessHandle.current().pid());
             long t0 = System.nanoTime();
             for (KindlingEvent e : events) {
                 kafka.deliver(e);
@@ -316,6 +356,8 @@ class KafkaSinkTest {
             double sinkCpu = (threadCpu() - cpu0) / perEvent;
             double networkCpu = (threadsCpu(network) - network0) / perEvent;
             double brokerCpu = (broker.cpuNanos() - broker0) / perEvent;
+            String threads = "CPU by thread (us per event): this JVM " + ThreadsCpu.of(ProcessHandle.current().pid()).since(ownThreads0, events.size())
+                    + " the broker " + broker.threadsCpu().since(brokerThreads0, events.size());
             EventPublisher.Counters c = kafka.counters();
             assertEquals(new EventPublisher.Counters(events.size(), events.size(), 0, 0, c.retries()), c,
                     topic + ": the broker acknowledged every event");
@@ -324,7 +366,7 @@ class KafkaSinkTest {
                     kafka.producerMetric("records-per-request-avg"), kafka.producerMetric("request-latency-avg"),
                     100 * kafka.producerMetric("bufferpool-wait-time-ns-total") / 1e9 / seconds);
             return new Published(events.size() / seconds, kafka.producerMetric("outgoing-byte-total") / events.size(),
-                    sinkCpu, networkCpu, brokerCpu, producer);
+                    sinkCpu, networkCpu, brokerCpu, producer, threads);
         } finally {
             kafka.deactivate();
         }
