@@ -186,13 +186,12 @@ class KafkaSinkTest {
         }
         Jsonl.close(file);
         // both sinks' code compiled before the clock runs, the broker's too, as in a probe and a broker that
-        // have run for a while: small batches first, for the many requests that take the broker's and the
-        // producer's per-request code to the JIT's last tier; then a second sink, whose first records take
-        // the paths the first one left behind in the compiled code (the JIT deoptimises on them otherwise,
-        // and compiles again during the measured phase)
+        // have run for a while; then a second sink, whose first records take the paths that the first one
+        // left behind in the compiled code (the JIT deoptimises there otherwise, and compiles again during
+        // the measured phase)
         jsonlRate(events);
-        publish("warm-up-small-batches", Map.of("batch_size", 8192, "linger_ms", 0), events, broker.bootstrap());
         publish("warm-up", Map.of(), events, broker.bootstrap());
+        publish("warm-up-again", Map.of(), events.subList(0, n / 4), broker.bootstrap());
         awaitCompiled();
 
         if (Boolean.getBoolean("kindling.kafka.idle")) {
