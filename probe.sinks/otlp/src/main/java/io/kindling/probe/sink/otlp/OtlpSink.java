@@ -141,8 +141,9 @@ public final class OtlpSink implements Sink {
     private final RequestSpans spans;
     private final long shutdownMillis;
     private volatile ProbeControl probe;
-    private long requests;
-    private long sampled;
+    /** Written by the delivery thread only, read by any. */
+    private volatile long requests;
+    private volatile long sampled;
 
     @Activate
     public OtlpSink(Config config, @Reference(service = HttpSenderProvider.class) HttpSenderProvider sender) {
@@ -228,8 +229,13 @@ public final class OtlpSink implements Sink {
         spanExporter.shutdown();
     }
 
-    /** What this sink counted so far, for tests and the shell. */
-    Map<String, Long> figures() {
+    /**
+     * What this sink counted since it started, shown with the engine's figures for it ({@code stats}, the probe's
+     * metrics): requests taken, spans sampled, joined, exported, and dropped (queue full, or export failed while the
+     * backend was down or slow), metric exports that succeeded and failed.
+     */
+    @Override
+    public Map<String, Long> statistics() {
         Map<String, Long> f = new LinkedHashMap<>();
         f.put("requests", requests);
         f.put("spans.sampled", sampled);
@@ -267,6 +273,15 @@ public final class OtlpSink implements Sink {
                         m.record(k.delivered(), Attributes.of(sink, k.name(), outcome, "delivered"));
                         m.record(k.dropped(), Attributes.of(sink, k.name(), outcome, "dropped"));
                         m.record(k.failed(), Attributes.of(sink, k.name(), outcome, "failed"));
+                    }
+                }));
+        meter.gaugeBuilder("kindling.probe.sink.figure").ofLongs().setUnit("1")
+                .setDescription("The figures each sink reports itself since it started, for example what it lost after it "
+                        + "took it.")
+                .buildWithCallback(m -> withStatistics(s -> {
+                    for (SinkStatistics k : s.sinks()) {
+                        k.figures().forEach((name, value) -> m.record(value, Attributes.of(sink, k.name(),
+                                AttributeKey.stringKey("kindling.figure"), name)));
                     }
                 }));
         meter.gaugeBuilder("kindling.probe.sink.queued").ofLongs().setUnit("{event}")

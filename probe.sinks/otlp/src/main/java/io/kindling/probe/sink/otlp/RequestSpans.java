@@ -59,7 +59,8 @@ final class RequestSpans {
             return size() > MAX_CONNECTIONS;
         }
     };
-    private long joined;
+    /** Written by the delivery thread only, read by any. */
+    private volatile long joined;
 
     RequestSpans(boolean slow, boolean failed, double rate, Resource resource, InstrumentationScopeInfo scope) {
         this(slow, failed, rate, () -> ThreadLocalRandom.current().nextDouble(), resource, scope, interfaceAddresses());

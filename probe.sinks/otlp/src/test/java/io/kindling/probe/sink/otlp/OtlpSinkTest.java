@@ -116,8 +116,8 @@ class OtlpSinkTest {
                 assertEquals("SELECT * FROM nosuch WHERE id = ?", sql.attribute("db.query.text"));
                 only(spans, Span.SpanKind.SPAN_KIND_CLIENT, "DNS nx.test");
                 assertEquals(Map.of("requests", 11L, "spans.sampled", 4L, "spans.joined", 1L), Map.of("requests",
-                        sink.figures().get("requests"), "spans.sampled", sink.figures().get("spans.sampled"), "spans.joined",
-                        sink.figures().get("spans.joined")));
+                        sink.statistics().get("requests"), "spans.sampled", sink.statistics().get("spans.sampled"), "spans.joined",
+                        sink.statistics().get("spans.joined")));
             } finally {
                 sink.deactivate();
             }
@@ -150,7 +150,7 @@ class OtlpSinkTest {
                 }
                 Received remote = only(receiver.spans(), Span.SpanKind.SPAN_KIND_SERVER, "GET /c");
                 assertTrue(remote.span().getParentSpanId().isEmpty(), "a remote client: no parent named that cannot come");
-                assertEquals(2L, sink.figures().get("spans.joined"));
+                assertEquals(2L, sink.statistics().get("spans.joined"));
             } finally {
                 sink.deactivate();
             }
@@ -197,9 +197,9 @@ class OtlpSinkTest {
                     sink.deliver(Requests.request("http", true, "192.0.2.1", 43001, "127.0.0.1", 8080, T0 + i * MS, MS, "/down",
                             false, "NoError", Map.of("http_method", "GET", "http_status_code", 200)));
                 }
-                assertTrue(OtlpReceiver.await(() -> sink.figures().get("spans.dropped.export_failed") > 0
-                        && sink.figures().get("metric.exports.failed") > 0, 30), sink.figures().toString());
-                assertTrue(sink.figures().get("spans.dropped.queue_full") > 0, sink.figures().toString());
+                assertTrue(OtlpReceiver.await(() -> sink.statistics().get("spans.dropped.export_failed") > 0
+                        && sink.statistics().get("metric.exports.failed") > 0, 30), sink.statistics().toString());
+                assertTrue(sink.statistics().get("spans.dropped.queue_full") > 0, sink.statistics().toString());
                 receiver.restart();
                 // traffic goes on: once the queue has room again, spans flow and reach the backend
                 boolean resumed = false;
@@ -209,7 +209,7 @@ class OtlpSinkTest {
                             0);
                     Thread.sleep(200);
                 }
-                assertTrue(resumed, "export resumes: " + sink.figures());
+                assertTrue(resumed, "export resumes: " + sink.statistics());
                 assertTrue(OtlpReceiver.await(() -> {
                     Map<Map<String, String>, Long> spans = receiver.sum("kindling.otlp.spans");
                     Long failed = spans.get(Map.of("kindling.outcome", "dropped.export_failed"));
@@ -218,14 +218,14 @@ class OtlpSinkTest {
                 }, 30), "the drops reach the backend: " + receiver.sum("kindling.otlp.spans"));
                 // every span is accounted for: arrived, or dropped and counted
                 assertTrue(OtlpReceiver.await(() -> {
-                    Map<String, Long> f = sink.figures();
+                    Map<String, Long> f = sink.statistics();
                     return f.get("spans.exported") + f.get("spans.dropped.queue_full") + f.get("spans.dropped.export_failed")
                             == f.get("spans.sampled")
                             && f.get("spans.exported") == receiver.spans().size();
-                }, 20), sink.figures() + ", received " + receiver.spans().size());
+                }, 20), sink.statistics() + ", received " + receiver.spans().size());
                 // every request is in the metrics: cumulative, a failed export loses nothing
                 assertTrue(OtlpReceiver.await(() -> receiver.histogram("http.server.request.duration").values().stream()
-                        .mapToLong(HistogramDataPoint::getCount).sum() == sink.figures().get("requests"), 20));
+                        .mapToLong(HistogramDataPoint::getCount).sum() == sink.statistics().get("requests"), 20));
             } finally {
                 sink.deactivate();
             }
