@@ -202,6 +202,9 @@ public final class OtlpSink implements Sink {
     @Override
     public void deliver(KindlingEvent event) {
         if (!NetRequest.NAME.equals(event.name())) {
+            if (ApmTraces.EVENT.equals(event.name())) {
+                spans.observeApm(event);
+            }
             return;
         }
         NetRequest r = NetRequest.of(event);
@@ -240,6 +243,8 @@ public final class OtlpSink implements Sink {
         f.put("requests", requests);
         f.put("spans.sampled", sampled);
         f.put("spans.joined", spans.joined());
+        f.put("apm.markers", spans.apmMarkers());
+        f.put("spans.apm_joined", spans.apmJoined());
         f.put("spans.exported", spanQueue.exported());
         f.put("spans.dropped.queue_full", spanQueue.droppedQueueFull());
         f.put("spans.dropped.export_failed", spanQueue.droppedExportFailed());

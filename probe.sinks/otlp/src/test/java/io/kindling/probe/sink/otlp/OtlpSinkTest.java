@@ -126,6 +126,68 @@ class OtlpSinkTest {
     }
 
     @Test
+    void http2RequestsAreHttpMetricsOfVersion2AndGrpcCallsAreRpcMetricsAndSpans() throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver()) {
+            OtlpSink sink = new OtlpSink(Requests.config(Map.of("endpoint", receiver.endpoint(), "export.interval.ms", 200)),
+                    jdkSender());
+            try {
+                sink.deliver(Requests.request("http2", true, "127.0.0.1", 44000, "127.0.0.1", 8443, T0, 2 * MS, "/index.html", false,
+                        "NoError", Map.of("http_method", "GET", "http_url", "/index.html", "http_status_code", 200)));
+                sink.deliver(Requests.request("http2", false, "127.0.0.1", 44000, "127.0.0.1", 8443, T0 + MS, 3 * MS, "/index.html",
+                        false, "NoError", Map.of("http_method", "GET", "http_url", "/index.html", "http_status_code", 200)));
+                // a call answered OK, and one answered NOT_FOUND: the server's answer, the client's error
+                for (int status : new int[] {0, 5}) {
+                    Map<String, Object> call = Map.of("http_method", "POST", "http_url", "/demo.Echo/Say", "http_status_code", 200,
+                            "grpc_service", "demo.Echo", "grpc_method", "Say", "grpc_status", status);
+                    long end = T0 + (10 + 10 * status) * MS;
+                    sink.deliver(Requests.request("grpc", true, "127.0.0.1", 44001, "127.0.0.1", 50051, end - MS, MS,
+                            "/demo.Echo/Say", status != 0, "NoError", call));
+                    sink.deliver(Requests.request("grpc", false, "127.0.0.1", 44001, "127.0.0.1", 50051, end, 3 * MS,
+                            "/demo.Echo/Say", status != 0, "NoError", call));
+                }
+                sink.flush();
+                assertTrue(OtlpReceiver.await(() -> receiver.histogram("rpc.client.call.duration").size() == 2
+                        && receiver.spans().size() == 2, 20), "metrics and spans arrive: " + receiver.spans().size());
+                assertEquals(Map.of("http.request.method", "GET", "http.response.status_code", "200", "http.route", "/index.html",
+                        "network.peer.address", "127.0.0.1", "network.protocol.version", "2", "server.address", "127.0.0.1",
+                        "server.port", "8443"), receiver.histogram("http.server.request.duration").keySet().iterator().next());
+                assertEquals("2", receiver.histogram("http.client.request.duration").keySet().iterator().next()
+                        .get("network.protocol.version"));
+                Map<String, String> place = Map.of("network.peer.address", "127.0.0.1", "server.address", "127.0.0.1",
+                        "server.port", "50051", "rpc.system", "grpc", "rpc.service", "demo.Echo", "rpc.method", "Say");
+                Map<Map<String, String>, HistogramDataPoint> server = receiver.histogram("rpc.server.call.duration");
+                Map<String, String> ok = new java.util.HashMap<>(place);
+                ok.put("rpc.grpc.status_code", "0");
+                Map<String, String> notFound = new java.util.HashMap<>(place);
+                notFound.put("rpc.grpc.status_code", "5");
+                assertEquals(java.util.Set.of(ok, notFound), server.keySet(), "a server's NOT_FOUND is no error.type of its own");
+                assertEquals(0.001, server.get(ok).getSum(), 1e-9);
+                assertEquals("s", receiver.lastMetric("rpc.server.call.duration").getUnit());
+                assertEquals(Semconv.HTTP_BUCKETS, server.get(ok).getExplicitBoundsList());
+                Map<Map<String, String>, HistogramDataPoint> client = receiver.histogram("rpc.client.call.duration");
+                Map<String, String> clientFailed = new java.util.HashMap<>(notFound);
+                clientFailed.put("error.type", "NOT_FOUND");
+                assertEquals(java.util.Set.of(ok, clientFailed), client.keySet());
+                assertEquals(0.003, client.get(clientFailed).getSum(), 1e-9);
+
+                // the failed call's spans: service/method, the status code; the client's error, the server's child of it
+                Received serverSpan = only(receiver.spans(), Span.SpanKind.SPAN_KIND_SERVER, "demo.Echo/Say");
+                Received clientSpan = only(receiver.spans(), Span.SpanKind.SPAN_KIND_CLIENT, "demo.Echo/Say");
+                assertEquals("5", serverSpan.attribute("rpc.grpc.status_code"));
+                assertEquals("grpc", serverSpan.attribute("rpc.system"));
+                assertEquals("demo.Echo", clientSpan.attribute("rpc.service"));
+                assertEquals("Say", clientSpan.attribute("rpc.method"));
+                assertEquals(Status.StatusCode.STATUS_CODE_UNSET, serverSpan.span().getStatus().getCode());
+                assertEquals(Status.StatusCode.STATUS_CODE_ERROR, clientSpan.span().getStatus().getCode());
+                assertEquals("NOT_FOUND", clientSpan.span().getStatus().getMessage());
+                assertEquals(clientSpan.span().getSpanId(), serverSpan.span().getParentSpanId());
+            } finally {
+                sink.deactivate();
+            }
+        }
+    }
+
+    @Test
     void everySampledRequestPairsWithItsOtherSideWhicheverComesFirst() throws Exception {
         try (OtlpReceiver receiver = new OtlpReceiver()) {
             OtlpSink sink = new OtlpSink(Requests.config(Map.of("endpoint", receiver.endpoint(), "export.interval.ms", 200,
