@@ -165,7 +165,7 @@ public class LiveOtlpOutageIT {
             long promFailed = promFigure(scraped, "spans.dropped.export_failed");
             long promFull = promFigure(scraped, "spans.dropped.queue_full");
             long promMetricFailed = promFigure(scraped, "metric.exports.failed");
-            String otlpLine = summary.lines().filter(l -> l.startsWith("sink otlp")).findFirst().orElse("");
+            String otlpLine = summary.lines().map(String::trim).filter(l -> l.startsWith("sink otlp")).findFirst().orElse("");
             System.out.println("LIVE OTLP OUTAGE Prometheus: spans.dropped.export_failed " + promFailed + ", spans.dropped.queue_full "
                     + promFull + ", metric.exports.failed " + promMetricFailed + "; summary: " + otlpLine);
             // (scraped a few seconds after the receiver came back: an export still retrying then may yet fail)

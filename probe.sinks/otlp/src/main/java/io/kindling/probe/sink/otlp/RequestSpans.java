@@ -29,7 +29,8 @@ import java.util.function.DoubleSupplier;
  * request and every failed one (each can be turned off), and {@code rate} of the others (0 to 1).
  * <p>
  * A client span and the server span of the same request on this host (same connection, the server's times
- * inside the client's) become parent and child in one trace, whichever of the two events comes first: the
+ * inside the client's; on an HTTP/2 connection, which carries requests at once, also the same method and path)
+ * become parent and child in one trace, whichever of the two events comes first: the
  * first one to be sampled names the pair's trace and the client span's id, and the second one, sampled too
  * then, takes them. The server side only waits for its client when the client's address is this host's
  * (loopback or one of its interfaces' addresses), so that a server span never names a parent that cannot
@@ -47,7 +48,7 @@ final class RequestSpans {
     static final long PENDING_NANOS = 30_000_000_000L;
 
     /** One side of a request whose other side may still come. */
-    private record Pending(String traceId, String clientSpanId, long start, long end, boolean server) {}
+    private record Pending(String traceId, String clientSpanId, long start, long end, boolean server, String call) {}
 
     private final boolean slow;
     private final boolean failed;
@@ -113,9 +114,9 @@ final class RequestSpans {
                 return null;
             } else {
                 trace = traceId();
-                if (isLocal(r.clientAddress())) {
+                if (isLocal(r.clientAddress()) && pairable(r)) {
                     parent = spanId();
-                    put(r, new Pending(trace, parent, r.startNanos(), r.endNanos(), true));
+                    put(r, new Pending(trace, parent, r.startNanos(), r.endNanos(), true, call(r)));
                 }
             }
         } else if (other != null) {
@@ -128,8 +129,8 @@ final class RequestSpans {
         } else {
             trace = traceId();
             id = spanId();
-            if (isLocal(r.serverAddress())) {
-                put(r, new Pending(trace, id, r.startNanos(), r.endNanos(), false));
+            if (isLocal(r.serverAddress()) && pairable(r)) {
+                put(r, new Pending(trace, id, r.startNanos(), r.endNanos(), false, call(r)));
             }
         }
         return make(r, trace, id, parent, attributes(r));
@@ -154,10 +155,10 @@ final class RequestSpans {
             }
             trace.serverSampled = true;
             id = trace.serverSpanId;
-            if (client == null && isLocal(r.clientAddress())) {
+            if (client == null && isLocal(r.clientAddress()) && pairable(r)) {
                 // the local client's span, still to come, is the parent, in the agent's trace
                 parent = spanId();
-                put(r, new Pending(trace.traceId, parent, r.startNanos(), r.endNanos(), true));
+                put(r, new Pending(trace.traceId, parent, r.startNanos(), r.endNanos(), true, call(r)));
             }
         } else {
             if (!sampled) {
@@ -285,8 +286,26 @@ final class RequestSpans {
     }
 
     private static boolean contains(NetRequest r, Pending p) {
+        if (multiplexed(r) && (p.call().isEmpty() || !p.call().equals(call(r)))) {
+            return false; // concurrent streams share the connection: only the same call is the other side
+        }
         return r.server() ? p.start() <= r.startNanos() && r.endNanos() <= p.end()
                 : r.startNanos() <= p.start() && p.end() <= r.endNanos();
+    }
+
+    /** Whether the other side can be told: on an HTTP/2 connection, only a request whose method and path were seen. */
+    private static boolean pairable(NetRequest r) {
+        return !multiplexed(r) || !call(r).isEmpty();
+    }
+
+    /** HTTP/2 and gRPC carry concurrent requests on one connection. */
+    private static boolean multiplexed(NetRequest r) {
+        return r.protocol().equals("http2") || r.protocol().equals("grpc");
+    }
+
+    /** What a multiplexed request asked ({@code METHOD PATH}); empty where its headers went unseen. */
+    private static String call(NetRequest r) {
+        return !multiplexed(r) || r.method().isEmpty() || r.url().isEmpty() ? "" : r.method() + ' ' + r.url();
     }
 
     private void put(NetRequest r, Pending p) {

@@ -220,6 +220,32 @@ class OtlpSinkTest {
     }
 
     @Test
+    void onAnHttp2ConnectionOnlyTheSameCallIsTheOtherSide() throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver()) {
+            OtlpSink sink = new OtlpSink(Requests.config(Map.of("endpoint", receiver.endpoint(), "export.interval.ms", 200)),
+                    jdkSender());
+            try {
+                // one connection, two streams at once: a 404 the server answers first, and a 200 whose times hold it too
+                sink.deliver(Requests.request("http2", true, "127.0.0.1", 45000, "127.0.0.1", 8443, T0 + 3 * MS, MS, "/missing",
+                        true, "NoError", Map.of("http_method", "GET", "http_url", "/missing", "http_status_code", 404)));
+                sink.deliver(Requests.request("http2", false, "127.0.0.1", 45000, "127.0.0.1", 8443, T0 + 5 * MS, 4 * MS, "/index.html",
+                        false, "NoError", Map.of("http_method", "GET", "http_url", "/index.html", "http_status_code", 200)));
+                sink.deliver(Requests.request("http2", false, "127.0.0.1", 45000, "127.0.0.1", 8443, T0 + 4 * MS, 3 * MS, "/missing",
+                        true, "NoError", Map.of("http_method", "GET", "http_url", "/missing", "http_status_code", 404)));
+                sink.flush();
+                assertTrue(OtlpReceiver.await(() -> receiver.spans().size() >= 2, 20));
+                Thread.sleep(500);
+                Received server = only(receiver.spans(), Span.SpanKind.SPAN_KIND_SERVER, "GET /missing");
+                Received client = only(receiver.spans(), Span.SpanKind.SPAN_KIND_CLIENT, "GET /missing");
+                assertEquals(2, receiver.spans().size(), "the 200 is no span: neither failed nor the other side of one");
+                assertEquals(client.span().getSpanId(), server.span().getParentSpanId());
+            } finally {
+                sink.deactivate();
+            }
+        }
+    }
+
+    @Test
     void seriesAreBoundedAsThePrometheusSinkBoundsThem() throws Exception {
         try (OtlpReceiver receiver = new OtlpReceiver()) {
             OtlpSink sink = new OtlpSink(Requests.config(Map.of("endpoint", receiver.endpoint(), "export.interval.ms", 200,
