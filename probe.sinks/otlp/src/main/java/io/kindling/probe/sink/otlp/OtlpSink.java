@@ -51,10 +51,13 @@ import org.osgi.service.metatype.annotations.Option;
  * the probe's own figures beside them, and as spans for the sampled requests ({@link RequestSpans}). Built on the
  * OpenTelemetry SDK and its OTLP exporter, which sends with the JDK's HTTP client: the {@link HttpSenderProvider}
  * service that a ServiceLoader mediator registers for the {@code opentelemetry-exporter-sender-jdk} bundle.
+ * Subscribed to {@code apm_trace_id_event} too, it joins the spans of the requests Kindling's Java agent marked to
+ * the agent's traces ({@link ApmTraces}).
  * <p>
  * Never in the probe's way: recording a request costs a lookup and a histogram update; spans wait in a bounded
  * queue of their own; a backend that is down or slow costs dropped spans and failed exports, counted and sent
- * as {@code kindling.otlp.*} metrics once it is back, never events of other sinks. Stopping sends what is left
+ * as {@code kindling.otlp.*} metrics once it is back and with the probe's figures for the sink ({@link #statistics()}),
+ * never events of other sinks. Stopping sends what is left
  * within {@code shutdown.timeout.ms}. Off until configured; each factory configuration of {@value #PID} makes
  * one more OTLP sink. A new configuration starts it anew.
  */
@@ -74,8 +77,9 @@ public final class OtlpSink implements Sink {
                 + "/v1/traces under it.")
         String endpoint() default "http://127.0.0.1:4318";
 
-        @AttributeDefinition(name = "Protocol", description = "http/protobuf. grpc is refused: it needs a gRPC sender "
-                + "(OkHttp or grpc-java), a second HTTP stack the probe does not carry.",
+        @AttributeDefinition(name = "Protocol", description = "http/protobuf. grpc is refused: the JDK's HTTP client cannot "
+                + "carry it (no cleartext HTTP/2 without an upgrade, no trailers), and the senders that can (OkHttp, "
+                + "grpc-java) are a second HTTP stack the probe does not carry.",
                 options = {@Option(value = "http/protobuf", label = "HTTP, protobuf")})
         String protocol() default "http/protobuf";
 
@@ -150,7 +154,9 @@ public final class OtlpSink implements Sink {
         String protocol = config.protocol() == null ? "" : config.protocol().trim().toLowerCase(Locale.ROOT);
         if (!protocol.equals("http/protobuf") && !protocol.isEmpty()) {
             throw new IllegalArgumentException("OTLP protocol '" + config.protocol() + "' is not supported: use http/protobuf"
-                    + (protocol.startsWith("grpc") ? " (gRPC needs a gRPC sender, OkHttp or grpc-java, that the probe does "
+                    + (protocol.startsWith("grpc") ? " (the JDK's HTTP client cannot carry gRPC: it speaks cleartext HTTP/2 "
+                            + "only after an HTTP/1.1 upgrade, which gRPC servers refuse, and reads no trailers, where gRPC "
+                            + "puts a call's status; the senders that can, OkHttp or grpc-java, are a second HTTP stack the probe does "
                             + "not carry)" : ""));
         }
         String base = endpoint(config.endpoint());

@@ -245,6 +245,63 @@ class OtlpSinkTest {
         }
     }
 
+    /** An apm converter's {@code apm_trace_id_event} of thread 101 of process 100 (the server of {@link Requests}). */
+    static io.kindling.probe.api.KindlingEvent marker(long at, String traceId, boolean enter) {
+        io.kindling.probe.api.KindlingEvent e = new io.kindling.probe.api.KindlingEvent("apm_trace_id_event",
+                io.kindling.probe.api.Category.OTHER, io.kindling.probe.api.Source.SYSCALL_EXIT, at, 0,
+                new io.kindling.probe.api.ThreadContext(100, 101, 0, 0, "http-nio-8080-exec-1", ""));
+        e.addAttribute(io.kindling.probe.api.Attribute.ofString("trace_id", traceId));
+        e.addAttribute(io.kindling.probe.api.Attribute.ofString("is_enter", enter ? "1" : "0"));
+        e.addAttribute(io.kindling.probe.api.Attribute.ofString("protocol", "http"));
+        e.addAttribute(io.kindling.probe.api.Attribute.ofString("url", "/orders"));
+        return e;
+    }
+
+    @Test
+    void theCallsAThreadMakesInAJavaAgentsTraceAreChildrenOfTheRequestItServes() throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver()) {
+            OtlpSink sink = new OtlpSink(Requests.config(Map.of("endpoint", receiver.endpoint(), "export.interval.ms", 200)),
+                    jdkSender());
+            try {
+                String w3c = "4bf92f3577b34da6a3ce929d0e0e4736";
+                sink.deliver(marker(T0, w3c, true));
+                // the handler's failed query on its own thread, then the request it served (neither slow nor failed)
+                io.kindling.probe.api.KindlingEvent query = Requests.request("mysql", false, "127.0.0.1", 46000, "127.0.0.1", 3306,
+                        T0 + 4 * MS, 2 * MS, "SELECT orders", true, "NoError", Map.of("sql_error_code", 1146));
+                query.setThread(new io.kindling.probe.api.ThreadContext(100, 101, 0, 0, "http-nio-8080-exec-1", ""));
+                sink.deliver(query);
+                sink.deliver(Requests.request("http", true, "192.0.2.9", 46001, "127.0.0.1", 8080, T0 + 6 * MS, 7 * MS, "/orders",
+                        false, "NoError", Map.of("http_method", "GET", "http_status_code", 200)));
+                sink.deliver(marker(T0 + 7 * MS, w3c, false));
+                // an agent id of another form, a failed request in it
+                sink.deliver(marker(T0 + 10 * MS, "a1b2.55.16600000000000001", true));
+                sink.deliver(Requests.request("http", true, "192.0.2.9", 46002, "127.0.0.1", 8080, T0 + 12 * MS, MS, "/orders",
+                        true, "NoError", Map.of("http_method", "GET", "http_status_code", 500)));
+                sink.deliver(marker(T0 + 13 * MS, "a1b2.55.16600000000000001", false));
+                sink.flush();
+                assertTrue(OtlpReceiver.await(() -> receiver.spans().size() == 3, 20), "spans: " + receiver.spans().size());
+                Received served = receiver.spans().stream().filter(r -> r.span().getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                        && "200".equals(r.attribute("http.response.status_code"))).findFirst().orElseThrow();
+                Received call = only(receiver.spans(), Span.SpanKind.SPAN_KIND_CLIENT, "SELECT orders");
+                assertEquals(w3c, HexFormat.of().formatHex(served.span().getTraceId().toByteArray()), "the agent's trace id");
+                assertEquals(w3c, HexFormat.of().formatHex(call.span().getTraceId().toByteArray()));
+                assertEquals(served.span().getSpanId(), call.span().getParentSpanId(), "the call is the served request's child");
+                assertTrue(served.span().getParentSpanId().isEmpty(), "a remote client: no parent");
+                assertEquals(w3c, served.attribute("kindling.apm.trace_id"));
+                assertEquals("101", served.attribute("thread.id"));
+                Received failed = receiver.spans().stream().filter(r -> "500".equals(r.attribute("http.response.status_code")))
+                        .findFirst().orElseThrow();
+                assertEquals(ApmTraces.traceId("a1b2.55.16600000000000001"), HexFormat.of().formatHex(failed.span().getTraceId()
+                        .toByteArray()));
+                assertEquals("a1b2.55.16600000000000001", failed.attribute("kindling.apm.trace_id"));
+                assertEquals(Map.of("apm.markers", 4L, "spans.apm_joined", 3L), Map.of("apm.markers", sink.statistics().get("apm.markers"),
+                        "spans.apm_joined", sink.statistics().get("spans.apm_joined")));
+            } finally {
+                sink.deactivate();
+            }
+        }
+    }
+
     @Test
     void seriesAreBoundedAsThePrometheusSinkBoundsThem() throws Exception {
         try (OtlpReceiver receiver = new OtlpReceiver()) {
