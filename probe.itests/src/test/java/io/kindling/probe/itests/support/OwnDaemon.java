@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * What the tests' own container daemons ({@link OwnDocker}, {@link OwnContainerd}) share: skipping (or failing, with
+ * What the tests' own container daemons ({@link OwnDocker}, {@link OwnContainerd}, {@link OwnPodman}) share: skipping (or failing, with
  * {@code KINDLING_REQUIRE_LIVE=1}) where they cannot run, waiting for a daemon to answer, running its client, and
  * stopping it and removing its folder.
  */
@@ -34,7 +34,12 @@ final class OwnDaemon {
 
     /** What a client command printed, and its exit status (-1: it did not end in time). */
     static OwnDocker.Result run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return run(new ProcessBuilder(command), timeoutSeconds);
+    }
+
+    /** What a client command (with its environment) printed, and its exit status (-1: it did not end in time). */
+    static OwnDocker.Result run(ProcessBuilder command, int timeoutSeconds) throws IOException, InterruptedException {
+        Process p = command.redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -68,7 +73,7 @@ final class OwnDaemon {
 
     /** SIGTERM to the daemon (it stops what it started), then its folder removed unless something is still mounted in it. */
     static void stop(Process daemon, Path dir) throws IOException, InterruptedException {
-        if (daemon.isAlive()) {
+        if (daemon != null && daemon.isAlive()) {
             daemon.destroy();
             if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
                 daemon.destroyForcibly();
