@@ -48,6 +48,17 @@ final class OwnDaemon {
         return new OwnDocker.Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
+    /** Makes {@code root} a container's root folder: busybox-static's binary and links to its sh, echo and sleep. */
+    static void busyboxFolder(Path root) throws IOException {
+        for (String d : List.of("bin", "tmp", "proc", "sys", "dev", "etc")) {
+            Files.createDirectories(root.resolve(d));
+        }
+        Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
+        for (String applet : List.of("sh", "echo", "sleep")) {
+            Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
+        }
+    }
+
     /** A condition polled while the daemon starts. */
     interface Check {
         boolean ok() throws IOException, InterruptedException;

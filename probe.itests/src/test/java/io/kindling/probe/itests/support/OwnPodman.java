@@ -60,13 +60,7 @@ public final class OwnPodman implements AutoCloseable {
                 + "graphroot = \"" + dir.resolve("root") + "\"\nrunroot = \"" + dir.resolve("runroot") + "\"\n");
         OwnPodman p = new OwnPodman(dir);
         Path image = dir.resolve("image");
-        for (String d : List.of("bin", "tmp", "proc", "sys", "dev", "etc")) {
-            Files.createDirectories(image.resolve(d));
-        }
-        Files.copy(Path.of("/bin/busybox"), image.resolve("bin/busybox"));
-        for (String applet : List.of("sh", "echo", "sleep")) {
-            Files.createSymbolicLink(image.resolve("bin").resolve(applet), Path.of("busybox"));
-        }
+        OwnDaemon.busyboxFolder(image);
         Process tar = p.process(List.of("sh", "-c", "tar -C '" + image + "' -c . | " + String.join(" ", p.podman())
                 + " import --change 'ENV PATH=/bin' - " + IMAGE)).redirectErrorStream(true).start();
         String imported = new String(tar.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
