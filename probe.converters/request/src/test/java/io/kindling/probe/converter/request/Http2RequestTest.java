@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.converter.request.http.HttpParser;
 import io.kindling.probe.converter.request.http2.Http2Parser;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,48 @@ class Http2RequestTest {
         assertEquals(20_000L, attr(a, "request_sent_time"));
         assertEquals(3000_000L, attr(a, "content_download_time"));
         assertEquals(0L, w.converter.statistics().get("http2_unknown_header_refs"));
+    }
+
+    /** The component's configuration: the HTTP parser's. */
+    static Http2Parser configured(String clustering, boolean keepQuery) {
+        HttpParser.Config http = new HttpParser.Config() {
+            @Override
+            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+                return HttpParser.Config.class;
+            }
+
+            @Override
+            public String url_clustering_method() {
+                return clustering;
+            }
+
+            @Override
+            public boolean keep_query() {
+                return keepQuery;
+            }
+
+            @Override
+            public int http2_max_streams() {
+                return 256;
+            }
+
+            @Override
+            public int http2_max_header_block() {
+                return 16384;
+            }
+        };
+        return new Http2Parser(http);
+    }
+
+    @Test
+    void theUrlSettingsAreTheHttpParsers() {
+        Wire w = new Wire().server(false);
+        w.converter.addParser(configured("noparam", true), Map.of("service.ranking", 10));
+        w.write(H2.bytes().preface().headers(1, true, H2.block(GET, HTTP, "+:path=/a/1?user=42")).get(), 10);
+        w.read(H2.bytes().headers(1, true, H2.block(STATUS_200)).get(), 10);
+        assertEquals(1, w.emitted.size());
+        assertEquals("/a/1?user=42", attr(w.emitted.get(0), "http_url"));
+        assertEquals("/a/1", attr(w.emitted.get(0), "content_key"));
     }
 
     @Test

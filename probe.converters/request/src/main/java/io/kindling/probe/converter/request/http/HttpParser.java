@@ -20,16 +20,27 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Component(service = ProtocolParser.class, configurationPid = HttpParser.PID, property = "service.ranking:Integer=100")
 @Designate(ocd = HttpParser.Config.class)
 public final class HttpParser implements ProtocolParser {
-    static final String PID = "io.kindling.probe.converter.request.http";
+    /** The configuration of HTTP/1.x and HTTP/2 (the HTTP/2 parser reads it too). */
+    public static final String PID = "io.kindling.probe.converter.request.http";
 
-    @ObjectClassDefinition(name = "Kindling request converter: HTTP")
+    /** HTTP/1.x's and HTTP/2's URL settings, and HTTP/2's bounds. */
+    @ObjectClassDefinition(name = "Kindling request converter: HTTP and HTTP/2")
     public @interface Config {
-        @AttributeDefinition(name = "URL clustering", description = "How the content key is made from the path: "
-                + "alphabet (segments with other characters than letters become *), noparam (the path), blank (none)")
+        @AttributeDefinition(name = "URL clustering", description = "How the content key is made from the path, for HTTP/1.x "
+                + "and HTTP/2: alphabet (segments with other characters than letters become *), noparam (the path), blank (none); "
+                + "a gRPC call's key is its /service/method")
         String url_clustering_method() default "alphabet";
 
-        @AttributeDefinition(name = "Keep the query string", description = "Whether http_url keeps the query string (it may carry personal data)")
+        @AttributeDefinition(name = "Keep the query string", description = "Whether http_url keeps the query string, HTTP/1.x and HTTP/2 alike (it may carry personal data)")
         boolean keep_query() default false;
+
+        @AttributeDefinition(name = "HTTP/2 streams per connection", min = "1",
+                description = "HTTP/2 requests of one connection waiting for their responses; beyond it the oldest is reported as NoResponse")
+        int http2_max_streams() default 256;
+
+        @AttributeDefinition(name = "HTTP/2 header block bytes", min = "1024",
+                description = "The largest HTTP/2 header block read; a larger one is passed over (its headers, and the table's entries it added, are unknown)")
+        int http2_max_header_block() default 16384;
     }
 
     private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "CONNECT"};

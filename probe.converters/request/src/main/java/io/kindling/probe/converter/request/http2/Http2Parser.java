@@ -1,5 +1,6 @@
 package io.kindling.probe.converter.request.http2;
 
+import io.kindling.probe.converter.request.http.HttpParser;
 import io.kindling.probe.converter.request.http.UrlClustering;
 import io.kindling.probe.converter.request.spi.Message;
 import io.kindling.probe.converter.request.spi.MultiplexedParser;
@@ -9,9 +10,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * Cleartext HTTP/2 (h2c with prior knowledge) and gRPC over it: one {@code net_request} per stream with
@@ -25,31 +23,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * A connection is recognised by the client's connection preface, or, when it was open before the capture, by a
  * client's write or a server's read that is whole HTTP/2 frames with a request's HEADERS frame among them. Its rank
  * is below the other parsers': they are asked first.
+ * <p>
+ * Its configuration is the HTTP parser's ({@value HttpParser#PID}, {@link HttpParser.Config}): one URL setting
+ * ({@code url.clustering.method}, {@code keep.query}) serves HTTP/1.x and HTTP/2 alike, beside HTTP/2's bounds.
  */
-@Component(service = io.kindling.probe.converter.request.spi.ProtocolParser.class, configurationPid = Http2Parser.PID,
+@Component(service = io.kindling.probe.converter.request.spi.ProtocolParser.class, configurationPid = HttpParser.PID,
         property = "service.ranking:Integer=10")
-@Designate(ocd = Http2Parser.Config.class)
 public final class Http2Parser implements MultiplexedParser {
-    static final String PID = "io.kindling.probe.converter.request.http2";
-
-    @ObjectClassDefinition(name = "Kindling request converter: HTTP/2 and gRPC")
-    public @interface Config {
-        @AttributeDefinition(name = "URL clustering", description = "How the content key of an HTTP/2 request is made from "
-                + "its path: alphabet, noparam or blank (as for HTTP/1.x); a gRPC call's key is its /service/method")
-        String url_clustering_method() default "alphabet";
-
-        @AttributeDefinition(name = "Keep the query string", description = "Whether http_url keeps the query string")
-        boolean keep_query() default false;
-
-        @AttributeDefinition(name = "Streams per connection", min = "1",
-                description = "Requests of one connection waiting for their responses; beyond it the oldest is reported as NoResponse")
-        int max_streams() default 256;
-
-        @AttributeDefinition(name = "Header block bytes", min = "1024",
-                description = "The largest header block read; a larger one is passed over (its headers, and the table's entries it added, are unknown)")
-        int max_header_block() default 16384;
-    }
-
     private final UrlClustering clustering;
     private final boolean keepQuery;
     private final int maxStreams;
@@ -66,9 +46,11 @@ public final class Http2Parser implements MultiplexedParser {
     final AtomicLong unpaired = new AtomicLong();
     final AtomicLong unseenRequests = new AtomicLong();
 
+    /** The URL settings and HTTP/2's bounds, from the HTTP parser's configuration. */
     @Activate
-    public Http2Parser(Config config) {
-        this(UrlClustering.of(config.url_clustering_method()), config.keep_query(), config.max_streams(), config.max_header_block());
+    public Http2Parser(HttpParser.Config config) {
+        this(UrlClustering.of(config.url_clustering_method()), config.keep_query(), config.http2_max_streams(),
+                config.http2_max_header_block());
     }
 
     public Http2Parser() {
