@@ -122,6 +122,7 @@ public final class RequestConverter implements Converter {
     private final AtomicLong unpaired = new AtomicLong();
     private final AtomicLong unknownConnections = new AtomicLong();
     private final AtomicLong parserFailures = new AtomicLong();
+    private final AtomicLong upgrades = new AtomicLong();
     private volatile int size;
     private final RequestSummary summary = new RequestSummary();
 
@@ -326,6 +327,42 @@ public final class RequestConverter implements Converter {
         } else {
             responseBytes(c, data, res, first, ts);
         }
+    }
+
+    /**
+     * A response that switches the connection's protocol ({@code 101} to {@code h2c}): the multiplexed parser that
+     * takes the token gets the connection, with the request that asked for it as its first call (not reported here).
+     * False when no parser takes it: the response is reported as it is.
+     */
+    private boolean upgrade(Connection c, Exchange x, String token) {
+        for (ProtocolParser parser : parsers) {
+            if (parser instanceof MultiplexedParser mp) {
+                MultiplexedParser.Session session;
+                try {
+                    session = mp.upgrade(token, c.server, x.request, x.requestStart, x.requestEnd, x.requestBytes);
+                } catch (RuntimeException e) {
+                    parserFailures.incrementAndGet();
+                    continue;
+                }
+                if (session != null) {
+                    for (Exchange waiting : c.waiting) {
+                        if (waiting != x) {
+                            unanswered(c, waiting, x.responseEnd); // nothing else is answered in HTTP/1.x now
+                        }
+                    }
+                    c.waiting.clear();
+                    c.sending = null;
+                    c.sendingRemaining = 0;
+                    c.receiving = null;
+                    c.receivingRemaining = 0;
+                    c.parser = mp;
+                    c.session = session;
+                    upgrades.incrementAndGet();
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** A multiplexed protocol's bytes go to the connection's session, which reports the calls it completes. */
@@ -583,6 +620,14 @@ public final class RequestConverter implements Converter {
             x.responseBytes = n;
             off += n;
             avail -= n;
+            if (m.upgrade() != null && len >= 0 && len <= n && upgrade(c, x, m.upgrade())) {
+                // the rest of this read is the new protocol's
+                if (avail > 0) {
+                    byte[] rest = off < captured ? java.util.Arrays.copyOfRange(data, (int) off, captured) : new byte[0];
+                    multiplexed(c, (MultiplexedParser) c.parser, false, rest, avail, first, end);
+                }
+                return;
+            }
             if (len < 0 || len > n) {
                 c.receiving = x;
                 c.receivingRemaining = len < 0 ? -1 : len - n;
@@ -860,6 +905,7 @@ public final class RequestConverter implements Converter {
         m.put("unknown_protocol_connections", unknownConnections.get());
         m.put("evicted", evicted.get());
         m.put("parser_failures", parserFailures.get());
+        m.put("protocol_upgrades", upgrades.get());
         for (ProtocolParser p : parsers) {
             if (p instanceof MultiplexedParser mp) {
                 m.putAll(mp.statistics());

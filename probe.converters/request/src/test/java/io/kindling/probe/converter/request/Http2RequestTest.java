@@ -107,6 +107,68 @@ class Http2RequestTest {
         assertEquals("/a/1", attr(w.emitted.get(0), "content_key"));
     }
 
+    static final byte[] UPGRADE_REQUEST = ("GET /up/1?x=1 HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+            + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    static final byte[] SWITCHING = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    /** An HTTP/1.1 request with Upgrade: h2c, the 101, and HTTP/2 after it: the request is stream 1, answered in HTTP/2. */
+    @Test
+    void anUpgradeToH2cMakesTheRequestStreamOneAndTheRestHttp2() {
+        for (boolean server : List.of(false, true)) {
+            Wire w = new Wire().server(server);
+            w.converter.addParser(new HttpParser(), Map.of("service.ranking", 100));
+            w.converter.addParser(new Http2Parser(), Map.of("service.ranking", 10));
+            // the client's bytes are the server's reads, the server's its writes
+            java.util.function.BiConsumer<byte[], Integer> fromClient = server ? (b, us) -> w.read(b, us) : (b, us) -> w.write(b, us);
+            java.util.function.BiConsumer<byte[], Integer> fromServer = server ? (b, us) -> w.write(b, us) : (b, us) -> w.read(b, us);
+            fromClient.accept(UPGRADE_REQUEST, 10);
+            // the 101 and the server's first frames in one call
+            fromServer.accept(concat(SWITCHING, H2.bytes().settings().get()), 20);
+            fromClient.accept(H2.bytes().preface().settings().get(), 5);
+            fromServer.accept(H2.bytes().headers(1, false, H2.block(STATUS_200, "+content-type=text/plain")).data(1, true, 300).get(), 30);
+            fromClient.accept(H2.bytes().headers(3, true, H2.block(GET, HTTP, "+:path=/second")).get(), 5);
+            fromServer.accept(H2.bytes().headers(3, true, H2.block(STATUS_404)).get(), 10);
+            assertEquals(2, w.emitted.size(), "side " + server);
+            KindlingEvent up = w.emitted.get(0);
+            assertEquals("http2", attr(up, "protocol"));
+            assertEquals("GET", attr(up, "http_method"));
+            assertEquals("/up/1", attr(up, "http_url"));
+            assertEquals(200L, attr(up, "http_status_code"));
+            assertEquals(false, attr(up, "http2_headers_unknown"));
+            assertEquals((long) UPGRADE_REQUEST.length, attr(up, "request_io"));
+            assertEquals(server, attr(up, "is_server"));
+            KindlingEvent second = w.emitted.get(1);
+            assertEquals("/second", attr(second, "http_url"));
+            assertEquals(404L, attr(second, "http_status_code"));
+            assertEquals(false, attr(second, "http2_headers_unknown"));
+            assertEquals(1L, w.converter.statistics().get("http2_upgrades"));
+            assertEquals(1L, w.converter.statistics().get("protocol_upgrades"));
+        }
+    }
+
+    /** A 101 to another protocol than h2c (a WebSocket) stays an HTTP/1.1 request answered 101. */
+    @Test
+    void anUpgradeToAnotherProtocolStaysHttp() {
+        Wire w = new Wire().server(false);
+        w.converter.addParser(new HttpParser(), Map.of("service.ranking", 100));
+        w.converter.addParser(new Http2Parser(), Map.of("service.ranking", 10));
+        w.write("GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII), 10);
+        w.read("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII), 10);
+        assertEquals(1, w.emitted.size());
+        assertEquals("http", attr(w.emitted.get(0), "protocol"));
+        assertEquals(101L, attr(w.emitted.get(0), "http_status_code"));
+        assertEquals(0L, w.converter.statistics().get("protocol_upgrades"));
+    }
+
     @Test
     void grpcServerSideWithTrailersAndAnErrorStatus() {
         Wire w = wire(true);

@@ -15,7 +15,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * HTTP/1.0 and 1.1: {@code http_method}, {@code http_url} (the path, without the query string unless configured),
  * {@code http_status_code}; the content key is the path clustered ({@link UrlClustering}); a status of 400 or more
  * is an error. Message lengths come from {@code Content-Length}; a chunked or unframed body runs until the other
- * side speaks. {@code 1xx} responses other than 101 are interim (the final response follows).
+ * side speaks. {@code 1xx} responses other than 101 are interim (the final response follows); a {@code 101
+ * Switching Protocols} says which protocol follows ({@link Message#upgrade}, {@code h2c}: HTTP/2).
  */
 @Component(service = ProtocolParser.class, configurationPid = HttpParser.PID, property = "service.ranking:Integer=100")
 @Designate(ocd = HttpParser.Config.class)
@@ -139,6 +140,12 @@ public final class HttpParser implements ProtocolParser {
             return m.length(Message.UNTIL_REPLY);
         }
         long head = headEnd + 4L;
+        if (status == 101) {
+            String to = header(p, headEnd, "upgrade");
+            if (to != null) {
+                m.upgrade(to.toLowerCase(Locale.ROOT)); // the connection speaks this after the head (h2c: HTTP/2)
+            }
+        }
         boolean headRequest = request != null && "HEAD".equals(request.state());
         if (headRequest || status == 204 || status == 304 || status < 200) {
             return m.length(head);
@@ -148,6 +155,24 @@ public final class HttpParser implements ProtocolParser {
     }
 
     private static final long CHUNKED = -2;
+
+    /** The value of a header of the head that ends at {@code headEnd}, or null. */
+    private static String header(Payload p, int headEnd, String wanted) {
+        int line = p.indexOf(0, (byte) '\n') + 1;
+        while (line > 0 && line < headEnd) {
+            int next = p.indexOf(line, (byte) '\n');
+            if (next < 0 || next > headEnd + 2) {
+                break;
+            }
+            String header = p.text(line, next).trim();
+            int colon = header.indexOf(':');
+            if (colon > 0 && header.substring(0, colon).trim().equalsIgnoreCase(wanted)) {
+                return header.substring(colon + 1).trim();
+            }
+            line = next + 1;
+        }
+        return null;
+    }
 
     /** The body's length from the head's headers: Content-Length, CHUNKED, or -1 when none says; 0 for a request without. */
     private static long bodyLength(Payload p, int headEnd) {

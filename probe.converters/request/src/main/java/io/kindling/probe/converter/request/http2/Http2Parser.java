@@ -12,7 +12,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * Cleartext HTTP/2 (h2c with prior knowledge) and gRPC over it: one {@code net_request} per stream with
+ * Cleartext HTTP/2 (h2c with prior knowledge, or by an HTTP/1.1 {@code Upgrade: h2c}) and gRPC over it: one {@code net_request} per stream with
  * {@code protocol} {@code http2} or {@code grpc} (a request or response of content type {@code application/grpc},
  * or a {@code grpc-status}), {@code http_method}, {@code http_url} ({@code :path}), {@code http_status_code}
  * ({@code :status}) and for gRPC {@code grpc_service}, {@code grpc_method} and {@code grpc_status} (from the
@@ -45,6 +45,7 @@ public final class Http2Parser implements MultiplexedParser {
     final AtomicLong streamsEvicted = new AtomicLong();
     final AtomicLong unpaired = new AtomicLong();
     final AtomicLong unseenRequests = new AtomicLong();
+    final AtomicLong upgrades = new AtomicLong();
 
     /** The URL settings and HTTP/2's bounds, from the HTTP parser's configuration. */
     @Activate
@@ -83,6 +84,18 @@ public final class Http2Parser implements MultiplexedParser {
         return new Http2Session(this);
     }
 
+    /**
+     * {@code h2c}: an HTTP/1.1 request with {@code Upgrade: h2c} answered {@code 101 Switching Protocols}. The request
+     * is stream 1, its response comes in HTTP/2; both tables start empty, and the client's preface comes next.
+     */
+    @Override
+    public Session upgrade(String token, boolean server, Message request, long start, long end, long bytes) {
+        if (!"h2c".equals(token)) {
+            return null;
+        }
+        return new Http2Session(this, request, start, end, bytes);
+    }
+
     @Override
     public Map<String, Long> statistics() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -96,6 +109,7 @@ public final class Http2Parser implements MultiplexedParser {
         m.put("http2_streams_evicted", streamsEvicted.get());
         m.put("http2_unpaired_responses", unpaired.get());
         m.put("http2_responses_to_unseen_requests", unseenRequests.get());
+        m.put("http2_upgrades", upgrades.get());
         return m;
     }
 
