@@ -48,8 +48,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public final class RequestConverter implements Converter {
     static final String PID = "io.kindling.probe.converter.request";
 
-    /** Bytes of each read and write the parsers need (the live capture keeps at least this many while active). */
-    static final int SNAPLEN = 1024;
+    /**
+     * Bytes of each read and write the parsers need (the live capture keeps at least this many while active): the
+     * heads of HTTP/1.x, SQL, Redis, Kafka and DNS messages fit in 1 KiB, but a write of HTTP/2 frames carries many
+     * streams' header blocks (a gRPC client's flush of 40 and more concurrent calls is about 1.7 KiB), each of which
+     * the connection's HPACK table must see to stay known.
+     */
+    static final int SNAPLEN = 4096;
 
     /** Socket reads and writes, connects and their outcome, closes, and process exits. */
     public static final String NEEDS = "syscall_exit-read:net,syscall_exit-readv:net,syscall_exit-recvfrom:net,syscall_exit-recvmsg:net,"
@@ -94,6 +99,12 @@ public final class RequestConverter implements Converter {
         @AttributeDefinition(name = "Idle connection timeout (s)", min = "1",
                 description = "A connection without reads or writes for this long is forgotten")
         long idle_timeout_s() default 120;
+
+        @AttributeDefinition(name = "Bytes kept of each read and write", min = "80", max = "65000",
+                description = "How much of the data of each socket read and write a live capture keeps while requests are "
+                        + "analysed (the capture's snaplen is raised to it); HTTP/2's header tables need the header blocks of "
+                        + "every stream a write carries, 1024 is enough for the other protocols")
+        int kindling_converter_snaplen() default SNAPLEN;
     }
 
     private final int maxConnections;

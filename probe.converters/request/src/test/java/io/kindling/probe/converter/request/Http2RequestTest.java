@@ -169,6 +169,46 @@ class Http2RequestTest {
         assertEquals(0L, w.converter.statistics().get("protocol_upgrades"));
     }
 
+    /**
+     * 50 concurrent gRPC calls flushed in one write (about 1.7 KiB, as grpc-java writes them): at 1024 bytes kept the
+     * frames beyond are unseen, the table is lost and the calls after it cannot be named; at the converter's snaplen
+     * every call is named.
+     */
+    @Test
+    void aWriteOfManyConcurrentCallsIsReadWholeAtTheConvertersSnaplen() {
+        for (int snaplen : new int[] {1024, RequestConverter.SNAPLEN}) {
+            Wire w = wire(false);
+            w.snaplen = snaplen;
+            w.write(H2.bytes().preface().headers(1, false, H2.block(POST, HTTP, "+:path=/demo.Echo/Say", "+content-type=application/grpc"))
+                    .data(1, true, 12).get(), 10);
+            w.read(H2.bytes().settings().headers(1, false, H2.block(STATUS_200, "+content-type=application/grpc")).data(1, false, 12)
+                    .headers(1, true, H2.block("grpc-status=0")).get(), 10);
+            H2 burst = H2.bytes();
+            for (int i = 0; i < 50; i++) {
+                burst.headers(3 + 2 * i, false, H2.block(POST, HTTP, 63, 62)).data(3 + 2 * i, true, 12); // path, content type
+            }
+            byte[] calls = burst.get();
+            assertTrue(calls.length > 1024 && calls.length <= RequestConverter.SNAPLEN, "one write of " + calls.length + " bytes");
+            w.write(calls, 50);
+            for (int from = 0; from < 50; from += 10) {
+                H2 answers = H2.bytes();
+                for (int i = from; i < from + 10; i++) {
+                    answers.headers(3 + 2 * i, false, H2.block(STATUS_200, 62)).data(3 + 2 * i, false, 12)
+                            .headers(3 + 2 * i, true, H2.block("grpc-status=0"));
+                }
+                w.read(answers.get(), 20);
+            }
+            assertEquals(51, w.emitted.size(), "snaplen " + snaplen);
+            long named = w.emitted.stream().filter(e -> "/demo.Echo/Say".equals(attr(e, "http_url"))
+                    && Boolean.FALSE.equals(attr(e, "http2_headers_unknown")) && Long.valueOf(0).equals(attr(e, "grpc_status"))).count();
+            if (snaplen == 1024) {
+                assertTrue(named < 51, "names lost beyond 1024 bytes: " + named);
+            } else {
+                assertEquals(51, named, "every call named at " + snaplen + " bytes");
+            }
+        }
+    }
+
     @Test
     void grpcServerSideWithTrailersAndAnErrorStatus() {
         Wire w = wire(true);
