@@ -40,8 +40,12 @@ typedef _Bool bool;
 #define STR_MAX      4096 /* a path or a string argument */
 #define ARGS_MAX     4096 /* argv or environment of a process */
 #define EVT_TABLE    PROBE_EVT_TABLE
-#define IOV_MAX_READ 16 /* iovec entries looked at for readv/writev/sendmsg/recvmsg */
-#define IOV_MAX_MMSG 2  /* and for each message of sendmmsg/recvmmsg (one program walks every message) */
+/* iovec entries looked at for readv/writev/sendmsg/recvmsg, one at a time in a bpf_loop (verified once, whatever the
+ * count). A writev of many small buffers is common (Netty writes each HTTP/2 frame's header and payload as buffers of
+ * their own: a gRPC client's flush of 40 calls is about 170 of them), and the data of those beyond the last entry
+ * looked at would be lost however large the snaplen. */
+#define IOV_MAX_READ 1024
+#define IOV_MAX_MMSG 2 /* and for each message of sendmmsg/recvmmsg (one program walks every message) */
 
 /* Slots of the per-CPU scratch: syscall programs and the scheduler/process programs never share one. */
 #define SLOT_SYSCALL 0
@@ -213,35 +217,47 @@ enum iov_copy {
     COPY_DATA = 1, /* and the data, as a parameter (exit events) */
 };
 
+/* What push_iov_data's loop carries from one iovec to the next. */
+struct iov_walk {
+    struct scratch* s;
+    const struct iovec_u* iov;
+    u64 count;
+    u64 total;
+    u32 cap;
+    u32 written;
+    bool push;
+};
+
+static long iov_step(u64 i, void* data) {
+    struct iov_walk* w = data;
+    struct iovec_u v;
+    if (i >= w->count || bpf_probe_read_user(&v, sizeof(v), &w->iov[i])) return 1;
+    w->total += v.len;
+    if (w->push && w->written < w->cap) {
+        u32 take = w->cap - w->written;
+        if (v.len < take) take = v.len;
+        w->written += copy_user(w->s, w->s->off + w->written, (const void*)v.base, take);
+    }
+    return 0;
+}
+
 /* The data of an iovec array, at most min(total, snaplen) bytes, of its first max_iov entries (at most
  * IOV_MAX_READ); returns the sum of their iov_len. */
 static __always_inline u64 push_iov_data(struct scratch* s, const void* iovp, u64 iovcnt, s64 limit, enum iov_copy what,
                                          const u32 max_iov) {
-    bool push = what == COPY_DATA;
-    u64 total = 0;
-    u32 written = 0;
-    u32 cap = snaplen;
-    if (limit >= 0 && (u64)limit < cap) cap = limit;
-    if (iovcnt > IOV_MAX_READ) iovcnt = IOV_MAX_READ;
-    if (iovcnt > max_iov) iovcnt = max_iov;
-    if (!iovp || bpf_probe_read_user(s->tmp, IOV_MAX_READ * sizeof(struct iovec_u), iovp)) {
-        /* fewer than IOV_MAX_READ entries may be mapped: read what the count says */
-        u32 sz = (iovcnt * sizeof(struct iovec_u)) & 0x1ff;
-        if (!iovp || !sz || bpf_probe_read_user(s->tmp, sz, iovp)) iovcnt = 0;
-    }
-    struct iovec_u* iov = (struct iovec_u*)s->tmp;
-    for (int i = 0; i < IOV_MAX_READ; i++) {
-        if (i >= iovcnt) break;
-        u64 len = iov[i].len;
-        total += len;
-        if (push && written < cap) {
-            u32 take = cap - written;
-            if (len < take) take = len;
-            written += copy_user(s, s->off + written, (const void*)iov[i].base, take);
-        }
-    }
-    if (push) done(s, written);
-    return total;
+    struct iov_walk w = {.s = s,
+                         .iov = iovp,
+                         .count = iovp ? iovcnt : 0,
+                         .total = 0,
+                         .cap = snaplen,
+                         .written = 0,
+                         .push = what == COPY_DATA};
+    if (limit >= 0 && (u64)limit < w.cap) w.cap = limit;
+    if (w.count > IOV_MAX_READ) w.count = IOV_MAX_READ;
+    if (w.count > max_iov) w.count = max_iov;
+    if (w.count) bpf_loop(w.count, iov_step, &w, 0);
+    if (w.push) done(s, w.written);
+    return w.total;
 }
 
 static __always_inline struct file* fd_to_file(s64 fd) {

@@ -19,7 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code probe bench-live}: a loopback HTTP/1.1 workload ({@link HttpLoad}, in a JVM of its own started
+ * {@code probe bench-live}: a loopback HTTP/1.1 workload ({@link HttpLoad}, or with {@code --grpc} unary gRPC calls
+ * over cleartext HTTP/2, {@link GrpcLoad}; in a JVM of its own started
  * with this one's {@code java}) at a fixed request rate, first without the probe, then while the probe
  * reads live events with the given subscriptions and sinks (jsonl to /dev/null by default). Reports the
  * probe process's CPU time (user + system) per second of the run, the run time of the probe's BPF
@@ -46,9 +47,10 @@ final class BenchLive {
             long delivered, long sinkDropped) {}
 
     int run(List<Subscription> subscriptions, List<SinkSpec> sinks, LiveSpec spec) throws CommandException {
-        List<String> workload = workloadCommand();
+        List<String> workload = workloadCommand(spec.grpc() ? GrpcLoad.class : HttpLoad.class);
         double seconds = spec.durationMillis() / 1000.0;
-        err.printf(Locale.ROOT, "bench-live: %d requests/s for %.0f s over loopback; workload alone first%n", spec.rate(), seconds);
+        err.printf(Locale.ROOT, "bench-live: %d %s/s for %.0f s over loopback; workload alone first%n", spec.rate(),
+                spec.grpc() ? "gRPC calls (HTTP/2)" : "requests (HTTP/1.1)", seconds);
         double alone = workload(workload, spec.rate(), seconds);
         err.printf(Locale.ROOT, "  without the probe: %.1f requests/s%n", alone);
         ProbeControl control = services.control();
@@ -222,8 +224,8 @@ final class BenchLive {
      * The workload's class file from this bundle, copied into a temporary folder, run by this JVM's
      * {@code java}: nothing beyond the JDK the probe runs on is needed.
      */
-    private static List<String> workloadCommand() throws CommandException {
-        String name = HttpLoad.class.getName();
+    private static List<String> workloadCommand(Class<?> load) throws CommandException {
+        String name = load.getName();
         try (InputStream in = BenchLive.class.getResourceAsStream("/" + name.replace('.', '/') + ".class")) {
             if (in == null) {
                 throw new CommandException(Exit.FAILURE, "bench-live: the workload class is missing from this build");

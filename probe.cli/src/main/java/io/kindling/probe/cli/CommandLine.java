@@ -127,7 +127,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         Options(Command command) {
             this.command = command;
             this.live = command == Command.BENCH_LIVE
-                    ? new LiveSpec(LiveSpec.DEFAULT_BENCH_MILLIS, null, LiveSpec.DEFAULT_BENCH_RATE, false) : LiveSpec.NONE;
+                    ? new LiveSpec(LiveSpec.DEFAULT_BENCH_MILLIS, null, LiveSpec.DEFAULT_BENCH_RATE, false, false) : LiveSpec.NONE;
         }
 
         /** Reads the arguments after the command; false when one asks for the help. */
@@ -216,6 +216,12 @@ record CommandLine(Command command, String file, List<Subscription> subscription
                         throw new UsageException("--search is a flag of bench-live");
                     }
                     live = live.withSearch();
+                }
+                case "--grpc" -> {
+                    if (command != Command.BENCH_LIVE || value != null) {
+                        throw new UsageException("--grpc is a flag of bench-live");
+                    }
+                    live = live.withGrpc();
                 }
                 default -> throw new UsageException("unknown option '" + option + "'");
             }

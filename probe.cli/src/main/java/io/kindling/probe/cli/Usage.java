@@ -13,13 +13,14 @@ final class Usage {
                             kernel with BTF, 5.8 or later); stop with Ctrl-C or after D (30s,
                             500ms, 2m); --write also records every event read to FILE, a
                             capture that replay and sysdig -r read
-              bench-live [--rate R] [--duration D] [--search]
+              bench-live [--rate R] [--duration D] [--search] [--grpc]
                             a loopback HTTP workload at R requests/s (10000) for D (30s), alone,
                             then while the probe reads live (--subscribe and --sink as for
                             live; by default the default subscriptions and jsonl to /dev/null):
                             the probe's CPU, its BPF programs' run time, events
                             and drops, the workload's throughput; --search looks for the
-                            highest rate without drops
+                            highest rate without drops; --grpc: unary gRPC calls over
+                            cleartext HTTP/2 instead of HTTP/1.1 requests
               events        list the event names and categories that --subscribe accepts
               bench FILE    time the inspector alone (libsinsp, drop rules and filter, in C++)
                             against the whole probe (to a counting sink) on a capture,

@@ -97,6 +97,15 @@ class CommandLineTest {
     }
 
     @Test
+    void benchLiveTakesAGrpcWorkload() throws Exception {
+        assertTrue(CommandLine.parse("bench-live", "--grpc", "--rate", "500").live().grpc());
+        assertEquals(500, CommandLine.parse("bench-live", "--grpc", "--rate", "500").live().rate());
+        assertFalse(CommandLine.parse("bench-live").live().grpc());
+        assertEquals("--grpc is a flag of bench-live", error("live", "--grpc"));
+        assertEquals("--grpc is a flag of bench-live", error("bench-live", "--grpc=yes"));
+    }
+
+    @Test
     void errorsSayWhatIsWrong() {
         assertEquals("unknown command 'replya'", error("replya", "x.scap"));
         assertEquals("expected a command (replay, live, events, bench, bench-live, generate, shell or help) before '--sink'", error("--sink", "jsonl"));

@@ -11,6 +11,7 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import io.kindling.probe.itests.support.GrpcWorkload;
+import io.kindling.probe.itests.support.H2cUpgradeServer;
 import io.kindling.probe.itests.support.Json;
 import io.kindling.probe.itests.support.LiveEnvironment;
 import io.kindling.probe.itests.support.ProbeProcess;
@@ -32,11 +33,12 @@ import org.junit.Test;
 /**
  * HTTP/2 and gRPC requests, live: nginx with a cleartext HTTP/2 listener driven by {@code curl
  * --http2-prior-knowledge}, {@code nghttp} and {@code h2load} (many requests on one connection, many at once,
- * several statuses, a large response),
+ * several statuses, a large response), HTTP/1.1 upgraded to h2c ({@code curl --http2}, {@code nghttp -u}) against
+ * Netty's upgrade handler ({@link H2cUpgradeServer}),
  * and a grpc-java server and client in JVMs of their own ({@link GrpcWorkload}: unary calls, a server stream, an
- * error status, a deadline exceeded, 40 concurrent calls on one channel, and a channel opened and used before the
- * capture and used again after). nginx's access log and the gRPC programs' own logs are the oracle, both sides. The OTLP
- * sink runs beside the jsonl sink; what it sent is checked by {@link LiveHttp2Otlp}.
+ * error status, a deadline exceeded, {@value GrpcWorkload#CONCURRENT} concurrent calls on one channel, and a channel
+ * opened and used before the capture and used again after). nginx's access log and the gRPC programs' own logs are the
+ * oracle, both sides. The OTLP sink runs beside the jsonl sink; what it sent is checked by {@link LiveHttp2Otlp}.
  */
 public class LiveHttp2IT {
     static final String[] GRPC_CODES = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND"};
@@ -61,6 +63,10 @@ public class LiveHttp2IT {
             Process server = servers.start(tmp.resolve("grpc-server.out"), List.of(java, "-Xmx96m", "-XX:TieredStopAtLevel=1", "-cp", cp,
                     GrpcWorkload.class.getName(), "server", Integer.toString(grpc), tmp.resolve("grpc-server.log").toString()));
             TestServers.awaitPort(grpc, server, 60);
+            int upgrade = TestServers.freePort();
+            Process upgrading = servers.start(tmp.resolve("h2c-upgrade.out"), List.of(java, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", cp,
+                    H2cUpgradeServer.class.getName(), Integer.toString(upgrade), tmp.resolve("h2c-upgrade.log").toString()));
+            TestServers.awaitPort(upgrade, upgrading, 60);
             Path clientOut = tmp.resolve("grpc-client.out");
             Process client = new ProcessBuilder(java, "-Xmx96m", "-XX:TieredStopAtLevel=1", "-cp", cp, GrpcWorkload.class.getName(),
                     "client", Integer.toString(grpc), tmp.resolve("grpc-client.log").toString()).redirectErrorStream(true)
@@ -79,6 +85,7 @@ public class LiveHttp2IT {
                     go.write("go\n".getBytes(StandardCharsets.US_ASCII));
                 }
                 clientWorkload(h2c);
+                upgradeWorkload(upgrade);
                 awaitLine(clientOut, "done", client);
                 Thread.sleep(2500); // what the probe read reaches the sink
                 new ProcessBuilder("kill", "-INT", Long.toString(probe.pid())).start().waitFor();
@@ -96,6 +103,7 @@ public class LiveHttp2IT {
                 events.add(Json.object(line));
             }
             checkNginx(events, tmp.resolve("nginx/access.log"), h2c);
+            checkUpgrade(events, Files.readAllLines(tmp.resolve("h2c-upgrade.log")), upgrade);
             List<String> serverLog = Files.readAllLines(tmp.resolve("grpc-server.log"));
             checkGrpc(events, serverLog.subList(serverLoggedBefore, serverLog.size()), Files.readAllLines(tmp.resolve("grpc-client.log")),
                     grpc);
@@ -143,6 +151,36 @@ public class LiveHttp2IT {
         TestServers.run(List.of(NGHTTP, "-n", base + "/index.html", base + "/nope/123", base + "/big.bin", base + "/status/x",
                 base + "/index.html?user=42", base + "/teapot"), 30);
         TestServers.run(List.of(H2LOAD, "-n", "20", "-c", "1", "-m", "10", base + "/index.html", base + "/missing/1"), 30);
+    }
+
+    /** HTTP/1.1 with {@code Upgrade: h2c}: curl's {@code --http2} twice, {@code nghttp -u} with three requests on one connection. */
+    static void upgradeWorkload(int port) throws Exception {
+        String base = "http://127.0.0.1:" + port;
+        TestServers.run(List.of(LiveRequestsIT.CURL, "--http2", "-s", "-o", "/dev/null", base + "/index.html"), 30);
+        TestServers.run(List.of(LiveRequestsIT.CURL, "--http2", "-s", "-o", "/dev/null", base + "/missing/1"), 30);
+        TestServers.run(List.of(NGHTTP, "-u", "-n", base + "/first", base + "/second/2", base + "/missing/3"), 30);
+    }
+
+    /**
+     * The upgraded connections against the server's log (method, path, status), both sides: each request is an HTTP/2
+     * call, the upgrading one (stream 1) too, every header seen; no HTTP/1.1 request answered 101 is left.
+     */
+    static void checkUpgrade(List<Map<String, Object>> events, List<String> logged, int port) {
+        assertEquals(logged.toString(), 5, logged.size());
+        for (boolean side : List.of(true, false)) {
+            List<String> left = new ArrayList<>(logged);
+            List<Map<String, Object>> seen = select(events, "http2", port, side,
+                    e -> side || List.of("curl", "nghttp").contains(comm(e)));
+            for (Map<String, Object> e : seen) {
+                String c = attrs(e).get("http_method") + " " + attrs(e).get("http_url") + " " + num(e, "http_status_code");
+                assertTrue(c + " is no logged request (left: " + left + ")", left.remove(c));
+                assertEquals(c, false, attrs(e).get("http2_headers_unknown"));
+            }
+            report("h2c upgrade " + (side ? "server" : "client"), logged.size(), seen.size(), seen.size());
+            assertEquals("the upgrade server's log (method, path, status) vs the " + (side ? "server" : "client") + " side", List.of(),
+                    left);
+            assertEquals("no HTTP/1.1 request left of an upgrade", List.of(), select(events, "http", port, side, e -> true));
+        }
     }
 
     static void checkNginx(List<Map<String, Object>> events, Path accessLog, int port) throws Exception {
@@ -242,14 +280,20 @@ public class LiveHttp2IT {
         }
         assertTrue("a connection opened before the capture, flagged: " + client.keySet(), oldPort != null);
         List<Map<String, Object>> newClient = null;
+        Object newPort = null;
         for (Map.Entry<Object, List<Map<String, Object>>> c : client.entrySet()) {
             if (!c.getKey().equals(oldPort)) {
                 newClient = c.getValue();
+                newPort = c.getKey();
             }
         }
         int oldFlagged = checkCalls("grpc client, old connection", client.get(oldPort), loggedOld);
         assertEquals("every call on the old connection refers to the table built before the capture", loggedOld.size(), oldFlagged);
-        checkCalls("grpc client, new connection", newClient, loggedNew);
+        // the new connection, seen from its preface: every call named, the concurrent ones too (their frames share writes)
+        assertEquals("calls flagged on the connection opened during the capture, client side", 0,
+                checkCalls("grpc client, new connection", newClient, loggedNew));
+        assertEquals("calls flagged on the connection opened during the capture, server side", 0,
+                server.get(newPort).stream().filter(e -> Boolean.TRUE.equals(attrs(e).get("http2_headers_unknown"))).count());
         // the cases themselves, seen whole on the new connection: an error status, a deadline (the client's reset), a stream
         List<String> calls = newClient.stream().map(LiveHttp2IT::call).toList();
         assertTrue(calls.toString(), calls.contains("Say NOT_FOUND"));

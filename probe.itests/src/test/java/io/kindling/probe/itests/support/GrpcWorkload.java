@@ -49,10 +49,12 @@ import java.util.concurrent.TimeUnit;
  * answering {@code slow}; {@code demo.Echo/Count} streams as many messages as the request's number.</li>
  * <li>{@code client PORT LOG}: opens channel {@code old}, makes 3 calls on it, prints {@code ready}, waits for a line on
  * standard input, then makes 5 calls on {@code old} and on a new channel {@code new}: unary calls, a server stream,
- * an error status, a deadline exceeded and 40 concurrent calls; prints {@code done}.</li>
+ * an error status, a deadline exceeded and {@value #CONCURRENT} concurrent calls; prints {@code done}.</li>
  * </ul>
  */
 public final class GrpcWorkload {
+    /** The calls the client makes at once on its new channel. */
+    public static final int CONCURRENT = 100;
     static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
@@ -187,7 +189,7 @@ public final class GrpcWorkload {
             System.out.println("slow: " + e.getStatus().getCode());
         }
         List<Future<byte[]>> calls = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
+        for (int i = 0; i < CONCURRENT; i++) {
             calls.add(ClientCalls.futureUnaryCall(ch.newCall(SAY, CallOptions.DEFAULT), ("many " + i).getBytes(StandardCharsets.UTF_8)));
         }
         for (Future<byte[]> f : calls) {

@@ -48,8 +48,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public final class RequestConverter implements Converter {
     static final String PID = "io.kindling.probe.converter.request";
 
-    /** Bytes of each read and write the parsers need (the live capture keeps at least this many while active). */
-    static final int SNAPLEN = 1024;
+    /**
+     * Bytes of each read and write the parsers need (the live capture keeps at least this many while active): the
+     * heads of HTTP/1.x, SQL, Redis, Kafka and DNS messages fit in 1 KiB, but a write of HTTP/2 frames carries many
+     * streams' header blocks (a gRPC client's flush of 40 and more concurrent calls is about 1.7 KiB), each of which
+     * the connection's HPACK table must see to stay known.
+     */
+    static final int SNAPLEN = 4096;
 
     /**
      * Socket reads and writes, connects and their outcome, closes, and process exits. sendmmsg and recvmmsg have no
@@ -102,6 +107,12 @@ public final class RequestConverter implements Converter {
         @AttributeDefinition(name = "Idle connection timeout (s)", min = "1",
                 description = "A connection without reads or writes for this long is forgotten")
         long idle_timeout_s() default 120;
+
+        @AttributeDefinition(name = "Bytes kept of each read and write", min = "80", max = "65000",
+                description = "How much of the data of each socket read and write a live capture keeps while requests are "
+                        + "analysed (the capture's snaplen is raised to it); HTTP/2's header tables need the header blocks of "
+                        + "every stream a write carries, 1024 is enough for the other protocols")
+        int kindling_converter_snaplen() default SNAPLEN;
     }
 
     private final int maxConnections;
@@ -132,6 +143,7 @@ public final class RequestConverter implements Converter {
     private final AtomicLong unpaired = new AtomicLong();
     private final AtomicLong unknownConnections = new AtomicLong();
     private final AtomicLong parserFailures = new AtomicLong();
+    private final AtomicLong upgrades = new AtomicLong();
     private volatile int size;
     private final RequestSummary summary = new RequestSummary();
 
@@ -338,6 +350,42 @@ public final class RequestConverter implements Converter {
         } else {
             responseBytes(c, data, res, first, ts);
         }
+    }
+
+    /**
+     * A response that switches the connection's protocol ({@code 101} to {@code h2c}): the multiplexed parser that
+     * takes the token gets the connection, with the request that asked for it as its first call (not reported here).
+     * False when no parser takes it: the response is reported as it is.
+     */
+    private boolean upgrade(Connection c, Exchange x, String token) {
+        for (ProtocolParser parser : parsers) {
+            if (parser instanceof MultiplexedParser mp) {
+                MultiplexedParser.Session session;
+                try {
+                    session = mp.upgrade(token, c.server, x.request, x.requestStart, x.requestEnd, x.requestBytes);
+                } catch (RuntimeException e) {
+                    parserFailures.incrementAndGet();
+                    continue;
+                }
+                if (session != null) {
+                    for (Exchange waiting : c.waiting) {
+                        if (waiting != x) {
+                            unanswered(c, waiting, x.responseEnd); // nothing else is answered in HTTP/1.x now
+                        }
+                    }
+                    c.waiting.clear();
+                    c.sending = null;
+                    c.sendingRemaining = 0;
+                    c.receiving = null;
+                    c.receivingRemaining = 0;
+                    c.parser = mp;
+                    c.session = session;
+                    upgrades.incrementAndGet();
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** A multiplexed protocol's bytes go to the connection's session, which reports the calls it completes. */
@@ -595,6 +643,14 @@ public final class RequestConverter implements Converter {
             x.responseBytes = n;
             off += n;
             avail -= n;
+            if (m.upgrade() != null && len >= 0 && len <= n && upgrade(c, x, m.upgrade())) {
+                // the rest of this read is the new protocol's
+                if (avail > 0) {
+                    byte[] rest = off < captured ? java.util.Arrays.copyOfRange(data, (int) off, captured) : new byte[0];
+                    multiplexed(c, (MultiplexedParser) c.parser, false, rest, avail, first, end);
+                }
+                return;
+            }
             if (len < 0 || len > n) {
                 c.receiving = x;
                 c.receivingRemaining = len < 0 ? -1 : len - n;
@@ -877,6 +933,7 @@ public final class RequestConverter implements Converter {
         m.put("unknown_protocol_connections", unknownConnections.get());
         m.put("evicted", evicted.get());
         m.put("parser_failures", parserFailures.get());
+        m.put("protocol_upgrades", upgrades.get());
         for (ProtocolParser p : parsers) {
             if (p instanceof MultiplexedParser mp) {
                 m.putAll(mp.statistics());

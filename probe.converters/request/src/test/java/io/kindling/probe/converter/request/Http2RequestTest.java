@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.converter.request.http.HttpParser;
 import io.kindling.probe.converter.request.http2.Http2Parser;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,150 @@ class Http2RequestTest {
         assertEquals(20_000L, attr(a, "request_sent_time"));
         assertEquals(3000_000L, attr(a, "content_download_time"));
         assertEquals(0L, w.converter.statistics().get("http2_unknown_header_refs"));
+    }
+
+    /** The component's configuration: the HTTP parser's. */
+    static Http2Parser configured(String clustering, boolean keepQuery) {
+        HttpParser.Config http = new HttpParser.Config() {
+            @Override
+            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+                return HttpParser.Config.class;
+            }
+
+            @Override
+            public String url_clustering_method() {
+                return clustering;
+            }
+
+            @Override
+            public boolean keep_query() {
+                return keepQuery;
+            }
+
+            @Override
+            public int http2_max_streams() {
+                return 256;
+            }
+
+            @Override
+            public int http2_max_header_block() {
+                return 16384;
+            }
+        };
+        return new Http2Parser(http);
+    }
+
+    @Test
+    void theUrlSettingsAreTheHttpParsers() {
+        Wire w = new Wire().server(false);
+        w.converter.addParser(configured("noparam", true), Map.of("service.ranking", 10));
+        w.write(H2.bytes().preface().headers(1, true, H2.block(GET, HTTP, "+:path=/a/1?user=42")).get(), 10);
+        w.read(H2.bytes().headers(1, true, H2.block(STATUS_200)).get(), 10);
+        assertEquals(1, w.emitted.size());
+        assertEquals("/a/1?user=42", attr(w.emitted.get(0), "http_url"));
+        assertEquals("/a/1", attr(w.emitted.get(0), "content_key"));
+    }
+
+    static final byte[] UPGRADE_REQUEST = ("GET /up/1?x=1 HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+            + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    static final byte[] SWITCHING = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    /** An HTTP/1.1 request with Upgrade: h2c, the 101, and HTTP/2 after it: the request is stream 1, answered in HTTP/2. */
+    @Test
+    void anUpgradeToH2cMakesTheRequestStreamOneAndTheRestHttp2() {
+        for (boolean server : List.of(false, true)) {
+            Wire w = new Wire().server(server);
+            w.converter.addParser(new HttpParser(), Map.of("service.ranking", 100));
+            w.converter.addParser(new Http2Parser(), Map.of("service.ranking", 10));
+            // the client's bytes are the server's reads, the server's its writes
+            java.util.function.BiConsumer<byte[], Integer> fromClient = server ? (b, us) -> w.read(b, us) : (b, us) -> w.write(b, us);
+            java.util.function.BiConsumer<byte[], Integer> fromServer = server ? (b, us) -> w.write(b, us) : (b, us) -> w.read(b, us);
+            fromClient.accept(UPGRADE_REQUEST, 10);
+            // the 101 and the server's first frames in one call
+            fromServer.accept(concat(SWITCHING, H2.bytes().settings().get()), 20);
+            fromClient.accept(H2.bytes().preface().settings().get(), 5);
+            fromServer.accept(H2.bytes().headers(1, false, H2.block(STATUS_200, "+content-type=text/plain")).data(1, true, 300).get(), 30);
+            fromClient.accept(H2.bytes().headers(3, true, H2.block(GET, HTTP, "+:path=/second")).get(), 5);
+            fromServer.accept(H2.bytes().headers(3, true, H2.block(STATUS_404)).get(), 10);
+            assertEquals(2, w.emitted.size(), "side " + server);
+            KindlingEvent up = w.emitted.get(0);
+            assertEquals("http2", attr(up, "protocol"));
+            assertEquals("GET", attr(up, "http_method"));
+            assertEquals("/up/1", attr(up, "http_url"));
+            assertEquals(200L, attr(up, "http_status_code"));
+            assertEquals(false, attr(up, "http2_headers_unknown"));
+            assertEquals((long) UPGRADE_REQUEST.length, attr(up, "request_io"));
+            assertEquals(server, attr(up, "is_server"));
+            KindlingEvent second = w.emitted.get(1);
+            assertEquals("/second", attr(second, "http_url"));
+            assertEquals(404L, attr(second, "http_status_code"));
+            assertEquals(false, attr(second, "http2_headers_unknown"));
+            assertEquals(1L, w.converter.statistics().get("http2_upgrades"));
+            assertEquals(1L, w.converter.statistics().get("protocol_upgrades"));
+        }
+    }
+
+    /** A 101 to another protocol than h2c (a WebSocket) stays an HTTP/1.1 request answered 101. */
+    @Test
+    void anUpgradeToAnotherProtocolStaysHttp() {
+        Wire w = new Wire().server(false);
+        w.converter.addParser(new HttpParser(), Map.of("service.ranking", 100));
+        w.converter.addParser(new Http2Parser(), Map.of("service.ranking", 10));
+        w.write("GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII), 10);
+        w.read("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII), 10);
+        assertEquals(1, w.emitted.size());
+        assertEquals("http", attr(w.emitted.get(0), "protocol"));
+        assertEquals(101L, attr(w.emitted.get(0), "http_status_code"));
+        assertEquals(0L, w.converter.statistics().get("protocol_upgrades"));
+    }
+
+    /**
+     * 50 concurrent gRPC calls flushed in one write (about 1.7 KiB, as grpc-java writes them): at 1024 bytes kept the
+     * frames beyond are unseen, the table is lost and the calls after it cannot be named; at the converter's snaplen
+     * every call is named.
+     */
+    @Test
+    void aWriteOfManyConcurrentCallsIsReadWholeAtTheConvertersSnaplen() {
+        for (int snaplen : new int[] {1024, RequestConverter.SNAPLEN}) {
+            Wire w = wire(false);
+            w.snaplen = snaplen;
+            w.write(H2.bytes().preface().headers(1, false, H2.block(POST, HTTP, "+:path=/demo.Echo/Say", "+content-type=application/grpc"))
+                    .data(1, true, 12).get(), 10);
+            w.read(H2.bytes().settings().headers(1, false, H2.block(STATUS_200, "+content-type=application/grpc")).data(1, false, 12)
+                    .headers(1, true, H2.block("grpc-status=0")).get(), 10);
+            H2 burst = H2.bytes();
+            for (int i = 0; i < 50; i++) {
+                burst.headers(3 + 2 * i, false, H2.block(POST, HTTP, 63, 62)).data(3 + 2 * i, true, 12); // path, content type
+            }
+            byte[] calls = burst.get();
+            assertTrue(calls.length > 1024 && calls.length <= RequestConverter.SNAPLEN, "one write of " + calls.length + " bytes");
+            w.write(calls, 50);
+            for (int from = 0; from < 50; from += 10) {
+                H2 answers = H2.bytes();
+                for (int i = from; i < from + 10; i++) {
+                    answers.headers(3 + 2 * i, false, H2.block(STATUS_200, 62)).data(3 + 2 * i, false, 12)
+                            .headers(3 + 2 * i, true, H2.block("grpc-status=0"));
+                }
+                w.read(answers.get(), 20);
+            }
+            assertEquals(51, w.emitted.size(), "snaplen " + snaplen);
+            long named = w.emitted.stream().filter(e -> "/demo.Echo/Say".equals(attr(e, "http_url"))
+                    && Boolean.FALSE.equals(attr(e, "http2_headers_unknown")) && Long.valueOf(0).equals(attr(e, "grpc_status"))).count();
+            if (snaplen == 1024) {
+                assertTrue(named < 51, "names lost beyond 1024 bytes: " + named);
+            } else {
+                assertEquals(51, named, "every call named at " + snaplen + " bytes");
+            }
+        }
     }
 
     @Test

@@ -15,21 +15,33 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * HTTP/1.0 and 1.1: {@code http_method}, {@code http_url} (the path, without the query string unless configured),
  * {@code http_status_code}; the content key is the path clustered ({@link UrlClustering}); a status of 400 or more
  * is an error. Message lengths come from {@code Content-Length}; a chunked or unframed body runs until the other
- * side speaks. {@code 1xx} responses other than 101 are interim (the final response follows).
+ * side speaks. {@code 1xx} responses other than 101 are interim (the final response follows); a {@code 101
+ * Switching Protocols} says which protocol follows ({@link Message#upgrade}, {@code h2c}: HTTP/2).
  */
 @Component(service = ProtocolParser.class, configurationPid = HttpParser.PID, property = "service.ranking:Integer=100")
 @Designate(ocd = HttpParser.Config.class)
 public final class HttpParser implements ProtocolParser {
-    static final String PID = "io.kindling.probe.converter.request.http";
+    /** The configuration of HTTP/1.x and HTTP/2 (the HTTP/2 parser reads it too). */
+    public static final String PID = "io.kindling.probe.converter.request.http";
 
-    @ObjectClassDefinition(name = "Kindling request converter: HTTP")
+    /** HTTP/1.x's and HTTP/2's URL settings, and HTTP/2's bounds. */
+    @ObjectClassDefinition(name = "Kindling request converter: HTTP and HTTP/2")
     public @interface Config {
-        @AttributeDefinition(name = "URL clustering", description = "How the content key is made from the path: "
-                + "alphabet (segments with other characters than letters become *), noparam (the path), blank (none)")
+        @AttributeDefinition(name = "URL clustering", description = "How the content key is made from the path, for HTTP/1.x "
+                + "and HTTP/2: alphabet (segments with other characters than letters become *), noparam (the path), blank (none); "
+                + "a gRPC call's key is its /service/method")
         String url_clustering_method() default "alphabet";
 
-        @AttributeDefinition(name = "Keep the query string", description = "Whether http_url keeps the query string (it may carry personal data)")
+        @AttributeDefinition(name = "Keep the query string", description = "Whether http_url keeps the query string, HTTP/1.x and HTTP/2 alike (it may carry personal data)")
         boolean keep_query() default false;
+
+        @AttributeDefinition(name = "HTTP/2 streams per connection", min = "1",
+                description = "HTTP/2 requests of one connection waiting for their responses; beyond it the oldest is reported as NoResponse")
+        int http2_max_streams() default 256;
+
+        @AttributeDefinition(name = "HTTP/2 header block bytes", min = "1024",
+                description = "The largest HTTP/2 header block read; a larger one is passed over (its headers, and the table's entries it added, are unknown)")
+        int http2_max_header_block() default 16384;
     }
 
     private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "CONNECT"};
@@ -128,6 +140,12 @@ public final class HttpParser implements ProtocolParser {
             return m.length(Message.UNTIL_REPLY);
         }
         long head = headEnd + 4L;
+        if (status == 101) {
+            String to = header(p, headEnd, "upgrade");
+            if (to != null) {
+                m.upgrade(to.toLowerCase(Locale.ROOT)); // the connection speaks this after the head (h2c: HTTP/2)
+            }
+        }
         boolean headRequest = request != null && "HEAD".equals(request.state());
         if (headRequest || status == 204 || status == 304 || status < 200) {
             return m.length(head);
@@ -137,6 +155,24 @@ public final class HttpParser implements ProtocolParser {
     }
 
     private static final long CHUNKED = -2;
+
+    /** The value of a header of the head that ends at {@code headEnd}, or null. */
+    private static String header(Payload p, int headEnd, String wanted) {
+        int line = p.indexOf(0, (byte) '\n') + 1;
+        while (line > 0 && line < headEnd) {
+            int next = p.indexOf(line, (byte) '\n');
+            if (next < 0 || next > headEnd + 2) {
+                break;
+            }
+            String header = p.text(line, next).trim();
+            int colon = header.indexOf(':');
+            if (colon > 0 && header.substring(0, colon).trim().equalsIgnoreCase(wanted)) {
+                return header.substring(colon + 1).trim();
+            }
+            line = next + 1;
+        }
+        return null;
+    }
 
     /** The body's length from the head's headers: Content-Length, CHUNKED, or -1 when none says; 0 for a request without. */
     private static long bodyLength(Payload p, int headEnd) {

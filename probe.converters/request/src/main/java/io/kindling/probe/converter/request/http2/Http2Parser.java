@@ -1,5 +1,6 @@
 package io.kindling.probe.converter.request.http2;
 
+import io.kindling.probe.converter.request.http.HttpParser;
 import io.kindling.probe.converter.request.http.UrlClustering;
 import io.kindling.probe.converter.request.spi.Message;
 import io.kindling.probe.converter.request.spi.MultiplexedParser;
@@ -9,12 +10,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * Cleartext HTTP/2 (h2c with prior knowledge) and gRPC over it: one {@code net_request} per stream with
+ * Cleartext HTTP/2 (h2c with prior knowledge, or by an HTTP/1.1 {@code Upgrade: h2c}) and gRPC over it: one {@code net_request} per stream with
  * {@code protocol} {@code http2} or {@code grpc} (a request or response of content type {@code application/grpc},
  * or a {@code grpc-status}), {@code http_method}, {@code http_url} ({@code :path}), {@code http_status_code}
  * ({@code :status}) and for gRPC {@code grpc_service}, {@code grpc_method} and {@code grpc_status} (from the
@@ -25,31 +23,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * A connection is recognised by the client's connection preface, or, when it was open before the capture, by a
  * client's write or a server's read that is whole HTTP/2 frames with a request's HEADERS frame among them. Its rank
  * is below the other parsers': they are asked first.
+ * <p>
+ * Its configuration is the HTTP parser's ({@value HttpParser#PID}, {@link HttpParser.Config}): one URL setting
+ * ({@code url.clustering.method}, {@code keep.query}) serves HTTP/1.x and HTTP/2 alike, beside HTTP/2's bounds.
  */
-@Component(service = io.kindling.probe.converter.request.spi.ProtocolParser.class, configurationPid = Http2Parser.PID,
+@Component(service = io.kindling.probe.converter.request.spi.ProtocolParser.class, configurationPid = HttpParser.PID,
         property = "service.ranking:Integer=10")
-@Designate(ocd = Http2Parser.Config.class)
 public final class Http2Parser implements MultiplexedParser {
-    static final String PID = "io.kindling.probe.converter.request.http2";
-
-    @ObjectClassDefinition(name = "Kindling request converter: HTTP/2 and gRPC")
-    public @interface Config {
-        @AttributeDefinition(name = "URL clustering", description = "How the content key of an HTTP/2 request is made from "
-                + "its path: alphabet, noparam or blank (as for HTTP/1.x); a gRPC call's key is its /service/method")
-        String url_clustering_method() default "alphabet";
-
-        @AttributeDefinition(name = "Keep the query string", description = "Whether http_url keeps the query string")
-        boolean keep_query() default false;
-
-        @AttributeDefinition(name = "Streams per connection", min = "1",
-                description = "Requests of one connection waiting for their responses; beyond it the oldest is reported as NoResponse")
-        int max_streams() default 256;
-
-        @AttributeDefinition(name = "Header block bytes", min = "1024",
-                description = "The largest header block read; a larger one is passed over (its headers, and the table's entries it added, are unknown)")
-        int max_header_block() default 16384;
-    }
-
     private final UrlClustering clustering;
     private final boolean keepQuery;
     private final int maxStreams;
@@ -65,10 +45,13 @@ public final class Http2Parser implements MultiplexedParser {
     final AtomicLong streamsEvicted = new AtomicLong();
     final AtomicLong unpaired = new AtomicLong();
     final AtomicLong unseenRequests = new AtomicLong();
+    final AtomicLong upgrades = new AtomicLong();
 
+    /** The URL settings and HTTP/2's bounds, from the HTTP parser's configuration. */
     @Activate
-    public Http2Parser(Config config) {
-        this(UrlClustering.of(config.url_clustering_method()), config.keep_query(), config.max_streams(), config.max_header_block());
+    public Http2Parser(HttpParser.Config config) {
+        this(UrlClustering.of(config.url_clustering_method()), config.keep_query(), config.http2_max_streams(),
+                config.http2_max_header_block());
     }
 
     public Http2Parser() {
@@ -101,6 +84,18 @@ public final class Http2Parser implements MultiplexedParser {
         return new Http2Session(this);
     }
 
+    /**
+     * {@code h2c}: an HTTP/1.1 request with {@code Upgrade: h2c} answered {@code 101 Switching Protocols}. The request
+     * is stream 1, its response comes in HTTP/2; both tables start empty, and the client's preface comes next.
+     */
+    @Override
+    public Session upgrade(String token, boolean server, Message request, long start, long end, long bytes) {
+        if (!"h2c".equals(token)) {
+            return null;
+        }
+        return new Http2Session(this, request, start, end, bytes);
+    }
+
     @Override
     public Map<String, Long> statistics() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -114,6 +109,7 @@ public final class Http2Parser implements MultiplexedParser {
         m.put("http2_streams_evicted", streamsEvicted.get());
         m.put("http2_unpaired_responses", unpaired.get());
         m.put("http2_responses_to_unseen_requests", unseenRequests.get());
+        m.put("http2_upgrades", upgrades.get());
         return m;
     }
 

@@ -31,6 +31,41 @@ final class Http2Session implements MultiplexedParser.Session {
         this.parser = parser;
     }
 
+    /**
+     * A connection upgraded from HTTP/1.1 ({@code Upgrade: h2c}): the request that asked for it is stream 1, sent
+     * whole; both tables start empty; the client's preface comes next.
+     */
+    Http2Session(Http2Parser parser, io.kindling.probe.converter.request.spi.Message request, long start, long end, long bytes) {
+        this.parser = parser;
+        started = true;
+        fromClient.hpack = new HpackDecoder(false);
+        fromServer.hpack = new HpackDecoder(false);
+        fromClient.synced = true;
+        fromServer.synced = true;
+        fromClient.prefaceLeft = Frames.PREFACE.length();
+        fromClient.prefaceOptional = true;
+        Stream s = new Stream(1, start, end);
+        s.method = text(request, "http_method");
+        s.path = text(request, "http_url");
+        s.requestEnded = true;
+        s.requestBytes = bytes;
+        streams.put(1L, s);
+        parser.streams.incrementAndGet();
+        parser.upgrades.incrementAndGet();
+    }
+
+    private static String text(io.kindling.probe.converter.request.spi.Message m, String key) {
+        if (m == null) {
+            return null;
+        }
+        for (io.kindling.probe.api.Attribute a : m.attributes()) {
+            if (a.key().equals(key) && a.value() instanceof String v) {
+                return v;
+            }
+        }
+        return null;
+    }
+
     @Override
     public void bytes(boolean requestSide, Payload p, long start, long end, Consumer<Call> calls) {
         Direction d = requestSide ? fromClient : fromServer;
@@ -92,6 +127,8 @@ final class Http2Session implements MultiplexedParser.Session {
         boolean synced;
         boolean lostOnce;
         int prefaceLeft;
+        /** The preface is expected but not certain at the next call's start (after an upgrade). */
+        boolean prefaceOptional;
         final byte[] head = new byte[Frames.HEADER];
         int headLength;
         boolean inFrame;
@@ -130,6 +167,12 @@ final class Http2Session implements MultiplexedParser.Session {
                 synced = true;
                 if (lostOnce) {
                     parser.resyncs.incrementAndGet();
+                }
+            }
+            if (prefaceOptional) {
+                prefaceOptional = false;
+                if (!p.startsWith(0, Frames.PREFACE)) {
+                    prefaceLeft = 0; // the preface went by in an earlier call (or unseen): frames from here
                 }
             }
             while (pos < res) {

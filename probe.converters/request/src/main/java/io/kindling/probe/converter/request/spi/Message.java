@@ -22,6 +22,7 @@ public final class Message {
     private String contentKey = "";
     private Object state;
     private String protocol;
+    private String upgrade;
     private final List<Attribute> attributes = new ArrayList<>(4);
 
     /** The bytes of the whole message from its first byte (head and body), or {@link #UNTIL_REPLY}. */
@@ -55,6 +56,22 @@ public final class Message {
     public Message continuation() {
         this.continuation = true;
         return this;
+    }
+
+    /**
+     * A response after which the connection speaks another protocol ({@code 101 Switching Protocols} to {@code h2c}):
+     * the converter hands the connection to the {@link MultiplexedParser} that takes this upgrade token, with the
+     * request it answered as that protocol's first call.
+     * @since 1.2
+     */
+    public Message upgrade(String token) {
+        this.upgrade = token;
+        return this;
+    }
+
+    /** The protocol the connection speaks after this message, or null. @since 1.2 */
+    public String upgrade() {
+        return upgrade;
     }
 
     public boolean isContinuation() {

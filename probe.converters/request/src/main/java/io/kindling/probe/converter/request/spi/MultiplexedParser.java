@@ -13,6 +13,17 @@ public interface MultiplexedParser extends ProtocolParser {
     /** The state of one new connection; {@code server}: the process serves (its reads are the requests). */
     Session open(boolean server);
 
+    /**
+     * A session for a connection that switches to this protocol after an upgrade ({@link Message#upgrade}), or null
+     * when this parser does not speak {@code token}. {@code request} is the request that asked for the upgrade (its
+     * attributes as its own parser read them), sent from {@code start} to {@code end} in {@code bytes} bytes: it
+     * becomes the session's first call, answered in the new protocol.
+     * @since 1.2
+     */
+    default Session upgrade(String token, boolean server, Message request, long start, long end, long bytes) {
+        return null;
+    }
+
     /** Counters of the parser, added to the converter's statistics. */
     default Map<String, Long> statistics() {
         return Map.of();
