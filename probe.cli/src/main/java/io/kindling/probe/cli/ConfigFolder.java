@@ -47,8 +47,9 @@ final class ConfigFolder {
         } catch (InvalidPathException e) {
             throw new CommandException(Exit.BAD_INPUT, "--config: not a valid path: " + text);
         }
-        if (!Files.isDirectory(folder) || !Files.isReadable(folder)) {
-            throw new CommandException(Exit.BAD_INPUT, "--config " + text + ": not a readable folder");
+        // whether it can be read is for the listing to tell: access(2) does not count CAP_DAC_READ_SEARCH
+        if (!Files.isDirectory(folder)) {
+            throw new CommandException(Exit.BAD_INPUT, "--config " + text + ": not a folder");
         }
         ConfigFolder config = new ConfigFolder(real(folder));
         if (!config.watchedBy(context.getProperty(WATCHED)) || !fileInstallActive(context)) {

@@ -11,6 +11,7 @@ import io.kindling.probe.itests.support.TestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,9 +44,13 @@ public class ConfigFolderIT {
 
     /** A folder laid out as the kubelet mounts a ConfigMap: {@code NAME -> ..data/NAME}, {@code ..data -> ..DATED/}. */
     static Path configMapFolder(Path folder, Map<String, String> files) throws Exception {
+        // the kubelet's modes: folders 0755, files 0644 (defaultMode), owned by root
+        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path dated = Files.createDirectories(folder.resolve("..2026_12_07_00_00_00.000000001"));
+        Files.setPosixFilePermissions(dated, PosixFilePermissions.fromString("rwxr-xr-x"));
         for (Map.Entry<String, String> file : files.entrySet()) {
             Files.writeString(dated.resolve(file.getKey()), file.getValue());
+            Files.setPosixFilePermissions(dated.resolve(file.getKey()), PosixFilePermissions.fromString("rw-r--r--"));
             Files.createSymbolicLink(folder.resolve(file.getKey()), Path.of("..data", file.getKey()));
         }
         Files.createSymbolicLink(folder.resolve("..data"), Path.of(dated.getFileName().toString()));
@@ -58,7 +63,8 @@ public class ConfigFolderIT {
         assertTrue(shellJar + " is missing: build the project first", Files.isRegularFile(shellJar));
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Djna.nosys=true", "-XX:TieredStopAtLevel=1", "-Dfelix.fileinstall.dir=" + config,
-                "-Dfelix.fileinstall.filter=.*\\.(cfg|config)", "-Dfelix.fileinstall.subdir.mode=skip", "-jar", shellJar.toString()));
+                "-Dfelix.fileinstall.filter=.*\\.(cfg|config)", "-Dfelix.fileinstall.subdir.mode=skip",
+                "-Dfelix.fileinstall.enableConfigSave=false", "-jar", shellJar.toString()));
         command.addAll(List.of(args));
         return command;
     }
@@ -74,8 +80,8 @@ public class ConfigFolderIT {
     public void aSinkConfiguredOnlyByAFileOfTheFolderReceivesWhatTheCommandLinesSinkReceives() throws Exception {
         Path work = TestEnvironment.workDir("config-folder/sink");
         Path events = work.resolve("events.jsonl");
-        Path config = configMapFolder(Files.createDirectories(work.resolve("config")), Map.of("io.kindling.probe.sink.jsonl-events.cfg",
-                "kindling.sink.name=events\nkindling.subscriptions=syscall_exit-connect,syscall_exit-write:net\npath=" + events + "\n"));
+        String content = "kindling.sink.name=events\nkindling.subscriptions=syscall_exit-connect,syscall_exit-write:net\npath=" + events + "\n";
+        Path config = configMapFolder(Files.createDirectories(work.resolve("config")), Map.of("io.kindling.probe.sink.jsonl-events.cfg", content));
         // the oracle: a sink of the command line in the same run, with the same subscriptions
         Path oracle = work.resolve("oracle.jsonl");
         String[] r = run(work, command(config, "replay", capture.toString(), "--config", config.toString(), "--subscribe",
@@ -91,6 +97,8 @@ public class ConfigFolderIT {
         assertFalse("the capture has such events", want.isEmpty());
         assertEquals("the folder's sink receives what --sink jsonl receives", want, got);
         assertTrue(all, r[2].matches("(?s).*sink jsonl +delivered " + want.size() + ", dropped 0, failed 0.*"));
+        assertEquals("the folder's file is left as it was", content,
+                Files.readString(config.resolve("io.kindling.probe.sink.jsonl-events.cfg")));
     }
 
     @Test
