@@ -336,9 +336,9 @@ public class NodeImageIT {
             } else if (volume.containsKey("configMap")) {
                 source = configMaps.get(mount.get("name")).toString();
             } else if (volume.containsKey("emptyDir")) {
-                // an emptyDir is a folder of the node's disk: executables allowed (JNA extracts its library there)
-                flags.addAll(docker ? List.of("--tmpfs", mount.get("mountPath") + ":rw,exec,nosuid,size=64m")
-                        : List.of("--mount", "type=tmpfs,src=tmpfs,dst=" + mount.get("mountPath") + ",options=rw:exec:nosuid:size=64m"));
+                // an emptyDir is a folder of the node's disk, mode 0777: executables allowed (JNA extracts its library there)
+                flags.addAll(docker ? List.of("--tmpfs", mount.get("mountPath") + ":rw,exec,nosuid,size=64m,mode=0777")
+                        : List.of("--mount", "type=tmpfs,src=tmpfs,dst=" + mount.get("mountPath") + ",options=rw:exec:nosuid:size=64m:mode=0777"));
                 continue;
             } else {
                 throw new AssertionError("a volume the test cannot give the runtime: " + volume);
