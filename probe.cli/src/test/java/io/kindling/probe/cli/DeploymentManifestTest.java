@@ -67,10 +67,6 @@ class DeploymentManifestTest {
             String pid = file.getKey().substring(0, file.getKey().length() - ".cfg".length());
             String factory = pid.contains("-") ? pid.substring(0, pid.indexOf('-')) : pid;
             assertTrue(factories.contains(factory), "a sink's factory configuration (FACTORY_PID-NAME.cfg): " + file.getKey());
-            // KEY=VALUE lines: FileInstall did not take a "KEY = VALUE" line (its sink kept its default name)
-            for (String line : file.getValue().split("\n")) {
-                assertTrue(line.isBlank() || line.startsWith("#") || line.matches("[^\\s=]+=\\S.*"), file.getKey() + ": KEY=VALUE: " + line);
-            }
             Properties properties = properties(file.getValue());
             // every subscription is a name (and category) the probe knows: those of its default list here
             String subscriptions = properties.getProperty("kindling.subscriptions");
