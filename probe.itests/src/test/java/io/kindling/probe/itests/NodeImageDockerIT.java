@@ -4,9 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import io.kindling.probe.itests.support.ContainerRunsLock;
-import io.kindling.probe.itests.support.LiveEnvironment;
 import io.kindling.probe.itests.support.OwnDocker;
-import io.kindling.probe.itests.support.TestEnvironment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,10 +23,8 @@ public class NodeImageDockerIT {
     @Test
     public void theImageUnderDockerRunWithTheDaemonSetsFlagsSeesContainersAndTheHost() throws Exception {
         try (ContainerRunsLock turn = ContainerRunsLock.take()) {
-            LiveEnvironment.requireLive();
-            OwnDocker docker = OwnDocker.shared();
-            Path work = TestEnvironment.workDir("node-image-docker");
-            String image = NodeImageIT.buildImage(docker, work);
+            NodeImageIT.Prepared prepared = NodeImageIT.prepare("node-image-docker");
+            OwnDocker docker = prepared.docker();
             OwnDocker.Result bpf = docker.docker(List.of("run", "--rm", "--network", "none", "--cap-drop", "ALL", "--cap-add", "BPF",
                     "--cap-add", "PERFMON", OwnDocker.IMAGE, "true"), 60);
             Map<String, String> instead = Map.of();
@@ -38,7 +34,7 @@ public class NodeImageDockerIT {
                 System.out.println("NODE IMAGE DOCKER this Docker does not know CAP_BPF and CAP_PERFMON (" + bpf.out().trim()
                         + "): CAP_SYS_ADMIN in their place");
             }
-            NodeImageIT.runAndCheck(docker, work, new UnderDocker(docker, image, work, instead));
+            NodeImageIT.runAndCheck(docker, prepared.work(), new UnderDocker(docker, prepared.image(), prepared.work(), instead));
         }
     }
 

@@ -55,10 +55,10 @@ public class NodeImageIT {
     public void theImageRunWithTheDaemonSetsSettingsSeesAContainerStartedAfterIt() throws Exception {
         // no other test runs containers on the machine meanwhile (see ContainerRunsLock)
         try (ContainerRunsLock turn = ContainerRunsLock.take()) {
-            LiveEnvironment.requireLive();
-            OwnDocker docker = OwnDocker.shared();
-            Path work = TestEnvironment.workDir("node-image");
-            String image = buildImage(docker, work);
+            Prepared prepared = prepare("node-image");
+            OwnDocker docker = prepared.docker();
+            Path work = prepared.work();
+            String image = prepared.image();
             // Docker 20.10 (Debian 12) refuses CAP_BPF and CAP_PERFMON: here the probe runs under Docker's containerd
             // through ctr, as Kubernetes runs it under containerd, and the workload through Docker (NodeImageDockerIT
             // runs it with docker run)
@@ -71,6 +71,17 @@ public class NodeImageIT {
             System.out.printf("NODE IMAGE docker save | ctr images import: %.1f s%n", (System.nanoTime() - importStart) / 1e9);
             runAndCheck(docker, work, new UnderContainerd(ctr, work, image));
         }
+    }
+
+    /** The test's Docker daemon, a fresh work folder, and the image built into that daemon. */
+    record Prepared(OwnDocker docker, Path work, String image) {}
+
+    /** Live capture is possible here; the test's Docker daemon; the image built into it with bin/image. */
+    static Prepared prepare(String workFolder) throws Exception {
+        LiveEnvironment.requireLive();
+        OwnDocker docker = OwnDocker.shared();
+        Path work = TestEnvironment.workDir(workFolder);
+        return new Prepared(docker, work, buildImage(docker, work));
     }
 
     /** bin/image into the test's Docker daemon; returns the DaemonSet's image, which it made. */
@@ -190,7 +201,8 @@ public class NodeImageIT {
             assertEquals("the workload's own log", MARKERS, markers.size());
             Files.move(out.resolve("events.jsonl"), work.resolve("events-first-run.jsonl"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             assertNotEquals("the probe had to be killed:\n" + probeLog, 137, exit);
-            assertEquals("the probe's exit status after SIGTERM:\n" + probeLog, 0, exit);
+            // 0, or the JVM's 143 (128 + SIGTERM) once its shutdown hook has ended the run with its summary
+            assertTrue("the probe's exit status after SIGTERM: " + exit + "\n" + probeLog, exit == 0 || exit == 143);
             assertTrue("the run's summary after SIGTERM:\n" + probeLog, probeLog.contains("summary of live events"));
 
             probe.restart();
