@@ -85,6 +85,7 @@ final class Summary {
             if (sink.queued() > 0) {
                 line.append(", still queued ").append(sink.queued());
             }
+            sink.figures().forEach((k, v) -> line.append(", ").append(k).append(' ').append(v));
             lines.add(line.toString());
         }
         if (statistics.sinks().isEmpty()) {

@@ -3,9 +3,11 @@ package io.kindling.probe.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kindling.probe.api.control.ConverterStatistics;
 import io.kindling.probe.api.control.DropRule;
 import io.kindling.probe.api.control.SinkStatistics;
 import io.kindling.probe.api.control.Statistics;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,5 +35,17 @@ class SummaryTest {
         assertEquals("sink jsonl       delivered 990, dropped 0, failed 0", lines.get(3));
         assertEquals("rate             1000 events/s", lines.get(4));
         assertEquals("elapsed          1.000 s", lines.get(5));
+    }
+
+    @Test
+    void theContainerFiguresComeInTheConvertersOrderInEveryRun() {
+        Map<String, Long> figures = new LinkedHashMap<>();
+        for (String name : List.of("containers_known", "containers_peak", "runtime_connected", "runtime_events", "lookups",
+                "lookups_answered", "lookups_failed", "forgotten_removed", "forgotten_idle", "table_full")) {
+            figures.put(name, (long) figures.size());
+        }
+        List<String> lines = Summary.containers(List.of(new ConverterStatistics("container", true, 5, 0, figures)));
+        assertEquals(List.of("containers       containers_known 0, containers_peak 1, runtime_connected 2, runtime_events 3, "
+                + "lookups 4, lookups_answered 5, lookups_failed 6, forgotten_removed 7, forgotten_idle 8, table_full 9"), lines);
     }
 }

@@ -73,7 +73,7 @@ final class RunFigures {
     /** Keeps the figures of a sink removed during the run. */
     void retire(SinkStatistics s) {
         retired.merge(s.name(), s, (a, b) -> new SinkStatistics(a.name(), a.delivered() + b.delivered(),
-                a.dropped() + b.dropped(), a.failed() + b.failed(), a.queued() + b.queued()));
+                a.dropped() + b.dropped(), a.failed() + b.failed(), a.queued() + b.queued(), b.figures()));
     }
 
     long copiedWithoutThread() {
@@ -88,7 +88,8 @@ final class RunFigures {
         InspectorCounters c = counters;
         List<SinkStatistics> sinkStats = new ArrayList<>(routed);
         for (SinkStatistics r : retired.values()) {
-            sinkStats.add(new SinkStatistics(r.name() + " (removed)", r.delivered(), r.dropped(), r.failed(), r.queued()));
+            sinkStats.add(new SinkStatistics(r.name() + " (removed)", r.delivered(), r.dropped(), r.failed(), r.queued(),
+                    r.figures()));
         }
         sinkStats.sort(Comparator.comparing(SinkStatistics::name));
         long end = endNanos != 0 ? endNanos : System.nanoTime();

@@ -5,6 +5,8 @@ import io.kindling.probe.api.control.SinkStatistics;
 import io.kindling.probe.api.spi.Sink;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -372,6 +374,26 @@ final class SinkChannel {
     }
 
     SinkStatistics statistics() {
-        return new SinkStatistics(name, delivered.get(), dropped.get(), failed.get(), queued.get());
+        return new SinkStatistics(name, delivered.get(), dropped.get(), failed.get(), queued.get(), ownFigures());
+    }
+
+    /** The sink's own figures; none when it fails to tell them (a sink's error stays its own). */
+    private Map<String, Long> ownFigures() {
+        try {
+            Map<String, Long> figures = sink.statistics();
+            if (figures == null || figures.isEmpty()) {
+                return Map.of();
+            }
+            Map<String, Long> known = new LinkedHashMap<>();
+            figures.forEach((k, v) -> {
+                if (k != null && v != null) {
+                    known.put(k, v);
+                }
+            });
+            return known;
+        } catch (Throwable e) { // an Error of the sink's own must not reach whoever asks for figures
+            LOG.log(Level.DEBUG, "sink " + name + " failed to tell its figures: " + e);
+            return Map.of();
+        }
     }
 }

@@ -29,7 +29,7 @@ public class BadInputIT {
     /** Runs the command and checks the common part: exit 2, no stack trace, no crash log, nothing on stdout. */
     private static ProbeProcess.Result badInput(String caseName, String... args) throws Exception {
         Path work = TestEnvironment.workDir("bad-input/" + caseName);
-        ProbeProcess.Result run = ProbeProcess.run(work, args);
+        ProbeProcess.Result run = ProbeProcess.runBrief(work, args);
         System.out.println("BAD-INPUT " + caseName + ": exit " + run.exitCode() + ", stderr " + run.stderr());
         assertEquals("exit status of\n" + run.describe(), 2, run.exitCode());
         assertEquals("no stack trace:\n" + run.describe(), List.of(), run.stackTraceLines());

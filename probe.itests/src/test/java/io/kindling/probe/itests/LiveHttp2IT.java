@@ -16,6 +16,7 @@ import io.kindling.probe.itests.support.LiveEnvironment;
 import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.TestEnvironment;
 import io.kindling.probe.itests.support.TestServers;
+import io.kindling.probe.sink.otlp.OtlpReceiver;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +35,8 @@ import org.junit.Test;
  * several statuses, a large response),
  * and a grpc-java server and client in JVMs of their own ({@link GrpcWorkload}: unary calls, a server stream, an
  * error status, a deadline exceeded, 40 concurrent calls on one channel, and a channel opened and used before the
- * capture and used again after). nginx's access log and the gRPC programs' own logs are the oracle, both sides.
+ * capture and used again after). nginx's access log and the gRPC programs' own logs are the oracle, both sides. The OTLP
+ * sink runs beside the jsonl sink; what it sent is checked by {@link LiveHttp2Otlp}.
  */
 public class LiveHttp2IT {
     static final String[] GRPC_CODES = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND"};
@@ -52,7 +54,7 @@ public class LiveHttp2IT {
         Files.deleteIfExists(out);
         Path stderr = work.resolve("stderr");
         long started = System.nanoTime();
-        try (TestServers servers = new TestServers()) {
+        try (TestServers servers = new TestServers(); OtlpReceiver receiver = new OtlpReceiver()) {
             nginx(servers, tmp.resolve("nginx"), h2c);
             String java = LiveTcpEventsIT.java();
             String cp = System.getProperty("java.class.path");
@@ -65,7 +67,7 @@ public class LiveHttp2IT {
                     .redirectOutput(clientOut.toFile()).start();
             servers.onClose(client::destroyForcibly);
             List<String> command = List.of(java, "-jar", ProbeProcess.probeJar().toString(), "live", "--duration", "300s",
-                    "--subscribe", "net_request", "--sink", "jsonl:" + out);
+                    "--subscribe", "net_request", "--sink", "jsonl:" + out, "--sink", "otlp:" + receiver.endpoint());
             awaitLine(clientOut, "ready", client);
             int serverLoggedBefore = Files.readAllLines(tmp.resolve("grpc-server.log")).size();
             Process probe = new ProcessBuilder(LiveTcpEventsIT.privateShm(command)).redirectOutput(work.resolve("stdout").toFile())
@@ -97,6 +99,8 @@ public class LiveHttp2IT {
             List<String> serverLog = Files.readAllLines(tmp.resolve("grpc-server.log"));
             checkGrpc(events, serverLog.subList(serverLoggedBefore, serverLog.size()), Files.readAllLines(tmp.resolve("grpc-client.log")),
                     grpc);
+            LiveHttp2Otlp.check(receiver, events, tmp.resolve("nginx/access.log"), h2c, serverLog.subList(serverLoggedBefore,
+                    serverLog.size()), Files.readAllLines(tmp.resolve("grpc-client.log")), grpc);
         } finally {
             System.out.println("LIVE HTTP2 took " + (System.nanoTime() - started) / 1_000_000 + " ms");
         }

@@ -9,6 +9,7 @@ import io.kindling.probe.itests.support.Json;
 import io.kindling.probe.itests.support.LiveEnvironment;
 import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.TestEnvironment;
+import io.kindling.probe.itests.support.TestServers;
 import io.kindling.probe.sink.otlp.OtlpReceiver;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -35,7 +36,9 @@ import org.junit.Test;
  * from this JVM (one in ten a 500, so that each sampled by default); the OTLP receiver stops for 30 s, then comes back.
  * The jsonl sink loses nothing (every request the server answered, both sides); the OTLP sink counts what it could
  * not send and sends it as metrics once the receiver is back; the histograms, cumulative, still count every request;
- * every span counted as exported arrived, and spans of requests after the outage arrive.
+ * every span counted as exported arrived, and spans of requests after the outage arrive. The OTLP sink's drops are
+ * also among the probe's own figures: in the Prometheus sink's metrics (scraped once the receiver is back) and in the
+ * summary the probe prints at its end, equal to what the receiver got.
  */
 public class LiveOtlpOutageIT {
 
@@ -64,9 +67,12 @@ public class LiveOtlpOutageIT {
         server.start();
         int port = server.getAddress().getPort();
         long started = System.nanoTime();
+        int metricsPort = TestServers.freePort();
+        String scraped;
         try (OtlpReceiver receiver = new OtlpReceiver()) {
             List<String> command = List.of(LiveTcpEventsIT.java(), "-jar", ProbeProcess.probeJar().toString(), "live", "--duration",
-                    "300s", "--subscribe", "net_request", "--sink", "jsonl:" + out, "--sink", "otlp:" + receiver.endpoint());
+                    "300s", "--subscribe", "net_request", "--sink", "jsonl:" + out, "--sink", "otlp:" + receiver.endpoint(), "--sink",
+                    "prometheus:127.0.0.1:" + metricsPort);
             Process probe = new ProcessBuilder(LiveTcpEventsIT.privateShm(command)).redirectOutput(work.resolve("stdout").toFile())
                     .redirectError(stderr.toFile()).start();
             long downAt;
@@ -85,6 +91,8 @@ public class LiveOtlpOutageIT {
                 System.out.println("LIVE OTLP OUTAGE receiver back after " + sent + " requests");
                 sent += traffic(client, port, 3, sent);
                 Thread.sleep(2500); // what the probe read reaches the sinks
+                scraped = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
                 new ProcessBuilder("kill", "-INT", Long.toString(probe.pid())).start().waitFor();
                 if (!probe.waitFor(60, TimeUnit.SECONDS)) {
                     fail("the live probe did not end on SIGINT:\n" + Files.readString(stderr));
@@ -152,9 +160,31 @@ public class LiveOtlpOutageIT {
             // (the probe sees the whole machine: failed requests of other processes are sampled too)
             assertTrue("every sampled request's span is accounted for: exported or dropped", exported + droppedFailed + droppedFull
                     >= errors);
+
+            // the same drops among the probe's own figures: the Prometheus sink's metrics and the probe's summary
+            long promFailed = promFigure(scraped, "spans.dropped.export_failed");
+            long promFull = promFigure(scraped, "spans.dropped.queue_full");
+            long promMetricFailed = promFigure(scraped, "metric.exports.failed");
+            String otlpLine = summary.lines().map(String::trim).filter(l -> l.startsWith("sink otlp")).findFirst().orElse("");
+            System.out.println("LIVE OTLP OUTAGE Prometheus: spans.dropped.export_failed " + promFailed + ", spans.dropped.queue_full "
+                    + promFull + ", metric.exports.failed " + promMetricFailed + "; summary: " + otlpLine);
+            // (scraped a few seconds after the receiver came back: an export still retrying then may yet fail)
+            assertTrue("the Prometheus sink shows the OTLP sink's span drops", promFailed + promFull > 0
+                    && promFailed <= droppedFailed && promFull <= droppedFull);
+            assertTrue("the Prometheus sink shows the OTLP sink's failed metric exports", promMetricFailed > 0
+                    && promMetricFailed <= metricFailed);
+            assertTrue("the probe's summary shows the OTLP sink's drops as the receiver got them: " + otlpLine,
+                    otlpLine.contains("spans.dropped.queue_full " + droppedFull + ", spans.dropped.export_failed " + droppedFailed + ","));
         } finally {
             System.out.println("LIVE OTLP OUTAGE took " + (System.nanoTime() - started) / 1_000_000 + " ms");
         }
+    }
+
+    /** The value of the Prometheus sink's {@code kindling_probe_sink_figure} of the OTLP sink named {@code figure}. */
+    static long promFigure(String scraped, String figure) {
+        String prefix = "kindling_probe_sink_figure{sink=\"otlp\",figure=\"" + figure + "\"} ";
+        return scraped.lines().filter(l -> l.startsWith(prefix)).mapToLong(l -> (long) Double.parseDouble(l.substring(prefix.length())))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + prefix + " in the Prometheus sink's metrics:\n" + scraped));
     }
 
     /** Requests to the server for {@code seconds}, 40 a second on one keep-alive connection, one in ten failing. */

@@ -178,11 +178,11 @@ final class LiveRequestsOtlp {
                 + "; kindling.otlp.spans " + receiver.sum("kindling.otlp.spans"));
     }
 
-    private static Predicate<Map<String, String>> port(int port) {
+    static Predicate<Map<String, String>> port(int port) {
         return a -> String.valueOf(port).equals(a.get("server.port"));
     }
 
-    private static Map<String, Figure> byKey(Map<Map<String, String>, HistogramDataPoint> points, Predicate<Map<String, String>> filter,
+    static Map<String, Figure> byKey(Map<Map<String, String>, HistogramDataPoint> points, Predicate<Map<String, String>> filter,
             java.util.function.Function<Map<String, String>, String> key) {
         Map<String, Figure> m = new TreeMap<>();
         points.forEach((a, p) -> {
@@ -193,7 +193,7 @@ final class LiveRequestsOtlp {
         return m;
     }
 
-    private static Map<String, Figure> byEvent(List<Map<String, Object>> events, java.util.function.Function<Map<String, Object>, String> key) {
+    static Map<String, Figure> byEvent(List<Map<String, Object>> events, java.util.function.Function<Map<String, Object>, String> key) {
         Map<String, Figure> m = new TreeMap<>();
         for (Map<String, Object> e : events) {
             m.merge(key.apply(e), new Figure(1, LiveRequestsIT.num(e, "request_total_time") / 1e9), Figure::plus);
@@ -201,13 +201,13 @@ final class LiveRequestsOtlp {
         return m;
     }
 
-    private static Map<String, Long> counts(Map<String, Figure> m) {
+    static Map<String, Long> counts(Map<String, Figure> m) {
         Map<String, Long> c = new TreeMap<>();
         m.forEach((k, v) -> c.put(k, v.count()));
         return c;
     }
 
-    private static void assertSums(String what, Map<String, Figure> expected, Map<String, Figure> got) {
+    static void assertSums(String what, Map<String, Figure> expected, Map<String, Figure> got) {
         assertEquals(what, expected.keySet(), got.keySet());
         expected.forEach((k, v) -> assertEquals(what + ": " + k, v.sum(), got.get(k).sum(), 1e-6));
     }

@@ -313,7 +313,7 @@ public class OsgiFrameworkIT {
         }
         args.add("--sink");
         args.add("jsonl");
-        ProbeProcess.Result run = ProbeProcess.run(TestEnvironment.workDir("osgi/" + caseName), args.toArray(new String[0]));
+        ProbeProcess.Result run = ProbeProcess.runBrief(TestEnvironment.workDir("osgi/" + caseName), args.toArray(new String[0]));
         assertEquals("exit status of\n" + run.describe(), 0, run.exitCode());
         RunSummary summary = RunSummary.parse(run.stderr());
         assertNotNull("a summary:\n" + run.describe(), summary);

@@ -107,7 +107,7 @@ public class ReplayMatchesSysdigIT {
         }
 
         SysdigOracle.Result oracle = SysdigOracle.read(capture, work);
-        ProbeProcess.Result run = ProbeProcess.run(work, "replay", capture.toString(), "--subscribe", "all", "--sink", "jsonl");
+        ProbeProcess.Result run = ProbeProcess.runBrief(work, "replay", capture.toString(), "--subscribe", "all", "--sink", "jsonl");
 
         assertEquals("exit status of\n" + run.describe(), 0, run.exitCode());
         assertTrue("no hs_err file: " + run.crashLogs(), run.crashLogs().isEmpty());

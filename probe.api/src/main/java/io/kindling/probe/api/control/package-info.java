@@ -1,5 +1,5 @@
 /** Subscriptions, runs and statistics: how a program or a shell drives the probe. */
-@Version("1.4.0")
+@Version("1.5.0")
 @Export
 package io.kindling.probe.api.control;
 

@@ -29,6 +29,16 @@ public interface Sink {
     default void flush() throws Exception {}
 
     /**
+     * The sink's own figures, shown beside the engine's for it (in {@code stats}, the sink listing and the
+     * probe's metrics), for example what it lost after it took it because its backend was down. Counted since
+     * the sink started; called from any thread.
+     * @since 1.5
+     */
+    default java.util.Map<String, Long> statistics() {
+        return java.util.Map.of();
+    }
+
+    /**
      * The name of the sink registered with these service properties, the same for the engine, the
      * shell and the command line: {@link #NAME}, else the component name, else {@code sink-} and the
      * service id.

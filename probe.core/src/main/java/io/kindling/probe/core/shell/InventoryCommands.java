@@ -67,7 +67,9 @@ public final class InventoryCommands {
             SinkStatistics s = figures.get(name);
             if (s != null) {
                 out.append("  delivered ").append(s.delivered()).append(", queued ").append(s.queued()).append(", dropped ")
-                        .append(s.dropped()).append(", failed ").append(s.failed()).append('\n');
+                        .append(s.dropped()).append(", failed ").append(s.failed());
+                s.figures().forEach((k, v) -> out.append(", ").append(k).append(' ').append(v));
+                out.append('\n');
             }
         }
         return out.toString().stripTrailing();

@@ -180,7 +180,9 @@ public final class RunCommands {
         List<SinkStatistics> sinks = s.sinks();
         for (SinkStatistics k : sinks) {
             out.append("sink ").append(k.name()).append(": delivered ").append(k.delivered()).append(", queued ").append(k.queued())
-                    .append(", dropped ").append(k.dropped()).append(", failed ").append(k.failed()).append('\n');
+                    .append(", dropped ").append(k.dropped()).append(", failed ").append(k.failed());
+            k.figures().forEach((f, v) -> out.append(", ").append(f).append(' ').append(v));
+            out.append('\n');
         }
         if (sinks.isEmpty()) {
             out.append("no sinks\n");

@@ -106,17 +106,35 @@ public final class ProbeProcess {
         throw new IOException(jar + " is not a complete jar (rebuilt while the tests run?)", last);
     }
 
+    /**
+     * JVM options for a test that starts the command many times on small inputs and checks what it
+     * answers, not how fast: the JIT's first tier only and the serial collector take about 40 % less
+     * CPU time per run (4.9 s against 2.9 s of user time for a 345-event capture).
+     */
+    private static final List<String> BRIEF_RUN_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
     /** Runs {@code java -jar probe.jar args} in {@code workDir}; standard output goes to {@code workDir/stdout}. */
     public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
         return runUnder(List.of(), workDir, args);
     }
 
-    /** The same, the java command run by {@code launcher} (such as {@code setpriv ... --}). */
+    /** The same with {@link #BRIEF_RUN_OPTIONS}, for many short runs whose speed is not measured. */
+    public static Result runBrief(Path workDir, String... args) throws IOException, InterruptedException {
+        return start(List.of(), BRIEF_RUN_OPTIONS, workDir, args);
+    }
+
+    /** The same as {@link #run}, the java command run by {@code launcher} (such as {@code setpriv ... --}). */
     public static Result runUnder(List<String> launcher, Path workDir, String... args) throws IOException, InterruptedException {
+        return start(launcher, List.of(), workDir, args);
+    }
+
+    private static Result start(List<String> launcher, List<String> jvmOptions, Path workDir, String... args)
+            throws IOException, InterruptedException {
         Files.createDirectories(workDir);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new ArrayList<>(launcher);
         command.add(java.toString());
+        command.addAll(jvmOptions);
         for (String option : System.getProperty(JVM_OPTIONS, "").trim().split("\\s+")) {
             if (!option.isEmpty()) {
                 command.add(option);

@@ -15,8 +15,8 @@ record NetRequest(String protocol, boolean server, String contentKey, long endNa
         boolean error, String errorType, String clientAddress, int clientPort, String serverAddress, int serverPort,
         String transport, String method, String url, long status, String sql, String sqlErrorCode, String dnsDomain,
         long dnsRcode, String redisCommand, String redisError, String kafkaApi, String kafkaTopic, long kafkaErrorCode,
-        long requestBytes, long responseBytes, long pid, String comm, String containerId, String podName,
-        String podNamespace) {
+        String grpcService, String grpcMethod, long grpcStatus, long requestBytes, long responseBytes, long pid, long tid,
+        String comm, String containerId, String podName, String podNamespace) {
 
     static final String NAME = "net_request";
 
@@ -37,9 +37,16 @@ record NetRequest(String protocol, boolean server, String contentKey, long endNa
                 text(e, "http_method"), text(e, "http_url"), number(e, "http_status_code", NONE), text(e, "sql"),
                 text(e, "sql_error_code"), text(e, "dns_domain"), number(e, "dns_rcode", NONE), text(e, "redis_command"),
                 text(e, "redis_error"), text(e, "kafka_api"), text(e, "kafka_topic"), number(e, "kafka_error_code", NONE),
+                text(e, "grpc_service"), text(e, "grpc_method"), number(e, "grpc_status", NONE),
                 number(e, "request_io", 0), number(e, "response_io", 0), e.thread() == null ? 0 : e.thread().pid(),
+                e.thread() == null ? 0 : e.thread().tid(),
                 e.thread() == null || e.thread().comm() == null ? "" : e.thread().comm(), containerId,
                 container == null ? "" : container.podName(), container == null ? "" : container.podNamespace());
+    }
+
+    /** HTTP of any version: {@code http} (1.x) or {@code http2} (h2c, not gRPC). */
+    boolean http() {
+        return protocol.equals("http") || protocol.equals("http2");
     }
 
     long startNanos() {

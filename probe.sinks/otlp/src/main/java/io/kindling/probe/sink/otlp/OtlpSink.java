@@ -51,10 +51,13 @@ import org.osgi.service.metatype.annotations.Option;
  * the probe's own figures beside them, and as spans for the sampled requests ({@link RequestSpans}). Built on the
  * OpenTelemetry SDK and its OTLP exporter, which sends with the JDK's HTTP client: the {@link HttpSenderProvider}
  * service that a ServiceLoader mediator registers for the {@code opentelemetry-exporter-sender-jdk} bundle.
+ * Subscribed to {@code apm_trace_id_event} too, it joins the spans of the requests Kindling's Java agent marked to
+ * the agent's traces ({@link ApmTraces}).
  * <p>
  * Never in the probe's way: recording a request costs a lookup and a histogram update; spans wait in a bounded
  * queue of their own; a backend that is down or slow costs dropped spans and failed exports, counted and sent
- * as {@code kindling.otlp.*} metrics once it is back, never events of other sinks. Stopping sends what is left
+ * as {@code kindling.otlp.*} metrics once it is back and with the probe's figures for the sink ({@link #statistics()}),
+ * never events of other sinks. Stopping sends what is left
  * within {@code shutdown.timeout.ms}. Off until configured; each factory configuration of {@value #PID} makes
  * one more OTLP sink. A new configuration starts it anew.
  */
@@ -74,8 +77,9 @@ public final class OtlpSink implements Sink {
                 + "/v1/traces under it.")
         String endpoint() default "http://127.0.0.1:4318";
 
-        @AttributeDefinition(name = "Protocol", description = "http/protobuf. grpc is refused: it needs a gRPC sender "
-                + "(OkHttp or grpc-java), a second HTTP stack the probe does not carry.",
+        @AttributeDefinition(name = "Protocol", description = "http/protobuf. grpc is refused: the JDK's HTTP client cannot "
+                + "carry it (no cleartext HTTP/2 without an upgrade, no trailers), and the senders that can (OkHttp, "
+                + "grpc-java) are a second HTTP stack the probe does not carry.",
                 options = {@Option(value = "http/protobuf", label = "HTTP, protobuf")})
         String protocol() default "http/protobuf";
 
@@ -141,15 +145,18 @@ public final class OtlpSink implements Sink {
     private final RequestSpans spans;
     private final long shutdownMillis;
     private volatile ProbeControl probe;
-    private long requests;
-    private long sampled;
+    /** Written by the delivery thread only, read by any. */
+    private volatile long requests;
+    private volatile long sampled;
 
     @Activate
     public OtlpSink(Config config, @Reference(service = HttpSenderProvider.class) HttpSenderProvider sender) {
         String protocol = config.protocol() == null ? "" : config.protocol().trim().toLowerCase(Locale.ROOT);
         if (!protocol.equals("http/protobuf") && !protocol.isEmpty()) {
             throw new IllegalArgumentException("OTLP protocol '" + config.protocol() + "' is not supported: use http/protobuf"
-                    + (protocol.startsWith("grpc") ? " (gRPC needs a gRPC sender, OkHttp or grpc-java, that the probe does "
+                    + (protocol.startsWith("grpc") ? " (the JDK's HTTP client cannot carry gRPC: it speaks cleartext HTTP/2 "
+                            + "only after an HTTP/1.1 upgrade, which gRPC servers refuse, and reads no trailers, where gRPC "
+                            + "puts a call's status; the senders that can, OkHttp or grpc-java, are a second HTTP stack the probe does "
                             + "not carry)" : ""));
         }
         String base = endpoint(config.endpoint());
@@ -201,6 +208,9 @@ public final class OtlpSink implements Sink {
     @Override
     public void deliver(KindlingEvent event) {
         if (!NetRequest.NAME.equals(event.name())) {
+            if (ApmTraces.EVENT.equals(event.name())) {
+                spans.observeApm(event);
+            }
             return;
         }
         NetRequest r = NetRequest.of(event);
@@ -228,12 +238,19 @@ public final class OtlpSink implements Sink {
         spanExporter.shutdown();
     }
 
-    /** What this sink counted so far, for tests and the shell. */
-    Map<String, Long> figures() {
+    /**
+     * What this sink counted since it started, shown with the engine's figures for it ({@code stats}, the probe's
+     * metrics): requests taken, spans sampled, joined, exported, and dropped (queue full, or export failed while the
+     * backend was down or slow), metric exports that succeeded and failed.
+     */
+    @Override
+    public Map<String, Long> statistics() {
         Map<String, Long> f = new LinkedHashMap<>();
         f.put("requests", requests);
         f.put("spans.sampled", sampled);
         f.put("spans.joined", spans.joined());
+        f.put("apm.markers", spans.apmMarkers());
+        f.put("spans.apm_joined", spans.apmJoined());
         f.put("spans.exported", spanQueue.exported());
         f.put("spans.dropped.queue_full", spanQueue.droppedQueueFull());
         f.put("spans.dropped.export_failed", spanQueue.droppedExportFailed());
@@ -267,6 +284,15 @@ public final class OtlpSink implements Sink {
                         m.record(k.delivered(), Attributes.of(sink, k.name(), outcome, "delivered"));
                         m.record(k.dropped(), Attributes.of(sink, k.name(), outcome, "dropped"));
                         m.record(k.failed(), Attributes.of(sink, k.name(), outcome, "failed"));
+                    }
+                }));
+        meter.gaugeBuilder("kindling.probe.sink.figure").ofLongs().setUnit("1")
+                .setDescription("The figures each sink reports itself since it started, for example what it lost after it "
+                        + "took it.")
+                .buildWithCallback(m -> withStatistics(s -> {
+                    for (SinkStatistics k : s.sinks()) {
+                        k.figures().forEach((name, value) -> m.record(value, Attributes.of(sink, k.name(),
+                                AttributeKey.stringKey("kindling.figure"), name)));
                     }
                 }));
         meter.gaugeBuilder("kindling.probe.sink.queued").ofLongs().setUnit("{event}")

@@ -29,12 +29,16 @@ import java.util.function.DoubleSupplier;
  * request and every failed one (each can be turned off), and {@code rate} of the others (0 to 1).
  * <p>
  * A client span and the server span of the same request on this host (same connection, the server's times
- * inside the client's) become parent and child in one trace, whichever of the two events comes first: the
+ * inside the client's; on an HTTP/2 connection, which carries requests at once, also the same method and path)
+ * become parent and child in one trace, whichever of the two events comes first: the
  * first one to be sampled names the pair's trace and the client span's id, and the second one, sampled too
  * then, takes them. The server side only waits for its client when the client's address is this host's
  * (loopback or one of its interfaces' addresses), so that a server span never names a parent that cannot
  * come. At most {@value #MAX_CONNECTIONS} connections with {@value #MAX_PENDING} requests each wait for
- * their other side, the least recently used forgotten beyond. Called from the sink's delivery thread only.
+ * their other side, the least recently used forgotten beyond.
+ * <p>
+ * A request that a thread served or made while Kindling's Java agent had marked it as serving a request joins the
+ * agent's trace instead ({@link ApmTraces}). Called from the sink's delivery thread only.
  */
 final class RequestSpans {
 
@@ -44,7 +48,7 @@ final class RequestSpans {
     static final long PENDING_NANOS = 30_000_000_000L;
 
     /** One side of a request whose other side may still come. */
-    private record Pending(String traceId, String clientSpanId, long start, long end, boolean server) {}
+    private record Pending(String traceId, String clientSpanId, long start, long end, boolean server, String call) {}
 
     private final boolean slow;
     private final boolean failed;
@@ -59,7 +63,10 @@ final class RequestSpans {
             return size() > MAX_CONNECTIONS;
         }
     };
-    private long joined;
+    private final ApmTraces apm = new ApmTraces();
+    /** Written by the delivery thread only, read by any. */
+    private volatile long joined;
+    private volatile long apmJoined;
 
     RequestSpans(boolean slow, boolean failed, double rate, Resource resource, InstrumentationScopeInfo scope) {
         this(slow, failed, rate, () -> ThreadLocalRandom.current().nextDouble(), resource, scope, interfaceAddresses());
@@ -80,8 +87,17 @@ final class RequestSpans {
         return (slow && r.slow()) || (failed && r.error()) || (rate > 0 && random.getAsDouble() < rate);
     }
 
+    /** Takes a trace id marker of the Java agent ({@code apm_trace_id_event}). */
+    void observeApm(io.kindling.probe.api.KindlingEvent e) {
+        apm.observe(e, RequestSpans::spanId);
+    }
+
     /** The span of {@code r}, or null when it is not sampled. */
     RequestSpan span(NetRequest r) {
+        ApmTraces.Trace agentTrace = apm.find(r);
+        if (agentTrace != null) {
+            return inApmTrace(r, agentTrace);
+        }
         boolean sampled = sampled(r);
         String trace;
         String id;
@@ -98,9 +114,9 @@ final class RequestSpans {
                 return null;
             } else {
                 trace = traceId();
-                if (isLocal(r.clientAddress())) {
+                if (isLocal(r.clientAddress()) && pairable(r)) {
                     parent = spanId();
-                    put(r, new Pending(trace, parent, r.startNanos(), r.endNanos(), true));
+                    put(r, new Pending(trace, parent, r.startNanos(), r.endNanos(), true, call(r)));
                 }
             }
         } else if (other != null) {
@@ -113,15 +129,68 @@ final class RequestSpans {
         } else {
             trace = traceId();
             id = spanId();
-            if (isLocal(r.serverAddress())) {
-                put(r, new Pending(trace, id, r.startNanos(), r.endNanos(), false));
+            if (isLocal(r.serverAddress()) && pairable(r)) {
+                put(r, new Pending(trace, id, r.startNanos(), r.endNanos(), false, call(r)));
             }
         }
+        return make(r, trace, id, parent, attributes(r));
+    }
+
+    /**
+     * The span of a request in a trace of the Java agent: that trace's id; the request the thread served has the span
+     * id the trace named for it, and the calls made meanwhile on the thread are its children. Sampled as the others,
+     * and the served request also when one of its calls was. A local client whose event comes after the served
+     * request's is its parent, in the agent's trace, as between any client and server of one connection.
+     */
+    private RequestSpan inApmTrace(NetRequest r, ApmTraces.Trace trace) {
+        boolean sampled = sampled(r);
+        String id;
+        String parent = null;
+        if (r.server() && !trace.served) {
+            trace.served = true;
+            // a local client that came first and was sampled has a trace of its own: it is no parent here
+            Pending client = take(r);
+            if (!sampled && !trace.childSampled) {
+                return null;
+            }
+            trace.serverSampled = true;
+            id = trace.serverSpanId;
+            if (client == null && isLocal(r.clientAddress()) && pairable(r)) {
+                // the local client's span, still to come, is the parent, in the agent's trace
+                parent = spanId();
+                put(r, new Pending(trace.traceId, parent, r.startNanos(), r.endNanos(), true, call(r)));
+            }
+        } else {
+            if (!sampled) {
+                return null;
+            }
+            id = spanId();
+            if (!r.server() && (!trace.served || trace.serverSampled)) {
+                parent = trace.serverSpanId;
+                trace.childSampled = true;
+            }
+        }
+        apmJoined++;
+        Attributes attributes = attributes(r).toBuilder().put("kindling.apm.trace_id", trace.agentId).build();
+        return make(r, trace.traceId, id, parent, attributes);
+    }
+
+    private RequestSpan make(NetRequest r, String trace, String id, String parent, Attributes attributes) {
         SpanContext context = SpanContext.create(trace, id, TraceFlags.getSampled(), TraceState.getDefault());
         SpanContext parentContext = parent == null ? SpanContext.getInvalid()
                 : SpanContext.create(trace, parent, TraceFlags.getSampled(), TraceState.getDefault());
         return new RequestSpan(Semconv.spanName(r), r.server() ? SpanKind.SERVER : SpanKind.CLIENT, context, parentContext,
-                status(r), r.startNanos(), r.endNanos(), attributes(r), scope, resource);
+                status(r), r.startNanos(), r.endNanos(), attributes, scope, resource);
+    }
+
+    /** Spans that joined a trace of the Java agent. */
+    long apmJoined() {
+        return apmJoined;
+    }
+
+    /** The Java agent's trace id markers taken. */
+    long apmMarkers() {
+        return apm.markers();
     }
 
     /** Spans that found their other side. */
@@ -136,8 +205,13 @@ final class RequestSpans {
 
     /** Error when the request failed; a server's 4xx response is the client's error, not the server's. */
     static StatusData status(NetRequest r) {
-        if (r.protocol().equals("http") && r.server() && !r.failedExchange() && r.status() >= 400 && r.status() < 500) {
+        if (r.http() && r.server() && !r.failedExchange() && r.status() >= 400 && r.status() < 500) {
             return StatusData.unset();
+        }
+        if (r.protocol().equals("grpc") && !r.failedExchange() && r.grpcStatus() > 0) {
+            // the status alone tells: a server's NOT_FOUND is the client's error, not the server's
+            return Semconv.grpcFailed(r) ? StatusData.create(StatusCode.ERROR, Semconv.grpcStatusName(r.grpcStatus()))
+                    : StatusData.unset();
         }
         if (r.error() || r.failedExchange()) {
             String type = Semconv.errorType(r);
@@ -172,6 +246,7 @@ final class RequestSpans {
         }
         put(b, "process.executable.name", r.comm());
         b.put(AttributeKey.longKey("process.pid"), r.pid());
+        b.put(AttributeKey.longKey("thread.id"), r.tid());
         b.put(AttributeKey.longKey("kindling.request.bytes"), r.requestBytes());
         b.put(AttributeKey.longKey("kindling.response.bytes"), r.responseBytes());
         b.put(AttributeKey.booleanKey("kindling.is_slow"), r.slow());
@@ -211,8 +286,26 @@ final class RequestSpans {
     }
 
     private static boolean contains(NetRequest r, Pending p) {
+        if (multiplexed(r) && (p.call().isEmpty() || !p.call().equals(call(r)))) {
+            return false; // concurrent streams share the connection: only the same call is the other side
+        }
         return r.server() ? p.start() <= r.startNanos() && r.endNanos() <= p.end()
                 : r.startNanos() <= p.start() && p.end() <= r.endNanos();
+    }
+
+    /** Whether the other side can be told: on an HTTP/2 connection, only a request whose method and path were seen. */
+    private static boolean pairable(NetRequest r) {
+        return !multiplexed(r) || !call(r).isEmpty();
+    }
+
+    /** HTTP/2 and gRPC carry concurrent requests on one connection. */
+    private static boolean multiplexed(NetRequest r) {
+        return r.protocol().equals("http2") || r.protocol().equals("grpc");
+    }
+
+    /** What a multiplexed request asked ({@code METHOD PATH}); empty where its headers went unseen. */
+    private static String call(NetRequest r) {
+        return !multiplexed(r) || r.method().isEmpty() || r.url().isEmpty() ? "" : r.method() + ' ' + r.url();
     }
 
     private void put(NetRequest r, Pending p) {

@@ -6,7 +6,9 @@ import java.util.Locale;
 /**
  * How a {@code net_request} reads in OpenTelemetry's semantic conventions: which duration metric it belongs
  * to, with which attribute values, and the name of its span. HTTP both sides
- * ({@code http.server.request.duration}, {@code http.client.request.duration}); the client side of MySQL,
+ * ({@code http.server.request.duration}, {@code http.client.request.duration}; HTTP/2 with
+ * {@code network.protocol.version} 2); gRPC both sides ({@code rpc.server.call.duration},
+ * {@code rpc.client.call.duration}); the client side of MySQL,
  * PostgreSQL and Redis ({@code db.client.operation.duration}), of DNS ({@code dns.lookup.duration}) and of
  * Kafka ({@code messaging.client.operation.duration}); everything else (the server side of those, protocols
  * no parser knew) in {@code kindling.request.duration} with Kindling's own names.
@@ -31,11 +33,19 @@ final class Semconv {
         HTTP_SERVER("http.server.request.duration", "Duration of HTTP server requests.", HTTP_BUCKETS,
                 labels(new Label("http.request.method", false, false), new Label("http.response.status_code", true, false),
                         new Label("http.route", false, true), new Label("error.type", false, false),
-                        new Label("network.peer.address", false, true))),
+                        new Label("network.peer.address", false, true), new Label("network.protocol.version", false, false))),
         HTTP_CLIENT("http.client.request.duration", "Duration of HTTP client requests.", HTTP_BUCKETS,
                 labels(new Label("http.request.method", false, false), new Label("http.response.status_code", true, false),
                         new Label("http.route", false, true), new Label("error.type", false, false),
-                        new Label("network.peer.address", false, true))),
+                        new Label("network.peer.address", false, true), new Label("network.protocol.version", false, false))),
+        RPC_SERVER("rpc.server.call.duration", "Duration of gRPC calls a server answered.", HTTP_BUCKETS,
+                labels(new Label("rpc.system", false, false), new Label("rpc.service", false, true),
+                        new Label("rpc.method", false, true), new Label("rpc.grpc.status_code", true, false),
+                        new Label("error.type", false, false), new Label("network.peer.address", false, true))),
+        RPC_CLIENT("rpc.client.call.duration", "Duration of gRPC calls a client made.", HTTP_BUCKETS,
+                labels(new Label("rpc.system", false, false), new Label("rpc.service", false, true),
+                        new Label("rpc.method", false, true), new Label("rpc.grpc.status_code", true, false),
+                        new Label("error.type", false, false), new Label("network.peer.address", false, true))),
         DB_CLIENT("db.client.operation.duration", "Duration of database client operations.", DB_BUCKETS,
                 labels(new Label("db.system.name", false, false), new Label("db.operation.name", false, true),
                         new Label("db.collection.name", false, true), new Label("db.response.status_code", false, true),
@@ -74,8 +84,10 @@ final class Semconv {
 
     static Metric metric(NetRequest r) {
         switch (r.protocol()) {
-            case "http":
+            case "http", "http2":
                 return r.server() ? Metric.HTTP_SERVER : Metric.HTTP_CLIENT;
+            case "grpc":
+                return r.server() ? Metric.RPC_SERVER : Metric.RPC_CLIENT;
             case "mysql", "pgsql", "redis":
                 return r.server() ? Metric.KINDLING : Metric.DB_CLIENT;
             case "dns":
@@ -93,7 +105,10 @@ final class Semconv {
         String status = r.status() >= 0 ? Long.toString(r.status()) : "";
         String peer = r.server() ? r.clientAddress() : r.serverAddress();
         String[] own = switch (metric) {
-            case HTTP_SERVER, HTTP_CLIENT -> new String[] {r.method(), status, r.contentKey(), error, peer};
+            case HTTP_SERVER, HTTP_CLIENT -> new String[] {r.method(), status, r.contentKey(), error, peer,
+                    r.protocol().equals("http2") ? "2" : ""};
+            case RPC_SERVER, RPC_CLIENT -> new String[] {"grpc", r.grpcService(), r.grpcMethod(),
+                    r.grpcStatus() >= 0 ? Long.toString(r.grpcStatus()) : "", error, peer};
             case DB_CLIENT -> new String[] {dbSystem(r.protocol()), dbOperation(r), dbCollection(r), dbStatus(r), error};
             case DNS_LOOKUP -> new String[] {r.dnsDomain().isEmpty() ? r.contentKey() : r.dnsDomain(), error};
             case MESSAGING_CLIENT -> new String[] {"kafka", r.kafkaApi(), messagingType(r.kafkaApi()),
@@ -123,8 +138,10 @@ final class Semconv {
             return r.errorType();
         }
         switch (r.protocol()) {
-            case "http":
+            case "http", "http2":
                 return r.status() >= 500 || (!r.server() && r.status() >= 400) ? Long.toString(r.status()) : "";
+            case "grpc":
+                return grpcFailed(r) ? grpcStatusName(r.grpcStatus()) : r.status() >= 400 ? Long.toString(r.status()) : "";
             case "dns":
                 return r.dnsRcode() > 0 ? rcodeName(r.dnsRcode()) : "";
             case "mysql", "pgsql":
@@ -158,12 +175,36 @@ final class Semconv {
     /** The span's name: {@code METHOD ROUTE}, the SQL operation and table, the command, {@code API TOPIC}. */
     static String spanName(NetRequest r) {
         return switch (r.protocol()) {
-            case "http" -> r.method().isEmpty() ? "HTTP" : r.contentKey().isEmpty() ? r.method() : r.method() + ' ' + r.contentKey();
+            case "http", "http2" -> r.method().isEmpty() ? "HTTP" : r.contentKey().isEmpty() ? r.method()
+                    : r.method() + ' ' + r.contentKey();
+            case "grpc" -> r.grpcService().isEmpty() && r.grpcMethod().isEmpty() ? "gRPC" : r.grpcService() + '/' + r.grpcMethod();
             case "mysql", "pgsql", "redis" -> r.contentKey().isEmpty() ? dbSystem(r.protocol()) : r.contentKey();
             case "dns" -> "DNS " + (r.dnsDomain().isEmpty() ? r.contentKey() : r.dnsDomain());
             case "kafka" -> (r.kafkaApi().isEmpty() ? "kafka" : r.kafkaApi()) + (r.kafkaTopic().isEmpty() ? "" : " " + r.kafkaTopic());
             default -> r.contentKey().isEmpty() ? r.protocol() : r.protocol() + ' ' + r.contentKey();
         };
+    }
+
+    /**
+     * Whether a gRPC call failed by its status, as OpenTelemetry's conventions say: on the client side any status but
+     * OK; on the server side only the statuses that mean the server failed (UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED,
+     * INTERNAL, UNAVAILABLE, DATA_LOSS), not those that tell the client it asked wrong.
+     */
+    static boolean grpcFailed(NetRequest r) {
+        long s = r.grpcStatus();
+        if (s <= 0) {
+            return false;
+        }
+        return !r.server() || s == 2 || s == 4 || s == 12 || s == 13 || s == 14 || s == 15;
+    }
+
+    private static final String[] GRPC_STATUS = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+        "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+        "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+
+    /** A gRPC status code's name ({@code NOT_FOUND}), or its number when gRPC defines none. */
+    static String grpcStatusName(long status) {
+        return status >= 0 && status < GRPC_STATUS.length ? GRPC_STATUS[(int) status] : Long.toString(status);
     }
 
     static String dbSystem(String protocol) {

@@ -116,12 +116,74 @@ class OtlpSinkTest {
                 assertEquals("SELECT * FROM nosuch WHERE id = ?", sql.attribute("db.query.text"));
                 only(spans, Span.SpanKind.SPAN_KIND_CLIENT, "DNS nx.test");
                 assertEquals(Map.of("requests", 11L, "spans.sampled", 4L, "spans.joined", 1L), Map.of("requests",
-                        sink.figures().get("requests"), "spans.sampled", sink.figures().get("spans.sampled"), "spans.joined",
-                        sink.figures().get("spans.joined")));
+                        sink.statistics().get("requests"), "spans.sampled", sink.statistics().get("spans.sampled"), "spans.joined",
+                        sink.statistics().get("spans.joined")));
             } finally {
                 sink.deactivate();
             }
             assertTrue(receiver.refused().isEmpty(), receiver.refused().toString());
+        }
+    }
+
+    @Test
+    void http2RequestsAreHttpMetricsOfVersion2AndGrpcCallsAreRpcMetricsAndSpans() throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver()) {
+            OtlpSink sink = new OtlpSink(Requests.config(Map.of("endpoint", receiver.endpoint(), "export.interval.ms", 200)),
+                    jdkSender());
+            try {
+                sink.deliver(Requests.request("http2", true, "127.0.0.1", 44000, "127.0.0.1", 8443, T0, 2 * MS, "/index.html", false,
+                        "NoError", Map.of("http_method", "GET", "http_url", "/index.html", "http_status_code", 200)));
+                sink.deliver(Requests.request("http2", false, "127.0.0.1", 44000, "127.0.0.1", 8443, T0 + MS, 3 * MS, "/index.html",
+                        false, "NoError", Map.of("http_method", "GET", "http_url", "/index.html", "http_status_code", 200)));
+                // a call answered OK, and one answered NOT_FOUND: the server's answer, the client's error
+                for (int status : new int[] {0, 5}) {
+                    Map<String, Object> call = Map.of("http_method", "POST", "http_url", "/demo.Echo/Say", "http_status_code", 200,
+                            "grpc_service", "demo.Echo", "grpc_method", "Say", "grpc_status", status);
+                    long end = T0 + (10 + 10 * status) * MS;
+                    sink.deliver(Requests.request("grpc", true, "127.0.0.1", 44001, "127.0.0.1", 50051, end - MS, MS,
+                            "/demo.Echo/Say", status != 0, "NoError", call));
+                    sink.deliver(Requests.request("grpc", false, "127.0.0.1", 44001, "127.0.0.1", 50051, end, 3 * MS,
+                            "/demo.Echo/Say", status != 0, "NoError", call));
+                }
+                sink.flush();
+                assertTrue(OtlpReceiver.await(() -> receiver.histogram("rpc.client.call.duration").size() == 2
+                        && receiver.spans().size() == 2, 20), "metrics and spans arrive: " + receiver.spans().size());
+                assertEquals(Map.of("http.request.method", "GET", "http.response.status_code", "200", "http.route", "/index.html",
+                        "network.peer.address", "127.0.0.1", "network.protocol.version", "2", "server.address", "127.0.0.1",
+                        "server.port", "8443"), receiver.histogram("http.server.request.duration").keySet().iterator().next());
+                assertEquals("2", receiver.histogram("http.client.request.duration").keySet().iterator().next()
+                        .get("network.protocol.version"));
+                Map<String, String> place = Map.of("network.peer.address", "127.0.0.1", "server.address", "127.0.0.1",
+                        "server.port", "50051", "rpc.system", "grpc", "rpc.service", "demo.Echo", "rpc.method", "Say");
+                Map<Map<String, String>, HistogramDataPoint> server = receiver.histogram("rpc.server.call.duration");
+                Map<String, String> ok = new java.util.HashMap<>(place);
+                ok.put("rpc.grpc.status_code", "0");
+                Map<String, String> notFound = new java.util.HashMap<>(place);
+                notFound.put("rpc.grpc.status_code", "5");
+                assertEquals(java.util.Set.of(ok, notFound), server.keySet(), "a server's NOT_FOUND is no error.type of its own");
+                assertEquals(0.001, server.get(ok).getSum(), 1e-9);
+                assertEquals("s", receiver.lastMetric("rpc.server.call.duration").getUnit());
+                assertEquals(Semconv.HTTP_BUCKETS, server.get(ok).getExplicitBoundsList());
+                Map<Map<String, String>, HistogramDataPoint> client = receiver.histogram("rpc.client.call.duration");
+                Map<String, String> clientFailed = new java.util.HashMap<>(notFound);
+                clientFailed.put("error.type", "NOT_FOUND");
+                assertEquals(java.util.Set.of(ok, clientFailed), client.keySet());
+                assertEquals(0.003, client.get(clientFailed).getSum(), 1e-9);
+
+                // the failed call's spans: service/method, the status code; the client's error, the server's child of it
+                Received serverSpan = only(receiver.spans(), Span.SpanKind.SPAN_KIND_SERVER, "demo.Echo/Say");
+                Received clientSpan = only(receiver.spans(), Span.SpanKind.SPAN_KIND_CLIENT, "demo.Echo/Say");
+                assertEquals("5", serverSpan.attribute("rpc.grpc.status_code"));
+                assertEquals("grpc", serverSpan.attribute("rpc.system"));
+                assertEquals("demo.Echo", clientSpan.attribute("rpc.service"));
+                assertEquals("Say", clientSpan.attribute("rpc.method"));
+                assertEquals(Status.StatusCode.STATUS_CODE_UNSET, serverSpan.span().getStatus().getCode());
+                assertEquals(Status.StatusCode.STATUS_CODE_ERROR, clientSpan.span().getStatus().getCode());
+                assertEquals("NOT_FOUND", clientSpan.span().getStatus().getMessage());
+                assertEquals(clientSpan.span().getSpanId(), serverSpan.span().getParentSpanId());
+            } finally {
+                sink.deactivate();
+            }
         }
     }
 
@@ -150,7 +212,90 @@ class OtlpSinkTest {
                 }
                 Received remote = only(receiver.spans(), Span.SpanKind.SPAN_KIND_SERVER, "GET /c");
                 assertTrue(remote.span().getParentSpanId().isEmpty(), "a remote client: no parent named that cannot come");
-                assertEquals(2L, sink.figures().get("spans.joined"));
+                assertEquals(2L, sink.statistics().get("spans.joined"));
+            } finally {
+                sink.deactivate();
+            }
+        }
+    }
+
+    @Test
+    void onAnHttp2ConnectionOnlyTheSameCallIsTheOtherSide() throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver()) {
+            OtlpSink sink = new OtlpSink(Requests.config(Map.of("endpoint", receiver.endpoint(), "export.interval.ms", 200)),
+                    jdkSender());
+            try {
+                // one connection, two streams at once: a 404 the server answers first, and a 200 whose times hold it too
+                sink.deliver(Requests.request("http2", true, "127.0.0.1", 45000, "127.0.0.1", 8443, T0 + 3 * MS, MS, "/missing",
+                        true, "NoError", Map.of("http_method", "GET", "http_url", "/missing", "http_status_code", 404)));
+                sink.deliver(Requests.request("http2", false, "127.0.0.1", 45000, "127.0.0.1", 8443, T0 + 5 * MS, 4 * MS, "/index.html",
+                        false, "NoError", Map.of("http_method", "GET", "http_url", "/index.html", "http_status_code", 200)));
+                sink.deliver(Requests.request("http2", false, "127.0.0.1", 45000, "127.0.0.1", 8443, T0 + 4 * MS, 3 * MS, "/missing",
+                        true, "NoError", Map.of("http_method", "GET", "http_url", "/missing", "http_status_code", 404)));
+                sink.flush();
+                assertTrue(OtlpReceiver.await(() -> receiver.spans().size() >= 2, 20));
+                Thread.sleep(500);
+                Received server = only(receiver.spans(), Span.SpanKind.SPAN_KIND_SERVER, "GET /missing");
+                Received client = only(receiver.spans(), Span.SpanKind.SPAN_KIND_CLIENT, "GET /missing");
+                assertEquals(2, receiver.spans().size(), "the 200 is no span: neither failed nor the other side of one");
+                assertEquals(client.span().getSpanId(), server.span().getParentSpanId());
+            } finally {
+                sink.deactivate();
+            }
+        }
+    }
+
+    /** An apm converter's {@code apm_trace_id_event} of thread 101 of process 100 (the server of {@link Requests}). */
+    static io.kindling.probe.api.KindlingEvent marker(long at, String traceId, boolean enter) {
+        io.kindling.probe.api.KindlingEvent e = new io.kindling.probe.api.KindlingEvent("apm_trace_id_event",
+                io.kindling.probe.api.Category.OTHER, io.kindling.probe.api.Source.SYSCALL_EXIT, at, 0,
+                new io.kindling.probe.api.ThreadContext(100, 101, 0, 0, "http-nio-8080-exec-1", ""));
+        e.addAttribute(io.kindling.probe.api.Attribute.ofString("trace_id", traceId));
+        e.addAttribute(io.kindling.probe.api.Attribute.ofString("is_enter", enter ? "1" : "0"));
+        e.addAttribute(io.kindling.probe.api.Attribute.ofString("protocol", "http"));
+        e.addAttribute(io.kindling.probe.api.Attribute.ofString("url", "/orders"));
+        return e;
+    }
+
+    @Test
+    void theCallsAThreadMakesInAJavaAgentsTraceAreChildrenOfTheRequestItServes() throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver()) {
+            OtlpSink sink = new OtlpSink(Requests.config(Map.of("endpoint", receiver.endpoint(), "export.interval.ms", 200)),
+                    jdkSender());
+            try {
+                String w3c = "4bf92f3577b34da6a3ce929d0e0e4736";
+                sink.deliver(marker(T0, w3c, true));
+                // the handler's failed query on its own thread, then the request it served (neither slow nor failed)
+                io.kindling.probe.api.KindlingEvent query = Requests.request("mysql", false, "127.0.0.1", 46000, "127.0.0.1", 3306,
+                        T0 + 4 * MS, 2 * MS, "SELECT orders", true, "NoError", Map.of("sql_error_code", 1146));
+                query.setThread(new io.kindling.probe.api.ThreadContext(100, 101, 0, 0, "http-nio-8080-exec-1", ""));
+                sink.deliver(query);
+                sink.deliver(Requests.request("http", true, "192.0.2.9", 46001, "127.0.0.1", 8080, T0 + 6 * MS, 7 * MS, "/orders",
+                        false, "NoError", Map.of("http_method", "GET", "http_status_code", 200)));
+                sink.deliver(marker(T0 + 7 * MS, w3c, false));
+                // an agent id of another form, a failed request in it
+                sink.deliver(marker(T0 + 10 * MS, "a1b2.55.16600000000000001", true));
+                sink.deliver(Requests.request("http", true, "192.0.2.9", 46002, "127.0.0.1", 8080, T0 + 12 * MS, MS, "/orders",
+                        true, "NoError", Map.of("http_method", "GET", "http_status_code", 500)));
+                sink.deliver(marker(T0 + 13 * MS, "a1b2.55.16600000000000001", false));
+                sink.flush();
+                assertTrue(OtlpReceiver.await(() -> receiver.spans().size() == 3, 20), "spans: " + receiver.spans().size());
+                Received served = receiver.spans().stream().filter(r -> r.span().getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                        && "200".equals(r.attribute("http.response.status_code"))).findFirst().orElseThrow();
+                Received call = only(receiver.spans(), Span.SpanKind.SPAN_KIND_CLIENT, "SELECT orders");
+                assertEquals(w3c, HexFormat.of().formatHex(served.span().getTraceId().toByteArray()), "the agent's trace id");
+                assertEquals(w3c, HexFormat.of().formatHex(call.span().getTraceId().toByteArray()));
+                assertEquals(served.span().getSpanId(), call.span().getParentSpanId(), "the call is the served request's child");
+                assertTrue(served.span().getParentSpanId().isEmpty(), "a remote client: no parent");
+                assertEquals(w3c, served.attribute("kindling.apm.trace_id"));
+                assertEquals("101", served.attribute("thread.id"));
+                Received failed = receiver.spans().stream().filter(r -> "500".equals(r.attribute("http.response.status_code")))
+                        .findFirst().orElseThrow();
+                assertEquals(ApmTraces.traceId("a1b2.55.16600000000000001"), HexFormat.of().formatHex(failed.span().getTraceId()
+                        .toByteArray()));
+                assertEquals("a1b2.55.16600000000000001", failed.attribute("kindling.apm.trace_id"));
+                assertEquals(Map.of("apm.markers", 4L, "spans.apm_joined", 3L), Map.of("apm.markers", sink.statistics().get("apm.markers"),
+                        "spans.apm_joined", sink.statistics().get("spans.apm_joined")));
             } finally {
                 sink.deactivate();
             }
@@ -197,9 +342,9 @@ class OtlpSinkTest {
                     sink.deliver(Requests.request("http", true, "192.0.2.1", 43001, "127.0.0.1", 8080, T0 + i * MS, MS, "/down",
                             false, "NoError", Map.of("http_method", "GET", "http_status_code", 200)));
                 }
-                assertTrue(OtlpReceiver.await(() -> sink.figures().get("spans.dropped.export_failed") > 0
-                        && sink.figures().get("metric.exports.failed") > 0, 30), sink.figures().toString());
-                assertTrue(sink.figures().get("spans.dropped.queue_full") > 0, sink.figures().toString());
+                assertTrue(OtlpReceiver.await(() -> sink.statistics().get("spans.dropped.export_failed") > 0
+                        && sink.statistics().get("metric.exports.failed") > 0, 30), sink.statistics().toString());
+                assertTrue(sink.statistics().get("spans.dropped.queue_full") > 0, sink.statistics().toString());
                 receiver.restart();
                 // traffic goes on: once the queue has room again, spans flow and reach the backend
                 boolean resumed = false;
@@ -209,7 +354,7 @@ class OtlpSinkTest {
                             0);
                     Thread.sleep(200);
                 }
-                assertTrue(resumed, "export resumes: " + sink.figures());
+                assertTrue(resumed, "export resumes: " + sink.statistics());
                 assertTrue(OtlpReceiver.await(() -> {
                     Map<Map<String, String>, Long> spans = receiver.sum("kindling.otlp.spans");
                     Long failed = spans.get(Map.of("kindling.outcome", "dropped.export_failed"));
@@ -218,14 +363,14 @@ class OtlpSinkTest {
                 }, 30), "the drops reach the backend: " + receiver.sum("kindling.otlp.spans"));
                 // every span is accounted for: arrived, or dropped and counted
                 assertTrue(OtlpReceiver.await(() -> {
-                    Map<String, Long> f = sink.figures();
+                    Map<String, Long> f = sink.statistics();
                     return f.get("spans.exported") + f.get("spans.dropped.queue_full") + f.get("spans.dropped.export_failed")
                             == f.get("spans.sampled")
                             && f.get("spans.exported") == receiver.spans().size();
-                }, 20), sink.figures() + ", received " + receiver.spans().size());
+                }, 20), sink.statistics() + ", received " + receiver.spans().size());
                 // every request is in the metrics: cumulative, a failed export loses nothing
                 assertTrue(OtlpReceiver.await(() -> receiver.histogram("http.server.request.duration").values().stream()
-                        .mapToLong(HistogramDataPoint::getCount).sum() == sink.figures().get("requests"), 20));
+                        .mapToLong(HistogramDataPoint::getCount).sum() == sink.statistics().get("requests"), 20));
             } finally {
                 sink.deactivate();
             }

@@ -20,6 +20,7 @@ final class ProbeMetrics {
     static final String EMITTED = "kindling_probe_events_emitted_total";
     static final String SINK_EVENTS = "kindling_probe_sink_events_total";
     static final String SINK_QUEUED = "kindling_probe_sink_queued_events";
+    static final String SINK_FIGURES = "kindling_probe_sink_figure";
     static final String CAPTURE_EVENTS = "kindling_probe_capture_events_total";
     static final String CAPTURE_DROPS = "kindling_probe_capture_drops_total";
     static final String CAPTURE_PREEMPTIONS = "kindling_probe_capture_preemptions_total";
@@ -59,6 +60,14 @@ final class ProbeMetrics {
         List<String> sinkLabel = List.of("sink");
         for (SinkStatistics sink : s.sinks()) {
             TextFormat.sample(out, SINK_QUEUED, sinkLabel, List.of(sink.name()), sink.queued());
+        }
+        TextFormat.header(out, SINK_FIGURES, "untyped",
+                "The figures each sink reports itself since it started, for example what it lost after it took it.");
+        List<String> sinkFigure = List.of("sink", "figure");
+        for (SinkStatistics sink : s.sinks()) {
+            for (Map.Entry<String, Long> f : sink.figures().entrySet()) {
+                TextFormat.sample(out, SINK_FIGURES, sinkFigure, List.of(sink.name(), f.getKey()), f.getValue());
+            }
         }
         capture(s.capture(), out);
     }
