@@ -4,13 +4,12 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import io.kindling.probe.generator.CaptureGenerator;
 import io.kindling.probe.generator.Scenario;
+import io.kindling.probe.itests.support.GeneratedCaptures;
 import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.TestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,14 +31,7 @@ public class ConfigFolderIT {
 
     @BeforeClass
     public static void generateCapture() throws Exception {
-        Path dir = Path.of(System.getProperty("kindling.work", "target/itests")).toAbsolutePath().resolve("captures");
-        Files.createDirectories(dir);
-        capture = dir.resolve("config-folder-http-5000.scap");
-        if (!Files.isRegularFile(capture) || Files.size(capture) == 0) {
-            Path partial = dir.resolve(capture.getFileName() + ".part");
-            CaptureGenerator.generate(Scenario.HTTP, 5_000, 5, partial);
-            Files.move(partial, capture, StandardCopyOption.REPLACE_EXISTING);
-        }
+        capture = GeneratedCaptures.of("config-folder-http-5000.scap", Scenario.HTTP, 5_000, 5);
     }
 
     /** A folder laid out as the kubelet mounts a ConfigMap: {@code NAME -> ..data/NAME}, {@code ..data -> ..DATED/}. */
