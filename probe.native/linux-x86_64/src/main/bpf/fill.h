@@ -41,6 +41,7 @@ typedef _Bool bool;
 #define ARGS_MAX     4096 /* argv or environment of a process */
 #define EVT_TABLE    PROBE_EVT_TABLE
 #define IOV_MAX_READ 16 /* iovec entries looked at for readv/writev/sendmsg/recvmsg */
+#define IOV_MAX_MMSG 2  /* and for each message of sendmmsg/recvmmsg (one program walks every message) */
 
 /* Slots of the per-CPU scratch: syscall programs and the scheduler/process programs never share one. */
 #define SLOT_SYSCALL 0
@@ -212,15 +213,17 @@ enum iov_copy {
     COPY_DATA = 1, /* and the data, as a parameter (exit events) */
 };
 
-/* The data of an iovec array, at most min(total, snaplen) bytes; returns the sum of iov_len. */
-static __always_inline u64 push_iov_data(struct scratch* s, const void* iovp, u64 iovcnt, s64 limit,
-                                         enum iov_copy what) {
+/* The data of an iovec array, at most min(total, snaplen) bytes, of its first max_iov entries (at most
+ * IOV_MAX_READ); returns the sum of their iov_len. */
+static __always_inline u64 push_iov_data(struct scratch* s, const void* iovp, u64 iovcnt, s64 limit, enum iov_copy what,
+                                         const u32 max_iov) {
     bool push = what == COPY_DATA;
     u64 total = 0;
     u32 written = 0;
     u32 cap = snaplen;
     if (limit >= 0 && (u64)limit < cap) cap = limit;
     if (iovcnt > IOV_MAX_READ) iovcnt = IOV_MAX_READ;
+    if (iovcnt > max_iov) iovcnt = max_iov;
     if (!iovp || bpf_probe_read_user(s->tmp, IOV_MAX_READ * sizeof(struct iovec_u), iovp)) {
         /* fewer than IOV_MAX_READ entries may be mapped: read what the count says */
         u32 sz = (iovcnt * sizeof(struct iovec_u)) & 0x1ff;
@@ -567,7 +570,7 @@ static __always_inline int result_data_event(struct bpf_raw_tracepoint_args* ctx
 
 /* The size of an iovec array, the sum of its lengths, as a u32 parameter (writev, pwritev, sendmsg enter). */
 static __always_inline void push_iov_size(struct scratch* s, const void* iov, u64 iovcnt) {
-    u64 total = push_iov_data(s, iov, iovcnt, 0, SIZE_ONLY);
+    u64 total = push_iov_data(s, iov, iovcnt, 0, SIZE_ONLY, IOV_MAX_READ);
     push_u32(s, total);
 }
 
@@ -577,14 +580,15 @@ enum iov_layout {
 };
 
 /* The parameters an exit event gives an iovec array: the result, the sum of the iovecs' lengths where the
- * layout has it, and as much of their data as the result says and the snaplen allows. */
+ * layout has it, and as much of their data as the result says and the snaplen allows (of the first max_iov
+ * iovecs). */
 static __always_inline void push_iov_result(struct scratch* s, s64 res, const void* iov, u64 iovcnt,
-                                            enum iov_layout layout) {
+                                            enum iov_layout layout, const u32 max_iov) {
     push_u64(s, res); /* 1 res */
     u32 size_at = s->off;
     if (layout == RES_SIZE_DATA) push_u32(s, 0); /* 2 size, written below */
     /* 2 or 3 data */
-    u64 total = push_iov_data(s, iov, iovcnt, res > 0 ? res : 0, COPY_DATA);
+    u64 total = push_iov_data(s, iov, iovcnt, res > 0 ? res : 0, COPY_DATA, max_iov);
     if (layout == RES_SIZE_DATA) {
         u32 t = total;
         __builtin_memcpy(&s->buf[size_at & OFF_MASK], &t, 4);

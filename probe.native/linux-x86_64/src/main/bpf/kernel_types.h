@@ -243,6 +243,13 @@ struct msghdr_u {
     u32 msg_flags;
 };
 
+/* struct mmsghdr of sendmmsg/recvmmsg: one message and the bytes the call moved for it. */
+struct mmsghdr_u {
+    struct msghdr_u msg_hdr;
+    u32 msg_len;
+    u32 pad1;
+};
+
 struct pollfd_u {
     s32 fd;
     s16 events;

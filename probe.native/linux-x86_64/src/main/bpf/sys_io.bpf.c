@@ -47,7 +47,7 @@ FILLER(fill_pwritev_e) { return writev_enter(ctx, PPME_SYSCALL_PWRITEV_E); }
 static __always_inline int iov_exit(struct bpf_raw_tracepoint_args* ctx, u16 type, enum iov_layout layout) {
     SCRATCH_OR_RETURN(s);
     begin(s, type);
-    push_iov_result(s, sc_ret(ctx), (const void*)sc_arg(ctx, 1), sc_arg(ctx, 2), layout);
+    push_iov_result(s, sc_ret(ctx), (const void*)sc_arg(ctx, 1), sc_arg(ctx, 2), layout, IOV_MAX_READ);
     submit(s);
     return 0;
 }

@@ -174,44 +174,99 @@ FILLER(fill_recvfrom_x) {
     return 0;
 }
 
+/* The sendmsg events of one message: the enter's size is the sum of its iovecs' lengths; the exit's data as much
+ * of them as res says and the snaplen allows. */
+static __always_inline void sendmsg_enter_event(struct scratch* s, s64 fd, const struct msghdr_u* mh,
+                                                const u32 max_iov) {
+    u64 size = push_iov_data(s, (const void*)mh->msg_iov, mh->msg_iovlen, 0, SIZE_ONLY, max_iov);
+    begin(s, PPME_SOCKET_SENDMSG_E);
+    /* 1 fd, 2 size, 3 tuple */
+    push_send_enter(s, fd, size, (const void*)mh->msg_name, mh->msg_namelen);
+    submit(s);
+}
+
+static __always_inline void sendmsg_exit_event(struct scratch* s, s64 res, const struct msghdr_u* mh,
+                                               const u32 max_iov) {
+    begin(s, PPME_SOCKET_SENDMSG_X);
+    /* 1 res, 2 data */
+    push_iov_result(s, res, (const void*)mh->msg_iov, mh->msg_iovlen, RES_DATA, max_iov);
+    submit(s);
+}
+
 FILLER(fill_sendmsg_e) {
     SCRATCH_OR_RETURN(s);
     struct msghdr_u mh = read_msghdr(ctx);
-    u64 size = push_iov_data(s, (const void*)mh.msg_iov, mh.msg_iovlen, 0, SIZE_ONLY);
-    begin(s, PPME_SOCKET_SENDMSG_E);
-    /* 1 fd, 2 size, 3 tuple */
-    push_send_enter(s, FD(0), size, (const void*)mh.msg_name, mh.msg_namelen);
-    submit(s);
+    sendmsg_enter_event(s, FD(0), &mh, IOV_MAX_READ);
     return 0;
 }
 
 FILLER(fill_sendmsg_x) {
     SCRATCH_OR_RETURN(s);
     struct msghdr_u mh = read_msghdr(ctx);
-    begin(s, PPME_SOCKET_SENDMSG_X);
-    /* 1 res, 2 data */
-    push_iov_result(s, sc_ret(ctx), (const void*)mh.msg_iov, mh.msg_iovlen, RES_DATA);
-    submit(s);
+    sendmsg_exit_event(s, sc_ret(ctx), &mh, IOV_MAX_READ);
     return 0;
 }
 
 /* recvmsg enter: 1 fd. */
 FILLER(fill_recvmsg_e) { return fd_only_event(ctx, PPME_SOCKET_RECVMSG_E); }
 
-FILLER(fill_recvmsg_x) {
-    SCRATCH_OR_RETURN(s);
-    s64 res = sc_ret(ctx);
-    struct msghdr_u mh = read_msghdr(ctx);
+/* The recvmsg exit of one message: the sender's address is in its msg_name, where the kernel wrote it. */
+static __always_inline void recvmsg_exit_event(struct scratch* s, struct bpf_raw_tracepoint_args* ctx, s64 res,
+                                               const struct msghdr_u* mh, const u32 max_iov) {
     begin(s, PPME_SOCKET_RECVMSG_X);
     /* 1 res, 2 size, 3 data */
-    push_iov_result(s, res, (const void*)mh.msg_iov, mh.msg_iovlen, RES_SIZE_DATA);
-    push_recv_tuple(s, ctx, res, (const void*)mh.msg_name, mh.msg_namelen); /* 4 tuple */
+    push_iov_result(s, res, (const void*)mh->msg_iov, mh->msg_iovlen, RES_SIZE_DATA, max_iov);
+    push_recv_tuple(s, ctx, res, (const void*)mh->msg_name, mh->msg_namelen); /* 4 tuple */
     submit(s);
+}
+
+FILLER(fill_recvmsg_x) {
+    SCRATCH_OR_RETURN(s);
+    struct msghdr_u mh = read_msghdr(ctx);
+    recvmsg_exit_event(s, ctx, sc_ret(ctx), &mh, IOV_MAX_READ);
     return 0;
 }
 
-/* sendmmsg and recvmmsg have no parameters in the 2022 table. */
+/* sendmmsg and recvmmsg have no parameters in the 2022 table: their own events carry no data. So that readers of
+ * the data see the messages they move (glibc's resolver sends its A and AAAA queries with one sendmmsg), their exit
+ * is followed, while sendmsg's (recvmsg's) events are switched on, by a sendmsg (recvmsg) enter and exit pair per
+ * message the call moved, at most MMSG_MAX, each with that message's bytes (msg_len) as its result. */
+#define MMSG_MAX 4
+
 FILLER(fill_sendmmsg_e) { return no_param_event(ctx, PPME_SOCKET_SENDMMSG_E); }
-FILLER(fill_sendmmsg_x) { return no_param_event(ctx, PPME_SOCKET_SENDMMSG_X); }
 FILLER(fill_recvmmsg_e) { return no_param_event(ctx, PPME_SOCKET_RECVMMSG_E); }
-FILLER(fill_recvmmsg_x) { return no_param_event(ctx, PPME_SOCKET_RECVMMSG_X); }
+
+FILLER(fill_sendmmsg_x) {
+    SCRATCH_OR_RETURN(s);
+    s64 sent = sc_ret(ctx);
+    s64 fd = FD(0);
+    const struct mmsghdr_u* vec = (const struct mmsghdr_u*)sc_arg(ctx, 1);
+    begin(s, PPME_SOCKET_SENDMMSG_X);
+    submit(s);
+    if (!evt_on[PPME_SOCKET_SENDMSG_X]) return 0;
+    for (int i = 0; i < MMSG_MAX; i++) {
+        struct mmsghdr_u m = {};
+        if (i >= sent || bpf_probe_read_user(&m, sizeof(m), &vec[i])) break;
+        sendmsg_enter_event(s, fd, &m.msg_hdr, IOV_MAX_MMSG);
+        sendmsg_exit_event(s, m.msg_len, &m.msg_hdr, IOV_MAX_MMSG);
+    }
+    return 0;
+}
+
+FILLER(fill_recvmmsg_x) {
+    SCRATCH_OR_RETURN(s);
+    s64 received = sc_ret(ctx);
+    const struct mmsghdr_u* vec = (const struct mmsghdr_u*)sc_arg(ctx, 1);
+    begin(s, PPME_SOCKET_RECVMMSG_X);
+    submit(s);
+    if (!evt_on[PPME_SOCKET_RECVMSG_X]) return 0;
+    for (int i = 0; i < MMSG_MAX; i++) {
+        struct mmsghdr_u m = {};
+        if (i >= received || bpf_probe_read_user(&m, sizeof(m), &vec[i])) break;
+        begin(s, PPME_SOCKET_RECVMSG_E);
+        push_u64(s, FD(0)); /* 1 fd */
+        submit(s);
+        recvmsg_exit_event(s, ctx, m.msg_len, &m.msg_hdr, IOV_MAX_MMSG);
+    }
+    return 0;
+}

@@ -129,6 +129,12 @@ int64_t open_handle(bool live, const char* check_path, Opener opener, char* err,
         handle->insp.reset(new sinsp());
         handle->container_slot = kindling_probe::reserve_container_slot(handle->insp.get());
         handle->insp->set_hostname_and_port_resolution_mode(false);
+        /* libsinsp keeps a process whose main thread ended before its other threads (Go programs: runc,
+         * containerd-shim, the docker client, a few of each per container started) in its thread table,
+         * flagged closed, until its periodic scan, by default every 20 minutes: a host that starts many
+         * short-lived containers grows the table and the memory by about ten threads per container. A scan
+         * every few seconds forgets them soon after they end (a loop over the table; live threads stay). */
+        handle->insp->set_thread_purge_interval_s(kindling_probe::THREAD_PURGE_INTERVAL_S);
         opener(*handle);
         int64_t id = register_handle(std::move(handle));
         copy_message("", err, errcap);

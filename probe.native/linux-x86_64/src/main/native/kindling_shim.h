@@ -157,7 +157,9 @@ enum kp_capture_stat {
     /* times the eBPF source found the udig ring's shared head, tail or consumer snaplen out of range: another
      * process wrote them (the events it could not write then are in KP_STAT_DROPS_UDIG_RING) */
     KP_STAT_UDIG_RING_TAMPERED = 17,
-    KP_STAT_COUNT = 18
+    /* threads in libsinsp's thread table after the last batch (live and recently ended processes' threads) */
+    KP_STAT_THREADS = 18,
+    KP_STAT_COUNT = 19
 };
 #define KP_SOURCE_EBPF          1
 #define KP_SOURCE_KERNEL_MODULE 2

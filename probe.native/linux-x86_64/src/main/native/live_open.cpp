@@ -286,6 +286,7 @@ void capture_statistics(session& s, int64_t* out) {
     out[KP_STAT_DROPS_PAGE_FAULT] = static_cast<int64_t>(st.n_drops_pf);
     out[KP_STAT_DROPS_BUG] = static_cast<int64_t>(st.n_drops_bug);
     out[KP_STAT_PREEMPTIONS] = static_cast<int64_t>(st.n_preemptions);
+    out[KP_STAT_THREADS] = s.sinsp_threads.load(std::memory_order_relaxed);
     if (s.live_source && s.live_source->has_source()) {
         kindling_live::counters c = s.live_source->read_counters();
         out[KP_STAT_SOURCE] = KP_SOURCE_EBPF;

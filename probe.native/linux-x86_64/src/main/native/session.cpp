@@ -187,6 +187,10 @@ bool runs_suppressed_command(const session& h, const sinsp_threadinfo* tinfo) {
 
 int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events) {
     install_staged_filter(h);
+    if (h.insp && h.insp->m_thread_manager != nullptr) {
+        h.sinsp_threads.store(static_cast<int64_t>(h.insp->m_thread_manager->get_thread_count()),
+                              std::memory_order_relaxed);
+    }
     if (h.live_source) {
         h.live_source->announce(); /* once: when no filter was staged before the first batch */
     }

@@ -24,6 +24,9 @@ class live_capture;
 /* Process names suppressed at most, as libscap's own limit was (SCAP_MAX_SUPPRESSED_COMMS). */
 const size_t MAX_SUPPRESSED_COMMS = 32;
 
+/* How often libsinsp scans its thread table for threads that ended (kindling_shim.cpp), in seconds. */
+const uint32_t THREAD_PURGE_INTERVAL_S = 10;
+
 /* The [event type][Kindling category] table of events that pass (the Kindling probe's event_filters),
  * and the same per generic syscall (PPM_SC_* code), enter and exit. */
 struct filter_table {
@@ -56,6 +59,8 @@ struct session {
      * a thread is suppressed while its command is one of them (used under io_mu). */
     std::vector<std::string> suppressed_comms;
     std::atomic<int64_t> suppressed_events{0};
+    /* libsinsp's thread table size, taken by the reading thread after each batch (capture statistics) */
+    std::atomic<int64_t> sinsp_threads{0};
 
     /* Set by kp_count_rest: read to the end applying drop rules and filter, copy nothing. */
     bool count_only = false;

@@ -78,10 +78,13 @@ final class Bench {
             if (round > 0) {
                 pipeline.add(rate(whole));
             }
-            if (whole.read() != base.read() || sink.count() != base.converted()) {
+            // the pipeline delivers what the raw loop passed; where converters emit events, it converts at least what
+            // the raw loop passed (active converters may read more) and delivers what they made of it
+            boolean agree = whole.emitted() == 0 ? sink.count() == base.converted() : whole.converted() >= base.converted();
+            if (whole.read() != base.read() || !agree) {
                 throw new CommandException(Exit.FAILURE, String.format(Locale.ROOT,
-                        "the two modes disagree: raw read %d and passed %d, pipeline read %d and delivered %d",
-                        base.read(), base.converted(), whole.read(), sink.count()));
+                        "the two modes disagree: raw read %d and passed %d, pipeline read %d, converted %d and delivered %d",
+                        base.read(), base.converted(), whole.read(), whole.converted(), sink.count()));
             }
             err.printf(Locale.ROOT, "%-7s pipeline %,d events read, %,d delivered, %.3f s, %,.0f events/s%n", label,
                     whole.read(), sink.count(), whole.elapsedNanos() / 1e9, rate(whole));

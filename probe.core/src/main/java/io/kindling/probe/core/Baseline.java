@@ -11,13 +11,16 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 
-/** The benchmark's baseline: a capture read by the inspector alone, with the drop rules and a filter, nothing copied. */
+/**
+ * The benchmark's baseline: a capture read by the inspector alone, with the drop rules and a filter (the subscriptions,
+ * and what the converters that emit a subscribed name read), nothing copied.
+ */
 final class Baseline {
     private Baseline() {}
 
-    static Statistics run(Inspector inspector, Catalog catalog, Path capture, Collection<Subscription> subscriptions)
-            throws ProbeException {
-        Selection selection = Selection.compile(catalog, subscriptions);
+    static Statistics run(Inspector inspector, Catalog catalog, Collection<ConverterEntry> converters, Path capture,
+            Collection<Subscription> subscriptions) throws ProbeException {
+        Selection selection = ConverterRouting.baselineFilter(catalog, converters, Selection.compile(catalog, subscriptions));
         try (InspectorSession s = inspector.openFile(capture)) {
             long start = System.nanoTime(); // after the open, as for a run
             s.setFilter(selection.table());

@@ -101,6 +101,21 @@ final class ConverterRouting {
                 snaplen);
     }
 
+    /**
+     * What the inspector lets through for a benchmark's baseline of these subscriptions: the subscriptions, and the
+     * needs of the converters that emit a name they select (so that a subscription to {@code net_request} reads what
+     * the request converter reads). No entry is changed.
+     */
+    static Selection baselineFilter(Catalog catalog, Collection<ConverterEntry> converters, Selection subscriptions) {
+        List<Subscription> filter = new ArrayList<>(subscriptions.subscriptions());
+        for (ConverterEntry c : converters) {
+            if (!c.emits.isEmpty() && subscriptions.selectsAnyName(c.emits) && c.observes()) {
+                filter.addAll(c.needs);
+            }
+        }
+        return Selection.compile(catalog, filter);
+    }
+
     /** The names that converters emit, each with the converters that emit it, for the catalog. */
     static Map<String, String> emittedNames(Collection<ConverterEntry> converters) {
         Map<String, String> names = new TreeMap<>();

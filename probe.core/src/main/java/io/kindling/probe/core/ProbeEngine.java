@@ -318,6 +318,6 @@ public final class ProbeEngine implements ProbeControl, ProbeRouting {
 
     @Override
     public Statistics baseline(Path capture, Collection<Subscription> subscriptions) throws ProbeException {
-        return Baseline.run(inspector, routing.catalog(), capture, subscriptions);
+        return Baseline.run(inspector, routing.catalog(), routing.converters(), capture, subscriptions);
     }
 }

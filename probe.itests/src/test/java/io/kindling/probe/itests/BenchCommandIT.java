@@ -58,6 +58,37 @@ public class BenchCommandIT {
                 List.of("--subscribe", "syscall_enter-read", "--subscribe", "syscall_exit-read"));
     }
 
+    /**
+     * A subscription to an event that a converter makes ({@code net_request}): the raw loop passes what the request
+     * converter reads, and the pipeline delivers the requests that {@code probe replay} delivers.
+     */
+    @Test
+    public void benchOfRequestsPassesWhatTheirConverterReads() throws Exception {
+        Path work = TestEnvironment.workDir("bench-requests");
+        Path capture = work.resolve("http.scap");
+        Files.createDirectories(work);
+        CaptureGenerator.generate(Scenario.HTTP, 50_000, 11, capture);
+        ProbeProcess.Result replay = ProbeProcess.run(work.resolve("replay"), "replay", capture.toString(), "--subscribe", "net_request",
+                "--sink", "jsonl");
+        assertEquals("replay:\n" + replay.describe(), 0, replay.exitCode());
+        long requests = replay.stdoutLines().size();
+        assertTrue("the generated HTTP requests are analysed: " + requests, requests > 1000);
+        ProbeProcess.Result bench = ProbeProcess.run(work.resolve("bench"), "bench", capture.toString(), "--subscribe", "net_request",
+                "--rounds", "1");
+        System.out.println("BENCH [net_request]: " + String.join(" | ", bench.stderr()) + " || " + String.join(" ", bench.stdoutLines()));
+        assertEquals("bench:\n" + bench.describe(), 0, bench.exitCode());
+        for (String line : bench.stderr()) {
+            Matcher m = ROUND.matcher(line);
+            assertTrue("every line on standard error is a round: " + line, m.matches());
+            if (m.group(2).equals("raw")) {
+                assertTrue("the raw loop passes the reads and writes the converter needs: " + line, number(m.group(4)) > requests);
+            } else {
+                assertEquals("the pipeline delivers the requests replay delivers: " + line, requests, number(m.group(4)));
+            }
+        }
+        assertTrue(RESULT.matcher(bench.stdoutLines().get(0)).matches());
+    }
+
     private static void check(Path work, Path capture, List<String> subscriptions) throws Exception {
         List<String> replayArgs = new ArrayList<>(List.of("replay", capture.toString()));
         replayArgs.addAll(subscriptions);

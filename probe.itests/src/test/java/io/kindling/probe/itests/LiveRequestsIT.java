@@ -57,6 +57,9 @@ public class LiveRequestsIT {
     static final String PG_BIN = "/usr/lib/postgresql/15/bin/";
     static final String PSQL = "/usr/bin/psql";
     static final String CURL = "/usr/bin/curl";
+    static final String IP = "/usr/sbin/ip";
+    static final String UNSHARE = "/usr/bin/unshare";
+    static final String GETENT = "/usr/bin/getent";
 
     record Ports(int http, int redis, int dns, int mysql, int pgsql) {}
 
@@ -66,7 +69,8 @@ public class LiveRequestsIT {
     @Test
     public void requestsOfRealServersMatchTheirOwnLogs() throws Exception {
         LiveEnvironment.requireLive();
-        TestServers.require(NGINX, REDIS, REDIS_CLI, DNSMASQ, MARIADBD, INSTALL_DB, MARIADB, PG_BIN + "initdb", PSQL, CURL);
+        TestServers.require(NGINX, REDIS, REDIS_CLI, DNSMASQ, MARIADBD, INSTALL_DB, MARIADB, PG_BIN + "initdb", PSQL, CURL, IP, UNSHARE,
+                GETENT);
         Path work = TestEnvironment.workDir("live/requests");
         Path tmp = Files.createTempDirectory("kindling-requests-");
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -74,6 +78,8 @@ public class LiveRequestsIT {
                 TestServers.freePort());
         Path out = work.resolve("events.jsonl");
         Files.deleteIfExists(out);
+        Path capture = work.resolve("capture.scap");
+        Files.deleteIfExists(capture);
         Path stderr = work.resolve("stderr");
         Path monitor = tmp.resolve("redis/monitor.log");
         long started = System.nanoTime();
@@ -88,7 +94,7 @@ public class LiveRequestsIT {
             Future<KafkaHost> kafka = pool.submit(() -> KafkaHost.start(tmp.resolve("kafka")));
             long[] jdbc = {-1}; // the JDBC connection's id in MariaDB's general log
             List<String> command = List.of(LiveTcpEventsIT.java(), "-jar", ProbeProcess.probeJar().toString(), "live",
-                    "--duration", "300s", "--subscribe", "net_request", "--sink", "jsonl:" + out, "--sink",
+                    "--duration", "300s", "--write", capture.toString(), "--subscribe", "net_request", "--sink", "jsonl:" + out, "--sink",
                     "otlp:" + receiver.endpoint());
             Process probe = new ProcessBuilder(LiveTcpEventsIT.privateShm(command)).redirectOutput(work.resolve("stdout").toFile())
                     .redirectError(stderr.toFile()).start();
@@ -112,6 +118,7 @@ public class LiveRequestsIT {
                 httpWorkload(ports.http);
                 redisWorkload(ports.redis);
                 dnsWorkload(ports.dns);
+                glibcResolverWorkload(tmp.resolve("glibc-dns"));
                 String mysqlOut = mysqlWorkload(ports.mysql);
                 jdbc[0] = mysqlPreparedWorkload(ports.mysql);
                 String pgOut = pgsqlWorkload(ports.pgsql);
@@ -141,6 +148,7 @@ public class LiveRequestsIT {
             checkHttp(events, tmp.resolve("nginx/access.log"), ports.http);
             checkRedis(events, monitor, ports.redis);
             checkDns(events, tmp.resolve("dns/log"), ports.dns);
+            checkGlibcResolver(events, tmp.resolve("glibc-dns/log"));
             long self = ProcessHandle.current().pid();
             long jdbcConnection = jdbc[0];
             java.util.Set<Long> jdbcPorts = new java.util.HashSet<>();
@@ -161,6 +169,8 @@ public class LiveRequestsIT {
             checkKafka(events, kafka.get(), kafka.get().process.pid());
             assertTrue(summary, summary.contains("net_request") || summary.contains("emitted"));
             LiveRequestsOtlp.check(receiver, events, tmp.resolve("nginx/access.log"), ports, monitor, tmp.resolve("dns/log"));
+            checkReplay(out, capture, work);
+            checkSendmmsgInCapture(capture);
         } finally {
             System.out.println("LIVE REQUESTS took " + (System.nanoTime() - started) / 1_000_000 + " ms");
         }
@@ -327,6 +337,29 @@ public class LiveRequestsIT {
                 s.receive(reply);
             }
         }
+    }
+
+    /** Names glibc's resolver looks up: each an A and an AAAA query, sent together with one sendmmsg. */
+    static final List<String> GLIBC_NAMES = List.of("c.example.test", "y.nx.test", "d.example.test");
+
+    /**
+     * glibc's resolver ({@code getent ahosts}, getaddrinfo) against a dnsmasq on port 53 of a network namespace of its
+     * own, whose {@code /etc/resolv.conf} (bind-mounted in a mount namespace of its own) names it: the resolver sends
+     * the A and AAAA queries of a name with one {@code sendmmsg} and reads the answers with {@code recvfrom}.
+     */
+    static void glibcResolverWorkload(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.1\noptions attempts:1 timeout:5\n");
+        StringBuilder lookups = new StringBuilder();
+        for (String name : GLIBC_NAMES) {
+            lookups.append(GETENT + " ahosts ").append(name).append(" > /dev/null || true; ");
+        }
+        String script = "set -e; " + IP + " link set lo up; mount --bind " + dir.resolve("resolv.conf") + " /etc/resolv.conf; " + DNSMASQ
+                + " --port=53 --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts --address=/example.test/10.0.0.1"
+                + " --address=/nx.test/ --log-queries=extra --log-facility=" + dir.resolve("log") + " --pid-file=" + dir.resolve("pid")
+                + "; " + lookups + "kill $(cat " + dir.resolve("pid") + ")";
+        String said = TestServers.run(List.of(UNSHARE, "--net", "--mount", "sh", "-c", script), 60);
+        System.out.println("LIVE REQUESTS glibc resolver workload: " + said.trim());
     }
 
     static String mysqlWorkload(int port) throws Exception {
@@ -523,6 +556,96 @@ public class LiveRequestsIT {
             assertEquals("dnsmasq's query log vs the " + (side ? "server" : "client") + " side", sorted(logged), sorted(seen));
         }
         assertEquals(DNS_NAMES.size(), logged.size());
+    }
+
+    /**
+     * Every query of glibc's resolver that dnsmasq logged (its name, the client's port and the rcode of dnsmasq's
+     * answer) is one server-side and one client-side request with that domain, port and rcode; both sides name each query by the
+     * same DNS id, so that the A and AAAA queries of one sendmmsg are two requests each.
+     */
+    static void checkGlibcResolver(List<Map<String, Object>> events, Path log) throws Exception {
+        // dnsmasq numbers each query; its answer's line carries the same number ("config NAME is 10.0.0.1", "is
+        // NXDOMAIN", or for the AAAA query of a name it has only an IPv4 address for, "config error is REFUSED")
+        Map<String, String> queries = new java.util.HashMap<>();
+        Map<String, Long> rcodes = new java.util.HashMap<>();
+        Pattern q = Pattern.compile("\\]: (\\d+) 127\\.0\\.0\\.1/(\\d+) query\\[(?:A|AAAA)\\] (\\S+) from 127\\.0\\.0\\.1");
+        Pattern a = Pattern.compile("\\]: (\\d+) 127\\.0\\.0\\.1/\\d+ config \\S+ is (\\S+)");
+        for (String line : Files.readAllLines(log)) {
+            Matcher m = q.matcher(line);
+            if (m.find()) {
+                queries.put(m.group(1), m.group(3) + " port " + m.group(2));
+            }
+            Matcher n = a.matcher(line);
+            if (n.find()) {
+                rcodes.put(n.group(1), switch (n.group(2)) {
+                    case "NXDOMAIN" -> 3L;
+                    case "REFUSED" -> 5L;
+                    default -> 0L;
+                });
+            }
+        }
+        List<String> logged = new ArrayList<>();
+        queries.forEach((serial, query) -> logged.add(query + " rcode " + rcodes.get(serial)));
+        Map<Boolean, List<String>> ids = new java.util.HashMap<>();
+        for (boolean side : List.of(true, false)) {
+            List<String> seen = new ArrayList<>();
+            List<String> named = new ArrayList<>();
+            for (Map<String, Object> e : select(events, "dns", 53, side, e -> comm(e).equals(side ? "dnsmasq" : "getent"))) {
+                String domain = (String) attrs(e).get("dns_domain");
+                long rcode = num(e, "dns_rcode");
+                seen.add(domain + " port " + sport(e) + " rcode " + rcode);
+                named.add(domain + " id " + num(e, "dns_id"));
+                assertEquals(rcode != 0, attrs(e).get("is_error"));
+                assertEquals("NoError", attrs(e).get("error_type"));
+            }
+            report("dns glibc resolver (sendmmsg) " + (side ? "server" : "client"), logged.size(), seen.size(), seen.size());
+            assertEquals("dnsmasq's query log (getent's A and AAAA queries) vs the " + (side ? "server" : "client") + " side",
+                    sorted(logged), sorted(seen));
+            ids.put(side, sorted(named));
+        }
+        assertEquals("the DNS ids of the server side vs the client side", ids.get(true), ids.get(false));
+        assertEquals("an A and an AAAA query a name", 2 * GLIBC_NAMES.size(), logged.size());
+    }
+
+    /**
+     * The capture the live run wrote ({@code --write}), replayed with the same subscription, gives the requests the live
+     * run gave: the same count, and each the same on every field (times included: the capture keeps the events' own).
+     */
+    static void checkReplay(Path liveOut, Path capture, Path work) throws Exception {
+        Path replayOut = work.resolve("replay.jsonl");
+        Files.deleteIfExists(replayOut);
+        String said = TestServers.run(List.of(LiveTcpEventsIT.java(), "-jar", ProbeProcess.probeJar().toString(), "replay",
+                capture.toString(), "--subscribe", "net_request", "--sink", "jsonl:" + replayOut), 300);
+        List<String> live = sorted(Files.readAllLines(liveOut, StandardCharsets.UTF_8));
+        List<String> replay = sorted(Files.readAllLines(replayOut, StandardCharsets.UTF_8));
+        List<String> onlyLive = new ArrayList<>(live);
+        replay.forEach(onlyLive::remove);
+        List<String> onlyReplay = new ArrayList<>(replay);
+        live.forEach(onlyReplay::remove);
+        System.out.println("LIVE REQUESTS replay of the live run's capture (" + Files.size(capture) + " bytes): live " + live.size()
+                + " net_request, replay " + replay.size() + ", only live " + onlyLive.size() + ", only replay " + onlyReplay.size());
+        assertEquals("requests of the live run that its replay did not give (replay said: " + said + ")", List.of(), onlyLive);
+        assertEquals("requests of the replay that the live run did not give", List.of(), onlyReplay);
+        assertTrue(live.size() > 100);
+    }
+
+    /**
+     * The resolver's queries went through sendmmsg: sysdig, reading the run's capture, shows getent's sendmmsg exits,
+     * each followed by the sendmsg pairs of its messages.
+     */
+    static void checkSendmmsgInCapture(Path capture) throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/bin/sysdig"))) {
+            System.out.println("LIVE REQUESTS no sysdig: the capture's sendmmsg events are not counted");
+            return;
+        }
+        String types = TestServers.run(List.of("/usr/bin/sysdig", "-r", capture.toString(), "-p", "%evt.type",
+                "proc.name=getent and evt.dir=< and evt.type in (sendmmsg, sendmsg)"), 120);
+        List<String> lines = types.lines().map(String::trim).filter(l -> !l.isEmpty()).toList();
+        long sendmmsg = lines.stream().filter(l -> l.equals("sendmmsg")).count();
+        long sendmsg = lines.stream().filter(l -> l.equals("sendmsg")).count();
+        System.out.println("LIVE REQUESTS getent's exits in the capture: sendmmsg " + sendmmsg + ", sendmsg " + sendmsg);
+        assertEquals("one sendmmsg a name", GLIBC_NAMES.size(), sendmmsg);
+        assertEquals("a sendmsg a message of them", 2 * GLIBC_NAMES.size(), sendmsg);
     }
 
     /** MariaDB's general log: connection id, command and text of each line. */

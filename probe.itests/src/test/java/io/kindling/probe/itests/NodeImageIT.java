@@ -7,6 +7,7 @@ import static org.junit.Assert.fail;
 
 import io.kindling.probe.itests.support.ContainerRunsLock;
 import io.kindling.probe.itests.support.LiveEnvironment;
+import io.kindling.probe.itests.support.MarkerWrites;
 import io.kindling.probe.itests.support.OwnDocker;
 import io.kindling.probe.itests.support.TestEnvironment;
 import io.kindling.probe.itests.support.TestServers;
@@ -221,15 +222,20 @@ public class NodeImageIT {
         Map<String, Integer> seen = new TreeMap<>();
         List<String> problems = new ArrayList<>();
         int right = ContainersIT.check(events, expected, seen, problems, true);
+        // one pass over the events: the container's markers and the host workload's, told apart by the workload's name
         TreeSet<String> delivered = new TreeSet<>();
-        Pattern marker = ContainersIT.MARKER;
+        List<String> hostSeen = new ArrayList<>();
         for (Map<String, Object> e : events) {
-            Object data = e.get("attributes") instanceof Map<?, ?> a ? a.get("data") : null;
-            if (data instanceof String text) {
-                Matcher m = marker.matcher(new String(java.util.Base64.getDecoder().decode(text), StandardCharsets.ISO_8859_1));
-                if (m.find() && m.group(1).equals("kp-node-workload")) {
-                    delivered.add(m.group());
-                }
+            Matcher m = MarkerWrites.find(e);
+            if (m != null && m.group(1).equals("kp-node-workload")) {
+                delivered.add(m.group());
+            } else if (m != null && m.group(1).equals(HOST)) {
+                // a host process: no container id, no container object
+                hostSeen.add(m.group());
+                Map<?, ?> thread = (Map<?, ?>) e.get("thread");
+                Object containerId = thread.get("container_id");
+                assertTrue("a host process has no container id: " + thread, containerId == null || "".equals(containerId));
+                assertEquals("a host process has no container object: " + e, null, e.get("container"));
             }
         }
         System.out.println("NODE IMAGE events: " + events.size() + " write events in the mounted jsonl file; the workload's "
@@ -239,22 +245,8 @@ public class NodeImageIT {
         assertEquals("the markers of the workload's own log, each a write event of the container", markers.keySet(), delivered);
         assertEquals("one write event per line of its log", MARKERS, (int) seen.getOrDefault("kp-node-workload", 0));
 
-        // the host's workload: every line of its file, once, as a write of a host process (no container id, no container)
+        // the host's workload: every line of its file, once, as a write of a host process
         List<String> hostLines = Files.readAllLines(work.resolve("host-workload.log"));
-        List<String> hostSeen = new ArrayList<>();
-        for (Map<String, Object> e : events) {
-            Object data = e.get("attributes") instanceof Map<?, ?> a ? a.get("data") : null;
-            if (data instanceof String text) {
-                Matcher m = marker.matcher(new String(java.util.Base64.getDecoder().decode(text), StandardCharsets.ISO_8859_1));
-                if (m.find() && m.group(1).equals(HOST)) {
-                    hostSeen.add(m.group());
-                    Map<?, ?> thread = (Map<?, ?>) e.get("thread");
-                    Object containerId = thread.get("container_id");
-                    assertTrue("a host process has no container id: " + thread, containerId == null || "".equals(containerId));
-                    assertEquals("a host process has no container object: " + e, null, e.get("container"));
-                }
-            }
-        }
         System.out.println("NODE IMAGE host workload: " + hostLines.size() + " lines in its file, " + hostSeen.size() + " write events");
         assertEquals("the host workload's lines, each a write event of a host process", new TreeSet<>(hostLines), new TreeSet<>(hostSeen));
         assertEquals("one write event per line of the host workload", hostLines.size(), hostSeen.size());

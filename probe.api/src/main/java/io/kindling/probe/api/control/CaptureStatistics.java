@@ -18,7 +18,9 @@ import java.util.Locale;
  * queue full because the reader did not take them in time). Last, {@code udigRingTampered}: how many
  * times the eBPF source found the shared state of libsinsp's ring (its head, tail or the snaplen the reader
  * asks for) out of range, i.e. written by another process; it wrote nothing while that lasted (those
- * events are in {@code dropsUdigRing}). All zero for a capture file.
+ * events are in {@code dropsUdigRing}). Then {@code threads}: how many threads libsinsp's thread table holds
+ * (the machine's threads, and those of processes that ended in the last seconds, which it forgets at its next scan of
+ * the table); it does not grow with the processes that came and went. All zero for a capture file.
  *
  * @param source {@link #FILE}, {@link #EBPF} or {@link #KERNEL_MODULE}
  * @since 1.3
@@ -26,7 +28,17 @@ import java.util.Locale;
 public record CaptureStatistics(String source, long events, long drops, long dropsBuffer, long dropsPageFault,
         long dropsBug, long preemptions, long suppressed, long sourceEvents, long dropsBpfRing, long dropsUdigRing,
         long dropsInvalid, long filteredOwnProcess, long filteredSyscall, long kernelEvents, long kernelDropsBpfRing,
-        long kernelDropsQueue, long udigRingTampered) {
+        long kernelDropsQueue, long udigRingTampered, long threads) {
+
+    /** Figures without the size of libsinsp's thread table. */
+    public CaptureStatistics(String source, long events, long drops, long dropsBuffer, long dropsPageFault,
+            long dropsBug, long preemptions, long suppressed, long sourceEvents, long dropsBpfRing, long dropsUdigRing,
+            long dropsInvalid, long filteredOwnProcess, long filteredSyscall, long kernelEvents, long kernelDropsBpfRing,
+            long kernelDropsQueue, long udigRingTampered) {
+        this(source, events, drops, dropsBuffer, dropsPageFault, dropsBug, preemptions, suppressed, sourceEvents,
+                dropsBpfRing, dropsUdigRing, dropsInvalid, filteredOwnProcess, filteredSyscall, kernelEvents,
+                kernelDropsBpfRing, kernelDropsQueue, udigRingTampered, 0);
+    }
 
     /** Figures of a source that never found its ring tampered with. */
     public CaptureStatistics(String source, long events, long drops, long dropsBuffer, long dropsPageFault,
@@ -53,7 +65,7 @@ public record CaptureStatistics(String source, long events, long drops, long dro
     /** Live, from the falcosecurity kernel module. */
     public static final String KERNEL_MODULE = "kernel-module";
 
-    public static final CaptureStatistics NONE = new CaptureStatistics(FILE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final CaptureStatistics NONE = new CaptureStatistics(FILE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public boolean live() {
         return !FILE.equals(source);
@@ -92,6 +104,10 @@ public record CaptureStatistics(String source, long events, long drops, long dro
                         "udig ring       tampered with %d %s: another process wrote its head, tail or snaplen",
                         udigRingTampered, udigRingTampered == 1 ? "time" : "times"));
             }
+        }
+        if (threads > 0) {
+            lines.add(String.format(Locale.ROOT, "thread table    %d threads (libsinsp's: running, and ended in the last seconds)",
+                    threads));
         }
         return lines;
     }

@@ -1,30 +1,20 @@
 package io.kindling.probe.converter.tcp;
 
-import java.util.concurrent.TimeUnit;
+import io.kindling.probe.bench.BenchmarkDefaults;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Process exits against a full connection table (the tcp converter's default bound, 65,536 connections
  * of 1,024 processes), as on a host that forks many short-lived processes: one operation is one exit.
- * The class sits in the converter's package to reach its table.
+ * The class sits in the converter's package to reach its table; its rounds are shorter than the other benchmarks'.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class ProcessExitBenchmark {
+public class ProcessExitBenchmark extends BenchmarkDefaults {
     static final int CONNECTIONS = 65_536;
     static final int PROCESSES = 1024;
 

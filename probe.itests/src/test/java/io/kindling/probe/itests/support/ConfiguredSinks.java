@@ -43,7 +43,7 @@ public final class ConfiguredSinks {
      */
     public static ConfiguredSinks create(ConfigurationAdmin admin, String subscriptions, String bootstrap, String topic,
             String... kafkaSubscriptions) throws IOException {
-        int port = freePort();
+        int port = TestServers.freePort();
         Configuration prometheus = admin.getFactoryConfiguration("io.kindling.probe.sink.prometheus", "restart", "?");
         Hashtable<String, Object> p = new Hashtable<>();
         p.put("kindling.subscriptions", subscriptions);
@@ -135,9 +135,4 @@ public final class ConfiguredSinks {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(PRODUCER_THREAD)).count();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

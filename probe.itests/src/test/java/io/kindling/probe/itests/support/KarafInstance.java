@@ -4,8 +4,6 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +61,7 @@ public final class KarafInstance implements AutoCloseable {
         assertTrue("tar failed: " + out, tar.waitFor() == 0);
         copyTree(repository, dir.resolve("system"));
 
-        KarafInstance karaf = new KarafInstance(dir, freePort());
+        KarafInstance karaf = new KarafInstance(dir, TestServers.freePort());
         Path etc = dir.resolve("etc");
         replace(etc.resolve("org.apache.karaf.shell.cfg"), Map.of("sshPort", Integer.toString(karaf.sshPort), "sshHost", "127.0.0.1"));
         String localRepository = System.getProperty("org.ops4j.pax.url.mvn.localRepository", "");
@@ -167,11 +165,6 @@ public final class KarafInstance implements AutoCloseable {
         return value;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 
     /** Sets {@code key = value} in a Karaf .cfg file: replaces the key's line, or adds one. */
     private static void replace(Path cfg, Map<String, String> values) throws IOException {

@@ -40,13 +40,7 @@ public final class OwnContainerd implements AutoCloseable {
                 + "[grpc]\n  address = \"" + dir.resolve("containerd.sock") + "\"\n"
                 + "[ttrpc]\n  address = \"" + dir.resolve("containerd.sock.ttrpc") + "\"\n");
         Path rootfs = dir.resolve("rootfs");
-        for (String d : List.of("bin", "tmp", "proc", "sys", "dev", "etc")) {
-            Files.createDirectories(rootfs.resolve(d));
-        }
-        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-        for (String applet : List.of("sh", "echo", "sleep")) {
-            Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
-        }
+        OwnDaemon.busyboxFolder(rootfs);
         Process p = new ProcessBuilder("containerd", "--config", dir.resolve("config.toml").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile()).start();
         OwnContainerd c = new OwnContainerd(dir, p);

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * What the tests' own container daemons ({@link OwnDocker}, {@link OwnContainerd}) share: skipping (or failing, with
+ * What the tests' own container daemons ({@link OwnDocker}, {@link OwnContainerd}, {@link OwnPodman}) share: skipping (or failing, with
  * {@code KINDLING_REQUIRE_LIVE=1}) where they cannot run, waiting for a daemon to answer, running its client, and
  * stopping it and removing its folder.
  */
@@ -34,13 +34,29 @@ final class OwnDaemon {
 
     /** What a client command printed, and its exit status (-1: it did not end in time). */
     static OwnDocker.Result run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return run(new ProcessBuilder(command), timeoutSeconds);
+    }
+
+    /** What a client command (with its environment) printed, and its exit status (-1: it did not end in time). */
+    static OwnDocker.Result run(ProcessBuilder command, int timeoutSeconds) throws IOException, InterruptedException {
+        Process p = command.redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             return new OwnDocker.Result(-1, new String(out, StandardCharsets.UTF_8));
         }
         return new OwnDocker.Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    /** Makes {@code root} a container's root folder: busybox-static's binary and links to its sh, echo and sleep. */
+    static void busyboxFolder(Path root) throws IOException {
+        for (String d : List.of("bin", "tmp", "proc", "sys", "dev", "etc")) {
+            Files.createDirectories(root.resolve(d));
+        }
+        Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
+        for (String applet : List.of("sh", "echo", "sleep")) {
+            Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
+        }
     }
 
     /** A condition polled while the daemon starts. */
@@ -68,7 +84,7 @@ final class OwnDaemon {
 
     /** SIGTERM to the daemon (it stops what it started), then its folder removed unless something is still mounted in it. */
     static void stop(Process daemon, Path dir) throws IOException, InterruptedException {
-        if (daemon.isAlive()) {
+        if (daemon != null && daemon.isAlive()) {
             daemon.destroy();
             if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
                 daemon.destroyForcibly();

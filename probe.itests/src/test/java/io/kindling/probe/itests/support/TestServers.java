@@ -21,11 +21,24 @@ public final class TestServers implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final List<Runnable> stops = new ArrayList<>();
 
-    /** A free loopback port (TCP; also free for UDP in practice, where the test binds it right away). */
+    /** The ports handed out in this JVM: a server started on one has not always bound it when the next is asked for. */
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+
+    /**
+     * A free loopback port (TCP; also free for UDP in practice, where the test binds it right away), never one
+     * handed out before in this JVM: the kernel may offer a port again until the server it was meant for binds it.
+     */
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                synchronized (HANDED_OUT) {
+                    if (HANDED_OUT.add(s.getLocalPort())) {
+                        return s.getLocalPort();
+                    }
+                }
+            }
         }
+        throw new IOException("no loopback port that was not handed out before in 100 attempts");
     }
 
     /** Skips the test when one of these programs is missing (bin/setup installs them). */

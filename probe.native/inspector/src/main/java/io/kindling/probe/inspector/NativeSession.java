@@ -333,7 +333,7 @@ final class NativeSession implements InspectorSession {
                 : c[Shim.STAT_SOURCE] == Shim.SOURCE_KERNEL_MODULE ? io.kindling.probe.api.control.CaptureStatistics.KERNEL_MODULE
                 : io.kindling.probe.api.control.CaptureStatistics.FILE;
         lastCapture = new io.kindling.probe.api.control.CaptureStatistics(source, c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-                c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17]);
+                c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17], c[18]);
         return lastCapture;
     }
 

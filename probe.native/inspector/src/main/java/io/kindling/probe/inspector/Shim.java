@@ -45,7 +45,7 @@ final class Shim {
 
     /** Slots of kp_capture_stats. */
     static final int STAT_SOURCE = 0;
-    static final int STAT_COUNT = 18;
+    static final int STAT_COUNT = 19;
     static final int SOURCE_EBPF = 1;
     static final int SOURCE_KERNEL_MODULE = 2;
 

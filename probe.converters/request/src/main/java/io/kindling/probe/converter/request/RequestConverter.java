@@ -51,12 +51,20 @@ public final class RequestConverter implements Converter {
     /** Bytes of each read and write the parsers need (the live capture keeps at least this many while active). */
     static final int SNAPLEN = 1024;
 
-    /** Socket reads and writes, connects and their outcome, closes, and process exits. */
+    /**
+     * Socket reads and writes, connects and their outcome, closes, and process exits. sendmmsg and recvmmsg have no
+     * parameters in libsinsp's event table: the live capture follows each of their exits with a sendmsg (recvmsg)
+     * pair per message, which this converter reads as it reads any other; they are asked for only so that it does.
+     */
     public static final String NEEDS = "syscall_exit-read:net,syscall_exit-readv:net,syscall_exit-recvfrom:net,syscall_exit-recvmsg:net,"
-            + "syscall_exit-write:net,syscall_exit-writev:net,syscall_exit-sendto:net,syscall_exit-sendmsg:net,"
+            + "syscall_exit-recvmmsg:net,syscall_exit-write:net,syscall_exit-writev:net,syscall_exit-sendto:net,"
+            + "syscall_exit-sendmsg:net,syscall_exit-sendmmsg:net,"
             + "syscall_exit-sendfile:net,syscall_exit-connect,syscall_exit-getsockopt,syscall_enter-close:net,tracepoint-procexit";
 
     static final long EINPROGRESS = -115;
+
+    /** Protocols found per process and server port, kept at most. */
+    static final int MAX_VERDICTS = 4096;
 
     @ObjectClassDefinition(name = "Kindling request converter")
     public @interface Config {
@@ -112,6 +120,8 @@ public final class RequestConverter implements Converter {
     /** The protocol found per process and server port, so that the next connection skips detection. */
     private final LinkedHashMap<Long, String> verdicts;
     private long nextSweep = Long.MIN_VALUE;
+    /** The time of the event being observed. */
+    private long clock;
     private EventEmitter emitter = e -> {};
 
     private final AtomicLong requests = new AtomicLong();
@@ -149,6 +159,7 @@ public final class RequestConverter implements Converter {
             protected boolean removeEldestEntry(Map.Entry<Long, Connection> eldest) {
                 if (size() > RequestConverter.this.maxConnections) {
                     evicted.incrementAndGet();
+                    flush(eldest.getValue(), clock); // its requests still waiting are reported, not lost
                     return true;
                 }
                 return false;
@@ -157,7 +168,7 @@ public final class RequestConverter implements Converter {
         this.verdicts = new LinkedHashMap<>(64, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
-                return size() > 4096;
+                return size() > MAX_VERDICTS;
             }
         };
     }
@@ -209,6 +220,7 @@ public final class RequestConverter implements Converter {
     @Override
     public void observe(RawEvent raw, EventEmitter emitter) {
         this.emitter = emitter;
+        clock = raw.timestamp();
         String name = raw.name();
         switch (name) {
             case "syscall_exit-connect" -> connectExit(raw);
@@ -846,6 +858,11 @@ public final class RequestConverter implements Converter {
 
     RequestSummary summary() {
         return summary;
+    }
+
+    /** Process and port verdicts kept (at most {@value #MAX_VERDICTS}). */
+    int verdicts() {
+        return verdicts.size();
     }
 
     @Override

@@ -55,6 +55,12 @@ final class RequestSummary {
         }
     }
 
+    /** Content keys kept for a protocol (at most {@value #MAX_KEYS}). */
+    synchronized int keys(String protocol) {
+        Protocol p = protocols.get(protocol);
+        return p == null ? 0 : p.keys.size();
+    }
+
     synchronized void clear() {
         protocols.clear();
     }

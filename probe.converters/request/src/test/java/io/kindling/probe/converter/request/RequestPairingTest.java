@@ -466,7 +466,14 @@ class RequestPairingTest {
         }
         assertEquals(16L, c.statistics().get("connections"));
         assertEquals(1000L - 16, c.statistics().get("evicted"));
-        assertEquals(101L - 4, c.statistics().get("no_response"), "beyond 4 waiting requests the oldest is reported");
+        assertEquals(1000L - 16 + 101 - 4, c.statistics().get("no_response"),
+                "the requests of the evicted connections, and beyond 4 waiting requests the oldest, are reported");
+        long evictedAt = w.now;
+        w.fd = 5000;
+        w.write(GET, 1);
+        KindlingEvent last = w.emitted.get(w.emitted.size() - 1);
+        assertEquals("NoResponse", attr(last, "error_type"), "the least recently used connection's request: " + last);
+        assertEquals(evictedAt + 1000, last.timestamp(), "reported when its connection is evicted");
     }
 
     @Test

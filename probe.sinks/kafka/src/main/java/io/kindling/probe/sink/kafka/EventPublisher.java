@@ -16,7 +16,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * Hands events to a Kafka producer, one delivering thread at a time.
@@ -39,9 +38,11 @@ import org.apache.kafka.common.utils.Utils;
  * on meanwhile, so that the first records of all partitions usually share one round trip). A broker that is
  * still creating a partition (a new topic, or partitions added) answers the first request with a
  * retriable error and may take the next one meanwhile; an idempotent producer then retries the first
- * for ever, out of sequence (KAFKA-15591, in the brokers released so far). The publisher follows the
- * topic's partitions from the producer's metadata and computes each record's partition as the
- * producer's default partitioner does (murmur2 of the key).
+ * for ever, out of sequence (KAFKA-15591, in the brokers released so far).
+ * <p>
+ * The publisher follows the topic's partitions from the producer's metadata and names each record's
+ * partition: the one the producer's default partitioner would compute (murmur2 of the key), computed
+ * once per pid ({@link EventRecords}) instead of twice per record.
  */
 final class EventPublisher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventPublisher.class.getName());
@@ -76,6 +77,9 @@ final class EventPublisher implements AutoCloseable {
     private Future<?>[] firsts = new Future<?>[0];
     private static final Future<?> ANSWERED = java.util.concurrent.CompletableFuture.completedFuture(null);
     private int untilPartitionCheck;
+    /** The topic's partitions as last seen, 0 while not known. */
+    private int known;
+    private final Outcomes outcomes = new Outcomes();
 
     EventPublisher(String label, Map<String, Object> producerSettings, EventRecords records, long maxBackoffMillis) {
         this.label = label;
@@ -97,13 +101,19 @@ final class EventPublisher implements AutoCloseable {
 
     /** Takes the event into the producer's buffer, waiting while the broker cannot be reached. */
     void publish(KindlingEvent event) throws Exception {
-        ProducerRecord<byte[], byte[]> record = records.of(event);
-        int partition = firstAlone ? partitionOfFirsts(record.key()) : -1;
+        ProducerRecord<byte[], byte[]> record = records.of(event, partitions());
+        int partition = firstAlone ? firstToWaitFor(record.partition()) : -1;
         long backoff = FIRST_BACKOFF_MILLIS;
         while (true) {
-            Delivery delivery = new Delivery();
-            Future<?> outcome = producer.send(record, delivery);
-            Exception refusal = delivery.refusal;
+            outcomes.refusal = null;
+            outcomes.sending = Thread.currentThread();
+            Future<?> outcome;
+            try {
+                outcome = producer.send(record, outcomes);
+            } finally {
+                outcomes.sending = null;
+            }
+            Exception refusal = outcomes.refusal;
             if (refusal == null) {
                 accepted.incrementAndGet();
                 if (partition == Integer.MAX_VALUE) {
@@ -134,12 +144,10 @@ final class EventPublisher implements AutoCloseable {
     }
 
     /**
-     * The partition of a record with this key while the broker has not answered a first record there
-     * (the caller sends it as the first when none went yet; it has waited for the answer otherwise),
-     * -1 once it has, {@link Integer#MAX_VALUE} while the topic's partitions are not known. Looks the
-     * partitions up again every few thousand records (partitions may be added).
+     * The topic's partitions as last seen (0 while they are not known), looked up again every few
+     * thousand records (partitions may be added) and with every record while they are not known.
      */
-    private int partitionOfFirsts(byte[] key) throws InterruptedException {
+    private int partitions() {
         if (--untilPartitionCheck <= 0) {
             untilPartitionCheck = 4096;
             int n;
@@ -150,16 +158,23 @@ final class EventPublisher implements AutoCloseable {
             }
             if (n == 0) {
                 untilPartitionCheck = 0;
-                return Integer.MAX_VALUE;
-            }
-            if (n != firsts.length) {
+            } else if (n != firsts.length) {
                 firsts = Arrays.copyOf(firsts, n);
             }
+            known = n;
         }
-        if (firsts.length == 0) {
+        return known;
+    }
+
+    /**
+     * {@code partition} when the broker has not answered a first record there (the caller sends it as
+     * the first when none went yet; it has waited for the answer otherwise), -1 once it has,
+     * {@link Integer#MAX_VALUE} while the topic's partitions are not known ({@code partition} null).
+     */
+    private int firstToWaitFor(Integer partition) throws InterruptedException {
+        if (partition == null) {
             return Integer.MAX_VALUE;
         }
-        int partition = Utils.toPositive(Utils.murmur2(key)) % firsts.length;
         Future<?> first = firsts[partition];
         if (first == ANSWERED) {
             return -1;
@@ -212,18 +227,23 @@ final class EventPublisher implements AutoCloseable {
     }
 
     /**
-     * The outcome of one send. When the producer refuses the record at once, it calls back on the
-     * sending thread, before {@code send} returns; later outcomes come on its network thread.
+     * The outcomes of the sends, one instance for all of them. When the producer refuses a record at
+     * once, it calls back on the sending thread before {@code send} returns ({@link #sending} names that
+     * thread meanwhile); later outcomes come on its network thread, or on the thread that closes it.
      */
-    private final class Delivery implements Callback {
-        private final Thread sender = Thread.currentThread();
+    private final class Outcomes implements Callback {
+        /**
+         * The thread inside {@code send}, null outside. Not volatile: another thread may see a stale
+         * value, but never itself in it.
+         */
+        Thread sending;
         Exception refusal;
 
         @Override
         public void onCompletion(RecordMetadata metadata, Exception exception) {
             if (exception == null) {
                 acknowledged.incrementAndGet();
-            } else if (Thread.currentThread() == sender) {
+            } else if (Thread.currentThread() == sending) {
                 refusal = exception;
             } else {
                 failed.incrementAndGet();

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * Turns an event into a Kafka record. The value is the event in the probe's JSON format, exactly as
@@ -27,6 +28,7 @@ final class EventRecords {
     private final JsonEventWriter writer;
     private final long[] keyPids = new long[KEYS];
     private final byte[][] keys = new byte[KEYS][];
+    private final int[] keyHashes = new int[KEYS];
 
     EventRecords(String topic, String host) {
         this.topic = topic;
@@ -38,22 +40,39 @@ final class EventRecords {
         return topic;
     }
 
+    /** The event's record, for the producer to place by its key. */
     ProducerRecord<byte[], byte[]> of(KindlingEvent event) throws IOException {
-        return new ProducerRecord<>(topic, key(event), value(event));
+        return of(event, 0);
+    }
+
+    /**
+     * The event's record in the partition that the producer's default partitioner gives its key among
+     * {@code partitions} (murmur2 of the key, as {@code BuiltInPartitioner.partitionForKey}), computed
+     * once per pid; with {@code partitions} 0 (not known yet) the producer places it.
+     */
+    ProducerRecord<byte[], byte[]> of(KindlingEvent event, int partitions) throws IOException {
+        int slot = slot(event);
+        Integer partition = partitions > 0 ? keyHashes[slot] % partitions : null;
+        return new ProducerRecord<>(topic, partition, keys[slot], value(event));
     }
 
     /** {@code HOST/PID}, the same array for the events of one process while no other pid takes its slot. */
     byte[] key(KindlingEvent event) {
+        return keys[slot(event)];
+    }
+
+    /** The event's slot, with its pid's key and the key's hash there. */
+    private int slot(KindlingEvent event) {
         ThreadContext thread = event.thread();
         long pid = thread == null ? 0 : thread.pid();
         int slot = (int) pid & (KEYS - 1);
-        byte[] key = keys[slot];
-        if (key == null || keyPids[slot] != pid) {
-            key = (keyPrefix + pid).getBytes(StandardCharsets.UTF_8);
+        if (keys[slot] == null || keyPids[slot] != pid) {
+            byte[] key = (keyPrefix + pid).getBytes(StandardCharsets.UTF_8);
             keys[slot] = key;
+            keyHashes[slot] = Utils.toPositive(Utils.murmur2(key));
             keyPids[slot] = pid;
         }
-        return key;
+        return slot;
     }
 
     byte[] value(KindlingEvent event) throws IOException {

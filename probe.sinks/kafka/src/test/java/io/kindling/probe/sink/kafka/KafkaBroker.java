@@ -136,6 +136,17 @@ final class KafkaBroker implements AutoCloseable {
         return process == null ? 0 : process.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
     }
 
+    /** How long the broker's process has run, in milliseconds (0 when the system does not tell). */
+    synchronized long uptimeMillis() {
+        return process == null ? 0 : process.info().startInstant()
+                .map(start -> java.time.Duration.between(start, java.time.Instant.now()).toMillis()).orElse(0L);
+    }
+
+    /** The CPU time of the broker's threads so far, by thread name (empty while it is stopped). */
+    synchronized ThreadsCpu threadsCpu() {
+        return ThreadsCpu.of(process == null ? -1 : process.pid());
+    }
+
     /** Starts the broker and waits until it answers. */
     synchronized void start() throws Exception {
         process = java("kafka.Kafka", properties.toString());
@@ -177,8 +188,13 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     private Process java(String main, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>();
+        // -Dkindling.test.broker.cpus=LIST: the broker's JVM on these CPUs only (taskset), to measure it apart
+        String cpus = System.getProperty("kindling.test.broker.cpus", "");
+        if (!cpus.isBlank()) {
+            command.addAll(List.of("taskset", "-c", cpus));
+        }
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+UseSerialGC"));
         // further options for the broker's JVM, such as a flight recording of a benchmark
         for (String option : System.getProperty("kindling.test.broker.jvm", "").split(" ")) {

@@ -172,7 +172,8 @@ class KafkaSinkTest {
      * sink takes them; the kafka sink's time ends when the broker acknowledged the last one, acks=all).
      * Nothing is lost and each key's events arrive in order; a plain consumer reads them back. Then the
      * same events once per codec (bytes on the wire per event) and through a proxy that delays every
-     * segment by 5 ms each way (a far broker). The rates are reported, not asserted.
+     * segment by 5 ms each way (a far broker), with {@code -Dkindling.kafka.compare=true}. The rates are
+     * reported, not asserted.
      */
     @Test
     void eventsPerSecondIntoTheBrokerAgainstJsonLinesToDevNull() throws Exception {
@@ -184,14 +185,28 @@ class KafkaSinkTest {
             file.deliver(e);
         }
         Jsonl.close(file);
-        // both sinks' code compiled before the clock runs
-        // (the broker's too: a fresh broker spends more on compiling than on the events)
+        // both sinks' code compiled before the clock runs, the broker's too, as in a probe and a broker that
+        // have run for a while; then a second sink, whose first records take the paths that the first one
+        // left behind in the compiled code (the JIT deoptimises there otherwise, and compiles again during
+        // the measured phase)
         jsonlRate(events);
         publish("warm-up", Map.of(), events, broker.bootstrap());
+        publish("warm-up-again", Map.of(), events.subList(0, n / 4), broker.bootstrap());
+        awaitCompiled();
 
+        if (Boolean.getBoolean("kindling.kafka.idle")) {
+            // what the broker spends with nothing to do, per second
+            long idle0 = broker.cpuNanos();
+            ThreadsCpu idleThreads0 = broker.threadsCpu();
+            Thread.sleep(3000);
+            System.out.printf("throughput, the broker idle: %.1f ms of CPU per second; by thread (ms per second): %s%n",
+                    (broker.cpuNanos() - idle0) / 3e6, broker.threadsCpu().since(idleThreads0, 3000));
+        }
         long jsonlCpu = threadCpu();
+        ThreadsCpu jsonlThreads0 = ThreadsCpu.of(ProcessHandle.current().pid());
         double jsonlBefore = jsonlRate(events);
         jsonlCpu = threadCpu() - jsonlCpu;
+        String jsonlThreads = ThreadsCpu.of(ProcessHandle.current().pid()).since(jsonlThreads0, n);
         Published local = publish("throughput", Map.of(), events, broker.bootstrap());
         double jsonlAfter = jsonlRate(events);
         double jsonl = (jsonlBefore + jsonlAfter) / 2;
@@ -202,7 +217,12 @@ class KafkaSinkTest {
                 + "producer's network thread, %.2f us in the broker's process; kafka/jsonl by the sink's thread %.2f%n",
                 jsonlCpu / 1e3 / n, local.sinkCpu(), local.networkCpu(), local.brokerCpu(), jsonlCpu / 1e3 / n / local.sinkCpu());
         System.out.println("throughput, the producer: " + local.producer());
+        System.out.println("throughput, jsonl's CPU by thread (us per event): " + jsonlThreads);
+        System.out.println("throughput, kafka's " + local.threads());
 
+        if (Boolean.getBoolean("kindling.kafka.raw")) {
+            rawProducer(events);
+        }
         // -Dkindling.kafka.local.settings=KEY=VALUE,...;...: further configurations on the same events, for comparison
         for (String settings : System.getProperty("kindling.kafka.local.settings", "").split(";")) {
             if (!settings.isBlank()) {
@@ -226,6 +246,16 @@ class KafkaSinkTest {
         System.out.printf("throughput, one plain consumer reading the topic back (4 partitions, values as text): %.0f events/s%n",
                 n / readSeconds);
 
+        // -Dkindling.kafka.compare=true: the same events once per codec and through a far link (KafkaCompressionIT
+        // checks the codecs in the OSGi framework on every build)
+        if (Boolean.getBoolean("kindling.kafka.compare")) {
+            compare(events, local);
+        }
+    }
+
+    /** The same events once per codec (bytes on the wire per event), then through a proxy that holds each segment 5 ms each way. */
+    private static void compare(List<KindlingEvent> events, Published local) throws Exception {
+        int n = events.size();
         StringBuilder codecs = new StringBuilder(String.format("none %.0f B/event %.0f events/s", local.bytesPerEvent(), local.rate()));
         for (String codec : List.of("lz4", "zstd", "gzip")) {
             Published p = publish("codec-" + codec, Map.of("compression", codec), events, broker.bootstrap());
@@ -249,6 +279,31 @@ class KafkaSinkTest {
                 }
             }
         }
+    }
+
+    /**
+     * Waits until the JIT compilers of this JVM and of the broker's are done with what the warm-up
+     * gave them (their threads spent at most one clock tick in the last 300 ms), 10 s at most: on a
+     * loaded machine they work on for seconds after the warm-up, and what they spend during a measured
+     * phase is taken from it.
+     */
+    private static void awaitCompiled() throws InterruptedException {
+        long self = ProcessHandle.current().pid();
+        long t0 = System.nanoTime();
+        long compiled0 = ThreadsCpu.of(self).millis("CompilerThre") + broker.threadsCpu().millis("CompilerThre");
+        long previous = compiled0;
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(300);
+            long now = ThreadsCpu.of(self).millis("CompilerThre") + broker.threadsCpu().millis("CompilerThre");
+            if (now - previous <= 10) {
+                previous = now;
+                break;
+            }
+            previous = now;
+        }
+        System.out.printf("throughput, after the warm-up the JIT compilers of both JVMs worked %d ms more (CPU), "
+                + "waited %d ms%n", previous - compiled0, (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** The events a replay of {@code capture} delivers, in order. */
@@ -278,7 +333,7 @@ class KafkaSinkTest {
      * per event, and CPU microseconds per event of the sending thread, the producer's network thread and the broker.
      */
     private record Published(double rate, double bytesPerEvent, double sinkCpu, double networkCpu, double brokerCpu,
-            String producer) {}
+            String producer, String threads) {}
 
     private static long threadCpu() {
         return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
@@ -306,16 +361,27 @@ class KafkaSinkTest {
             long cpu0 = threadCpu();
             long network0 = threadsCpu(network);
             long broker0 = broker.cpuNanos();
+            ThreadsCpu brokerThreads0 = broker.threadsCpu();
+            ThreadsCpu ownThreads0 = ThreadsCpu.of(ProcessHandle.current().pid());
+            long uptime0 = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+            long brokerUptime0 = broker.uptimeMillis();
             long t0 = System.nanoTime();
             for (KindlingEvent e : events) {
                 kafka.deliver(e);
             }
             kafka.flush();
             double seconds = (System.nanoTime() - t0) / 1e9;
+            if (Boolean.getBoolean("kindling.kafka.jit")) {
+                // to find a phase's lines in -XX:+PrintCompilation's output of both JVMs
+                System.out.printf("throughput, %s: this JVM's uptime %d to %d ms, the broker's %d to %d ms%n", topic, uptime0,
+                        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(), brokerUptime0, broker.uptimeMillis());
+            }
             double perEvent = 1e3 * events.size();
             double sinkCpu = (threadCpu() - cpu0) / perEvent;
             double networkCpu = (threadsCpu(network) - network0) / perEvent;
             double brokerCpu = (broker.cpuNanos() - broker0) / perEvent;
+            String threads = "CPU by thread (us per event): this JVM " + ThreadsCpu.of(ProcessHandle.current().pid()).since(ownThreads0, events.size())
+                    + " the broker " + broker.threadsCpu().since(brokerThreads0, events.size());
             EventPublisher.Counters c = kafka.counters();
             assertEquals(new EventPublisher.Counters(events.size(), events.size(), 0, 0, c.retries()), c,
                     topic + ": the broker acknowledged every event");
@@ -324,9 +390,62 @@ class KafkaSinkTest {
                     kafka.producerMetric("records-per-request-avg"), kafka.producerMetric("request-latency-avg"),
                     100 * kafka.producerMetric("bufferpool-wait-time-ns-total") / 1e9 / seconds);
             return new Published(events.size() / seconds, kafka.producerMetric("outgoing-byte-total") / events.size(),
-                    sinkCpu, networkCpu, brokerCpu, producer);
+                    sinkCpu, networkCpu, brokerCpu, producer, threads);
         } finally {
             kafka.deactivate();
+        }
+    }
+
+    /**
+     * The producer and the broker without the sink: the same events' records, their JSON made before
+     * the clock runs, sent by a plain producer with the sink's producer settings (what the kafka path
+     * costs beyond the encoding that it shares with jsonl).
+     */
+    private static void rawProducer(List<KindlingEvent> events) throws Exception {
+        String topic = "raw-producer";
+        broker.createTopic(topic, 4);
+        EventRecords records = new EventRecords(topic, HOST);
+        List<org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>> built = new java.util.ArrayList<>();
+        for (KindlingEvent e : events) {
+            built.add(records.of(e, 4));
+        }
+        Map<String, Object> values = new HashMap<>(Map.of("bootstrap_servers", broker.bootstrap(), "topic", topic, "host", HOST));
+        Map<String, Object> settings = KafkaSink.Settings.of(Replay.config(KafkaSink.Config.class, values), "raw").producer();
+        java.util.concurrent.atomic.AtomicLong acknowledged = new java.util.concurrent.atomic.AtomicLong();
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(settings,
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            // each partition's first record alone, as the sink sends it
+            for (int p = 0; p < 4; p++) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, p, null, new byte[0])).get();
+            }
+            org.apache.kafka.clients.producer.Callback counting = (m, x) -> {
+                if (x == null) {
+                    acknowledged.incrementAndGet();
+                }
+            };
+            // once to compile this loop's code, then measured
+            for (var r : built) {
+                producer.send(r, counting);
+            }
+            producer.flush();
+            awaitCompiled();
+            acknowledged.set(0);
+            long cpu0 = threadCpu();
+            ThreadsCpu brokerThreads0 = broker.threadsCpu();
+            ThreadsCpu ownThreads0 = ThreadsCpu.of(ProcessHandle.current().pid());
+            long t0 = System.nanoTime();
+            for (var r : built) {
+                producer.send(r, counting);
+            }
+            producer.flush();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertEquals(events.size(), acknowledged.get(), "the broker acknowledged every record");
+            System.out.printf("throughput, a plain producer with the sink's settings, the records made before: %.0f events/s; "
+                    + "CPU per event %.2f us in the sending thread; CPU by thread (us per event): this JVM %s the broker %s%n",
+                    events.size() / seconds, (threadCpu() - cpu0) / 1e3 / events.size(),
+                    ThreadsCpu.of(ProcessHandle.current().pid()).since(ownThreads0, events.size()),
+                    broker.threadsCpu().since(brokerThreads0, events.size()));
         }
     }
 

@@ -27,25 +27,27 @@ final class Semconv {
     private static final List<Label> PLACE = List.of(new Label("server.address", false, true), new Label("server.port", true, true),
             new Label("container.id", false, true), new Label("k8s.pod.name", false, true),
             new Label("k8s.namespace.name", false, true));
+    /** The attributes of an HTTP duration, either side, and of a gRPC call's, either side. */
+    private static final List<Label> HTTP_LABELS = labels(new Label("http.request.method", false, false),
+            new Label("http.response.status_code", true, false), new Label("http.route", false, true),
+            new Label("error.type", false, false), new Label("network.peer.address", false, true),
+            new Label("network.protocol.version", false, false));
+    private static final List<Label> RPC_LABELS = labels(new Label("rpc.system", false, false),
+            new Label("rpc.service", false, true), new Label("rpc.method", false, true),
+            new Label("rpc.grpc.status_code", true, false), new Label("error.type", false, false),
+            new Label("network.peer.address", false, true));
+
+    /** A metric's own attributes, then those of {@link #PLACE}. */
+    private static List<Label> labels(Label... own) {
+        return java.util.stream.Stream.concat(List.of(own).stream(), PLACE.stream()).toList();
+    }
 
     /** The duration metrics, each with its attributes in the order {@link #values} gives them. */
     enum Metric {
-        HTTP_SERVER("http.server.request.duration", "Duration of HTTP server requests.", HTTP_BUCKETS,
-                labels(new Label("http.request.method", false, false), new Label("http.response.status_code", true, false),
-                        new Label("http.route", false, true), new Label("error.type", false, false),
-                        new Label("network.peer.address", false, true), new Label("network.protocol.version", false, false))),
-        HTTP_CLIENT("http.client.request.duration", "Duration of HTTP client requests.", HTTP_BUCKETS,
-                labels(new Label("http.request.method", false, false), new Label("http.response.status_code", true, false),
-                        new Label("http.route", false, true), new Label("error.type", false, false),
-                        new Label("network.peer.address", false, true), new Label("network.protocol.version", false, false))),
-        RPC_SERVER("rpc.server.call.duration", "Duration of gRPC calls a server answered.", HTTP_BUCKETS,
-                labels(new Label("rpc.system", false, false), new Label("rpc.service", false, true),
-                        new Label("rpc.method", false, true), new Label("rpc.grpc.status_code", true, false),
-                        new Label("error.type", false, false), new Label("network.peer.address", false, true))),
-        RPC_CLIENT("rpc.client.call.duration", "Duration of gRPC calls a client made.", HTTP_BUCKETS,
-                labels(new Label("rpc.system", false, false), new Label("rpc.service", false, true),
-                        new Label("rpc.method", false, true), new Label("rpc.grpc.status_code", true, false),
-                        new Label("error.type", false, false), new Label("network.peer.address", false, true))),
+        HTTP_SERVER("http.server.request.duration", "Duration of HTTP server requests.", HTTP_BUCKETS, HTTP_LABELS),
+        HTTP_CLIENT("http.client.request.duration", "Duration of HTTP client requests.", HTTP_BUCKETS, HTTP_LABELS),
+        RPC_SERVER("rpc.server.call.duration", "Duration of gRPC calls a server answered.", HTTP_BUCKETS, RPC_LABELS),
+        RPC_CLIENT("rpc.client.call.duration", "Duration of gRPC calls a client made.", HTTP_BUCKETS, RPC_LABELS),
         DB_CLIENT("db.client.operation.duration", "Duration of database client operations.", DB_BUCKETS,
                 labels(new Label("db.system.name", false, false), new Label("db.operation.name", false, true),
                         new Label("db.collection.name", false, true), new Label("db.response.status_code", false, true),
@@ -75,9 +77,6 @@ final class Semconv {
             this.labels = labels;
         }
 
-        private static List<Label> labels(Label... own) {
-            return java.util.stream.Stream.concat(List.of(own).stream(), PLACE.stream()).toList();
-        }
     }
 
     private Semconv() {}
