@@ -43,6 +43,14 @@ uint64_t keep_mask() {
     return m;
 }
 
+// The kernel lets CAP_SYS_ADMIN do what CAP_BPF and CAP_PERFMON do (bpf_capable(), perfmon_capable()):
+// a container runtime that knows neither (Docker 20.10) can grant live capture that one instead.
+constexpr uint64_t kBpfPerfmon = (1ull << CAP_BPF) | (1ull << CAP_PERFMON);
+
+bool sys_admin_stands_in(uint64_t caps) {
+    return (caps & kBpfPerfmon) != kBpfPerfmon && (caps >> CAP_SYS_ADMIN & 1) != 0;
+}
+
 uint64_t caps_of(const char* status_path, const char* field) {
     std::ifstream in(status_path);
     std::string line;
@@ -83,6 +91,7 @@ void on_drop_signal(int) {
 
 std::string missing_capabilities() {
     uint64_t eff = caps_of("/proc/self/status", "CapEff:");
+    if (sys_admin_stands_in(eff)) eff |= kBpfPerfmon;
     std::string missing;
     for (const needed_cap& c : kNeeded) {
         if ((eff >> c.number & 1) == 0) {
@@ -95,6 +104,8 @@ std::string missing_capabilities() {
 std::string keep_only_needed_capabilities() {
     uint64_t now = caps_of("/proc/self/status", "CapPrm:");
     uint64_t target = now & keep_mask();
+    bool admin = sys_admin_stands_in(now);
+    if (admin) target |= 1ull << CAP_SYS_ADMIN;
     g_target.store(target);
     g_failures.store(0);
     struct sigaction sa {};
@@ -135,6 +146,10 @@ std::string keep_only_needed_capabilities() {
     std::string kept;
     for (const needed_cap& c : kNeeded) {
         if (target >> c.number & 1) kept += (kept.empty() ? "" : ", ") + std::string(c.name);
+    }
+    if (admin) {
+        kept += std::string(kept.empty() ? "" : ", ") +
+                "CAP_SYS_ADMIN (in place of CAP_BPF and CAP_PERFMON, which this process was not given)";
     }
     if (kept.empty()) kept = "none";
     if (left > 0 || g_failures.load() > 0) {

@@ -16,13 +16,14 @@ import java.util.Set;
  * @param defaultSubscriptions true when no {@code --subscribe} was given and {@code subscriptions}
  *     is {@link #DEFAULT_SUBSCRIPTIONS}
  * @param generate the options of {@code generate}; {@code null} for the other commands
+ * @param config the folder of configuration files of replay or live ({@code --config}); {@code null}: none
  */
 record CommandLine(Command command, String file, List<Subscription> subscriptions, boolean defaultSubscriptions,
-        List<SinkSpec> sinks, int rounds, GenerateSpec generate, ShellSpec shell, LiveSpec live) {
+        List<SinkSpec> sinks, int rounds, GenerateSpec generate, ShellSpec shell, LiveSpec live, String config) {
 
     CommandLine(Command command, String file, List<Subscription> subscriptions, boolean defaultSubscriptions,
             List<SinkSpec> sinks, int rounds, GenerateSpec generate, ShellSpec shell) {
-        this(command, file, subscriptions, defaultSubscriptions, sinks, rounds, generate, shell, LiveSpec.NONE);
+        this(command, file, subscriptions, defaultSubscriptions, sinks, rounds, generate, shell, LiveSpec.NONE, null);
     }
 
     /** Rounds of each kind that {@code bench} runs by default. */
@@ -123,6 +124,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
         final List<String> operands = new ArrayList<>();
         int rounds = DEFAULT_ROUNDS;
         LiveSpec live;
+        String config;
 
         Options(Command command) {
             this.command = command;
@@ -170,6 +172,18 @@ record CommandLine(Command command, String file, List<Subscription> subscription
                         value = value(args, ++i, option, "a sink: console, jsonl[:PATH], prometheus[:[HOST:]PORT], kafka:BOOTSTRAP[/TOPIC] or otlp[:URL]");
                     }
                     sinks.add(SinkSpec.parse(value));
+                }
+                case "--config" -> {
+                    if (command != Command.REPLAY && command != Command.LIVE) {
+                        throw new UsageException("--config is an option of replay and live");
+                    }
+                    if (value == null) {
+                        value = value(args, ++i, option, "a folder of configuration files (.cfg, .config)");
+                    }
+                    if (value.isBlank() || config != null) {
+                        throw new UsageException(value.isBlank() ? "--config needs a folder" : "--config is given once");
+                    }
+                    config = value;
                 }
                 case "--rounds" -> {
                     if (command != Command.BENCH) {
@@ -230,8 +244,8 @@ record CommandLine(Command command, String file, List<Subscription> subscription
 
         CommandLine commandLine() throws UsageException {
             checkOperands();
-            if (sinks.isEmpty()) {
-                // bench-live measures the probe as the collector runs it: every event written out, to nowhere
+            if (sinks.isEmpty() && config == null) {
+                // with --config, the folder's sinks; bench-live measures the probe as the collector runs it: every event written out, to nowhere
                 sinks.add(command == Command.BENCH_LIVE ? SinkSpec.parse("jsonl:/dev/null") : SinkSpec.CONSOLE);
             }
             if (sinks.stream().filter(SinkSpec::toStandardOutput).count() > 1) {
@@ -240,7 +254,7 @@ record CommandLine(Command command, String file, List<Subscription> subscription
             boolean defaults = subscriptions.isEmpty();
             boolean withFile = command == Command.REPLAY || command == Command.BENCH;
             return new CommandLine(command, withFile ? operands.get(0) : null,
-                    defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks), rounds, null, null, live);
+                    defaults ? defaultList() : List.copyOf(subscriptions), defaults, List.copyOf(sinks), rounds, null, null, live, config);
         }
 
         private void checkOperands() throws UsageException {

@@ -133,6 +133,7 @@ final class CommandRunner {
         Path capture = readableCapture(file);
         ProbeControl control = services.control();
         List<Subscription> subscriptions = checked(control.catalog(), line);
+        configFolder(line);
         try (ProbeServices.Sinks sinks = services.startSinks(line.sinks(), subscriptions)) {
             Run run;
             try {
@@ -147,6 +148,7 @@ final class CommandRunner {
     private int live(CommandLine line) throws CommandException {
         ProbeControl control = services.control();
         List<Subscription> subscriptions = checked(control.catalog(), line);
+        configFolder(line);
         try (ProbeServices.Sinks sinks = services.startSinks(line.sinks(), subscriptions)) {
             LiveSpec spec = line.live();
             Path write = null;
@@ -169,6 +171,23 @@ final class CommandRunner {
             }
             return status;
         }
+    }
+
+    /**
+     * With {@code --config}: waits until the folder's configurations are applied and its sinks take
+     * events, and says which; without {@code --sink}, the folder must configure a sink.
+     */
+    private void configFolder(CommandLine line) throws CommandException {
+        if (line.config() == null) {
+            return;
+        }
+        Set<String> names = services.awaitConfigFolder(line.config());
+        if (names.isEmpty() && line.sinks().isEmpty()) {
+            throw new CommandException(Exit.BAD_INPUT, "--config " + line.config() + ": no sink is configured there"
+                    + " (a file such as io.kindling.probe.sink.jsonl-events.cfg) and no --sink was given");
+        }
+        err.println("probe: configuration folder " + line.config() + ": sinks "
+                + (names.isEmpty() ? "none" : String.join(", ", names)));
     }
 
     /** Ends the run at its next batch boundary once {@code millis} have passed (live --duration). */

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
@@ -42,7 +43,8 @@ final class CommandSinks {
     /** Each sink service: its name and its run ({@code null}: none). Guarded by the monitor. */
     private final Map<ServiceReference<Sink>, Registered> registered = new HashMap<>();
 
-    private record Registered(String name, String runId) {}
+    /** A sink service: its name, its run, and the configuration file it comes from ({@code null}: none). */
+    private record Registered(String name, String runId, Object file) {}
 
     /** The sinks created together: their specs by name, and their configurations. */
     record Created(Map<String, SinkSpec> byName, List<Configuration> configurations) {
@@ -67,7 +69,7 @@ final class CommandSinks {
         Object runId = reference.getProperty(SinkSpec.RUN_ID);
         synchronized (monitor) {
             registered.put(reference, new Registered(String.valueOf(reference.getProperty(Sink.NAME)),
-                    runId == null ? null : runId.toString()));
+                    runId == null ? null : runId.toString(), reference.getProperty(ConfigFolder.FILENAME)));
         }
         monitor.changed();
     }
@@ -124,6 +126,27 @@ final class CommandSinks {
             throw new CommandException(Exit.FAILURE, "the sink " + String.join(", ", missing) + " did not start within "
                     + START_TIMEOUT_MILLIS / 1000 + " s: is the bundle " + String.join(", ", bundles) + " installed and active?");
         }
+    }
+
+    /**
+     * Waits until a sink service is registered for each configuration file named (values of
+     * {@value ConfigFolder#FILENAME}); returns their names.
+     */
+    Set<String> awaitFromFiles(Set<String> files) throws CommandException {
+        Set<String> names = new TreeSet<>();
+        Set<String> missing = new TreeSet<>(files);
+        if (!monitor.await(() -> {
+            registered.values().forEach(r -> {
+                if (r.file() != null && missing.remove(r.file().toString())) {
+                    names.add(r.name());
+                }
+            });
+            return missing.isEmpty();
+        }, START_TIMEOUT_MILLIS, "the sinks of the configuration folder")) {
+            throw new CommandException(Exit.FAILURE, "the sinks of " + String.join(", ", missing) + " did not start within "
+                    + START_TIMEOUT_MILLIS / 1000 + " s: see the log for the configuration's error");
+        }
+        return names;
     }
 
     /**

@@ -13,16 +13,19 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -190,6 +193,44 @@ public final class ProbeCommand implements Callable<Integer>, ProbeServices {
             started.close();
             throw e;
         }
+    }
+
+    @Override
+    public Set<String> awaitConfigFolder(String text) throws CommandException {
+        ConfigFolder folder = ConfigFolder.of(text, bundleContext());
+        ConfigurationAdmin admin = configurationAdmin();
+        List<Path> files = folder.files();
+        // FileInstall reads the folder on its own thread: each file's configuration, once there
+        long deadline = System.currentTimeMillis() + CommandSinks.START_TIMEOUT_MILLIS;
+        Map<Path, Configuration> applied = folder.applied(admin);
+        while (!applied.keySet().containsAll(files)) {
+            if (System.currentTimeMillis() > deadline) {
+                List<Path> missing = new ArrayList<>(files);
+                missing.removeAll(applied.keySet());
+                throw new CommandException(Exit.BAD_INPUT, "--config: " + missing + " not applied within "
+                        + CommandSinks.START_TIMEOUT_MILLIS / 1000 + " s: see the log for what is wrong in it");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandException(Exit.FAILURE, "interrupted while reading " + folder.path());
+            }
+            applied = folder.applied(admin);
+        }
+        // the sinks among them, once registered and routed to
+        Set<String> sinkFiles = new TreeSet<>();
+        for (Path file : files) {
+            Configuration c = applied.get(file);
+            for (SinkSpec.Kind kind : SinkSpec.Kind.values()) {
+                if (kind.factoryPid().equals(c.getFactoryPid()) || kind.factoryPid().equals(c.getPid())) {
+                    sinkFiles.add(String.valueOf(c.getProperties().get(ConfigFolder.FILENAME)));
+                }
+            }
+        }
+        Set<String> names = sinks.awaitFromFiles(sinkFiles);
+        CommandSinks.awaitRouted(routing(), names);
+        return names;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.kindling.probe.cli;
 import io.kindling.probe.api.control.ProbeControl;
 import io.kindling.probe.api.control.Subscription;
 import java.util.List;
+import java.util.Set;
 
 /** What a command needs from the running framework; the OSGi side is {@link ProbeCommand}. */
 interface ProbeServices {
@@ -15,6 +16,14 @@ interface ProbeServices {
      * registered and can receive events.
      */
     Sinks startSinks(List<SinkSpec> specs, List<Subscription> subscriptions) throws CommandException;
+
+    /**
+     * Waits until the configurations of the folder's files ({@code --config}) are applied and the sinks they
+     * configure receive events; returns those sinks' names.
+     */
+    default Set<String> awaitConfigFolder(String folder) throws CommandException {
+        throw new CommandException(Exit.BAD_INPUT, "--config: this probe reads no configuration folder");
+    }
 
     /** Registers a sink of the command's own with these subscriptions; returns once the engine routes to it. */
     Sinks startOwnSink(io.kindling.probe.api.spi.Sink sink, String name, List<Subscription> subscriptions)

@@ -55,6 +55,10 @@ final class Usage {
                             requests (net_request) as OpenTelemetry metrics and spans to the
                             OTLP/HTTP URL (http://127.0.0.1:4318 by default); every sink
                             gets all the subscriptions
+              --config DIR  also the configurations of DIR's files, in the format of the
+                            shell's config/ (PID.cfg, FACTORY_PID-NAME.cfg): the sinks they
+                            configure receive events (then no console sink by default);
+                            watched while the probe runs (bin/probe runs shell.jar for it)
 
             Standard output carries only the events; messages and the summary go to standard error.
             Exit status: 0 done, 1 the probe itself failed, 2 bad command line or bad input.

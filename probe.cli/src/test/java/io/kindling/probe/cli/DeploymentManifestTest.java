@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -29,18 +32,20 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * The Kubernetes manifest ({@code deploy/kubernetes/kindling-probe.yaml}) agrees with the image and
- * the command line: its image is the one bin/image makes, its ConfigMap's options are options that
- * {@code probe live} accepts (split into words as the image's entry point splits them), its
+ * the command line: its image is the one bin/image makes, its ConfigMap is a configuration folder
+ * (sink configuration files of subscriptions the probe knows, the image's own default folder), its
  * Prometheus port is the container's metrics port that the readiness check asks, its capabilities
- * are the entry point's, and every volume it mounts exists. No Kubernetes runs here: the manifest is
- * checked as data.
+ * are the entry point's, it mounts the container runtimes' state where the container converter reads
+ * it, and every volume it mounts exists. No Kubernetes runs here: the manifest is checked as data.
  */
 class DeploymentManifestTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Path MANIFEST = ROOT.resolve("deploy/kubernetes/kindling-probe.yaml");
     private static final Path ENTRY_POINT = ROOT.resolve("deploy/image/kindling-probe-node");
-    private static final Path IMAGE_OPTIONS = ROOT.resolve("deploy/image/probe.args");
+    private static final Path IMAGE_CONFIG = ROOT.resolve("deploy/image/config");
+    private static final Path CONTAINER_CONVERTER =
+            ROOT.resolve("probe.converters/container/src/main/java/io/kindling/probe/converter/container/ContainerConverter.java");
 
     @Test
     void theDaemonSetRunsTheImageThatBinImageMakes() throws Exception {
@@ -53,16 +58,29 @@ class DeploymentManifestTest {
     }
 
     @Test
-    void theConfigMapsOptionsAreOptionsOfProbeLive() throws Exception {
-        Map<String, Object> configMap = only("ConfigMap");
-        String options = (String) map(configMap, "data").get("probe.args");
-        assertNotNull(options, "the ConfigMap has probe.args");
-        CommandLine line = CommandLine.parse(liveArguments(options));
-        assertEquals(CommandLine.Command.LIVE, line.command());
-        SinkSpec prometheus = line.sinks().stream().filter(s -> s.kind() == SinkSpec.Kind.PROMETHEUS).findFirst()
-                .orElseThrow(() -> new AssertionError("the ConfigMap starts no prometheus sink: " + options));
-        int port = (Integer) prometheus.configuration("node", List.of(), null).get("port");
-        assertEquals("0.0.0.0", prometheus.configuration("node", List.of(), null).get("host"),
+    void theConfigMapIsAFolderOfSinkConfigurationsWithThePrometheusPort() throws Exception {
+        Map<String, String> files = configMapFiles();
+        Set<String> factories = Arrays.stream(SinkSpec.Kind.values()).map(SinkSpec.Kind::factoryPid).collect(Collectors.toSet());
+        Properties prometheus = null;
+        for (Map.Entry<String, String> file : files.entrySet()) {
+            assertTrue(file.getKey().endsWith(".cfg"), "a configuration file of the shell's config/ folder: " + file.getKey());
+            String pid = file.getKey().substring(0, file.getKey().length() - ".cfg".length());
+            String factory = pid.contains("-") ? pid.substring(0, pid.indexOf('-')) : pid;
+            assertTrue(factories.contains(factory), "a sink's factory configuration (FACTORY_PID-NAME.cfg): " + file.getKey());
+            Properties properties = properties(file.getValue());
+            // every subscription is a name (and category) the probe knows: those of its default list here
+            String subscriptions = properties.getProperty("kindling.subscriptions");
+            assertNotNull(subscriptions, file.getKey() + " subscribes");
+            for (String s : subscriptions.split(",")) {
+                assertTrue(CommandLine.DEFAULT_SUBSCRIPTIONS.contains(s.strip()), "a known subscription: " + s);
+            }
+            if (factory.equals(SinkSpec.Kind.PROMETHEUS.factoryPid())) {
+                prometheus = properties;
+            }
+        }
+        assertNotNull(prometheus, "the ConfigMap configures a prometheus sink: " + files.keySet());
+        int port = Integer.parseInt(prometheus.getProperty("port"));
+        assertEquals("0.0.0.0", prometheus.getProperty("host"),
                 "the metrics are served on the node's addresses, for the readiness check and Prometheus");
 
         Map<String, Object> container = container();
@@ -77,17 +95,32 @@ class DeploymentManifestTest {
     }
 
     @Test
-    void theImagesOwnOptionsAreOptionsOfProbeLive() throws Exception {
-        CommandLine line = CommandLine.parse(liveArguments(Files.readString(IMAGE_OPTIONS)));
-        assertEquals(CommandLine.Command.LIVE, line.command());
-        assertTrue(line.sinks().stream().anyMatch(s -> s.kind() == SinkSpec.Kind.PROMETHEUS));
+    void theImagesOwnConfigurationFolderIsTheConfigMaps() throws Exception {
+        Map<String, String> files = configMapFiles();
+        Set<String> names = new TreeSet<>();
+        try (var entries = Files.list(IMAGE_CONFIG)) {
+            entries.forEach(f -> names.add(f.getFileName().toString()));
+        }
+        assertEquals(files.keySet(), names);
+        for (String name : names) {
+            assertEquals(properties(files.get(name)), properties(Files.readString(IMAGE_CONFIG.resolve(name))), name);
+        }
     }
 
     @Test
-    void optionsThatProbeLiveRefusesAreFoundHere() {
-        assertThrows(UsageException.class, () -> CommandLine.parse(liveArguments("--sink prometheus:0.0.0.0:95000\n")));
-        assertThrows(UsageException.class, () -> CommandLine.parse(liveArguments("--subscribe\n")));
-        assertThrows(UsageException.class, () -> CommandLine.parse(liveArguments("# a comment\n--rounds 3\n")));
+    void theEntryPointRunsProbeLiveOnTheConfigurationFolder() throws Exception {
+        Matcher command = Pattern.compile("-jar /opt/kindling-probe/shell.jar live --config \"\\$config\" \"\\$@\"")
+                .matcher(Files.readString(ENTRY_POINT));
+        assertTrue(command.find(), "the entry point runs live --config on the folder");
+        CommandLine line = CommandLine.parse("live", "--config", configFolder());
+        assertEquals(CommandLine.Command.LIVE, line.command());
+        assertEquals(configFolder(), line.config());
+        assertEquals(List.of(), line.sinks(), "the folder's sinks only, no console sink");
+        // and what the container's arguments may add
+        assertEquals(1, CommandLine.parse("live", "--config", configFolder(), "--sink", "jsonl:/out/e.jsonl").sinks().size());
+        assertThrows(UsageException.class, () -> CommandLine.parse("live", "--config"));
+        assertThrows(UsageException.class, () -> CommandLine.parse("live", "--config", "a", "--config", "b"));
+        assertThrows(UsageException.class, () -> CommandLine.parse("bench-live", "--config", configFolder()));
     }
 
     @Test
@@ -96,12 +129,16 @@ class DeploymentManifestTest {
         assertEquals(Boolean.FALSE, security.get("privileged"));
         Map<String, Object> capabilities = map(security, "capabilities");
         assertEquals(List.of("ALL"), capabilities.get("drop"));
-        Matcher caps = Pattern.compile("(?m)^caps=([a-z_,]+)$").matcher(Files.readString(ENTRY_POINT));
-        assertTrue(caps.find(), "the entry point names its capabilities");
-        Set<String> wanted = Arrays.stream(caps.group(1).split(",")).map(c -> c.toUpperCase(Locale.ROOT))
-                .collect(Collectors.toCollection(TreeSet::new));
-        assertEquals(Set.of("BPF", "PERFMON", "SYS_PTRACE", "DAC_READ_SEARCH"), wanted,
-                "the four capabilities of the README's live capture section");
+        Matcher caps = Pattern.compile("(?m)^ *caps=([a-z_,]+)$").matcher(Files.readString(ENTRY_POINT));
+        List<Set<String>> lists = new ArrayList<>();
+        while (caps.find()) {
+            lists.add(Arrays.stream(caps.group(1).split(",")).map(c -> c.toUpperCase(Locale.ROOT))
+                    .collect(Collectors.toCollection(TreeSet::new)));
+        }
+        // the four, or (where a runtime such as Docker 20.10 knows neither BPF nor PERFMON) SYS_ADMIN for both
+        assertEquals(List.of(Set.of("SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH"), Set.of("BPF", "PERFMON", "SYS_PTRACE", "DAC_READ_SEARCH")),
+                lists, "the capabilities of the README's live capture section");
+        Set<String> wanted = new TreeSet<>(lists.get(1));
         // and the two that let the entry point switch to its user
         wanted.add("SETUID");
         wanted.add("SETGID");
@@ -130,29 +167,43 @@ class DeploymentManifestTest {
                 assertEquals(Boolean.TRUE, mount.get("readOnly"), "the node's files are mounted read-only: " + mount);
             }
         }
-        Matcher file = Pattern.compile("KINDLING_PROBE_ARGS_FILE:-(/[^}]+)/([^/}]+)\\}").matcher(Files.readString(ENTRY_POINT));
-        assertTrue(file.find(), "the entry point's options file");
-        String configVolume = mounts.get(file.group(1));
-        assertNotNull(configVolume, "the ConfigMap is mounted at " + file.group(1));
+        String configVolume = mounts.get(configFolder());
+        assertNotNull(configVolume, "the ConfigMap is mounted at " + configFolder());
         assertEquals(map(only("ConfigMap"), "metadata").get("name"), map(volumes.get(configVolume), "configMap").get("name"));
-        assertTrue(map(only("ConfigMap"), "data").containsKey(file.group(2)));
+        // the container converter's default bundle roots: containerd's and CRI-O's state, read-only
+        Matcher roots = Pattern.compile("\"(/run/containerd,[^\"]+)\"").matcher(Files.readString(CONTAINER_CONVERTER));
+        assertTrue(roots.find(), "the container converter's default bundle.roots");
+        for (String root : roots.group(1).split(",")) {
+            String volume = mounts.get(root);
+            assertNotNull(volume, "the runtime state " + root + " is mounted where the container converter reads it");
+            assertEquals(root, map(volumes.get(volume), "hostPath").get("path"));
+        }
         assertEquals(Boolean.TRUE, map(container(), "securityContext").get("readOnlyRootFilesystem"));
         assertTrue(volumes.get(mounts.get("/tmp")).containsKey("emptyDir"),
                 "a writable /tmp, where the entry point has JNA extract the native library");
         assertTrue(mounts.containsKey("/sys/kernel/btf"), "the kernel's BTF");
     }
 
-    /** {@code live} and the words of an options file, split as the image's entry point splits them. */
-    static String[] liveArguments(String options) {
-        List<String> words = new ArrayList<>(List.of("live"));
-        for (String line : options.split("\n")) {
-            String trimmed = line.strip();
-            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
-                continue;
-            }
-            words.addAll(Arrays.asList(trimmed.split("[ \t]+")));
-        }
-        return words.toArray(String[]::new);
+    /** The entry point's configuration folder, where the ConfigMap is mounted. */
+    private static String configFolder() throws IOException {
+        Matcher folder = Pattern.compile("KINDLING_PROBE_CONFIG:-(/[^}]+)\\}").matcher(Files.readString(ENTRY_POINT));
+        assertTrue(folder.find(), "the entry point's configuration folder");
+        return folder.group(1);
+    }
+
+    /** The ConfigMap's files: name and content. */
+    private static Map<String, String> configMapFiles() throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        map(only("ConfigMap"), "data").forEach((name, content) -> files.put(name, String.valueOf(content)));
+        assertTrue(!files.isEmpty(), "the ConfigMap has files");
+        return files;
+    }
+
+    /** A .cfg file's properties, as Java reads properties files (FileInstall's format for .cfg). */
+    private static Properties properties(String content) throws IOException {
+        Properties properties = new Properties();
+        properties.load(new StringReader(content));
+        return properties;
     }
 
     private static List<Map<String, Object>> documents() throws IOException {

@@ -4,9 +4,9 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import io.kindling.probe.generator.CaptureGenerator;
 import io.kindling.probe.generator.Scenario;
 import io.kindling.probe.itests.support.ExamBundles;
+import io.kindling.probe.itests.support.GeneratedCaptures;
 import io.kindling.probe.itests.support.Json;
 import io.kindling.probe.itests.support.TestEnvironment;
 import java.io.BufferedReader;
@@ -17,7 +17,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -49,14 +48,7 @@ public class ShellSessionIT {
 
     @BeforeClass
     public static void generateCapture() throws Exception {
-        Path dir = Path.of(System.getProperty("kindling.work", "target/itests")).toAbsolutePath().resolve("captures");
-        Files.createDirectories(dir);
-        capture = dir.resolve("shell-http-30000.scap");
-        if (!Files.isRegularFile(capture) || Files.size(capture) == 0) {
-            Path partial = dir.resolve(capture.getFileName() + ".part");
-            CaptureGenerator.generate(Scenario.HTTP, 30_000, 11, partial);
-            Files.move(partial, capture, StandardCopyOption.REPLACE_EXISTING);
-        }
+        capture = GeneratedCaptures.of("shell-http-30000.scap", Scenario.HTTP, 30_000, 11);
     }
 
     private static Path shellJar() {
