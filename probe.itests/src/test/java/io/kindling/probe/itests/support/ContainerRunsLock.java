@@ -11,8 +11,10 @@ import java.nio.file.StandardOpenOption;
  * Held by a test while it runs containers whose presence another test would see: a live capture sees every
  * process of the machine, so the container lifecycle test, which checks that its probe's container table
  * empties once its containers are gone, must not share the machine with the node image test's long-running
- * probe container. The test classes run side by side in separate JVMs; a file lock in the tests' common work
- * folder makes those two take turns.
+ * probe container. The request tests take it too: with the request converter's snaplen every I/O call of the
+ * machine carries up to 4096 bytes, and the image tests' unpacking of a 400 MB image meanwhile fills the kernel's
+ * BPF ring (lost events, counted). The test classes run side by side in separate JVMs; a file lock in the tests'
+ * common work folder makes them take turns.
  */
 public final class ContainerRunsLock implements AutoCloseable {
 

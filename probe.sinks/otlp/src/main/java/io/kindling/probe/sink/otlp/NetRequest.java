@@ -16,7 +16,7 @@ record NetRequest(String protocol, boolean server, String contentKey, long endNa
         String transport, String method, String url, long status, String sql, String sqlErrorCode, String dnsDomain,
         long dnsRcode, String redisCommand, String redisError, String kafkaApi, String kafkaTopic, long kafkaErrorCode,
         String grpcService, String grpcMethod, long grpcStatus, long requestBytes, long responseBytes, long pid, long tid,
-        String comm, String containerId, String podName, String podNamespace) {
+        String comm, String containerId, String podName, String podNamespace, long dnsId) {
 
     static final String NAME = "net_request";
 
@@ -41,7 +41,8 @@ record NetRequest(String protocol, boolean server, String contentKey, long endNa
                 number(e, "request_io", 0), number(e, "response_io", 0), e.thread() == null ? 0 : e.thread().pid(),
                 e.thread() == null ? 0 : e.thread().tid(),
                 e.thread() == null || e.thread().comm() == null ? "" : e.thread().comm(), containerId,
-                container == null ? "" : container.podName(), container == null ? "" : container.podNamespace());
+                container == null ? "" : container.podName(), container == null ? "" : container.podNamespace(),
+                number(e, "dns_id", NONE));
     }
 
     /** HTTP of any version: {@code http} (1.x) or {@code http2} (h2c, not gRPC). */

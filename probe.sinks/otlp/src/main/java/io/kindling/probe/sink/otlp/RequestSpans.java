@@ -29,7 +29,8 @@ import java.util.function.DoubleSupplier;
  * request and every failed one (each can be turned off), and {@code rate} of the others (0 to 1).
  * <p>
  * A client span and the server span of the same request on this host (same connection, the server's times
- * inside the client's; on an HTTP/2 connection, which carries requests at once, also the same method and path)
+ * inside the client's; on an HTTP/2 connection, which carries requests at once, also the same method and path, and
+ * on a DNS socket, which glibc's resolver uses for a name's A and AAAA queries at once, the same query id)
  * become parent and child in one trace, whichever of the two events comes first: the
  * first one to be sampled names the pair's trace and the client span's id, and the second one, sampled too
  * then, takes them. The server side only waits for its client when the client's address is this host's
@@ -287,24 +288,31 @@ final class RequestSpans {
 
     private static boolean contains(NetRequest r, Pending p) {
         if (multiplexed(r) && (p.call().isEmpty() || !p.call().equals(call(r)))) {
-            return false; // concurrent streams share the connection: only the same call is the other side
+            return false; // concurrent exchanges share the connection: only the same call is the other side
         }
         return r.server() ? p.start() <= r.startNanos() && r.endNanos() <= p.end()
                 : r.startNanos() <= p.start() && p.end() <= r.endNanos();
     }
 
-    /** Whether the other side can be told: on an HTTP/2 connection, only a request whose method and path were seen. */
+    /** Whether the other side can be told: on an HTTP/2 connection, only a request whose method and path were seen; on a
+     * DNS socket, only a query whose id was read. */
     private static boolean pairable(NetRequest r) {
         return !multiplexed(r) || !call(r).isEmpty();
     }
 
-    /** HTTP/2 and gRPC carry concurrent requests on one connection. */
+    /** HTTP/2 and gRPC carry concurrent requests on one connection, and a DNS socket concurrent queries. */
     private static boolean multiplexed(NetRequest r) {
-        return r.protocol().equals("http2") || r.protocol().equals("grpc");
+        return r.protocol().equals("http2") || r.protocol().equals("grpc") || r.protocol().equals("dns");
     }
 
-    /** What a multiplexed request asked ({@code METHOD PATH}); empty where its headers went unseen. */
+    /**
+     * What a multiplexed request asked: {@code METHOD PATH} on HTTP/2, {@code ID DOMAIN} on DNS; empty where its headers
+     * went unseen.
+     */
     private static String call(NetRequest r) {
+        if (r.protocol().equals("dns")) {
+            return r.dnsId() < 0 ? "" : r.dnsId() + " " + r.dnsDomain();
+        }
         return !multiplexed(r) || r.method().isEmpty() || r.url().isEmpty() ? "" : r.method() + ' ' + r.url();
     }
 

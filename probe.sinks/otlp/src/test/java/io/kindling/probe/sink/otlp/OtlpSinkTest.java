@@ -221,24 +221,53 @@ class OtlpSinkTest {
 
     @Test
     void onAnHttp2ConnectionOnlyTheSameCallIsTheOtherSide() throws Exception {
+        // one connection, two streams at once: a 404 the server answers first, and a 200 whose times hold it too
+        Map<String, Object> missing = Map.of("http_method", "GET", "http_url", "/missing", "http_status_code", 404);
+        onlyTheSameExchangePairs("GET /missing",
+                Requests.request("http2", true, "127.0.0.1", 45000, "127.0.0.1", 8443, T0 + 3 * MS, MS, "/missing", true, "NoError", missing),
+                Requests.request("http2", false, "127.0.0.1", 45000, "127.0.0.1", 8443, T0 + 5 * MS, 4 * MS, "/index.html", false,
+                        "NoError", Map.of("http_method", "GET", "http_url", "/index.html", "http_status_code", 200)),
+                Requests.request("http2", false, "127.0.0.1", 45000, "127.0.0.1", 8443, T0 + 4 * MS, 3 * MS, "/missing", true, "NoError",
+                        missing));
+    }
+
+    @Test
+    void onOneDnsSocketOnlyTheQueryOfTheSameIdIsTheOtherSide() throws Exception {
+        // glibc's resolver: the A and the AAAA query of one name at once on one UDP socket; the AAAA is refused, its
+        // server side answered inside the A's client times
+        Map<String, Object> refused = Map.of("dns_domain", "example.test", "dns_id", 2, "dns_rcode", 5);
+        onlyTheSameExchangePairs("DNS example.test",
+                Requests.request("dns", true, "127.0.0.1", 45000, "127.0.0.1", 53, T0 + 3 * MS, MS, "example.test", true, "NoError",
+                        refused),
+                Requests.request("dns", false, "127.0.0.1", 45000, "127.0.0.1", 53, T0 + 5 * MS, 4 * MS, "example.test", false,
+                        "NoError", Map.of("dns_domain", "example.test", "dns_id", 1, "dns_rcode", 0)),
+                Requests.request("dns", false, "127.0.0.1", 45000, "127.0.0.1", 53, T0 + 4 * MS, 3 * MS, "example.test", true,
+                        "NoError", refused));
+    }
+
+    /**
+     * A failed request's server side, then on the same connection an overlapping request that did not fail (client side),
+     * then the failed request's client side, which started at T0 + 1 ms: two spans, the failed request's, parent and
+     * child; the other request is no span.
+     */
+    private static void onlyTheSameExchangePairs(String name, io.kindling.probe.api.KindlingEvent failedServer,
+            io.kindling.probe.api.KindlingEvent otherClient, io.kindling.probe.api.KindlingEvent failedClient) throws Exception {
         try (OtlpReceiver receiver = new OtlpReceiver()) {
             OtlpSink sink = new OtlpSink(Requests.config(Map.of("endpoint", receiver.endpoint(), "export.interval.ms", 200)),
                     jdkSender());
             try {
-                // one connection, two streams at once: a 404 the server answers first, and a 200 whose times hold it too
-                sink.deliver(Requests.request("http2", true, "127.0.0.1", 45000, "127.0.0.1", 8443, T0 + 3 * MS, MS, "/missing",
-                        true, "NoError", Map.of("http_method", "GET", "http_url", "/missing", "http_status_code", 404)));
-                sink.deliver(Requests.request("http2", false, "127.0.0.1", 45000, "127.0.0.1", 8443, T0 + 5 * MS, 4 * MS, "/index.html",
-                        false, "NoError", Map.of("http_method", "GET", "http_url", "/index.html", "http_status_code", 200)));
-                sink.deliver(Requests.request("http2", false, "127.0.0.1", 45000, "127.0.0.1", 8443, T0 + 4 * MS, 3 * MS, "/missing",
-                        true, "NoError", Map.of("http_method", "GET", "http_url", "/missing", "http_status_code", 404)));
+                sink.deliver(failedServer);
+                sink.deliver(otherClient);
+                sink.deliver(failedClient);
                 sink.flush();
                 assertTrue(OtlpReceiver.await(() -> receiver.spans().size() >= 2, 20));
                 Thread.sleep(500);
-                Received server = only(receiver.spans(), Span.SpanKind.SPAN_KIND_SERVER, "GET /missing");
-                Received client = only(receiver.spans(), Span.SpanKind.SPAN_KIND_CLIENT, "GET /missing");
-                assertEquals(2, receiver.spans().size(), "the 200 is no span: neither failed nor the other side of one");
+                assertEquals(2, receiver.spans().size(), "the other request is no span: neither failed nor the other side of one: "
+                        + receiver.spans().stream().map(r -> r.span().getKind() + " " + r.span().getStartTimeUnixNano()).toList());
+                Received server = only(receiver.spans(), Span.SpanKind.SPAN_KIND_SERVER, name);
+                Received client = only(receiver.spans(), Span.SpanKind.SPAN_KIND_CLIENT, name);
                 assertEquals(client.span().getSpanId(), server.span().getParentSpanId());
+                assertEquals(T0 + MS, client.span().getStartTimeUnixNano(), "the failed request's client side");
             } finally {
                 sink.deactivate();
             }
