@@ -1,0 +1,428 @@
+package io.kindling.probe.generator.internal;
+
+import java.util.function.BiConsumer;
+import java.util.zip.CRC32C;
+
+/**
+ * Producers and consumers talking to a Kafka broker as the Java client does: each connection starts with
+ * {@code ApiVersions} (version 3) and {@code Metadata} (version 12), then sends {@code Produce} (versions 7 and 9:
+ * the classic and the flexible encoding) with a record batch of one to three records, and {@code Fetch} (versions
+ * 11 and 12) of a partition, each with its own correlation id. Some answers carry errors: a Produce to a partition
+ * whose leader moved ({@code NOT_LEADER_OR_FOLLOWER}, 6) or to a topic that does not exist
+ * ({@code UNKNOWN_TOPIC_OR_PARTITION}, 3), a Fetch of an incremental session the broker forgot
+ * ({@code FETCH_SESSION_ID_NOT_FOUND}, 70).
+ *
+ * <p>The truth logged for each request: the API, its version, the correlation id, the topic of a Produce or Fetch,
+ * and the error code as the probe's documentation defines it (a Produce's first partition's, a Fetch's top-level
+ * one from version 7 on, ApiVersions' own; none for Metadata).
+ */
+final class KafkaWorkload {
+
+    static final short NONE = 0;
+    static final short UNKNOWN_TOPIC_OR_PARTITION = 3;
+    static final short NOT_LEADER_OR_FOLLOWER = 6;
+    static final short FETCH_SESSION_ID_NOT_FOUND = 70;
+
+    private static final String[] TOPICS = {"orders", "payments", "clicks"};
+    private static final String MISSING_TOPIC = "orders-retry";
+    private static final long[] TOPIC_IDS = {0x5c1f0a9e3b2d4e71L, 0x9a0b7c6d5e4f3a21L, 0x1234fedc5678ba90L};
+    private static final String CLUSTER_ID = "q1Sh-9_ISia_zwGINzRvyQ";
+    private static final byte[] VALUE_OPEN = Bytes.ascii("{\"order\":");
+    private static final byte[] VALUE_CLOSE = Bytes.ascii(",\"amount\":1999,\"currency\":\"EUR\"}");
+
+    /** The correlation id of the connection's last request; 0 before its first. */
+    private int correlation;
+    private long offset = 41_000;
+    private long timestamp = 1_796_200_000_000L;
+    private int fetchSession;
+    private final String clientId;
+    private final Bytes batch = new Bytes(2048);
+    private final Bytes value = new Bytes(256);
+    private final CRC32C crc = new CRC32C();
+
+    KafkaWorkload(String clientId) {
+        this.clientId = clientId;
+    }
+
+    /** The connection closed: the next one starts with ApiVersions and a correlation id of its own. */
+    void connectionClosed() {
+        correlation = 0;
+        fetchSession = 0;
+    }
+
+    /** Whether the next request may be sent before the answer to this one comes (Produce and Fetch, not the start). */
+    boolean pipelined() {
+        return correlation >= 2;
+    }
+
+    /**
+     * Fills the next request and response of a connection, and gives the attributes its {@code net_request} must
+     * have to {@code expect}.
+     */
+    void fill(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
+        request.clear();
+        response.clear();
+        int id = ++correlation;
+        if (id == 1) {
+            apiVersions(request, response, id);
+            expectApi(expect, "ApiVersions", 3, id, null);
+            expectError(expect, NONE);
+        } else if (id == 2) {
+            metadata(request, response, id);
+            expectApi(expect, "Metadata", 12, id, null);
+            expect.accept("is_error", "false");
+        } else if (rng.percent(55)) {
+            int version = rng.percent(50) ? 7 : 9;
+            boolean missing = rng.perMille(15);
+            int t = rng.nextInt(TOPICS.length);
+            String topic = missing ? MISSING_TOPIC : TOPICS[t];
+            short error = missing ? UNKNOWN_TOPIC_OR_PARTITION : rng.perMille(20) ? NOT_LEADER_OR_FOLLOWER : NONE;
+            int partition = rng.nextInt(3);
+            produce(request, response, id, version, topic, partition, 1 + rng.nextInt(3), error, rng);
+            expectApi(expect, "Produce", version, id, topic);
+            expectError(expect, error);
+        } else {
+            int version = rng.percent(50) ? 11 : 12;
+            String topic = TOPICS[rng.nextInt(TOPICS.length)];
+            short error = fetchSession != 0 && rng.perMille(15) ? FETCH_SESSION_ID_NOT_FOUND : NONE;
+            fetch(request, response, id, version, topic, rng.nextInt(3), error, rng);
+            expectApi(expect, "Fetch", version, id, topic);
+            expectError(expect, error);
+        }
+    }
+
+    private static void expectApi(BiConsumer<String, String> expect, String api, int version, int id, String topic) {
+        expect.accept("content_key", topic != null ? topic : api);
+        expect.accept("kafka_api", api);
+        expect.accept("kafka_version", Integer.toString(version));
+        expect.accept("kafka_id", Integer.toString(id));
+        if (topic != null) {
+            expect.accept("kafka_topic", topic);
+        }
+    }
+
+    private static void expectError(BiConsumer<String, String> expect, short error) {
+        expect.accept("kafka_error_code", Short.toString(error));
+        expect.accept("is_error", Boolean.toString(error != 0));
+    }
+
+    // ---- requests and responses
+
+    private void apiVersions(Bytes request, Bytes response, int id) {
+        int at = requestHeader(request, 18, 3, id);
+        compactString(request, "apache-kafka-java");
+        compactString(request, "3.7.0");
+        Wire.u8(request, 0);
+        Wire.be32At(request, at, request.n - at - 4);
+
+        at = response.n;
+        Wire.be32(response, 0);
+        Wire.be32(response, id); // ApiVersions answers with the header of version 0, even when flexible
+        Wire.be16(response, NONE);
+        int[][] apis = {{0, 0, 11}, {1, 0, 16}, {2, 0, 8}, {3, 0, 12}, {8, 0, 9}, {9, 0, 9}, {10, 0, 4}, {11, 0, 9},
+            {12, 0, 4}, {13, 0, 5}, {14, 0, 5}, {18, 0, 3}, {19, 0, 7}, {22, 0, 4}};
+        Wire.uvarint(response, apis.length + 1);
+        for (int[] api : apis) {
+            Wire.be16(response, api[0]);
+            Wire.be16(response, api[1]);
+            Wire.be16(response, api[2]);
+            Wire.u8(response, 0);
+        }
+        Wire.be32(response, 0); // throttle
+        Wire.u8(response, 0);
+        Wire.be32At(response, at, response.n - at - 4);
+    }
+
+    private void metadata(Bytes request, Bytes response, int id) {
+        int at = requestHeader(request, 3, 12, id);
+        Wire.uvarint(request, TOPICS.length + 1);
+        for (String topic : TOPICS) {
+            Wire.be64(request, 0);
+            Wire.be64(request, 0); // no topic id: by name
+            compactString(request, topic);
+            Wire.u8(request, 0);
+        }
+        Wire.u8(request, 1); // allow auto topic creation
+        Wire.u8(request, 0); // no authorized operations
+        Wire.u8(request, 0);
+        Wire.be32At(request, at, request.n - at - 4);
+
+        at = responseHeader(response, id, true);
+        Wire.be32(response, 0); // throttle
+        Wire.uvarint(response, 2); // one broker
+        Wire.be32(response, 1);
+        compactString(response, "127.0.0.1");
+        Wire.be32(response, 9092);
+        Wire.u8(response, 0); // no rack
+        Wire.u8(response, 0);
+        compactString(response, CLUSTER_ID);
+        Wire.be32(response, 1); // controller
+        Wire.uvarint(response, TOPICS.length + 1);
+        for (int t = 0; t < TOPICS.length; t++) {
+            Wire.be16(response, NONE);
+            compactString(response, TOPICS[t]);
+            Wire.be64(response, TOPIC_IDS[t]);
+            Wire.be64(response, ~TOPIC_IDS[t]);
+            Wire.u8(response, 0); // not internal
+            Wire.uvarint(response, 4); // three partitions
+            for (int p = 0; p < 3; p++) {
+                Wire.be16(response, NONE);
+                Wire.be32(response, p);
+                Wire.be32(response, 1); // leader
+                Wire.be32(response, 0); // leader epoch
+                for (int list = 0; list < 2; list++) { // replicas, in-sync replicas
+                    Wire.uvarint(response, 2);
+                    Wire.be32(response, 1);
+                }
+                Wire.uvarint(response, 1); // no offline replica
+                Wire.u8(response, 0);
+            }
+            Wire.be32(response, Integer.MIN_VALUE); // authorized operations not asked
+            Wire.u8(response, 0);
+        }
+        Wire.u8(response, 0);
+        Wire.be32At(response, at, response.n - at - 4);
+    }
+
+    private void produce(Bytes request, Bytes response, int id, int version, String topic, int partition, int records,
+            short error, Rng rng) {
+        boolean flexible = version >= 9;
+        recordBatch(records, rng);
+        int at = requestHeader(request, 0, version, id);
+        if (flexible) {
+            Wire.uvarint(request, 0); // no transactional id
+        } else {
+            Wire.be16(request, -1);
+        }
+        Wire.be16(request, -1); // acks: all
+        Wire.be32(request, 30_000);
+        array(request, flexible, 1);
+        string(request, flexible, topic);
+        array(request, flexible, 1);
+        Wire.be32(request, partition);
+        if (flexible) {
+            Wire.uvarint(request, batch.n + 1);
+        } else {
+            Wire.be32(request, batch.n);
+        }
+        request.add(batch);
+        if (flexible) {
+            Wire.u8(request, 0); // partition's tags
+            Wire.u8(request, 0); // topic's tags
+            Wire.u8(request, 0);
+        }
+        Wire.be32At(request, at, request.n - at - 4);
+
+        at = responseHeader(response, id, flexible);
+        array(response, flexible, 1);
+        string(response, flexible, topic);
+        array(response, flexible, 1);
+        Wire.be32(response, partition);
+        Wire.be16(response, error);
+        Wire.be64(response, error == NONE ? offset : -1);
+        Wire.be64(response, -1); // log append time: the producer's
+        Wire.be64(response, error == NONE ? 0 : -1);
+        if (error == NONE) {
+            offset += records;
+        }
+        String message = error == NOT_LEADER_OR_FOLLOWER ? "This server is not the leader for that topic-partition."
+                : error == UNKNOWN_TOPIC_OR_PARTITION ? "This server does not host this topic-partition." : null;
+        if (version >= 8) {
+            array(response, flexible, 0); // no record errors
+            if (flexible) {
+                if (message == null) {
+                    Wire.u8(response, 0);
+                } else {
+                    compactString(response, message);
+                }
+                Wire.u8(response, 0); // partition's tags
+                Wire.u8(response, 0); // topic's tags
+            } else if (message == null) {
+                Wire.be16(response, -1);
+            } else {
+                string(response, false, message);
+            }
+        }
+        Wire.be32(response, 0); // throttle
+        if (flexible) {
+            Wire.u8(response, 0);
+        }
+        Wire.be32At(response, at, response.n - at - 4);
+    }
+
+    private void fetch(Bytes request, Bytes response, int id, int version, String topic, int partition, short error, Rng rng) {
+        boolean flexible = version >= 12;
+        int at = requestHeader(request, 1, version, id);
+        Wire.be32(request, -1); // replica id: a consumer
+        Wire.be32(request, 500); // max wait
+        Wire.be32(request, 1); // min bytes
+        Wire.be32(request, 52_428_800); // max bytes
+        Wire.u8(request, 0); // read uncommitted
+        Wire.be32(request, fetchSession);
+        Wire.be32(request, fetchSession == 0 ? 0 : 1 + rng.nextInt(1000)); // session epoch
+        array(request, flexible, 1);
+        string(request, flexible, topic);
+        array(request, flexible, 1);
+        Wire.be32(request, partition);
+        Wire.be32(request, 0); // current leader epoch
+        Wire.be64(request, offset);
+        if (flexible) {
+            Wire.be32(request, -1); // last fetched epoch
+        }
+        Wire.be64(request, -1); // log start offset
+        Wire.be32(request, 1_048_576);
+        if (flexible) {
+            Wire.u8(request, 0); // partition's tags
+            Wire.u8(request, 0); // topic's tags
+        }
+        array(request, flexible, 0); // forgotten topics
+        string(request, flexible, ""); // rack
+        if (flexible) {
+            Wire.u8(request, 0);
+        }
+        Wire.be32At(request, at, request.n - at - 4);
+
+        at = responseHeader(response, id, flexible);
+        Wire.be32(response, 0); // throttle
+        Wire.be16(response, error);
+        if (error != NONE) {
+            fetchSession = 0;
+            Wire.be32(response, 0);
+            array(response, flexible, 0);
+        } else {
+            if (fetchSession == 0) {
+                fetchSession = 100_000 + rng.nextInt(900_000);
+            }
+            Wire.be32(response, fetchSession);
+            array(response, flexible, 1);
+            string(response, flexible, topic);
+            array(response, flexible, 1);
+            Wire.be32(response, partition);
+            Wire.be16(response, NONE);
+            int records = rng.percent(30) ? 0 : 1 + rng.nextInt(3);
+            Wire.be64(response, offset + records); // high watermark
+            Wire.be64(response, offset + records); // last stable offset
+            Wire.be64(response, 0); // log start offset
+            if (flexible) {
+                Wire.uvarint(response, 1); // no aborted transaction
+            } else {
+                Wire.be32(response, 0);
+            }
+            Wire.be32(response, -1); // no preferred read replica
+            if (records == 0) {
+                batch.clear();
+            } else {
+                recordBatch(records, rng);
+            }
+            if (flexible) {
+                Wire.uvarint(response, batch.n + 1);
+            } else {
+                Wire.be32(response, batch.n);
+            }
+            response.add(batch);
+            if (flexible) {
+                Wire.u8(response, 0); // partition's tags
+                Wire.u8(response, 0); // topic's tags
+            }
+        }
+        if (flexible) {
+            Wire.u8(response, 0);
+        }
+        Wire.be32At(response, at, response.n - at - 4);
+    }
+
+    /** A record batch (magic 2) of {@code records} JSON records, with its CRC-32C, in {@link #batch}. */
+    private void recordBatch(int records, Rng rng) {
+        Bytes b = batch.clear();
+        Wire.be64(b, offset);
+        int lengthAt = b.n;
+        Wire.be32(b, 0);
+        Wire.be32(b, 0); // partition leader epoch
+        Wire.u8(b, 2); // magic
+        int crcAt = b.n;
+        Wire.be32(b, 0);
+        int attributesAt = b.n;
+        Wire.be16(b, 0); // no compression, create time
+        Wire.be32(b, records - 1);
+        timestamp += rng.between(1, 40);
+        Wire.be64(b, timestamp);
+        Wire.be64(b, timestamp + records - 1);
+        Wire.be64(b, -1); // no producer id
+        Wire.be16(b, -1);
+        Wire.be32(b, -1);
+        Wire.be32(b, records);
+        for (int i = 0; i < records; i++) {
+            value.clear().add(VALUE_OPEN).addNum(500_000 + rng.nextInt(100_000)).add(VALUE_CLOSE);
+            int size = 1 + sizeOfVarint(i) + sizeOfVarint(i) + 1 + sizeOfVarint(value.n) + value.n + 1;
+            Wire.varint(b, size);
+            Wire.u8(b, 0); // attributes
+            Wire.varint(b, i); // timestamp delta
+            Wire.varint(b, i); // offset delta
+            Wire.varint(b, -1); // no key
+            Wire.varint(b, value.n);
+            b.add(value);
+            Wire.varint(b, 0); // no header
+        }
+        Wire.be32At(b, lengthAt, b.n - lengthAt - 4);
+        crc.reset();
+        crc.update(b.a, attributesAt, b.n - attributesAt);
+        Wire.be32At(b, crcAt, crc.getValue());
+    }
+
+    private static int sizeOfVarint(long v) {
+        long z = v << 1 ^ v >> 63;
+        int n = 1;
+        while ((z & ~0x7fL) != 0) {
+            z >>>= 7;
+            n++;
+        }
+        return n;
+    }
+
+    /** The size (to be written at the offset returned), then the request header (version 2 when flexible). */
+    private int requestHeader(Bytes request, int key, int version, int id) {
+        int at = request.n;
+        Wire.be32(request, 0);
+        Wire.be16(request, key);
+        Wire.be16(request, version);
+        Wire.be32(request, id);
+        Wire.be16(request, clientId.length());
+        Wire.ascii(request, clientId);
+        if (key == 0 && version >= 9 || key == 1 && version >= 12 || key == 3 && version >= 9 || key == 18 && version >= 3) {
+            Wire.u8(request, 0); // no tagged field
+        }
+        return at;
+    }
+
+    private static int responseHeader(Bytes response, int id, boolean flexible) {
+        int at = response.n;
+        Wire.be32(response, 0);
+        Wire.be32(response, id);
+        if (flexible) {
+            Wire.u8(response, 0);
+        }
+        return at;
+    }
+
+    private static void array(Bytes b, boolean flexible, int n) {
+        if (flexible) {
+            Wire.uvarint(b, n + 1);
+        } else {
+            Wire.be32(b, n);
+        }
+    }
+
+    private static void string(Bytes b, boolean flexible, String s) {
+        if (flexible) {
+            compactString(b, s);
+        } else {
+            Wire.be16(b, s.length());
+            Wire.ascii(b, s);
+        }
+    }
+
+    private static void compactString(Bytes b, String s) {
+        Wire.uvarint(b, s.length() + 1);
+        Wire.ascii(b, s);
+    }
+}

@@ -1,0 +1,318 @@
+package io.kindling.probe.generator.internal;
+
+import java.util.function.BiConsumer;
+
+/**
+ * A shop's application server talking to MySQL (the client/server protocol 4.1 after the handshake, EOF packets
+ * not deprecated): text queries ({@code COM_QUERY}) that read, insert, update and delete rows of a few tables,
+ * answered by result sets and OK packets; statements that fail (1064 a syntax error, 1146 a table that does not
+ * exist, 1062 a duplicate key) answered by ERR packets; a prepared statement ({@code COM_STMT_PREPARE}, then its
+ * executions with {@code COM_STMT_EXECUTE} answered by binary result sets) and {@code COM_PING}.
+ *
+ * <p>The truth logged for each request is what the statement is: its text with the literals the workload put in
+ * replaced by {@code ?}, its operation and table, and the error number the server answered.
+ */
+final class MysqlWorkload {
+
+    private static final String[] NAMES = {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"};
+    private static final String[] STATUSES = {"paid", "shipped", "pending"};
+    private static final String PREPARED = "SELECT id, name, stock FROM items WHERE id = ?";
+
+    /** The statement id the server gave the prepare of this connection, 0 when none is prepared. */
+    private long statementId;
+    private long nextStatementId = 1;
+    private int executions;
+    private boolean failed;
+    private long insertId = 1000;
+
+    private final Bytes text = new Bytes(1024);
+
+    /** Whether the next exchange must execute the statement prepared before (it needs the same connection). */
+    boolean preparedPending() {
+        return statementId != 0;
+    }
+
+    /** The connection closed: the statement it prepared is gone. */
+    void connectionClosed() {
+        statementId = 0;
+        executions = 0;
+    }
+
+    /**
+     * Fills the next request and response of a connection, and gives the attributes its {@code net_request} must
+     * have to {@code expect}.
+     */
+    void fill(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
+        request.clear();
+        response.clear();
+        failed = false;
+        if (statementId != 0) {
+            execute(request, response, expect, rng);
+        } else {
+            statement(request, response, expect, rng);
+        }
+        if (!failed) {
+            expect.accept("is_error", "false");
+        }
+    }
+
+    private void statement(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
+        int kind = rng.nextInt(100);
+        if (kind < 30) {
+            int id = rng.between(1, 50_000);
+            query(request, text.clear(), "SELECT id, name, email FROM users WHERE id = ", id);
+            expectQuery(expect, "SELECT id, name, email FROM users WHERE id = ?", "SELECT users");
+            String name = NAMES[id % NAMES.length];
+            resultSet(response, "users", new String[] {"id", "name", "email"}, new int[] {0x03, 0xfd, 0xfd},
+                    new String[][] {{Integer.toString(id), name, name + id + "@example.com"}});
+        } else if (kind < 45) {
+            int user = rng.between(1, 50_000);
+            String status = STATUSES[rng.nextInt(STATUSES.length)];
+            int limit = 5 + rng.nextInt(3) * 5;
+            text.clear();
+            Wire.ascii(text, "SELECT id, user_id, total, status FROM orders WHERE user_id = ");
+            text.addNum(user);
+            Wire.ascii(text, " AND status = '" + status + "' ORDER BY id DESC LIMIT ");
+            text.addNum(limit);
+            command(request, 0x03, text);
+            expectQuery(expect, "SELECT id, user_id, total, status FROM orders WHERE user_id = ? AND status = ? ORDER BY id DESC LIMIT ?",
+                    "SELECT orders");
+            int rows = rng.nextInt(6);
+            String[][] values = new String[rows][];
+            for (int i = 0; i < rows; i++) {
+                values[i] = new String[] {Integer.toString(90_000 - user - i), Integer.toString(user),
+                    (10 + i * 7) + "." + (10 + i), status};
+            }
+            resultSet(response, "orders", new String[] {"id", "user_id", "total", "status"}, new int[] {0x03, 0x03, 0xf6, 0xfd},
+                    values);
+        } else if (kind < 60) {
+            text.clear();
+            Wire.ascii(text, "INSERT INTO orders (user_id, item_id, quantity, total) VALUES (");
+            text.addNum(rng.between(1, 50_000)).add(',').add(' ').addNum(rng.between(1, 900)).add(',').add(' ')
+                    .addNum(rng.between(1, 9)).add(',').add(' ').addNum(rng.between(1, 500)).add('.').addPadded(rng.nextInt(100), 2)
+                    .add(')');
+            command(request, 0x03, text);
+            expectQuery(expect, "INSERT INTO orders (user_id, item_id, quantity, total) VALUES (?, ?, ?, ?)", "INSERT orders");
+            ok(response, 1, 1, ++insertId);
+        } else if (kind < 70) {
+            text.clear();
+            Wire.ascii(text, "UPDATE items SET stock = stock - ");
+            text.addNum(rng.between(1, 9));
+            Wire.ascii(text, " WHERE id = ");
+            text.addNum(rng.between(1, 900));
+            command(request, 0x03, text);
+            expectQuery(expect, "UPDATE items SET stock = stock - ? WHERE id = ?", "UPDATE items");
+            ok(response, 1, rng.percent(90) ? 1 : 0, 0);
+        } else if (kind < 75) {
+            text.clear();
+            Wire.ascii(text, "DELETE FROM sessions WHERE user_id = ");
+            text.addNum(rng.between(1, 50_000));
+            Wire.ascii(text, " AND expires_at < '2026-12-0" + rng.between(1, 7) + " 00:00:00'");
+            command(request, 0x03, text);
+            expectQuery(expect, "DELETE FROM sessions WHERE user_id = ? AND expires_at < ?", "DELETE sessions");
+            ok(response, 1, rng.nextInt(4), 0);
+        } else if (kind < 79) {
+            query(request, text.clear(), "SELECT * FROM order_archive WHERE id = ", rng.between(1, 90_000));
+            expectQuery(expect, "SELECT * FROM order_archive WHERE id = ?", "SELECT order_archive");
+            error(response, 1, expect, 1146, "42S02", "Table 'shop.order_archive' doesn't exist");
+        } else if (kind < 82) {
+            query(request, text.clear(), "SELECT name FORM users WHERE id = ", rng.between(1, 50_000));
+            // no FROM: the operation is all the content key can tell
+            expectQuery(expect, "SELECT name FORM users WHERE id = ?", "SELECT");
+            error(response, 1, expect, 1064, "42000", "You have an error in your SQL syntax; check the manual that "
+                    + "corresponds to your MariaDB server version for the right syntax to use near 'users WHERE id = 1' at line 1");
+        } else if (kind < 85) {
+            String name = NAMES[rng.nextInt(NAMES.length)];
+            text.clear();
+            Wire.ascii(text, "INSERT INTO users (name, email) VALUES ('" + name + "', '" + name + "@example.com')");
+            command(request, 0x03, text);
+            expectQuery(expect, "INSERT INTO users (name, email) VALUES (?, ?)", "INSERT users");
+            error(response, 1, expect, 1062, "23000", "Duplicate entry '" + name + "@example.com' for key 'email'");
+        } else if (kind < 93) {
+            text.clear();
+            Wire.ascii(text, PREPARED);
+            command(request, 0x16, text);
+            expectQuery(expect, PREPARED, "SELECT items");
+            statementId = nextStatementId++;
+            executions = 1 + rng.nextInt(3);
+            prepareOk(response, statementId);
+        } else {
+            request.clear();
+            Wire.le24(request, 1);
+            Wire.u8(request, 0);
+            Wire.u8(request, 0x0e);
+            expect.accept("content_key", "PING");
+            ok(response, 1, 0, 0);
+        }
+    }
+
+    /** An execution of the statement prepared before, answered by a binary result set of one row. */
+    private void execute(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
+        int id = rng.between(1, 900);
+        int start = request.n;
+        Wire.le24(request, 0);
+        Wire.u8(request, 0);
+        Wire.u8(request, 0x17);
+        Wire.le32(request, statementId);
+        Wire.u8(request, 0); // no cursor
+        Wire.le32(request, 1); // iteration count
+        Wire.u8(request, 0); // null bitmap of one parameter
+        Wire.u8(request, 1); // types follow
+        Wire.le16(request, 0x03); // LONG, signed
+        Wire.le32(request, id);
+        Wire.le24At(request, start, request.n - start - 4);
+        expectQuery(expect, PREPARED, "SELECT items");
+
+        int seq = 1;
+        packet(response, seq++, b -> Wire.u8(b, 3));
+        seq = definitions(response, seq, "items", new String[] {"id", "name", "stock"}, new int[] {0x03, 0xfd, 0x03});
+        seq = eof(response, seq);
+        String name = Payloads.ITEM_NAMES[id % Payloads.ITEM_NAMES.length];
+        int rowStart = response.n;
+        Wire.le24(response, 0);
+        Wire.u8(response, seq++);
+        Wire.u8(response, 0); // binary row
+        Wire.u8(response, 0); // null bitmap: 3 columns + 2 bits
+        Wire.le32(response, id);
+        lenenc(response, name);
+        Wire.le32(response, rng.nextInt(400));
+        Wire.le24At(response, rowStart, response.n - rowStart - 4);
+        eof(response, seq);
+        if (--executions == 0) {
+            statementId = 0;
+        }
+    }
+
+    private static void query(Bytes request, Bytes text, String head, long literal) {
+        Wire.ascii(text, head);
+        text.addNum(literal);
+        command(request, 0x03, text);
+    }
+
+    private static void command(Bytes request, int command, Bytes argument) {
+        Wire.le24(request, 1 + argument.n);
+        Wire.u8(request, 0);
+        Wire.u8(request, command);
+        request.add(argument);
+    }
+
+    private static void expectQuery(BiConsumer<String, String> expect, String sql, String contentKey) {
+        expect.accept("content_key", contentKey);
+        expect.accept("sql", sql);
+    }
+
+    private static void ok(Bytes response, int seq, long affected, long insertId) {
+        int start = response.n;
+        Wire.le24(response, 0);
+        Wire.u8(response, seq);
+        Wire.u8(response, 0x00);
+        lenenc(response, affected);
+        lenenc(response, insertId);
+        Wire.le16(response, 0x0002); // autocommit
+        Wire.le16(response, 0); // warnings
+        Wire.le24At(response, start, response.n - start - 4);
+    }
+
+    private void error(Bytes response, int seq, BiConsumer<String, String> expect, int code, String state, String message) {
+        int start = response.n;
+        Wire.le24(response, 0);
+        Wire.u8(response, seq);
+        Wire.u8(response, 0xff);
+        Wire.le16(response, code);
+        Wire.u8(response, '#');
+        Wire.ascii(response, state);
+        Wire.ascii(response, message);
+        Wire.le24At(response, start, response.n - start - 4);
+        expect.accept("sql_error_code", Integer.toString(code));
+        expect.accept("is_error", "true");
+        failed = true;
+    }
+
+    /** A text result set: column count, definitions, EOF, rows, EOF. */
+    private static void resultSet(Bytes response, String table, String[] columns, int[] types, String[][] rows) {
+        int seq = 1;
+        packet(response, seq++, b -> lenenc(b, columns.length));
+        seq = definitions(response, seq, table, columns, types);
+        seq = eof(response, seq);
+        for (String[] row : rows) {
+            packet(response, seq++, b -> {
+                for (String v : row) {
+                    lenenc(b, v);
+                }
+            });
+        }
+        eof(response, seq);
+    }
+
+    /** The answer to a prepare: its id, one parameter and three columns, each list with its EOF. */
+    private static void prepareOk(Bytes response, long id) {
+        int seq = 1;
+        packet(response, seq++, b -> {
+            Wire.u8(b, 0x00);
+            Wire.le32(b, id);
+            Wire.le16(b, 3); // columns
+            Wire.le16(b, 1); // parameters
+            Wire.u8(b, 0);
+            Wire.le16(b, 0); // warnings
+        });
+        seq = definitions(response, seq, "", new String[] {"?"}, new int[] {0xfd});
+        seq = eof(response, seq);
+        seq = definitions(response, seq, "items", new String[] {"id", "name", "stock"}, new int[] {0x03, 0xfd, 0x03});
+        eof(response, seq);
+    }
+
+    private static int definitions(Bytes response, int seq, String table, String[] columns, int[] types) {
+        for (int i = 0; i < columns.length; i++) {
+            String column = columns[i];
+            int type = types[i];
+            packet(response, seq++, b -> {
+                lenenc(b, "def");
+                lenenc(b, table.isEmpty() ? "" : "shop");
+                lenenc(b, table);
+                lenenc(b, table);
+                lenenc(b, column);
+                lenenc(b, column);
+                Wire.u8(b, 0x0c);
+                Wire.le16(b, type == 0xfd ? 45 : 63); // utf8mb4, or binary
+                Wire.le32(b, type == 0xfd ? 1020 : 11);
+                Wire.u8(b, type);
+                Wire.le16(b, column.equals("id") ? 0x4203 : 0); // NOT NULL, PRIMARY KEY, AUTO_INCREMENT
+                Wire.u8(b, type == 0xf6 ? 2 : 0);
+                Wire.le16(b, 0);
+            });
+        }
+        return seq;
+    }
+
+    private static int eof(Bytes response, int seq) {
+        packet(response, seq, b -> {
+            Wire.u8(b, 0xfe);
+            Wire.le16(b, 0);
+            Wire.le16(b, 0x0022); // autocommit, no index used
+        });
+        return seq + 1;
+    }
+
+    private static void packet(Bytes out, int seq, java.util.function.Consumer<Bytes> body) {
+        int start = out.n;
+        Wire.le24(out, 0);
+        Wire.u8(out, seq);
+        body.accept(out);
+        Wire.le24At(out, start, out.n - start - 4);
+    }
+
+    private static void lenenc(Bytes b, long v) {
+        if (v < 251) {
+            Wire.u8(b, (int) v);
+        } else {
+            Wire.u8(b, 0xfc);
+            Wire.le16(b, (int) v);
+        }
+    }
+
+    private static void lenenc(Bytes b, String s) {
+        byte[] v = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        lenenc(b, v.length);
+        b.add(v);
+    }
+}
