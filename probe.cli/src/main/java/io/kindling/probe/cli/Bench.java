@@ -57,6 +57,7 @@ final class Bench {
         List<Double> raw = new ArrayList<>();
         List<Double> pipeline = new ArrayList<>();
         long events = -1;
+        long delivered = -1;
         // the warm-up rounds let the JIT settle (and fill the page cache): printed, not counted
         for (int round = 1 - WARM_UP_ROUNDS; round <= rounds; round++) {
             String label = round <= 0 ? "warm-up" : "round " + round;
@@ -86,13 +87,14 @@ final class Bench {
                         "the two modes disagree: raw read %d and passed %d, pipeline read %d, converted %d and delivered %d",
                         base.read(), base.converted(), whole.read(), whole.converted(), sink.count()));
             }
+            delivered = sink.count();
             err.printf(Locale.ROOT, "%-7s pipeline %,d events read, %,d delivered, %.3f s, %,.0f events/s%n", label,
                     whole.read(), sink.count(), whole.elapsedNanos() / 1e9, rate(whole));
         }
         double r = median(raw);
         double p = median(pipeline);
-        System.out.printf(Locale.ROOT, "events=%d raw=%.0f/s pipeline=%.0f/s ratio=%.3f heap_peak=%s rss_peak=%s%n",
-                events, r, p, p / r, megabytes(heapPeak()), megabytes(rssPeak()));
+        System.out.printf(Locale.ROOT, "events=%d delivered=%d raw=%.0f/s pipeline=%.0f/s ratio=%.3f heap_peak=%s rss_peak=%s%n",
+                events, delivered, r, p, p / r, megabytes(heapPeak()), megabytes(rssPeak()));
         return Exit.OK;
     }
 
