@@ -146,6 +146,62 @@ final class MysqlWorkload {
         }
     }
 
+    /** The server's greeting that opens a connection (protocol 10, MariaDB, native password). */
+    static void greeting(Bytes out, long connectionId, Rng rng) {
+        out.clear();
+        packet(out, 0, b -> {
+            Wire.u8(b, 10);
+            Wire.cstring(b, "5.5.5-10.11.6-MariaDB-0+deb12u1");
+            Wire.le32(b, connectionId);
+            scramble(b, 8, rng);
+            Wire.u8(b, 0);
+            Wire.le16(b, 0xf7fe); // capabilities, low half
+            Wire.u8(b, 45); // utf8mb4_general_ci
+            Wire.le16(b, 0x0002); // autocommit
+            Wire.le16(b, 0x81ff); // capabilities, high half
+            Wire.u8(b, 21);
+            for (int i = 0; i < 6; i++) {
+                Wire.u8(b, 0);
+            }
+            Wire.le32(b, 0x1d); // MariaDB's own capabilities
+            scramble(b, 12, rng);
+            Wire.u8(b, 0);
+            Wire.cstring(b, "mysql_native_password");
+        });
+    }
+
+    /** The client's answer to the greeting: user {@code shop}, database {@code shop}, a native password's hash. */
+    static void login(Bytes out, Rng rng) {
+        out.clear();
+        packet(out, 1, b -> {
+            Wire.le32(b, 0x000aa28d); // long password, long flag, connect with db, protocol 41, transactions, secure connection, plugin auth
+            Wire.le32(b, 16_777_216);
+            Wire.u8(b, 45);
+            for (int i = 0; i < 23; i++) {
+                Wire.u8(b, 0);
+            }
+            Wire.cstring(b, "shop");
+            Wire.u8(b, 20);
+            for (int i = 0; i < 20; i++) {
+                Wire.u8(b, rng.nextInt(256));
+            }
+            Wire.cstring(b, "shop");
+            Wire.cstring(b, "mysql_native_password");
+        });
+    }
+
+    /** The server's OK to the login (sequence 2). */
+    static void loginOk(Bytes out) {
+        out.clear();
+        ok(out, 2, 0, 0);
+    }
+
+    private static void scramble(Bytes b, int n, Rng rng) {
+        for (int i = 0; i < n; i++) {
+            Wire.u8(b, 0x21 + rng.nextInt(94));
+        }
+    }
+
     /** An execution of the statement prepared before, answered by a binary result set of one row. */
     private void execute(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
         int id = rng.between(1, 900);

@@ -144,6 +144,42 @@ final class PgsqlWorkload {
         }
     }
 
+    /** The client's StartupMessage (protocol 3.0) as the JDBC driver sends it. */
+    static void startup(Bytes out) {
+        out.clear();
+        int at = out.n;
+        Wire.be32(out, 0);
+        Wire.be32(out, 196_608);
+        String[] params = {"user", "shop", "database", "shop", "client_encoding", "UTF8", "DateStyle", "ISO",
+            "TimeZone", "UTC", "extra_float_digits", "2", "application_name", "PostgreSQL JDBC Driver"};
+        for (String p : params) {
+            Wire.cstring(out, p);
+        }
+        Wire.u8(out, 0);
+        Wire.be32At(out, at, out.n - at);
+    }
+
+    /** The server's answer to the startup (trust authentication): AuthenticationOk, parameters, key, ReadyForQuery. */
+    static void startupAnswer(Bytes out, long backendPid, Rng rng) {
+        out.clear();
+        message(out, 'R', b -> Wire.be32(b, 0));
+        String[][] params = {{"application_name", "PostgreSQL JDBC Driver"}, {"client_encoding", "UTF8"},
+            {"DateStyle", "ISO, MDY"}, {"integer_datetimes", "on"}, {"IntervalStyle", "postgres"}, {"is_superuser", "off"},
+            {"server_encoding", "UTF8"}, {"server_version", "15.8 (Debian 15.8-0+deb12u1)"},
+            {"session_authorization", "shop"}, {"standard_conforming_strings", "on"}, {"TimeZone", "UTC"}};
+        for (String[] p : params) {
+            message(out, 'S', b -> {
+                Wire.cstring(b, p[0]);
+                Wire.cstring(b, p[1]);
+            });
+        }
+        message(out, 'K', b -> {
+            Wire.be32(b, backendPid);
+            Wire.be32(b, rng.nextLong());
+        });
+        message(out, 'Z', b -> Wire.u8(b, 'I'));
+    }
+
     /** An extended query as the JDBC driver sends it: Parse, Bind, Describe, Execute, Sync in one write. */
     private void extended(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
         int id = rng.between(1, 900);
