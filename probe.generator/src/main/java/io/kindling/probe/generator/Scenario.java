@@ -32,6 +32,15 @@ public enum Scenario {
     JAVA(0, 0, 0, 1, true),
 
     /**
+     * A Python crawler resolving names through {@code dnsmasq} over UDP, as glibc asks (A, often with AAAA at once
+     * on the same socket; a socket per lookup or kept for several): NOERROR with records and CNAME chains, no
+     * record of the type, NXDOMAIN, SERVFAIL, REFUSED, now and then a dropped query. Every request is logged next
+     * to the capture, see {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
+     * @since 1.2
+     */
+    DNS(0, 0, 0, 0, false, "dns"),
+
+    /**
      * A Python job worker and {@code redis-server} on port 6379 speaking RESP over keep-alive connections: GET, SET,
      * MGET, HGETALL, LPUSH, INCR, a BLPOP that times out (slow), nil replies, {@code -ERR} and {@code -WRONGTYPE}
      * errors, pipelined commands, a value larger than the capture keeps of a call, now and then a server that closes

@@ -7,7 +7,7 @@ package io.kindling.probe.generator.internal;
 public final class Workloads {
 
     /** Every workload, in the order the {@code requests} scenario interleaves them. */
-    public static final String[] ALL = {"redis"};
+    public static final String[] ALL = {"dns", "redis"};
 
     private Workloads() {
     }
@@ -15,6 +15,7 @@ public final class Workloads {
     /** A new workload of this protocol. */
     static Workload create(String protocol) {
         return switch (protocol) {
+            case "dns" -> new DnsWorkload();
             case "redis" -> new RedisWorkload();
             default -> throw new IllegalArgumentException("no request workload for " + protocol);
         };

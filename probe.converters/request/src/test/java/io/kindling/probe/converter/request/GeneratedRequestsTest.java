@@ -54,7 +54,7 @@ class GeneratedRequestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"redis"})
+    @ValueSource(strings = {"dns", "redis"})
     void theProbeReportsEveryRequestTheGeneratorLogged(String name, @TempDir Path dir) throws Exception {
         Captures.assumeNative();
         Scenario scenario = Scenario.fromName(name);
