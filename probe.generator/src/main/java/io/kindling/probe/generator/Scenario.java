@@ -77,7 +77,7 @@ public enum Scenario {
 
     /** Whether the capture comes with a request log ({@link CaptureGenerator#requestLog(java.nio.file.Path)}). */
     public boolean logsRequests() {
-        return workloads.length > 0;
+        return workloads.length > 0 || httpWeight > 0;
     }
 
     /** The name used on the command line: {@code http}, {@code files}, {@code sched}, {@code mixed}, {@code java}, ... */

@@ -69,12 +69,12 @@ public final class Engine {
         }
         this.world = new World(rng, javaWeight > 0, ws);
         this.switches = switches;
-        requestLog = ws.isEmpty() ? null : new RequestLog();
+        requestLog = ws.isEmpty() && httpWeight == 0 ? null : new RequestLog();
         javaServer = javaWeight > 0 ? new JavaActivity(world, rng, clock) : null;
         int fixed = 4;
         Activity[] all = new Activity[fixed + ws.size()];
         int[] weights = new int[all.length];
-        all[0] = new HttpActivity(world, rng, clock);
+        all[0] = new HttpActivity(world, rng, clock, requestLog);
         all[1] = new FileActivity(world, rng, clock);
         all[2] = new SchedActivity(world, rng, clock);
         all[3] = javaServer;

@@ -54,7 +54,7 @@ class GeneratedRequestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"dns", "redis"})
+    @ValueSource(strings = {"http", "dns", "redis", "requests"})
     void theProbeReportsEveryRequestTheGeneratorLogged(String name, @TempDir Path dir) throws Exception {
         Captures.assumeNative();
         Scenario scenario = Scenario.fromName(name);
