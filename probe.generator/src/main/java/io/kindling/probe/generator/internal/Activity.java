@@ -71,7 +71,7 @@ abstract class Activity {
     }
 
     /** A write of a whole answer that takes the server its handler time (50 to 900 us) before the call. */
-    final void writeAnswer(SimThread t, int fd, Bytes answer) {
+    final Ev writeAnswer(SimThread t, int fd, Bytes answer) {
         Ev we = enter(t, Ppm.WRITE_E);
         we.fd = fd;
         we.size = answer.n;
@@ -79,15 +79,18 @@ abstract class Activity {
         Ev wx = exit(t, Ppm.WRITE_X, answer.n);
         wx.data = answer.a;
         wx.dataLen = answer.n;
+        return wx;
     }
 
-    final void io(SimThread t, int enterType, int fd, int size, byte[] data, int len, long res) {
+    /** A read or write; returns its exit (its enter is the event before). */
+    final Ev io(SimThread t, int enterType, int fd, int size, byte[] data, int len, long res) {
         Ev e = enter(t, enterType);
         e.fd = fd;
         e.size = size;
         Ev x = exit(t, enterType + 1, res);
         x.data = data;
         x.dataLen = len;
+        return x;
     }
 
     final Ev openat(SimThread t, byte[] path, int pathLen, int flags, int mode, long fd) {

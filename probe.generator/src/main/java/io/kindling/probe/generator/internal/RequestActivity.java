@@ -1,0 +1,483 @@
+package io.kindling.probe.generator.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The connections of one {@link Workload}: a client process talking to a server process over loopback, each
+ * side seen from its own process. TCP: the client connects (the server's main thread wakes from epoll_wait and
+ * accepts; a server with more threads hands the connection to one of them), sends requests over one connection
+ * (keep-alive; several at once where the workload pipelines), sometimes split over several writes and reads, and
+ * closes; a server that never answers closes the connection itself, a refused connect is followed by a close.
+ * UDP: the client sends each request as a datagram on its socket (several in flight at once, answered by id in
+ * any order), the server reads it with its peer and answers with sendto; a datagram the server drops leaves the
+ * client waiting until it gives up and closes its socket. Every request is logged to the {@link RequestLog}, as
+ * its client and as its server see it.
+ */
+final class RequestActivity extends Activity {
+
+    private static final int MAX_BATCH = 8;
+    /** Bytes the capture keeps of a call: a pipelined message must start within them for the probe to read it. */
+    private static final int KEPT = EventEncoder.SNAPLEN;
+    private static final int LISTEN_FD = 4;
+    private static final long MAXEVENTS = 64;
+
+    /** A connection (for UDP, a client socket), both sides. */
+    private static final class Link {
+        SimThread client;
+        SimThread server;
+        int cfd;
+        int sfd;
+        final Conn clientConn = new Conn();
+        final Conn serverConn = new Conn();
+        RequestLog.Sock clientSock;
+        RequestLog.Sock serverSock;
+        int left;
+    }
+
+    private final Workload w;
+    private final RequestLog log;
+    private final SimProcess serverProc;
+    private final SimProcess clientProc;
+    private final boolean[] inEpoll;
+    private final List<Link> links = new ArrayList<>();
+    private final Exchange[] batch = new Exchange[MAX_BATCH];
+    private final int[] reqOff = new int[MAX_BATCH + 1];
+    private final int[] respOff = new int[MAX_BATCH + 1];
+    private final RequestLog.Entry[] clientEntries = new RequestLog.Entry[MAX_BATCH];
+    private final RequestLog.Entry[] serverEntries = new RequestLog.Entry[MAX_BATCH];
+    private final Bytes requests = new Bytes(MAX_BATCH * 64 * 1024);
+    private final Bytes responses = new Bytes(MAX_BATCH * 256 * 1024);
+    private final int[] cuts = new int[4];
+    private final int[] order = new int[MAX_BATCH];
+    private final Conn refused = new Conn();
+    private final RequestLog.Sock udpServerSock;
+    private int nextPort;
+
+    RequestActivity(World world, Rng rng, SimClock clock, Workload w, RequestLog log) {
+        super(world, rng, clock);
+        this.w = w;
+        this.log = log;
+        SimProcess[] procs = world.workloads.get(w.protocol());
+        serverProc = procs[0];
+        clientProc = procs[1];
+        inEpoll = new boolean[serverProc.threads.size()];
+        for (int i = 0; i < batch.length; i++) {
+            batch[i] = new Exchange();
+        }
+        nextPort = 33000 + rng.nextInt(20000);
+        udpServerSock = new RequestLog.Sock(serverProc.pid);
+        udpServerSock.fd = LISTEN_FD;
+    }
+
+    @Override
+    void stamped(Ev e, long ts) throws java.io.IOException {
+        if (e.tag != null) {
+            log.stamped(e, ts);
+        }
+    }
+
+    private int ephemeralPort() {
+        nextPort += 1 + rng.nextInt(3);
+        if (nextPort > 60999) {
+            nextPort = 33000 + rng.nextInt(64);
+        }
+        return nextPort;
+    }
+
+    @Override
+    void plan() {
+        for (int i = 0; i < inEpoll.length; i++) {
+            if (!inEpoll[i]) {
+                sleep(i);
+            }
+        }
+        int k = Math.max(1, Math.min(MAX_BATCH, w.pipeline(rng)));
+        for (int j = 0; j < k; j++) {
+            w.next(batch[j].clear(), rng, j);
+            if (j > 0 && batch[j].connectFail) {
+                k = j; // a refused connect is not part of a batch
+                break;
+            }
+            if (batch[j].connectFail || batch[j].noResponse || batch[j].close) {
+                k = j + 1; // the batch ends there
+            }
+        }
+        if (batch[0].connectFail) {
+            if (!w.udp()) {
+                refusedConnect();
+                return;
+            }
+            k = 1;
+            batch[0].connectFail = false;
+        }
+        k = fitting(k);
+        Link l = links.isEmpty() || links.size() < w.connections() && rng.percent(20) ? open()
+                : links.get(rng.nextInt(links.size()));
+        boolean closed = w.udp() ? datagrams(l, k) : stream(l, k);
+        l.left -= k;
+        if (!closed && (l.left <= 0 || batch[k - 1].close)) {
+            close(l);
+        }
+    }
+
+    /** How many of the batch fit: each message must start within what the capture keeps of the call that carries it. */
+    private int fitting(int k) {
+        int r = 0;
+        int s = 0;
+        for (int j = 0; j < k; j++) {
+            if (j > 0 && (r + Math.min(64, batch[j].request.n) > KEPT || s + Math.min(64, batch[j].response.n) > KEPT)) {
+                return j;
+            }
+            r += batch[j].request.n;
+            s += batch[j].response.n;
+        }
+        return k;
+    }
+
+    // ---- server threads
+
+    private int threadIndex(SimThread t) {
+        return serverProc.threads.indexOf(t);
+    }
+
+    private void wake(SimThread t) {
+        int i = threadIndex(t);
+        if (inEpoll[i]) {
+            Ev x = exit(t, Ppm.EPOLLWAIT_X, 1);
+            x.delayNs = usec(5, 30);
+            inEpoll[i] = false;
+        }
+    }
+
+    private void sleep(int i) {
+        Ev e = enter(serverProc.threads.get(i), Ppm.EPOLLWAIT_E);
+        e.size = (int) MAXEVENTS;
+        e.blocking = true;
+        inEpoll[i] = true;
+    }
+
+    private void sleep(SimThread t) {
+        int i = threadIndex(t);
+        if (!inEpoll[i]) {
+            sleep(i);
+        }
+    }
+
+    // ---- connections
+
+    private Link open() {
+        Link l = new Link();
+        l.client = clientProc.threads.get(rng.nextInt(clientProc.threads.size()));
+        int n = serverProc.threads.size();
+        l.server = n == 1 ? serverProc.main() : serverProc.threads.get(1 + rng.nextInt(n - 1));
+        l.left = Math.max(1, w.exchangesPerConnection(rng));
+        l.cfd = clientProc.fdAlloc.allocate();
+        int port = ephemeralPort();
+        l.clientConn.set4(World.LOOPBACK, port, World.LOOPBACK, w.port());
+        l.serverConn.set4(World.LOOPBACK, w.port(), World.LOOPBACK, port);
+        l.clientSock = new RequestLog.Sock(clientProc.pid);
+        l.clientSock.fd = l.cfd;
+        if (w.udp()) {
+            socket(l.client, Ppm.AF_INET, Ppm.SOCK_DGRAM | Ppm.SOCK_CLOEXEC, Ppm.IPPROTO_IP, l.cfd);
+            connect(l.client, l.cfd, l.clientConn, 0);
+            l.sfd = LISTEN_FD;
+            l.serverSock = udpServerSock;
+        } else {
+            socket(l.client, Ppm.AF_INET, Ppm.SOCK_STREAM | Ppm.SOCK_CLOEXEC, Ppm.IPPROTO_TCP, l.cfd);
+            Ev ce = enter(l.client, Ppm.CONNECT_E);
+            ce.fd = l.cfd;
+            ce.conn = l.clientConn;
+            SimThread acceptor = serverProc.main();
+            wake(acceptor);
+            l.sfd = serverProc.fdAlloc.allocate();
+            enter(acceptor, Ppm.ACCEPT_5_E);
+            Ev ax = exit(acceptor, Ppm.ACCEPT_5_X, l.sfd);
+            ax.fd = l.sfd;
+            ax.conn = l.serverConn;
+            sleep(acceptor);
+            Ev cx = exit(l.client, Ppm.CONNECT_X, 0);
+            cx.conn = l.clientConn;
+            l.serverSock = new RequestLog.Sock(serverProc.pid);
+            l.serverSock.fd = l.sfd;
+        }
+        links.add(l);
+        return l;
+    }
+
+    /** The client closes; a TCP server reads the end of the stream and closes its side. */
+    private void close(Link l) {
+        links.remove(l);
+        close(l.client, l.cfd);
+        if (!w.udp()) {
+            wake(l.server);
+            Ev r = enter(l.server, Ppm.READ_E);
+            r.fd = l.sfd;
+            r.size = 16384;
+            exit(l.server, Ppm.READ_X, 0);
+            close(l.server, l.sfd);
+            sleep(l.server);
+        }
+    }
+
+    /** A connect to the server's port refused (the server restarting): a {@code ConnectFail}, then a close. */
+    private void refusedConnect() {
+        SimThread c = clientProc.threads.get(rng.nextInt(clientProc.threads.size()));
+        int fd = clientProc.fdAlloc.allocate();
+        socket(c, Ppm.AF_INET, Ppm.SOCK_STREAM | Ppm.SOCK_CLOEXEC, Ppm.IPPROTO_TCP, fd);
+        refused.set4(World.LOOPBACK, ephemeralPort(), World.LOOPBACK, w.port());
+        RequestLog.Sock sock = new RequestLog.Sock(clientProc.pid);
+        sock.fd = fd;
+        RequestLog.Entry e = log.connectEntry(sock, w.protocol(), w.port());
+        Ev ce = enter(c, Ppm.CONNECT_E);
+        ce.fd = fd;
+        ce.conn = refused;
+        ce.tag = new RequestLog.Mark(e, RequestLog.START, 0, null);
+        Ev cx = exit(c, Ppm.CONNECT_X, -Ppm.ECONNREFUSED);
+        cx.conn = refused;
+        cx.tag = new RequestLog.Mark(e, RequestLog.CONNECT_FAILED, 0, null);
+        close(c, fd);
+    }
+
+    // ---- TCP
+
+    /** A batch of requests over a connection; true when the connection closed (a server that did not answer). */
+    private boolean stream(Link l, int k) {
+        layout(k);
+        int silent = batch[k - 1].noResponse ? k - 1 : k; // requests [0, silent) are answered
+        for (int j = 0; j < k; j++) {
+            clientEntries[j] = log.entry(l.clientSock, false, w.protocol(), w.port(), batch[j]);
+            serverEntries[j] = log.entry(l.serverSock, true, w.protocol(), w.port(), batch[j]);
+        }
+        // the client writes the requests, then waits for the answer
+        int nc = cutsOf(k == 1 ? batch[0].requestHead : 0, requests.n);
+        for (int i = 0; i < nc; i++) {
+            int a = i == 0 ? 0 : cuts[i - 1];
+            int b = cuts[i];
+            Ev we = enter(l.client, Ppm.WRITE_E);
+            we.fd = l.cfd;
+            we.size = b - a;
+            we.tag = marks(clientEntries, reqOff, k, a, b, RequestLog.START, false);
+            Ev wx = exit(l.client, Ppm.WRITE_X, b - a);
+            data(wx, requests, a, b);
+            wx.tag = marks(clientEntries, reqOff, k, a, b, RequestLog.REQUEST, false);
+        }
+        Ev cr = enter(l.client, Ppm.READ_E);
+        cr.fd = l.cfd;
+        cr.size = 16384;
+        cr.blocking = true;
+
+        // the server reads them in the same pieces
+        wake(l.server);
+        for (int i = 0; i < nc; i++) {
+            int a = i == 0 ? 0 : cuts[i - 1];
+            int b = cuts[i];
+            Ev re = enter(l.server, Ppm.READ_E);
+            re.fd = l.sfd;
+            re.size = 16384;
+            Ev rx = exit(l.server, Ppm.READ_X, b - a);
+            data(rx, requests, a, b);
+            rx.tag = marks(serverEntries, reqOff, k, a, b, RequestLog.START | RequestLog.REQUEST, false);
+            rx.delayNs = usec(2, 20);
+        }
+        long handler = 0;
+        for (int j = 0; j < k; j++) {
+            handler += batch[j].handlerNs;
+        }
+        boolean firstRead = true;
+        if (silent > 0) {
+            int nr = cutsOf(silent == 1 ? batch[0].responseHead : 0, respOff[silent]);
+            for (int i = 0; i < nr; i++) {
+                int a = i == 0 ? 0 : cuts[i - 1];
+                int b = cuts[i];
+                Ev we = enter(l.server, Ppm.WRITE_E);
+                we.fd = l.sfd;
+                we.size = b - a;
+                we.delayNs = i == 0 ? handler : usec(1, 10);
+                Ev wx = exit(l.server, Ppm.WRITE_X, b - a);
+                data(wx, responses, a, b);
+                wx.tag = marks(serverEntries, respOff, silent, a, b, RequestLog.RESPONSE, true);
+            }
+            // the client reads the answers in the same pieces
+            for (int i = 0; i < nr; i++) {
+                int a = i == 0 ? 0 : cuts[i - 1];
+                int b = cuts[i];
+                if (!firstRead) {
+                    Ev re = enter(l.client, Ppm.READ_E);
+                    re.fd = l.cfd;
+                    re.size = 16384;
+                }
+                firstRead = false;
+                Ev rx = exit(l.client, Ppm.READ_X, b - a);
+                data(rx, responses, a, b);
+                rx.tag = marks(clientEntries, respOff, silent, a, b, RequestLog.RESPONSE, true);
+                rx.delayNs = usec(5, 30);
+            }
+        }
+        if (silent == k) {
+            sleep(l.server);
+            return false;
+        }
+        // the server closes without answering the last request; the client reads the end of the stream and closes
+        Ev sc = enter(l.server, Ppm.CLOSE_E);
+        sc.fd = l.sfd;
+        sc.delayNs = batch[k - 1].handlerNs;
+        sc.tag = new RequestLog.Mark(serverEntries[k - 1], RequestLog.CLOSED, 0, null);
+        exit(l.server, Ppm.CLOSE_X, 0);
+        serverProc.fdAlloc.release(l.sfd);
+        sleep(l.server);
+        if (!firstRead) {
+            Ev re = enter(l.client, Ppm.READ_E);
+            re.fd = l.cfd;
+            re.size = 16384;
+        }
+        Ev eof = exit(l.client, Ppm.READ_X, 0);
+        eof.delayNs = usec(5, 30);
+        Ev cc = enter(l.client, Ppm.CLOSE_E);
+        cc.fd = l.cfd;
+        cc.tag = new RequestLog.Mark(clientEntries[k - 1], RequestLog.CLOSED, 0, null);
+        exit(l.client, Ppm.CLOSE_X, 0);
+        clientProc.fdAlloc.release(l.cfd);
+        links.remove(l);
+        return true;
+    }
+
+    /** Lays the batch's requests and responses end to end in {@link #requests} and {@link #responses}. */
+    private void layout(int k) {
+        requests.clear();
+        responses.clear();
+        for (int j = 0; j < k; j++) {
+            reqOff[j] = requests.n;
+            respOff[j] = responses.n;
+            requests.add(batch[j].request);
+            responses.add(batch[j].response);
+        }
+        reqOff[k] = requests.n;
+        respOff[k] = responses.n;
+    }
+
+    /**
+     * Where the calls that carry {@code n} bytes end: one call, or where the head allows it, now and then two or
+     * three. Returns the number of calls; their ends are in {@link #cuts}.
+     */
+    private int cutsOf(int head, int n) {
+        if (head <= 0 || n - head < 2 || !rng.percent(25)) {
+            cuts[0] = n;
+            return 1;
+        }
+        int first = head + rng.nextInt(n - head - 1);
+        if (n - first > 2 && rng.percent(30)) {
+            cuts[0] = first;
+            cuts[1] = first + 1 + rng.nextInt(n - first - 1);
+            cuts[2] = n;
+            return 3;
+        }
+        cuts[0] = first;
+        cuts[1] = n;
+        return 2;
+    }
+
+    /**
+     * The marks of a call that carries bytes [a, b) of messages laid out at {@code off}: every message with bytes
+     * in it; with {@code done}, a message that ends in it is logged.
+     */
+    private static RequestLog.Mark marks(RequestLog.Entry[] entries, int[] off, int count, int a, int b, int kind,
+            boolean done) {
+        RequestLog.Mark m = null;
+        for (int j = count - 1; j >= 0; j--) {
+            int from = Math.max(a, off[j]);
+            int to = Math.min(b, off[j + 1]);
+            if (to <= from) {
+                continue;
+            }
+            int bits = kind;
+            if (done && off[j + 1] <= b) {
+                bits |= RequestLog.DONE;
+            }
+            m = new RequestLog.Mark(entries[j], bits, to - from, m);
+        }
+        return m;
+    }
+
+    private static void data(Ev x, Bytes b, int from, int to) {
+        x.data = b.a;
+        x.dataOff = from;
+        x.dataLen = to - from;
+    }
+
+    // ---- UDP
+
+    /** A batch of datagrams on the client's socket; true when the client gave up and closed it. */
+    private boolean datagrams(Link l, int k) {
+        for (int j = 0; j < k; j++) {
+            Exchange x = batch[j];
+            reqOff[j] = 0;
+            clientEntries[j] = log.entry(l.clientSock, false, w.protocol(), w.port(), x);
+            Ev se = sendtoEnter(l.client, l.cfd, x.request.n, l.clientConn);
+            se.tag = new RequestLog.Mark(clientEntries[j], RequestLog.START, 0, null);
+            Ev sx = exit(l.client, Ppm.SENDTO_X, x.request.n);
+            data(sx, x.request, 0, x.request.n);
+            sx.tag = new RequestLog.Mark(clientEntries[j], RequestLog.REQUEST, x.request.n, null);
+        }
+        SimThread s = l.server;
+        int answered = 0;
+        for (int j = 0; j < k; j++) {
+            Exchange x = batch[j];
+            if (x.noResponse) {
+                continue; // dropped
+            }
+            order[answered++] = j;
+            serverEntries[j] = log.entry(udpServerSock, true, w.protocol(), w.port(), x);
+            wake(s);
+            Ev re = enter(s, Ppm.RECVFROM_E);
+            re.fd = LISTEN_FD;
+            re.size = 4096;
+            Ev rx = recvfromExit(s, x.request.n, x.request.a, x.request.n, l.serverConn);
+            rx.tag = new RequestLog.Mark(serverEntries[j], RequestLog.START | RequestLog.REQUEST, x.request.n, null);
+            Ev se = sendtoEnter(s, LISTEN_FD, x.response.n, l.serverConn);
+            se.delayNs = x.handlerNs;
+            Ev sx = exit(s, Ppm.SENDTO_X, x.response.n);
+            data(sx, x.response, 0, x.response.n);
+            sx.tag = new RequestLog.Mark(serverEntries[j], RequestLog.RESPONSE | RequestLog.DONE, x.response.n, null);
+            sleep(s);
+        }
+        if (w.reorders()) {
+            for (int i = answered - 1; i > 0; i--) {
+                int r = rng.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[r];
+                order[r] = t;
+            }
+        }
+        for (int i = 0; i < answered; i++) {
+            Exchange x = batch[order[i]];
+            Ev re = enter(l.client, Ppm.RECVFROM_E);
+            re.fd = l.cfd;
+            re.size = 4096;
+            re.blocking = true;
+            Ev rx = recvfromExit(l.client, x.response.n, x.response.a, x.response.n, l.clientConn);
+            rx.tag = new RequestLog.Mark(clientEntries[order[i]], RequestLog.RESPONSE | RequestLog.DONE, x.response.n, null);
+            rx.delayNs = usec(5, 30);
+        }
+        if (answered == k) {
+            return false;
+        }
+        // the client waits for the dropped ones' answers until its timeout, then gives up its socket
+        RequestLog.Mark m = null;
+        long timeout = 0;
+        for (int j = 0; j < k; j++) {
+            if (batch[j].noResponse) {
+                m = new RequestLog.Mark(clientEntries[j], RequestLog.CLOSED, 0, m);
+                timeout = Math.max(timeout, batch[j].handlerNs);
+            }
+        }
+        Ev cc = enter(l.client, Ppm.CLOSE_E);
+        cc.fd = l.cfd;
+        cc.delayNs = timeout;
+        cc.tag = m;
+        exit(l.client, Ppm.CLOSE_X, 0);
+        clientProc.fdAlloc.release(l.cfd);
+        links.remove(l);
+        return true;
+    }
+}
