@@ -51,6 +51,33 @@ public enum Scenario {
     REDIS(0, 0, 0, 0, false, "redis"),
 
     /**
+     * PHP-FPM and MariaDB on port 3306 speaking the MySQL protocol: text queries that select, insert, update and
+     * delete (result sets, OK packets), errors 1064, 1146 and 1062 (ERR packets), a prepared statement and its
+     * executions (binary result sets), pings; now and then a server that goes away without answering and a refused
+     * connect. Every request is logged next to the capture, see {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
+     * @since 1.2
+     */
+    MYSQL(0, 0, 0, 0, false, "mysql"),
+
+    /**
+     * A Java service and PostgreSQL on port 5432: simple queries (row descriptions, data rows, command tags),
+     * transactions, extended queries (Parse, Bind, Describe, Execute, Sync), errors 42P01, 23505 and 42601
+     * ({@code ErrorResponse}); now and then a server that goes away without answering. Every request is logged next
+     * to the capture, see {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
+     * @since 1.2
+     */
+    PGSQL(0, 0, 0, 0, false, "pgsql"),
+
+    /**
+     * A Java service and a Kafka broker on port 9092: ApiVersions and Metadata at each connection's start, then
+     * Produce (versions 7 and 9) and Fetch (versions 11 and 12) with record batches, two or three requests sent
+     * before their answers, error codes 3, 6 and 70; now and then a broker that goes away without answering. Every
+     * request is logged next to the capture, see {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
+     * @since 1.2
+     */
+    KAFKA(0, 0, 0, 0, false, "kafka"),
+
+    /**
      * Every request workload interleaved with the HTTP scenario's traffic, with context switches; every request is
      * logged, see {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
      * @since 1.2

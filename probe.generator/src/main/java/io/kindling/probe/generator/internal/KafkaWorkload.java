@@ -1,6 +1,5 @@
 package io.kindling.probe.generator.internal;
 
-import java.util.function.BiConsumer;
 import java.util.zip.CRC32C;
 
 /**
@@ -12,11 +11,16 @@ import java.util.zip.CRC32C;
  * ({@code UNKNOWN_TOPIC_OR_PARTITION}, 3), a Fetch of an incremental session the broker forgot
  * ({@code FETCH_SESSION_ID_NOT_FOUND}, 70).
  *
+ * <p>The client is a Java service (producer and consumer in one process, two threads), the server a broker on port
+ * 9092; one connection at a time, kept for many requests; once started, the client sends two or three requests
+ * before it reads their answers (the broker answers in order); now and then the broker goes away without
+ * answering.
+ *
  * <p>The truth logged for each request: the API, its version, the correlation id, the topic of a Produce or Fetch,
  * and the error code as the probe's documentation defines it (a Produce's first partition's, a Fetch's top-level
  * one from version 7 on, ApiVersions' own; none for Metadata).
  */
-final class KafkaWorkload {
+final class KafkaWorkload implements Workload {
 
     static final short NONE = 0;
     static final short UNKNOWN_TOPIC_OR_PARTITION = 3;
@@ -30,6 +34,8 @@ final class KafkaWorkload {
     private static final byte[] VALUE_OPEN = Bytes.ascii("{\"order\":");
     private static final byte[] VALUE_CLOSE = Bytes.ascii(",\"amount\":1999,\"currency\":\"EUR\"}");
 
+    /** Requests left on the connection; 0: a new connection comes. */
+    private int left;
     /** The correlation id of the connection's last request; 0 before its first. */
     private int correlation;
     private long offset = 41_000;
@@ -40,70 +46,110 @@ final class KafkaWorkload {
     private final Bytes value = new Bytes(256);
     private final CRC32C crc = new CRC32C();
 
-    KafkaWorkload(String clientId) {
-        this.clientId = clientId;
+    KafkaWorkload() {
+        this.clientId = "orders-service-1";
     }
 
-    /** The connection closed: the next one starts with ApiVersions and a correlation id of its own. */
-    void connectionClosed() {
-        correlation = 0;
-        fetchSession = 0;
+    @Override
+    public String protocol() {
+        return "kafka";
     }
 
-    /** Whether the next request may be sent before the answer to this one comes (Produce and Fetch, not the start). */
-    boolean pipelined() {
-        return correlation >= 2;
+    @Override
+    public Proc server() {
+        return new Proc(4400, "java", "java", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java", new String[] {"-Xmx1G",
+            "-Dkafka.logs.dir=/opt/kafka/logs", "-cp", "/opt/kafka/libs/*", "kafka.Kafka", "/opt/kafka/config/kraft/server.properties"},
+            "/opt/kafka", 0, 3);
     }
 
-    /**
-     * Fills the next request and response of a connection, and gives the attributes its {@code net_request} must
-     * have to {@code expect}.
-     */
-    void fill(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
-        request.clear();
-        response.clear();
+    @Override
+    public Proc client() {
+        return new Proc(4410, "java", "java", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java", new String[] {"-jar",
+            "/opt/orders/orders-service.jar"}, "/opt/orders", 1000, 2);
+    }
+
+    @Override
+    public int port() {
+        return 9092;
+    }
+
+    /** One connection at a time: its requests start with ApiVersions and number their correlation ids. */
+    @Override
+    public int connections() {
+        return 1;
+    }
+
+    /** The workload ends its connections itself ({@link Exchange#close}). */
+    @Override
+    public int exchangesPerConnection(Rng rng) {
+        return Integer.MAX_VALUE;
+    }
+
+    /** Two or three at once once the connection has started (small messages: each starts within a call's kept bytes). */
+    @Override
+    public int pipeline(Rng rng) {
+        return left > 0 && correlation >= 2 && rng.percent(40) ? rng.between(2, 3) : 1;
+    }
+
+    @Override
+    public void next(Exchange x, Rng rng, int inBatch) {
+        if (left <= 0) {
+            left = rng.between(20, 200);
+            correlation = 0;
+            fetchSession = 0;
+        }
+        x.handlerNs = 1000L * rng.between(50, 2000);
+        Bytes request = x.request;
+        Bytes response = x.response;
         int id = ++correlation;
         if (id == 1) {
             apiVersions(request, response, id);
-            expectApi(expect, "ApiVersions", 3, id, null);
-            expectError(expect, NONE);
+            expectApi(x, "ApiVersions", 3, id, null);
+            expectError(x, NONE);
         } else if (id == 2) {
             metadata(request, response, id);
-            expectApi(expect, "Metadata", 12, id, null);
-            expect.accept("is_error", "false");
+            expectApi(x, "Metadata", 12, id, null);
         } else if (rng.percent(55)) {
             int version = rng.percent(50) ? 7 : 9;
             boolean missing = rng.perMille(15);
             int t = rng.nextInt(TOPICS.length);
             String topic = missing ? MISSING_TOPIC : TOPICS[t];
             short error = missing ? UNKNOWN_TOPIC_OR_PARTITION : rng.perMille(20) ? NOT_LEADER_OR_FOLLOWER : NONE;
-            int partition = rng.nextInt(3);
-            produce(request, response, id, version, topic, partition, 1 + rng.nextInt(3), error, rng);
-            expectApi(expect, "Produce", version, id, topic);
-            expectError(expect, error);
+            produce(request, response, id, version, topic, rng.nextInt(3), 1 + rng.nextInt(3), error, rng);
+            expectApi(x, "Produce", version, id, topic);
+            expectError(x, error);
         } else {
             int version = rng.percent(50) ? 11 : 12;
             String topic = TOPICS[rng.nextInt(TOPICS.length)];
             short error = fetchSession != 0 && rng.perMille(15) ? FETCH_SESSION_ID_NOT_FOUND : NONE;
-            fetch(request, response, id, version, topic, rng.nextInt(3), error, rng);
-            expectApi(expect, "Fetch", version, id, topic);
-            expectError(expect, error);
+            int records = fetch(request, response, id, version, topic, rng.nextInt(3), error, rng);
+            // a Fetch waits on the broker for data up to its max wait (500 ms): one that finds none is slow
+            x.handlerNs = records == 0 && error == NONE ? 500_000_000L + 1000L * rng.between(20, 400) : 1000L * rng.between(200, 60_000);
+            expectApi(x, "Fetch", version, id, topic);
+            expectError(x, error);
+        }
+        if (id > 2 && rng.perMille(2)) {
+            // the broker goes away before it answers: the connection closes
+            x.noResponse = true;
+            x.response.clear();
+        }
+        if (--left <= 0 || x.noResponse) {
+            x.close = true;
+            left = 0;
         }
     }
 
-    private static void expectApi(BiConsumer<String, String> expect, String api, int version, int id, String topic) {
-        expect.accept("content_key", topic != null ? topic : api);
-        expect.accept("kafka_api", api);
-        expect.accept("kafka_version", Integer.toString(version));
-        expect.accept("kafka_id", Integer.toString(id));
+    private static void expectApi(Exchange x, String api, int version, int id, String topic) {
+        x.fromRequest("content_key", topic != null ? topic : api).fromRequest("kafka_api", api)
+                .fromRequest("kafka_version", version).fromRequest("kafka_id", id);
         if (topic != null) {
-            expect.accept("kafka_topic", topic);
+            x.fromRequest("kafka_topic", topic);
         }
     }
 
-    private static void expectError(BiConsumer<String, String> expect, short error) {
-        expect.accept("kafka_error_code", Short.toString(error));
-        expect.accept("is_error", Boolean.toString(error != 0));
+    private static void expectError(Exchange x, short error) {
+        x.fromResponse("kafka_error_code", error);
+        x.error = error != 0;
     }
 
     // ---- requests and responses
@@ -250,7 +296,8 @@ final class KafkaWorkload {
         Wire.be32At(response, at, response.n - at - 4);
     }
 
-    private void fetch(Bytes request, Bytes response, int id, int version, String topic, int partition, short error, Rng rng) {
+    /** A Fetch and its answer; returns the records the answer carries. */
+    private int fetch(Bytes request, Bytes response, int id, int version, String topic, int partition, short error, Rng rng) {
         boolean flexible = version >= 12;
         int at = requestHeader(request, 1, version, id);
         Wire.be32(request, -1); // replica id: a consumer
@@ -285,6 +332,7 @@ final class KafkaWorkload {
         at = responseHeader(response, id, flexible);
         Wire.be32(response, 0); // throttle
         Wire.be16(response, error);
+        int records = 0;
         if (error != NONE) {
             fetchSession = 0;
             Wire.be32(response, 0);
@@ -299,7 +347,7 @@ final class KafkaWorkload {
             array(response, flexible, 1);
             Wire.be32(response, partition);
             Wire.be16(response, NONE);
-            int records = rng.percent(30) ? 0 : 1 + rng.nextInt(3);
+            records = rng.percent(15) ? 0 : 1 + rng.nextInt(3);
             Wire.be64(response, offset + records); // high watermark
             Wire.be64(response, offset + records); // last stable offset
             Wire.be64(response, 0); // log start offset
@@ -329,6 +377,7 @@ final class KafkaWorkload {
             Wire.u8(response, 0);
         }
         Wire.be32At(response, at, response.n - at - 4);
+        return records;
     }
 
     /** A record batch (magic 2) of {@code records} JSON records, with its CRC-32C, in {@link #batch}. */

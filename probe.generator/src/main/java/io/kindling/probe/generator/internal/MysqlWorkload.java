@@ -1,7 +1,5 @@
 package io.kindling.probe.generator.internal;
 
-import java.util.function.BiConsumer;
-
 /**
  * A shop's application server talking to MySQL (the client/server protocol 4.1 after the handshake, EOF packets
  * not deprecated): text queries ({@code COM_QUERY}) that read, insert, update and delete rows of a few tables,
@@ -9,10 +7,14 @@ import java.util.function.BiConsumer;
  * exist, 1062 a duplicate key) answered by ERR packets; a prepared statement ({@code COM_STMT_PREPARE}, then its
  * executions with {@code COM_STMT_EXECUTE} answered by binary result sets) and {@code COM_PING}.
  *
+ * <p>The client is PHP-FPM ({@code www-data}, two workers) and the server MariaDB on port 3306; one connection at a
+ * time, of a few to a few dozen statements, closed by the client; rarely the server goes away in the middle of a
+ * statement (no answer, the connection closes) or refuses a connect.
+ *
  * <p>The truth logged for each request is what the statement is: its text with the literals the workload put in
  * replaced by {@code ?}, its operation and table, and the error number the server answered.
  */
-final class MysqlWorkload {
+final class MysqlWorkload implements Workload {
 
     private static final String[] NAMES = {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"};
     private static final String[] STATUSES = {"paid", "shipped", "pending"};
@@ -22,46 +24,87 @@ final class MysqlWorkload {
     private long statementId;
     private long nextStatementId = 1;
     private int executions;
-    private boolean failed;
+    /** Statements left on the connection; 0: a new connection comes. */
+    private int left;
     private long insertId = 1000;
 
     private final Bytes text = new Bytes(1024);
 
-    /** Whether the next exchange must execute the statement prepared before (it needs the same connection). */
-    boolean preparedPending() {
-        return statementId != 0;
+    @Override
+    public String protocol() {
+        return "mysql";
     }
 
-    /** The connection closed: the statement it prepared is gone. */
-    void connectionClosed() {
-        statementId = 0;
-        executions = 0;
+    @Override
+    public Proc server() {
+        return new Proc(4200, "mariadbd", "/usr/sbin/mariadbd", "/usr/sbin/mariadbd", new String[] {"--basedir=/usr",
+            "--datadir=/var/lib/mysql", "--socket=/run/mysqld/mysqld.sock", "--port=3306"}, "/var/lib/mysql", 0, 3);
     }
 
-    /**
-     * Fills the next request and response of a connection, and gives the attributes its {@code net_request} must
-     * have to {@code expect}.
-     */
-    void fill(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
-        request.clear();
-        response.clear();
-        failed = false;
+    @Override
+    public Proc client() {
+        return new Proc(4210, "php-fpm8.2", "php-fpm: pool www", "/usr/sbin/php-fpm8.2", new String[0], "/var/www/shop", 33, 2);
+    }
+
+    @Override
+    public int port() {
+        return 3306;
+    }
+
+    /** One connection at a time, so that the statement a connection prepared is executed on it. */
+    @Override
+    public int connections() {
+        return 1;
+    }
+
+    /** The workload ends its connections itself ({@link Exchange#close}). */
+    @Override
+    public int exchangesPerConnection(Rng rng) {
+        return Integer.MAX_VALUE;
+    }
+
+    @Override
+    public void next(Exchange x, Rng rng, int inBatch) {
+        if (left <= 0) {
+            left = rng.between(3, 40);
+            if (rng.perMille(5)) {
+                x.connectFail = true; // the server restarting
+                return;
+            }
+        }
+        x.handlerNs = 1000L * rng.between(30, 900);
         if (statementId != 0) {
-            execute(request, response, expect, rng);
+            execute(x, rng);
         } else {
-            statement(request, response, expect, rng);
+            statement(x, rng);
         }
-        if (!failed) {
-            expect.accept("is_error", "false");
+        // a command is one write; a result set may come in several (its packets as the server flushes them)
+        int first = x.response.a[4] & 0xff;
+        if (first != 0x00 && first != 0xff) {
+            x.responseHead = 4 + (x.response.a[0] & 0xff | (x.response.a[1] & 0xff) << 8 | (x.response.a[2] & 0xff) << 16);
+        }
+        if (!x.error && rng.perMille(3)) {
+            // the server goes away before it answers: the connection closes
+            x.noResponse = true;
+            x.response.clear();
+            x.handlerNs = 1000L * rng.between(200, 3000);
+        }
+        if (--left <= 0 || x.noResponse) {
+            x.close = true;
+            left = 0;
+            statementId = 0;
+            executions = 0;
         }
     }
 
-    private void statement(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
+    private void statement(Exchange x, Rng rng) {
+        Bytes request = x.request;
+        Bytes response = x.response;
         int kind = rng.nextInt(100);
         if (kind < 30) {
             int id = rng.between(1, 50_000);
             query(request, text.clear(), "SELECT id, name, email FROM users WHERE id = ", id);
-            expectQuery(expect, "SELECT id, name, email FROM users WHERE id = ?", "SELECT users");
+            expectQuery(x, "SELECT id, name, email FROM users WHERE id = ?", "SELECT users");
             String name = NAMES[id % NAMES.length];
             resultSet(response, "users", new String[] {"id", "name", "email"}, new int[] {0x03, 0xfd, 0xfd},
                     new String[][] {{Integer.toString(id), name, name + id + "@example.com"}});
@@ -75,7 +118,7 @@ final class MysqlWorkload {
             Wire.ascii(text, " AND status = '" + status + "' ORDER BY id DESC LIMIT ");
             text.addNum(limit);
             command(request, 0x03, text);
-            expectQuery(expect, "SELECT id, user_id, total, status FROM orders WHERE user_id = ? AND status = ? ORDER BY id DESC LIMIT ?",
+            expectQuery(x, "SELECT id, user_id, total, status FROM orders WHERE user_id = ? AND status = ? ORDER BY id DESC LIMIT ?",
                     "SELECT orders");
             int rows = rng.nextInt(6);
             String[][] values = new String[rows][];
@@ -92,7 +135,7 @@ final class MysqlWorkload {
                     .addNum(rng.between(1, 9)).add(',').add(' ').addNum(rng.between(1, 500)).add('.').addPadded(rng.nextInt(100), 2)
                     .add(')');
             command(request, 0x03, text);
-            expectQuery(expect, "INSERT INTO orders (user_id, item_id, quantity, total) VALUES (?, ?, ?, ?)", "INSERT orders");
+            expectQuery(x, "INSERT INTO orders (user_id, item_id, quantity, total) VALUES (?, ?, ?, ?)", "INSERT orders");
             ok(response, 1, 1, ++insertId);
         } else if (kind < 70) {
             text.clear();
@@ -101,7 +144,7 @@ final class MysqlWorkload {
             Wire.ascii(text, " WHERE id = ");
             text.addNum(rng.between(1, 900));
             command(request, 0x03, text);
-            expectQuery(expect, "UPDATE items SET stock = stock - ? WHERE id = ?", "UPDATE items");
+            expectQuery(x, "UPDATE items SET stock = stock - ? WHERE id = ?", "UPDATE items");
             ok(response, 1, rng.percent(90) ? 1 : 0, 0);
         } else if (kind < 75) {
             text.clear();
@@ -109,39 +152,38 @@ final class MysqlWorkload {
             text.addNum(rng.between(1, 50_000));
             Wire.ascii(text, " AND expires_at < '2026-12-0" + rng.between(1, 7) + " 00:00:00'");
             command(request, 0x03, text);
-            expectQuery(expect, "DELETE FROM sessions WHERE user_id = ? AND expires_at < ?", "DELETE sessions");
+            expectQuery(x, "DELETE FROM sessions WHERE user_id = ? AND expires_at < ?", "DELETE sessions");
             ok(response, 1, rng.nextInt(4), 0);
         } else if (kind < 79) {
             query(request, text.clear(), "SELECT * FROM order_archive WHERE id = ", rng.between(1, 90_000));
-            expectQuery(expect, "SELECT * FROM order_archive WHERE id = ?", "SELECT order_archive");
-            error(response, 1, expect, 1146, "42S02", "Table 'shop.order_archive' doesn't exist");
+            expectQuery(x, "SELECT * FROM order_archive WHERE id = ?", "SELECT order_archive");
+            error(x, 1146, "42S02", "Table 'shop.order_archive' doesn't exist");
         } else if (kind < 82) {
             query(request, text.clear(), "SELECT name FORM users WHERE id = ", rng.between(1, 50_000));
             // no FROM: the operation is all the content key can tell
-            expectQuery(expect, "SELECT name FORM users WHERE id = ?", "SELECT");
-            error(response, 1, expect, 1064, "42000", "You have an error in your SQL syntax; check the manual that "
+            expectQuery(x, "SELECT name FORM users WHERE id = ?", "SELECT");
+            error(x, 1064, "42000", "You have an error in your SQL syntax; check the manual that "
                     + "corresponds to your MariaDB server version for the right syntax to use near 'users WHERE id = 1' at line 1");
         } else if (kind < 85) {
             String name = NAMES[rng.nextInt(NAMES.length)];
             text.clear();
             Wire.ascii(text, "INSERT INTO users (name, email) VALUES ('" + name + "', '" + name + "@example.com')");
             command(request, 0x03, text);
-            expectQuery(expect, "INSERT INTO users (name, email) VALUES (?, ?)", "INSERT users");
-            error(response, 1, expect, 1062, "23000", "Duplicate entry '" + name + "@example.com' for key 'email'");
+            expectQuery(x, "INSERT INTO users (name, email) VALUES (?, ?)", "INSERT users");
+            error(x, 1062, "23000", "Duplicate entry '" + name + "@example.com' for key 'email'");
         } else if (kind < 93) {
             text.clear();
             Wire.ascii(text, PREPARED);
             command(request, 0x16, text);
-            expectQuery(expect, PREPARED, "SELECT items");
+            expectQuery(x, PREPARED, "SELECT items");
             statementId = nextStatementId++;
             executions = 1 + rng.nextInt(3);
             prepareOk(response, statementId);
         } else {
-            request.clear();
             Wire.le24(request, 1);
             Wire.u8(request, 0);
             Wire.u8(request, 0x0e);
-            expect.accept("content_key", "PING");
+            x.fromRequest("content_key", "PING");
             ok(response, 1, 0, 0);
         }
     }
@@ -203,7 +245,9 @@ final class MysqlWorkload {
     }
 
     /** An execution of the statement prepared before, answered by a binary result set of one row. */
-    private void execute(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
+    private void execute(Exchange x, Rng rng) {
+        Bytes request = x.request;
+        Bytes response = x.response;
         int id = rng.between(1, 900);
         int start = request.n;
         Wire.le24(request, 0);
@@ -217,7 +261,7 @@ final class MysqlWorkload {
         Wire.le16(request, 0x03); // LONG, signed
         Wire.le32(request, id);
         Wire.le24At(request, start, request.n - start - 4);
-        expectQuery(expect, PREPARED, "SELECT items");
+        expectQuery(x, PREPARED, "SELECT items");
 
         int seq = 1;
         packet(response, seq++, b -> Wire.u8(b, 3));
@@ -252,9 +296,8 @@ final class MysqlWorkload {
         request.add(argument);
     }
 
-    private static void expectQuery(BiConsumer<String, String> expect, String sql, String contentKey) {
-        expect.accept("content_key", contentKey);
-        expect.accept("sql", sql);
+    private static void expectQuery(Exchange x, String sql, String contentKey) {
+        x.fromRequest("content_key", contentKey).fromRequest("sql", sql);
     }
 
     private static void ok(Bytes response, int seq, long affected, long insertId) {
@@ -269,7 +312,9 @@ final class MysqlWorkload {
         Wire.le24At(response, start, response.n - start - 4);
     }
 
-    private void error(Bytes response, int seq, BiConsumer<String, String> expect, int code, String state, String message) {
+    private static void error(Exchange x, int code, String state, String message) {
+        Bytes response = x.response;
+        int seq = 1;
         int start = response.n;
         Wire.le24(response, 0);
         Wire.u8(response, seq);
@@ -279,9 +324,8 @@ final class MysqlWorkload {
         Wire.ascii(response, state);
         Wire.ascii(response, message);
         Wire.le24At(response, start, response.n - start - 4);
-        expect.accept("sql_error_code", Integer.toString(code));
-        expect.accept("is_error", "true");
-        failed = true;
+        x.fromResponse("sql_error_code", code);
+        x.error = true;
     }
 
     /** A text result set: column count, definitions, EOF, rows, EOF. */

@@ -1,7 +1,5 @@
 package io.kindling.probe.generator.internal;
 
-import java.util.function.BiConsumer;
-
 /**
  * An application talking to PostgreSQL (protocol 3, after the startup): simple queries ({@code Q}) answered by
  * {@code RowDescription}, {@code DataRow}s, {@code CommandComplete} and {@code ReadyForQuery}; statements that fail
@@ -9,11 +7,15 @@ import java.util.function.BiConsumer;
  * {@code ErrorResponse} and {@code ReadyForQuery}; transactions ({@code BEGIN}, {@code COMMIT}); and extended
  * queries as JDBC sends them ({@code Parse}, {@code Bind}, {@code Describe}, {@code Execute}, {@code Sync}).
  *
+ * <p>The client is a Java service (the JDBC driver, three threads) and the server PostgreSQL on port 5432; one
+ * connection at a time, of a few to a few dozen statements, closed by the client; rarely the server goes away in
+ * the middle of a statement (no answer, the connection closes).
+ *
  * <p>The truth logged for each request is what the statement is: its text with the literals the workload put in
  * replaced by {@code ?} (a parameter such as {@code $1} is not a literal), its operation and table, and the
  * SQLSTATE the server answered.
  */
-final class PgsqlWorkload {
+final class PgsqlWorkload implements Workload {
 
     private static final String[] NAMES = {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"};
     private static final int INT4 = 23;
@@ -27,37 +29,72 @@ final class PgsqlWorkload {
     private final Bytes text = new Bytes(1024);
     private boolean inTransaction;
     private boolean aborted;
-    private boolean failed;
+    /** Statements left on the connection; 0: a new connection comes. */
+    private int left;
 
-    /** The connection closed: a transaction it left open is gone. */
-    void connectionClosed() {
-        inTransaction = false;
-        aborted = false;
+    @Override
+    public String protocol() {
+        return "pgsql";
     }
 
-    /** Whether the connection is inside a transaction (its end must come on the same connection). */
-    boolean inTransaction() {
-        return inTransaction;
+    @Override
+    public Proc server() {
+        return new Proc(4300, "postgres", "/usr/lib/postgresql/15/bin/postgres", "/usr/lib/postgresql/15/bin/postgres",
+                new String[] {"-D", "/var/lib/postgresql/15/main", "-c", "config_file=/etc/postgresql/15/main/postgresql.conf"},
+                "/var/lib/postgresql/15/main", 0, 2);
     }
 
-    /**
-     * Fills the next request and response of a connection, and gives the attributes its {@code net_request} must
-     * have to {@code expect}.
-     */
-    void fill(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
-        request.clear();
-        response.clear();
-        failed = false;
-        statement(request, response, expect, rng);
-        if (!failed) {
-            expect.accept("is_error", "false");
+    @Override
+    public Proc client() {
+        return new Proc(4310, "java", "java", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java", new String[] {"-Xmx512m", "-jar",
+            "/opt/orders/orders-service.jar"}, "/opt/orders", 1000, 3);
+    }
+
+    @Override
+    public int port() {
+        return 5432;
+    }
+
+    /** One connection at a time, so that a transaction ends on the connection that began it. */
+    @Override
+    public int connections() {
+        return 1;
+    }
+
+    /** The workload ends its connections itself ({@link Exchange#close}). */
+    @Override
+    public int exchangesPerConnection(Rng rng) {
+        return Integer.MAX_VALUE;
+    }
+
+    @Override
+    public void next(Exchange x, Rng rng, int inBatch) {
+        if (left <= 0) {
+            left = rng.between(3, 40);
+        }
+        x.handlerNs = 1000L * rng.between(40, 1200);
+        statement(x, rng);
+        if (!x.error && rng.perMille(3)) {
+            // the server goes away before it answers: the connection closes
+            x.noResponse = true;
+            x.response.clear();
+            x.handlerNs = 1000L * rng.between(200, 3000);
+        }
+        // the client ends a connection outside a transaction, unless the server went away
+        if (--left <= 0 && !inTransaction || x.noResponse) {
+            x.close = true;
+            left = 0;
+            inTransaction = false;
+            aborted = false;
         }
     }
 
-    private void statement(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
+    private void statement(Exchange x, Rng rng) {
+        Bytes request = x.request;
+        Bytes response = x.response;
         if (aborted) {
             query(request, "ROLLBACK");
-            expectQuery(expect, "ROLLBACK", "ROLLBACK");
+            expectQuery(x, "ROLLBACK", "ROLLBACK");
             aborted = false;
             inTransaction = false;
             complete(response, "ROLLBACK");
@@ -66,7 +103,7 @@ final class PgsqlWorkload {
         }
         if (inTransaction && rng.percent(40)) {
             query(request, "COMMIT");
-            expectQuery(expect, "COMMIT", "COMMIT");
+            expectQuery(x, "COMMIT", "COMMIT");
             inTransaction = false;
             complete(response, "COMMIT");
             ready(response);
@@ -76,7 +113,7 @@ final class PgsqlWorkload {
         if (kind < 30) {
             int id = rng.between(1, 50_000);
             query(request, "SELECT id, name, email FROM users WHERE id = " + id);
-            expectQuery(expect, "SELECT id, name, email FROM users WHERE id = ?", "SELECT users");
+            expectQuery(x, "SELECT id, name, email FROM users WHERE id = ?", "SELECT users");
             String name = NAMES[id % NAMES.length];
             rowDescription(response, TABLE_USERS, new String[] {"id", "name", "email"}, new int[] {INT4, TEXT, TEXT});
             dataRow(response, Integer.toString(id), name, name + id + "@example.com");
@@ -86,7 +123,7 @@ final class PgsqlWorkload {
             int user = rng.between(1, 50_000);
             query(request, "SELECT o.id, o.total FROM orders o WHERE o.user_id = " + user
                     + " AND o.created_at > now() - interval '7 days' ORDER BY o.id DESC");
-            expectQuery(expect, "SELECT o.id, o.total FROM orders o WHERE o.user_id = ? AND o.created_at > now() - interval ? "
+            expectQuery(x, "SELECT o.id, o.total FROM orders o WHERE o.user_id = ? AND o.created_at > now() - interval ? "
                     + "ORDER BY o.id DESC", "SELECT orders");
             int rows = rng.nextInt(5);
             rowDescription(response, TABLE_ORDERS, new String[] {"id", "total"}, new int[] {INT8, NUMERIC});
@@ -99,48 +136,48 @@ final class PgsqlWorkload {
             int user = rng.between(1, 50_000);
             query(request, "INSERT INTO orders (user_id, item_id, quantity) VALUES (" + user + ", " + rng.between(1, 900) + ", "
                     + rng.between(1, 9) + ") RETURNING id");
-            expectQuery(expect, "INSERT INTO orders (user_id, item_id, quantity) VALUES (?, ?, ?) RETURNING id", "INSERT orders");
+            expectQuery(x, "INSERT INTO orders (user_id, item_id, quantity) VALUES (?, ?, ?) RETURNING id", "INSERT orders");
             rowDescription(response, TABLE_ORDERS, new String[] {"id"}, new int[] {INT8});
             dataRow(response, Integer.toString(800_000 + rng.nextInt(100_000)));
             complete(response, "INSERT 0 1");
             ready(response);
         } else if (kind < 63) {
             query(request, "UPDATE items SET stock = stock - " + rng.between(1, 9) + " WHERE id = " + rng.between(1, 900));
-            expectQuery(expect, "UPDATE items SET stock = stock - ? WHERE id = ?", "UPDATE items");
+            expectQuery(x, "UPDATE items SET stock = stock - ? WHERE id = ?", "UPDATE items");
             complete(response, "UPDATE 1");
             ready(response);
         } else if (kind < 67) {
             query(request, "DELETE FROM sessions WHERE expires_at < '2026-12-0" + rng.between(1, 7) + "'");
-            expectQuery(expect, "DELETE FROM sessions WHERE expires_at < ?", "DELETE sessions");
+            expectQuery(x, "DELETE FROM sessions WHERE expires_at < ?", "DELETE sessions");
             complete(response, "DELETE " + rng.nextInt(30));
             ready(response);
         } else if (kind < 71) {
             query(request, "SELECT * FROM order_archive WHERE id = " + rng.between(1, 90_000));
-            expectQuery(expect, "SELECT * FROM order_archive WHERE id = ?", "SELECT order_archive");
-            error(response, expect, "42P01", "relation \"order_archive\" does not exist", "15", "parse_relation.c", "1392",
+            expectQuery(x, "SELECT * FROM order_archive WHERE id = ?", "SELECT order_archive");
+            error(x, "42P01", "relation \"order_archive\" does not exist", "15", "parse_relation.c", "1392",
                     "parserOpenTable");
             ready(response);
         } else if (kind < 74) {
             String name = NAMES[rng.nextInt(NAMES.length)];
             query(request, "INSERT INTO users (name, email) VALUES ('" + name + "', '" + name + "@example.com')");
-            expectQuery(expect, "INSERT INTO users (name, email) VALUES (?, ?)", "INSERT users");
-            error(response, expect, "23505", "duplicate key value violates unique constraint \"users_email_key\"", null,
+            expectQuery(x, "INSERT INTO users (name, email) VALUES (?, ?)", "INSERT users");
+            error(x, "23505", "duplicate key value violates unique constraint \"users_email_key\"", null,
                     "nbtinsert.c", "664", "_bt_check_unique");
             ready(response);
         } else if (kind < 77) {
             query(request, "SELECT name FORM users WHERE id = " + rng.between(1, 50_000));
             // no FROM: the operation is all the content key can tell
-            expectQuery(expect, "SELECT name FORM users WHERE id = ?", "SELECT");
-            error(response, expect, "42601", "syntax error at or near \"FORM\"", "13", "scan.l", "1188", "scanner_yyerror");
+            expectQuery(x, "SELECT name FORM users WHERE id = ?", "SELECT");
+            error(x, "42601", "syntax error at or near \"FORM\"", "13", "scan.l", "1188", "scanner_yyerror");
             ready(response);
         } else if (kind < 82 && !inTransaction) {
             query(request, "BEGIN");
-            expectQuery(expect, "BEGIN", "BEGIN");
+            expectQuery(x, "BEGIN", "BEGIN");
             inTransaction = true;
             complete(response, "BEGIN");
             ready(response);
         } else {
-            extended(request, response, expect, rng);
+            extended(x, rng);
         }
     }
 
@@ -181,7 +218,9 @@ final class PgsqlWorkload {
     }
 
     /** An extended query as the JDBC driver sends it: Parse, Bind, Describe, Execute, Sync in one write. */
-    private void extended(Bytes request, Bytes response, BiConsumer<String, String> expect, Rng rng) {
+    private void extended(Exchange x, Rng rng) {
+        Bytes request = x.request;
+        Bytes response = x.response;
         int id = rng.between(1, 900);
         String sql = "SELECT id, name, stock FROM items WHERE id = $1";
         message(request, 'P', b -> {
@@ -210,7 +249,7 @@ final class PgsqlWorkload {
             Wire.be32(b, 0);
         });
         message(request, 'S', b -> { });
-        expectQuery(expect, sql, "SELECT items");
+        expectQuery(x, sql, "SELECT items");
         message(response, '1', b -> { });
         message(response, '2', b -> { });
         rowDescription(response, TABLE_ITEMS, new String[] {"id", "name", "stock"}, new int[] {INT4, TEXT, INT4});
@@ -227,14 +266,13 @@ final class PgsqlWorkload {
         message(request, 'Q', b -> Wire.cstring(b, sql));
     }
 
-    private static void expectQuery(BiConsumer<String, String> expect, String sql, String contentKey) {
-        expect.accept("content_key", contentKey);
-        expect.accept("sql", sql);
+    private static void expectQuery(Exchange x, String sql, String contentKey) {
+        x.fromRequest("content_key", contentKey).fromRequest("sql", sql);
     }
 
-    private void error(Bytes response, BiConsumer<String, String> expect, String state, String text, String position,
+    private void error(Exchange x, String state, String text, String position,
             String file, String line, String routine) {
-        message(response, 'E', b -> {
+        message(x.response, 'E', b -> {
             field(b, 'S', "ERROR");
             field(b, 'V', "ERROR");
             field(b, 'C', state);
@@ -247,9 +285,8 @@ final class PgsqlWorkload {
             field(b, 'R', routine);
             Wire.u8(b, 0);
         });
-        expect.accept("sql_error_code", state);
-        expect.accept("is_error", "true");
-        failed = true;
+        x.fromResponse("sql_error_code", state);
+        x.error = true;
         aborted = inTransaction; // the transaction failed: the application rolls it back next
     }
 

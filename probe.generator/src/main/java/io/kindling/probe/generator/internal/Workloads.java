@@ -7,7 +7,7 @@ package io.kindling.probe.generator.internal;
 public final class Workloads {
 
     /** Every workload, in the order the {@code requests} scenario interleaves them. */
-    public static final String[] ALL = {"dns", "redis"};
+    public static final String[] ALL = {"dns", "redis", "mysql", "pgsql", "kafka"};
 
     private Workloads() {
     }
@@ -17,6 +17,9 @@ public final class Workloads {
         return switch (protocol) {
             case "dns" -> new DnsWorkload();
             case "redis" -> new RedisWorkload();
+            case "mysql" -> new MysqlWorkload();
+            case "pgsql" -> new PgsqlWorkload();
+            case "kafka" -> new KafkaWorkload();
             default -> throw new IllegalArgumentException("no request workload for " + protocol);
         };
     }

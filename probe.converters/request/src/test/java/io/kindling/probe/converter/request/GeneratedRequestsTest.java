@@ -54,7 +54,7 @@ class GeneratedRequestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"http", "dns", "redis", "requests"})
+    @ValueSource(strings = {"http", "dns", "redis", "mysql", "pgsql", "kafka", "requests"})
     void theProbeReportsEveryRequestTheGeneratorLogged(String name, @TempDir Path dir) throws Exception {
         Captures.assumeNative();
         Scenario scenario = Scenario.fromName(name);
