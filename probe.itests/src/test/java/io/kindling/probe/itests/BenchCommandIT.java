@@ -5,6 +5,7 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import io.kindling.probe.generator.CaptureGenerator;
+import io.kindling.probe.generator.GenerationSummary;
 import io.kindling.probe.generator.Scenario;
 import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.RunSummary;
@@ -87,6 +88,39 @@ public class BenchCommandIT {
             }
         }
         assertTrue(RESULT.matcher(bench.stdoutLines().get(0)).matches());
+    }
+
+    /**
+     * Known truth at the bench's scale: on a generated capture of every request workload (HTTP, DNS, Redis, MySQL,
+     * PostgreSQL, Kafka) the pipeline makes exactly the requests the generator logged, in every round.
+     */
+    @Test
+    public void benchOfGeneratedRequestsMakesEveryLoggedRequest() throws Exception {
+        Path work = TestEnvironment.workDir("bench-generated-requests");
+        Path capture = work.resolve("requests.scap");
+        Files.createDirectories(work);
+        GenerationSummary generated = CaptureGenerator.generate(Scenario.REQUESTS, 60_000, 5, capture);
+        long logged = Files.readAllLines(CaptureGenerator.requestLog(capture)).size();
+        assertEquals("the summary counts the log's lines", generated.requests(), logged);
+        assertTrue("requests logged: " + logged, logged > 1000);
+        ProbeProcess.Result bench = ProbeProcess.run(work.resolve("bench"), "bench", capture.toString(), "--subscribe", "net_request",
+                "--rounds", "1");
+        System.out.println("BENCH [generated requests, " + logged + " logged]: " + String.join(" | ", bench.stderr()) + " || "
+                + String.join(" ", bench.stdoutLines()));
+        assertEquals("bench:\n" + bench.describe(), 0, bench.exitCode());
+        int pipelineRounds = 0;
+        for (String line : bench.stderr()) {
+            Matcher m = ROUND.matcher(line);
+            assertTrue("every line on standard error is a round: " + line, m.matches());
+            if (m.group(2).equals("pipeline")) {
+                pipelineRounds++;
+                assertEquals("each pipeline round makes every logged request: " + line, logged, number(m.group(4)));
+            }
+        }
+        assertEquals("two warm-up rounds and one counted", 3, pipelineRounds);
+        Matcher m = RESULT.matcher(bench.stdoutLines().get(0));
+        assertTrue(bench.stdoutLines().get(0), m.matches());
+        assertEquals("the result line's delivered", logged, Long.parseLong(m.group(2)));
     }
 
     private static void check(Path work, Path capture, List<String> subscriptions) throws Exception {
