@@ -18,6 +18,7 @@ final class DnsWorkload implements Workload {
 
     private String domain = NAMES[0];
     private int rcode;
+    private int lastId = -1;
 
     @Override
     public String protocol() {
@@ -75,6 +76,10 @@ final class DnsWorkload implements Workload {
         boolean aaaa = inBatch > 0;
         int type = aaaa ? 28 : 1;
         int id = rng.nextInt(65536);
+        if (inBatch > 0 && id == lastId) {
+            id ^= 1; // the queries in flight on a socket have ids of their own (each pairs by its id)
+        }
+        lastId = id;
         x.handlerNs = 1000L * rng.between(20, 400);
         x.request.addU16be(id).addU16be(0x0100).addU16be(1).addU16be(0).addU16be(0).addU16be(0);
         name(x.request, domain);

@@ -3,7 +3,7 @@ package io.kindling.probe.generator.internal;
 /**
  * A Python job worker ({@code python3 /opt/worker/jobs.py}, two threads) and {@code redis-server} on port 6379,
  * speaking RESP2 as redis-py and Redis 7 write it: GET (a value, a cached page larger than the capture keeps of a
- * call, nil), SET with and without expiry, MGET with nil elements, HGETALL, HSET, LPUSH, INCR, EXPIRE, DEL, PING,
+ * call, nil), SET with and without expiry (a page too: a request larger than the capture keeps), QUIT, MGET with nil elements, HGETALL, HSET, LPUSH, INCR, EXPIRE, DEL, PING,
  * BLPOP that times out after 200 ms (a slow request answered with a nil array); errors: INCR of a value that is no
  * number ({@code -ERR}), LPUSH on a string ({@code -WRONGTYPE}), a command the server does not know. The worker
  * pipelines two to five commands now and then; a server that drops the connection without answering and a
@@ -68,16 +68,14 @@ final class RedisWorkload implements Workload {
         } else if (r < 300) {
             // a cached page, larger than what the capture keeps of a call
             command(x, "GET", "page:/catalog/" + rng.nextInt(40));
-            page.setLength(0);
-            int rows = rng.between(40, 120);
-            page.append("<table>");
-            for (int i = 0; i < rows; i++) {
-                page.append("<tr><td>item ").append(i).append("</td><td>").append(rng.nextInt(500)).append("</td></tr>");
-            }
-            page.append("</table>");
+            String value = page(rng);
             int head = x.response.n;
-            bulk(x.response, page.toString());
-            x.responseHead = head + 1 + String.valueOf(page.length()).length() + 2;
+            bulk(x.response, value);
+            x.responseHead = head + 1 + String.valueOf(value.length()).length() + 2;
+        } else if (r < 330) {
+            // the page cached: a request larger than what the capture keeps of a call
+            command(x, "SET", "page:/catalog/" + rng.nextInt(40), page(rng), "EX", "60");
+            x.response.add(Bytes.ascii("+OK\r\n"));
         } else if (r < 450) {
             if (rng.percent(50)) {
                 command(x, "SET", "session:" + user, "{\"user\":" + user + ",\"cart\":" + rng.nextInt(9) + "}", "EX", "1800");
@@ -111,11 +109,20 @@ final class RedisWorkload implements Workload {
             command(x, "INCR", "counter:orders");
             integer(x, ++counter);
         } else if (r < 900) {
-            command(x, rng.percent(50) ? "EXPIRE" : "DEL", "session:" + user, "1800");
+            if (rng.percent(50)) {
+                command(x, "EXPIRE", "session:" + user, "1800");
+            } else {
+                command(x, "DEL", "session:" + user);
+            }
             integer(x, rng.nextInt(2));
-        } else if (r < 930) {
+        } else if (r < 915) {
             command(x, "PING");
             x.response.add(Bytes.ascii("+PONG\r\n"));
+        } else if (r < 930) {
+            // redis-cli's way out: the server answers and closes, so does the client
+            command(x, "QUIT");
+            x.response.add(Bytes.ascii("+OK\r\n"));
+            x.close = true;
         } else if (r < 945) {
             // a blocking pop whose timeout runs out: a nil array after 200 ms
             command(x, "BLPOP", "jobs:sms", "0.2");
@@ -136,6 +143,18 @@ final class RedisWorkload implements Workload {
             x.noResponse = true;
             x.handlerNs = 1000L * rng.between(100, 2000);
         }
+    }
+
+    /** An HTML table of 40 to 120 rows: 2 to 6 KiB. */
+    private String page(Rng rng) {
+        page.setLength(0);
+        int rows = rng.between(40, 120);
+        page.append("<table>");
+        for (int i = 0; i < rows; i++) {
+            page.append("<tr><td>item ").append(i).append("</td><td>").append(rng.nextInt(500)).append("</td></tr>");
+        }
+        page.append("</table>");
+        return page.toString();
     }
 
     /** A command as an array of bulk strings; its name is what the probe reports. */

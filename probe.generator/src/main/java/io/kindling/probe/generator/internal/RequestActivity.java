@@ -48,7 +48,9 @@ final class RequestActivity extends Activity {
     private final RequestLog.Entry[] serverEntries = new RequestLog.Entry[MAX_BATCH];
     private final Bytes requests = new Bytes(MAX_BATCH * 64 * 1024);
     private final Bytes responses = new Bytes(MAX_BATCH * 256 * 1024);
-    private final int[] cuts = new int[4];
+    /** Where the writer's calls end, and the reader's. */
+    private final int[] writes = new int[MAX_BATCH + 1];
+    private final int[] reads = new int[MAX_BATCH + 1];
     private final int[] order = new int[MAX_BATCH];
     private final Conn refused = new Conn();
     private final RequestLog.Sock udpServerSock;
@@ -250,10 +252,10 @@ final class RequestActivity extends Activity {
             serverEntries[j] = log.entry(l.serverSock, true, w.protocol(), w.port(), batch[j]);
         }
         // the client writes the requests, then waits for the answer
-        int nc = cutsOf(k == 1 ? batch[0].requestHead : 0, requests.n);
-        for (int i = 0; i < nc; i++) {
-            int a = i == 0 ? 0 : cuts[i - 1];
-            int b = cuts[i];
+        int nw = split(writes, batch[0].requestHead, requests.n, k, reqOff);
+        for (int i = 0; i < nw; i++) {
+            int a = i == 0 ? 0 : writes[i - 1];
+            int b = writes[i];
             Ev we = enter(l.client, Ppm.WRITE_E);
             we.fd = l.cfd;
             we.size = b - a;
@@ -267,11 +269,12 @@ final class RequestActivity extends Activity {
         cr.size = 16384;
         cr.blocking = true;
 
-        // the server reads them in the same pieces
+        // the server reads them, in the same pieces or all at once
         wake(l.server);
-        for (int i = 0; i < nc; i++) {
-            int a = i == 0 ? 0 : cuts[i - 1];
-            int b = cuts[i];
+        int nr = reread(nw);
+        for (int i = 0; i < nr; i++) {
+            int a = i == 0 ? 0 : reads[i - 1];
+            int b = reads[i];
             Ev re = enter(l.server, Ppm.READ_E);
             re.fd = l.sfd;
             re.size = 16384;
@@ -280,16 +283,23 @@ final class RequestActivity extends Activity {
             rx.tag = marks(serverEntries, reqOff, k, a, b, RequestLog.START | RequestLog.REQUEST, false);
             rx.delayNs = usec(2, 20);
         }
+        if (rng.percent(20)) {
+            // a server that reads until the socket is drained
+            Ev re = enter(l.server, Ppm.READ_E);
+            re.fd = l.sfd;
+            re.size = 16384;
+            exit(l.server, Ppm.READ_X, -Ppm.EAGAIN);
+        }
         long handler = 0;
         for (int j = 0; j < k; j++) {
             handler += batch[j].handlerNs;
         }
         boolean firstRead = true;
         if (silent > 0) {
-            int nr = cutsOf(silent == 1 ? batch[0].responseHead : 0, respOff[silent]);
-            for (int i = 0; i < nr; i++) {
-                int a = i == 0 ? 0 : cuts[i - 1];
-                int b = cuts[i];
+            nw = split(writes, batch[0].responseHead, respOff[silent], silent, respOff);
+            for (int i = 0; i < nw; i++) {
+                int a = i == 0 ? 0 : writes[i - 1];
+                int b = writes[i];
                 Ev we = enter(l.server, Ppm.WRITE_E);
                 we.fd = l.sfd;
                 we.size = b - a;
@@ -298,10 +308,11 @@ final class RequestActivity extends Activity {
                 data(wx, responses, a, b);
                 wx.tag = marks(serverEntries, respOff, silent, a, b, RequestLog.RESPONSE, true);
             }
-            // the client reads the answers in the same pieces
+            // the client reads the answers, in the same pieces or all at once
+            nr = reread(nw);
             for (int i = 0; i < nr; i++) {
-                int a = i == 0 ? 0 : cuts[i - 1];
-                int b = cuts[i];
+                int a = i == 0 ? 0 : reads[i - 1];
+                int b = reads[i];
                 if (!firstRead) {
                     Ev re = enter(l.client, Ppm.READ_E);
                     re.fd = l.cfd;
@@ -357,24 +368,45 @@ final class RequestActivity extends Activity {
     }
 
     /**
-     * Where the calls that carry {@code n} bytes end: one call, or where the head allows it, now and then two or
-     * three. Returns the number of calls; their ends are in {@link #cuts}.
+     * Where the writer's calls that carry {@code n} bytes of {@code k} messages laid out at {@code off} end: one
+     * message now and then split after its head over two or three calls; several in one call, or now and then one
+     * call each. Returns the number of calls.
      */
-    private int cutsOf(int head, int n) {
+    private int split(int[] ends, int head, int n, int k, int[] off) {
+        if (k > 1) {
+            if (rng.percent(30)) {
+                for (int j = 0; j < k; j++) {
+                    ends[j] = off[j + 1];
+                }
+                return k;
+            }
+            ends[0] = n;
+            return 1;
+        }
         if (head <= 0 || n - head < 2 || !rng.percent(25)) {
-            cuts[0] = n;
+            ends[0] = n;
             return 1;
         }
         int first = head + rng.nextInt(n - head - 1);
         if (n - first > 2 && rng.percent(30)) {
-            cuts[0] = first;
-            cuts[1] = first + 1 + rng.nextInt(n - first - 1);
-            cuts[2] = n;
+            ends[0] = first;
+            ends[1] = first + 1 + rng.nextInt(n - first - 1);
+            ends[2] = n;
             return 3;
         }
-        cuts[0] = first;
-        cuts[1] = n;
+        ends[0] = first;
+        ends[1] = n;
         return 2;
+    }
+
+    /** The reader's calls after the writer's {@code n} calls of {@link #writes}: the same pieces, or now and then all at once. */
+    private int reread(int n) {
+        if (n > 1 && rng.percent(50)) {
+            reads[0] = writes[n - 1];
+            return 1;
+        }
+        System.arraycopy(writes, 0, reads, 0, n);
+        return n;
     }
 
     /**
@@ -418,6 +450,13 @@ final class RequestActivity extends Activity {
             Ev sx = exit(l.client, Ppm.SENDTO_X, x.request.n);
             data(sx, x.request, 0, x.request.n);
             sx.tag = new RequestLog.Mark(clientEntries[j], RequestLog.REQUEST, x.request.n, null);
+        }
+        if (rng.percent(30)) {
+            // a non-blocking receive before the answers are there
+            Ev re = enter(l.client, Ppm.RECVFROM_E);
+            re.fd = l.cfd;
+            re.size = 4096;
+            exit(l.client, Ppm.RECVFROM_X, -Ppm.EAGAIN);
         }
         SimThread s = l.server;
         int answered = 0;
