@@ -70,7 +70,7 @@ public enum Scenario {
 
     /**
      * A Java service and a Kafka broker on port 9092: ApiVersions and Metadata at each connection's start, then
-     * Produce (versions 7 and 9) and Fetch (versions 11 and 12) with record batches, two or three requests sent
+     * Produce (versions 7 and 9) and Fetch (versions 11, 12 and 16, this one naming its topic by id) with record batches, two or three requests sent
      * before their answers, error codes 3, 6 and 70; now and then a broker that goes away without answering. Every
      * request is logged next to the capture, see {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
      * @since 1.2

@@ -6,7 +6,8 @@ import java.util.zip.CRC32C;
  * Producers and consumers talking to a Kafka broker as the Java client does: each connection starts with
  * {@code ApiVersions} (version 3) and {@code Metadata} (version 12), then sends {@code Produce} (versions 7 and 9:
  * the classic and the flexible encoding) with a record batch of one to three records, and {@code Fetch} (versions
- * 11 and 12) of a partition, each with its own correlation id. Some answers carry errors: a Produce to a partition
+ * 11 and 12, and 16 that names its topic by the id the Metadata answer gave) of a partition, each with its own
+ * correlation id. Some answers carry errors: a Produce to a partition
  * whose leader moved ({@code NOT_LEADER_OR_FOLLOWER}, 6) or to a topic that does not exist
  * ({@code UNKNOWN_TOPIC_OR_PARTITION}, 3), a Fetch of an incremental session the broker forgot
  * ({@code FETCH_SESSION_ID_NOT_FOUND}, 70).
@@ -27,6 +28,7 @@ final class KafkaWorkload implements Workload {
     static final short NOT_LEADER_OR_FOLLOWER = 6;
     static final short FETCH_SESSION_ID_NOT_FOUND = 70;
 
+    private static final int[] FETCH_VERSIONS = {11, 12, 16};
     private static final String[] TOPICS = {"orders", "payments", "clicks"};
     private static final String MISSING_TOPIC = "orders-retry";
     private static final long[] TOPIC_IDS = {0x5c1f0a9e3b2d4e71L, 0x9a0b7c6d5e4f3a21L, 0x1234fedc5678ba90L};
@@ -119,7 +121,8 @@ final class KafkaWorkload implements Workload {
             expectApi(x, "Produce", version, id, topic);
             expectError(x, error);
         } else {
-            int version = rng.percent(50) ? 11 : 12;
+            // the classic encoding, the flexible one, and topics by id as current Java clients send them
+            int version = FETCH_VERSIONS[rng.nextInt(FETCH_VERSIONS.length)];
             String topic = TOPICS[rng.nextInt(TOPICS.length)];
             short error = fetchSession != 0 && rng.perMille(15) ? FETCH_SESSION_ID_NOT_FOUND : NONE;
             int records = fetch(request, response, id, version, topic, rng.nextInt(3), error, rng);
@@ -300,7 +303,9 @@ final class KafkaWorkload implements Workload {
     private int fetch(Bytes request, Bytes response, int id, int version, String topic, int partition, short error, Rng rng) {
         boolean flexible = version >= 12;
         int at = requestHeader(request, 1, version, id);
-        Wire.be32(request, -1); // replica id: a consumer
+        if (version < 15) {
+            Wire.be32(request, -1); // replica id: a consumer (from version 15 on, a tagged field of brokers only)
+        }
         Wire.be32(request, 500); // max wait
         Wire.be32(request, 1); // min bytes
         Wire.be32(request, 52_428_800); // max bytes
@@ -308,7 +313,7 @@ final class KafkaWorkload implements Workload {
         Wire.be32(request, fetchSession);
         Wire.be32(request, fetchSession == 0 ? 0 : 1 + rng.nextInt(1000)); // session epoch
         array(request, flexible, 1);
-        string(request, flexible, topic);
+        topic(request, version, topic);
         array(request, flexible, 1);
         Wire.be32(request, partition);
         Wire.be32(request, 0); // current leader epoch
@@ -343,7 +348,7 @@ final class KafkaWorkload implements Workload {
             }
             Wire.be32(response, fetchSession);
             array(response, flexible, 1);
-            string(response, flexible, topic);
+            topic(response, version, topic);
             array(response, flexible, 1);
             Wire.be32(response, partition);
             Wire.be16(response, NONE);
@@ -378,6 +383,22 @@ final class KafkaWorkload implements Workload {
         }
         Wire.be32At(response, at, response.n - at - 4);
         return records;
+    }
+
+    /** A Fetch's topic: its name, or from version 13 on its id (the name is in the Metadata answers). */
+    private static void topic(Bytes b, int version, String topic) {
+        if (version < 13) {
+            string(b, version >= 12, topic);
+            return;
+        }
+        for (int t = 0; t < TOPICS.length; t++) {
+            if (TOPICS[t].equals(topic)) {
+                Wire.be64(b, TOPIC_IDS[t]);
+                Wire.be64(b, ~TOPIC_IDS[t]);
+                return;
+            }
+        }
+        throw new IllegalArgumentException("no id for topic " + topic);
     }
 
     /** A record batch (magic 2) of {@code records} JSON records, with its CRC-32C, in {@link #batch}. */

@@ -101,13 +101,24 @@ final class MysqlWorkload implements Workload {
         Bytes request = x.request;
         Bytes response = x.response;
         int kind = rng.nextInt(100);
-        if (kind < 30) {
+        if (kind < 27) {
             int id = rng.between(1, 50_000);
             query(request, text.clear(), "SELECT id, name, email FROM users WHERE id = ", id);
             expectQuery(x, "SELECT id, name, email FROM users WHERE id = ?", "SELECT users");
             String name = NAMES[id % NAMES.length];
             resultSet(response, "users", new String[] {"id", "name", "email"}, new int[] {0x03, 0xfd, 0xfd},
                     new String[][] {{Integer.toString(id), name, name + id + "@example.com"}});
+        } else if (kind < 34) {
+            // a result set larger than what the capture keeps of a call
+            int below = rng.between(5, 20);
+            query(request, text.clear(), "SELECT id, name, stock FROM items WHERE stock < ", below);
+            expectQuery(x, "SELECT id, name, stock FROM items WHERE stock < ?", "SELECT items");
+            String[][] values = new String[rng.between(20, 60)][];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = new String[] {Integer.toString(100 + i * 7), Payloads.ITEM_NAMES[i % Payloads.ITEM_NAMES.length] + "-" + i,
+                    Integer.toString(i % below)};
+            }
+            resultSet(response, "items", new String[] {"id", "name", "stock"}, new int[] {0x03, 0xfd, 0x03}, values);
         } else if (kind < 45) {
             int user = rng.between(1, 50_000);
             String status = STATUSES[rng.nextInt(STATUSES.length)];
