@@ -29,6 +29,22 @@ final class Exchange {
     int requestHead;
     int responseHead;
 
+    /**
+     * The messages a connection opens with before its first request (a handshake, which the probe reports as no
+     * request), end to end: turn {@code i} ends at {@code openingEnds[i]} and the server writes it when
+     * {@code openingFromServer[i]}, else the client. Read only on the exchange that opens a connection.
+     */
+    final Bytes opening = new Bytes(8192);
+    final int[] openingEnds = new int[4];
+    final boolean[] openingFromServer = new boolean[4];
+    int openingTurns;
+
+    /**
+     * A message the client writes, and the server reads, just before the client closes the connection after this
+     * exchange (MySQL's {@code COM_QUIT}, PostgreSQL's {@code Terminate}): it has no answer and is no request.
+     */
+    final Bytes closing = new Bytes(64);
+
     private final String[] names = new String[24];
     private final String[] values = new String[24];
     /** Attributes [0, requestAttrs) come from the request, the rest from the response. */
@@ -45,8 +61,18 @@ final class Exchange {
         error = false;
         requestHead = 0;
         responseHead = 0;
+        opening.clear();
+        openingTurns = 0;
+        closing.clear();
         requestAttrs = 0;
         attrs = 0;
+        return this;
+    }
+
+    /** Ends a turn of the {@link #opening}: the bytes added since the last one, written by the server or the client. */
+    Exchange openingTurn(boolean fromServer) {
+        openingFromServer[openingTurns] = fromServer;
+        openingEnds[openingTurns++] = opening.n;
         return this;
     }
 

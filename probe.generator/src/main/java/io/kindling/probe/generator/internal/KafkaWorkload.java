@@ -21,7 +21,7 @@ import java.util.zip.CRC32C;
  * and the error code as the probe's documentation defines it (a Produce's first partition's, a Fetch's top-level
  * one from version 7 on, ApiVersions' own; none for Metadata).
  */
-final class KafkaWorkload implements Workload {
+final class KafkaWorkload extends SessionWorkload {
 
     static final short NONE = 0;
     static final short UNKNOWN_TOPIC_OR_PARTITION = 3;
@@ -36,13 +36,14 @@ final class KafkaWorkload implements Workload {
     private static final byte[] VALUE_OPEN = Bytes.ascii("{\"order\":");
     private static final byte[] VALUE_CLOSE = Bytes.ascii(",\"amount\":1999,\"currency\":\"EUR\"}");
 
-    /** Requests left on the connection; 0: a new connection comes. */
-    private int left;
     /** The correlation id of the connection's last request; 0 before its first. */
     private int correlation;
     private long offset = 41_000;
     private long timestamp = 1_796_200_000_000L;
     private int fetchSession;
+    /** Where the head of the message just built ends (the bytes the probe reads its attributes from). */
+    private int requestHead;
+    private int responseHead;
     private final String clientId;
     private final Bytes batch = new Bytes(2048);
     private final Bytes value = new Bytes(256);
@@ -75,32 +76,26 @@ final class KafkaWorkload implements Workload {
         return 9092;
     }
 
-    /** One connection at a time: its requests start with ApiVersions and number their correlation ids. */
-    @Override
-    public int connections() {
-        return 1;
-    }
-
-    /** The workload ends its connections itself ({@link Exchange#close}). */
-    @Override
-    public int exchangesPerConnection(Rng rng) {
-        return Integer.MAX_VALUE;
-    }
-
     /** Two or three at once once the connection has started (small messages: each starts within a call's kept bytes). */
     @Override
     public int pipeline(Rng rng) {
-        return left > 0 && correlation >= 2 && rng.percent(40) ? rng.between(2, 3) : 1;
+        return connected() && correlation >= 2 && rng.percent(40) ? rng.between(2, 3) : 1;
     }
 
     @Override
-    public void next(Exchange x, Rng rng, int inBatch) {
-        if (left <= 0) {
-            left = rng.between(20, 200);
+    int exchangesPerSession(Rng rng) {
+        return rng.between(20, 200);
+    }
+
+    @Override
+    void exchange(Exchange x, Rng rng, boolean first) {
+        if (first) {
             correlation = 0;
             fetchSession = 0;
         }
         x.handlerNs = 1000L * rng.between(50, 2000);
+        requestHead = 0;
+        responseHead = 0;
         Bytes request = x.request;
         Bytes response = x.response;
         int id = ++correlation;
@@ -131,14 +126,11 @@ final class KafkaWorkload implements Workload {
             expectApi(x, "Fetch", version, id, topic);
             expectError(x, error);
         }
-        if (id > 2 && rng.perMille(2)) {
-            // the broker goes away before it answers: the connection closes
-            x.noResponse = true;
-            x.response.clear();
-        }
-        if (--left <= 0 || x.noResponse) {
-            x.close = true;
-            left = 0;
+        // a message may go in several calls past its head; a Metadata answer, whose topic ids the client needs, in one
+        x.requestHead = requestHead;
+        x.responseHead = responseHead;
+        if (id > 2) {
+            serverGoesAway(x, rng, 2);
         }
     }
 
@@ -168,6 +160,7 @@ final class KafkaWorkload implements Workload {
         Wire.be32(response, 0);
         Wire.be32(response, id); // ApiVersions answers with the header of version 0, even when flexible
         Wire.be16(response, NONE);
+        responseHead = response.n;
         int[][] apis = {{0, 0, 11}, {1, 0, 16}, {2, 0, 8}, {3, 0, 12}, {8, 0, 9}, {9, 0, 9}, {10, 0, 4}, {11, 0, 9},
             {12, 0, 4}, {13, 0, 5}, {14, 0, 5}, {18, 0, 3}, {19, 0, 7}, {22, 0, 4}};
         Wire.uvarint(response, apis.length + 1);
@@ -247,17 +240,11 @@ final class KafkaWorkload implements Workload {
         Wire.be32(request, 30_000);
         array(request, flexible, 1);
         string(request, flexible, topic);
+        requestHead = request.n;
         array(request, flexible, 1);
         Wire.be32(request, partition);
+        records(request, flexible);
         if (flexible) {
-            Wire.uvarint(request, batch.n + 1);
-        } else {
-            Wire.be32(request, batch.n);
-        }
-        request.add(batch);
-        if (flexible) {
-            Wire.u8(request, 0); // partition's tags
-            Wire.u8(request, 0); // topic's tags
             Wire.u8(request, 0);
         }
         Wire.be32At(request, at, request.n - at - 4);
@@ -268,6 +255,7 @@ final class KafkaWorkload implements Workload {
         array(response, flexible, 1);
         Wire.be32(response, partition);
         Wire.be16(response, error);
+        responseHead = response.n;
         Wire.be64(response, error == NONE ? offset : -1);
         Wire.be64(response, -1); // log append time: the producer's
         Wire.be64(response, error == NONE ? 0 : -1);
@@ -314,6 +302,7 @@ final class KafkaWorkload implements Workload {
         Wire.be32(request, fetchSession == 0 ? 0 : 1 + rng.nextInt(1000)); // session epoch
         array(request, flexible, 1);
         topic(request, version, topic);
+        requestHead = request.n;
         array(request, flexible, 1);
         Wire.be32(request, partition);
         Wire.be32(request, 0); // current leader epoch
@@ -337,6 +326,7 @@ final class KafkaWorkload implements Workload {
         at = responseHeader(response, id, flexible);
         Wire.be32(response, 0); // throttle
         Wire.be16(response, error);
+        responseHead = response.n;
         int records = 0;
         if (error != NONE) {
             fetchSession = 0;
@@ -367,22 +357,27 @@ final class KafkaWorkload implements Workload {
             } else {
                 recordBatch(records, rng);
             }
-            if (flexible) {
-                Wire.uvarint(response, batch.n + 1);
-            } else {
-                Wire.be32(response, batch.n);
-            }
-            response.add(batch);
-            if (flexible) {
-                Wire.u8(response, 0); // partition's tags
-                Wire.u8(response, 0); // topic's tags
-            }
+            records(response, flexible);
         }
         if (flexible) {
             Wire.u8(response, 0);
         }
         Wire.be32At(response, at, response.n - at - 4);
         return records;
+    }
+
+    /** The record batch as a partition's last field (its size first), then the partition's and the topic's tags. */
+    private void records(Bytes b, boolean flexible) {
+        if (flexible) {
+            Wire.uvarint(b, batch.n + 1);
+        } else {
+            Wire.be32(b, batch.n);
+        }
+        b.add(batch);
+        if (flexible) {
+            Wire.u8(b, 0); // partition's tags
+            Wire.u8(b, 0); // topic's tags
+        }
     }
 
     /** A Fetch's topic: its name, or from version 13 on its id (the name is in the Metadata answers). */

@@ -1,11 +1,13 @@
 package io.kindling.probe.generator.internal;
 
 /**
- * A shop's application server talking to MySQL (the client/server protocol 4.1 after the handshake, EOF packets
- * not deprecated): text queries ({@code COM_QUERY}) that read, insert, update and delete rows of a few tables,
- * answered by result sets and OK packets; statements that fail (1064 a syntax error, 1146 a table that does not
- * exist, 1062 a duplicate key) answered by ERR packets; a prepared statement ({@code COM_STMT_PREPARE}, then its
- * executions with {@code COM_STMT_EXECUTE} answered by binary result sets) and {@code COM_PING}.
+ * A shop's application server talking to MySQL (the client/server protocol 4.1): each connection opens with the
+ * server's greeting, the client's login and its OK (no request), the client deprecating the EOF packets or not; then
+ * text queries ({@code COM_QUERY}) that read, insert, update and delete rows of a few tables, answered by result sets
+ * (some larger than the capture keeps of a call) and OK packets; statements that fail (1064 a syntax error, 1146 a
+ * table that does not exist, 1062 a duplicate key) answered by ERR packets; a prepared statement
+ * ({@code COM_STMT_PREPARE}, then its executions with {@code COM_STMT_EXECUTE} answered by binary result sets) and
+ * {@code COM_PING}.
  *
  * <p>The client is PHP-FPM ({@code www-data}, two workers) and the server MariaDB on port 3306; one connection at a
  * time, of a few to a few dozen statements, closed by the client; rarely the server goes away in the middle of a
@@ -14,7 +16,7 @@ package io.kindling.probe.generator.internal;
  * <p>The truth logged for each request is what the statement is: its text with the literals the workload put in
  * replaced by {@code ?}, its operation and table, and the error number the server answered.
  */
-final class MysqlWorkload implements Workload {
+final class MysqlWorkload extends SessionWorkload {
 
     private static final String[] NAMES = {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"};
     private static final String[] STATUSES = {"paid", "shipped", "pending"};
@@ -24,9 +26,11 @@ final class MysqlWorkload implements Workload {
     private long statementId;
     private long nextStatementId = 1;
     private int executions;
-    /** Statements left on the connection; 0: a new connection comes. */
-    private int left;
     private long insertId = 1000;
+    /** Whether the connection's client deprecated the EOF packets. */
+    private boolean deprecateEof;
+    /** The server's id of the last connection it accepted. */
+    private long connectionId = 30;
 
     private final Bytes text = new Bytes(1024);
 
@@ -51,26 +55,28 @@ final class MysqlWorkload implements Workload {
         return 3306;
     }
 
-    /** One connection at a time, so that the statement a connection prepared is executed on it. */
     @Override
-    public int connections() {
-        return 1;
-    }
-
-    /** The workload ends its connections itself ({@link Exchange#close}). */
-    @Override
-    public int exchangesPerConnection(Rng rng) {
-        return Integer.MAX_VALUE;
+    int exchangesPerSession(Rng rng) {
+        return rng.between(3, 40);
     }
 
     @Override
-    public void next(Exchange x, Rng rng, int inBatch) {
-        if (left <= 0) {
-            left = rng.between(3, 40);
+    void exchange(Exchange x, Rng rng, boolean first) {
+        if (first) {
+            statementId = 0;
+            executions = 0;
             if (rng.perMille(5)) {
                 x.connectFail = true; // the server restarting
                 return;
             }
+            // the handshake: the server's greeting, the client's login, the server's OK
+            greeting(x.opening, ++connectionId, rng);
+            x.openingTurn(true);
+            deprecateEof = rng.percent(50);
+            login(x.opening, deprecateEof, rng);
+            x.openingTurn(false);
+            loginOk(x.opening);
+            x.openingTurn(true);
         }
         x.handlerNs = 1000L * rng.between(30, 900);
         if (statementId != 0) {
@@ -79,22 +85,11 @@ final class MysqlWorkload implements Workload {
             statement(x, rng);
         }
         // a command is one write; a result set may come in several (its packets as the server flushes them)
-        int first = x.response.a[4] & 0xff;
-        if (first != 0x00 && first != 0xff) {
+        int head = x.response.a[4] & 0xff;
+        if (head != 0x00 && head != 0xff) {
             x.responseHead = 4 + (x.response.a[0] & 0xff | (x.response.a[1] & 0xff) << 8 | (x.response.a[2] & 0xff) << 16);
         }
-        if (!x.error && rng.perMille(3)) {
-            // the server goes away before it answers: the connection closes
-            x.noResponse = true;
-            x.response.clear();
-            x.handlerNs = 1000L * rng.between(200, 3000);
-        }
-        if (--left <= 0 || x.noResponse) {
-            x.close = true;
-            left = 0;
-            statementId = 0;
-            executions = 0;
-        }
+        serverGoesAway(x, rng, 3);
     }
 
     private void statement(Exchange x, Rng rng) {
@@ -199,9 +194,16 @@ final class MysqlWorkload implements Workload {
         }
     }
 
-    /** The server's greeting that opens a connection (protocol 10, MariaDB, native password). */
+    /** {@code COM_QUIT}. */
+    @Override
+    void goodbye(Bytes out) {
+        Wire.le24(out, 1);
+        Wire.u8(out, 0);
+        Wire.u8(out, 0x01);
+    }
+
+    /** Appends the server's greeting that opens a connection (protocol 10, MariaDB, native password). */
     static void greeting(Bytes out, long connectionId, Rng rng) {
-        out.clear();
         packet(out, 0, b -> {
             Wire.u8(b, 10);
             Wire.cstring(b, "5.5.5-10.11.6-MariaDB-0+deb12u1");
@@ -223,11 +225,14 @@ final class MysqlWorkload implements Workload {
         });
     }
 
-    /** The client's answer to the greeting: user {@code shop}, database {@code shop}, a native password's hash. */
-    static void login(Bytes out, Rng rng) {
-        out.clear();
+    /**
+     * Appends the client's answer to the greeting: user {@code shop}, database {@code shop}, a native password's hash;
+     * {@code deprecateEof}: the client asks for OK packets in place of the EOFs that end rows (as Connector/J does).
+     */
+    static void login(Bytes out, boolean deprecateEof, Rng rng) {
         packet(out, 1, b -> {
-            Wire.le32(b, 0x000aa28d); // long password, long flag, connect with db, protocol 41, transactions, secure connection, plugin auth
+            // long password, long flag, connect with db, protocol 41, transactions, secure connection, plugin auth
+            Wire.le32(b, 0x000aa28d | (deprecateEof ? 0x01000000 : 0));
             Wire.le32(b, 16_777_216);
             Wire.u8(b, 45);
             for (int i = 0; i < 23; i++) {
@@ -243,9 +248,8 @@ final class MysqlWorkload implements Workload {
         });
     }
 
-    /** The server's OK to the login (sequence 2). */
+    /** Appends the server's OK to the login (sequence 2). */
     static void loginOk(Bytes out) {
-        out.clear();
         ok(out, 2, 0, 0);
     }
 
@@ -277,7 +281,7 @@ final class MysqlWorkload implements Workload {
         int seq = 1;
         packet(response, seq++, b -> Wire.u8(b, 3));
         seq = definitions(response, seq, "items", new String[] {"id", "name", "stock"}, new int[] {0x03, 0xfd, 0x03});
-        seq = eof(response, seq);
+        seq = definitionsEnd(response, seq);
         String name = Payloads.ITEM_NAMES[id % Payloads.ITEM_NAMES.length];
         int rowStart = response.n;
         Wire.le24(response, 0);
@@ -288,7 +292,7 @@ final class MysqlWorkload implements Workload {
         lenenc(response, name);
         Wire.le32(response, rng.nextInt(400));
         Wire.le24At(response, rowStart, response.n - rowStart - 4);
-        eof(response, seq);
+        rowsEnd(response, seq);
         if (--executions == 0) {
             statementId = 0;
         }
@@ -340,11 +344,11 @@ final class MysqlWorkload implements Workload {
     }
 
     /** A text result set: column count, definitions, EOF, rows, EOF. */
-    private static void resultSet(Bytes response, String table, String[] columns, int[] types, String[][] rows) {
+    private void resultSet(Bytes response, String table, String[] columns, int[] types, String[][] rows) {
         int seq = 1;
         packet(response, seq++, b -> lenenc(b, columns.length));
         seq = definitions(response, seq, table, columns, types);
-        seq = eof(response, seq);
+        seq = definitionsEnd(response, seq);
         for (String[] row : rows) {
             packet(response, seq++, b -> {
                 for (String v : row) {
@@ -352,11 +356,11 @@ final class MysqlWorkload implements Workload {
                 }
             });
         }
-        eof(response, seq);
+        rowsEnd(response, seq);
     }
 
     /** The answer to a prepare: its id, one parameter and three columns, each list with its EOF. */
-    private static void prepareOk(Bytes response, long id) {
+    private void prepareOk(Bytes response, long id) {
         int seq = 1;
         packet(response, seq++, b -> {
             Wire.u8(b, 0x00);
@@ -367,9 +371,9 @@ final class MysqlWorkload implements Workload {
             Wire.le16(b, 0); // warnings
         });
         seq = definitions(response, seq, "", new String[] {"?"}, new int[] {0xfd});
-        seq = eof(response, seq);
+        seq = definitionsEnd(response, seq);
         seq = definitions(response, seq, "items", new String[] {"id", "name", "stock"}, new int[] {0x03, 0xfd, 0x03});
-        eof(response, seq);
+        definitionsEnd(response, seq);
     }
 
     private static int definitions(Bytes response, int seq, String table, String[] columns, int[] types) {
@@ -395,13 +399,32 @@ final class MysqlWorkload implements Workload {
         return seq;
     }
 
-    private static int eof(Bytes response, int seq) {
+    /** The EOF after a list of definitions, unless the client deprecated it. */
+    private int definitionsEnd(Bytes response, int seq) {
+        if (deprecateEof) {
+            return seq;
+        }
         packet(response, seq, b -> {
             Wire.u8(b, 0xfe);
             Wire.le16(b, 0);
             Wire.le16(b, 0x0022); // autocommit, no index used
         });
         return seq + 1;
+    }
+
+    /** The end of the rows: an EOF, or where the client deprecated it an OK packet with the header 0xfe. */
+    private void rowsEnd(Bytes response, int seq) {
+        if (!deprecateEof) {
+            definitionsEnd(response, seq);
+            return;
+        }
+        packet(response, seq, b -> {
+            Wire.u8(b, 0xfe);
+            lenenc(b, 0);
+            lenenc(b, 0);
+            Wire.le16(b, 0x0022);
+            Wire.le16(b, 0);
+        });
     }
 
     private static void packet(Bytes out, int seq, java.util.function.Consumer<Bytes> body) {

@@ -1,10 +1,12 @@
 package io.kindling.probe.generator.internal;
 
 /**
- * An application talking to PostgreSQL (protocol 3, after the startup): simple queries ({@code Q}) answered by
+ * An application talking to PostgreSQL (protocol 3): each connection opens with the client's StartupMessage and the
+ * server's answer up to its first {@code ReadyForQuery} (no request); then simple queries ({@code Q}) answered by
  * {@code RowDescription}, {@code DataRow}s, {@code CommandComplete} and {@code ReadyForQuery}; statements that fail
  * (42P01 a relation that does not exist, 23505 a unique key violated, 42601 a syntax error) answered by an
- * {@code ErrorResponse} and {@code ReadyForQuery}; transactions ({@code BEGIN}, {@code COMMIT}); and extended
+ * {@code ErrorResponse} and {@code ReadyForQuery}; transactions ({@code BEGIN}, {@code COMMIT}, a {@code ROLLBACK}
+ * after an error in one); and extended
  * queries as JDBC sends them ({@code Parse}, {@code Bind}, {@code Describe}, {@code Execute}, {@code Sync}).
  *
  * <p>The client is a Java service (the JDBC driver, three threads) and the server PostgreSQL on port 5432; one
@@ -15,7 +17,7 @@ package io.kindling.probe.generator.internal;
  * replaced by {@code ?} (a parameter such as {@code $1} is not a literal), its operation and table, and the
  * SQLSTATE the server answered.
  */
-final class PgsqlWorkload implements Workload {
+final class PgsqlWorkload extends SessionWorkload {
 
     private static final String[] NAMES = {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"};
     private static final int INT4 = 23;
@@ -29,8 +31,6 @@ final class PgsqlWorkload implements Workload {
     private final Bytes text = new Bytes(1024);
     private boolean inTransaction;
     private boolean aborted;
-    /** Statements left on the connection; 0: a new connection comes. */
-    private int left;
 
     @Override
     public String protocol() {
@@ -55,38 +55,31 @@ final class PgsqlWorkload implements Workload {
         return 5432;
     }
 
-    /** One connection at a time, so that a transaction ends on the connection that began it. */
     @Override
-    public int connections() {
-        return 1;
-    }
-
-    /** The workload ends its connections itself ({@link Exchange#close}). */
-    @Override
-    public int exchangesPerConnection(Rng rng) {
-        return Integer.MAX_VALUE;
+    int exchangesPerSession(Rng rng) {
+        return rng.between(3, 40);
     }
 
     @Override
-    public void next(Exchange x, Rng rng, int inBatch) {
-        if (left <= 0) {
-            left = rng.between(3, 40);
+    void exchange(Exchange x, Rng rng, boolean first) {
+        if (first) {
+            inTransaction = false;
+            aborted = false;
+            // the startup: the client's StartupMessage, the server's answer up to its first ReadyForQuery
+            startup(x.opening);
+            x.openingTurn(false);
+            startupAnswer(x.opening, 20_000 + rng.nextInt(40_000), rng);
+            x.openingTurn(true);
         }
         x.handlerNs = 1000L * rng.between(40, 1200);
         statement(x, rng);
-        if (!x.error && rng.perMille(3)) {
-            // the server goes away before it answers: the connection closes
-            x.noResponse = true;
-            x.response.clear();
-            x.handlerNs = 1000L * rng.between(200, 3000);
-        }
-        // the client ends a connection outside a transaction, unless the server went away
-        if (--left <= 0 && !inTransaction || x.noResponse) {
-            x.close = true;
-            left = 0;
-            inTransaction = false;
-            aborted = false;
-        }
+        serverGoesAway(x, rng, 3);
+    }
+
+    /** The client ends a connection outside a transaction. */
+    @Override
+    boolean mayEnd() {
+        return !inTransaction;
     }
 
     private void statement(Exchange x, Rng rng) {
@@ -181,9 +174,14 @@ final class PgsqlWorkload implements Workload {
         }
     }
 
-    /** The client's StartupMessage (protocol 3.0) as the JDBC driver sends it. */
+    /** {@code Terminate}. */
+    @Override
+    void goodbye(Bytes out) {
+        message(out, 'X', b -> { });
+    }
+
+    /** Appends the client's StartupMessage (protocol 3.0) as the JDBC driver sends it. */
     static void startup(Bytes out) {
-        out.clear();
         int at = out.n;
         Wire.be32(out, 0);
         Wire.be32(out, 196_608);
@@ -196,9 +194,8 @@ final class PgsqlWorkload implements Workload {
         Wire.be32At(out, at, out.n - at);
     }
 
-    /** The server's answer to the startup (trust authentication): AuthenticationOk, parameters, key, ReadyForQuery. */
+    /** Appends the server's answer to the startup (trust authentication): AuthenticationOk, parameters, key, ReadyForQuery. */
     static void startupAnswer(Bytes out, long backendPid, Rng rng) {
-        out.clear();
         message(out, 'R', b -> Wire.be32(b, 0));
         String[][] params = {{"application_name", "PostgreSQL JDBC Driver"}, {"client_encoding", "UTF8"},
             {"DateStyle", "ISO, MDY"}, {"integer_datetimes", "on"}, {"IntervalStyle", "postgres"}, {"is_superuser", "off"},

@@ -33,6 +33,8 @@ final class RequestActivity extends Activity {
         RequestLog.Sock clientSock;
         RequestLog.Sock serverSock;
         int left;
+        /** Opened by the batch being played: its handshake comes first. */
+        boolean fresh;
     }
 
     private final Workload w;
@@ -116,10 +118,14 @@ final class RequestActivity extends Activity {
         k = fitting(k);
         Link l = links.isEmpty() || links.size() < w.connections() && rng.percent(20) ? open()
                 : links.get(rng.nextInt(links.size()));
+        if (l.fresh) {
+            l.fresh = false;
+            opening(l, batch[0]);
+        }
         boolean closed = w.udp() ? datagrams(l, k) : stream(l, k);
         l.left -= k;
         if (!closed && (l.left <= 0 || batch[k - 1].close)) {
-            close(l);
+            close(l, batch[k - 1]);
         }
     }
 
@@ -203,13 +209,60 @@ final class RequestActivity extends Activity {
             l.serverSock = new RequestLog.Sock(serverProc.pid);
             l.serverSock.fd = l.sfd;
         }
+        l.fresh = true;
         links.add(l);
         return l;
     }
 
+    /**
+     * The handshake a TCP connection opens with ({@link Exchange#opening}): each turn written in one call and read
+     * in one by the other side, which waits for it; the probe reports no request for it.
+     */
+    private void opening(Link l, Exchange x) {
+        if (w.udp() || x.openingTurns == 0) {
+            return;
+        }
+        wake(l.server);
+        for (int i = 0; i < x.openingTurns; i++) {
+            int a = i == 0 ? 0 : x.openingEnds[i - 1];
+            int b = x.openingEnds[i];
+            boolean fromServer = x.openingFromServer[i];
+            SimThread writer = fromServer ? l.server : l.client;
+            SimThread reader = fromServer ? l.client : l.server;
+            Ev re = enter(reader, Ppm.READ_E);
+            re.fd = fromServer ? l.cfd : l.sfd;
+            re.size = 16384;
+            re.blocking = true;
+            Ev we = enter(writer, Ppm.WRITE_E);
+            we.fd = fromServer ? l.sfd : l.cfd;
+            we.size = b - a;
+            we.delayNs = usec(10, 80);
+            Ev wx = exit(writer, Ppm.WRITE_X, b - a);
+            data(wx, x.opening, a, b);
+            Ev rx = exit(reader, Ppm.READ_X, b - a);
+            data(rx, x.opening, a, b);
+            rx.delayNs = usec(5, 30);
+        }
+    }
+
     /** The client closes; a TCP server reads the end of the stream and closes its side. */
-    private void close(Link l) {
+    private void close(Link l, Exchange last) {
         links.remove(l);
+        if (!w.udp() && last.closing.n > 0) {
+            // the client says goodbye (a message with no answer), the server reads it
+            Ev we = enter(l.client, Ppm.WRITE_E);
+            we.fd = l.cfd;
+            we.size = last.closing.n;
+            we.delayNs = usec(5, 40);
+            Ev wx = exit(l.client, Ppm.WRITE_X, last.closing.n);
+            data(wx, last.closing, 0, last.closing.n);
+            wake(l.server);
+            Ev re = enter(l.server, Ppm.READ_E);
+            re.fd = l.sfd;
+            re.size = 16384;
+            Ev rx = exit(l.server, Ppm.READ_X, last.closing.n);
+            data(rx, last.closing, 0, last.closing.n);
+        }
         close(l.client, l.cfd);
         if (!w.udp()) {
             wake(l.server);
