@@ -52,6 +52,7 @@ final class RequestActivity extends Activity {
     private final int[] writes = new int[MAX_BATCH + 1];
     private final int[] reads = new int[MAX_BATCH + 1];
     private final int[] order = new int[MAX_BATCH];
+    private final Link[] owners = new Link[MAX_BATCH];
     private final Conn refused = new Conn();
     private final RequestLog.Sock udpServerSock;
     private int nextPort;
@@ -116,7 +117,11 @@ final class RequestActivity extends Activity {
         k = fitting(k);
         Link l = links.isEmpty() || links.size() < w.connections() && rng.percent(20) ? open()
                 : links.get(rng.nextInt(links.size()));
-        boolean closed = w.udp() ? datagrams(l, k) : stream(l, k);
+        if (w.udp()) {
+            datagrams(l, k);
+            return;
+        }
+        boolean closed = stream(l, k);
         l.left -= k;
         if (!closed && (l.left <= 0 || batch[k - 1].close)) {
             close(l);
@@ -439,15 +444,38 @@ final class RequestActivity extends Activity {
 
     // ---- UDP
 
-    /** A batch of datagrams on the client's socket; true when the client gave up and closed it. */
-    private boolean datagrams(Link l, int k) {
+    /**
+     * A batch of datagrams on the client's socket, now and then with another socket's batch in flight at the same
+     * time (an asynchronous resolver): the server reads the queries as they come, then answers them, in any order
+     * where the workload allows it. A socket with a query the server dropped is given up after the client's timeout.
+     */
+    private void datagrams(Link l, int k) {
         for (int j = 0; j < k; j++) {
+            owners[j] = l;
+        }
+        int total = k;
+        if (links.size() >= 2 && rng.percent(25)) {
+            Link other = links.get(rng.nextInt(links.size()));
+            if (other != l) {
+                int more = Math.min(MAX_BATCH - k, Math.max(1, w.pipeline(rng)));
+                for (int j = 0; j < more; j++) {
+                    Exchange x = batch[total].clear();
+                    w.next(x, rng, j);
+                    x.connectFail = false;
+                    owners[total++] = other;
+                    if (x.noResponse || x.close) {
+                        break;
+                    }
+                }
+            }
+        }
+        for (int j = 0; j < total; j++) {
             Exchange x = batch[j];
-            reqOff[j] = 0;
-            clientEntries[j] = log.entry(l.clientSock, false, w.protocol(), w.port(), x);
-            Ev se = sendtoEnter(l.client, l.cfd, x.request.n, l.clientConn);
+            Link o = owners[j];
+            clientEntries[j] = log.entry(o.clientSock, false, w.protocol(), w.port(), x);
+            Ev se = sendtoEnter(o.client, o.cfd, x.request.n, o.clientConn);
             se.tag = new RequestLog.Mark(clientEntries[j], RequestLog.START, 0, null);
-            Ev sx = exit(l.client, Ppm.SENDTO_X, x.request.n);
+            Ev sx = exit(o.client, Ppm.SENDTO_X, x.request.n);
             data(sx, x.request, 0, x.request.n);
             sx.tag = new RequestLog.Mark(clientEntries[j], RequestLog.REQUEST, x.request.n, null);
         }
@@ -458,27 +486,22 @@ final class RequestActivity extends Activity {
             re.size = 4096;
             exit(l.client, Ppm.RECVFROM_X, -Ppm.EAGAIN);
         }
+        // the server reads the queries that reach it, then answers them
         SimThread s = l.server;
         int answered = 0;
-        for (int j = 0; j < k; j++) {
+        wake(s);
+        for (int j = 0; j < total; j++) {
             Exchange x = batch[j];
             if (x.noResponse) {
                 continue; // dropped
             }
             order[answered++] = j;
             serverEntries[j] = log.entry(udpServerSock, true, w.protocol(), w.port(), x);
-            wake(s);
             Ev re = enter(s, Ppm.RECVFROM_E);
             re.fd = LISTEN_FD;
             re.size = 4096;
-            Ev rx = recvfromExit(s, x.request.n, x.request.a, x.request.n, l.serverConn);
+            Ev rx = recvfromExit(s, x.request.n, x.request.a, x.request.n, owners[j].serverConn);
             rx.tag = new RequestLog.Mark(serverEntries[j], RequestLog.START | RequestLog.REQUEST, x.request.n, null);
-            Ev se = sendtoEnter(s, LISTEN_FD, x.response.n, l.serverConn);
-            se.delayNs = x.handlerNs;
-            Ev sx = exit(s, Ppm.SENDTO_X, x.response.n);
-            data(sx, x.response, 0, x.response.n);
-            sx.tag = new RequestLog.Mark(serverEntries[j], RequestLog.RESPONSE | RequestLog.DONE, x.response.n, null);
-            sleep(s);
         }
         if (w.reorders()) {
             for (int i = answered - 1; i > 0; i--) {
@@ -490,33 +513,59 @@ final class RequestActivity extends Activity {
         }
         for (int i = 0; i < answered; i++) {
             Exchange x = batch[order[i]];
-            Ev re = enter(l.client, Ppm.RECVFROM_E);
-            re.fd = l.cfd;
+            Ev se = sendtoEnter(s, LISTEN_FD, x.response.n, owners[order[i]].serverConn);
+            se.delayNs = x.handlerNs;
+            Ev sx = exit(s, Ppm.SENDTO_X, x.response.n);
+            data(sx, x.response, 0, x.response.n);
+            sx.tag = new RequestLog.Mark(serverEntries[order[i]], RequestLog.RESPONSE | RequestLog.DONE, x.response.n, null);
+        }
+        sleep(s);
+        // each client reads its answers
+        for (int i = 0; i < answered; i++) {
+            Exchange x = batch[order[i]];
+            Link o = owners[order[i]];
+            Ev re = enter(o.client, Ppm.RECVFROM_E);
+            re.fd = o.cfd;
             re.size = 4096;
             re.blocking = true;
-            Ev rx = recvfromExit(l.client, x.response.n, x.response.a, x.response.n, l.clientConn);
+            Ev rx = recvfromExit(o.client, x.response.n, x.response.a, x.response.n, o.clientConn);
             rx.tag = new RequestLog.Mark(clientEntries[order[i]], RequestLog.RESPONSE | RequestLog.DONE, x.response.n, null);
             rx.delayNs = usec(5, 30);
         }
-        if (answered == k) {
-            return false;
-        }
-        // the client waits for the dropped ones' answers until its timeout, then gives up its socket
-        RequestLog.Mark m = null;
-        long timeout = 0;
-        for (int j = 0; j < k; j++) {
-            if (batch[j].noResponse) {
-                m = new RequestLog.Mark(clientEntries[j], RequestLog.CLOSED, 0, m);
-                timeout = Math.max(timeout, batch[j].handlerNs);
+        // a socket with a dropped query waits until the client's timeout, then is given up; the others go on
+        for (int j = 0; j < total; j++) {
+            Link o = owners[j];
+            boolean seen = false;
+            for (int i = 0; i < j; i++) {
+                seen |= owners[i] == o;
+            }
+            if (seen) {
+                continue;
+            }
+            RequestLog.Mark m = null;
+            long timeout = 0;
+            int sent = 0;
+            for (int i = j; i < total; i++) {
+                if (owners[i] == o) {
+                    sent++;
+                    if (batch[i].noResponse) {
+                        m = new RequestLog.Mark(clientEntries[i], RequestLog.CLOSED, 0, m);
+                        timeout = Math.max(timeout, batch[i].handlerNs);
+                    }
+                }
+            }
+            o.left -= sent;
+            if (m != null) {
+                Ev cc = enter(o.client, Ppm.CLOSE_E);
+                cc.fd = o.cfd;
+                cc.delayNs = timeout;
+                cc.tag = m;
+                exit(o.client, Ppm.CLOSE_X, 0);
+                clientProc.fdAlloc.release(o.cfd);
+                links.remove(o);
+            } else if (o.left <= 0) {
+                close(o);
             }
         }
-        Ev cc = enter(l.client, Ppm.CLOSE_E);
-        cc.fd = l.cfd;
-        cc.delayNs = timeout;
-        cc.tag = m;
-        exit(l.client, Ppm.CLOSE_X, 0);
-        clientProc.fdAlloc.release(l.cfd);
-        links.remove(l);
-        return true;
     }
 }
