@@ -55,7 +55,6 @@ final class RequestActivity extends Activity {
     private final Link[] owners = new Link[MAX_BATCH];
     private final Conn refused = new Conn();
     private final RequestLog.Sock udpServerSock;
-    private int nextPort;
 
     RequestActivity(World world, Rng rng, SimClock clock, Workload w, RequestLog log) {
         super(world, rng, clock);
@@ -78,14 +77,6 @@ final class RequestActivity extends Activity {
         if (e.tag != null) {
             log.stamped(e, ts);
         }
-    }
-
-    private int ephemeralPort() {
-        nextPort += 1 + rng.nextInt(3);
-        if (nextPort > 60999) {
-            nextPort = 33000 + rng.nextInt(64);
-        }
-        return nextPort;
     }
 
     @Override
@@ -258,17 +249,7 @@ final class RequestActivity extends Activity {
         }
         // the client writes the requests, then waits for the answer
         int nw = split(writes, batch[0].requestHead, requests.n, k, reqOff);
-        for (int i = 0; i < nw; i++) {
-            int a = i == 0 ? 0 : writes[i - 1];
-            int b = writes[i];
-            Ev we = enter(l.client, Ppm.WRITE_E);
-            we.fd = l.cfd;
-            we.size = b - a;
-            we.tag = marks(clientEntries, reqOff, k, a, b, RequestLog.START, false);
-            Ev wx = exit(l.client, Ppm.WRITE_X, b - a);
-            data(wx, requests, a, b);
-            wx.tag = marks(clientEntries, reqOff, k, a, b, RequestLog.REQUEST, false);
-        }
+        writeCalls(l.client, l.cfd, requests, nw, clientEntries, reqOff, k, false, 0);
         Ev cr = enter(l.client, Ppm.READ_E);
         cr.fd = l.cfd;
         cr.size = 16384;
@@ -276,18 +257,7 @@ final class RequestActivity extends Activity {
 
         // the server reads them, in the same pieces or all at once
         wake(l.server);
-        int nr = reread(nw);
-        for (int i = 0; i < nr; i++) {
-            int a = i == 0 ? 0 : reads[i - 1];
-            int b = reads[i];
-            Ev re = enter(l.server, Ppm.READ_E);
-            re.fd = l.sfd;
-            re.size = 16384;
-            Ev rx = exit(l.server, Ppm.READ_X, b - a);
-            data(rx, requests, a, b);
-            rx.tag = marks(serverEntries, reqOff, k, a, b, RequestLog.START | RequestLog.REQUEST, false);
-            rx.delayNs = usec(2, 20);
-        }
+        readCalls(l.server, l.sfd, requests, reread(nw), serverEntries, reqOff, k, false, false);
         if (rng.percent(20)) {
             // a server that reads until the socket is drained
             Ev re = enter(l.server, Ppm.READ_E);
@@ -302,33 +272,10 @@ final class RequestActivity extends Activity {
         boolean firstRead = true;
         if (silent > 0) {
             nw = split(writes, batch[0].responseHead, respOff[silent], silent, respOff);
-            for (int i = 0; i < nw; i++) {
-                int a = i == 0 ? 0 : writes[i - 1];
-                int b = writes[i];
-                Ev we = enter(l.server, Ppm.WRITE_E);
-                we.fd = l.sfd;
-                we.size = b - a;
-                we.delayNs = i == 0 ? handler : usec(1, 10);
-                Ev wx = exit(l.server, Ppm.WRITE_X, b - a);
-                data(wx, responses, a, b);
-                wx.tag = marks(serverEntries, respOff, silent, a, b, RequestLog.RESPONSE, true);
-            }
+            writeCalls(l.server, l.sfd, responses, nw, serverEntries, respOff, silent, true, handler);
             // the client reads the answers, in the same pieces or all at once
-            nr = reread(nw);
-            for (int i = 0; i < nr; i++) {
-                int a = i == 0 ? 0 : reads[i - 1];
-                int b = reads[i];
-                if (!firstRead) {
-                    Ev re = enter(l.client, Ppm.READ_E);
-                    re.fd = l.cfd;
-                    re.size = 16384;
-                }
-                firstRead = false;
-                Ev rx = exit(l.client, Ppm.READ_X, b - a);
-                data(rx, responses, a, b);
-                rx.tag = marks(clientEntries, respOff, silent, a, b, RequestLog.RESPONSE, true);
-                rx.delayNs = usec(5, 30);
-            }
+            readCalls(l.client, l.cfd, responses, reread(nw), clientEntries, respOff, silent, true, true);
+            firstRead = false;
         }
         if (silent == k) {
             sleep(l.server);
@@ -356,6 +303,45 @@ final class RequestActivity extends Activity {
         clientProc.fdAlloc.release(l.cfd);
         links.remove(l);
         return true;
+    }
+
+    /**
+     * The writer's {@code n} calls that carry {@link #writes}' pieces of {@code buf}, each marking the messages
+     * laid out at {@code off} that it carries; the first waits {@code firstDelay} (a server's handler time).
+     */
+    private void writeCalls(SimThread t, int fd, Bytes buf, int n, RequestLog.Entry[] entries, int[] off, int count,
+            boolean response, long firstDelay) {
+        for (int i = 0; i < n; i++) {
+            int a = i == 0 ? 0 : writes[i - 1];
+            int b = writes[i];
+            Ev we = enter(t, Ppm.WRITE_E);
+            we.fd = fd;
+            we.size = b - a;
+            we.delayNs = i == 0 ? firstDelay : response ? usec(1, 10) : 0;
+            we.tag = response ? null : marks(entries, off, count, a, b, RequestLog.START, false);
+            Ev wx = exit(t, Ppm.WRITE_X, b - a);
+            data(wx, buf, a, b);
+            wx.tag = marks(entries, off, count, a, b, response ? RequestLog.RESPONSE : RequestLog.REQUEST, response);
+        }
+    }
+
+    /** The reader's {@code n} calls that take {@link #reads}' pieces of {@code buf}; {@code entered}: the first blocks already. */
+    private void readCalls(SimThread t, int fd, Bytes buf, int n, RequestLog.Entry[] entries, int[] off, int count,
+            boolean response, boolean entered) {
+        for (int i = 0; i < n; i++) {
+            int a = i == 0 ? 0 : reads[i - 1];
+            int b = reads[i];
+            if (i > 0 || !entered) {
+                Ev re = enter(t, Ppm.READ_E);
+                re.fd = fd;
+                re.size = 16384;
+            }
+            Ev rx = exit(t, Ppm.READ_X, b - a);
+            data(rx, buf, a, b);
+            rx.tag = marks(entries, off, count, a, b, response ? RequestLog.RESPONSE : RequestLog.START | RequestLog.REQUEST,
+                    response);
+            rx.delayNs = response ? usec(5, 30) : usec(2, 20);
+        }
     }
 
     /** Lays the batch's requests and responses end to end in {@link #requests} and {@link #responses}. */
