@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The generator's request scenarios replayed through the real engine, native inspector and request converter with
  * every protocol parser: the probe reports exactly the requests the generator logged ({@code .requests} next to the
  * capture), each with every logged field equal: timestamp, process, thread, fd, side, byte counts, the four times,
- * and the attributes (protocol, outcome, slowness, content key, the protocol's own).
+ * and the attributes (protocol, outcome, slowness, content key, the protocol's own). 30,000 events each, seed 21
+ * ({@code -Dkindling.generated.events=N}, {@code -Dkindling.generated.seed=S} for others).
  */
 class GeneratedRequestsTest {
 
@@ -53,7 +54,8 @@ class GeneratedRequestsTest {
         Captures.assumeNative();
         Scenario scenario = Scenario.fromName(name);
         Path capture = dir.resolve(name + ".scap");
-        GenerationSummary summary = CaptureGenerator.generate(scenario, 30_000, 21, capture);
+        GenerationSummary summary = CaptureGenerator.generate(scenario, Long.getLong("kindling.generated.events", 30_000),
+                Long.getLong("kindling.generated.seed", 21), capture);
         List<Logged> log = new ArrayList<>();
         for (String line : Files.readAllLines(CaptureGenerator.requestLog(capture))) {
             String[] f = line.split("\t");
