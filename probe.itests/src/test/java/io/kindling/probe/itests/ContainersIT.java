@@ -226,11 +226,7 @@ public class ContainersIT {
             for (String id : ids) {
                 assertEquals("0", docker.run("wait", id));
             }
-            Thread.sleep(2500); // what the probe read reaches the sink
-            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            scraped = r.body();
+            scraped = scrapeUntilQuitCounted(metricsPort);
             summary = stop(probe);
         } finally {
             for (String id : ids) {
@@ -271,6 +267,26 @@ public class ContainersIT {
             named++;
         }
         assertTrue("net_request events of the test's containers: " + named, named >= 4 * n);
+    }
+
+    /**
+     * The Prometheus sink's scrape once it counted the last requests of the workload, both sides of both {@code /quit}
+     * calls (the sink receives the events in order), or after 20 s.
+     */
+    private static String scrapeUntilQuitCounted(int port) throws IOException, InterruptedException {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        String body = "";
+        for (int i = 0; i < 100; i++) {
+            body = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            long quits = body.lines().filter(l -> (l.startsWith("kindling_entity_request_total{")
+                    || l.startsWith("kindling_topology_request_total{")) && l.contains("request_content=\"/quit\"")).count();
+            if (quits >= 4) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        return body;
     }
 
     /** The series whose key starts with one of {@code prefixes}. */
