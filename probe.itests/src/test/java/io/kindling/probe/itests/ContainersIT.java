@@ -198,10 +198,13 @@ public class ContainersIT {
         String webId;
         String apiId;
         String clientId;
-        try (LiveCaptureIT.LiveProbe probe = new LiveCaptureIT.LiveProbe(work, List.of(),
+        Map<Map<String, String>, io.opentelemetry.proto.metrics.v1.HistogramDataPoint> otlpServer;
+        Map<Map<String, String>, io.opentelemetry.proto.metrics.v1.HistogramDataPoint> otlpClient;
+        try (io.kindling.probe.sink.otlp.OtlpReceiver receiver = new io.kindling.probe.sink.otlp.OtlpReceiver();
+                LiveCaptureIT.LiveProbe probe = new LiveCaptureIT.LiveProbe(work, List.of(),
                 List.of("-Dkindling.container.docker.socket=" + docker.socket()), LiveCaptureIT.LiveProbe.withSubscriptions(
                         work.resolve("events.jsonl"), List.of("net_request"), "300s",
-                        List.of("--sink", "prometheus:127.0.0.1:" + metricsPort)))) {
+                        List.of("--sink", "prometheus:127.0.0.1:" + metricsPort, "--sink", "otlp:" + receiver.endpoint())))) {
             probe.awaitCapturing();
             List<String> web = new ArrayList<>(List.of("run", "-d", "--network", "none", "--name", "kp-web"));
             web.addAll(jvm);
@@ -228,6 +231,11 @@ public class ContainersIT {
             }
             scraped = scrapeUntilQuitCounted(metricsPort);
             summary = stop(probe);
+            // the OTLP sink's last export, at the end of the run
+            assertTrue("the OTLP receiver got the client side", io.kindling.probe.sink.otlp.OtlpReceiver.await(() -> receiver.histogram(
+                    "http.client.request.duration").keySet().stream().anyMatch(k -> "/api".equals(k.get("http.route"))), 20));
+            otlpServer = receiver.histogram("http.server.request.duration");
+            otlpClient = receiver.histogram("http.client.request.duration");
         } finally {
             for (String id : ids) {
                 docker.docker(List.of("rm", "-f", id), 30);
@@ -251,6 +259,23 @@ public class ContainersIT {
                 only(topology, "/index|", "/api|"));
         assertTrue(summary, summary.contains("/index (kp-web > kp-web) " + 2 * n));
         assertTrue(summary, summary.contains("/api (shop/api-0 > shop/api-0) " + 2 * n));
+
+        // OTLP: the side's container as OpenTelemetry's conventions name it
+        Map<String, Long> otlp = new TreeMap<>();
+        for (var points : List.of(otlpServer, otlpClient)) {
+            points.forEach((k, v) -> {
+                if ("/api".equals(k.get("http.route")) || "/index".equals(k.get("http.route"))) {
+                    otlp.merge(k.get("http.route") + "|" + k.get("container.id") + "|" + k.get("container.name") + "|"
+                            + k.get("k8s.pod.name") + "|" + k.get("k8s.namespace.name") + "|" + k.get("k8s.container.name"),
+                            v.getCount(), Long::sum);
+                }
+            });
+        }
+        System.out.println("CONTAINER REQUESTS otlp " + otlp);
+        assertEquals("OTLP request metrics of both sides, with their containers", Map.of(
+                "/index|" + web + "|kp-web|null|null|null", 2L * n,
+                "/api|" + apiShort + "|k8s_api_api-0_shop_" + podUid + "_0|api-0|shop|api", (long) n,
+                "/api|" + clientId.substring(0, 12) + "|k8s_client_api-0_shop_" + podUid + "_0|api-0|shop|client", (long) n), otlp);
 
         // the events themselves carry the container, as the container converter describes it
         int named = 0;
