@@ -9,11 +9,13 @@ import java.util.Map;
  * The containers of this host's servers by the address they serve, learnt from the server side of the requests,
  * so that a client's request names the container it called. A loopback address is only reachable inside one
  * network namespace, so it is known per network: a Kubernetes pod (its containers share one) or else a container,
- * the client's on lookup and the server's when learnt; a host process serves nothing here. Holds at most
+ * the client's on lookup and the server's when learnt; a host process serves nothing here. An IPv4-mapped IPv6
+ * address (a dual-stack server's view of an IPv4 client's connection) is its IPv4 address. Holds at most
  * {@code capacity} addresses, the least recently used going first. One thread (the sink's).
  */
 final class ServerContainers {
     static final int DEFAULT_CAPACITY = 4096;
+    private static final String MAPPED = "::ffff:";
 
     private final Map<String, ContainerContext> byAddress;
 
@@ -52,7 +54,8 @@ final class ServerContainers {
     }
 
     private static String key(ContainerContext side, String ip, String port) {
-        String address = ip + ' ' + port;
+        // a dual-stack server's connections from IPv4 clients show the IPv4-mapped form (::ffff:10.0.0.2)
+        String address = (ip.startsWith(MAPPED) && ip.indexOf('.') > 0 ? ip.substring(MAPPED.length()) : ip) + ' ' + port;
         if (!loopback(ip)) {
             return address;
         }

@@ -189,6 +189,16 @@ class RequestMetricsTest {
     }
 
     @Test
+    void aDualStackServerIsFoundAtTheIpv4AddressItsClientsCall() {
+        ServerContainers servers = new ServerContainers(16);
+        servers.served(WEB, "::ffff:172.18.0.2", "8080"); // a JVM bound to the wildcard address: its IPv6 socket's view
+        servers.served(POD_API, "::ffff:127.0.0.1", "8081");
+        assertEquals(WEB, servers.server(CLIENT, "172.18.0.2", "8080"));
+        assertEquals(POD_API, servers.server(POD_SIDECAR, "127.0.0.1", "8081"), "the same pod's loopback");
+        assertEquals(null, servers.server(CLIENT, "127.0.0.1", "8081"), "another container's loopback");
+    }
+
+    @Test
     void theServersAddressesAreBounded() {
         ServerContainers servers = new ServerContainers(3);
         for (int i = 0; i < 10; i++) {
