@@ -8,6 +8,8 @@ package io.kindling.probe.generator.internal;
 abstract class Activity {
 
     final EvQueue q = new EvQueue(256);
+    /** The last local port a client of this activity was given (see {@link #ephemeralPort()}). */
+    int nextPort = 32768;
     final World world;
     final Rng rng;
     final SimClock clock;
@@ -145,6 +147,15 @@ abstract class Activity {
         x.conn = c;
         x.inbound = true;
         return x;
+    }
+
+    /** The next local port of a client, a few above the last, as Linux hands them out. */
+    final int ephemeralPort() {
+        nextPort += 1 + rng.nextInt(3);
+        if (nextPort > 60999) {
+            nextPort = 32768 + rng.nextInt(64);
+        }
+        return nextPort;
     }
 
     final long usec(int lo, int hi) {

@@ -51,7 +51,6 @@ final class HttpActivity extends Activity {
     private final Bytes dnsQuery = new Bytes(512);
     private final Bytes dnsAnswer = new Bytes(512);
 
-    private int nextPort;
     private long orderId = 5000;
     private final long startNs;
 
@@ -93,14 +92,6 @@ final class HttpActivity extends Activity {
         RequestLog.Sock sock = new RequestLog.Sock(pid);
         sock.fd = fd;
         return log.entry(sock, server, protocol, port, expect);
-    }
-
-    private int ephemeralPort() {
-        nextPort += 1 + rng.nextInt(3);
-        if (nextPort > 60999) {
-            nextPort = 32768 + rng.nextInt(64);
-        }
-        return nextPort;
     }
 
     @Override

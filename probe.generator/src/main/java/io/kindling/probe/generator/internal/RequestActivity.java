@@ -54,9 +54,9 @@ final class RequestActivity extends Activity {
     private final int[] writes = new int[MAX_BATCH + 1];
     private final int[] reads = new int[MAX_BATCH + 1];
     private final int[] order = new int[MAX_BATCH];
+    private final Link[] owners = new Link[MAX_BATCH];
     private final Conn refused = new Conn();
     private final RequestLog.Sock udpServerSock;
-    private int nextPort;
 
     RequestActivity(World world, Rng rng, SimClock clock, Workload w, RequestLog log) {
         super(world, rng, clock);
@@ -79,14 +79,6 @@ final class RequestActivity extends Activity {
         if (e.tag != null) {
             log.stamped(e, ts);
         }
-    }
-
-    private int ephemeralPort() {
-        nextPort += 1 + rng.nextInt(3);
-        if (nextPort > 60999) {
-            nextPort = 33000 + rng.nextInt(64);
-        }
-        return nextPort;
     }
 
     @Override
@@ -118,11 +110,15 @@ final class RequestActivity extends Activity {
         k = fitting(k);
         Link l = links.isEmpty() || links.size() < w.connections() && rng.percent(20) ? open()
                 : links.get(rng.nextInt(links.size()));
+        if (w.udp()) {
+            datagrams(l, k);
+            return;
+        }
         if (l.fresh) {
             l.fresh = false;
             opening(l, batch[0]);
         }
-        boolean closed = w.udp() ? datagrams(l, k) : stream(l, k);
+        boolean closed = stream(l, k);
         l.left -= k;
         if (!closed && (l.left <= 0 || batch[k - 1].close)) {
             close(l, batch[k - 1]);
@@ -219,49 +215,43 @@ final class RequestActivity extends Activity {
      * in one by the other side, which waits for it; the probe reports no request for it.
      */
     private void opening(Link l, Exchange x) {
-        if (w.udp() || x.openingTurns == 0) {
+        if (x.openingTurns == 0) {
             return;
         }
         wake(l.server);
         for (int i = 0; i < x.openingTurns; i++) {
-            int a = i == 0 ? 0 : x.openingEnds[i - 1];
-            int b = x.openingEnds[i];
             boolean fromServer = x.openingFromServer[i];
-            SimThread writer = fromServer ? l.server : l.client;
-            SimThread reader = fromServer ? l.client : l.server;
-            Ev re = enter(reader, Ppm.READ_E);
-            re.fd = fromServer ? l.cfd : l.sfd;
-            re.size = 16384;
-            re.blocking = true;
-            Ev we = enter(writer, Ppm.WRITE_E);
-            we.fd = fromServer ? l.sfd : l.cfd;
-            we.size = b - a;
-            we.delayNs = usec(10, 80);
-            Ev wx = exit(writer, Ppm.WRITE_X, b - a);
-            data(wx, x.opening, a, b);
-            Ev rx = exit(reader, Ppm.READ_X, b - a);
-            data(rx, x.opening, a, b);
-            rx.delayNs = usec(5, 30);
+            message(fromServer ? l.server : l.client, fromServer ? l.sfd : l.cfd, fromServer ? l.client : l.server,
+                    fromServer ? l.cfd : l.sfd, x.opening, i == 0 ? 0 : x.openingEnds[i - 1], x.openingEnds[i]);
         }
     }
 
-    /** The client closes; a TCP server reads the end of the stream and closes its side. */
+    /** Bytes [a, b) of {@code buf} that one side writes in one call and the other, waiting for them, reads in one. */
+    private void message(SimThread writer, int wfd, SimThread reader, int rfd, Bytes buf, int a, int b) {
+        Ev re = enter(reader, Ppm.READ_E);
+        re.fd = rfd;
+        re.size = 16384;
+        re.blocking = true;
+        Ev we = enter(writer, Ppm.WRITE_E);
+        we.fd = wfd;
+        we.size = b - a;
+        we.delayNs = usec(10, 80);
+        Ev wx = exit(writer, Ppm.WRITE_X, b - a);
+        data(wx, buf, a, b);
+        Ev rx = exit(reader, Ppm.READ_X, b - a);
+        data(rx, buf, a, b);
+        rx.delayNs = usec(5, 30);
+    }
+
+    /**
+     * The client closes (after {@code last}'s {@link Exchange#closing} message, which the server reads); a TCP server
+     * reads the end of the stream and closes its side.
+     */
     private void close(Link l, Exchange last) {
         links.remove(l);
-        if (!w.udp() && last.closing.n > 0) {
-            // the client says goodbye (a message with no answer), the server reads it
-            Ev we = enter(l.client, Ppm.WRITE_E);
-            we.fd = l.cfd;
-            we.size = last.closing.n;
-            we.delayNs = usec(5, 40);
-            Ev wx = exit(l.client, Ppm.WRITE_X, last.closing.n);
-            data(wx, last.closing, 0, last.closing.n);
+        if (!w.udp() && last != null && last.closing.n > 0) {
             wake(l.server);
-            Ev re = enter(l.server, Ppm.READ_E);
-            re.fd = l.sfd;
-            re.size = 16384;
-            Ev rx = exit(l.server, Ppm.READ_X, last.closing.n);
-            data(rx, last.closing, 0, last.closing.n);
+            message(l.client, l.cfd, l.server, l.sfd, last.closing, 0, last.closing.n);
         }
         close(l.client, l.cfd);
         if (!w.udp()) {
@@ -306,17 +296,7 @@ final class RequestActivity extends Activity {
         }
         // the client writes the requests, then waits for the answer
         int nw = split(writes, batch[0].requestHead, requests.n, k, reqOff);
-        for (int i = 0; i < nw; i++) {
-            int a = i == 0 ? 0 : writes[i - 1];
-            int b = writes[i];
-            Ev we = enter(l.client, Ppm.WRITE_E);
-            we.fd = l.cfd;
-            we.size = b - a;
-            we.tag = marks(clientEntries, reqOff, k, a, b, RequestLog.START, false);
-            Ev wx = exit(l.client, Ppm.WRITE_X, b - a);
-            data(wx, requests, a, b);
-            wx.tag = marks(clientEntries, reqOff, k, a, b, RequestLog.REQUEST, false);
-        }
+        writeCalls(l.client, l.cfd, requests, nw, clientEntries, reqOff, k, false, 0);
         Ev cr = enter(l.client, Ppm.READ_E);
         cr.fd = l.cfd;
         cr.size = 16384;
@@ -324,18 +304,7 @@ final class RequestActivity extends Activity {
 
         // the server reads them, in the same pieces or all at once
         wake(l.server);
-        int nr = reread(nw);
-        for (int i = 0; i < nr; i++) {
-            int a = i == 0 ? 0 : reads[i - 1];
-            int b = reads[i];
-            Ev re = enter(l.server, Ppm.READ_E);
-            re.fd = l.sfd;
-            re.size = 16384;
-            Ev rx = exit(l.server, Ppm.READ_X, b - a);
-            data(rx, requests, a, b);
-            rx.tag = marks(serverEntries, reqOff, k, a, b, RequestLog.START | RequestLog.REQUEST, false);
-            rx.delayNs = usec(2, 20);
-        }
+        readCalls(l.server, l.sfd, requests, reread(nw), serverEntries, reqOff, k, false, false);
         if (rng.percent(20)) {
             // a server that reads until the socket is drained
             Ev re = enter(l.server, Ppm.READ_E);
@@ -350,33 +319,10 @@ final class RequestActivity extends Activity {
         boolean firstRead = true;
         if (silent > 0) {
             nw = split(writes, batch[0].responseHead, respOff[silent], silent, respOff);
-            for (int i = 0; i < nw; i++) {
-                int a = i == 0 ? 0 : writes[i - 1];
-                int b = writes[i];
-                Ev we = enter(l.server, Ppm.WRITE_E);
-                we.fd = l.sfd;
-                we.size = b - a;
-                we.delayNs = i == 0 ? handler : usec(1, 10);
-                Ev wx = exit(l.server, Ppm.WRITE_X, b - a);
-                data(wx, responses, a, b);
-                wx.tag = marks(serverEntries, respOff, silent, a, b, RequestLog.RESPONSE, true);
-            }
+            writeCalls(l.server, l.sfd, responses, nw, serverEntries, respOff, silent, true, handler);
             // the client reads the answers, in the same pieces or all at once
-            nr = reread(nw);
-            for (int i = 0; i < nr; i++) {
-                int a = i == 0 ? 0 : reads[i - 1];
-                int b = reads[i];
-                if (!firstRead) {
-                    Ev re = enter(l.client, Ppm.READ_E);
-                    re.fd = l.cfd;
-                    re.size = 16384;
-                }
-                firstRead = false;
-                Ev rx = exit(l.client, Ppm.READ_X, b - a);
-                data(rx, responses, a, b);
-                rx.tag = marks(clientEntries, respOff, silent, a, b, RequestLog.RESPONSE, true);
-                rx.delayNs = usec(5, 30);
-            }
+            readCalls(l.client, l.cfd, responses, reread(nw), clientEntries, respOff, silent, true, true);
+            firstRead = false;
         }
         if (silent == k) {
             sleep(l.server);
@@ -404,6 +350,45 @@ final class RequestActivity extends Activity {
         clientProc.fdAlloc.release(l.cfd);
         links.remove(l);
         return true;
+    }
+
+    /**
+     * The writer's {@code n} calls that carry {@link #writes}' pieces of {@code buf}, each marking the messages
+     * laid out at {@code off} that it carries; the first waits {@code firstDelay} (a server's handler time).
+     */
+    private void writeCalls(SimThread t, int fd, Bytes buf, int n, RequestLog.Entry[] entries, int[] off, int count,
+            boolean response, long firstDelay) {
+        for (int i = 0; i < n; i++) {
+            int a = i == 0 ? 0 : writes[i - 1];
+            int b = writes[i];
+            Ev we = enter(t, Ppm.WRITE_E);
+            we.fd = fd;
+            we.size = b - a;
+            we.delayNs = i == 0 ? firstDelay : response ? usec(1, 10) : 0;
+            we.tag = response ? null : marks(entries, off, count, a, b, RequestLog.START, false);
+            Ev wx = exit(t, Ppm.WRITE_X, b - a);
+            data(wx, buf, a, b);
+            wx.tag = marks(entries, off, count, a, b, response ? RequestLog.RESPONSE : RequestLog.REQUEST, response);
+        }
+    }
+
+    /** The reader's {@code n} calls that take {@link #reads}' pieces of {@code buf}; {@code entered}: the first blocks already. */
+    private void readCalls(SimThread t, int fd, Bytes buf, int n, RequestLog.Entry[] entries, int[] off, int count,
+            boolean response, boolean entered) {
+        for (int i = 0; i < n; i++) {
+            int a = i == 0 ? 0 : reads[i - 1];
+            int b = reads[i];
+            if (i > 0 || !entered) {
+                Ev re = enter(t, Ppm.READ_E);
+                re.fd = fd;
+                re.size = 16384;
+            }
+            Ev rx = exit(t, Ppm.READ_X, b - a);
+            data(rx, buf, a, b);
+            rx.tag = marks(entries, off, count, a, b, response ? RequestLog.RESPONSE : RequestLog.START | RequestLog.REQUEST,
+                    response);
+            rx.delayNs = response ? usec(5, 30) : usec(2, 20);
+        }
     }
 
     /** Lays the batch's requests and responses end to end in {@link #requests} and {@link #responses}. */
@@ -492,15 +477,38 @@ final class RequestActivity extends Activity {
 
     // ---- UDP
 
-    /** A batch of datagrams on the client's socket; true when the client gave up and closed it. */
-    private boolean datagrams(Link l, int k) {
+    /**
+     * A batch of datagrams on the client's socket, now and then with another socket's batch in flight at the same
+     * time (an asynchronous resolver): the server reads the queries as they come, then answers them, in any order
+     * where the workload allows it. A socket with a query the server dropped is given up after the client's timeout.
+     */
+    private void datagrams(Link l, int k) {
         for (int j = 0; j < k; j++) {
+            owners[j] = l;
+        }
+        int total = k;
+        if (links.size() >= 2 && rng.percent(25)) {
+            Link other = links.get(rng.nextInt(links.size()));
+            if (other != l) {
+                int more = Math.min(MAX_BATCH - k, Math.max(1, w.pipeline(rng)));
+                for (int j = 0; j < more; j++) {
+                    Exchange x = batch[total].clear();
+                    w.next(x, rng, j);
+                    x.connectFail = false;
+                    owners[total++] = other;
+                    if (x.noResponse || x.close) {
+                        break;
+                    }
+                }
+            }
+        }
+        for (int j = 0; j < total; j++) {
             Exchange x = batch[j];
-            reqOff[j] = 0;
-            clientEntries[j] = log.entry(l.clientSock, false, w.protocol(), w.port(), x);
-            Ev se = sendtoEnter(l.client, l.cfd, x.request.n, l.clientConn);
+            Link o = owners[j];
+            clientEntries[j] = log.entry(o.clientSock, false, w.protocol(), w.port(), x);
+            Ev se = sendtoEnter(o.client, o.cfd, x.request.n, o.clientConn);
             se.tag = new RequestLog.Mark(clientEntries[j], RequestLog.START, 0, null);
-            Ev sx = exit(l.client, Ppm.SENDTO_X, x.request.n);
+            Ev sx = exit(o.client, Ppm.SENDTO_X, x.request.n);
             data(sx, x.request, 0, x.request.n);
             sx.tag = new RequestLog.Mark(clientEntries[j], RequestLog.REQUEST, x.request.n, null);
         }
@@ -511,27 +519,22 @@ final class RequestActivity extends Activity {
             re.size = 4096;
             exit(l.client, Ppm.RECVFROM_X, -Ppm.EAGAIN);
         }
+        // the server reads the queries that reach it, then answers them
         SimThread s = l.server;
         int answered = 0;
-        for (int j = 0; j < k; j++) {
+        wake(s);
+        for (int j = 0; j < total; j++) {
             Exchange x = batch[j];
             if (x.noResponse) {
                 continue; // dropped
             }
             order[answered++] = j;
             serverEntries[j] = log.entry(udpServerSock, true, w.protocol(), w.port(), x);
-            wake(s);
             Ev re = enter(s, Ppm.RECVFROM_E);
             re.fd = LISTEN_FD;
             re.size = 4096;
-            Ev rx = recvfromExit(s, x.request.n, x.request.a, x.request.n, l.serverConn);
+            Ev rx = recvfromExit(s, x.request.n, x.request.a, x.request.n, owners[j].serverConn);
             rx.tag = new RequestLog.Mark(serverEntries[j], RequestLog.START | RequestLog.REQUEST, x.request.n, null);
-            Ev se = sendtoEnter(s, LISTEN_FD, x.response.n, l.serverConn);
-            se.delayNs = x.handlerNs;
-            Ev sx = exit(s, Ppm.SENDTO_X, x.response.n);
-            data(sx, x.response, 0, x.response.n);
-            sx.tag = new RequestLog.Mark(serverEntries[j], RequestLog.RESPONSE | RequestLog.DONE, x.response.n, null);
-            sleep(s);
         }
         if (w.reorders()) {
             for (int i = answered - 1; i > 0; i--) {
@@ -543,33 +546,59 @@ final class RequestActivity extends Activity {
         }
         for (int i = 0; i < answered; i++) {
             Exchange x = batch[order[i]];
-            Ev re = enter(l.client, Ppm.RECVFROM_E);
-            re.fd = l.cfd;
+            Ev se = sendtoEnter(s, LISTEN_FD, x.response.n, owners[order[i]].serverConn);
+            se.delayNs = x.handlerNs;
+            Ev sx = exit(s, Ppm.SENDTO_X, x.response.n);
+            data(sx, x.response, 0, x.response.n);
+            sx.tag = new RequestLog.Mark(serverEntries[order[i]], RequestLog.RESPONSE | RequestLog.DONE, x.response.n, null);
+        }
+        sleep(s);
+        // each client reads its answers
+        for (int i = 0; i < answered; i++) {
+            Exchange x = batch[order[i]];
+            Link o = owners[order[i]];
+            Ev re = enter(o.client, Ppm.RECVFROM_E);
+            re.fd = o.cfd;
             re.size = 4096;
             re.blocking = true;
-            Ev rx = recvfromExit(l.client, x.response.n, x.response.a, x.response.n, l.clientConn);
+            Ev rx = recvfromExit(o.client, x.response.n, x.response.a, x.response.n, o.clientConn);
             rx.tag = new RequestLog.Mark(clientEntries[order[i]], RequestLog.RESPONSE | RequestLog.DONE, x.response.n, null);
             rx.delayNs = usec(5, 30);
         }
-        if (answered == k) {
-            return false;
-        }
-        // the client waits for the dropped ones' answers until its timeout, then gives up its socket
-        RequestLog.Mark m = null;
-        long timeout = 0;
-        for (int j = 0; j < k; j++) {
-            if (batch[j].noResponse) {
-                m = new RequestLog.Mark(clientEntries[j], RequestLog.CLOSED, 0, m);
-                timeout = Math.max(timeout, batch[j].handlerNs);
+        // a socket with a dropped query waits until the client's timeout, then is given up; the others go on
+        for (int j = 0; j < total; j++) {
+            Link o = owners[j];
+            boolean seen = false;
+            for (int i = 0; i < j; i++) {
+                seen |= owners[i] == o;
+            }
+            if (seen) {
+                continue;
+            }
+            RequestLog.Mark m = null;
+            long timeout = 0;
+            int sent = 0;
+            for (int i = j; i < total; i++) {
+                if (owners[i] == o) {
+                    sent++;
+                    if (batch[i].noResponse) {
+                        m = new RequestLog.Mark(clientEntries[i], RequestLog.CLOSED, 0, m);
+                        timeout = Math.max(timeout, batch[i].handlerNs);
+                    }
+                }
+            }
+            o.left -= sent;
+            if (m != null) {
+                Ev cc = enter(o.client, Ppm.CLOSE_E);
+                cc.fd = o.cfd;
+                cc.delayNs = timeout;
+                cc.tag = m;
+                exit(o.client, Ppm.CLOSE_X, 0);
+                clientProc.fdAlloc.release(o.cfd);
+                links.remove(o);
+            } else if (o.left <= 0) {
+                close(o, null);
             }
         }
-        Ev cc = enter(l.client, Ppm.CLOSE_E);
-        cc.fd = l.cfd;
-        cc.delayNs = timeout;
-        cc.tag = m;
-        exit(l.client, Ppm.CLOSE_X, 0);
-        clientProc.fdAlloc.release(l.cfd);
-        links.remove(l);
-        return true;
     }
 }

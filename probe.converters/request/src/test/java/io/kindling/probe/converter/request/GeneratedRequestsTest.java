@@ -7,13 +7,7 @@ import io.kindling.probe.api.Attribute;
 import io.kindling.probe.api.KindlingEvent;
 import io.kindling.probe.api.spi.Converter;
 import io.kindling.probe.api.spi.Sink;
-import io.kindling.probe.converter.request.dns.DnsParser;
-import io.kindling.probe.converter.request.http.HttpParser;
 import io.kindling.probe.converter.request.http2.Http2Parser;
-import io.kindling.probe.converter.request.kafka.KafkaParser;
-import io.kindling.probe.converter.request.mysql.MysqlParser;
-import io.kindling.probe.converter.request.pgsql.PgsqlParser;
-import io.kindling.probe.converter.request.redis.RedisParser;
 import io.kindling.probe.core.TestEngine;
 import io.kindling.probe.generator.CaptureGenerator;
 import io.kindling.probe.generator.GenerationSummary;
@@ -38,7 +32,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The generator's request scenarios replayed through the real engine, native inspector and request converter with
  * every protocol parser: the probe reports exactly the requests the generator logged ({@code .requests} next to the
  * capture), each with every logged field equal: timestamp, process, thread, fd, side, byte counts, the four times,
- * and the attributes (protocol, outcome, slowness, content key, the protocol's own).
+ * and the attributes (protocol, outcome, slowness, content key, the protocol's own). 30,000 events each, seed 21
+ * ({@code -Dkindling.generated.events=N}, {@code -Dkindling.generated.seed=S} for others).
  */
 class GeneratedRequestsTest {
 
@@ -59,7 +54,8 @@ class GeneratedRequestsTest {
         Captures.assumeNative();
         Scenario scenario = Scenario.fromName(name);
         Path capture = dir.resolve(name + ".scap");
-        GenerationSummary summary = CaptureGenerator.generate(scenario, 30_000, 21, capture);
+        GenerationSummary summary = CaptureGenerator.generate(scenario, Long.getLong("kindling.generated.events", 30_000),
+                Long.getLong("kindling.generated.seed", 21), capture);
         List<Logged> log = new ArrayList<>();
         for (String line : Files.readAllLines(CaptureGenerator.requestLog(capture))) {
             String[] f = line.split("\t");
@@ -77,13 +73,7 @@ class GeneratedRequestsTest {
         assertTrue(log.size() > 100, "requests logged: " + log.size());
 
         Collector requests = new Collector();
-        RequestConverter converter = RequestConverter.withDefaults();
-        converter.addParser(new HttpParser(), Map.of("service.ranking", 100));
-        converter.addParser(new RedisParser(), Map.of("service.ranking", 60));
-        converter.addParser(new KafkaParser(), Map.of("service.ranking", 50));
-        converter.addParser(new PgsqlParser(), Map.of("service.ranking", 46));
-        converter.addParser(new MysqlParser(), Map.of("service.ranking", 45));
-        converter.addParser(new DnsParser(), Map.of("service.ranking", 40));
+        RequestConverter converter = new Wire().converter; // every parser, in their rankings' order
         converter.addParser(new Http2Parser(), Map.of("service.ranking", 10));
         try (TestEngine engine = new TestEngine(new NativeInspector(1 << 21, 8192))) {
             engine.add(converter, Map.of(Converter.NAME, "request", Converter.EMITS, "net_request", Converter.NEEDS,
