@@ -50,6 +50,7 @@ final class KafkaWorkload extends SessionWorkload {
     private final CRC32C crc = new CRC32C();
 
     KafkaWorkload() {
+        super(20, 200);
         this.clientId = "orders-service-1";
     }
 
@@ -80,11 +81,6 @@ final class KafkaWorkload extends SessionWorkload {
     @Override
     public int pipeline(Rng rng) {
         return connected() && correlation >= 2 && rng.percent(40) ? rng.between(2, 3) : 1;
-    }
-
-    @Override
-    int exchangesPerSession(Rng rng) {
-        return rng.between(20, 200);
     }
 
     @Override

@@ -34,6 +34,10 @@ final class MysqlWorkload extends SessionWorkload {
 
     private final Bytes text = new Bytes(1024);
 
+    MysqlWorkload() {
+        super(3, 40);
+    }
+
     @Override
     public String protocol() {
         return "mysql";
@@ -53,11 +57,6 @@ final class MysqlWorkload extends SessionWorkload {
     @Override
     public int port() {
         return 3306;
-    }
-
-    @Override
-    int exchangesPerSession(Rng rng) {
-        return rng.between(3, 40);
     }
 
     @Override

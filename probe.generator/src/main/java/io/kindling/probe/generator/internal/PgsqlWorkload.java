@@ -32,6 +32,10 @@ final class PgsqlWorkload extends SessionWorkload {
     private boolean inTransaction;
     private boolean aborted;
 
+    PgsqlWorkload() {
+        super(3, 40);
+    }
+
     @Override
     public String protocol() {
         return "pgsql";
@@ -53,11 +57,6 @@ final class PgsqlWorkload extends SessionWorkload {
     @Override
     public int port() {
         return 5432;
-    }
-
-    @Override
-    int exchangesPerSession(Rng rng) {
-        return rng.between(3, 40);
     }
 
     @Override

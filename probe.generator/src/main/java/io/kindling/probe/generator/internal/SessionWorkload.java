@@ -9,6 +9,14 @@ abstract class SessionWorkload implements Workload {
 
     /** Exchanges left on the connection; 0: the next exchange opens one. */
     private int left;
+    private final int minExchanges;
+    private final int maxExchanges;
+
+    /** Each connection carries between {@code minExchanges} and {@code maxExchanges} exchanges. */
+    SessionWorkload(int minExchanges, int maxExchanges) {
+        this.minExchanges = minExchanges;
+        this.maxExchanges = maxExchanges;
+    }
 
     /** One connection at a time. */
     @Override
@@ -27,9 +35,6 @@ abstract class SessionWorkload implements Workload {
         return left > 0;
     }
 
-    /** How many exchanges a new connection carries. */
-    abstract int exchangesPerSession(Rng rng);
-
     /**
      * Fills an exchange of the connection; {@code first}: it opens the connection, whose state starts afresh (the
      * exchange may then be a refused connect instead).
@@ -45,7 +50,7 @@ abstract class SessionWorkload implements Workload {
     public final void next(Exchange x, Rng rng, int inBatch) {
         boolean first = left <= 0;
         if (first) {
-            left = Math.max(1, exchangesPerSession(rng));
+            left = rng.between(minExchanges, maxExchanges);
         }
         exchange(x, rng, first);
         if (x.connectFail) {
