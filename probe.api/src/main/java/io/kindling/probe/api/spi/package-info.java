@@ -1,5 +1,5 @@
 /** The converter and sink service interfaces, and the raw event that converters read. */
-@Version("1.5.0")
+@Version("1.6.0")
 @Export
 package io.kindling.probe.api.spi;
 
