@@ -267,7 +267,7 @@ FILLER(fill_recvmmsg_x) {
     for (int i = 0; i < MMSG_MAX; i++) {
         struct mmsghdr_u m = {};
         if (i >= received || bpf_probe_read_user(&m, sizeof(m), &vec[i])) break;
-        fd_event(s, PPME_SOCKET_RECVMSG_E, fd); /* 1 fd */
+        fd_event(s, PPME_SOCKET_RECVMSG_E, fd);
         recvmsg_exit_event(s, ctx, m.msg_len, &m.msg_hdr, IOV_MAX_MMSG, cap);
     }
     return 0;
