@@ -2,9 +2,9 @@ package io.kindling.probe.itests;
 
 import static org.junit.Assert.assertEquals;
 
+import io.kindling.probe.itests.LiveCaptureIT.LiveProbe;
 import io.kindling.probe.itests.support.Json;
 import io.kindling.probe.itests.support.LiveEnvironment;
-import io.kindling.probe.itests.support.ProbeProcess;
 import io.kindling.probe.itests.support.TestEnvironment;
 import java.io.FileOutputStream;
 import java.io.InputStream;
@@ -43,20 +43,14 @@ public class LiveSocketSnaplenIT {
         LiveEnvironment.requireLive();
         Path work = TestEnvironment.workDir("live/socket-snaplen");
         Path out = work.resolve("events.jsonl");
-        Path stderr = work.resolve("stderr");
-        List<String> command = List.of(LiveTcpEventsIT.java(), "-jar", ProbeProcess.probeJar().toString(), "live", "--duration",
-                "120s", "--subscribe", "net_request", "--subscribe", "syscall_exit-write", "--subscribe", "syscall_exit-writev",
-                "--sink", "jsonl:" + out);
-        Process probe = LiveTcpEventsIT.startProbe(work, command);
-        try {
-            LiveRequestsIT.awaitCapture(probe, stderr);
+        try (LiveProbe probe = new LiveProbe(work, List.of(), LiveProbe.withSubscriptions(out,
+                List.of("net_request", "syscall_exit-write", "syscall_exit-writev"), "120s", List.of()))) {
+            LiveRequestsIT.awaitCapture(probe.process, probe.stderr); // the converter's snaplen is set
             writeFileAndSocket(work.resolve("written.bin"));
             Thread.sleep(1500); // what the probe read reaches the sink
-            LiveTcpEventsIT.stopProbe(probe, stderr);
-        } finally {
-            probe.destroyForcibly();
+            assertEquals("exit status of the live probe after SIGINT:\n" + probe.errors(), 130, probe.stop());
         }
-        // what each call of this JVM that moved BYTES kept of its data, by call, fd type and the byte it wrote
+        // what each call of this JVM that moved BYTES kept of its data, by call, file or socket, and the byte it wrote
         long pid = ProcessHandle.current().pid();
         Map<String, Integer> kept = new TreeMap<>();
         for (String line : Files.readAllLines(out)) {
