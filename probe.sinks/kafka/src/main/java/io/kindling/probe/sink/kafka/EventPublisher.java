@@ -53,6 +53,11 @@ final class EventPublisher implements AutoCloseable {
         long pending() {
             return accepted - acknowledged - failed;
         }
+
+        Counters plus(Counters o) {
+            return new Counters(accepted + o.accepted, acknowledged + o.acknowledged, failed + o.failed, refused + o.refused,
+                    retries + o.retries);
+        }
     }
 
     private final String label;

@@ -151,6 +151,8 @@ public final class KafkaSink implements Sink {
     private final Object lock = new Object();
     private Settings settings;
     private EventPublisher publisher;
+    /** What the producers that a new configuration replaced did. */
+    private EventPublisher.Counters replaced = new EventPublisher.Counters(0, 0, 0, 0, 0);
 
     @Activate
     public KafkaSink(Config config, SinkService common) {
@@ -182,6 +184,9 @@ public final class KafkaSink implements Sink {
             publisher = next.open();
         }
         previous.close();
+        synchronized (lock) {
+            replaced = replaced.plus(previous.counters());
+        }
     }
 
     @Deactivate
@@ -201,6 +206,27 @@ public final class KafkaSink implements Sink {
     @Override
     public void flush() {
         current().flush();
+    }
+
+    /**
+     * What the sink's producers did since the sink started (a new configuration's producer adds to its
+     * predecessors' figures): records the broker acknowledged, records taken and not yet answered, records
+     * lost after the producer took them (their delivery timeout expired, or the sink stopped while the broker
+     * was away), records the producer refused for good, and the waits for a producer that could not take a record.
+     */
+    @Override
+    public Map<String, Long> statistics() {
+        EventPublisher.Counters c;
+        synchronized (lock) {
+            c = replaced.plus(publisher.counters());
+        }
+        Map<String, Long> f = new LinkedHashMap<>();
+        f.put("records.acknowledged", c.acknowledged());
+        f.put("records.pending", c.pending());
+        f.put("records.lost", c.failed());
+        f.put("records.refused", c.refused());
+        f.put("retries", c.retries());
+        return f;
     }
 
     /** What the current producer did so far. */

@@ -92,15 +92,16 @@ class KafkaSinkTest {
 
     /**
      * Replays a generated mixed capture of 100,000 events to {@code kafka}, whose broker stops at the
-     * sink's 20,000th event for {@code downMillis}, with a queue of {@code kafkaQueue} events, and to a
-     * jsonl file as the reference; returns once the broker is back.
+     * sink's {@code stopAt}th event for {@code downMillis}, with a queue of {@code kafkaQueue} events, and to a
+     * jsonl file as the reference; returns once the broker is back. A small queue drops events from the
+     * start on a busy machine, so that the sink may see far fewer than the capture's events.
      */
-    private Outage replayThroughOutage(Replay replay, KafkaSink kafka, String topic, int kafkaQueue, long downMillis)
-            throws Exception {
+    private Outage replayThroughOutage(Replay replay, KafkaSink kafka, String topic, int kafkaQueue, long stopAt,
+            long downMillis) throws Exception {
         Path capture = generate(Scenario.MIXED, 100_000);
         Path file = dir.resolve(topic + ".jsonl");
         JsonlSink jsonl = Jsonl.open(file);
-        BrokerStop stop = new BrokerStop(kafka, 20_000, downMillis);
+        BrokerStop stop = new BrokerStop(kafka, stopAt, downMillis);
         replay.add(stop, "kafka", kafkaQueue);
         replay.add(jsonl, "jsonl", 1 << 20);
         replay.run(capture);
@@ -115,14 +116,16 @@ class KafkaSinkTest {
         String topic = "restart-large-queue";
         KafkaSink kafka = sink(topic, Map.of());
         try (Replay replay = Replay.start(new FileConverter(), new SocketConverter())) {
-            Outage outage = replayThroughOutage(replay, kafka, topic, 1 << 20, 3000);
+            Outage outage = replayThroughOutage(replay, kafka, topic, 1 << 20, 20_000, 3000);
             Map<String, List<String>> expected = outage.expected();
             long n = outage.n();
             BrokerStop stop = outage.stop();
             awaitDelivered(replay, "kafka", n);
             awaitSent(kafka, n);
-            assertEquals(new SinkStatistics("kafka", n, 0, 0, 0), sinkStats(replay.control().statistics(), "kafka"));
             EventPublisher.Counters c = kafka.counters();
+            assertEquals(new SinkStatistics("kafka", n, 0, 0, 0, Map.of("records.acknowledged", n, "records.pending", 0L,
+                    "records.lost", 0L, "records.refused", 0L, "retries", c.retries())),
+                    sinkStats(replay.control().statistics(), "kafka"), "the probe's statistics carry the producer's figures");
             // nothing can be acknowledged while the broker is down: the rest waited for it
             assertTrue(stop.acknowledgedAtRestart() >= 0 && stop.acknowledgedAtRestart() < n,
                     "the sink waited for the broker: " + stop.acknowledgedAtRestart() + " of " + n
@@ -143,7 +146,7 @@ class KafkaSinkTest {
         String topic = "restart-small-queue";
         KafkaSink kafka = sink(topic, Map.of("buffer_memory", 65536L, "batch_size", 16384));
         try (Replay replay = Replay.start(new FileConverter(), new SocketConverter())) {
-            Outage outage = replayThroughOutage(replay, kafka, topic, 1024, 5000);
+            Outage outage = replayThroughOutage(replay, kafka, topic, 1024, 1_000, 5000);
             Map<String, List<String>> expected = outage.expected();
             long n = outage.n();
             BrokerStop stop = outage.stop();
@@ -154,6 +157,9 @@ class KafkaSinkTest {
             assertEquals(0, s.failed());
             assertEquals(s.delivered(), c.accepted(), "the producer took every delivered event");
             assertEquals(0, c.failed(), "and lost none of them");
+            assertEquals(Map.of("records.acknowledged", c.acknowledged(), "records.pending", 0L, "records.lost", 0L,
+                    "records.refused", 0L, "retries", c.retries()), sinkStats(replay.control().statistics(), "kafka").figures(),
+                    "the probe's statistics carry the producer's figures");
             Map<String, List<String>> arrived = Topic.read(broker.bootstrap(), topic, s.delivered(), 10_000);
             assertEquals(n - s.dropped(), Topic.count(arrived), "what did not arrive is exactly what was counted as dropped");
             for (Map.Entry<String, List<String>> e : arrived.entrySet()) {
@@ -595,6 +601,11 @@ class KafkaSinkTest {
         @Override
         public void flush() throws Exception {
             target.flush();
+        }
+
+        @Override
+        public Map<String, Long> statistics() {
+            return target.statistics();
         }
 
         void awaitRestart() throws Exception {

@@ -156,8 +156,9 @@ public final class HttpParser implements ProtocolParser {
 
     private static final long CHUNKED = -2;
 
-    /** The value of a header of the head that ends at {@code headEnd}, or null. */
+    /** The value of the last header named {@code wanted} of the head that ends at {@code headEnd}, or null. */
     private static String header(Payload p, int headEnd, String wanted) {
+        String value = null;
         int line = p.indexOf(0, (byte) '\n') + 1;
         while (line > 0 && line < headEnd) {
             int next = p.indexOf(line, (byte) '\n');
@@ -167,39 +168,27 @@ public final class HttpParser implements ProtocolParser {
             String header = p.text(line, next).trim();
             int colon = header.indexOf(':');
             if (colon > 0 && header.substring(0, colon).trim().equalsIgnoreCase(wanted)) {
-                return header.substring(colon + 1).trim();
+                value = header.substring(colon + 1).trim();
             }
             line = next + 1;
         }
-        return null;
+        return value;
     }
 
     /** The body's length from the head's headers: Content-Length, CHUNKED, or -1 when none says; 0 for a request without. */
     private static long bodyLength(Payload p, int headEnd) {
-        int line = p.indexOf(0, (byte) '\n') + 1;
-        long length = -1;
-        while (line > 0 && line < headEnd) {
-            int next = p.indexOf(line, (byte) '\n');
-            if (next < 0 || next > headEnd + 2) {
-                break;
-            }
-            String header = p.text(line, next).trim();
-            int colon = header.indexOf(':');
-            if (colon > 0) {
-                String name = header.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-                String value = header.substring(colon + 1).trim();
-                if (name.equals("content-length")) {
-                    try {
-                        length = Long.parseLong(value);
-                    } catch (NumberFormatException e) {
-                        length = -1;
-                    }
-                } else if (name.equals("transfer-encoding") && value.toLowerCase(Locale.ROOT).contains("chunked")) {
-                    return CHUNKED;
-                }
-            }
-            line = next + 1;
+        String coding = header(p, headEnd, "transfer-encoding");
+        if (coding != null && coding.toLowerCase(Locale.ROOT).contains("chunked")) {
+            return CHUNKED;
         }
-        return length;
+        String length = header(p, headEnd, "content-length");
+        if (length == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 }
