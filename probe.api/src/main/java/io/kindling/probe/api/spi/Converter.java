@@ -77,6 +77,7 @@ public interface Converter {
      * Service property (Integer): how many bytes of the data of each read, write, send or receive this converter
      * needs while it is active. A live capture keeps at least that many (its snaplen is raised while the converter
      * is active, and lowered again when no active converter needs it); a capture file keeps what it was recorded with.
+     * A converter that reads only the data of sockets says so with {@link #SOCKET_SNAPLEN} instead.
      * @since 1.4
      */
     String SNAPLEN = "kindling.converter.snaplen";
