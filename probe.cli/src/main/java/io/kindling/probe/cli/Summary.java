@@ -17,7 +17,8 @@ final class Summary {
 
     /**
      * The requests section: per protocol, what the request converter counted in the run (its statistics figures
-     * {@code summary.PROTOCOL.requests}, {@code .errors}, {@code .p50_ns}, {@code .p99_ns}, {@code .top.KEY});
+     * {@code summary.PROTOCOL.requests}, {@code .errors}, {@code .p50_ns}, {@code .p99_ns}, {@code .top.KEY}, a key followed by
+     * its clients' and servers' containers where one took part: {@code /index.html (client > web)});
      * nothing when no converter reports requests.
      */
     static List<String> requests(List<io.kindling.probe.api.control.ConverterStatistics> converters) {
@@ -45,7 +46,7 @@ final class Summary {
                     b.append("; top");
                     for (java.util.Map.Entry<String, Long> e : top) {
                         String k = e.getKey().substring(4);
-                        b.append(' ').append(k.isEmpty() ? "\"\"" : k).append(' ').append(e.getValue()).append(',');
+                        b.append(' ').append(k.isEmpty() || k.startsWith(" (") ? "\"\"" + k : k).append(' ').append(e.getValue()).append(',');
                     }
                     b.setLength(b.length() - 1);
                 }

@@ -53,7 +53,7 @@ final class EventLoop implements Runnable {
         this.figures = figures;
         this.waitMillis = waitMillis;
         this.drainMillis = drainMillis;
-        this.emitter = event -> emit(event, routing.tables().routes());
+        this.emitter = event -> emit(event, routing.tables());
     }
 
     private volatile Thread thread;
@@ -275,7 +275,7 @@ final class EventLoop implements Runnable {
      * no longer in the catalog, so the sinks' new selections no longer list them.
      */
     private void endRemoved(Routing.Tables before) {
-        EventEmitter toBefore = event -> emit(event, before.routes());
+        EventEmitter toBefore = event -> emit(event, before);
         Set<Converter> ended = new HashSet<>();
         for (ConverterEntry[] entries : List.of(before.chain(), observed(before.observers()))) {
             for (ConverterEntry e : entries) {
@@ -370,11 +370,27 @@ final class EventLoop implements Runnable {
         return event;
     }
 
-    private void emit(KindlingEvent event, SinkChannel[] targets) {
+    /** Hands an event a converter emitted to the sinks that select it, once the converting converters enriched it. */
+    private void emit(KindlingEvent event, Routing.Tables tables) {
         figures.emitted.incrementAndGet();
-        for (SinkChannel c : targets) {
+        boolean enriched = false;
+        for (SinkChannel c : tables.routes()) {
             if (c.batchSelection().selectsEmitted(event.name(), event.category())) {
+                if (!enriched) {
+                    enrich(event, tables.chain());
+                    enriched = true;
+                }
                 c.offer(event, waitMillis);
+            }
+        }
+    }
+
+    private static void enrich(KindlingEvent event, ConverterEntry[] convs) {
+        for (ConverterEntry c : convs) {
+            try {
+                c.converter.enrich(event);
+            } catch (Throwable e) {
+                c.failed("on emitted " + event.name(), e);
             }
         }
     }

@@ -126,6 +126,39 @@ class ConverterNeedsTest {
         engine.deactivate();
     }
 
+    /** Adds an attribute to what it converts and to what other converters emit, as the container converter adds the container. */
+    static final class Enriching implements Converter {
+        int enriched;
+
+        @Override
+        public void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter) {
+            event.addAttribute(io.kindling.probe.api.Attribute.ofString("x_part", "converted"));
+        }
+
+        @Override
+        public void enrich(KindlingEvent emitted) {
+            enriched++;
+            emitted.addAttribute(io.kindling.probe.api.Attribute.ofString("x_part", "enriched"));
+        }
+    }
+
+    @Test
+    void convertersEnrichTheEventsOtherConvertersEmitBeforeSinksGetThem() throws Exception {
+        FakeInspector inspector = new FakeInspector(List.of(batch()));
+        ProbeEngine engine = new ProbeEngine(inspector, CONFIG);
+        List<Object> parts = Collections.synchronizedList(new ArrayList<>());
+        engine.addSink(event -> parts.add(event.name() + "=" + event.attribute("x_part").value()),
+                Map.of(Sink.SUBSCRIPTIONS, "x_event,syscall_exit-read"));
+        Enriching enriching = new Enriching();
+        engine.addConverter(enriching, Map.of(Converter.NAME, "enriching"));
+        engine.addConverter(new Emitting(), EMITTING_PROPS);
+
+        await(engine.open(Path.of("fake")));
+        assertEquals(List.of("read=converted", "x_event=enriched", "x_event=enriched"), parts);
+        assertEquals(2, enriching.enriched, "once per emitted event");
+        engine.deactivate();
+    }
+
     @Test
     void removedConverterLeavesTheFilterAtTheNextBatch() throws Exception {
         FakeInspector inspector = new FakeInspector(List.of(batch(), batch(), batch()));

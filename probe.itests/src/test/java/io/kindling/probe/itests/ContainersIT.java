@@ -153,6 +153,203 @@ public class ContainersIT {
         }
     }
 
+    /**
+     * Requests between containers, named in the metrics and the summary: a container {@code kp-web} that serves HTTP (a
+     * JVM of the host's JDK, {@code HttpServe}) on its own loopback and calls it with busybox's {@code wget}; a
+     * Kubernetes-style pod (the kubelet's names and labels) whose container {@code api} serves and whose container
+     * {@code client}, in the pod's network ({@code --network container:}), calls it. The live probe, subscribed to
+     * {@code net_request}, with the Prometheus sink: every request of theirs is counted under the server's container on
+     * the entity series, and under the client's ({@code src_}) and the server's ({@code dst_}) on the topology series;
+     * the summary's top keys name them; the {@code net_request} events carry their container.
+     */
+    @Test
+    public void requestMetricsAndTheSummaryNameTheContainers() throws Exception {
+        LiveEnvironment.requireLive();
+        // the request converter's snaplen: no image test unpacks meanwhile (see ContainerRunsLock)
+        try (ContainerRunsLock turn = ContainerRunsLock.take()) {
+            requestMetricsAndTheSummaryNameTheContainersAlone();
+        }
+    }
+
+    private void requestMetricsAndTheSummaryNameTheContainersAlone() throws Exception {
+        OwnDocker docker = OwnDocker.shared();
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toRealPath();
+        org.junit.Assume.assumeTrue("the JDK is not under /usr, which the test mounts into the containers: " + javaBin,
+                javaBin.startsWith("/usr/"));
+        Path work = TestEnvironment.workDir("containers/requests");
+        int n = 20;
+        int metricsPort = io.kindling.probe.itests.support.TestServers.freePort();
+        String podUid = "7a2e4c1b-9d3f-4b8a-8e6c-5f1a0b9c2d47";
+        List<String> jvm = new ArrayList<>(List.of("-v", "/usr:/usr:ro", "-v", Path.of("src/test/java-in-container").toAbsolutePath()
+                + ":/src:ro"));
+        try (var etc = Files.list(Path.of("/etc"))) { // Debian's JDK keeps its configuration under /etc/java-N-openjdk
+            for (Path d : (Iterable<Path>) etc.filter(f -> f.getFileName().toString().startsWith("java-"))::iterator) {
+                jvm.addAll(List.of("-v", d + ":" + d + ":ro"));
+            }
+        }
+        String serve = javaBin + " -Xshare:off -XX:TieredStopAtLevel=1 -Xmx32m /src/HttpServe.java";
+        // wget until the server answers, N calls, then /quit
+        String calls = "until busybox wget -q -O /dev/null http://127.0.0.1:%1$d/ready; do sleep 0.2; done; i=0; while [ $i -lt " + n
+                + " ]; do busybox wget -q -O /dev/null http://127.0.0.1:%1$d/%2$s; i=$((i+1)); done; busybox wget -q -O /dev/null "
+                + "http://127.0.0.1:%1$d/quit";
+        List<String> ids = new ArrayList<>();
+        String scraped;
+        String summary;
+        String webId;
+        String apiId;
+        String clientId;
+        Map<Map<String, String>, io.opentelemetry.proto.metrics.v1.HistogramDataPoint> otlpServer;
+        Map<Map<String, String>, io.opentelemetry.proto.metrics.v1.HistogramDataPoint> otlpClient;
+        try (io.kindling.probe.sink.otlp.OtlpReceiver receiver = new io.kindling.probe.sink.otlp.OtlpReceiver();
+                LiveCaptureIT.LiveProbe probe = new LiveCaptureIT.LiveProbe(work, List.of(),
+                List.of("-Dkindling.container.docker.socket=" + docker.socket()), LiveCaptureIT.LiveProbe.withSubscriptions(
+                        work.resolve("events.jsonl"), List.of("net_request"), "300s",
+                        List.of("--sink", "prometheus:127.0.0.1:" + metricsPort, "--sink", "otlp:" + receiver.endpoint())))) {
+            probe.awaitCapturing();
+            List<String> web = new ArrayList<>(List.of("run", "-d", "--network", "none", "--name", "kp-web"));
+            web.addAll(jvm);
+            web.addAll(List.of(OwnDocker.IMAGE, "sh", "-c", serve + " 8080 & " + String.format(calls, 8080, "index") + "; wait"));
+            webId = docker.run(web.toArray(String[]::new));
+            ids.add(webId);
+            List<String> pod = List.of("--cgroup-parent", "/kubepods/burstable/pod" + podUid, "--label", "io.kubernetes.pod.name=api-0",
+                    "--label", "io.kubernetes.pod.namespace=shop", "--label", "io.kubernetes.pod.uid=" + podUid);
+            List<String> api = new ArrayList<>(List.of("run", "-d", "--network", "none", "--name", "k8s_api_api-0_shop_" + podUid + "_0"));
+            api.addAll(pod);
+            api.addAll(jvm);
+            api.addAll(List.of("--label", "io.kubernetes.container.name=api", OwnDocker.IMAGE, "sh", "-c", "exec " + serve + " 8081"));
+            apiId = docker.run(api.toArray(String[]::new));
+            ids.add(apiId);
+            List<String> client = new ArrayList<>(List.of("run", "-d", "--network", "container:" + apiId, "--name",
+                    "k8s_client_api-0_shop_" + podUid + "_0"));
+            client.addAll(pod);
+            client.addAll(List.of("--label", "io.kubernetes.container.name=client", OwnDocker.IMAGE, "sh", "-c",
+                    String.format(calls, 8081, "api")));
+            clientId = docker.run(client.toArray(String[]::new));
+            ids.add(clientId);
+            for (String id : ids) {
+                assertEquals("0", docker.run("wait", id));
+            }
+            scraped = scrapeUntilQuitCounted(metricsPort);
+            summary = stop(probe);
+            // the OTLP sink's last export, at the end of the run
+            assertTrue("the OTLP receiver got the client side", io.kindling.probe.sink.otlp.OtlpReceiver.await(() -> receiver.histogram(
+                    "http.client.request.duration").keySet().stream().anyMatch(k -> "/api".equals(k.get("http.route"))), 20));
+            otlpServer = receiver.histogram("http.server.request.duration");
+            otlpClient = receiver.histogram("http.client.request.duration");
+        } finally {
+            for (String id : ids) {
+                docker.docker(List.of("rm", "-f", id), 30);
+            }
+        }
+        System.out.println("CONTAINER REQUESTS summary:\n" + summary);
+        Files.writeString(work.resolve("scrape.txt"), scraped);
+        Map<String, Double> entity = series(scraped, "kindling_entity_request_total", "request_content", "dst_port", "container_id",
+                "container", "pod", "namespace");
+        Map<String, Double> topology = series(scraped, "kindling_topology_request_total", "request_content", "dst_port",
+                "src_container_id", "src_container", "src_pod", "src_namespace", "dst_container_id", "dst_container", "dst_pod",
+                "dst_namespace");
+        System.out.println("CONTAINER REQUESTS entity " + entity + "\nCONTAINER REQUESTS topology " + topology);
+        String web = webId.substring(0, 12);
+        String apiShort = apiId.substring(0, 12);
+        assertEquals("the server's container on the entity series", Map.of("/index|8080|" + web + "|kp-web||", (double) n,
+                "/api|8081|" + apiShort + "|api|api-0|shop", (double) n), only(entity, "/index|", "/api|"));
+        assertEquals("the client's and the server's containers on the topology series", Map.of(
+                "/index|8080|" + web + "|kp-web|||" + web + "|kp-web||", (double) n,
+                "/api|8081|" + clientId.substring(0, 12) + "|client|api-0|shop|" + apiShort + "|api|api-0|shop", (double) n),
+                only(topology, "/index|", "/api|"));
+        assertTrue(summary, summary.contains("/index (kp-web > kp-web) " + 2 * n));
+        assertTrue(summary, summary.contains("/api (shop/api-0 > shop/api-0) " + 2 * n));
+
+        // OTLP: the side's container as OpenTelemetry's conventions name it
+        Map<String, Long> otlp = new TreeMap<>();
+        for (var points : List.of(otlpServer, otlpClient)) {
+            points.forEach((k, v) -> {
+                if ("/api".equals(k.get("http.route")) || "/index".equals(k.get("http.route"))) {
+                    otlp.merge(k.get("http.route") + "|" + k.get("container.id") + "|" + k.get("container.name") + "|"
+                            + k.get("k8s.pod.name") + "|" + k.get("k8s.namespace.name") + "|" + k.get("k8s.container.name"),
+                            v.getCount(), Long::sum);
+                }
+            });
+        }
+        System.out.println("CONTAINER REQUESTS otlp " + otlp);
+        assertEquals("OTLP request metrics of both sides, with their containers", Map.of(
+                "/index|" + web + "|kp-web|null|null|null", 2L * n,
+                "/api|" + apiShort + "|k8s_api_api-0_shop_" + podUid + "_0|api-0|shop|api", (long) n,
+                "/api|" + clientId.substring(0, 12) + "|k8s_client_api-0_shop_" + podUid + "_0|api-0|shop|client", (long) n), otlp);
+
+        // the events themselves carry the container, as the container converter describes it
+        int named = 0;
+        List<String> shortIds = ids.stream().map(id -> id.substring(0, 12)).toList();
+        for (Map<String, Object> e : read(work.resolve("events.jsonl"))) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> thread = (Map<String, Object>) e.get("thread");
+            if (!shortIds.contains(thread.get("container_id"))) {
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> c = (Map<String, Object>) e.get("container");
+            assertTrue("a net_request of the test's containers without its container's name: " + e, c != null && c.get("name") != null);
+            named++;
+        }
+        assertTrue("net_request events of the test's containers: " + named, named >= 4 * n);
+    }
+
+    /**
+     * The Prometheus sink's scrape once it counted the last requests of the workload, both sides of both {@code /quit}
+     * calls (the sink receives the events in order), or after 20 s.
+     */
+    private static String scrapeUntilQuitCounted(int port) throws IOException, InterruptedException {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        String body = "";
+        for (int i = 0; i < 100; i++) {
+            body = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            long quits = body.lines().filter(l -> (l.startsWith("kindling_entity_request_total{")
+                    || l.startsWith("kindling_topology_request_total{")) && l.contains("request_content=\"/quit\"")).count();
+            if (quits >= 4) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        return body;
+    }
+
+    /** The series whose key starts with one of {@code prefixes}. */
+    private static Map<String, Double> only(Map<String, Double> series, String... prefixes) {
+        Map<String, Double> out = new TreeMap<>();
+        series.forEach((k, v) -> {
+            for (String p : prefixes) {
+                if (k.startsWith(p)) {
+                    out.put(k, v);
+                }
+            }
+        });
+        return out;
+    }
+
+    /** The samples of a counter in a scrape, by the values of {@code labels} joined with '|'. */
+    static Map<String, Double> series(String scrape, String metric, String... labels) {
+        Map<String, Double> out = new TreeMap<>();
+        Pattern label = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+        for (String line : scrape.split("\n")) {
+            if (!line.startsWith(metric + "{")) {
+                continue;
+            }
+            int end = line.lastIndexOf('}');
+            Map<String, String> values = new java.util.HashMap<>();
+            Matcher m = label.matcher(line.substring(metric.length() + 1, end));
+            while (m.find()) {
+                values.put(m.group(1), m.group(2));
+            }
+            List<String> key = new ArrayList<>();
+            for (String l : labels) {
+                key.add(values.getOrDefault(l, "?"));
+            }
+            out.merge(String.join("|", key), Double.parseDouble(line.substring(end + 1).trim()), Double::sum);
+        }
+        return out;
+    }
+
     /** A random 64-character container id, as containerd's CRI plugin and CRI-O make them. */
     static String containerId() {
         byte[] b = new byte[32];

@@ -104,6 +104,16 @@ public interface Converter {
     default void observe(RawEvent raw, EventEmitter emitter) {}
 
     /**
+     * Adds this converter's part to an event that a converter emitted, before any sink receives it: no raw
+     * event's conversion made that event, so {@link #convert} never saw it (the container converter puts the
+     * thread's container on a {@code net_request} here). Called on the event loop, for each converter that
+     * converts events, in ranking order, and only for an emitted event that some sink selects; the default adds
+     * nothing.
+     * @since 1.6
+     */
+    default void enrich(KindlingEvent emitted) {}
+
+    /**
      * Tells the converter that it became active (some sink subscribes to a name it emits) or inactive.
      * Called by the event loop, at the batch boundary from which the change applies, so that a converter
      * sees one state for a whole batch (its {@link #convert} and {@link #observe} agree); a run starts with

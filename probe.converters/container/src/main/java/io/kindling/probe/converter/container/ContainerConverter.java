@@ -25,7 +25,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * short id, and what its runtime says of it, the name, the image and, for a Kubernetes pod's
  * container, the pod's name, namespace and uid and the container's name in the pod (the kubelet's
  * labels {@code io.kubernetes.pod.name}, {@code io.kubernetes.pod.namespace}, {@code io.kubernetes.pod.uid},
- * {@code io.kubernetes.container.name}). Host processes' events get none.
+ * {@code io.kubernetes.container.name}). Host processes' events get none. Events that other converters emit
+ * (the request converter's {@code net_request}) get it too, from the container id of their thread.
  * <p>
  * The runtime is the Docker Engine API on its unix socket (Podman's service answers the same API): its
  * running containers are read at the start and its event stream is followed, so that a new container
@@ -153,6 +154,15 @@ public final class ContainerConverter implements Converter {
         String id = raw.containerId();
         if (!id.isEmpty()) {
             event.setContainer(table.context(id));
+        }
+    }
+
+    /** An event a converter emitted (a {@code net_request}) gets its thread's container as a converted event does. */
+    @Override
+    public void enrich(KindlingEvent emitted) {
+        if (emitted.container() == null && emitted.thread() != null && emitted.thread().containerId() != null
+                && !emitted.thread().containerId().isEmpty()) {
+            emitted.setContainer(table.context(emitted.thread().containerId()));
         }
     }
 

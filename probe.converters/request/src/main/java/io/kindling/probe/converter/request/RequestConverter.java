@@ -965,10 +965,12 @@ public final class RequestConverter implements Converter {
         emit(outcomes.unanswered(c, x, at));
     }
 
+    /** Hands the request on, then counts it in the summary with its side's container, which the emitter's enrichment put on it. */
     private void emit(KindlingEvent e) {
-        summary.add(String.valueOf(e.attribute("protocol").value()), String.valueOf(e.attribute("content_key").value()),
-                Boolean.TRUE.equals(e.attribute("is_error").value()), e.latency());
         emitter.emit(e);
+        summary.add(String.valueOf(e.attribute("protocol").value()), String.valueOf(e.attribute("content_key").value()),
+                Boolean.TRUE.equals(e.attribute("is_error").value()), e.latency(), Boolean.TRUE.equals(e.attribute("is_server").value()),
+                RequestSummary.containerName(e.container(), e.thread() == null ? null : e.thread().containerId()));
     }
 
     // ---- parsers, guarded: a parser that throws loses its message, never the event loop

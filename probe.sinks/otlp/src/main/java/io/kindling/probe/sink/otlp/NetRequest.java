@@ -16,7 +16,8 @@ record NetRequest(String protocol, boolean server, String contentKey, long endNa
         String transport, String method, String url, long status, String sql, String sqlErrorCode, String dnsDomain,
         long dnsRcode, String redisCommand, String redisError, String kafkaApi, String kafkaTopic, long kafkaErrorCode,
         String grpcService, String grpcMethod, long grpcStatus, long requestBytes, long responseBytes, long pid, long tid,
-        String comm, String containerId, String podName, String podNamespace, long dnsId) {
+        String comm, String containerId, String podName, String podNamespace, long dnsId, String containerName,
+        String podContainer) {
 
     static final String NAME = "net_request";
 
@@ -42,7 +43,8 @@ record NetRequest(String protocol, boolean server, String contentKey, long endNa
                 e.thread() == null ? 0 : e.thread().tid(),
                 e.thread() == null || e.thread().comm() == null ? "" : e.thread().comm(), containerId,
                 container == null ? "" : container.podName(), container == null ? "" : container.podNamespace(),
-                number(e, "dns_id", NONE));
+                number(e, "dns_id", NONE), container == null ? "" : container.name(),
+                container == null ? "" : container.podContainer());
     }
 
     /** HTTP of any version: {@code http} (1.x) or {@code http2} (h2c, not gRPC). */

@@ -25,8 +25,8 @@ final class Semconv {
     static final List<Double> DB_BUCKETS = List.of(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0);
 
     private static final List<Label> PLACE = List.of(new Label("server.address", false, true), new Label("server.port", true, true),
-            new Label("container.id", false, true), new Label("k8s.pod.name", false, true),
-            new Label("k8s.namespace.name", false, true));
+            new Label("container.id", false, true), new Label("container.name", false, true), new Label("k8s.pod.name", false, true),
+            new Label("k8s.namespace.name", false, true), new Label("k8s.container.name", false, true));
     /** The attributes of an HTTP duration, either side, and of a gRPC call's, either side. */
     private static final List<Label> HTTP_LABELS = labels(new Label("http.request.method", false, false),
             new Label("http.response.status_code", true, false), new Label("http.route", false, true),
@@ -121,8 +121,10 @@ final class Semconv {
         all[i++] = r.serverAddress();
         all[i++] = r.serverPort() >= 0 ? Integer.toString(r.serverPort()) : "";
         all[i++] = r.containerId();
+        all[i++] = r.containerName();
         all[i++] = r.podName();
-        all[i] = r.podNamespace();
+        all[i++] = r.podNamespace();
+        all[i] = r.podContainer();
         return all;
     }
 

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kindling.probe.api.ContainerContext;
+import io.kindling.probe.api.KindlingEvent;
+import io.kindling.probe.api.ThreadContext;
 import io.kindling.probe.sink.otlp.OtlpReceiver.Received;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -332,6 +335,36 @@ class OtlpSinkTest {
     }
 
     @Test
+    void requestsInAKubernetesContainerCarryItsNamesAsTheSemanticConventionsDo() throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver()) {
+            OtlpSink sink = new OtlpSink(Requests.config(Map.of("endpoint", receiver.endpoint(), "export.interval.ms", 200)),
+                    jdkSender());
+            try {
+                KindlingEvent e = Requests.http(true, 42000, T0, MS, "GET", "/fail", "/fail", 503);
+                KindlingEvent inPod = new KindlingEvent(e.name(), e.category(), e.source(), e.timestamp(), e.latency(),
+                        new ThreadContext(100, 101, 0, 0, "nginx", "cccccccccccc"));
+                inPod.setFd(e.fd());
+                e.attributes().forEach(inPod::addAttribute);
+                inPod.setContainer(new ContainerContext("cccccccccccc", "k8s_web_web-0_shop_u-1_0", "nginx:1", "web-0", "shop", "u-1",
+                        "web"));
+                sink.deliver(inPod);
+                sink.flush();
+                assertTrue(OtlpReceiver.await(() -> receiver.histogram("http.server.request.duration").size() == 1
+                        && receiver.spans().size() == 1, 20), "metric and span arrive");
+                Map<String, String> point = receiver.histogram("http.server.request.duration").keySet().iterator().next();
+                Received span = receiver.spans().get(0);
+                for (Map.Entry<String, String> a : Map.of("container.id", "cccccccccccc", "container.name", "k8s_web_web-0_shop_u-1_0",
+                        "k8s.pod.name", "web-0", "k8s.namespace.name", "shop", "k8s.container.name", "web").entrySet()) {
+                    assertEquals(a.getValue(), point.get(a.getKey()), a.getKey() + " of the metric: " + point);
+                    assertEquals(a.getValue(), span.attribute(a.getKey()), a.getKey() + " of the span");
+                }
+            } finally {
+                sink.deactivate();
+            }
+        }
+    }
+
+    @Test
     void seriesAreBoundedAsThePrometheusSinkBoundsThem() throws Exception {
         try (OtlpReceiver receiver = new OtlpReceiver()) {
             OtlpSink sink = new OtlpSink(Requests.config(Map.of("endpoint", receiver.endpoint(), "export.interval.ms", 200,
@@ -348,7 +381,7 @@ class OtlpSinkTest {
                 // as in the Prometheus sink, the folded set has every foldable attribute other (a port, a number, left out)
                 HistogramDataPoint other = points.get(Map.of("http.request.method", "GET", "http.response.status_code", "200",
                         "http.route", "other", "network.peer.address", "other", "server.address", "other", "container.id", "other",
-                        "k8s.pod.name", "other", "k8s.namespace.name", "other"));
+                        "container.name", "other", "k8s.pod.name", "other", "k8s.namespace.name", "other", "k8s.container.name", "other"));
                 assertNotNull(other, points.keySet().toString());
                 assertEquals(3, other.getCount());
             } finally {
