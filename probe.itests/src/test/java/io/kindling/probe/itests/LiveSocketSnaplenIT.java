@@ -71,6 +71,47 @@ public class LiveSocketSnaplenIT {
                 kept);
     }
 
+    /**
+     * The Java agent's markers are file writes (to {@code /dev/null}): while a sink subscribes to the apm events, the
+     * apm converter asks for {@value #MARKER_SNAPLEN} bytes of every write, so that a {@code kd-txid@} marker with a
+     * long URL (here {@value #URL_LENGTH} characters) is read whole and becomes an {@code apm_trace_id_event}, not a
+     * malformed marker cut at {@code live.snaplen}'s 80 bytes.
+     */
+    @Test
+    public void aJavaAgentsMarkerWithALongUrlIsReadWhole() throws Exception {
+        LiveEnvironment.requireLive();
+        Path work = TestEnvironment.workDir("live/marker-snaplen");
+        Path out = work.resolve("events.jsonl");
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        String url = "/shop/" + "catalogue/".repeat(URL_LENGTH / 10 - 1) + "item";
+        try (LiveProbe probe = new LiveProbe(work, List.of(), LiveProbe.withSubscriptions(out,
+                List.of("apm_trace_id_event"), "120s", List.of()))) {
+            probe.awaitCapturing();
+            Thread.sleep(1500); // the routing of the subscription, and its snaplen, are in place
+            try (OutputStream devNull = new FileOutputStream("/dev/null")) {
+                devNull.write(("kd-txid@" + traceId + "!1!http!" + url + "!").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                devNull.write(("kd-txid@" + traceId + "!0!http!" + url + "!").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            Thread.sleep(1500); // what the probe read reaches the sink
+            assertEquals("exit status of the live probe after SIGINT:\n" + probe.errors(), 130, probe.stop());
+        }
+        long pid = ProcessHandle.current().pid();
+        List<String> seen = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(out)) {
+            Map<String, Object> e = Json.object(line);
+            Map<String, Object> attrs = LiveRequestsIT.attrs(e);
+            if (LiveRequestsIT.pid(e) == pid && "apm_trace_id_event".equals(e.get("name")) && attrs != null) {
+                seen.add(attrs.get("trace_id") + " " + attrs.get("is_enter") + " " + attrs.get("url"));
+            }
+        }
+        System.out.println("LIVE marker snaplen: " + seen.size() + " apm_trace_id_event of this JVM");
+        assertEquals("the trace's start and end markers, each with its whole " + url.length() + "-character URL",
+                List.of(traceId + " 1 " + url, traceId + " 0 " + url), seen);
+    }
+
+    static final int URL_LENGTH = 300;
+    static final int MARKER_SNAPLEN = 1024;
+
     private static Long number(Object value) {
         return value instanceof Number n ? n.longValue() : null;
     }
