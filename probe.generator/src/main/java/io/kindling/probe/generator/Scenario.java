@@ -51,8 +51,10 @@ public enum Scenario {
     REDIS(0, 0, 0, 0, false, "redis"),
 
     /**
-     * Every request workload interleaved with the HTTP scenario's traffic, with context switches; every request is
-     * logged, see {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
+     * Every request workload interleaved with the HTTP scenario's traffic, with context switches, and a Go service
+     * calling nginx over HTTP/1.1 keep-alive (404, 500, 304 and HEAD without body, a chunked stream, a body larger
+     * than the capture keeps, pipelined GETs); every request is logged, see
+     * {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
      * @since 1.2
      */
     REQUESTS(10, 0, 0, 0, true, Workloads.ALL);

@@ -2,12 +2,12 @@ package io.kindling.probe.generator.internal;
 
 /**
  * The request workloads by protocol. Each has its own processes (pids from 4000, 100 apart: dns 4000, redis
- * 4100, mysql 4200, pgsql 4300, kafka 4400) and server port.
+ * 4100, mysql 4200, pgsql 4300, kafka 4400, http 4500) and server port.
  */
 public final class Workloads {
 
     /** Every workload, in the order the {@code requests} scenario interleaves them. */
-    public static final String[] ALL = {"dns", "redis"};
+    public static final String[] ALL = {"dns", "redis", "http"};
 
     private Workloads() {
     }
@@ -17,6 +17,7 @@ public final class Workloads {
         return switch (protocol) {
             case "dns" -> new DnsWorkload();
             case "redis" -> new RedisWorkload();
+            case "http" -> new HttpWorkload();
             default -> throw new IllegalArgumentException("no request workload for " + protocol);
         };
     }
