@@ -51,12 +51,11 @@ public enum Scenario {
     REDIS(0, 0, 0, 0, false, "redis"),
 
     /**
-     * Every request workload interleaved with the HTTP scenario's traffic, with context switches, and a Go service
-     * calling nginx over HTTP/1.1 keep-alive (404, 500, 304 and HEAD without body, a chunked stream, a body larger
-     * than the capture keeps, pipelined GETs); every request is logged, see
-     * {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
+     * Every request workload interleaved with the HTTP scenario's traffic, with context switches; every request is
+     * logged, see {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
      * @since 1.2
      */
+    // every workload of the generator's list, and HTTP/1.1 over keep-alive connections
     REQUESTS(10, 0, 0, 0, true, Workloads.requests());
 
     final int httpWeight;
