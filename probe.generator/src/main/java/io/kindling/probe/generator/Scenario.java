@@ -55,7 +55,6 @@ public enum Scenario {
      * logged, see {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
      * @since 1.2
      */
-    // every workload of the generator's list, and HTTP/1.1 over keep-alive connections
     REQUESTS(10, 0, 0, 0, true, Workloads.requests());
 
     final int httpWeight;
