@@ -75,9 +75,13 @@ final class Generate {
     }
 
     static String summaryLine(GenerationSummary s, Path shownAs) {
-        return String.format(Locale.ROOT, "probe: generated %,d events (%s, seed %d) to %s: %s in %.3f s, %,.0f events/s",
+        String line = String.format(Locale.ROOT, "probe: generated %,d events (%s, seed %d) to %s: %s in %.3f s, %,.0f events/s",
                 s.events(), s.scenario().cliName(), s.seed(), shownAs, size(s.bytes()), s.elapsedNanos() / 1e9,
                 s.eventsPerSecond());
+        if (s.scenario().logsRequests()) {
+            line += String.format(Locale.ROOT, "; %,d requests logged in %s", s.requests(), CaptureGenerator.requestLog(shownAs));
+        }
+        return line;
     }
 
     static String size(long bytes) {

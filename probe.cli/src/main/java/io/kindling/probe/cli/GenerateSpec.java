@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The options of {@code probe generate --scenario http|files|sched|mixed|java --events N --out FILE [--seed S]}.
+ * The options of {@code probe generate --scenario SCENARIO --events N --out FILE [--seed S]}, SCENARIO one of
+ * {@link Scenario}'s command line names.
  *
  * @param out the capture to write, as given (relative to the working folder)
  */
@@ -14,7 +15,10 @@ record GenerateSpec(Scenario scenario, long events, Path out, long seed) {
 
     static final long DEFAULT_SEED = 1;
 
-    private static final Map<String, String> OPTIONS = Map.of("--scenario", "http, files, sched, mixed or java",
+    /** The scenarios' names, e.g. {@code http, files, ... or requests}. */
+    static final String SCENARIOS = scenarioNames(", ", " or ");
+
+    private static final Map<String, String> OPTIONS = Map.of("--scenario", SCENARIOS,
             "--events", "a number of events", "--out", "a file", "--seed", "a number");
 
     /** Parses the arguments that follow {@code generate}, from {@code args[from]} on. */
@@ -39,7 +43,7 @@ record GenerateSpec(Scenario scenario, long events, Path out, long seed) {
             }
         }
         if (scenario == null) {
-            throw new UsageException("generate needs --scenario http, files, sched, mixed or java");
+            throw new UsageException("generate needs --scenario " + SCENARIOS);
         }
         if (events == null) {
             throw new UsageException("generate needs --events N");
@@ -48,6 +52,16 @@ record GenerateSpec(Scenario scenario, long events, Path out, long seed) {
             throw new UsageException("generate needs --out FILE");
         }
         return new GenerateSpec(scenario, events, out, seed);
+    }
+
+    /** The command line names of the scenarios, separated by {@code separator}, the last by {@code last}. */
+    static String scenarioNames(String separator, String last) {
+        Scenario[] all = Scenario.values();
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i < all.length; i++) {
+            names.append(i == 0 ? "" : i == all.length - 1 ? last : separator).append(all[i].cliName());
+        }
+        return names.toString();
     }
 
     private static Scenario scenario(String text) throws UsageException {

@@ -26,10 +26,13 @@ final class Usage {
                             against the whole probe (to a counting sink) on a capture,
                             alternately, after two warm-up rounds of each, and print the
                             medians' ratio [--subscribe ...] [--rounds N, 5 by default]
-              generate --scenario http|files|sched|mixed|java --events N --out FILE [--seed S]
+              generate --scenario SCENARIOS --events N --out FILE [--seed S]
                             write a synthetic capture of N events (HTTP and DNS on
-                            loopback, file work, context switches, or all mixed); the
-                            same options give the same file; the seed is 1 by default
+                            loopback, file work, context switches, or all mixed; a
+                            protocol's requests, or all of them); the requests written
+                            are logged in FILE.requests (FILE.markers: the Java agent's
+                            markers); the same options give the same file; the seed is 1
+                            by default
               shell [FILE] [--data DIR] [--sink console|jsonl[:PATH]]...
                             the Gogo shell: subscribe, subscriptions, open FILE, start, stats,
                             ... (each with --help); reads commands from standard input when it
@@ -62,7 +65,7 @@ final class Usage {
 
             Standard output carries only the events; messages and the summary go to standard error.
             Exit status: 0 done, 1 the probe itself failed, 2 bad command line or bad input.
-            """;
+            """.replace("SCENARIOS", GenerateSpec.scenarioNames("|", "|"));
 
     private Usage() {}
 }

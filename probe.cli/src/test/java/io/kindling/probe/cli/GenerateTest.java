@@ -56,7 +56,9 @@ class GenerateTest {
                 usageError("generate", "--scenario", "http", "--events=-5", "--out", "x"));
         assertEquals("generate needs --out FILE", usageError("generate", "--scenario", "http", "--events", "10"));
         assertEquals("generate needs --events N", usageError("generate", "--scenario", "http", "--out", "x"));
-        assertEquals("generate needs --scenario http, files, sched, mixed or java", usageError("generate", "--events", "1", "--out", "x"));
+        String needs = usageError("generate", "--events", "1", "--out", "x");
+        assertTrue(needs.startsWith("generate needs --scenario http, files, sched, mixed, java, dns, redis"), needs);
+        assertTrue(needs.endsWith(" or requests"), needs);
         assertEquals("--out needs a file", usageError("generate", "--scenario", "http", "--events", "10", "--out"));
         assertEquals("--out needs a file", usageError("generate", "--out", "--events", "10"));
         assertEquals("--out needs a FILE", usageError("generate", "--scenario", "http", "--events", "10", "--out="));
@@ -86,6 +88,33 @@ class GenerateTest {
         assertEquals(1, text.lines().count(), text);
         assertTrue(text.startsWith("probe: generated 500 events (files, seed 3) to " + out + ": "), text);
         assertTrue(text.contains(" KiB in "), text);
+        assertFalse(text.contains("requests logged"), text);
+    }
+
+    @Test
+    void theSummaryLineSaysHowManyRequestsWereLogged(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        Path out = dir.resolve("r.scap");
+        assertEquals(Exit.OK, new Generate(err, false, () -> false).run(new GenerateSpec(Scenario.REDIS, 2000, out, 3)));
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(1, text.lines().count(), text);
+        long lines = Files.readAllLines(dir.resolve("r.scap.requests")).size();
+        assertTrue(lines > 50, "requests logged: " + lines);
+        assertTrue(text.strip().endsWith("; " + String.format(java.util.Locale.ROOT, "%,d", lines) + " requests logged in "
+                + dir.resolve("r.scap.requests")), text);
+    }
+
+    @Test
+    void everyScenarioIsInTheUsage() throws Exception {
+        String usage = Usage.TEXT.lines().filter(l -> l.contains("generate --scenario ")).findFirst().orElseThrow();
+        String names = usage.substring(usage.indexOf("--scenario ") + 11, usage.indexOf(" --events"));
+        assertEquals(Scenario.values().length, names.split("\\|").length, usage);
+        for (Scenario s : Scenario.values()) {
+            assertEquals(s, CommandLine.parse("generate", "--scenario", s.cliName(), "--events", "1", "--out", "x").generate()
+                    .scenario());
+            assertTrue(("|" + names + "|").contains("|" + s.cliName() + "|"), usage);
+        }
     }
 
     @Test

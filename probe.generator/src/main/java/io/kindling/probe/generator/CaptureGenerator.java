@@ -47,7 +47,7 @@ public final class CaptureGenerator {
         }
         long start = System.nanoTime();
         Engine engine = new Engine(seed, scenario.httpWeight, scenario.fileWeight, scenario.schedWeight,
-                scenario.javaWeight, scenario.contextSwitches);
+                scenario.javaWeight, scenario.contextSwitches, scenario.workloads, Scenario.WORKLOAD_WEIGHT);
         Engine.Result r = engine.run(events, out, progress);
         long elapsed = System.nanoTime() - start;
 
@@ -67,7 +67,7 @@ public final class CaptureGenerator {
             }
         }
         return new GenerationSummary(scenario, seed, out, r.events, r.bytes, byType, enter, exit, r.failed,
-                r.firstTs, r.lastTs, elapsed);
+                r.firstTs, r.lastTs, elapsed, r.requests);
     }
 
     /**
@@ -80,6 +80,26 @@ public final class CaptureGenerator {
      */
     public static Path markerLog(Path capture) {
         return capture.resolveSibling(capture.getFileName() + ".markers");
+    }
+
+    /**
+     * The log of the requests a capture holds, written next to it (its name with {@code .requests} appended) for
+     * the scenarios that log requests ({@link Scenario#logsRequests()}): one line per {@code net_request} the probe
+     * must report (a request seen by its client and its server gives two lines), fields separated by tabs: the
+     * event's timestamp (ns), pid, tid, fd, {@code is_server}, {@code request_io}, {@code response_io},
+     * {@code request_sent_time}, {@code waiting_ttfb_time}, {@code content_download_time}, {@code request_total_time}
+     * (as the README's request section defines them: a client's request from the enter of its first write, a
+     * server's from the exit of its first read, to the exit of the last; the response from the end of the request
+     * to the exit of its first call, then to the exit of its last call, which is the event's timestamp; a request
+     * never answered ends at the enter of the close, its total from its start; a refused connect is the connect's
+     * exit and its latency; a request the capture ends in is logged as the end of a replay reports it), then the
+     * attributes the probe must give, as {@code name=value}: {@code protocol}, {@code is_error}, {@code error_type},
+     * {@code is_slow} (the probe's default thresholds), {@code content_key}, and the protocol's own
+     * ({@code redis_command}, {@code redis_error}, {@code dns_domain}, {@code dns_id}, {@code dns_rcode}, ...).
+     * @since 1.2
+     */
+    public static Path requestLog(Path capture) {
+        return Engine.requestLogFile(capture);
     }
 
     /** Generates a capture without progress reports. */

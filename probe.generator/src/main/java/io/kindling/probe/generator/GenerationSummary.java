@@ -21,13 +21,23 @@ import java.util.SortedMap;
  * @param firstTimestampNs timestamp of the capture start in nanoseconds since the epoch
  * @param lastTimestampNs timestamp of the last event
  * @param elapsedNanos wall clock time the generation took
+ * @param requests lines of the request log ({@link CaptureGenerator#requestLog(Path)}), 0 for a scenario without
+ *        one (since 1.2)
  */
 public record GenerationSummary(Scenario scenario, long seed, Path file, long events, long bytes,
         SortedMap<String, Long> countsByType, long enterEvents, long exitEvents, long failedCalls,
-        long firstTimestampNs, long lastTimestampNs, long elapsedNanos) {
+        long firstTimestampNs, long lastTimestampNs, long elapsedNanos, long requests) {
 
     public GenerationSummary {
         countsByType = Collections.unmodifiableSortedMap(countsByType);
+    }
+
+    /** A summary without a request log. */
+    public GenerationSummary(Scenario scenario, long seed, Path file, long events, long bytes,
+            SortedMap<String, Long> countsByType, long enterEvents, long exitEvents, long failedCalls,
+            long firstTimestampNs, long lastTimestampNs, long elapsedNanos) {
+        this(scenario, seed, file, events, bytes, countsByType, enterEvents, exitEvents, failedCalls, firstTimestampNs,
+                lastTimestampNs, elapsedNanos, 0);
     }
 
     /** Events of the given type ({@code evt.type}), 0 if none. */

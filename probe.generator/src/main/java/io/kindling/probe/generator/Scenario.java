@@ -1,5 +1,6 @@
 package io.kindling.probe.generator;
 
+import io.kindling.probe.generator.internal.Workloads;
 import java.util.Locale;
 
 /** What a generated capture contains. */
@@ -28,23 +29,58 @@ public enum Scenario {
      * next to the capture, see {@link CaptureGenerator#markerLog(java.nio.file.Path)}.
      * @since 1.1
      */
-    JAVA(0, 0, 0, 1, true);
+    JAVA(0, 0, 0, 1, true),
+
+    /**
+     * A Python crawler resolving names through {@code dnsmasq} over UDP, as glibc asks (A, often with AAAA at once
+     * on the same socket; a socket per lookup or kept for several): NOERROR with records and CNAME chains, no
+     * record of the type, NXDOMAIN, SERVFAIL, REFUSED, now and then a dropped query. Every request is logged next
+     * to the capture, see {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
+     * @since 1.2
+     */
+    DNS(0, 0, 0, 0, false, "dns"),
+
+    /**
+     * A Python job worker and {@code redis-server} on port 6379 speaking RESP over keep-alive connections: GET, SET,
+     * MGET, HGETALL, LPUSH, INCR, a BLPOP that times out (slow), nil replies, {@code -ERR} and {@code -WRONGTYPE}
+     * errors, pipelined commands, a value larger than the capture keeps of a call, now and then a server that closes
+     * without answering and a refused connect. Every request is logged next to the capture, see
+     * {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
+     * @since 1.2
+     */
+    REDIS(0, 0, 0, 0, false, "redis"),
+
+    /**
+     * Every request workload interleaved with the HTTP scenario's traffic, with context switches; every request is
+     * logged, see {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
+     * @since 1.2
+     */
+    REQUESTS(10, 0, 0, 0, true, Workloads.requests());
 
     final int httpWeight;
     final int fileWeight;
     final int schedWeight;
     final int javaWeight;
     final boolean contextSwitches;
+    /** The request workloads (protocols, see the generator's workloads), each with the weight {@link #WORKLOAD_WEIGHT}. */
+    final String[] workloads;
+    static final int WORKLOAD_WEIGHT = 10;
 
-    Scenario(int httpWeight, int fileWeight, int schedWeight, int javaWeight, boolean contextSwitches) {
+    Scenario(int httpWeight, int fileWeight, int schedWeight, int javaWeight, boolean contextSwitches, String... workloads) {
         this.httpWeight = httpWeight;
         this.fileWeight = fileWeight;
         this.schedWeight = schedWeight;
         this.javaWeight = javaWeight;
         this.contextSwitches = contextSwitches;
+        this.workloads = workloads;
     }
 
-    /** The name used on the command line: {@code http}, {@code files}, {@code sched}, {@code mixed}, {@code java}. */
+    /** Whether the capture comes with a request log ({@link CaptureGenerator#requestLog(java.nio.file.Path)}). */
+    public boolean logsRequests() {
+        return workloads.length > 0 || httpWeight > 0;
+    }
+
+    /** The name used on the command line: {@code http}, {@code files}, {@code sched}, {@code mixed}, {@code java}, ... */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -56,6 +92,10 @@ public enum Scenario {
                 return s;
             }
         }
-        throw new IllegalArgumentException("unknown scenario '" + name + "' (expected http, files, sched, mixed or java)");
+        StringBuilder names = new StringBuilder();
+        for (Scenario s : values()) {
+            names.append(names.length() == 0 ? "" : ", ").append(s.cliName());
+        }
+        throw new IllegalArgumentException("unknown scenario '" + name + "' (expected one of " + names + ")");
     }
 }

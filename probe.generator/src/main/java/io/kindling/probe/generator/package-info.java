@@ -3,7 +3,7 @@
  * libsinsp read ({@code sysdig -r FILE}): HTTP over loopback TCP (IPv4 and IPv6), a DNS lookup over UDP,
  * file work and context switches between threads on two CPUs, deterministic for a given seed.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package io.kindling.probe.generator;
 

@@ -69,7 +69,10 @@ public class ReplayMatchesSysdigIT {
             }
         }
         for (Scenario scenario : Scenario.values()) {
-            for (long seed : SEEDS) {
+            if (scenario.ordinal() > Scenario.JAVA.ordinal() && scenario != Scenario.REQUESTS) {
+                continue; // a protocol's requests: the requests scenario holds every one of them
+            }
+            for (long seed : scenario == Scenario.REQUESTS ? new long[] {SEEDS[1]} : SEEDS) {
                 cases.add(new Object[] {"generated-" + scenario.cliName() + "-" + seed + ".scap", scenario, seed});
             }
         }

@@ -8,6 +8,8 @@ package io.kindling.probe.generator.internal;
 abstract class Activity {
 
     final EvQueue q = new EvQueue(256);
+    /** The last local port a client of this activity was given (see {@link #ephemeralPort()}). */
+    int nextPort = 32768;
     final World world;
     final Rng rng;
     final SimClock clock;
@@ -71,7 +73,7 @@ abstract class Activity {
     }
 
     /** A write of a whole answer that takes the server its handler time (50 to 900 us) before the call. */
-    final void writeAnswer(SimThread t, int fd, Bytes answer) {
+    final Ev writeAnswer(SimThread t, int fd, Bytes answer) {
         Ev we = enter(t, Ppm.WRITE_E);
         we.fd = fd;
         we.size = answer.n;
@@ -79,15 +81,18 @@ abstract class Activity {
         Ev wx = exit(t, Ppm.WRITE_X, answer.n);
         wx.data = answer.a;
         wx.dataLen = answer.n;
+        return wx;
     }
 
-    final void io(SimThread t, int enterType, int fd, int size, byte[] data, int len, long res) {
+    /** A read or write; returns its exit (its enter is the event before). */
+    final Ev io(SimThread t, int enterType, int fd, int size, byte[] data, int len, long res) {
         Ev e = enter(t, enterType);
         e.fd = fd;
         e.size = size;
         Ev x = exit(t, enterType + 1, res);
         x.data = data;
         x.dataLen = len;
+        return x;
     }
 
     final Ev openat(SimThread t, byte[] path, int pathLen, int flags, int mode, long fd) {
@@ -142,6 +147,15 @@ abstract class Activity {
         x.conn = c;
         x.inbound = true;
         return x;
+    }
+
+    /** The next local port of a client, a few above the last, as Linux hands them out. */
+    final int ephemeralPort() {
+        nextPort += 1 + rng.nextInt(3);
+        if (nextPort > 60999) {
+            nextPort = 32768 + rng.nextInt(64);
+        }
+        return nextPort;
     }
 
     final long usec(int lo, int hi) {

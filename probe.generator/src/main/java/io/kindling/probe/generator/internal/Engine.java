@@ -20,6 +20,8 @@ public final class Engine {
         public long bytes;
         public long firstTs;
         public long lastTs;
+        /** Lines of the request log, 0 when the capture has none. */
+        public long requests;
     }
 
     private static final long PROGRESS_INTERVAL_NS = 200_000_000L;
@@ -34,6 +36,7 @@ public final class Engine {
     private final Ev switchEv = new Ev();
 
     private final JavaActivity javaServer;
+    private final RequestLog requestLog;
     private ScapWriter w;
     private Result result;
 
@@ -50,13 +53,39 @@ public final class Engine {
      * @param switches whether changes of the running thread of a CPU produce sched_switch events
      */
     public Engine(long seed, int httpWeight, int fileWeight, int schedWeight, int javaWeight, boolean switches) {
+        this(seed, httpWeight, fileWeight, schedWeight, javaWeight, switches, new String[0], 0);
+    }
+
+    /**
+     * @param workloads the protocols of the request workloads (see {@link Workloads}), each an activity
+     * @param workloadWeight relative share of each request workload
+     */
+    public Engine(long seed, int httpWeight, int fileWeight, int schedWeight, int javaWeight, boolean switches,
+            String[] workloads, int workloadWeight) {
         this.rng = new Rng(seed);
-        this.world = new World(rng, javaWeight > 0);
+        java.util.List<Workload> ws = new java.util.ArrayList<>();
+        for (String p : workloads) {
+            ws.add(Workloads.create(p));
+        }
+        this.world = new World(rng, javaWeight > 0, ws);
         this.switches = switches;
+        requestLog = ws.isEmpty() && httpWeight == 0 ? null : new RequestLog();
         javaServer = javaWeight > 0 ? new JavaActivity(world, rng, clock) : null;
-        Activity[] all = {new HttpActivity(world, rng, clock), new FileActivity(world, rng, clock),
-            new SchedActivity(world, rng, clock), javaServer};
-        int[] weights = {httpWeight, fileWeight, schedWeight, javaWeight};
+        int fixed = 4;
+        Activity[] all = new Activity[fixed + ws.size()];
+        int[] weights = new int[all.length];
+        all[0] = new HttpActivity(world, rng, clock, requestLog);
+        all[1] = new FileActivity(world, rng, clock);
+        all[2] = new SchedActivity(world, rng, clock);
+        all[3] = javaServer;
+        weights[0] = httpWeight;
+        weights[1] = fileWeight;
+        weights[2] = schedWeight;
+        weights[3] = javaWeight;
+        for (int i = 0; i < ws.size(); i++) {
+            all[fixed + i] = new RequestActivity(world, rng, clock, ws.get(i), requestLog);
+            weights[fixed + i] = workloadWeight;
+        }
         int n = 0;
         for (int wgt : weights) {
             n += wgt > 0 ? 1 : 0;
@@ -99,10 +128,15 @@ public final class Engine {
         long lastReport = startNanos;
         try (ScapWriter writer = new ScapWriter(out);
                 java.io.Writer markerLog = javaServer == null ? null
-                        : java.nio.file.Files.newBufferedWriter(JavaActivity.logFile(out), java.nio.charset.StandardCharsets.UTF_8)) {
+                        : java.nio.file.Files.newBufferedWriter(JavaActivity.logFile(out), java.nio.charset.StandardCharsets.UTF_8);
+                java.io.Writer requests = requestLog == null ? null
+                        : java.nio.file.Files.newBufferedWriter(requestLogFile(out), java.nio.charset.StandardCharsets.UTF_8)) {
             w = writer;
             if (javaServer != null) {
                 javaServer.log.open(markerLog);
+            }
+            if (requestLog != null) {
+                requestLog.open(requests);
             }
             w.writeSectionHeader();
             world.writeMetadata(w);
@@ -139,12 +173,21 @@ public final class Engine {
                 }
             }
             result.lastTs = clock.now;
+            if (requestLog != null) {
+                requestLog.end();
+                result.requests = requestLog.written;
+            }
         }
         result.bytes = w.bytesWritten();
         if (progress != null) {
             report(progress, events, System.nanoTime() - startNanos);
         }
         return result;
+    }
+
+    /** The request log of a capture: its name with {@code .requests} appended. */
+    public static Path requestLogFile(Path capture) {
+        return capture.resolveSibling(capture.getFileName() + ".requests");
     }
 
     /** Writes the event after a short pause; a blocking call may leave its CPU idle. */

@@ -16,6 +16,8 @@ public final class Ev {
     int size;
     /** Payload of read/write/sendto/recvfrom exits; {@link #dataLen} bytes are captured. */
     byte[] data;
+    /** Where the payload starts in {@link #data}. */
+    int dataOff;
     int dataLen;
     /** Socket endpoints for sockaddr / tuple parameters. */
     Conn conn;
@@ -51,6 +53,7 @@ public final class Ev {
         this.res = 0;
         this.size = 0;
         this.data = null;
+        this.dataOff = 0;
         this.dataLen = 0;
         this.conn = null;
         this.inbound = false;

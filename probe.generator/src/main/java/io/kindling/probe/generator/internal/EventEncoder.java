@@ -143,7 +143,7 @@ public final class EventEncoder {
             w.pEmpty();
         } else {
             int n = (int) Math.min(Math.min(e.res, e.dataLen), SNAPLEN);
-            w.pBytes(e.data, 0, n);
+            w.pBytes(e.data, e.dataOff, n);
         }
     }
 

@@ -51,12 +51,17 @@ final class HttpActivity extends Activity {
     private final Bytes dnsQuery = new Bytes(512);
     private final Bytes dnsAnswer = new Bytes(512);
 
-    private int nextPort;
     private long orderId = 5000;
     private final long startNs;
 
-    HttpActivity(World world, Rng rng, SimClock clock) {
+    /** Where the requests are logged; null when the capture has no request log. */
+    private final RequestLog log;
+    /** The expected attributes of the request being planned. */
+    private final Exchange expect = new Exchange();
+
+    HttpActivity(World world, Rng rng, SimClock clock, RequestLog log) {
         super(world, rng, clock);
+        this.log = log;
         server = world.apiServer.main();
         workers = new SimThread[] {world.apiServer.threads.get(1), world.apiServer.threads.get(2)};
         workerWaiting = new boolean[workers.length];
@@ -66,12 +71,27 @@ final class HttpActivity extends Activity {
         startNs = clock.now;
     }
 
-    private int ephemeralPort() {
-        nextPort += 1 + rng.nextInt(3);
-        if (nextPort > 60999) {
-            nextPort = 32768 + rng.nextInt(64);
+    @Override
+    void stamped(Ev e, long ts) throws java.io.IOException {
+        if (e.tag != null) {
+            log.stamped(e, ts);
         }
-        return nextPort;
+    }
+
+    /** Tags an event with what it does to a logged request (nothing when the capture has no request log). */
+    private void mark(Ev e, RequestLog.Entry entry, int kind, long bytes) {
+        if (entry != null) {
+            e.tag = new RequestLog.Mark(entry, kind, bytes, (RequestLog.Mark) e.tag);
+        }
+    }
+
+    private RequestLog.Entry entry(long pid, long fd, boolean server, String protocol, int port) {
+        if (log == null) {
+            return null;
+        }
+        RequestLog.Sock sock = new RequestLog.Sock(pid);
+        sock.fd = fd;
+        return log.entry(sock, server, protocol, port, expect);
     }
 
     @Override
@@ -150,37 +170,45 @@ final class HttpActivity extends Activity {
                 .addU16be(0xc00c).addU16be(1).addU16be(1).addU16be(0).addU16be(rng.between(5, 30)).addU16be(4)
                 .add((char) 127).add((char) 0).add((char) 0).add((char) 1);
 
-        sendtoEnter(c, fd, dnsQuery.n, dnsClient);
+        expect.clear().fromRequest("content_key", "api.internal").fromRequest("dns_domain", "api.internal")
+                .fromRequest("dns_id", id).fromResponse("dns_rcode", 0);
+        RequestLog.Entry client = entry(c.proc.pid, fd, false, "dns", 53);
+        RequestLog.Entry server = entry(world.resolved.pid, 12, true, "dns", 53);
+        mark(sendtoEnter(c, fd, dnsQuery.n, dnsClient), client, RequestLog.START, 0);
         Ev sx = exit(c, Ppm.SENDTO_X, dnsQuery.n);
         sx.data = dnsQuery.a;
         sx.dataLen = dnsQuery.n;
+        mark(sx, client, RequestLog.REQUEST, dnsQuery.n);
         if (rng.percent(40)) {
             // non-blocking receive before the answer is there
             io(c, Ppm.RECVFROM_E, fd, 2048, null, 0, -Ppm.EAGAIN);
         }
 
-        resolverAnswers();
+        resolverAnswers(server);
 
         Ev ce = enter(c, Ppm.RECVFROM_E);
         ce.fd = fd;
         ce.size = 2048;
-        recvfromExit(c, dnsAnswer.n, dnsAnswer.a, dnsAnswer.n, dnsClient);
+        mark(recvfromExit(c, dnsAnswer.n, dnsAnswer.a, dnsAnswer.n, dnsClient), client,
+                RequestLog.RESPONSE | RequestLog.DONE, dnsAnswer.n);
         close(c, fd);
     }
 
     /** systemd-resolved wakes from epoll, reads the query, sends the answer and waits again. */
-    private void resolverAnswers() {
+    private void resolverAnswers(RequestLog.Entry entry) {
         int s = 12; // the stub listener's UDP socket
         Ev wake = exit(resolver, Ppm.EPOLLWAIT_X, 1);
         wake.delayNs = usec(10, 40);
         Ev re = enter(resolver, Ppm.RECVFROM_E);
         re.fd = s;
         re.size = 4096;
-        recvfromExit(resolver, dnsQuery.n, dnsQuery.a, dnsQuery.n, dnsServer);
+        mark(recvfromExit(resolver, dnsQuery.n, dnsQuery.a, dnsQuery.n, dnsServer), entry,
+                RequestLog.START | RequestLog.REQUEST, dnsQuery.n);
         sendtoEnter(resolver, s, dnsAnswer.n, dnsServer);
         Ev rx = exit(resolver, Ppm.SENDTO_X, dnsAnswer.n);
         rx.data = dnsAnswer.a;
         rx.dataLen = dnsAnswer.n;
+        mark(rx, entry, RequestLog.RESPONSE | RequestLog.DONE, dnsAnswer.n);
         Ev ew = enter(resolver, Ppm.EPOLLWAIT_E);
         ew.size = (int) RESOLVED_MAXEVENTS;
         ew.blocking = true;
@@ -191,7 +219,18 @@ final class HttpActivity extends Activity {
         int fd = c.proc.fdAlloc.allocate();
         socket(c, Ppm.AF_INET, Ppm.SOCK_STREAM | Ppm.SOCK_CLOEXEC, Ppm.IPPROTO_TCP, fd);
         refused.set4(World.LOOPBACK, ephemeralPort(), World.LOOPBACK, 9100);
-        connect(c, fd, refused, -Ppm.ECONNREFUSED);
+        Ev e = enter(c, Ppm.CONNECT_E);
+        e.fd = fd;
+        e.conn = refused;
+        Ev x = exit(c, Ppm.CONNECT_X, -Ppm.ECONNREFUSED);
+        x.conn = refused;
+        if (log != null) {
+            RequestLog.Sock sock = new RequestLog.Sock(c.proc.pid);
+            sock.fd = fd;
+            RequestLog.Entry entry = log.connectEntry(sock, "http", 9100);
+            mark(e, entry, RequestLog.START, 0);
+            mark(x, entry, RequestLog.CONNECT_FAILED, 0);
+        }
         close(c, fd);
     }
 
@@ -250,6 +289,11 @@ final class HttpActivity extends Activity {
                 .add(LOG_STATUS).addNum(status).add(' ').addNum(body.n).add(LOG_REFERER)
                 .add(ua).add(LOG_END);
 
+        String path = probe ? "/health" : v6 ? "/api/orders" : "/api/items";
+        expect.clear().fromRequest("content_key", path).fromRequest("http_method", v6 ? "POST" : "GET")
+                .fromRequest("http_url", path).fromResponse("http_status_code", status);
+        expect.error = status >= 400;
+
         // ---- client connects
         int cfd = c.proc.fdAlloc.allocate();
         socket(c, v6 ? Ppm.AF_INET6 : Ppm.AF_INET, Ppm.SOCK_STREAM | Ppm.SOCK_CLOEXEC
@@ -307,14 +351,24 @@ final class HttpActivity extends Activity {
         }
 
         // ---- client sends the request and waits for the answer
+        RequestLog.Entry client = entry(c.proc.pid, cfd, false, "http", World.HTTP_PORT);
+        RequestLog.Entry served = entry(server.proc.pid, sfd, true, "http", World.HTTP_PORT);
+        Ev sent;
         if (probe) {
-            sendtoEnter(c, cfd, request.n, clientConn);
-            Ev sx = exit(c, Ppm.SENDTO_X, request.n);
-            sx.data = request.a;
-            sx.dataLen = request.n;
+            mark(sendtoEnter(c, cfd, request.n, clientConn), client, RequestLog.START, 0);
+            sent = exit(c, Ppm.SENDTO_X, request.n);
+            sent.data = request.a;
+            sent.dataLen = request.n;
         } else {
-            io(c, Ppm.WRITE_E, cfd, request.n, request.a, request.n, request.n);
+            Ev we = enter(c, Ppm.WRITE_E);
+            we.fd = cfd;
+            we.size = request.n;
+            mark(we, client, RequestLog.START, 0);
+            sent = exit(c, Ppm.WRITE_X, request.n);
+            sent.data = request.a;
+            sent.dataLen = request.n;
         }
+        mark(sent, client, RequestLog.REQUEST, request.n);
         int clientRead = probe ? Ppm.RECVFROM_E : Ppm.READ_E;
         Ev cr = enter(c, clientRead);
         cr.fd = cfd;
@@ -331,15 +385,18 @@ final class HttpActivity extends Activity {
         rx.conn = serverConn;
         rx.inbound = true;
         rx.delayNs = usec(3, 15);
+        mark(rx, served, RequestLog.START | RequestLog.REQUEST, request.n);
+        Ev answered;
         if (v6) {
             Ev se = sendtoEnter(worker, sfd, response.n, serverConn);
             se.delayNs = usec(50, 900); // handler time
-            Ev sx = exit(worker, Ppm.SENDTO_X, response.n);
-            sx.data = response.a;
-            sx.dataLen = response.n;
+            answered = exit(worker, Ppm.SENDTO_X, response.n);
+            answered.data = response.a;
+            answered.dataLen = response.n;
         } else {
-            writeAnswer(worker, sfd, response);
+            answered = writeAnswer(worker, sfd, response);
         }
+        mark(answered, served, RequestLog.RESPONSE | RequestLog.DONE, response.n);
         io(worker, Ppm.WRITE_E, 1, accessLog.n, accessLog.a, accessLog.n, accessLog.n);
 
         Ev crx = exit(c, clientRead + 1, response.n);
@@ -348,6 +405,7 @@ final class HttpActivity extends Activity {
         crx.conn = clientConn;
         crx.inbound = true;
         crx.delayNs = usec(5, 30);
+        mark(crx, client, RequestLog.RESPONSE | RequestLog.DONE, response.n);
 
         close(worker, sfd);
         workerWait(w);

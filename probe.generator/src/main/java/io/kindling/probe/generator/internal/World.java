@@ -49,9 +49,17 @@ public final class World {
     /** A Java HTTP server with Kindling's Java agent; only in captures with the Java activity. */
     final SimProcess javaServer;
 
+    /** The server and client process of each request workload of the capture, by protocol. */
+    final java.util.Map<String, SimProcess[]> workloads = new java.util.LinkedHashMap<>();
+
     private long ino = 40_000;
 
     public World(Rng rng, boolean withJava) {
+        this(rng, withJava, List.of());
+    }
+
+    /** A machine with the processes of these request workloads too. */
+    World(Rng rng, boolean withJava, List<Workload> requestWorkloads) {
         systemd = newSystemd();
         resolved = newResolved();
         rsyslogd = newRsyslogd();
@@ -63,6 +71,9 @@ public final class World {
         hey6 = newHey6();
         ffmpeg = newFfmpeg();
         javaServer = withJava ? newJavaServer() : null;
+        for (Workload w : requestWorkloads) {
+            workloads.put(w.protocol(), new SimProcess[] {newWorkloadServer(w), newWorkloadClient(w)});
+        }
         placeThreads(rng);
     }
 
@@ -196,6 +207,36 @@ public final class World {
         ffmpeg.fd(FdEntry.file(3, nextIno(), "/tmp/capture-input.mp4", Ppm.O_RDONLY, 0xfd01))
                 .fd(FdEntry.file(4, nextIno(), "/tmp/capture-output.mp4", Ppm.O_WRONLY | Ppm.O_CREAT | Ppm.O_TRUNC, 0xfd01));
         return ffmpeg;
+    }
+
+    /** A workload's server: its listening socket is fd 4 (for UDP a bound socket), its epoll fd 3. */
+    private SimProcess newWorkloadServer(Workload w) {
+        SimProcess p = workloadProcess(w.server());
+        p.fd(FdEntry.anon(3, nextIno(), Ppm.FD_EVENTPOLL));
+        p.fd(w.udp() ? FdEntry.ipv4Socket(4, nextIno(), LOOPBACK, w.port(), 0, 0, Ppm.L4_UDP)
+                : FdEntry.ipv4Server(4, nextIno(), LOOPBACK, w.port(), Ppm.L4_TCP));
+        return p;
+    }
+
+    private SimProcess newWorkloadClient(Workload w) {
+        return workloadProcess(w.client());
+    }
+
+    private SimProcess workloadProcess(Workload.Proc d) {
+        int gid = switch (d.uid()) {
+            case 101 -> 103;
+            case 104 -> 111;
+            default -> d.uid();
+        };
+        SimProcess p = add(new SimProcess(d.pid(), 1, d.comm(), d.exe(), d.exepath(), d.args(), d.cwd(), d.uid(), gid,
+                d.uid() >= 1000 ? ENV_USER : ENV_SERVICE, "/system.slice/" + d.comm() + ".service", 412_000, 23_500));
+        for (int i = 1; i < d.threads(); i++) {
+            p.addThread(d.pid() + i, d.comm());
+        }
+        p.fd(FdEntry.file(0, nextIno(), "/dev/null", Ppm.O_RDONLY, 0x5))
+                .fd(FdEntry.file(1, nextIno(), "/dev/null", Ppm.O_WRONLY, 0x5))
+                .fd(FdEntry.file(2, nextIno(), "/dev/null", Ppm.O_WRONLY, 0x5));
+        return p;
     }
 
     private void tty(SimProcess p, String tty) {

@@ -712,7 +712,7 @@ public final class RequestConverter implements Converter {
                 return;
             }
             long id = safeResponseId(parser, p);
-            Exchange x = id < 0 || c.parser == null ? null : byId(c, id);
+            Exchange x = id < 0 || c.parser == null ? null : byId(c, id, parser, p);
             if (x != null) {
                 c.waiting.remove(x);
                 x.responseFirst = ts;
@@ -750,6 +750,26 @@ public final class RequestConverter implements Converter {
             }
         }
         return null;
+    }
+
+    /**
+     * The request a response of this id answers: of the requests waiting with its id (a server's socket reads many
+     * clients' datagrams, whose ids may be the same), the first the parser says it answers, else the first.
+     */
+    private Exchange byId(Connection c, long id, ProtocolParser parser, Payload p) {
+        Exchange first = null;
+        for (Exchange x : c.waiting) {
+            if (x.request.id() != id) {
+                continue;
+            }
+            if (first == null) {
+                first = x;
+            }
+            if (safeAnswers(parser, p, x.request)) {
+                return x;
+            }
+        }
+        return first;
     }
 
     // ---- connects, closes, exits, timeouts
@@ -990,6 +1010,15 @@ public final class RequestConverter implements Converter {
         } catch (RuntimeException e) {
             parserFailures.incrementAndGet();
             return -1;
+        }
+    }
+
+    private boolean safeAnswers(ProtocolParser parser, Payload p, Message request) {
+        try {
+            return parser.answers(p, request);
+        } catch (RuntimeException e) {
+            parserFailures.incrementAndGet();
+            return true;
         }
     }
 

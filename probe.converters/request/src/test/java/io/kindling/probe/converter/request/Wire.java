@@ -84,6 +84,22 @@ final class Wire {
         return io(name, bytes, bytes.length, micros);
     }
 
+    /**
+     * A datagram this process reads ({@code inbound}: its tuple from the peer to this socket) or sends (from this
+     * socket to the peer), the peer on 127.0.0.1 at {@code peerPort}.
+     */
+    Wire datagram(String name, byte[] bytes, long micros, int peerPort, boolean inbound) {
+        now += micros * 1000;
+        int local = server ? serverPort : clientPort;
+        java.nio.ByteBuffer t = java.nio.ByteBuffer.allocate(13).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        t.put((byte) 2).put(new byte[] {127, 0, 0, 1}).putShort((short) (inbound ? peerPort : local))
+                .put(new byte[] {127, 0, 0, 1}).putShort((short) (inbound ? local : peerPort));
+        observe(base(name).latency(micros * 1000).param("res", 2, ValueType.INT64, 8, bytes.length)
+                .param("data", 9, ValueType.BYTEBUF, Arrays.copyOf(bytes, Math.min(bytes.length, snaplen)))
+                .param("tuple", 20, ValueType.BYTEBUF, t.array()));
+        return this;
+    }
+
     Wire close() {
         now += 1000;
         observe(base("syscall_enter-close").param("fd", 3, ValueType.INT64, 8, fd));

@@ -44,7 +44,30 @@ public final class DnsParser implements ProtocolParser {
         if (!p.datagram() && (p.u16(0) < HEADER + 5)) {
             return null;
         }
-        return new Message().id(id).length(length).attribute("dns_id", id).attribute("dns_domain", domain).contentKey(domain);
+        return new Message().id(id).length(length).attribute("dns_id", id).attribute("dns_domain", domain).contentKey(domain)
+                .state(question(p, base, domain));
+    }
+
+    /** The first question's name and type, as a response repeats it; null when cut. */
+    private static String question(Payload p, int base, String domain) {
+        int at = base + HEADER;
+        while (p.u8(at) > 0) {
+            at += 1 + p.u8(at);
+        }
+        int type = p.u8(at) < 0 ? -1 : p.u16(at + 1);
+        return type < 0 ? null : domain.toLowerCase(java.util.Locale.ROOT) + "/" + type;
+    }
+
+    /** A response answers the request whose question it repeats (or any of its id, when it repeats none). */
+    @Override
+    public boolean answers(Payload p, Message request) {
+        int base = p.datagram() ? 0 : 2;
+        if (p.u16(base + 4) < 1 || !(request.state() instanceof String asked)) {
+            return true;
+        }
+        String domain = name(p, base + HEADER);
+        String question = domain == null ? null : question(p, base, domain);
+        return question == null || question.equals(asked);
     }
 
     @Override

@@ -42,4 +42,15 @@ public interface ProtocolParser {
      * are no response of this protocol (the pair is then reported as a protocol error).
      */
     Message response(Payload payload, Message request);
+
+    /**
+     * Whether the response that starts at the payload's first byte answers {@code request}, asked when several
+     * requests waiting on a connection have its id ({@link #responseId}): a DNS server's socket reads the queries
+     * of many clients, whose random ids may be the same, and its answers repeat their question. The first
+     * request of the id that this accepts is paired; by default the oldest.
+     * @since 1.3
+     */
+    default boolean answers(Payload payload, Message request) {
+        return true;
+    }
 }
