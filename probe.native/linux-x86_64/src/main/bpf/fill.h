@@ -72,7 +72,9 @@ u8 evt_on[EVT_TABLE];
 u8 gen_on[SYSCALL_TABLE_SIZE];
 u8 evt_nparams[EVT_TABLE]; /* parameters of each event type, from libscap's event table */
 u32 own_tgid;
-u32 snaplen; /* libsinsp's snaplen, set by user space */
+u32 snaplen;        /* bytes of an I/O call's data copied: libsinsp's snaplen, set by user space */
+u32 socket_snaplen; /* bytes of a socket I/O call's data copied where more than snaplen (a converter reads
+                       payloads), set by user space; files and pipes keep snaplen */
 u64 boot_to_epoch_ns;
 
 struct {
@@ -201,11 +203,10 @@ static __always_inline u32 copy_user(struct scratch* s, u32 at, const void* p, u
     return len;
 }
 
-/* An I/O buffer: at most snaplen bytes of it. */
-static __always_inline void push_data_user(struct scratch* s, const void* p, s64 len) {
+/* An I/O buffer: at most cap bytes of it (data_snaplen of its fd). */
+static __always_inline void push_data_user(struct scratch* s, const void* p, s64 len, u32 cap) {
     u32 n = 0;
     if (len > 0) {
-        u32 cap = snaplen;
         n = len > cap ? cap : (u32)len;
         n = copy_user(s, s->off, p, n);
     }
@@ -241,18 +242,17 @@ static long iov_step(u64 i, void* data) {
     return 0;
 }
 
-/* The data of an iovec array, at most min(total, snaplen) bytes, of its first max_iov entries (at most
- * IOV_MAX_READ); returns the sum of their iov_len. */
-static __always_inline u64 push_iov_data(struct scratch* s, const void* iovp, u64 iovcnt, s64 limit, enum iov_copy what,
+/* The data of an iovec array, at most cap bytes (the call's result and data_snaplen of its fd), of its first
+ * max_iov entries (at most IOV_MAX_READ); returns the sum of their iov_len. */
+static __always_inline u64 push_iov_data(struct scratch* s, const void* iovp, u64 iovcnt, u32 cap, enum iov_copy what,
                                          const u32 max_iov) {
     struct iov_walk w = {.s = s,
                          .iov = iovp,
                          .count = iovp ? iovcnt : 0,
                          .total = 0,
-                         .cap = snaplen,
+                         .cap = cap,
                          .written = 0,
                          .push = what == COPY_DATA};
-    if (limit >= 0 && (u64)limit < w.cap) w.cap = limit;
     if (w.count > IOV_MAX_READ) w.count = IOV_MAX_READ;
     if (w.count > max_iov) w.count = max_iov;
     if (w.count) bpf_loop(w.count, iov_step, &w, 0);
@@ -272,14 +272,29 @@ static __always_inline struct file* fd_to_file(s64 fd) {
     return f;
 }
 
+static __always_inline bool file_is_socket(struct file* f) {
+    unsigned short mode = BPF_CORE_READ(f, f_inode, i_mode);
+    return (mode & S_IFMT_K) == S_IFSOCK_K;
+}
+
 static __always_inline struct sock* fd_to_sock(s64 fd) {
     struct file* f = fd_to_file(fd);
-    if (!f) return 0;
-    unsigned short mode = BPF_CORE_READ(f, f_inode, i_mode);
-    if ((mode & S_IFMT_K) != S_IFSOCK_K) return 0;
+    if (!f || !file_is_socket(f)) return 0;
     struct socket* sock = BPF_CORE_READ(f, private_data);
     if (!sock) return 0;
     return BPF_CORE_READ(sock, sk);
+}
+
+/* How many bytes of an I/O call's data on fd are copied: socket_snaplen where it is larger than snaplen and fd is
+ * a socket (the fd is looked up only then), snaplen otherwise. Every filler that copies data asks it. */
+static __always_inline u32 data_snaplen(s64 fd) {
+    u32 cap = snaplen;
+    u32 sock = socket_snaplen;
+    if (sock > cap) {
+        struct file* f = fd_to_file(fd);
+        if (f && file_is_socket(f)) cap = sock;
+    }
+    return cap;
 }
 
 /* dev_t of the file system an fd lives on, encoded as the kernel's new_encode_dev() does. */
@@ -515,11 +530,16 @@ static __always_inline s64 sc_ret(struct bpf_raw_tracepoint_args* ctx) { return 
  * the event table and its name there. */
 
 /* 1 fd. */
+static __always_inline void fd_event(struct scratch* s, u16 type, s64 fd) {
+    begin(s, type);
+    push_u64(s, fd); /* 1 fd */
+    submit(s);
+}
+
+/* 1 fd (argument 0). */
 static __always_inline int fd_only_event(struct bpf_raw_tracepoint_args* ctx, u16 type) {
     SCRATCH_OR_RETURN(s);
-    begin(s, type);
-    push_u64(s, FD(0)); /* 1 fd */
-    submit(s);
+    fd_event(s, type, FD(0));
     return 0;
 }
 
@@ -572,14 +592,14 @@ static __always_inline int fd_u32_event(struct bpf_raw_tracepoint_args* ctx, u16
     return 0;
 }
 
-/* 1 res, 2 data: as much of the buffer (argument 1) as the result says and the snaplen allows (read, write,
+/* 1 res, 2 data: as much of the buffer (argument 1) as the result says and the fd's snaplen allows (read, write,
  * pread, pwrite, sendto exit). */
 static __always_inline int result_data_event(struct bpf_raw_tracepoint_args* ctx, u16 type) {
     SCRATCH_OR_RETURN(s);
     s64 res = sc_ret(ctx);
     begin(s, type);
-    push_u64(s, res);                                    /* 1 res */
-    push_data_user(s, (const void*)sc_arg(ctx, 1), res); /* 2 data */
+    push_u64(s, res);                                                         /* 1 res */
+    push_data_user(s, (const void*)sc_arg(ctx, 1), res, data_snaplen(FD(0))); /* 2 data */
     submit(s);
     return 0;
 }
@@ -596,15 +616,19 @@ enum iov_layout {
 };
 
 /* The parameters an exit event gives an iovec array: the result, the sum of the iovecs' lengths where the
- * layout has it, and as much of their data as the result says and the snaplen allows (of the first max_iov
- * iovecs). */
+ * layout has it, and as much of their data as the result says and cap (data_snaplen of the fd) allows (of the
+ * first max_iov iovecs). */
 static __always_inline void push_iov_result(struct scratch* s, s64 res, const void* iov, u64 iovcnt,
-                                            enum iov_layout layout, const u32 max_iov) {
+                                            enum iov_layout layout, const u32 max_iov, u32 cap) {
     push_u64(s, res); /* 1 res */
     u32 size_at = s->off;
     if (layout == RES_SIZE_DATA) push_u32(s, 0); /* 2 size, written below */
     /* 2 or 3 data */
-    u64 total = push_iov_data(s, iov, iovcnt, res > 0 ? res : 0, COPY_DATA, max_iov);
+    if (res <= 0)
+        cap = 0;
+    else if ((u64)res < cap)
+        cap = res;
+    u64 total = push_iov_data(s, iov, iovcnt, cap, COPY_DATA, max_iov);
     if (layout == RES_SIZE_DATA) {
         u32 t = total;
         __builtin_memcpy(&s->buf[size_at & OFF_MASK], &t, 4);

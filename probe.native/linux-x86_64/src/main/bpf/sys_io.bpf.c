@@ -1,5 +1,6 @@
 /* read/write and their positioned and vectored variants: the fd and size on enter, the result and
- * at most snaplen bytes of the data on exit. The shapes they share with the socket calls (fd_u32_event,
+ * at most the fd's snaplen (data_snaplen: more for a socket while a converter reads payloads) bytes of the data on
+ * exit. The shapes they share with the socket calls (fd_u32_event,
  * result_data_event, push_iov_result) are in fill.h. */
 #include "fill.h"
 
@@ -47,7 +48,8 @@ FILLER(fill_pwritev_e) { return writev_enter(ctx, PPME_SYSCALL_PWRITEV_E); }
 static __always_inline int iov_exit(struct bpf_raw_tracepoint_args* ctx, u16 type, enum iov_layout layout) {
     SCRATCH_OR_RETURN(s);
     begin(s, type);
-    push_iov_result(s, sc_ret(ctx), (const void*)sc_arg(ctx, 1), sc_arg(ctx, 2), layout, IOV_MAX_READ);
+    push_iov_result(s, sc_ret(ctx), (const void*)sc_arg(ctx, 1), sc_arg(ctx, 2), layout, IOV_MAX_READ,
+                    data_snaplen(FD(0)));
     submit(s);
     return 0;
 }

@@ -164,8 +164,8 @@ FILLER(fill_recvfrom_x) {
     SCRATCH_OR_RETURN(s);
     s64 res = sc_ret(ctx);
     begin(s, PPME_SOCKET_RECVFROM_X);
-    push_u64(s, res);                                    /* 1 res */
-    push_data_user(s, (const void*)sc_arg(ctx, 1), res); /* 2 data */
+    push_u64(s, res);                                                         /* 1 res */
+    push_data_user(s, (const void*)sc_arg(ctx, 1), res, data_snaplen(FD(0))); /* 2 data */
     const void* ua = (const void*)sc_arg(ctx, 4);
     s32 ulen = 0;
     if (res >= 0 && ua && sc_arg(ctx, 5)) bpf_probe_read_user(&ulen, 4, (const void*)sc_arg(ctx, 5));
@@ -175,7 +175,7 @@ FILLER(fill_recvfrom_x) {
 }
 
 /* The sendmsg events of one message: the enter's size is the sum of its iovecs' lengths; the exit's data as much
- * of them as res says and the snaplen allows. */
+ * of them as res says and cap (data_snaplen of the socket) allows. */
 static __always_inline void sendmsg_enter_event(struct scratch* s, s64 fd, const struct msghdr_u* mh,
                                                 const u32 max_iov) {
     u64 size = push_iov_data(s, (const void*)mh->msg_iov, mh->msg_iovlen, 0, SIZE_ONLY, max_iov);
@@ -185,11 +185,11 @@ static __always_inline void sendmsg_enter_event(struct scratch* s, s64 fd, const
     submit(s);
 }
 
-static __always_inline void sendmsg_exit_event(struct scratch* s, s64 res, const struct msghdr_u* mh,
-                                               const u32 max_iov) {
+static __always_inline void sendmsg_exit_event(struct scratch* s, s64 res, const struct msghdr_u* mh, const u32 max_iov,
+                                               u32 cap) {
     begin(s, PPME_SOCKET_SENDMSG_X);
     /* 1 res, 2 data */
-    push_iov_result(s, res, (const void*)mh->msg_iov, mh->msg_iovlen, RES_DATA, max_iov);
+    push_iov_result(s, res, (const void*)mh->msg_iov, mh->msg_iovlen, RES_DATA, max_iov, cap);
     submit(s);
 }
 
@@ -203,19 +203,20 @@ FILLER(fill_sendmsg_e) {
 FILLER(fill_sendmsg_x) {
     SCRATCH_OR_RETURN(s);
     struct msghdr_u mh = read_msghdr(ctx);
-    sendmsg_exit_event(s, sc_ret(ctx), &mh, IOV_MAX_READ);
+    sendmsg_exit_event(s, sc_ret(ctx), &mh, IOV_MAX_READ, data_snaplen(FD(0)));
     return 0;
 }
 
 /* recvmsg enter: 1 fd. */
 FILLER(fill_recvmsg_e) { return fd_only_event(ctx, PPME_SOCKET_RECVMSG_E); }
 
-/* The recvmsg exit of one message: the sender's address is in its msg_name, where the kernel wrote it. */
+/* The recvmsg exit of one message: the sender's address is in its msg_name, where the kernel wrote it; as much of
+ * its data as res says and cap (data_snaplen of the socket) allows. */
 static __always_inline void recvmsg_exit_event(struct scratch* s, struct bpf_raw_tracepoint_args* ctx, s64 res,
-                                               const struct msghdr_u* mh, const u32 max_iov) {
+                                               const struct msghdr_u* mh, const u32 max_iov, u32 cap) {
     begin(s, PPME_SOCKET_RECVMSG_X);
     /* 1 res, 2 size, 3 data */
-    push_iov_result(s, res, (const void*)mh->msg_iov, mh->msg_iovlen, RES_SIZE_DATA, max_iov);
+    push_iov_result(s, res, (const void*)mh->msg_iov, mh->msg_iovlen, RES_SIZE_DATA, max_iov, cap);
     push_recv_tuple(s, ctx, res, (const void*)mh->msg_name, mh->msg_namelen); /* 4 tuple */
     submit(s);
 }
@@ -223,7 +224,7 @@ static __always_inline void recvmsg_exit_event(struct scratch* s, struct bpf_raw
 FILLER(fill_recvmsg_x) {
     SCRATCH_OR_RETURN(s);
     struct msghdr_u mh = read_msghdr(ctx);
-    recvmsg_exit_event(s, ctx, sc_ret(ctx), &mh, IOV_MAX_READ);
+    recvmsg_exit_event(s, ctx, sc_ret(ctx), &mh, IOV_MAX_READ, data_snaplen(FD(0)));
     return 0;
 }
 
@@ -244,11 +245,12 @@ FILLER(fill_sendmmsg_x) {
     begin(s, PPME_SOCKET_SENDMMSG_X);
     submit(s);
     if (!evt_on[PPME_SOCKET_SENDMSG_X]) return 0;
+    u32 cap = data_snaplen(fd);
     for (int i = 0; i < MMSG_MAX; i++) {
         struct mmsghdr_u m = {};
         if (i >= sent || bpf_probe_read_user(&m, sizeof(m), &vec[i])) break;
         sendmsg_enter_event(s, fd, &m.msg_hdr, IOV_MAX_MMSG);
-        sendmsg_exit_event(s, m.msg_len, &m.msg_hdr, IOV_MAX_MMSG);
+        sendmsg_exit_event(s, m.msg_len, &m.msg_hdr, IOV_MAX_MMSG, cap);
     }
     return 0;
 }
@@ -260,13 +262,13 @@ FILLER(fill_recvmmsg_x) {
     begin(s, PPME_SOCKET_RECVMMSG_X);
     submit(s);
     if (!evt_on[PPME_SOCKET_RECVMSG_X]) return 0;
+    s64 fd = FD(0);
+    u32 cap = data_snaplen(fd);
     for (int i = 0; i < MMSG_MAX; i++) {
         struct mmsghdr_u m = {};
         if (i >= received || bpf_probe_read_user(&m, sizeof(m), &vec[i])) break;
-        begin(s, PPME_SOCKET_RECVMSG_E);
-        push_u64(s, FD(0)); /* 1 fd */
-        submit(s);
-        recvmsg_exit_event(s, ctx, m.msg_len, &m.msg_hdr, IOV_MAX_MMSG);
+        fd_event(s, PPME_SOCKET_RECVMSG_E, fd);
+        recvmsg_exit_event(s, ctx, m.msg_len, &m.msg_hdr, IOV_MAX_MMSG, cap);
     }
     return 0;
 }

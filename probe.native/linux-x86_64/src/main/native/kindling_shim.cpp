@@ -453,6 +453,19 @@ int32_t kp_set_snaplen(int64_t h, int32_t snaplen) {
     });
 }
 
+int32_t kp_set_socket_snaplen(int64_t h, int32_t bytes) {
+    return with_session(h, "kp_set_socket_snaplen", -1, [&](session& s) -> int32_t {
+        if (bytes < 0) {
+            throw std::invalid_argument("a socket snaplen of less than 0 bytes");
+        }
+        std::lock_guard<std::mutex> lock(s.io_mu);
+        if (!s.live || !s.live_source || !s.live_source->set_socket_snaplen(static_cast<uint32_t>(bytes))) {
+            throw std::invalid_argument("only a live capture by the eBPF source keeps more of a socket's data");
+        }
+        return 0;
+    });
+}
+
 int32_t kp_suppress_comm(int64_t h, const char* comm) {
     return with_session(h, "kp_suppress_comm", -1, [&](session& s) -> int32_t {
         if (comm == nullptr || comm[0] == '\0') {

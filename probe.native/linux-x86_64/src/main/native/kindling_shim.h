@@ -195,6 +195,10 @@ KP_EXPORT int32_t kp_set_own_pid(int64_t h, int64_t pid);
  * set_snaplen, which the eBPF source follows). Returns 0, or -1 (a capture file, or libsinsp refused: see
  * kp_last_error). */
 KP_EXPORT int32_t kp_set_snaplen(int64_t h, int32_t snaplen);
+/* A live capture by the eBPF source keeps the first bytes of each socket I/O call's data from the next events on,
+ * where that is more than its snaplen (files, pipes and the rest keep the snaplen; 0: sockets too). Returns 0, or
+ * -1 (a capture file, or the kernel module, whose snaplen is one for every call: see kp_last_error). */
+KP_EXPORT int32_t kp_set_socket_snaplen(int64_t h, int32_t bytes);
 /* Reads the rest of the capture applying the drop rules and the filter, copying nothing
  * (the baseline of the benchmark). Returns the number of surviving events, -1 on error. */
 KP_EXPORT int64_t kp_count_rest(int64_t h);

@@ -179,6 +179,14 @@ uint32_t live_capture::set_kernel_events(uint32_t mask) {
     return m_source->set_kernel_events(mask);
 }
 
+bool live_capture::set_socket_snaplen(uint32_t bytes) {
+    if (!m_source || m_stopped) {
+        return false;
+    }
+    m_source->set_socket_snaplen(bytes);
+    return true;
+}
+
 size_t live_capture::read_kernel_events(kindling_live::kernel_event* out, size_t max) {
     if (!m_source || m_stopped) {
         return 0;

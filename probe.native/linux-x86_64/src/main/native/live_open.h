@@ -83,6 +83,10 @@ public:
      * (kernel_events.h); returns the kinds attached now. 0 without an eBPF source. */
     uint32_t set_kernel_events(uint32_t mask);
 
+    /* Keeps bytes of each socket I/O call's data where more than the snaplen (live_source.h
+     * set_socket_snaplen); false without an eBPF source (the kernel module has one snaplen for every call). */
+    bool set_socket_snaplen(uint32_t bytes);
+
     /* Moves up to max kernel TCP events the source queued into out; returns how many. */
     size_t read_kernel_events(kindling_live::kernel_event* out, size_t max);
 

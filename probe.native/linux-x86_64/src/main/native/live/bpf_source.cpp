@@ -254,6 +254,7 @@ public:
     bool deliver(std::string* err) override;
     void set_filter(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls) override;
     uint32_t set_kernel_events(uint32_t mask) override;
+    void set_socket_snaplen(uint32_t bytes) override;
     size_t read_kernel_events(kernel_event* out, size_t max) override;
     int prepare(const uint8_t* types, size_t ntypes, const uint8_t* generic_syscalls, size_t nsyscalls,
                 uint32_t kernel_mask) override;
@@ -457,6 +458,11 @@ uint32_t bpf_source::set_kernel_events(uint32_t mask) {
     }
     std::lock_guard<std::mutex> g(m_ke_lock);
     return attach_kernel_events(mask);
+}
+
+void bpf_source::set_socket_snaplen(uint32_t bytes) {
+    // the programs read it on every I/O call's exit (fill.h, data_snaplen)
+    if (m_skel) m_skel->bss->socket_snaplen = bytes < PROBE_SNAPLEN_MAX ? bytes : PROBE_SNAPLEN_MAX;
 }
 
 // The links follow mask: m_ke_lock held.

@@ -116,6 +116,9 @@ public:
     // asked for costs nothing. Returns the mask now
     // attached (a kind this kernel cannot trace stays off).
     virtual uint32_t set_kernel_events(uint32_t mask) = 0;
+    // Bytes of the data of each socket I/O call copied from the next events on, where more than the snaplen
+    // (which every other I/O call keeps, libsinsp's); 0: sockets keep the snaplen too. At most 64,512.
+    virtual void set_socket_snaplen(uint32_t bytes) = 0;
     // Why the kernel TCP events do not use fentry/fexit programs (the kernel refused a test program
     // at one of their functions: lockdown, no trampolines), empty when they do.
     virtual std::string tracing_refusal() const = 0;

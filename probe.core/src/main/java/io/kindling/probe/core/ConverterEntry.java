@@ -30,6 +30,8 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
     final List<Subscription> needsThreadless;
     /** Bytes of I/O data it needs while active ({@link Converter#SNAPLEN}), 0 when it says nothing. */
     final int snaplen;
+    /** Bytes of socket I/O data it needs while active ({@link Converter#SOCKET_SNAPLEN}), 0 when it says nothing. */
+    final int socketSnaplen;
     /** Whether {@link Converter#convert} is called for the events it matches on their way to sinks. */
     final boolean convertible;
     /** Set by the engine's routing: some sink subscribes to a name it emits (or it emits nothing). */
@@ -69,7 +71,8 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
         this.emits = Set.copyOf(Properties.strings(props.get(Converter.EMITS)));
         this.needs = subscriptions(props.get(Converter.NEEDS), Converter.NEEDS);
         this.needsThreadless = subscriptions(props.get(Converter.NEEDS_THREADLESS), Converter.NEEDS_THREADLESS);
-        this.snaplen = snaplenOf(props.get(Converter.SNAPLEN));
+        this.snaplen = snaplenOf(props.get(Converter.SNAPLEN), Converter.SNAPLEN);
+        this.socketSnaplen = snaplenOf(props.get(Converter.SOCKET_SNAPLEN), Converter.SOCKET_SNAPLEN);
         this.convertible = events != null || fdTypes != null || (emits.isEmpty() && needs.isEmpty() && needsThreadless.isEmpty());
         Object r = props.get("service.ranking");
         this.ranking = r instanceof Integer i ? i : 0;
@@ -77,7 +80,7 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
         this.serviceId = id instanceof Long l ? l : 0L;
     }
 
-    private int snaplenOf(Object value) {
+    private int snaplenOf(Object value, String property) {
         if (value == null) {
             return 0;
         }
@@ -85,7 +88,7 @@ final class ConverterEntry implements Comparable<ConverterEntry> {
             int n = value instanceof Number num ? num.intValue() : Integer.parseInt(value.toString().trim());
             return Math.max(0, n);
         } catch (NumberFormatException e) {
-            LOG.log(Level.WARNING, "converter " + name + ": " + Converter.SNAPLEN + " ignored, not a number: " + value);
+            LOG.log(Level.WARNING, "converter " + name + ": " + property + " ignored, not a number: " + value);
             return 0;
         }
     }

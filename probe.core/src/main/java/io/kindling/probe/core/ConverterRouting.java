@@ -55,11 +55,22 @@ final class ConverterRouting {
     final FilterTable threadless;
     /** The converters active with this routing, told so by the event loop at the batch boundary where it applies. */
     final Set<Converter> active;
-    /** The most bytes of I/O data that an active converter needs (0: none asks). */
-    final int snaplen;
+    /**
+     * The most bytes of I/O data that active converters need: of every I/O call ({@link Converter#SNAPLEN}) and of
+     * socket I/O ({@link Converter#SOCKET_SNAPLEN}); 0: none asks.
+     */
+    record Snaplens(int io, int sockets) {
+        static final Snaplens NONE = new Snaplens(0, 0);
+
+        Snaplens with(ConverterEntry c) {
+            return new Snaplens(Math.max(io, c.snaplen), Math.max(sockets, c.socketSnaplen));
+        }
+    }
+
+    final Snaplens snaplen;
 
     private ConverterRouting(ConverterEntry[] chain, Observer[] observers, Selection filter, FilterTable threadless,
-            Set<Converter> active, int snaplen) {
+            Set<Converter> active, Snaplens snaplen) {
         this.active = active;
         this.snaplen = snaplen;
         this.chain = chain;
@@ -76,7 +87,7 @@ final class ConverterRouting {
         List<Observer> observers = new ArrayList<>();
         List<Subscription> filter = new ArrayList<>();
         List<Subscription> threadless = new ArrayList<>();
-        int snaplen = 0;
+        Snaplens snaplen = Snaplens.NONE;
         for (Selection s : sinkSelections) {
             filter.addAll(s.subscriptions());
         }
@@ -93,7 +104,7 @@ final class ConverterRouting {
                 observers.add(new Observer(c, Selection.compile(catalog, c.needs), Selection.compile(catalog, c.needsThreadless)));
                 filter.addAll(c.needs);
                 threadless.addAll(c.needsThreadless);
-                snaplen = Math.max(snaplen, c.snaplen);
+                snaplen = snaplen.with(c);
             }
         }
         return new ConverterRouting(chain.toArray(new ConverterEntry[0]), observers.toArray(new Observer[0]),

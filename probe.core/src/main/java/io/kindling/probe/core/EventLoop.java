@@ -37,7 +37,7 @@ final class EventLoop implements Runnable {
     private final EventEmitter emitter;
     /** What {@link #followRouting} gave the inspector last: routing version, snaplen, suppressed names. */
     private long followedVersion = -1;
-    private int snaplen;
+    private ConverterRouting.Snaplens snaplen = ConverterRouting.Snaplens.NONE;
     private final Set<String> suppressed = new HashSet<>();
     /** The tables of the last batch; event loop thread only. */
     private Routing.Tables routed;
@@ -161,15 +161,26 @@ final class EventLoop implements Runnable {
         followedVersion = filters.version();
         session.setFilter(filters.union().table());
         session.setThreadlessFilter(filters.threadless());
-        if (filters.snaplen() != snaplen) {
+        if (!filters.snaplen().equals(snaplen)) {
             snaplen = filters.snaplen();
-            int kept = session.requireSnaplen(snaplen);
-            if (kept > 0) {
-                LOG.log(Level.INFO, "live capture keeps " + kept + " bytes of each I/O call's data"
-                        + (snaplen > 0 ? " (an active converter needs " + snaplen + ")" : ""));
-            }
+            requireSnaplen(snaplen);
         }
         suppress(filters, suppressed);
+    }
+
+    /**
+     * A live capture keeps what the active converters need: of every I/O call, and of socket I/O where more; a
+     * capture that cannot keep more of sockets than of the rest keeps the sockets' figure of every call.
+     */
+    private void requireSnaplen(ConverterRouting.Snaplens need) {
+        int sockets = session.requireSocketSnaplen(need.sockets() > need.io() ? need.sockets() : 0);
+        int every = session.requireSnaplen(sockets >= 0 ? need.io() : Math.max(need.io(), need.sockets()));
+        if (every > 0) {
+            LOG.log(Level.INFO, "live capture keeps " + every + " bytes of each I/O call's data"
+                    + (sockets > every ? " and " + sockets + " of each socket I/O call's" : "")
+                    + (need.io() > 0 || need.sockets() > 0 ? " (active converters need " + need.io() + " and, of sockets, "
+                            + need.sockets() + ")" : ""));
+        }
     }
 
     private void read() throws InspectorException {

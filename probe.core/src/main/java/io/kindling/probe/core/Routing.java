@@ -28,7 +28,8 @@ final class Routing {
 
     /** What one batch is routed with. */
     record Tables(long version, ConverterEntry[] chain, SinkChannel[] routes, ConverterRouting.Observer[] observers,
-            Selection union, FilterTable threadless, List<String> suppressed, Set<Converter> active, int snaplen) {}
+            Selection union, FilterTable threadless, List<String> suppressed, Set<Converter> active,
+            ConverterRouting.Snaplens snaplen) {}
 
     private final EventTable eventTable;
     private final IntSupplier defaultQueueSize;
@@ -49,7 +50,7 @@ final class Routing {
         this.catalog = new Catalog(eventTable, Map.of());
         Selection none = Selection.compile(catalog, List.of());
         this.tables = new Tables(0, new ConverterEntry[0], new SinkChannel[0], new ConverterRouting.Observer[0], none,
-                none.table(), List.of(), Set.of(), 0);
+                none.table(), List.of(), Set.of(), ConverterRouting.Snaplens.NONE);
     }
 
     Catalog catalog() {

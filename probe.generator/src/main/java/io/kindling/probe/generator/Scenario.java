@@ -82,7 +82,7 @@ public enum Scenario {
      * logged, see {@link CaptureGenerator#requestLog(java.nio.file.Path)}.
      * @since 1.2
      */
-    REQUESTS(10, 0, 0, 0, true, Workloads.ALL);
+    REQUESTS(10, 0, 0, 0, true, Workloads.requests());
 
     final int httpWeight;
     final int fileWeight;

@@ -29,9 +29,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.After;
-import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TestRule;
 
 /**
  * HTTP/2 and gRPC requests, live: nginx with a cleartext HTTP/2 listener driven by {@code curl
@@ -46,24 +46,9 @@ import org.junit.Test;
 public class LiveHttp2IT {
     static final String[] GRPC_CODES = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND"};
 
-    /**
-     * Taken while the test runs: with the request converter's snaplen every file write of the machine carries up to
-     * 4096 bytes, and an image being unpacked by another test meanwhile filled the kernel's BPF ring (130,121 events
-     * lost in 7.8 s, a request among them).
-     */
-    private ContainerRunsLock turn;
-
-    @Before
-    public void noContainerImageWorkMeanwhile() throws java.io.IOException {
-        turn = ContainerRunsLock.take();
-    }
-
-    @After
-    public void release() throws java.io.IOException {
-        if (turn != null) {
-            turn.close();
-        }
-    }
+    /** No image is moved or unpacked by another test while this one runs (see {@link ContainerRunsLock}). */
+    @Rule
+    public final TestRule noContainerImageWorkMeanwhile = ContainerRunsLock.eachTest();
 
     @Test
     public void http2AndGrpcRequestsMatchTheServersAndClientsOwnLogs() throws Exception {

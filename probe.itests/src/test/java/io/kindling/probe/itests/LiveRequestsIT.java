@@ -35,9 +35,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.After;
-import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TestRule;
 
 /**
  * Requests, live, against real servers that the test starts side by side (nginx, redis-server, dnsmasq, MariaDB,
@@ -70,24 +70,9 @@ public class LiveRequestsIT {
     /** Records the kafka workload produces, and then fetches. */
     static final int KAFKA_RECORDS = 20;
 
-    /**
-     * Taken while the test runs: with the request converter's snaplen every file write of the machine carries up to
-     * 4096 bytes, and an image being unpacked by another test meanwhile filled the kernel's BPF ring (130,121 events
-     * lost in 7.8 s, a request among them).
-     */
-    private ContainerRunsLock turn;
-
-    @Before
-    public void noContainerImageWorkMeanwhile() throws java.io.IOException {
-        turn = ContainerRunsLock.take();
-    }
-
-    @After
-    public void release() throws java.io.IOException {
-        if (turn != null) {
-            turn.close();
-        }
-    }
+    /** No image is moved or unpacked by another test while this one runs (see {@link ContainerRunsLock}). */
+    @Rule
+    public final TestRule noContainerImageWorkMeanwhile = ContainerRunsLock.eachTest();
 
     @Test
     public void requestsOfRealServersMatchTheirOwnLogs() throws Exception {

@@ -57,6 +57,20 @@ public interface InspectorSession extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * Asks a live capture to keep at least {@code bytes} of the data of each socket I/O call from now on, where that
+     * is more than every I/O call keeps ({@link #requireSnaplen}; 0: sockets keep that too), because a converter
+     * that reads payloads became active or inactive; files, pipes and other fds keep what every call keeps. Returns
+     * the bytes the capture keeps from now on of each socket I/O call where that is more than every call keeps
+     * ({@code bytes}, at most the capture's limit), or -1 when it cannot keep more of sockets than of the rest (a
+     * capture file, or a live source that does not tell sockets apart): then only {@link #requireSnaplen} can give
+     * sockets more.
+     * @since 1.6
+     */
+    default int requireSocketSnaplen(int bytes) {
+        return -1;
+    }
+
     /** Events of this process are dropped (the probe's own process by default). */
     void setOwnPid(long pid);
 

@@ -1,5 +1,5 @@
 /** The service through which the core reads events: implemented by the native inspector. */
-@Version("1.5.0")
+@Version("1.6.0")
 @Export
 package io.kindling.probe.api.source;
 

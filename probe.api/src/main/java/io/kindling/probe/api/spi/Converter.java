@@ -77,9 +77,20 @@ public interface Converter {
      * Service property (Integer): how many bytes of the data of each read, write, send or receive this converter
      * needs while it is active. A live capture keeps at least that many (its snaplen is raised while the converter
      * is active, and lowered again when no active converter needs it); a capture file keeps what it was recorded with.
+     * A converter that reads only the data of sockets says so with {@link #SOCKET_SNAPLEN} instead.
      * @since 1.4
      */
     String SNAPLEN = "kindling.converter.snaplen";
+
+    /**
+     * Service property (Integer): how many bytes of the data of each socket read, write, send or receive this
+     * converter needs while it is active (a converter that reads the payloads of connections, such as request
+     * analysis). A live capture keeps at least that many of socket I/O only where it can tell sockets from other fds
+     * (its own eBPF programs can), so that the file I/O of a busy machine stays at the capture's own snaplen; where it
+     * cannot, as with {@link #SNAPLEN}. A capture file keeps what it was recorded with.
+     * @since 1.6
+     */
+    String SOCKET_SNAPLEN = "kindling.converter.snaplen.sockets";
 
     /** Fills the converter's part of {@code event} from {@code raw}; may emit further events. */
     void convert(RawEvent raw, KindlingEvent event, EventEmitter emitter);

@@ -52,6 +52,13 @@ public @interface ConverterService {
      */
     int snaplen() default 0;
 
+    /**
+     * {@link Converter#SOCKET_SNAPLEN}: the bytes of socket I/O data it needs while active; 0: no need beyond the
+     * capture's own.
+     * @since 1.6
+     */
+    int snaplen_sockets() default 0;
+
     /** {@link Converter#NEEDS_THREADLESS}: the raw events it needs even without thread information. */
     String[] needs_threadless() default {};
 }

@@ -18,6 +18,8 @@ final class Exchange {
     boolean noResponse;
     /** The connection closes after this exchange. */
     boolean close;
+    /** No request of the batch follows this one (a response whose end only the next request tells). */
+    boolean endsBatch;
     /** The client's connect is refused: no request is sent (TCP only). */
     boolean connectFail;
     /** The response says the request failed (an error reply, an error code, a status of 400 and more). */
@@ -57,6 +59,7 @@ final class Exchange {
         handlerNs = 0;
         noResponse = false;
         close = false;
+        endsBatch = false;
         connectFail = false;
         error = false;
         requestHead = 0;

@@ -95,7 +95,7 @@ final class RequestActivity extends Activity {
                 k = j; // a refused connect is not part of a batch
                 break;
             }
-            if (batch[j].connectFail || batch[j].noResponse || batch[j].close) {
+            if (batch[j].connectFail || batch[j].noResponse || batch[j].close || batch[j].endsBatch) {
                 k = j + 1; // the batch ends there
             }
         }

@@ -2,7 +2,7 @@ package io.kindling.probe.generator.internal;
 
 /**
  * The request workloads by protocol. Each has its own processes (pids from 4000, 100 apart: dns 4000, redis
- * 4100, mysql 4200, pgsql 4300, kafka 4400) and server port.
+ * 4100, mysql 4200, pgsql 4300, kafka 4400, http 4500) and server port.
  */
 public final class Workloads {
 
@@ -12,9 +12,17 @@ public final class Workloads {
     private Workloads() {
     }
 
+    /** What the {@code requests} scenario runs: every workload of {@link #ALL}, and HTTP/1.1 over keep-alive connections. */
+    public static String[] requests() {
+        String[] all = java.util.Arrays.copyOf(ALL, ALL.length + 1);
+        all[ALL.length] = "http";
+        return all;
+    }
+
     /** A new workload of this protocol. */
     static Workload create(String protocol) {
         return switch (protocol) {
+            case "http" -> new HttpWorkload();
             case "dns" -> new DnsWorkload();
             case "redis" -> new RedisWorkload();
             case "mysql" -> new MysqlWorkload();

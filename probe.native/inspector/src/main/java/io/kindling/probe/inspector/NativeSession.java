@@ -30,6 +30,8 @@ final class NativeSession implements InspectorSession {
     /** The snaplen a live capture was opened with (its floor); 0 for a capture file. */
     int openedSnaplen;
     private int snaplen;
+    /** What the socket I/O of a live capture keeps beyond the snaplen (0: the snaplen), -1 when it cannot. */
+    private int socketSnaplen;
     private final BlockingQueue<BatchView> free;
     private final BlockingQueue<Object> full;
     private final Thread reader;
@@ -231,11 +233,27 @@ final class NativeSession implements InspectorSession {
         if (openedSnaplen <= 0) {
             return 0;
         }
-        int wanted = Math.max(openedSnaplen, Math.min(65000, bytes));
+        int wanted = Math.max(openedSnaplen, Math.min(LiveSettings.MAX_SNAPLEN, bytes));
         if (wanted != (snaplen == 0 ? openedSnaplen : snaplen) && Shim.kp_set_snaplen(handle, wanted) == 0) {
             snaplen = wanted;
         }
         return snaplen == 0 ? openedSnaplen : snaplen;
+    }
+
+    @Override
+    public int requireSocketSnaplen(int bytes) {
+        if (openedSnaplen <= 0 || socketSnaplen < 0) {
+            return -1;
+        }
+        int wanted = Math.max(0, Math.min(LiveSettings.MAX_SNAPLEN, bytes));
+        if (wanted != socketSnaplen) {
+            if (Shim.kp_set_socket_snaplen(handle, wanted) != 0) {
+                socketSnaplen = -1; // the kernel module: one snaplen for every call
+                return -1;
+            }
+            socketSnaplen = wanted;
+        }
+        return socketSnaplen;
     }
 
     @Override

@@ -77,6 +77,8 @@ final class Shim {
 
     static native int kp_set_snaplen(long handle, int snaplen);
 
+    static native int kp_set_socket_snaplen(long handle, int bytes);
+
     static native int kp_container_id_of_cgroup(String path, byte[] out, int capacity);
 
     /** The record schema, one "block TAB field TAB offset TAB size" line a field; its length, -1 when out is too small. */

@@ -38,13 +38,17 @@ import org.osgi.service.component.annotations.Reference;
  * probe reads them only while it profiles), every file write is read and its markers become events;
  * malformed ones are counted ({@code malformed}) and dropped; and a write that carries a marker, well
  * formed or not, is not delivered as a write. Otherwise marker writes are writes like any other.
+ * <p>
+ * Meanwhile a live capture keeps {@value #SNAPLEN} bytes of every I/O call (a marker carries the request's URL;
+ * cut at the capture's default 80 bytes it would be malformed).
  */
 @Component(service = Converter.class, property = {
         Converter.EVENTS + "=syscall_exit-write",
         Converter.FD_TYPES + "=file",
         Converter.EMITS + "=" + ApmMarkerConverter.EMITS,
         Converter.NEEDS + "=" + ApmMarkerConverter.NEEDS,
-        Converter.NAME + "=apm"
+        Converter.NAME + "=apm",
+        Converter.SNAPLEN + ":Integer=" + ApmMarkerConverter.SNAPLEN
 })
 public final class ApmMarkerConverter implements Converter {
     private static final System.Logger LOG = System.getLogger(ApmMarkerConverter.class.getName());
@@ -56,6 +60,8 @@ public final class ApmMarkerConverter implements Converter {
     /** File writes carry the markers; process and thread exits end the Java names of their threads. */
     public static final String NEEDS = "syscall_exit-write:file,tracepoint-procexit";
     private static final String PROCEXIT = "tracepoint-procexit";
+    /** Bytes of each write a live capture keeps while the converter is active: the longest marker read whole. */
+    public static final int SNAPLEN = 1024;
 
     private final JavaThreadNames names;
     private final AtomicLong markers = new AtomicLong();

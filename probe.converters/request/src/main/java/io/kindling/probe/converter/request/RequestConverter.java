@@ -43,13 +43,15 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * replay gives what the live capture gave.
  */
 @Component(service = Converter.class, configurationPid = RequestConverter.PID)
-@ConverterService(name = "request", emits = Outcomes.NAME, needs = RequestConverter.NEEDS, snaplen = RequestConverter.SNAPLEN)
+@ConverterService(name = "request", emits = Outcomes.NAME, needs = RequestConverter.NEEDS,
+        snaplen_sockets = RequestConverter.SNAPLEN)
 @Designate(ocd = RequestConverter.Config.class)
 public final class RequestConverter implements Converter {
     static final String PID = "io.kindling.probe.converter.request";
 
     /**
-     * Bytes of each read and write the parsers need (the live capture keeps at least this many while active): the
+     * Bytes of each socket read and write the parsers need (the live capture keeps at least this many of socket I/O
+     * while active; files and pipes keep the capture's own snaplen): the
      * heads of HTTP/1.x, SQL, Redis, Kafka and DNS messages fit in 1 KiB, but a write of HTTP/2 frames carries many
      * streams' header blocks (a gRPC client's flush of 40 and more concurrent calls is about 1.7 KiB), each of which
      * the connection's HPACK table must see to stay known.
@@ -108,11 +110,11 @@ public final class RequestConverter implements Converter {
                 description = "A connection without reads or writes for this long is forgotten")
         long idle_timeout_s() default 120;
 
-        @AttributeDefinition(name = "Bytes kept of each read and write", min = "80", max = "65000",
+        @AttributeDefinition(name = "Bytes kept of each socket read and write", min = "80", max = "65000",
                 description = "How much of the data of each socket read and write a live capture keeps while requests are "
-                        + "analysed (the capture's snaplen is raised to it); HTTP/2's header tables need the header blocks of "
-                        + "every stream a write carries, 1024 is enough for the other protocols")
-        int kindling_converter_snaplen() default SNAPLEN;
+                        + "analysed (raised for sockets only: files and pipes keep the capture's own snaplen); HTTP/2's header "
+                        + "tables need the header blocks of every stream a write carries, 1024 is enough for the other protocols")
+        int kindling_converter_snaplen_sockets() default SNAPLEN;
     }
 
     private final int maxConnections;
