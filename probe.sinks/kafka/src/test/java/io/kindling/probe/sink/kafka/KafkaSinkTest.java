@@ -75,8 +75,12 @@ class KafkaSinkTest {
             Map<String, List<String>> expected = Jsonl.byKey(file, HOST);
             long n = Jsonl.count(expected);
             assertTrue(n > 0);
-            assertEquals(new SinkStatistics("kafka", n, 0, 0, 0), sinkStats(stats, "kafka"));
-            awaitSent(kafka, n);
+            SinkStatistics s = sinkStats(stats, "kafka");
+            assertEquals(List.of(n, 0L, 0L, 0L), List.of(s.delivered(), s.dropped(), s.failed(), s.queued()),
+                    "delivered, dropped, failed, queued");
+            EventPublisher.Counters c = awaitSent(kafka, n);
+            assertEquals(Map.of("records.acknowledged", n, "records.pending", 0L, "records.lost", 0L, "records.refused", 0L,
+                    "retries", c.retries()), kafka.statistics(), "the sink's own figures");
             Map<String, List<String>> arrived = Topic.read(broker.bootstrap(), topic, n, 10_000);
             assertEquals(expected.keySet(), arrived.keySet(), "one key per host and pid");
             for (Map.Entry<String, List<String>> e : expected.entrySet()) {
