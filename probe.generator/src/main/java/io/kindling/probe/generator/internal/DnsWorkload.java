@@ -6,7 +6,8 @@ package io.kindling.probe.generator.internal;
  * answers may come in either order; each pairs by its id), on a socket per lookup or one kept for several. Answers:
  * NOERROR with A or AAAA records, a CNAME chain, no record of the type asked; NXDOMAIN with the zone's SOA; SERVFAIL
  * and REFUSED; now and then a query dnsmasq drops, after which the client gives up its socket. Two sockets' queries
- * are in flight at once now and then, sometimes with the same id (ids are random), never with the same question too.
+ * are in flight at once now and then, sometimes with the same id (ids are random), now and then with the same question
+ * too.
  */
 final class DnsWorkload implements Workload {
 
@@ -20,8 +21,6 @@ final class DnsWorkload implements Workload {
     private String domain = NAMES[0];
     private int rcode;
     private int lastId = -1;
-    private String lastDomain;
-    private int lastType;
     private int domainIndex;
 
     @Override
@@ -82,20 +81,13 @@ final class DnsWorkload implements Workload {
         int type = aaaa ? 28 : 1;
         int id = rng.nextInt(65536);
         if (inBatch == 0 && lastId >= 0 && rng.percent(3)) {
-            // ids are random: another socket's query in flight may have the same; a server tells their answers
-            // apart by the question they repeat (the same question too is beyond what the probe can pair)
+            // ids are random: another socket's query in flight may have the same, and now and then its question
+            // too; a server tells their answers apart by the address each is sent to and the question it repeats
             id = lastId;
-            if (domain.equals(lastDomain) && type == lastType) {
-                domainIndex = (domainIndex + 1) % NAMES.length;
-                domain = NAMES[domainIndex];
-                rcode = RCODES[domainIndex];
-            }
         } else if (inBatch > 0 && id == lastId) {
             id ^= 1; // the queries in flight on a socket have ids of their own (each pairs by its id)
         }
         lastId = id;
-        lastDomain = domain;
-        lastType = type;
         x.handlerNs = 1000L * rng.between(20, 400);
         x.request.addU16be(id).addU16be(0x0100).addU16be(1).addU16be(0).addU16be(0).addU16be(0);
         name(x.request, domain);

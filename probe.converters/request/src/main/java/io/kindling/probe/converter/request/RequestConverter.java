@@ -712,7 +712,9 @@ public final class RequestConverter implements Converter {
                 return;
             }
             long id = safeResponseId(parser, p);
-            Exchange x = id < 0 || c.parser == null ? null : byId(c, id, parser, p);
+            // a send's exit has no tuple: libsinsp has set the socket's addresses from its enter's tuple (or, when
+            // at times, to the local address at both ends: then no waiting query's peer matches)
+            Exchange x = id < 0 || c.parser == null ? null : byId(c, id, parser, p, peer != null ? peer : Tuple.of(raw));
             if (x != null) {
                 c.waiting.remove(x);
                 x.responseFirst = ts;
@@ -753,23 +755,27 @@ public final class RequestConverter implements Converter {
     }
 
     /**
-     * The request a response of this id answers: of the requests waiting with its id (a server's socket reads many
-     * clients' datagrams, whose ids may be the same), the first the parser says it answers, else the first.
+     * The request a response of this id answers. Of the requests waiting with its id (a server's socket reads many
+     * clients' datagrams, whose ids may be the same), those of the response's peer come first, when the datagrams
+     * name their addresses; of those, the first the parser says it answers, else the first.
      */
-    private Exchange byId(Connection c, long id, ProtocolParser parser, Payload p) {
-        Exchange first = null;
+    private Exchange byId(Connection c, long id, ProtocolParser parser, Payload p, Tuple peer) {
+        Exchange best = null;
+        int bestRank = -1;
         for (Exchange x : c.waiting) {
             if (x.request.id() != id) {
                 continue;
             }
-            if (first == null) {
-                first = x;
-            }
-            if (safeAnswers(parser, p, x.request)) {
-                return x;
+            int rank = (peer != null && peer.sameEnds(x.tuple) ? 2 : 0) + (safeAnswers(parser, p, x.request) ? 1 : 0);
+            if (rank > bestRank) {
+                best = x;
+                bestRank = rank;
+                if (rank == 3) {
+                    break;
+                }
             }
         }
-        return first;
+        return best;
     }
 
     // ---- connects, closes, exits, timeouts

@@ -36,6 +36,12 @@ record Tuple(String sip, int sport, String dip, int dport, boolean v6) {
         return new Tuple(text(s), sport, text(d), dport, n == 16);
     }
 
+    /** Whether the two tuples join the same two ends, whichever way each is written (a datagram sent or received). */
+    boolean sameEnds(Tuple o) {
+        return o != null && (sip.equals(o.sip) && sport == o.sport && dip.equals(o.dip) && dport == o.dport
+                || sip.equals(o.dip) && sport == o.dport && dip.equals(o.sip) && dport == o.sport);
+    }
+
     static String text(byte[] a) {
         try {
             return InetAddress.getByAddress(a).getHostAddress();

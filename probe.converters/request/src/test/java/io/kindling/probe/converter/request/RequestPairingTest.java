@@ -213,6 +213,28 @@ class RequestPairingTest {
         assertEquals(true, attr(a, "is_server"));
     }
 
+    @Test
+    void aDnsServerPairsEachAnswerWithItsPeersQueryWhenTwoPeersAskTheSameQuestionWithTheSameId() {
+        // the same question with the same id from two clients (two resolvers behind one cache, say): only the
+        // address an answer is sent to tells which query it answers
+        Wire w = new Wire().server(true);
+        w.l4 = io.kindling.probe.api.L4Protocol.UDP;
+        w.serverPort = 53;
+        w.datagram("syscall_exit-recvfrom", dns(7, false, 0, "a.example"), 5, 40001, true)
+                .datagram("syscall_exit-recvfrom", dns(7, false, 0, "a.example"), 5, 40002, true)
+                .datagram("syscall_exit-sendto", dns(7, true, 3, "a.example"), 50, 40002, false)
+                .datagram("syscall_exit-sendto", dns(7, true, 0, "a.example"), 70, 40001, false);
+        assertEquals(2, w.emitted.size(), w.emitted.toString());
+        KindlingEvent b = w.emitted.get(0);
+        assertEquals(40002, b.fd().sport(), "the answer sent to the second client answers its query");
+        assertEquals(3L, attr(b, "dns_rcode"));
+        assertEquals(50_000L, attr(b, "waiting_ttfb_time"));
+        KindlingEvent a = w.emitted.get(1);
+        assertEquals(40001, a.fd().sport());
+        assertEquals(0L, attr(a, "dns_rcode"));
+        assertEquals(125_000L, attr(a, "waiting_ttfb_time"));
+    }
+
     static byte[] mysqlPacket(int seq, byte[] payload) {
         byte[] b = new byte[payload.length + 4];
         b[0] = (byte) payload.length;

@@ -86,17 +86,23 @@ final class Wire {
 
     /**
      * A datagram this process reads ({@code inbound}: its tuple from the peer to this socket) or sends (from this
-     * socket to the peer), the peer on 127.0.0.1 at {@code peerPort}.
+     * socket to the peer), the peer on 127.0.0.1 at {@code peerPort}. As in a capture, only a receive's exit
+     * carries the tuple; a send's is in its enter event, from which libsinsp sets the socket's addresses (client
+     * first) that the exit event then shows, as a receive's tuple does.
      */
     Wire datagram(String name, byte[] bytes, long micros, int peerPort, boolean inbound) {
         now += micros * 1000;
         int local = server ? serverPort : clientPort;
-        java.nio.ByteBuffer t = java.nio.ByteBuffer.allocate(13).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        t.put((byte) 2).put(new byte[] {127, 0, 0, 1}).putShort((short) (inbound ? peerPort : local))
-                .put(new byte[] {127, 0, 0, 1}).putShort((short) (inbound ? local : peerPort));
-        observe(base(name).latency(micros * 1000).param("res", 2, ValueType.INT64, 8, bytes.length)
+        byte[] lo = {127, 0, 0, 1};
+        TestRawEvent e = base(name).latency(micros * 1000).param("res", 2, ValueType.INT64, 8, bytes.length)
                 .param("data", 9, ValueType.BYTEBUF, Arrays.copyOf(bytes, Math.min(bytes.length, snaplen)))
-                .param("tuple", 20, ValueType.BYTEBUF, t.array()));
+                .socket(l4, server, lo, server ? peerPort : local, lo, server ? local : peerPort);
+        if (inbound) {
+            java.nio.ByteBuffer t = java.nio.ByteBuffer.allocate(13).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            t.put((byte) 2).put(lo).putShort((short) peerPort).put(lo).putShort((short) local);
+            e.param("tuple", 20, ValueType.BYTEBUF, t.array());
+        }
+        observe(e);
         return this;
     }
 
