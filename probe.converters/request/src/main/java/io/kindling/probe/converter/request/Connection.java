@@ -39,11 +39,15 @@ final class Connection {
     /** Bytes of an interim response still to come. */
     long interimRemaining;
     final ArrayDeque<Exchange> waiting = new ArrayDeque<>(4);
-    /** The first bytes of a message, read or written alone, waiting for the rest of its head (see the converter). */
+    /**
+     * The first bytes of a message whose head the call cut (read or written alone, or the call ended inside the
+     * head), waiting for the rest of its head in the side's next call (see the converter).
+     */
     byte[] stash;
     boolean stashRequestSide;
     long stashStart;
     long stashFirst;
+    long stashEnd;
     /** Non-blocking connect in progress. */
     boolean connecting;
     long connectStart;

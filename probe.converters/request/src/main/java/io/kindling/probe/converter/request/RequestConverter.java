@@ -305,13 +305,13 @@ public final class RequestConverter implements Converter {
         long ts = raw.timestamp();
         long start = c.server ? ts : ts - Math.max(0, raw.latency());
         long first = ts;
-        boolean joined = false;
         if (c.stash != null) {
             if (c.stashRequestSide != requestSide && c.parser == null && c.stashRequestSide) {
                 unmatched(c); // a few bytes that no parser took, and no more came
             }
-            if (c.stashRequestSide == requestSide && data != null) {
-                joined = true;
+            if (c.stashRequestSide != requestSide || data == null) {
+                unstash(c); // the rest of the head did not come: the bytes are read as they are
+            } else {
                 byte[] both = new byte[c.stash.length + data.length];
                 System.arraycopy(c.stash, 0, both, 0, c.stash.length);
                 System.arraycopy(data, 0, both, c.stash.length, data.length);
@@ -322,13 +322,11 @@ public final class RequestConverter implements Converter {
             }
             c.stash = null;
         }
-        if (!joined && !c.unknownProtocol && !(c.parser instanceof MultiplexedParser) && startsMessage(c, requestSide) && data != null && data.length == res && res <= STASH
+        if (!c.unknownProtocol && !(c.parser instanceof MultiplexedParser) && startsMessage(c, requestSide) && data != null && data.length == res && res <= STASH
                 && !complete(c, data, res, requestSide)) {
-            // a message's first bytes read alone (a length, a packet header): its head follows in the next call
-            c.stash = data;
-            c.stashRequestSide = requestSide;
-            c.stashStart = start;
-            c.stashFirst = first;
+            // a message's first bytes read alone (a length, a packet header), or with the next call's still too
+            // few to tell it: its head follows in the next call
+            stash(c, data, requestSide, requestSide ? start : first, ts);
             return;
         }
         if (c.parser == null && !c.unknownProtocol) {
@@ -348,10 +346,40 @@ public final class RequestConverter implements Converter {
         if (c.unknownProtocol) {
             turn(c, requestSide, start, ts, res);
         } else if (requestSide) {
-            requestBytes(c, data, res, start, ts);
+            requestBytes(c, data, res, start, ts, true);
         } else {
-            responseBytes(c, data, res, first, ts);
+            responseBytes(c, data, res, first, ts, true);
         }
+    }
+
+    private static void stash(Connection c, byte[] bytes, boolean requestSide, long start, long end) {
+        c.stash = bytes;
+        c.stashRequestSide = requestSide;
+        c.stashStart = start;
+        c.stashFirst = start;
+        c.stashEnd = end;
+    }
+
+    /** A message's head that the side's next call did not complete (the other side spoke, or the connection ends). */
+    private void unstash(Connection c) {
+        byte[] bytes = c.stash;
+        c.stash = null;
+        if (c.parser == null || c.unknownProtocol || c.parser instanceof MultiplexedParser) {
+            return;
+        }
+        if (c.stashRequestSide) {
+            requestBytes(c, bytes, bytes.length, c.stashStart, c.stashEnd, false);
+        } else {
+            responseBytes(c, bytes, bytes.length, c.stashFirst, c.stashEnd, false);
+        }
+    }
+
+    /**
+     * Whether the message read at the end of a call had its head cut by the call: the parser read beyond the call's
+     * bytes, all of which the capture kept, and the message goes on. Its bytes wait for the side's next call.
+     */
+    private static boolean headCut(Payload p, Message m, long avail) {
+        return p.readBeyond() && p.captured() == avail && avail <= HEAD_STASH && m.length() > avail;
     }
 
     /**
@@ -421,6 +449,9 @@ public final class RequestConverter implements Converter {
 
     /** Bytes read or written alone at a message's start that are kept for the next call, at most. */
     static final int STASH = 16;
+
+    /** Bytes of a message whose head a call cut that are kept for the side's next call, at most. */
+    static final int HEAD_STASH = 512;
 
     private static boolean startsMessage(Connection c, boolean requestSide) {
         return requestSide ? c.sending == null || c.sendingRemaining == 0
@@ -506,7 +537,7 @@ public final class RequestConverter implements Converter {
     }
 
     /** Bytes of requests: the rest of the request being sent, then the heads of the next ones. */
-    private void requestBytes(Connection c, byte[] data, long res, long start, long end) {
+    private void requestBytes(Connection c, byte[] data, long res, long start, long end, boolean mayStash) {
         if (c.receiving != null && c.receivingRemaining < 0) {
             finish(c, c.receiving); // a response of unknown length ends when the next request begins
             c.receiving = null;
@@ -535,7 +566,12 @@ public final class RequestConverter implements Converter {
                 }
                 return;
             }
-            Message m = safeRequest(c.parser, new Payload(data, (int) off, captured - (int) off, avail, false, c.parserState));
+            Payload p = new Payload(data, (int) off, captured - (int) off, avail, false, c.parserState);
+            Message m = safeRequest(c.parser, p);
+            if (m != null && mayStash && headCut(p, m, avail)) {
+                stash(c, java.util.Arrays.copyOfRange(data, (int) off, captured), true, start, end);
+                return;
+            }
             if (m == null) {
                 c.unmatched++;
                 if (last != null) {
@@ -578,7 +614,7 @@ public final class RequestConverter implements Converter {
     }
 
     /** Bytes of responses: the rest of the response being received, then the heads of the next ones. */
-    private void responseBytes(Connection c, byte[] data, long res, long first, long end) {
+    private void responseBytes(Connection c, byte[] data, long res, long first, long end, boolean mayStash) {
         if (c.sending != null && c.sendingRemaining < 0) {
             c.sending = null; // a request of unknown length ends when the response begins
             c.sendingRemaining = 0;
@@ -618,6 +654,10 @@ public final class RequestConverter implements Converter {
                 return;
             }
             Message m = safeResponse(c.parser, p, x.request);
+            if (m != null && mayStash && headCut(p, m, avail)) {
+                stash(c, java.util.Arrays.copyOfRange(data, (int) off, captured), false, first, end);
+                return;
+            }
             if (m != null && m.isInterim()) {
                 long len = m.length();
                 long n = len < 0 ? avail : Math.min(avail, len);
@@ -860,6 +900,9 @@ public final class RequestConverter implements Converter {
 
     /** Reports all a connection holds: its response in progress, and its requests that got none. */
     private void flush(Connection c, long at) {
+        if (c.stash != null) {
+            unstash(c);
+        }
         if (c.session != null) {
             MultiplexedParser.Session session = c.session;
             c.session = null;

@@ -333,6 +333,59 @@ class RequestPairingTest {
     }
 
     @Test
+    void kafkaHeadsCutOverCallsAreReadWhole() {
+        // a pipelined request whose head three writes cut (inside its client id, then before its topic), and an
+        // answer cut inside its topic: each is read once its head is whole
+        Wire w = new Wire();
+        byte[] first = kafkaProduceV9(5, "orders");
+        byte[] second = kafkaProduceV9(6, "payments");
+        byte[] requests = concat(first, second);
+        int cut1 = first.length + 20;
+        int cut2 = first.length + 30;
+        w.write(java.util.Arrays.copyOfRange(requests, 0, cut1), 5).write(java.util.Arrays.copyOfRange(requests, cut1, cut2), 5)
+                .write(java.util.Arrays.copyOfRange(requests, cut2, requests.length), 5);
+        byte[] answer = concat(kafkaProduceResponseV9(5, "orders", 0), kafkaProduceResponseV9(6, "payments", 3));
+        int cut3 = kafkaProduceResponseV9(5, "orders", 0).length + 14;
+        w.read(java.util.Arrays.copyOfRange(answer, 0, cut3), 5).read(java.util.Arrays.copyOfRange(answer, cut3, answer.length), 5);
+        assertEquals(2, w.emitted.size(), w.emitted.toString());
+        KindlingEvent a = w.emitted.get(0);
+        assertEquals("orders", attr(a, "kafka_topic"));
+        assertEquals((long) first.length, attr(a, "request_io"));
+        assertEquals(0L, attr(a, "kafka_error_code"));
+        KindlingEvent b = w.emitted.get(1);
+        assertEquals("payments", attr(b, "kafka_topic"), "the head cut by two writes");
+        assertEquals((long) second.length, attr(b, "request_io"));
+        assertEquals(3L, attr(b, "kafka_error_code"), "the answer's head cut inside its topic");
+        assertEquals(15_000L, attr(b, "request_sent_time"), "from the first write of its bytes to the last");
+    }
+
+    @Test
+    void aHeadInShortPiecesIsReadWhole() {
+        // 6 bytes, then 5 (still too few to tell the request), then the rest
+        Wire w = new Wire().server(true);
+        byte[] request = kafkaProduceV9(11, "clicks");
+        w.read(java.util.Arrays.copyOf(request, 6), 5).read(java.util.Arrays.copyOfRange(request, 6, 11), 5)
+                .read(java.util.Arrays.copyOfRange(request, 11, request.length), 5).write(kafkaProduceResponseV9(11, "clicks", 0), 5);
+        assertEquals(1, w.emitted.size(), w.emitted.toString());
+        assertEquals("clicks", attr(w.emitted.get(0), "kafka_topic"));
+        assertEquals(11L, attr(w.emitted.get(0), "kafka_id"));
+        assertEquals((long) request.length, attr(w.emitted.get(0), "request_io"));
+    }
+
+    @Test
+    void aCutHeadWhoseRestNeverComesIsReadAsItIs() {
+        // the rest of the request's head is not seen (lost): the answer still pairs with what was seen of it
+        Wire w = new Wire();
+        byte[] request = kafkaProduceV9(9, "orders");
+        w.write(java.util.Arrays.copyOf(request, 20), 5).read(kafkaProduceResponseV9(9, "orders", 0), 5).close();
+        assertEquals(1, w.emitted.size(), w.emitted.toString());
+        assertEquals("Produce", attr(w.emitted.get(0), "kafka_api"));
+        assertEquals(9L, attr(w.emitted.get(0), "kafka_id"));
+        assertEquals(20L, attr(w.emitted.get(0), "request_io"));
+        assertEquals("NoError", attr(w.emitted.get(0), "error_type"));
+    }
+
+    @Test
     void kafkaRequestsCarryTheirCorrelationIdAndVersion() {
         Wire w = new Wire();
         w.write(kafkaProduceV9(41, "orders"), 5).read(kafkaProduceResponseV9(41, "orders", 0), 5);

@@ -257,7 +257,7 @@ public final class KafkaParser implements ProtocolParser {
 
     private static String string(Payload p, int at) {
         int len = p.u16(at);
-        if (len < 1 || len > 249 || at + 2 + len > p.captured()) {
+        if (len < 1 || len > 249 || !p.known(at + 2, len)) {
             return null;
         }
         return p.text(at + 2, at + 2 + len);
@@ -274,7 +274,7 @@ public final class KafkaParser implements ProtocolParser {
             return null;
         }
         int start = at + uvarintSize(n);
-        if (start + n - 1 > p.captured()) {
+        if (!p.known(start, (int) n - 1)) {
             return null;
         }
         return p.text(start, start + (int) n - 1);

@@ -12,6 +12,7 @@ public final class Payload {
     private final long remaining;
     private final boolean datagram;
     private final Object[] connection;
+    private boolean beyond;
 
     public Payload(byte[] data, int offset, int captured, long remaining, boolean datagram) {
         this(data, offset, captured, remaining, datagram, null);
@@ -42,25 +43,46 @@ public final class Payload {
         return datagram;
     }
 
+    /**
+     * Whether the parser asked for a number (or {@link #startsWith} compared bytes) beyond the known bytes: where
+     * the call's bytes were all known and the message goes on in the next call, its head was cut there, and the
+     * converter reads it again with the next call's bytes joined. @since 1.4
+     */
+    public boolean readBeyond() {
+        return beyond;
+    }
+
+    /**
+     * Whether the {@code size} bytes at {@code index} are known; asking for bytes beyond the known ones counts as
+     * reading beyond them ({@link #readBeyond()}). @since 1.4
+     */
+    public boolean known(int index, int size) {
+        if (index >= 0 && index + size <= captured) {
+            return true;
+        }
+        beyond |= index >= 0;
+        return false;
+    }
+
     /** The byte at {@code index} (from the message's start) as 0..255, or -1 beyond what is known. */
     public int u8(int index) {
-        return index >= 0 && index < captured ? data[offset + index] & 0xff : -1;
+        return known(index, 1) ? data[offset + index] & 0xff : -1;
     }
 
     /** A big-endian unsigned 16-bit number at {@code index}, or -1 beyond what is known. */
     public int u16(int index) {
-        return index >= 0 && index + 2 <= captured ? (u8(index) << 8) | u8(index + 1) : -1;
+        return known(index, 2) ? (u8(index) << 8) | u8(index + 1) : -1;
     }
 
     /** A big-endian signed 32-bit number at {@code index}; {@link Long#MIN_VALUE} beyond what is known. */
     public long i32(int index) {
-        return index >= 0 && index + 4 <= captured ? (long) ((u8(index) << 24) | (u8(index + 1) << 16) | (u8(index + 2) << 8) | u8(index + 3))
+        return known(index, 4) ? (long) ((u8(index) << 24) | (u8(index + 1) << 16) | (u8(index + 2) << 8) | u8(index + 3))
                 : Long.MIN_VALUE;
     }
 
     /** A little-endian unsigned number of {@code size} bytes (at most 4) at {@code index}, or -1 beyond what is known. */
     public long le(int index, int size) {
-        if (index < 0 || index + size > captured) {
+        if (!known(index, size)) {
             return -1;
         }
         long v = 0;
@@ -107,7 +129,7 @@ public final class Payload {
 
     /** Whether the bytes at {@code index} are those of {@code ascii}. */
     public boolean startsWith(int index, String ascii) {
-        if (index < 0 || index + ascii.length() > captured) {
+        if (!known(index, ascii.length())) {
             return false;
         }
         for (int i = 0; i < ascii.length(); i++) {

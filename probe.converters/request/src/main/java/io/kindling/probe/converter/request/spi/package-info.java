@@ -3,7 +3,7 @@
  * registered as a service teaches the request converter a protocol; the converter does the rest (connections,
  * framing across reads and writes, pairing, timings, outcomes, the {@code net_request} event).
  */
-@Version("1.3.0")
+@Version("1.4.0")
 @Export
 package io.kindling.probe.converter.request.spi;
 
