@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /**
  * The markers that test workloads write, found in the write events a jsonl sink received: the bytes an event wrote
- * are its {@code data} attribute, in base64.
+ * are its {@code data} attribute, in base64 (a converter's event may carry a text attribute of that name).
  */
 public final class MarkerWrites {
 
@@ -28,7 +28,13 @@ public final class MarkerWrites {
         if (!(data instanceof String text)) {
             return null;
         }
-        Matcher m = pattern.matcher(new String(Base64.getDecoder().decode(text), StandardCharsets.ISO_8859_1));
+        String written;
+        try {
+            written = new String(Base64.getDecoder().decode(text), StandardCharsets.ISO_8859_1);
+        } catch (IllegalArgumentException e) {
+            written = text; // a converter's text attribute of that name (java_futex_info's marker), not bytes
+        }
+        Matcher m = pattern.matcher(written);
         return m.find() ? m : null;
     }
 }
