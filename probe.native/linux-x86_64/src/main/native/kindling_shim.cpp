@@ -133,8 +133,8 @@ int64_t open_handle(bool live, const char* check_path, Opener opener, char* err,
          * containerd-shim, the docker client, a few of each per container started) in its thread table,
          * flagged closed, until its periodic scan, by default every 20 minutes: a host that starts many
          * short-lived containers grows the table and the memory by about ten threads per container. A scan
-         * every few seconds forgets them soon after they end (a loop over the table; live threads stay). */
-        handle->insp->set_thread_purge_interval_s(kindling_probe::THREAD_PURGE_INTERVAL_S);
+         * every few seconds forgets them soon after they end (a loop over the table; live threads stay): it
+         * is set once the capture has run past libsinsp's first scan (session.cpp). */
         opener(*handle);
         int64_t id = register_handle(std::move(handle));
         copy_message("", err, errcap);

@@ -165,6 +165,19 @@ void guard_corrupt_event(session& h) {
     }
 }
 
+/* Sets libsinsp's short thread purge interval once the events have run THREAD_PURGE_AFTER_S seconds
+ * past the first (session.h): libsinsp's own first scan, 30 s in, has touched the threads of its /proc
+ * scan by then. */
+void set_purge_interval_when_due(session& h, uint64_t ts) {
+    if (h.first_event_ts == 0) {
+        h.first_event_ts = ts;
+    }
+    if (ts >= h.first_event_ts + THREAD_PURGE_AFTER_S * 1000000000ull) {
+        h.insp->set_thread_purge_interval_s(THREAD_PURGE_INTERVAL_S);
+        h.purge_interval_set = true;
+    }
+}
+
 }  // namespace
 
 /* Whether the thread runs a suppressed command. A thread's command is the name of the program it runs
@@ -298,6 +311,9 @@ int32_t next_batch(session& h, uint8_t* buf, size_t cap, int32_t max_events) {
                 continue;
             }
             h.bump(KP_CNT_READ);
+            if (!h.purge_interval_set) {
+                set_purge_interval_when_due(h, ev->get_ts());
+            }
 
             sinsp_threadinfo* tinfo = nullptr;
             uint16_t kcat = 0;

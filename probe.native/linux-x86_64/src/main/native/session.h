@@ -24,8 +24,13 @@ class live_capture;
 /* Process names suppressed at most, as libscap's own limit was (SCAP_MAX_SUPPRESSED_COMMS). */
 const size_t MAX_SUPPRESSED_COMMS = 32;
 
-/* How often libsinsp scans its thread table for threads that ended (kindling_shim.cpp), in seconds. */
+/* How often libsinsp scans its thread table for threads that ended, in seconds, from
+ * THREAD_PURGE_AFTER_S seconds of events on (session.cpp). Set at the start, it makes libsinsp's first
+ * scan run at once, and that scan was seen to forget threads of the /proc scan that were idle then (a
+ * shell blocked since before the capture had its writes delivered with no name, user or file); with its
+ * own interval libsinsp scans first 30 s in, and the shorter interval takes over after that scan. */
 const uint32_t THREAD_PURGE_INTERVAL_S = 10;
+const uint64_t THREAD_PURGE_AFTER_S = 31;
 
 /* The [event type][Kindling category] table of events that pass (the Kindling probe's event_filters),
  * and the same per generic syscall (PPM_SC_* code), enter and exit. */
@@ -64,6 +69,9 @@ struct session {
 
     /* Set by kp_count_rest: read to the end applying drop rules and filter, copy nothing. */
     bool count_only = false;
+    /* The first event's time, and whether the short thread purge interval is set (session.cpp). */
+    uint64_t first_event_ts = 0;
+    bool purge_interval_set = false;
     std::atomic<int64_t> counters[KP_CNT_COUNT];
 
     /* Counts one event. Only the thread reading events (under io_mu) writes the counters, so a
