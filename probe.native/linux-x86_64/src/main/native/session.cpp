@@ -166,8 +166,7 @@ void guard_corrupt_event(session& h) {
 }
 
 /* Sets libsinsp's short thread purge interval once the events have run THREAD_PURGE_AFTER_S seconds
- * past the first (session.h): libsinsp's own first scan, 30 s in, has touched the threads of its /proc
- * scan by then. */
+ * past the first, after libsinsp's own first scan, 30 s in (session.h). */
 void set_purge_interval_when_due(session& h, uint64_t ts) {
     if (h.first_event_ts == 0) {
         h.first_event_ts = ts;

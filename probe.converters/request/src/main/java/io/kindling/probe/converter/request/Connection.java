@@ -45,8 +45,8 @@ final class Connection {
      */
     byte[] stash;
     boolean stashRequestSide;
+    /** The stashed call's time as its message counts it: a request's start, a response's first byte. */
     long stashStart;
-    long stashFirst;
     long stashEnd;
     /** Non-blocking connect in progress. */
     boolean connecting;

@@ -317,8 +317,8 @@ public final class RequestConverter implements Converter {
                 System.arraycopy(data, 0, both, c.stash.length, data.length);
                 data = both;
                 res += c.stash.length;
-                start = c.stashStart;
-                first = c.stashFirst;
+                start = c.stashStart; // the side's own time: a request's start, a response's first byte
+                first = c.stashStart;
             }
             c.stash = null;
         }
@@ -356,7 +356,6 @@ public final class RequestConverter implements Converter {
         c.stash = bytes;
         c.stashRequestSide = requestSide;
         c.stashStart = start;
-        c.stashFirst = start;
         c.stashEnd = end;
     }
 
@@ -370,7 +369,7 @@ public final class RequestConverter implements Converter {
         if (c.stashRequestSide) {
             requestBytes(c, bytes, bytes.length, c.stashStart, c.stashEnd, false);
         } else {
-            responseBytes(c, bytes, bytes.length, c.stashFirst, c.stashEnd, false);
+            responseBytes(c, bytes, bytes.length, c.stashStart, c.stashEnd, false);
         }
     }
 
@@ -753,7 +752,8 @@ public final class RequestConverter implements Converter {
             }
             long id = safeResponseId(parser, p);
             // a send's exit has no tuple: libsinsp has set the socket's addresses from its enter's tuple (or, when
-            // at times, to the local address at both ends: then no waiting query's peer matches)
+            // the peer changed since the socket's last datagram, to the local address at both ends: then no
+            // waiting query's peer matches)
             Exchange x = id < 0 || c.parser == null ? null : byId(c, id, parser, p, peer != null ? peer : Tuple.of(raw));
             if (x != null) {
                 c.waiting.remove(x);

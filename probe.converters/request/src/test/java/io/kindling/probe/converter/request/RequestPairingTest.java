@@ -188,16 +188,25 @@ class RequestPairingTest {
         assertEquals(false, attr(w.emitted.get(1), "is_server"));
     }
 
-    @Test
-    void aDnsServerPairsEachAnswerWithTheQueryOfItsPeerWhenTwoPeersUseTheSameId() {
-        // ids are 16 random bits: two clients' queries in flight at a busy server may carry the same
+    /**
+     * A DNS server on port 53 reads a query of id 7 from 127.0.0.1:40001 asking {@code first}, then one of the same id
+     * from 40002 asking {@code second}; it answers the second peer first (NXDOMAIN, 50 µs later), then the first
+     * (NOERROR, 70 µs after that).
+     */
+    static Wire dnsServerAnswersTwoPeersInReverse(String first, String second) {
         Wire w = new Wire().server(true);
         w.l4 = io.kindling.probe.api.L4Protocol.UDP;
         w.serverPort = 53;
-        w.datagram("syscall_exit-recvfrom", dns(7, false, 0, "a.example"), 5, 40001, true)
-                .datagram("syscall_exit-recvfrom", dns(7, false, 0, "bb.example"), 5, 40002, true)
-                .datagram("syscall_exit-sendto", dns(7, true, 3, "bb.example"), 50, 40002, false)
-                .datagram("syscall_exit-sendto", dns(7, true, 0, "a.example"), 70, 40001, false);
+        return w.datagram("syscall_exit-recvfrom", dns(7, false, 0, first), 5, 40001, true)
+                .datagram("syscall_exit-recvfrom", dns(7, false, 0, second), 5, 40002, true)
+                .datagram("syscall_exit-sendto", dns(7, true, 3, second), 50, 40002, false)
+                .datagram("syscall_exit-sendto", dns(7, true, 0, first), 70, 40001, false);
+    }
+
+    @Test
+    void aDnsServerPairsEachAnswerWithTheQueryOfItsPeerWhenTwoPeersUseTheSameId() {
+        // ids are 16 random bits: two clients' queries in flight at a busy server may carry the same
+        Wire w = dnsServerAnswersTwoPeersInReverse("a.example", "bb.example");
         assertEquals(2, w.emitted.size(), w.emitted.toString());
         KindlingEvent b = w.emitted.get(0);
         assertEquals("bb.example", attr(b, "dns_domain"), "the answer sent to the second client answers its query");
@@ -217,13 +226,7 @@ class RequestPairingTest {
     void aDnsServerPairsEachAnswerWithItsPeersQueryWhenTwoPeersAskTheSameQuestionWithTheSameId() {
         // the same question with the same id from two clients (two resolvers behind one cache, say): only the
         // address an answer is sent to tells which query it answers
-        Wire w = new Wire().server(true);
-        w.l4 = io.kindling.probe.api.L4Protocol.UDP;
-        w.serverPort = 53;
-        w.datagram("syscall_exit-recvfrom", dns(7, false, 0, "a.example"), 5, 40001, true)
-                .datagram("syscall_exit-recvfrom", dns(7, false, 0, "a.example"), 5, 40002, true)
-                .datagram("syscall_exit-sendto", dns(7, true, 3, "a.example"), 50, 40002, false)
-                .datagram("syscall_exit-sendto", dns(7, true, 0, "a.example"), 70, 40001, false);
+        Wire w = dnsServerAnswersTwoPeersInReverse("a.example", "a.example");
         assertEquals(2, w.emitted.size(), w.emitted.toString());
         KindlingEvent b = w.emitted.get(0);
         assertEquals(40002, b.fd().sport(), "the answer sent to the second client answers its query");
